@@ -1,0 +1,72 @@
+/**
+ * The import rules of ARCHITECTURE.md ("Parts and what each may import"), enforced by
+ * `npm run lint:deps`. Paths are relative to packages/skein.
+ */
+const SRC = '^packages/skein/src/';
+module.exports = {
+  forbidden: [
+    {
+      name: 'model-imports-nothing-of-ours',
+      comment: 'model is the base of everything: it may not import any other part.',
+      severity: 'error',
+      from: { path: `${SRC}model/` },
+      to: { path: SRC, pathNot: `${SRC}model/` },
+    },
+    {
+      name: 'nothing-imports-cli',
+      comment: 'cli wires the parts together; no part depends on it.',
+      severity: 'error',
+      from: { pathNot: `${SRC}cli/` },
+      to: { path: `${SRC}cli/` },
+    },
+    {
+      name: 'storage-imports-only-model',
+      severity: 'error',
+      from: { path: `${SRC}storage/` },
+      to: { path: SRC, pathNot: [`${SRC}storage/`, `${SRC}model/`] },
+    },
+    {
+      name: 'query-imports-only-model-and-storage',
+      severity: 'error',
+      from: { path: `${SRC}query/` },
+      to: { path: SRC, pathNot: [`${SRC}query/`, `${SRC}model/`, `${SRC}storage/`] },
+    },
+    {
+      name: 'receivers-import-model-and-pipeline',
+      severity: 'error',
+      from: { path: `${SRC}collector/receivers/` },
+      to: { path: SRC, pathNot: [`${SRC}collector/receivers/`, `${SRC}collector/pipeline/`, `${SRC}model/`] },
+    },
+    {
+      name: 'processors-and-sampling-import-model',
+      comment: 'a stage is a pure (batch) -> batch function: it never reaches around the pipeline to storage.',
+      severity: 'error',
+      from: { path: `${SRC}collector/(processors|sampling)/` },
+      to: { path: SRC, pathNot: [`${SRC}collector/(processors|sampling|pipeline)/`, `${SRC}model/`] },
+    },
+    {
+      name: 'exporters-import-model-storage-pipeline',
+      severity: 'error',
+      from: { path: `${SRC}collector/exporters/` },
+      to: { path: SRC, pathNot: [`${SRC}collector/(exporters|pipeline)/`, `${SRC}model/`, `${SRC}storage/`] },
+    },
+    {
+      name: 'pipeline-imports-model',
+      severity: 'error',
+      from: { path: `${SRC}collector/pipeline/` },
+      to: { path: SRC, pathNot: [`${SRC}collector/(pipeline|processors|sampling)/`, `${SRC}model/`] },
+    },
+    {
+      name: 'no-circular',
+      severity: 'error',
+      from: {},
+      to: { circular: true },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    // Resolves `./x.js` imports to `./x.ts` the way tsc does (NodeNext).
+    tsConfig: { fileName: 'tsconfig.depcruise.json' },
+  },
+};

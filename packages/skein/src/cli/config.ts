@@ -1,0 +1,154 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+
+/**
+ * Skein's configuration: a YAML file in the OpenTelemetry Collector's shape (receivers,
+ * exporters, service.pipelines) plus Skein's own `storage` and `query` sections. Validated once,
+ * at start-up; every error names the key and the bad value. Unknown keys are errors, so a typo
+ * never silently falls back to a default.
+ */
+
+const endpoint = z
+  .string()
+  .regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9_.-]*):\d{1,5}$/, 'expected host:port, e.g. 0.0.0.0:4318')
+  .refine((value) => Number(value.slice(value.lastIndexOf(':') + 1)) <= 65535, 'port must be 0..65535');
+
+const positiveInt = z.number().int().positive();
+
+const configSchema = z
+  .object({
+    receivers: z
+      .object({
+        otlp: z
+          .object({
+            protocols: z
+              .object({
+                grpc: z
+                  .object({ endpoint: endpoint.default('0.0.0.0:4317'), max_recv_msg_size_mib: positiveInt.max(1024).default(64) })
+                  .strict()
+                  .nullable()
+                  .optional(),
+                http: z
+                  .object({ endpoint: endpoint.default('0.0.0.0:4318'), max_request_body_size: positiveInt.default(64 * 1024 * 1024) })
+                  .strict()
+                  .nullable()
+                  .optional(),
+              })
+              .strict()
+              .prefault({ grpc: {}, http: {} }),
+          })
+          .strict()
+          .prefault({}),
+      })
+      .strict()
+      .prefault({}),
+    exporters: z
+      .object({
+        storage: z
+          .object({
+            max_batch_spans: positiveInt.default(20_000),
+            max_queued_spans: positiveInt.default(200_000),
+            max_concurrent_writes: positiveInt.max(64).default(2),
+            retry_after_millis: positiveInt.default(1_000),
+          })
+          .strict()
+          .prefault({}),
+      })
+      .strict()
+      .prefault({}),
+    storage: z
+      .object({
+        engine: z.enum(['chdb', 'clickhouse']).default('chdb'),
+        data_dir: z.string().min(1).default('./data'),
+        url: z.string().url().optional(),
+        database: z
+          .string()
+          .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected a plain identifier')
+          .default('skein'),
+      })
+      .strict()
+      .prefault({}),
+    query: z
+      .object({ endpoint: endpoint.default('0.0.0.0:16686') })
+      .strict()
+      .prefault({}),
+    service: z
+      .object({
+        pipelines: z
+          .object({
+            traces: z
+              .object({
+                receivers: z.array(z.literal('otlp')).min(1).default(['otlp']),
+                processors: z.array(z.string()).max(0, 'no processors are available yet').default([]),
+                exporters: z.array(z.literal('storage')).min(1).default(['storage']),
+              })
+              .strict()
+              .prefault({}),
+          })
+          .strict()
+          .prefault({}),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict()
+  .superRefine((config, context) => {
+    if (config.storage.engine === 'clickhouse' && config.storage.url === undefined) {
+      context.addIssue({ code: 'custom', path: ['storage', 'url'], message: 'is required when storage.engine is clickhouse' });
+    }
+  });
+
+export type SkeinConfig = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Validates a raw config object (from YAML, after flag/env overrides). */
+export function validateConfig(raw: unknown, source: string): SkeinConfig {
+  const result = configSchema.safeParse(raw ?? {});
+  if (result.success) return result.data;
+  const lines = result.error.issues.map((issue) => {
+    const key = issue.path.join('.') || '(root)';
+    const value = valueAt(raw, issue.path);
+    const shown = value === undefined ? '' : ` (got ${JSON.stringify(value)})`;
+    const message = issue.code === 'unrecognized_keys' ? `unknown key(s) ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}` : issue.message;
+    return `  ${key}: ${message}${issue.code === 'unrecognized_keys' ? '' : shown}`;
+  });
+  throw new ConfigError(`invalid configuration in ${source}:\n${lines.join('\n')}`);
+}
+
+function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
+  let current: unknown = raw;
+  for (const key of path) {
+    if (typeof current !== 'object' || current === null) return undefined;
+    current = (current as Record<PropertyKey, unknown>)[key];
+  }
+  return current;
+}
+
+export function readConfigFile(path: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`cannot read config file ${path}: ${(error as Error).message}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = parseYaml(text);
+  } catch (error) {
+    throw new ConfigError(`config file ${path} is not valid YAML: ${(error as Error).message}`);
+  }
+  if (parsed === null || parsed === undefined) return {};
+  if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new ConfigError(`config file ${path} must hold a YAML mapping at the top level`);
+  return parsed as Record<string, unknown>;
+}
+
+/** Splits `host:port` (IPv6 hosts in brackets) for listen(). */
+export function parseEndpoint(value: string): { host: string; port: number } {
+  const colon = value.lastIndexOf(':');
+  const host = value.slice(0, colon).replace(/^\[|\]$/g, '');
+  return { host: host === '' ? '0.0.0.0' : host, port: Number(value.slice(colon + 1)) };
+}

@@ -1,0 +1,65 @@
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import { parseCommandLine, USAGE } from './command-line.js';
+import { ConfigError, validateConfig } from './config.js';
+import { ListenError } from './listen.js';
+import { createLogger } from './logger.js';
+import { DataDirError, startSkein } from './start-skein.js';
+
+const logger = createLogger();
+
+function version(): string {
+  const packageJson = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return packageJson.version;
+}
+
+async function main(): Promise<void> {
+  const commandLine = parseCommandLine(process.argv.slice(2), process.env);
+  if (commandLine.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  if (commandLine.version) {
+    process.stdout.write(`skein ${version()}\n`);
+    return;
+  }
+  const config = validateConfig(commandLine.rawConfig, commandLine.source);
+  logger.info(`skein ${version()} starting (${commandLine.role}, node ${process.version}, pid ${process.pid})`);
+  const running = await startSkein(config, commandLine.role, logger);
+  logger.info('skein is ready');
+
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (stopping) {
+      logger.warn(`${signal} again: exiting without waiting for pending writes`);
+      process.exit(130);
+    }
+    stopping = true;
+    logger.info(`${signal} received: finishing accepted writes and shutting down`);
+    running.stop().then(
+      () => {
+        logger.info('shut down cleanly');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        logger.error(`shutdown failed: ${error instanceof Error ? error.message : String(error)}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+}
+
+// Anything escaping a request handler is a bug; it is logged, and the process keeps serving.
+process.on('uncaughtException', (error) => logger.error(`uncaught exception: ${error.stack ?? error.message}`));
+process.on('unhandledRejection', (reason) => logger.error(`unhandled rejection: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`));
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError || error instanceof ListenError || error instanceof DataDirError) {
+    logger.error(error.message);
+  } else {
+    logger.error(`failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  }
+  process.exit(1);
+});

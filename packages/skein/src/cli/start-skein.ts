@@ -1,0 +1,121 @@
+import { accessSync, constants, mkdirSync } from 'node:fs';
+import { createServer, type Server as HttpServer } from 'node:http';
+import { resolve } from 'node:path';
+import type { Server as GrpcServer } from '@grpc/grpc-js';
+import { StorageExporter } from '../collector/exporters/storage-exporter.js';
+import { TracePipeline } from '../collector/pipeline/trace-pipeline.js';
+import { createOtlpGrpcServer } from '../collector/receivers/otlp-grpc-receiver.js';
+import { createOtlpHttpHandler } from '../collector/receivers/otlp-http-receiver.js';
+import { HttpRouter } from '../query/http-router.js';
+import { addHealthEndpoints, addNativeApi } from '../query/native-api.js';
+import { openTraceStore } from '../storage/index.js';
+import type { TraceStore } from '../storage/trace-store.js';
+import type { Role } from './command-line.js';
+import { parseEndpoint, type SkeinConfig } from './config.js';
+import { listenGrpc, listenHttp, ListenError } from './listen.js';
+import type { Logger } from './logger.js';
+
+export interface RunningSkein {
+  /** Bound ports by listener name (`otlpGrpc`, `otlpHttp`, `query`). */
+  ports: Record<string, number>;
+  /** Stops listening, writes everything already accepted, closes storage. */
+  stop(): Promise<void>;
+}
+
+export class DataDirError extends Error {
+  override readonly name = 'DataDirError';
+}
+
+function prepareDataDir(dataDir: string): string {
+  const absolute = resolve(dataDir);
+  try {
+    mkdirSync(absolute, { recursive: true });
+    accessSync(absolute, constants.W_OK);
+  } catch (error) {
+    throw new DataDirError(
+      `data directory ${absolute} is not writable: ${(error as Error).message} (choose another with --data-dir or SKEIN_DATA_DIR)`,
+    );
+  }
+  return absolute;
+}
+
+async function openStore(config: SkeinConfig): Promise<TraceStore> {
+  const { storage } = config;
+  if (storage.engine === 'chdb') return openTraceStore({ engine: 'chdb', dataDir: prepareDataDir(storage.data_dir), database: storage.database });
+  return openTraceStore({ engine: 'clickhouse', url: storage.url!, database: storage.database });
+}
+
+/** Config → parts → listeners. Each listener logs one line once it is bound. */
+export async function startSkein(config: SkeinConfig, role: Role, logger: Logger): Promise<RunningSkein> {
+  if (role !== 'all-in-one' && config.storage.engine === 'chdb') {
+    logger.warn(`running "${role}" on embedded chDB: other Skein processes cannot share its data directory; use --storage clickhouse://… to scale out`);
+  }
+  const store = await openStore(config);
+  logger.info(`storage: ${store.description}${config.storage.engine === 'chdb' ? ` in ${resolve(config.storage.data_dir)}` : ` at ${config.storage.url ?? ''}`}`);
+
+  const httpServers: HttpServer[] = [];
+  let grpcServer: GrpcServer | undefined;
+  let exporter: StorageExporter | undefined;
+  const ports: Record<string, number> = {};
+
+  const stop = async (): Promise<void> => {
+    await Promise.all(httpServers.map((server) => new Promise<void>((done) => server.close(() => done()))));
+    for (const server of httpServers) server.closeAllConnections();
+    if (grpcServer) await new Promise<void>((done) => grpcServer!.tryShutdown(() => done()));
+    await exporter?.shutdown();
+    await store.close();
+  };
+
+  try {
+    if (role !== 'query') {
+      const exporterConfig = config.exporters.storage;
+      exporter = new StorageExporter(store, {
+        maxBatchSpans: exporterConfig.max_batch_spans,
+        maxQueuedSpans: exporterConfig.max_queued_spans,
+        maxConcurrentWrites: exporterConfig.max_concurrent_writes,
+        retryAfterMillis: exporterConfig.retry_after_millis,
+      });
+      const pipeline = new TracePipeline([exporter]);
+      const { grpc, http } = config.receivers.otlp.protocols;
+      if (grpc) {
+        const { host, port } = parseEndpoint(grpc.endpoint);
+        grpcServer = createOtlpGrpcServer(pipeline, { maxReceiveMessageBytes: grpc.max_recv_msg_size_mib * 1024 * 1024 }, logger);
+        ports['otlpGrpc'] = await listenGrpc(grpcServer, host, port, 'the OTLP/gRPC receiver', 'set --otlp-grpc-port or SKEIN_OTLP_GRPC_PORT');
+        logger.info(`OTLP/gRPC receiver listening on ${host}:${ports['otlpGrpc']} (opentelemetry.proto.collector.trace.v1.TraceService/Export)`);
+      }
+      if (http) {
+        const { host, port } = parseEndpoint(http.endpoint);
+        const server = createServer(createOtlpHttpHandler(pipeline, { maxRequestBodyBytes: http.max_request_body_size }, logger));
+        httpServers.push(server);
+        ports['otlpHttp'] = await listenHttp(server, host, port, 'the OTLP/HTTP receiver', 'set --otlp-http-port or SKEIN_OTLP_HTTP_PORT');
+        logger.info(`OTLP/HTTP receiver listening on http://${host}:${ports['otlpHttp']}/v1/traces (protobuf and JSON, gzip)`);
+      }
+    }
+    if (role !== 'collector') {
+      const router = new HttpRouter();
+      router.get('/', async () => ({ name: 'skein', api: '/api/v1', docs: 'https://github.com/skein-tracing/skein/blob/main/docs/api.md' }));
+      addHealthEndpoints(router, store);
+      addNativeApi(router, store);
+      const { host, port } = parseEndpoint(config.query.endpoint);
+      const server = createServer(router.handler(logger));
+      httpServers.push(server);
+      ports['query'] = await listenHttp(server, host, port, 'the query API', 'set --query-port or SKEIN_QUERY_PORT');
+      logger.info(`query API listening on http://${host}:${ports['query']}/api/v1`);
+    } else {
+      const router = new HttpRouter();
+      addHealthEndpoints(router, store);
+      // A collector still answers health checks, on the query port.
+      const { host, port } = parseEndpoint(config.query.endpoint);
+      const server = createServer(router.handler(logger));
+      httpServers.push(server);
+      ports['query'] = await listenHttp(server, host, port, 'health checks', 'set --query-port or SKEIN_QUERY_PORT');
+      logger.info(`health checks listening on http://${host}:${ports['query']}/healthz`);
+    }
+  } catch (error) {
+    await stop().catch(() => undefined);
+    throw error;
+  }
+  return { ports, stop };
+}
+
+export { ListenError };

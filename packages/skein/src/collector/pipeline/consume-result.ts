@@ -1,0 +1,24 @@
+import type { Span } from '../../model/span.js';
+
+/**
+ * What a pipeline stage answers for a batch. Receivers map it to the protocol:
+ * success → 200 / OK; retryable → 429 or 503 with Retry-After / RESOURCE_EXHAUSTED or UNAVAILABLE
+ * with RetryInfo; failure → 500 / INTERNAL (the data is fine, Skein could not take it).
+ */
+export type ConsumeResult =
+  | { readonly outcome: 'success' }
+  | {
+      readonly outcome: 'retryable';
+      /** 'overloaded': a bounded queue is full (429). 'unavailable': storage is down (503). */
+      readonly reason: 'overloaded' | 'unavailable';
+      readonly message: string;
+      readonly retryAfterMillis: number;
+    }
+  | { readonly outcome: 'failure'; readonly message: string };
+
+export const CONSUME_SUCCESS: ConsumeResult = Object.freeze({ outcome: 'success' });
+
+/** Anything that takes spans: an exporter, a processor chain, the whole pipeline. */
+export interface SpanConsumer {
+  consume(spans: Span[]): Promise<ConsumeResult>;
+}

@@ -1,0 +1,19 @@
+import type { Span } from '../../model/span.js';
+import { CONSUME_SUCCESS, type ConsumeResult, type SpanConsumer } from './consume-result.js';
+
+/**
+ * The traces pipeline: processors in configured order, then every exporter (fan-out).
+ * A batch counts as delivered only when every exporter took it; the first exporter that did not
+ * decides the answer, so a retry is requested whenever any destination missed the data.
+ */
+export class TracePipeline implements SpanConsumer {
+  constructor(private readonly exporters: readonly SpanConsumer[]) {
+    if (exporters.length === 0) throw new Error('a traces pipeline needs at least one exporter');
+  }
+
+  async consume(spans: Span[]): Promise<ConsumeResult> {
+    if (this.exporters.length === 1) return this.exporters[0]!.consume(spans);
+    const results = await Promise.all(this.exporters.map((exporter) => exporter.consume(spans)));
+    return results.find((result) => result.outcome !== 'success') ?? CONSUME_SUCCESS;
+  }
+}

@@ -1,0 +1,88 @@
+import { Metadata, Server, status as grpcStatus, type sendUnaryData, type ServerUnaryCall, type ServiceDefinition } from '@grpc/grpc-js';
+import { OtlpDecodeError } from '../../model/decode-error.js';
+import { decodeOtlpProtoTraces } from '../../model/otlp-proto-decode.js';
+import { encodeExportTraceServiceResponse } from '../../model/otlp-proto-encode.js';
+import type { Span } from '../../model/span.js';
+import type { SpanConsumer } from '../pipeline/consume-result.js';
+import { exportTraces } from './export-traces.js';
+import type { ReceiverLogger } from './otlp-http-receiver.js';
+import { encodeRpcStatus, GrpcCode, type RpcStatus } from './rpc-status.js';
+
+export interface OtlpGrpcReceiverOptions {
+  /** Largest accepted message, after decompression (grpc-js answers RESOURCE_EXHAUSTED above it). */
+  maxReceiveMessageBytes: number;
+}
+
+export const DEFAULT_OTLP_GRPC_RECEIVER_OPTIONS: OtlpGrpcReceiverOptions = { maxReceiveMessageBytes: 64 * 1024 * 1024 };
+
+const identity = (value: Buffer): Buffer => value;
+
+/**
+ * `opentelemetry.proto.collector.trace.v1.TraceService`, with raw-bytes (de)serialisers: decoding
+ * happens in the handler, so an undecodable message is answered INVALID_ARGUMENT naming the
+ * problem (grpc-js would report a failed deserialiser as INTERNAL) and our own decoder does the work.
+ */
+const TRACE_SERVICE: ServiceDefinition = {
+  Export: {
+    path: '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: identity,
+    requestDeserialize: identity,
+    responseSerialize: identity,
+    responseDeserialize: identity,
+  },
+};
+
+/** The gRPC server with the trace service added; the CLI binds it to its port. */
+export function createOtlpGrpcServer(pipeline: SpanConsumer, options: OtlpGrpcReceiverOptions, logger: ReceiverLogger): Server {
+  const server = new Server({
+    'grpc.max_receive_message_length': options.maxReceiveMessageBytes,
+    'grpc.max_send_message_length': 4 * 1024 * 1024,
+  });
+  server.addService(TRACE_SERVICE, {
+    Export: (call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>) => {
+      exportCall(call.request, pipeline, logger, call.getPeer()).then(
+        (response) => (Buffer.isBuffer(response) ? callback(null, response) : callback(toServiceError(response))),
+        (error: unknown) => {
+          logger.warn(`OTLP/gRPC: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+          callback(toServiceError({ code: GrpcCode.INTERNAL, message: 'internal error' }));
+        },
+      );
+    },
+  });
+  return server;
+}
+
+async function exportCall(request: Buffer, pipeline: SpanConsumer, logger: ReceiverLogger, peer: string): Promise<Buffer | RpcStatus> {
+  const refuse = (rpc: RpcStatus): RpcStatus => {
+    logger.warn(`OTLP/gRPC Export from ${peer}: ${grpcStatus[rpc.code]} ${rpc.message}`);
+    return rpc;
+  };
+  let spans: Span[];
+  try {
+    spans = decodeOtlpProtoTraces(request);
+  } catch (error) {
+    if (!(error instanceof OtlpDecodeError)) throw error;
+    return refuse({ code: GrpcCode.INVALID_ARGUMENT, message: `cannot decode ExportTraceServiceRequest: ${error.message}` });
+  }
+  const outcome = await exportTraces(spans, pipeline);
+  if (outcome.outcome === 'failure') return refuse({ code: GrpcCode.INTERNAL, message: outcome.message });
+  if (outcome.outcome === 'retryable') {
+    return refuse({
+      code: outcome.reason === 'overloaded' ? GrpcCode.RESOURCE_EXHAUSTED : GrpcCode.UNAVAILABLE,
+      message: outcome.message,
+      retryAfterMillis: outcome.retryAfterMillis,
+    });
+  }
+  if (outcome.rejectedSpans > 0) logger.warn(`OTLP/gRPC: rejected ${outcome.rejectedSpans} of ${spans.length} spans: ${outcome.errorMessage}`);
+  const partial = outcome.rejectedSpans > 0 ? { rejectedSpans: BigInt(outcome.rejectedSpans), errorMessage: outcome.errorMessage } : undefined;
+  return Buffer.from(encodeExportTraceServiceResponse(partial));
+}
+
+function toServiceError(rpc: RpcStatus): { code: number; details: string; metadata: Metadata } {
+  const metadata = new Metadata();
+  // Clients (OTel exporters) read the retry delay from the RetryInfo detail of this trailer.
+  metadata.set('grpc-status-details-bin', encodeRpcStatus(rpc));
+  return { code: rpc.code, details: rpc.message, metadata };
+}

@@ -1,0 +1,133 @@
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import { OtlpDecodeError } from '../../model/decode-error.js';
+import { decodeOtlpJsonTraces } from '../../model/otlp-json.js';
+import { decodeOtlpProtoTraces } from '../../model/otlp-proto-decode.js';
+import { encodeExportTraceServiceResponse } from '../../model/otlp-proto-encode.js';
+import type { Span } from '../../model/span.js';
+import type { SpanConsumer } from '../pipeline/consume-result.js';
+import { exportTraces, type ExportOutcome } from './export-traces.js';
+import { readBody } from './read-body.js';
+import { encodeRpcStatus, GrpcCode, rpcStatusToJson, type RpcStatus } from './rpc-status.js';
+
+export interface OtlpHttpReceiverOptions {
+  /** Largest accepted body, after decompression. */
+  maxRequestBodyBytes: number;
+}
+
+export const DEFAULT_OTLP_HTTP_RECEIVER_OPTIONS: OtlpHttpReceiverOptions = { maxRequestBodyBytes: 64 * 1024 * 1024 };
+
+export interface ReceiverLogger {
+  warn(message: string): void;
+}
+
+type WireEncoding = 'protobuf' | 'json';
+
+const TRACES_PATH = '/v1/traces';
+
+function wireEncodingOf(contentType: string | undefined): WireEncoding | undefined {
+  const mediaType = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  if (mediaType === 'application/x-protobuf' || mediaType === 'application/protobuf') return 'protobuf';
+  if (mediaType === 'application/json') return 'json';
+  return undefined;
+}
+
+/**
+ * OTLP/HTTP traces receiver (`POST /v1/traces`), per the OTLP spec: protobuf or JSON bodies,
+ * gzip/deflate, answers in the request's encoding, `google.rpc.Status` bodies on errors,
+ * partial success for invalid spans, 429/503 + Retry-After when Skein cannot take the data now.
+ */
+export function createOtlpHttpHandler(pipeline: SpanConsumer, options: OtlpHttpReceiverOptions, logger: ReceiverLogger): RequestListener {
+  return (request, response) => {
+    handle(request, response, pipeline, options, logger).catch((error: unknown) => {
+      // Last line of defence: a bug must cost one request, never the process.
+      logger.warn(`OTLP/HTTP: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      if (!response.headersSent) sendStatus(response, 'json', 500, { code: GrpcCode.INTERNAL, message: 'internal error' });
+      else response.destroy();
+    });
+  };
+}
+
+async function handle(
+  request: IncomingMessage,
+  response: ServerResponse,
+  pipeline: SpanConsumer,
+  options: OtlpHttpReceiverOptions,
+  logger: ReceiverLogger,
+): Promise<void> {
+  const path = (request.url ?? '/').split('?')[0];
+  const encoding = wireEncodingOf(request.headers['content-type']) ?? 'json';
+  const refuse = (status: number, rpc: RpcStatus): void => {
+    logger.warn(`OTLP/HTTP ${request.method ?? '?'} ${path} from ${request.socket.remoteAddress ?? '?'}: ${status} ${rpc.message}`);
+    sendStatus(response, encoding, status, rpc);
+  };
+
+  if (path !== TRACES_PATH) {
+    return refuse(404, { code: GrpcCode.UNIMPLEMENTED, message: `no OTLP endpoint at ${path}: traces go to POST ${TRACES_PATH}` });
+  }
+  if (request.method !== 'POST') {
+    response.setHeader('Allow', 'POST');
+    return refuse(405, { code: GrpcCode.UNIMPLEMENTED, message: `method ${request.method ?? '?'} not allowed on ${TRACES_PATH}: use POST` });
+  }
+  const wire = wireEncodingOf(request.headers['content-type']);
+  if (wire === undefined) {
+    return refuse(415, {
+      code: GrpcCode.INVALID_ARGUMENT,
+      message: `unsupported Content-Type "${request.headers['content-type'] ?? ''}": use application/x-protobuf or application/json`,
+    });
+  }
+
+  const body = await readBody(request, options.maxRequestBodyBytes);
+  if (!body.ok) {
+    // Do not read the rest of an oversized body: answer and close the connection.
+    if (body.status === 413) response.setHeader('Connection', 'close');
+    return refuse(body.status, { code: GrpcCode.INVALID_ARGUMENT, message: body.message });
+  }
+
+  let spans: Span[];
+  try {
+    spans = wire === 'protobuf' ? decodeOtlpProtoTraces(body.body) : decodeOtlpJsonTraces(body.body.toString('utf8'));
+  } catch (error) {
+    if (!(error instanceof OtlpDecodeError)) throw error;
+    return refuse(400, { code: GrpcCode.INVALID_ARGUMENT, message: `cannot decode OTLP ${wire === 'protobuf' ? 'protobuf' : 'JSON'} body: ${error.message}` });
+  }
+
+  const outcome = await exportTraces(spans, pipeline);
+  if (outcome.outcome !== 'accepted') {
+    const { status, rpc } = refusalOf(outcome);
+    if (rpc.retryAfterMillis !== undefined) response.setHeader('Retry-After', String(Math.max(1, Math.ceil(rpc.retryAfterMillis / 1000))));
+    return refuse(status, rpc);
+  }
+  if (outcome.rejectedSpans > 0) {
+    logger.warn(`OTLP/HTTP: rejected ${outcome.rejectedSpans} of ${spans.length} spans: ${outcome.errorMessage}`);
+  }
+  sendExportResponse(response, wire, outcome.rejectedSpans, outcome.errorMessage);
+}
+
+function refusalOf(outcome: Exclude<ExportOutcome, { outcome: 'accepted' }>): { status: number; rpc: RpcStatus } {
+  if (outcome.outcome === 'failure') return { status: 500, rpc: { code: GrpcCode.INTERNAL, message: outcome.message } };
+  return outcome.reason === 'overloaded'
+    ? { status: 429, rpc: { code: GrpcCode.RESOURCE_EXHAUSTED, message: outcome.message, retryAfterMillis: outcome.retryAfterMillis } }
+    : { status: 503, rpc: { code: GrpcCode.UNAVAILABLE, message: outcome.message, retryAfterMillis: outcome.retryAfterMillis } };
+}
+
+function sendExportResponse(response: ServerResponse, wire: WireEncoding, rejectedSpans: number, errorMessage: string): void {
+  const partial = rejectedSpans > 0 || errorMessage !== '' ? { rejectedSpans: BigInt(rejectedSpans), errorMessage } : undefined;
+  if (wire === 'protobuf') {
+    send(response, 200, 'application/x-protobuf', Buffer.from(encodeExportTraceServiceResponse(partial)));
+  } else {
+    const json = partial ? { partialSuccess: { rejectedSpans: String(rejectedSpans), errorMessage } } : {};
+    send(response, 200, 'application/json', Buffer.from(JSON.stringify(json)));
+  }
+}
+
+function sendStatus(response: ServerResponse, wire: WireEncoding, status: number, rpc: RpcStatus): void {
+  if (wire === 'protobuf') send(response, status, 'application/x-protobuf', encodeRpcStatus(rpc));
+  else send(response, status, 'application/json', Buffer.from(JSON.stringify(rpcStatusToJson(rpc))));
+}
+
+function send(response: ServerResponse, status: number, contentType: string, body: Buffer): void {
+  response.statusCode = status;
+  response.setHeader('Content-Type', contentType);
+  response.setHeader('Content-Length', body.length);
+  response.end(body);
+}

@@ -1,0 +1,67 @@
+import type { IncomingMessage } from 'node:http';
+import { createGunzip, createInflate, type Gunzip, type Inflate } from 'node:zlib';
+
+export type BodyResult =
+  | { readonly ok: true; readonly body: Buffer }
+  | { readonly ok: false; readonly status: 400 | 413 | 415; readonly message: string };
+
+/**
+ * Reads a request body, decompressing gzip/deflate, and stops as soon as the limit is passed:
+ * the limit applies to the decompressed size (a 1 MiB gzip bomb of 1 GiB zeros is refused after
+ * `maxBytes`, never buffered) and to the bytes on the wire.
+ */
+export function readBody(request: IncomingMessage, maxBytes: number): Promise<BodyResult> {
+  const encoding = (request.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+  let decoder: Gunzip | Inflate | undefined;
+  if (encoding === 'gzip' || encoding === 'x-gzip') decoder = createGunzip();
+  else if (encoding === 'deflate') decoder = createInflate();
+  else if (encoding !== 'identity' && encoding !== '') {
+    return Promise.resolve({ ok: false, status: 415, message: `unsupported Content-Encoding "${encoding}": use gzip, deflate or none` });
+  }
+
+  const declared = Number(request.headers['content-length']);
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    return Promise.resolve({ ok: false, status: 413, message: `request body of ${declared} bytes exceeds the limit of ${maxBytes} bytes` });
+  }
+
+  return new Promise<BodyResult>((resolve) => {
+    const chunks: Buffer[] = [];
+    let received = 0;
+    let decoded = 0;
+    let settled = false;
+    const finish = (result: BodyResult): void => {
+      if (settled) return;
+      settled = true;
+      if (!result.ok) {
+        request.unpipe();
+        decoder?.destroy();
+      }
+      resolve(result);
+    };
+    const tooLarge = (): BodyResult => ({
+      ok: false,
+      status: 413,
+      message: `request body exceeds the limit of ${maxBytes} bytes${decoder ? ' after decompression' : ''}`,
+    });
+
+    request.on('data', (chunk: Buffer) => {
+      received += chunk.length;
+      if (received > maxBytes) finish(tooLarge());
+    });
+    request.on('error', (error) => finish({ ok: false, status: 400, message: `could not read the request body: ${error.message}` }));
+    request.on('aborted', () => finish({ ok: false, status: 400, message: 'the client aborted the request' }));
+
+    const sink = decoder ?? request;
+    if (decoder) {
+      request.pipe(decoder);
+      decoder.on('error', (error) => finish({ ok: false, status: 400, message: `could not decompress the ${encoding} body: ${error.message}` }));
+    }
+    sink.on('data', (chunk: Buffer) => {
+      if (settled) return;
+      decoded += chunk.length;
+      if (decoded > maxBytes) finish(tooLarge());
+      else chunks.push(chunk);
+    });
+    sink.on('end', () => finish({ ok: true, body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, decoded) }));
+  });
+}

@@ -1,0 +1,26 @@
+/** Errors the query APIs answer with; `code` is stable for clients, `status` is the HTTP status. */
+export type ApiErrorCode = 'bad_parameter' | 'not_found' | 'method_not_allowed' | 'storage_unavailable' | 'internal';
+
+const STATUS_OF: Record<ApiErrorCode, number> = {
+  bad_parameter: 400,
+  not_found: 404,
+  method_not_allowed: 405,
+  storage_unavailable: 503,
+  internal: 500,
+};
+
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+  readonly status: number;
+  constructor(
+    readonly code: ApiErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.status = STATUS_OF[code];
+  }
+}
+
+export function badParameter(parameter: string, problem: string): ApiError {
+  return new ApiError('bad_parameter', `query parameter "${parameter}": ${problem}`);
+}

@@ -1,0 +1,94 @@
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import { ApiError } from './api-error.js';
+
+export interface RouteContext {
+  request: IncomingMessage;
+  url: URL;
+  /** Decoded path segments matched by `:name` patterns. */
+  params: Record<string, string>;
+}
+
+/** A handler returns the JSON body of a 200, or throws an {@link ApiError}. */
+export type RouteHandler = (context: RouteContext) => Promise<unknown>;
+
+interface Route {
+  method: string;
+  segments: string[];
+  handler: RouteHandler;
+}
+
+export interface RouterLogger {
+  warn(message: string): void;
+}
+
+/**
+ * A minimal JSON router over node:http: GET routes with `:param` segments, errors as
+ * `{"error":{"code","message"}}` with the ApiError's status. Small enough that a framework
+ * would add more than it saves; receivers need raw node:http anyway for body-size control.
+ */
+export class HttpRouter {
+  private readonly routes: Route[] = [];
+
+  get(pattern: string, handler: RouteHandler): this {
+    this.routes.push({ method: 'GET', segments: pattern.split('/').filter(Boolean), handler });
+    return this;
+  }
+
+  handler(logger: RouterLogger): RequestListener {
+    return (request, response) => {
+      this.dispatch(request, response).catch((error: unknown) => {
+        const apiError = error instanceof ApiError ? error : new ApiError('internal', 'internal error');
+        if (!(error instanceof ApiError) || apiError.status >= 500) {
+          logger.warn(`query API ${request.method ?? '?'} ${request.url ?? ''}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+        }
+        if (apiError.code === 'method_not_allowed') response.setHeader('Allow', 'GET, HEAD');
+        sendJson(response, apiError.status, { error: { code: apiError.code, message: apiError.message } });
+      });
+    };
+  }
+
+  private async dispatch(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    const pathSegments = url.pathname.split('/').filter(Boolean);
+    let pathMatched = false;
+    for (const route of this.routes) {
+      const params = matchSegments(route.segments, pathSegments);
+      if (params === undefined) continue;
+      pathMatched = true;
+      const method = request.method === 'HEAD' ? 'GET' : request.method;
+      if (method !== route.method) continue;
+      const body = await route.handler({ request, url, params });
+      sendJson(response, 200, body);
+      return;
+    }
+    if (pathMatched) throw new ApiError('method_not_allowed', `method ${request.method ?? '?'} not allowed on ${url.pathname}`);
+    throw new ApiError('not_found', `no API endpoint at ${url.pathname}`);
+  }
+}
+
+function matchSegments(pattern: string[], path: string[]): Record<string, string> | undefined {
+  if (pattern.length !== path.length) return undefined;
+  const params: Record<string, string> = {};
+  for (let i = 0; i < pattern.length; i++) {
+    const expected = pattern[i]!;
+    const actual = path[i]!;
+    if (expected.startsWith(':')) {
+      try {
+        params[expected.slice(1)] = decodeURIComponent(actual);
+      } catch {
+        return undefined;
+      }
+    } else if (expected !== actual) {
+      return undefined;
+    }
+  }
+  return params;
+}
+
+export function sendJson(response: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  response.statusCode = status;
+  response.setHeader('Content-Type', 'application/json; charset=utf-8');
+  response.setHeader('Content-Length', Buffer.byteLength(text));
+  response.end(response.req.method === 'HEAD' ? undefined : text);
+}

@@ -1,0 +1,121 @@
+import { normaliseTraceId } from '../model/ids.js';
+import { encodeOtlpJsonTraces } from '../model/otlp-json.js';
+import { SPAN_KIND_NAMES } from '../model/span.js';
+import { StorageError, type AttributeFilter, type TraceStore } from '../storage/trace-store.js';
+import { ApiError, badParameter } from './api-error.js';
+import type { HttpRouter } from './http-router.js';
+import { toNativeSummary, toNativeTrace } from './native-trace-json.js';
+import { QueryParams } from './query-params.js';
+
+const HOUR_NANO = 3_600_000_000_000n;
+const DEFAULT_SEARCH_LOOKBACK_NANO = HOUR_NANO;
+const DEFAULT_DEPENDENCIES_LOOKBACK_NANO = 24n * HOUR_NANO;
+const DEFAULT_SEARCH_LIMIT = 20;
+const MAX_SEARCH_LIMIT = 10_000;
+
+function nowUnixNano(): bigint {
+  return BigInt(Date.now()) * 1_000_000n;
+}
+
+/** Storage failures become 503s with the engine's reason; anything else propagates as a 500. */
+async function fromStorage<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (error) {
+    if (error instanceof StorageError) throw new ApiError('storage_unavailable', `storage error: ${error.message}`);
+    throw error;
+  }
+}
+
+/** `[start, end]` from `start`/`end`/`lookback`: end defaults to now, start to end − lookback. */
+function timeWindow(params: QueryParams, defaultLookbackNano: bigint): { start: bigint; end: bigint } {
+  const end = params.timeUnixNano('end') ?? nowUnixNano();
+  const lookback = params.durationNano('lookback');
+  const explicitStart = params.timeUnixNano('start');
+  if (explicitStart !== undefined && lookback !== undefined) throw badParameter('lookback', 'give either start or lookback, not both');
+  const start = explicitStart ?? end - (lookback ?? defaultLookbackNano);
+  if (start > end) throw badParameter('start', 'is after end');
+  return { start: start < 0n ? 0n : start, end };
+}
+
+function attributeFilters(raw: string[]): AttributeFilter[] {
+  return raw.map((item) => {
+    const eq = item.indexOf('=');
+    if (eq <= 0) throw badParameter('attr', `expected key=value, got ${JSON.stringify(item)}`);
+    return { key: item.slice(0, eq), value: item.slice(eq + 1) };
+  });
+}
+
+/** Skein's native JSON API (`docs/api.md`), used by the web UI and by tests. */
+export function addNativeApi(router: HttpRouter, store: TraceStore): void {
+  router.get('/api/v1/traces/:traceId', async ({ url, params: path }) => {
+    const params = new QueryParams(url.searchParams);
+    const format = params.string('format') ?? 'native';
+    params.rejectUnknown();
+    if (format !== 'native' && format !== 'otlp') throw badParameter('format', `expected native or otlp, got ${JSON.stringify(format)}`);
+    const traceId = normaliseTraceId(path['traceId']!);
+    if (traceId === undefined) throw new ApiError('bad_parameter', `invalid trace ID ${JSON.stringify(path['traceId'])}: expected 1 to 32 hex digits, not all zero`);
+    const spans = await fromStorage(store.getTrace(traceId));
+    if (spans.length === 0) throw new ApiError('not_found', `trace ${traceId} not found`);
+    return format === 'otlp' ? encodeOtlpJsonTraces(spans) : toNativeTrace(traceId, spans);
+  });
+
+  router.get('/api/v1/search', async ({ url }) => {
+    const params = new QueryParams(url.searchParams);
+    const serviceName = params.string('service');
+    const spanName = params.string('spanName');
+    const attributes = attributeFilters(params.all('attr'));
+    const minDurationNano = params.durationNano('minDuration');
+    const maxDurationNano = params.durationNano('maxDuration');
+    const status = params.string('status');
+    if (status !== undefined && status !== 'error' && status !== 'any') throw badParameter('status', `expected error or any, got ${JSON.stringify(status)}`);
+    const limit = params.integer('limit', 1, MAX_SEARCH_LIMIT) ?? DEFAULT_SEARCH_LIMIT;
+    const { start, end } = timeWindow(params, DEFAULT_SEARCH_LOOKBACK_NANO);
+    params.rejectUnknown();
+    if (minDurationNano !== undefined && maxDurationNano !== undefined && minDurationNano > maxDurationNano) {
+      throw badParameter('minDuration', 'is greater than maxDuration');
+    }
+    const traces = await fromStorage(
+      store.searchTraces({
+        ...(serviceName !== undefined && { serviceName }),
+        ...(spanName !== undefined && { spanName }),
+        attributes,
+        ...(minDurationNano !== undefined && { minDurationNano }),
+        ...(maxDurationNano !== undefined && { maxDurationNano }),
+        errorsOnly: status === 'error',
+        startTimeUnixNano: start,
+        endTimeUnixNano: end,
+        limit,
+      }),
+    );
+    return { traces: traces.map(toNativeSummary), limit, startTimeUnixNano: start.toString(), endTimeUnixNano: end.toString() };
+  });
+
+  router.get('/api/v1/services', async ({ url }) => {
+    new QueryParams(url.searchParams).rejectUnknown();
+    return { services: await fromStorage(store.listServices()) };
+  });
+
+  router.get('/api/v1/services/:service/operations', async ({ url, params: path }) => {
+    new QueryParams(url.searchParams).rejectUnknown();
+    const operations = await fromStorage(store.listOperations(path['service']!));
+    return { operations: operations.map((operation) => ({ name: operation.name, spanKind: SPAN_KIND_NAMES[operation.spanKind] })) };
+  });
+
+  router.get('/api/v1/dependencies', async ({ url }) => {
+    const params = new QueryParams(url.searchParams);
+    const { start, end } = timeWindow(params, DEFAULT_DEPENDENCIES_LOOKBACK_NANO);
+    params.rejectUnknown();
+    const edges = await fromStorage(store.getDependencies(start, end));
+    return { dependencies: edges, startTimeUnixNano: start.toString(), endTimeUnixNano: end.toString() };
+  });
+}
+
+/** `/healthz` says the process is up; `/readyz` says storage answers. */
+export function addHealthEndpoints(router: HttpRouter, store: TraceStore): void {
+  router.get('/healthz', async () => ({ status: 'ok' }));
+  router.get('/readyz', async () => {
+    await fromStorage(store.ping());
+    return { status: 'ready', storage: store.description };
+  });
+}

@@ -1,0 +1,117 @@
+import { Session } from 'chdb';
+import { bindSql, quoteIdentifier, type SqlParams } from '../sql-binding.js';
+import { parseJsonEachRow, type SqlEngine } from '../sql-engine.js';
+import { StorageError } from '../trace-store.js';
+import { toStorageError } from './engine-errors.js';
+
+/**
+ * chDB keeps one engine per process bound to one data directory. Stores opened on the same
+ * directory (e.g. one per database in tests) share the session; the last close releases it.
+ */
+interface SharedSession {
+  session: Session;
+  refs: number;
+}
+const sessions = new Map<string, SharedSession>();
+
+function acquire(dataDir: string): Session {
+  const shared = sessions.get(dataDir);
+  if (shared !== undefined) {
+    shared.refs++;
+    return shared.session;
+  }
+  if (sessions.size > 0) {
+    throw new StorageError('rejected', `chDB already holds data directory ${[...sessions.keys()][0]} in this process; one per process`);
+  }
+  let session: Session;
+  try {
+    session = new Session(dataDir);
+  } catch (error) {
+    throw toStorageError('chdb', `opening ${dataDir}`, error);
+  }
+  sessions.set(dataDir, { session, refs: 1 });
+  return session;
+}
+
+function release(dataDir: string): void {
+  const shared = sessions.get(dataDir);
+  if (shared === undefined) return;
+  if (--shared.refs > 0) return;
+  sessions.delete(dataDir);
+  shared.session.close();
+}
+
+function chdbCode(error: unknown): number | undefined {
+  const code = (error as { clickhouseCode?: unknown } | null)?.clickhouseCode;
+  return typeof code === 'number' ? code : undefined;
+}
+
+export class ChdbEngine implements SqlEngine {
+  readonly name = 'chdb';
+  private closed = false;
+
+  private constructor(
+    private readonly dataDir: string,
+    private readonly session: Session,
+    readonly version: string,
+  ) {}
+
+  /** Opens (or shares) the session on `dataDir` and creates `database` if missing. */
+  static async open(dataDir: string, database: string): Promise<ChdbEngine> {
+    const session = acquire(dataDir);
+    try {
+      const rows = parseJsonEachRow<{ v: string }>((await session.queryAsync('SELECT version() AS v', { format: 'JSONEachRow' })).text());
+      const engine = new ChdbEngine(dataDir, session, rows[0]?.v ?? 'unknown');
+      await engine.command(`CREATE DATABASE IF NOT EXISTS ${quoteIdentifier(database)}`);
+      return engine;
+    } catch (error) {
+      release(dataDir);
+      throw toStorageError('chdb', 'start-up', error, chdbCode(error));
+    }
+  }
+
+  async query<T>(sql: string, params: SqlParams = {}): Promise<T[]> {
+    const text = this.bind(sql, params);
+    try {
+      const result = await this.session.queryAsync(text, { format: 'JSONEachRow' });
+      return parseJsonEachRow<T>(result.text());
+    } catch (error) {
+      throw toStorageError('chdb', 'query', error, chdbCode(error));
+    }
+  }
+
+  async command(sql: string, params: SqlParams = {}): Promise<void> {
+    const text = this.bind(sql, params);
+    try {
+      await this.session.queryAsync(text, { format: 'JSONEachRow' });
+    } catch (error) {
+      throw toStorageError('chdb', 'statement', error, chdbCode(error));
+    }
+  }
+
+  async insertJsonEachRow(table: string, rows: Buffer): Promise<void> {
+    this.assertOpen();
+    if (rows.length === 0) return;
+    try {
+      // Raw insert: the engine's native parallel parser reads the bytes, no JS object tree.
+      await this.session.insert({ table, values: rows, format: 'JSONEachRow' });
+    } catch (error) {
+      throw toStorageError('chdb', `insert into ${table}`, error, chdbCode(error));
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    release(this.dataDir);
+  }
+
+  private bind(sql: string, params: SqlParams): string {
+    this.assertOpen();
+    return bindSql(sql, params);
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new StorageError('unavailable', 'chdb engine is closed');
+  }
+}

@@ -1,0 +1,23 @@
+/** The storage part's public surface. */
+export { StorageError } from './trace-store.js';
+export type {
+  AttributeFilter,
+  DependencyEdge,
+  OperationInfo,
+  ServiceSpanCount,
+  StorageErrorCode,
+  TraceSearchQuery,
+  TraceStore,
+  TraceSummary,
+} from './trace-store.js';
+export { openTraceStore } from './open-trace-store.js';
+export type { OpenTraceStoreOptions } from './open-trace-store.js';
+export { ClickHouseTraceStore } from './clickhouse-trace-store.js';
+export type { SqlEngine } from './sql-engine.js';
+export { bindSql } from './sql-binding.js';
+export type { SqlParams, SqlParamType } from './sql-binding.js';
+export { featuresForVersion, parseEngineVersion } from './engine-features.js';
+export type { EngineFeatures } from './engine-features.js';
+export { ChdbEngine } from './engines/chdb-engine.js';
+export { ClickHouseEngine } from './engines/clickhouse-engine.js';
+export { migrate } from './schema/migrate.js';

@@ -1,0 +1,42 @@
+import { ClickHouseTraceStore } from './clickhouse-trace-store.js';
+import { featuresForVersion } from './engine-features.js';
+import { ChdbEngine } from './engines/chdb-engine.js';
+import { ClickHouseEngine, parseClickHouseUrl } from './engines/clickhouse-engine.js';
+import { migrate } from './schema/migrate.js';
+import type { SqlEngine } from './sql-engine.js';
+import type { TraceStore } from './trace-store.js';
+
+interface CommonOptions {
+  /** Database holding Skein's tables (default `skein`). */
+  database?: string;
+  /** Drop spans older than this many days on engines with TTL (default: keep everything). */
+  retentionDays?: number;
+}
+
+export type OpenTraceStoreOptions =
+  | (CommonOptions & { engine: 'chdb'; dataDir: string })
+  | (CommonOptions & { engine: 'clickhouse'; url: string });
+
+/** Opens the engine, brings the schema up to date, and returns the store. */
+export async function openTraceStore(options: OpenTraceStoreOptions): Promise<TraceStore> {
+  let engine: SqlEngine;
+  let database: string;
+  if (options.engine === 'chdb') {
+    database = options.database ?? 'skein';
+    engine = await ChdbEngine.open(options.dataDir, database);
+  } else {
+    database = parseClickHouseUrl(options.url, options.database).database;
+    engine = await ClickHouseEngine.open(options.url, database);
+  }
+  try {
+    await migrate(engine, {
+      database,
+      features: featuresForVersion(engine.version),
+      ...(options.retentionDays !== undefined ? { retentionDays: options.retentionDays } : {}),
+    });
+  } catch (error) {
+    await engine.close();
+    throw error;
+  }
+  return new ClickHouseTraceStore(engine, database);
+}

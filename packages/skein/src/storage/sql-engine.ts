@@ -1,0 +1,35 @@
+import type { SqlParams } from './sql-binding.js';
+
+/**
+ * The one thing the storage layer needs from a ClickHouse engine. Both engines receive the same
+ * SQL text, bound client-side by `bindSql`, so a statement tested on one runs on the other.
+ * Every method rejects with a `StorageError`: 'unavailable' when the engine cannot be reached or
+ * is overloaded (retry may help), 'rejected' when it refused the statement or the data.
+ */
+export interface SqlEngine {
+  /** Engine name, e.g. `chdb` or `clickhouse`. */
+  readonly name: string;
+  /** `SELECT version()` as reported by the engine, e.g. `26.7.2.1`, `18.16.1`. */
+  readonly version: string;
+  /** Runs a SELECT and returns its rows as parsed JSONEachRow objects. */
+  query<T>(sql: string, params?: SqlParams): Promise<T[]>;
+  /** Runs a statement that returns nothing (DDL, INSERT ... SELECT, ALTER). */
+  command(sql: string, params?: SqlParams): Promise<void>;
+  /** Inserts newline-separated JSON rows; resolves once the engine has stored them. */
+  insertJsonEachRow(table: string, rows: Buffer): Promise<void>;
+  /** Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Parses a JSONEachRow body; an empty body is no rows. */
+export function parseJsonEachRow<T>(text: string): T[] {
+  const rows: T[] = [];
+  let start = 0;
+  while (start < text.length) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = text.length;
+    if (end > start) rows.push(JSON.parse(text.slice(start, end)) as T);
+    start = end + 1;
+  }
+  return rows;
+}

@@ -1,0 +1,133 @@
+import type { Span, SpanKind } from '../model/span.js';
+
+/**
+ * One attribute filter of a search: matches a span whose own attributes, or whose resource's
+ * attributes, contain `key` with a value whose string form equals `value` (strings as they are,
+ * ints in decimal, doubles as JS prints them, booleans as `true`/`false`).
+ */
+export interface AttributeFilter {
+  key: string;
+  value: string;
+}
+
+/**
+ * A trace search. A trace matches when at least one of its spans satisfies every given condition
+ * at once (Jaeger's semantics): service, span name, every attribute filter, the duration bounds and
+ * `errorsOnly`, with its start inside `[startTimeUnixNano, endTimeUnixNano]`.
+ */
+export interface TraceSearchQuery {
+  serviceName?: string;
+  spanName?: string;
+  attributes: readonly AttributeFilter[];
+  minDurationNano?: bigint;
+  maxDurationNano?: bigint;
+  /** Only spans with status code ERROR match. */
+  errorsOnly: boolean;
+  startTimeUnixNano: bigint;
+  endTimeUnixNano: bigint;
+  /** Maximum number of traces returned, 1..10000. */
+  limit: number;
+}
+
+export interface ServiceSpanCount {
+  serviceName: string;
+  spanCount: number;
+}
+
+/** What a search returns per trace, computed over all of the trace's stored spans. */
+export interface TraceSummary {
+  traceId: string;
+  rootServiceName: string;
+  rootSpanName: string;
+  /**
+   * True when no span of the trace without a parent has been stored (yet): the earliest span
+   * stands in for the root in `rootServiceName` / `rootSpanName`.
+   */
+  rootSpanMissing: boolean;
+  /** Earliest span start. */
+  startTimeUnixNano: bigint;
+  /** Latest span end minus earliest span start. */
+  durationNano: bigint;
+  spanCount: number;
+  errorCount: number;
+  /** Sorted by span count descending, then service name. */
+  services: ServiceSpanCount[];
+}
+
+export interface OperationInfo {
+  name: string;
+  spanKind: SpanKind;
+}
+
+/** A caller → callee edge derived from parent/child spans that belong to different services. */
+export interface DependencyEdge {
+  parentService: string;
+  childService: string;
+  callCount: number;
+  /** Calls whose child span has status ERROR. */
+  errorCount: number;
+}
+
+/**
+ * The storage contract every engine implements (chDB embedded, ClickHouse server). One shared
+ * test suite (`test/storage/trace-store-contract.ts`) holds every engine to it.
+ *
+ * Contract:
+ * - `writeSpans` resolves only once the spans are durably stored: a process killed with SIGKILL
+ *   after the promise resolved loses none of them, and every read started after it resolved sees
+ *   them. It rejects with a {@link StorageError} and then nothing of the batch may be assumed
+ *   stored (a retry may store spans twice; readers tolerate duplicates by span ID).
+ * - Writes are not batched here: callers (the storage exporter) batch; one call is one insert.
+ * - Reads never load all spans into JS: filtering and aggregation run in the engine.
+ * - Every span field round-trips exactly, including nanosecond times, typed attributes, events,
+ *   links, resource, scope and dropped counts.
+ */
+export interface TraceStore {
+  /** Engine name and version, e.g. `chdb 26.7.2.1`, `clickhouse 18.16.1`. */
+  readonly description: string;
+
+  writeSpans(spans: readonly Span[]): Promise<void>;
+
+  /**
+   * All stored spans of a trace (deduplicated by span ID), ordered by start time then span ID;
+   * an empty array when the trace is unknown. Served by an index on trace ID, not a scan.
+   */
+  getTrace(traceId: string): Promise<Span[]>;
+
+  /** Matching traces, newest first (by trace start, ties by trace ID): deterministic. */
+  searchTraces(query: TraceSearchQuery): Promise<TraceSummary[]>;
+
+  /** Every service name that has stored spans, sorted. */
+  listServices(): Promise<string[]>;
+
+  /** Distinct (span name, span kind) pairs of a service, sorted by name then kind. */
+  listOperations(serviceName: string): Promise<OperationInfo[]>;
+
+  /** Service edges from spans starting inside the window, sorted by parent then child. */
+  getDependencies(startTimeUnixNano: bigint, endTimeUnixNano: bigint): Promise<DependencyEdge[]>;
+
+  /** Health check used by `/readyz`: resolves when the engine answers a trivial query. */
+  ping(): Promise<void>;
+
+  /** Releases the engine (closes the chDB session or the HTTP client). Idempotent. */
+  close(): Promise<void>;
+}
+
+export type StorageErrorCode =
+  /** The engine is unreachable or refused the work; retrying later may succeed. */
+  | 'unavailable'
+  /** The engine rejected the statement or data; retrying will not help. */
+  | 'rejected'
+  /** Schema set-up or migration failed. */
+  | 'schema';
+
+export class StorageError extends Error {
+  override readonly name = 'StorageError';
+  constructor(
+    readonly code: StorageErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}

@@ -1,0 +1,38 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { openTraceStore } from '../../src/storage/open-trace-store.js';
+import { StorageError } from '../../src/storage/trace-store.js';
+import { runTraceStoreContract } from './trace-store-contract.js';
+
+// chDB holds one data directory per process; each test gets its own database in it.
+const dataDir = mkdtempSync(join(tmpdir(), 'skein-chdb-'));
+let counter = 0;
+const uniqueDatabase = (): string => `contract_${process.pid}_${++counter}`;
+after(() => rmSync(dataDir, { recursive: true, force: true }));
+
+runTraceStoreContract('chdb', () => openTraceStore({ engine: 'chdb', dataDir, database: uniqueDatabase() }));
+
+test('chdb: migrations are idempotent, also when two stores start at once', async () => {
+  const database = uniqueDatabase();
+  const [a, b] = await Promise.all([
+    openTraceStore({ engine: 'chdb', dataDir, database }),
+    openTraceStore({ engine: 'chdb', dataDir, database }),
+  ]);
+  const c = await openTraceStore({ engine: 'chdb', dataDir, database, retentionDays: 30 });
+  await a.close();
+  await b.close();
+  await c.close();
+  await c.close();
+});
+
+test('chdb: a second data directory in the same process is refused', async () => {
+  const store = await openTraceStore({ engine: 'chdb', dataDir, database: uniqueDatabase() });
+  try {
+    await assert.rejects(openTraceStore({ engine: 'chdb', dataDir: `${dataDir}-other`, database: 'x' }), (e: unknown) => e instanceof StorageError);
+  } finally {
+    await store.close();
+  }
+});

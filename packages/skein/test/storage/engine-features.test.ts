@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { featuresForVersion, NO_FEATURES, parseEngineVersion } from '../../src/storage/engine-features.js';
+import { ddlContext } from '../../src/storage/schema/ddl-context.js';
+import { MIGRATIONS } from '../../src/storage/schema/migrations.js';
+
+const ALL = { lowCardinality: true, codecs: true, skipIndexes: true, ttl: true };
+
+test('versions parse and switch features', () => {
+  assert.deepStrictEqual(parseEngineVersion('26.7.2.1'), { major: 26, minor: 7 });
+  assert.deepStrictEqual(parseEngineVersion('18.16.1'), { major: 18, minor: 16 });
+  assert.deepStrictEqual(parseEngineVersion('garbage'), { major: 0, minor: 0 });
+  assert.deepStrictEqual(featuresForVersion('18.16.1'), NO_FEATURES);
+  assert.deepStrictEqual(featuresForVersion('19.17.4'), NO_FEATURES);
+  assert.deepStrictEqual(featuresForVersion('20.3.1'), ALL);
+  assert.deepStrictEqual(featuresForVersion('26.7.2.1'), ALL);
+  assert.deepStrictEqual(featuresForVersion(''), NO_FEATURES);
+});
+
+/** Column name → everything after it up to the comma, with storage details stripped. */
+function columns(ddl: string): Map<string, string> {
+  const body = ddl.slice(ddl.indexOf('(') + 1, ddl.lastIndexOf(') ENGINE'));
+  const out = new Map<string, string>();
+  for (const line of body.split('\n')) {
+    const match = /^\s*([a-z_]+) (.+?),?$/.exec(line);
+    if (match === null || match[1] === 'INDEX') continue;
+    const type = match[2]!.replace(/ CODEC\(.*\)$/, '').replace(/LowCardinality\((String)\)/g, '$1');
+    out.set(match[1]!, type);
+  }
+  return out;
+}
+
+test('DDL: same columns and value types on every engine, storage details by feature', () => {
+  const migrations = MIGRATIONS.map((m) => m.version);
+  assert.deepStrictEqual(migrations, [...migrations].sort((a, b) => a - b));
+  const old = MIGRATIONS.flatMap((m) => m.statements(ddlContext('skein', NO_FEATURES)));
+  const recent = MIGRATIONS.flatMap((m) => m.statements(ddlContext('skein', ALL)));
+  assert.equal(old.length, recent.length);
+  for (const [i, statement] of old.entries()) {
+    assert.deepStrictEqual(columns(statement), columns(recent[i]!));
+    assert.doesNotMatch(statement, /LowCardinality|CODEC|INDEX|TTL/);
+    assert.match(statement, /^CREATE TABLE IF NOT EXISTS `skein`\./);
+  }
+  const all = recent.join('\n');
+  assert.match(all, /name LowCardinality\(String\)/);
+  assert.match(all, /start_ns UInt64 CODEC\(Delta, ZSTD\(1\)\)/);
+  assert.match(all, /INDEX attr_kv_bloom attr_kv TYPE bloom_filter/);
+  // TTL is configuration applied at start-up, never part of the schema history.
+  assert.doesNotMatch(all, /TTL/);
+  const spans = old.find((s) => s.includes('.spans ('))!;
+  assert.match(spans, /ORDER BY \(trace_id, span_id\)/);
+  assert.match(spans, /PARTITION BY toYYYYMMDD/);
+  assert.match(old.find((s) => s.includes('.span_search ('))!, /ORDER BY \(service_name, start_ns/);
+});
+
+test('DDL refuses a hostile database name', () => {
+  assert.throws(() => ddlContext('x`; DROP DATABASE default; --', NO_FEATURES));
+});

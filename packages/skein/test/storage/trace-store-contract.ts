@@ -1,0 +1,240 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { Span } from '../../src/model/span.js';
+import type { TraceSearchQuery, TraceStore, TraceSummary } from '../../src/storage/trace-store.js';
+import { HOSTILE_STRINGS, MS, SECOND, T0, W_END, W_START, makeSpan, resourceOf, richSpan, searchWorld, traceId } from './trace-fixtures.js';
+
+/**
+ * The one storage contract every engine is held to. `makeStore` must return a store on a fresh,
+ * empty database each time: every test owns its data.
+ */
+export function runTraceStoreContract(name: string, makeStore: () => Promise<TraceStore>): void {
+  async function withStore(fn: (store: TraceStore) => Promise<void>): Promise<void> {
+    const store = await makeStore();
+    try {
+      await fn(store);
+    } finally {
+      await store.close();
+    }
+  }
+
+  function query(overrides: Partial<TraceSearchQuery> = {}): TraceSearchQuery {
+    return { attributes: [], errorsOnly: false, startTimeUnixNano: W_START, endTimeUnixNano: W_END, limit: 100, ...overrides };
+  }
+
+  async function ids(store: TraceStore, overrides: Partial<TraceSearchQuery> = {}): Promise<number[]> {
+    return (await store.searchTraces(query(overrides))).map((s) => parseInt(s.traceId, 16));
+  }
+
+  function byStartThenId(spans: readonly Span[]): Span[] {
+    return [...spans].sort((a, b) => (a.startTimeUnixNano < b.startTimeUnixNano ? -1 : a.startTimeUnixNano > b.startTimeUnixNano ? 1 : a.spanId < b.spanId ? -1 : 1));
+  }
+
+  describe(`TraceStore contract: ${name}`, () => {
+    test('describes its engine and answers ping', () =>
+      withStore(async (store) => {
+        assert.match(store.description, /^(chdb|clickhouse) \d+\.\d+/);
+        await store.ping();
+      }));
+
+    test('every span field round-trips exactly', () =>
+      withStore(async (store) => {
+        const rich = richSpan(0xa1);
+        const sibling: Span = { ...richSpan(0xa1), spanId: '00000000000000ff', startTimeUnixNano: T0 + 1n, resource: rich.resource, scope: rich.scope };
+        await store.writeSpans([rich, sibling]);
+        const got = await store.getTrace(rich.traceId);
+        assert.deepStrictEqual(got, byStartThenId([rich, sibling]));
+        // Spans of one resource come back sharing one resource object, as encoders expect.
+        assert.equal(got[0]!.resource, got[1]!.resource);
+      }));
+
+    test('getTrace of an unknown or malformed ID is empty', () =>
+      withStore(async (store) => {
+        await store.writeSpans(searchWorld());
+        assert.deepStrictEqual(await store.getTrace(traceId(0x77)), []);
+        assert.deepStrictEqual(await store.getTrace("'; DROP TABLE spans; --"), []);
+        assert.equal((await store.getTrace(traceId(1))).length, 3);
+      }));
+
+    test('spans stored twice are read once', () =>
+      withStore(async (store) => {
+        const world = searchWorld();
+        await store.writeSpans(world);
+        await store.writeSpans(world.filter((s) => s.traceId === traceId(1)));
+        const trace = await store.getTrace(traceId(1));
+        assert.deepStrictEqual(trace, byStartThenId(world.filter((s) => s.traceId === traceId(1))));
+        const [summary] = await store.searchTraces(query({ serviceName: 'frontend', spanName: 'GET /' }));
+        assert.equal(summary?.spanCount, 3);
+        assert.equal(summary?.errorCount, 1);
+        assert.deepStrictEqual(await store.getDependencies(W_START, W_END), [
+          { parentService: 'frontend', childService: 'backend', callCount: 2, errorCount: 1 },
+          { parentService: 'frontend', childService: 'payments', callCount: 1, errorCount: 0 },
+        ]);
+      }));
+
+    test('search summaries are exact', () =>
+      withStore(async (store) => {
+        await store.writeSpans(searchWorld());
+        const summaries = await store.searchTraces(query({ serviceName: 'frontend' }));
+        const expected: TraceSummary[] = [
+          {
+            traceId: traceId(2),
+            rootServiceName: 'frontend',
+            rootSpanName: 'GET /checkout',
+            rootSpanMissing: false,
+            startTimeUnixNano: T0 + 20n * SECOND,
+            durationNano: 2000n * MS,
+            spanCount: 2,
+            errorCount: 0,
+            services: [
+              { serviceName: 'frontend', spanCount: 1 },
+              { serviceName: 'payments', spanCount: 1 },
+            ],
+          },
+          {
+            traceId: traceId(1),
+            rootServiceName: 'frontend',
+            rootSpanName: 'GET /',
+            rootSpanMissing: false,
+            startTimeUnixNano: T0 + 10n * SECOND,
+            durationNano: 100n * MS,
+            spanCount: 3,
+            errorCount: 1,
+            services: [
+              { serviceName: 'backend', spanCount: 2 },
+              { serviceName: 'frontend', spanCount: 1 },
+            ],
+          },
+        ];
+        assert.deepStrictEqual(summaries, expected);
+      }));
+
+    test('a trace without its root is summarised from its earliest span', () =>
+      withStore(async (store) => {
+        await store.writeSpans(searchWorld());
+        assert.deepStrictEqual(await store.searchTraces(query({ spanName: 'orphan' })), [
+          {
+            traceId: traceId(3),
+            rootServiceName: 'backend',
+            rootSpanName: 'orphan',
+            rootSpanMissing: true,
+            startTimeUnixNano: T0 + 30n * SECOND,
+            durationNano: 5n * MS,
+            spanCount: 1,
+            errorCount: 0,
+            services: [{ serviceName: 'backend', spanCount: 1 }],
+          },
+        ]);
+      }));
+
+    test('search by service, span name, window; all services; limit; newest first with ties by trace ID', () =>
+      withStore(async (store) => {
+        await store.writeSpans(searchWorld());
+        assert.deepStrictEqual(await ids(store), [5, 6, 3, 2, 1]);
+        assert.deepStrictEqual(await ids(store, { limit: 2 }), [5, 6]);
+        assert.deepStrictEqual(await ids(store, { limit: 1 }), [5]);
+        assert.deepStrictEqual(await ids(store, { serviceName: 'backend' }), [3, 1]);
+        assert.deepStrictEqual(await ids(store, { serviceName: 'nobody' }), []);
+        assert.deepStrictEqual(await ids(store, { spanName: 'charge' }), [2]);
+        assert.deepStrictEqual(await ids(store, { spanName: 'job' }), [5, 6]);
+        assert.deepStrictEqual(await ids(store, { startTimeUnixNano: T0 + 15n * SECOND, endTimeUnixNano: T0 + 25n * SECOND }), [2]);
+        assert.deepStrictEqual(await ids(store, { endTimeUnixNano: T0 + 3n * 3600n * SECOND }), [4, 5, 6, 3, 2, 1]);
+        assert.deepStrictEqual(await ids(store, { startTimeUnixNano: W_END, endTimeUnixNano: W_START }), []);
+      }));
+
+    test('search by span attribute, resource attribute, typed values, and several ANDed on one span', () =>
+      withStore(async (store) => {
+        await store.writeSpans(searchWorld());
+        const attr = (key: string, value: string) => ({ key, value });
+        assert.deepStrictEqual(await ids(store, { attributes: [attr('http.method', 'GET')] }), [1]);
+        assert.deepStrictEqual(await ids(store, { attributes: [attr('http.status_code', '200')] }), [1]);
+        assert.deepStrictEqual(await ids(store, { attributes: [attr('amount', '12.5')] }), [2]);
+        assert.deepStrictEqual(await ids(store, { attributes: [attr('retry', 'true')] }), [2]);
+        assert.deepStrictEqual(await ids(store, { attributes: [attr('db.statement', "SELECT * FROM t WHERE x = 'it''s'")] }), [1]);
+        assert.deepStrictEqual(await ids(store, { attributes: [attr('deployment.environment', 'prod')] }), [3, 1]);
+        assert.deepStrictEqual(await ids(store, { attributes: [attr('service.name', 'payments')] }), [2]);
+        assert.deepStrictEqual(await ids(store, { attributes: [attr('http.method', 'GET'), attr('http.status_code', '200')] }), [1]);
+        // On different spans of the same trace: no single span matches both.
+        assert.deepStrictEqual(await ids(store, { attributes: [attr('http.method', 'GET'), attr('deployment.environment', 'prod')] }), []);
+        assert.deepStrictEqual(await ids(store, { serviceName: 'backend', attributes: [attr('http.method', 'GET')] }), []);
+        assert.deepStrictEqual(await ids(store, { serviceName: 'frontend', spanName: 'GET /', attributes: [attr('deployment.environment', 'staging')] }), [1]);
+        assert.deepStrictEqual(await ids(store, { attributes: [attr('http.method', 'get')] }), []);
+        assert.deepStrictEqual(await ids(store, { attributes: [attr('http.method=GET', '')] }), []);
+      }));
+
+    test('search by duration bounds and errors only', () =>
+      withStore(async (store) => {
+        await store.writeSpans(searchWorld());
+        assert.deepStrictEqual(await ids(store, { minDurationNano: 1000n * MS }), [5, 6, 2]);
+        assert.deepStrictEqual(await ids(store, { minDurationNano: 1600n * MS }), [2]);
+        assert.deepStrictEqual(await ids(store, { serviceName: 'backend', maxDurationNano: 5n * MS }), [3, 1]);
+        assert.deepStrictEqual(await ids(store, { minDurationNano: 1600n * MS, maxDurationNano: 3000n * MS }), [2]);
+        assert.deepStrictEqual(await ids(store, { minDurationNano: 1600n * MS, maxDurationNano: 1700n * MS }), []);
+        assert.deepStrictEqual(await ids(store, { errorsOnly: true }), [1]);
+        assert.deepStrictEqual(await ids(store, { errorsOnly: true, serviceName: 'frontend' }), []);
+        assert.deepStrictEqual(await ids(store, { errorsOnly: true, spanName: 'query', maxDurationNano: 50n * MS }), [1]);
+      }));
+
+    test('services and operations', () =>
+      withStore(async (store) => {
+        assert.deepStrictEqual(await store.listServices(), []);
+        await store.writeSpans(searchWorld());
+        assert.deepStrictEqual(await store.listServices(), ['backend', 'batch', 'frontend', 'payments']);
+        assert.deepStrictEqual(await store.listOperations('frontend'), [
+          { name: 'GET /', spanKind: 2 },
+          { name: 'GET /checkout', spanKind: 2 },
+          { name: 'GET /late', spanKind: 2 },
+        ]);
+        await store.writeSpans([makeSpan({ trace: 9, span: 91, resource: resourceOf('backend'), name: 'query', kind: 1, start: T0, duration: MS })]);
+        assert.deepStrictEqual(await store.listOperations('backend'), [
+          { name: 'cache', spanKind: 3 },
+          { name: 'orphan', spanKind: 1 },
+          { name: 'query', spanKind: 1 },
+          { name: 'query', spanKind: 3 },
+        ]);
+        assert.deepStrictEqual(await store.listOperations('nobody'), []);
+      }));
+
+    test('dependencies across services in a window, with child errors', () =>
+      withStore(async (store) => {
+        await store.writeSpans(searchWorld());
+        assert.deepStrictEqual(await store.getDependencies(W_START, W_END), [
+          { parentService: 'frontend', childService: 'backend', callCount: 2, errorCount: 1 },
+          { parentService: 'frontend', childService: 'payments', callCount: 1, errorCount: 0 },
+        ]);
+        assert.deepStrictEqual(await store.getDependencies(T0 + 15n * SECOND, W_END), [
+          { parentService: 'frontend', childService: 'payments', callCount: 1, errorCount: 0 },
+        ]);
+        // The parent started before the window; the child inside it still makes the edge.
+        assert.deepStrictEqual(await store.getDependencies(T0 + 20n * SECOND + 50n * MS, T0 + 21n * SECOND), [
+          { parentService: 'frontend', childService: 'payments', callCount: 1, errorCount: 0 },
+        ]);
+        assert.deepStrictEqual(await store.getDependencies(W_END, W_START), []);
+      }));
+
+    test('hostile strings are stored, searched and listed unchanged', () =>
+      withStore(async (store) => {
+        const spans = HOSTILE_STRINGS.map((s, i) =>
+          makeSpan({ trace: 0x100 + i, span: 0x100 + i, resource: resourceOf(`svc ${s}`), name: `op ${s}`, start: T0 + BigInt(i) * SECOND, duration: MS, attributes: [{ key: `k ${s}`, value: s }] }),
+        );
+        await store.writeSpans(spans);
+        for (const [i, s] of HOSTILE_STRINGS.entries()) {
+          const span = spans[i]!;
+          assert.deepStrictEqual(await store.getTrace(span.traceId), [span]);
+          const expected = [0x100 + i];
+          assert.deepStrictEqual(await ids(store, { serviceName: `svc ${s}` }), expected, `service ${JSON.stringify(s)}`);
+          assert.deepStrictEqual(await ids(store, { spanName: `op ${s}` }), expected, `name ${JSON.stringify(s)}`);
+          assert.deepStrictEqual(await ids(store, { attributes: [{ key: `k ${s}`, value: s }] }), expected, `attribute ${JSON.stringify(s)}`);
+          assert.deepStrictEqual(await store.listOperations(`svc ${s}`), [{ name: `op ${s}`, spanKind: 1 }]);
+        }
+        const services = await store.listServices();
+        assert.deepStrictEqual([...services].sort(), HOSTILE_STRINGS.map((s) => `svc ${s}`).sort());
+      }));
+
+    test('an empty batch is a no-op', () =>
+      withStore(async (store) => {
+        await store.writeSpans([]);
+        assert.deepStrictEqual(await store.searchTraces(query()), []);
+      }));
+  });
+}

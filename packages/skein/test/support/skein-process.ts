@@ -1,0 +1,158 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const PACKAGE_DIR = resolve(import.meta.dirname, '../..');
+const MAIN = join(PACKAGE_DIR, 'src/cli/main.ts');
+
+export interface SkeinPorts {
+  otlpGrpc: number;
+  otlpHttp: number;
+  query: number;
+}
+
+export interface SkeinProcess {
+  child: ChildProcess;
+  ports: SkeinPorts;
+  dataDir: string;
+  /** Every line the process wrote to stderr/stdout so far. */
+  logs: string[];
+  queryUrl: string;
+  otlpHttpUrl: string;
+  /** SIGTERM and wait for exit; resolves with the exit code. */
+  stop(): Promise<number | null>;
+  /** SIGKILL and wait for exit. */
+  kill(): Promise<void>;
+}
+
+export interface StartOptions {
+  dataDir?: string;
+  args?: string[];
+  env?: Record<string, string>;
+  timeoutMillis?: number;
+}
+
+export function makeTempDir(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), `skein-test-${prefix}-`));
+}
+
+export function removeDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** Runs the real CLI (`skein`) in a child process on free ports and waits until it is ready. */
+export async function startSkein(options: StartOptions = {}): Promise<SkeinProcess> {
+  const dataDir = options.dataDir ?? makeTempDir('data');
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      MAIN,
+      '--data-dir',
+      dataDir,
+      '--host',
+      '127.0.0.1',
+      '--otlp-grpc-port',
+      '0',
+      '--otlp-http-port',
+      '0',
+      '--query-port',
+      '0',
+      ...(options.args ?? []),
+    ],
+    { cwd: PACKAGE_DIR, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const logs: string[] = [];
+  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+  const ports = await new Promise<SkeinPorts>((done, fail) => {
+    const found: Partial<SkeinPorts> = {};
+    const timer = setTimeout(() => fail(new Error(`skein did not become ready in time; logs:\n${logs.join('\n')}`)), options.timeoutMillis ?? 30_000);
+    const onLine = (line: string): void => {
+      logs.push(line);
+      let m: RegExpExecArray | null;
+      if ((m = /OTLP\/gRPC receiver listening on .*:(\d+) /.exec(line))) found.otlpGrpc = Number(m[1]);
+      if ((m = /OTLP\/HTTP receiver listening on http:\/\/.*:(\d+)\//.exec(line))) found.otlpHttp = Number(m[1]);
+      if ((m = /(?:query API|health checks) listening on http:\/\/.*:(\d+)\//.exec(line))) found.query = Number(m[1]);
+      if (line.includes('skein is ready')) {
+        clearTimeout(timer);
+        done({ otlpGrpc: found.otlpGrpc ?? 0, otlpHttp: found.otlpHttp ?? 0, query: found.query ?? 0 });
+      }
+    };
+    for (const stream of [child.stdout!, child.stderr!]) {
+      let buffer = '';
+      stream.setEncoding('utf8');
+      stream.on('data', (chunk: string) => {
+        buffer += chunk;
+        let newline: number;
+        while ((newline = buffer.indexOf('\n')) >= 0) {
+          onLine(buffer.slice(0, newline));
+          buffer = buffer.slice(newline + 1);
+        }
+      });
+    }
+    void exited.then((code) => {
+      clearTimeout(timer);
+      fail(new Error(`skein exited with code ${code} before it was ready; logs:\n${logs.join('\n')}`));
+    });
+  });
+  return {
+    child,
+    ports,
+    dataDir,
+    logs,
+    queryUrl: `http://127.0.0.1:${ports.query}`,
+    otlpHttpUrl: `http://127.0.0.1:${ports.otlpHttp}/v1/traces`,
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      return exited;
+    },
+    kill: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+/** Runs the CLI to completion (for start-up failures) and returns its exit code and output. */
+export async function runSkeinToExit(args: string[], env: Record<string, string> = {}, timeoutMillis = 30_000): Promise<{ code: number | null; output: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { cwd: PACKAGE_DIR, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMillis);
+  const code = await new Promise<number | null>((done) => child.once('exit', (c) => done(c)));
+  clearTimeout(timer);
+  return { code, output };
+}
+
+export async function getJson(url: string): Promise<{ status: number; body: any }> {
+  const response = await fetch(url);
+  const text = await response.text();
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = text;
+  }
+  return { status: response.status, body };
+}
+
+/** Polls until `check` returns a value (not undefined) or the time is up. */
+export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMillis = 10_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMillis;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Writes a YAML config file into a fresh temporary directory and returns its path. */
+export function writeConfig(yaml: string): string {
+  const file = join(makeTempDir('config'), 'skein.yaml');
+  writeFileSync(file, yaml);
+  return file;
+}

@@ -1,0 +1,43 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseCommandLine } from '../../src/cli/command-line.js';
+import { validateConfig } from '../../src/cli/config.js';
+import { writeConfig } from '../support/skein-process.js';
+
+test('defaults reproduce the documented ports and embedded storage', () => {
+  const config = validateConfig(parseCommandLine([], {}).rawConfig, 'test');
+  assert.equal(config.receivers.otlp.protocols.grpc?.endpoint, '0.0.0.0:4317');
+  assert.equal(config.receivers.otlp.protocols.http?.endpoint, '0.0.0.0:4318');
+  assert.equal(config.receivers.otlp.protocols.http?.max_request_body_size, 64 * 1024 * 1024);
+  assert.equal(config.query.endpoint, '0.0.0.0:16686');
+  assert.deepEqual(config.storage, { engine: 'chdb', data_dir: './data', database: 'skein' });
+});
+
+test('flags win over environment variables, which win over the file', () => {
+  const file = writeConfig('storage:\n  data_dir: /from/file\nquery:\n  endpoint: 127.0.0.1:1000\n');
+  const parsed = parseCommandLine(['--config', file, '--query-port', '3000'], { SKEIN_DATA_DIR: '/from/env', SKEIN_QUERY_PORT: '2000' });
+  const config = validateConfig(parsed.rawConfig, parsed.source);
+  assert.equal(config.storage.data_dir, '/from/env');
+  assert.equal(config.query.endpoint, '127.0.0.1:3000');
+});
+
+test('--storage accepts clickhouse:// and http:// URLs', () => {
+  const a = validateConfig(parseCommandLine(['--storage', 'clickhouse://bob:secret@db.local:9000/traces'], {}).rawConfig, 'test');
+  assert.deepEqual(a.storage, { engine: 'clickhouse', url: 'http://bob:secret@db.local:9000/', database: 'traces', data_dir: './data' });
+  const b = validateConfig(parseCommandLine(['--storage', 'http://db.local/?database=t2'], {}).rawConfig, 'test');
+  assert.deepEqual(b.storage, { engine: 'clickhouse', url: 'http://db.local:8123/', database: 't2', data_dir: './data' });
+  assert.throws(() => parseCommandLine(['--storage', 'nonsense'], {}), /--storage: expected chdb or a ClickHouse URL/);
+});
+
+test('--host moves every listener, keeping its port; roles are checked', () => {
+  const config = validateConfig(parseCommandLine(['--host', '::1'], {}).rawConfig, 'test');
+  assert.equal(config.receivers.otlp.protocols.grpc?.endpoint, '[::1]:4317');
+  assert.equal(config.query.endpoint, '[::1]:16686');
+  assert.equal(parseCommandLine(['collector'], {}).role, 'collector');
+  assert.throws(() => parseCommandLine(['querier'], {}), /unknown command "querier"/);
+  assert.throws(() => parseCommandLine(['--nope'], {}), /Unknown option '--nope'/);
+});
+
+test('clickhouse engine without a URL is refused by key', () => {
+  assert.throws(() => validateConfig({ storage: { engine: 'clickhouse' } }, 'f.yaml'), /invalid configuration in f.yaml:\n {2}storage\.url: is required when storage\.engine is clickhouse/);
+});
