@@ -7,6 +7,7 @@ import {
   spanFromOtlpJson,
   spanToOtlpJson,
 } from '../model/otlp-json.js';
+import { RowBuffer } from './row-buffer.js';
 import { serviceNameOf, type InstrumentationScope, type KeyValue, type Resource, type Span } from '../model/span.js';
 
 /**
@@ -32,26 +33,29 @@ interface ResourceParts {
   json: string;
   keys: string;
   values: string;
-  kv: string[];
+  kv: string;
 }
 
+/** JSON array texts; `kv` without its brackets so span and resource parts can be joined. */
 interface SearchAttributes {
   keys: string;
   values: string;
-  kv: string[];
+  kv: string;
 }
 
 function searchAttributes(attributes: readonly KeyValue[]): SearchAttributes {
-  const keys: string[] = [];
-  const values: string[] = [];
-  const kv: string[] = [];
-  for (const { key, value } of attributes) {
+  let keys = '';
+  let values = '';
+  let kv = '';
+  for (let i = 0; i < attributes.length; i++) {
+    const { key, value } = attributes[i]!;
     const text = attributeSearchValue(value);
-    keys.push(str(key));
-    values.push(str(text));
-    kv.push(str(attributeKvToken(key, text)));
+    const sep = i === 0 ? '' : ',';
+    keys += sep + str(key);
+    values += sep + str(text);
+    kv += sep + str(attributeKvToken(key, text));
   }
-  return { keys: `[${keys.join(',')}]`, values: `[${values.join(',')}]`, kv };
+  return { keys: `[${keys}]`, values: `[${values}]`, kv };
 }
 
 export interface RowBatches {
@@ -65,11 +69,10 @@ export function buildRowBatches(spans: readonly Span[]): RowBatches {
   const resources = new Map<Resource, ResourceParts>();
   const scopes = new Map<InstrumentationScope, string>();
   const operations = new Map<string, { service: string; name: string; kind: number; lastSeen: bigint }>();
-  const spanLines: string[] = new Array(spans.length);
-  const searchLines: string[] = new Array(spans.length);
+  const spanRows = new RowBuffer();
+  const searchRows = new RowBuffer();
 
-  for (let i = 0; i < spans.length; i++) {
-    const span = spans[i]!;
+  for (const span of spans) {
     let resource = resources.get(span.resource);
     if (resource === undefined) {
       const search = searchAttributes(span.resource.attributes);
@@ -97,21 +100,23 @@ export function buildRowBatches(spans: readonly Span[]): RowBatches {
     const parentId = str(span.parentSpanId);
     const name = str(span.name);
 
-    spanLines[i] =
+    spanRows.append(
       `{"trace_id":${traceId},"span_id":${spanId},"parent_span_id":${parentId},"trace_state":${str(span.traceState)},` +
       `"flags":${span.flags},"name":${name},"kind":${span.kind},"start_ns":"${start}","end_ns":"${end}","duration_ns":"${duration}",` +
       `"status_code":${span.status.code},"status_message":${str(span.status.message)},"service_name":${resource.serviceName},` +
       `"attributes_json":${str(JSON.stringify(otlp.attributes ?? []))},"dropped_attributes_count":${span.droppedAttributesCount},` +
       `"events_json":${str(JSON.stringify(otlp.events ?? []))},"dropped_events_count":${span.droppedEventsCount},` +
       `"links_json":${str(JSON.stringify(otlp.links ?? []))},"dropped_links_count":${span.droppedLinksCount},` +
-      `"resource_json":${resource.json},"scope_json":${scope}}\n`;
+      `"resource_json":${resource.json},"scope_json":${scope}}\n`,
+    );
 
     const own = searchAttributes(span.attributes);
-    searchLines[i] =
+    searchRows.append(
       `{"service_name":${resource.serviceName},"start_ns":"${start}","trace_id":${traceId},"span_id":${spanId},` +
       `"parent_span_id":${parentId},"name":${name},"kind":${span.kind},"duration_ns":"${duration}","status_code":${span.status.code},` +
       `"span_attr_keys":${own.keys},"span_attr_values":${own.values},"resource_attr_keys":${resource.keys},` +
-      `"resource_attr_values":${resource.values},"attr_kv":[${own.kv.concat(resource.kv).join(',')}]}\n`;
+      `"resource_attr_values":${resource.values},"attr_kv":[${own.kv}${own.kv === '' || resource.kv === '' ? '' : ','}${resource.kv}]}\n`,
+    );
 
     const opKey = `${resource.serviceName}\u0000${name}\u0000${span.kind}`;
     const op = operations.get(opKey);
@@ -123,7 +128,7 @@ export function buildRowBatches(spans: readonly Span[]): RowBatches {
   for (const op of operations.values()) {
     opText += `{"service_name":${op.service},"name":${op.name},"kind":${op.kind},"last_seen_ns":"${op.lastSeen}"}\n`;
   }
-  return { spans: Buffer.from(spanLines.join('')), spanSearch: Buffer.from(searchLines.join('')), operations: Buffer.from(opText) };
+  return { spans: spanRows.bytes(), spanSearch: searchRows.bytes(), operations: Buffer.from(opText) };
 }
 
 /** The `spans` columns a read selects (64-bit values as strings: JSON numbers would round). */
