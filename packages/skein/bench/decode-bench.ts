@@ -1,9 +1,14 @@
 /**
  * OTLP/protobuf codec benchmark: Skein's hand-written decoder/encoder against protobufjs (loaded
- * with the same .proto files), on a realistic export request (512 spans, 3 resources, 10–20
+ * with the same .proto files), on realistic export requests (512 spans, 3 resources, 10–20
  * attributes of mixed types per span, 1–2 events, some links).
  *
  *   node --import tsx bench/decode-bench.ts [--spans 512] [--runs 7] [--run-ms 1000] [--warmup-ms 1500] [--only text] [--json out.json]
+ *
+ * GC dominates decoding cost (a 512-span request becomes a few MB of objects), and V8's young
+ * generation sizing and allocation-site pretenuring swing all contenders' figures by 2-5x from run
+ * to run; compare with `node --max-semi-space-size=32 --import tsx …` or
+ * `--no-allocation-site-pretenuring` for steadier numbers.
  *
  * Each contender is warmed up, then timed over several fixed-length runs; the reported rate is the
  * median run (robust to a GC pause or a noisy neighbour in one run), with min and max alongside.
@@ -68,7 +73,7 @@ function timeFor(fn: () => number, ms: number): Rate {
   const cpuStart = process.cpuUsage();
   const start = process.hrtime.bigint();
   let iterations = 0;
-  let now = start;
+  let now: bigint;
   do {
     // Several calls per clock read: the clock is not free next to a ~1 ms call.
     for (let i = 0; i < 4; i++) sink += fn();
@@ -129,35 +134,46 @@ function benchAll(group: string, contenders: readonly Contender[]): Result[] {
 
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
 
-// ---- payload, and a check that every contender computes the same thing ----
-const spans = realisticSpans(spanCount);
-const ours = encodeOtlpProtoTraces(spans);
-const theirs = encodeWithProtobufjs(spans);
-assert.deepStrictEqual(decodeOtlpProtoTraces(ours), spans);
-assert.deepStrictEqual(decodeOtlpProtoTraces(theirs), spans);
-assert.deepStrictEqual(decodeWithProtobufjs(ours), spans);
-const protobufjsObject = spansToProtobufjsObject(spans);
+// ---- payloads, and a check that every contender computes the same thing ----
+// Several distinct requests (same services and keys, different IDs and values), cycled through, so
+// that no contender benefits from seeing the very same bytes every time.
+const PAYLOADS = 4;
+const spanSets = Array.from({ length: PAYLOADS }, (_, i) => realisticSpans(spanCount, 42 + i));
+const ours = spanSets.map((spans) => encodeOtlpProtoTraces(spans));
+const theirs = spanSets.map((spans) => encodeWithProtobufjs(spans));
+spanSets.forEach((spans, i) => {
+  assert.deepStrictEqual(decodeOtlpProtoTraces(ours[i]!), spans);
+  assert.deepStrictEqual(decodeOtlpProtoTraces(theirs[i]!), spans);
+  assert.deepStrictEqual(decodeWithProtobufjs(ours[i]!), spans);
+});
+const protobufjsObjects = spanSets.map((spans) => spansToProtobufjsObject(spans));
+let next = 0;
+const pick = <T>(items: readonly T[]): T => items[next++ & (PAYLOADS - 1)]!;
 
+const first = spanSets[0]!;
 console.log(
-  `Payload: ${spanCount} spans, ${new Set(spans.map((s) => s.resource)).size} resources, ` +
-    `${spans.reduce((n, s) => n + s.attributes.length, 0) / spanCount} attributes/span on average, ` +
-    `${ours.length} bytes (ours) / ${theirs.length} bytes (protobufjs); Node ${process.version}`,
+  `Payload: ${PAYLOADS} requests of ${spanCount} spans, ${new Set(first.map((s) => s.resource)).size} resources, ` +
+    `${(first.reduce((n, s) => n + s.attributes.length, 0) / spanCount).toFixed(1)} attributes/span on average, ` +
+    `~${ours[0]!.length} bytes each (ours; protobufjs: ${theirs[0]!.length}); Node ${process.version} ${process.execArgv.filter((a) => a !== '--import' && a !== 'tsx').join(' ')}`,
 );
-console.log(`Method: ${warmupMs} ms warm-up, then ${runs} runs of ${runMs} ms; median run reported.`);
+console.log(`Method: ${warmupMs} ms warm-up each, then ${runs} interleaved runs of ${runMs} ms; median run reported.`);
 
 const results: Result[] = [
   ...benchAll('Decode', [
     {
       name: 'decode protobufjs Type.decode only (baseline)',
-      fn: () => (ExportTraceServiceRequest.decode(ours) as unknown as { resourceSpans: unknown[] }).resourceSpans.length,
+      fn: () => (ExportTraceServiceRequest.decode(pick(ours)) as unknown as { resourceSpans: unknown[] }).resourceSpans.length,
     },
-    { name: 'decode protobufjs + conversion to model', fn: () => decodeWithProtobufjs(ours).length },
-    { name: 'decode hand-written into model', fn: () => decodeOtlpProtoTraces(ours).length },
+    { name: 'decode protobufjs + conversion to model', fn: () => decodeWithProtobufjs(pick(ours)).length },
+    { name: 'decode hand-written into model', fn: () => decodeOtlpProtoTraces(pick(ours)).length },
   ]),
   ...benchAll('Encode', [
-    { name: 'encode protobufjs Type.encode only (prebuilt object)', fn: () => ExportTraceServiceRequest.encode(protobufjsObject).finish().length },
-    { name: 'encode protobufjs from model (conversion + encode)', fn: () => encodeWithProtobufjs(spans).length },
-    { name: 'encode hand-written from model', fn: () => encodeOtlpProtoTraces(spans).length },
+    {
+      name: 'encode protobufjs Type.encode only (prebuilt object)',
+      fn: () => ExportTraceServiceRequest.encode(pick(protobufjsObjects)).finish().length,
+    },
+    { name: 'encode protobufjs from model (conversion + encode)', fn: () => encodeWithProtobufjs(pick(spanSets)).length },
+    { name: 'encode hand-written from model', fn: () => encodeOtlpProtoTraces(pick(spanSets)).length },
   ]),
 ];
 
@@ -167,13 +183,17 @@ const ratio = (label: string, a: string, b: string): void => {
 };
 ratio('Hand-written decode / protobufjs decode only:', 'decode hand-written into model', 'decode protobufjs Type.decode only (baseline)');
 ratio('Hand-written decode / protobufjs decode+conversion:', 'decode hand-written into model', 'decode protobufjs + conversion to model');
-ratio('Hand-written encode / protobufjs encode from model:', 'encode hand-written from model', 'encode protobufjs from model (conversion + encode)');
+ratio(
+  'Hand-written encode / protobufjs encode from model:',
+  'encode hand-written from model',
+  'encode protobufjs from model (conversion + encode)',
+);
 if (sink === -1) console.log('unreachable');
 
 if (options.json !== undefined) {
   writeFileSync(
     options.json,
-    `${JSON.stringify({ node: process.version, spans: spanCount, bytes: ours.length, runs, runMs, warmupMs, results }, null, 2)}\n`,
+    `${JSON.stringify({ node: process.version, execArgv: process.execArgv, spans: spanCount, payloads: PAYLOADS, bytes: ours[0]!.length, runs, runMs, warmupMs, results }, null, 2)}\n`,
   );
   console.log(`Wrote ${options.json}`);
 }

@@ -7,6 +7,7 @@
  * before timing so that its own CPU use is as small as possible.
  *
  *   npm run build && node --import tsx bench/ingest-bench.ts [--spans 1000000] [--batch 512] [--connections 4] [--lookups 300] [--json file]
+ *     [--profile DIR]   (writes a V8 CPU profile of the Skein process into DIR)
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -26,6 +27,7 @@ const { values: options } = parseArgs({
     connections: { type: 'string', default: '4' },
     lookups: { type: 'string', default: '300' },
     json: { type: 'string' },
+    profile: { type: 'string' },
   },
 });
 const totalSpans = Number(options.spans);
@@ -42,9 +44,27 @@ function percentile(sorted: number[], p: number): number {
 }
 
 async function startSkein(): Promise<{ stop: () => Promise<void>; httpPort: number; queryPort: number; pid: number }> {
-  const child = spawn(process.execPath, [join(packageDir, 'dist/cli/main.js'), '--data-dir', dataDir, '--host', '127.0.0.1', '--otlp-grpc-port', '0', '--otlp-http-port', '0', '--query-port', '0'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const profileArgs = options.profile ? ['--cpu-prof', '--cpu-prof-dir', options.profile] : [];
+  const child = spawn(
+    process.execPath,
+    [
+      ...profileArgs,
+      join(packageDir, 'dist/cli/main.js'),
+      '--data-dir',
+      dataDir,
+      '--host',
+      '127.0.0.1',
+      '--otlp-grpc-port',
+      '0',
+      '--otlp-http-port',
+      '0',
+      '--query-port',
+      '0',
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const ports = await new Promise<{ httpPort: number; queryPort: number }>((done, fail) => {
     let log = '';
     child.stderr.setEncoding('utf8');
@@ -80,17 +100,29 @@ const agent = new Agent({ keepAlive: true, maxSockets: connections });
 
 function post(port: number, body: Buffer): Promise<number> {
   return new Promise((done, fail) => {
-    const req = request({ host: '127.0.0.1', port, path: '/v1/traces', method: 'POST', agent, headers: { 'Content-Type': 'application/x-protobuf', 'Content-Length': body.length } }, (res) => {
-      res.resume();
-      res.on('end', () => done(res.statusCode ?? 0));
-    });
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        path: '/v1/traces',
+        method: 'POST',
+        agent,
+        headers: { 'Content-Type': 'application/x-protobuf', 'Content-Length': body.length },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => done(res.statusCode ?? 0));
+      },
+    );
     req.on('error', fail);
     req.end(body);
   });
 }
 
 async function main(): Promise<void> {
-  console.log(`machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${Math.round(totalmem() / 2 ** 30)} GiB RAM, node ${process.version}`);
+  console.log(
+    `machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${Math.round(totalmem() / 2 ** 30)} GiB RAM, node ${process.version}`,
+  );
   console.log(`generating ${totalSpans} spans in ${batch}-span OTLP protobuf requests…`);
   const random = seededRandom(7);
   const now = BigInt(Date.now()) * 1_000_000n;
@@ -113,7 +145,9 @@ async function main(): Promise<void> {
   }
   if (pending.length > 0) requests.push(Buffer.from(encodeOtlpProtoTraces(pending)));
   const bytes = requests.reduce((sum, r) => sum + r.length, 0);
-  console.log(`\r  ${requests.length} requests, ${(bytes / 2 ** 20).toFixed(0)} MiB, ${(bytes / totalSpans).toFixed(0)} bytes/span on the wire`);
+  console.log(
+    `\r  ${requests.length} requests, ${(bytes / 2 ** 20).toFixed(0)} MiB, ${(bytes / totalSpans).toFixed(0)} bytes/span on the wire`,
+  );
 
   const skein = await startSkein();
   const cpuBefore = cpuSecondsOf(skein.pid);
@@ -124,7 +158,9 @@ async function main(): Promise<void> {
   const started = performance.now();
   const progress = setInterval(() => {
     const seconds = (performance.now() - started) / 1000;
-    process.stdout.write(`\r  ingest: ${acked} spans acknowledged, ${Math.round(acked / seconds)} spans/s, ${refused} refused (retried)   `);
+    process.stdout.write(
+      `\r  ingest: ${acked} spans acknowledged, ${Math.round(acked / seconds)} spans/s, ${refused} refused (retried)   `,
+    );
   }, 1000);
   await Promise.all(
     Array.from({ length: connections }, async () => {
@@ -166,22 +202,33 @@ async function main(): Promise<void> {
     const response = await fetch(`http://127.0.0.1:${skein.queryPort}/api/v1/traces/${traceId}`);
     const body = (await response.json()) as { spans?: unknown[] };
     lookupMs.push(performance.now() - t0);
-    if (response.status !== 200 || body.spans?.length !== SPANS_PER_TRACE) throw new Error(`lookup of ${traceId} failed: ${response.status}`);
+    if (response.status !== 200 || body.spans?.length !== SPANS_PER_TRACE)
+      throw new Error(`lookup of ${traceId} failed: ${response.status}`);
     if (i % 50 === 0) process.stdout.write(`\r  trace-by-ID lookups: ${i}/${lookups}`);
   }
   lookupMs.sort((a, b) => a - b);
-  const lookup = { storedSpans: acked, count: lookups, p50Ms: Number(percentile(lookupMs, 50).toFixed(1)), p99Ms: Number(percentile(lookupMs, 99).toFixed(1)) };
+  const lookup = {
+    storedSpans: acked,
+    count: lookups,
+    p50Ms: Number(percentile(lookupMs, 50).toFixed(1)),
+    p99Ms: Number(percentile(lookupMs, 99).toFixed(1)),
+  };
   console.log(`\rtrace by ID: ${JSON.stringify(lookup)}`);
 
   const searchMs: number[] = [];
   for (let i = 0; i < 20; i++) {
     const t0 = performance.now();
-    const response = await fetch(`http://127.0.0.1:${skein.queryPort}/api/v1/search?service=cart&attr=http.route%3D%2Fapi%2Fcheckout&minDuration=100ms&lookback=1h&limit=20`);
+    const response = await fetch(
+      `http://127.0.0.1:${skein.queryPort}/api/v1/search?service=cart&attr=http.route%3D%2Fapi%2Fcheckout&minDuration=100ms&lookback=1h&limit=20`,
+    );
     await response.json();
     searchMs.push(performance.now() - t0);
   }
   searchMs.sort((a, b) => a - b);
-  const search = { query: 'service=cart, http.route=/api/checkout, minDuration=100ms, 1 h', p50Ms: Number(percentile(searchMs, 50).toFixed(1)) };
+  const search = {
+    query: 'service=cart, http.route=/api/checkout, minDuration=100ms, 1 h',
+    p50Ms: Number(percentile(searchMs, 50).toFixed(1)),
+  };
   console.log(`search: ${JSON.stringify(search)}`);
   await skein.stop();
 
@@ -189,12 +236,27 @@ async function main(): Promise<void> {
   const session = new Session(dataDir);
   const tables = ['spans', 'span_search', 'operations'];
   for (const table of tables) await session.queryAsync(`OPTIMIZE TABLE skein.${table} FINAL`);
-  const rows = (await session.queryAsync(
-    `SELECT table, sum(rows) AS rows, sum(bytes_on_disk) AS bytes, sum(data_uncompressed_bytes) AS raw FROM system.parts WHERE database = 'skein' AND active GROUP BY table ORDER BY table`,
-    { format: 'JSONEachRow' },
-  )).text().trim().split('\n').map((line) => JSON.parse(line) as { table: string; rows: string; bytes: string; raw: string });
+  const rows = (
+    await session.queryAsync(
+      `SELECT table, sum(rows) AS rows, sum(bytes_on_disk) AS bytes, sum(data_uncompressed_bytes) AS raw FROM system.parts WHERE database = 'skein' AND active GROUP BY table ORDER BY table`,
+      { format: 'JSONEachRow' },
+    )
+  )
+    .text()
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as { table: string; rows: string; bytes: string; raw: string });
   session.close();
-  const perTable = Object.fromEntries(rows.map((r) => [r.table, { rows: Number(r.rows), bytesPerSpan: Number((Number(r.bytes) / acked).toFixed(1)), uncompressedBytesPerSpan: Number((Number(r.raw) / acked).toFixed(1)) }]));
+  const perTable = Object.fromEntries(
+    rows.map((r) => [
+      r.table,
+      {
+        rows: Number(r.rows),
+        bytesPerSpan: Number((Number(r.bytes) / acked).toFixed(1)),
+        uncompressedBytesPerSpan: Number((Number(r.raw) / acked).toFixed(1)),
+      },
+    ]),
+  );
   const totalBytes = rows.reduce((sum, r) => sum + Number(r.bytes), 0);
   const disk = { bytesPerSpan: Number((totalBytes / acked).toFixed(1)), perTable };
   console.log(`disk: ${JSON.stringify(disk)}`);
@@ -208,7 +270,7 @@ async function main(): Promise<void> {
     search,
     disk,
   };
-  const out = options.json ?? join(packageDir, 'bench/results', `ingest-${result.date.slice(0, 10)}.json`);
+  const out = options.json ?? join(packageDir, 'bench/results/ingest-latest.json');
   writeFileSync(out, JSON.stringify(result, null, 2) + '\n');
   console.log(`written ${out}`);
   rmSync(dataDir, { recursive: true, force: true });

@@ -18,7 +18,10 @@ export function seededRandom(seed: number): () => number {
 
 function hex(random: () => number, bytes: number): string {
   let out = '';
-  for (let i = 0; i < bytes; i++) out += Math.floor(random() * 256).toString(16).padStart(2, '0');
+  for (let i = 0; i < bytes; i++)
+    out += Math.floor(random() * 256)
+      .toString(16)
+      .padStart(2, '0');
   return out;
 }
 
@@ -98,7 +101,17 @@ export function syntheticTrace(random: () => number, startNano: bigint, spanCoun
       endTimeUnixNano: start + (duration > 0n ? duration : 1000n),
       attributes,
       droppedAttributesCount: 0,
-      events: i === 0 && error ? [{ timeUnixNano: start + 1000n, name: 'exception', attributes: [{ key: 'exception.type', value: 'Error' }], droppedAttributesCount: 0 }] : [],
+      events:
+        i === 0 && error
+          ? [
+              {
+                timeUnixNano: start + 1000n,
+                name: 'exception',
+                attributes: [{ key: 'exception.type', value: 'Error' }],
+                droppedAttributesCount: 0,
+              },
+            ]
+          : [],
       droppedEventsCount: 0,
       links: [],
       droppedLinksCount: 0,

@@ -99,7 +99,8 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
   for (const [name, path, fallback] of ports) {
     const port = value(name);
     if (port === undefined && host === undefined) continue;
-    if (port !== undefined && !/^\d{1,5}$/.test(port.value)) throw new ConfigError(`${port.from}: expected a port number, got ${JSON.stringify(port.value)}`);
+    if (port !== undefined && !/^\d{1,5}$/.test(port.value))
+      throw new ConfigError(`${port.from}: expected a port number, got ${JSON.stringify(port.value)}`);
     const current = getPath(rawConfig, path);
     const existing = parseEndpoint(typeof current === 'string' ? current : fallback);
     const newHost = host?.value ?? existing.host;
@@ -119,7 +120,9 @@ function applyStorageTarget(raw: Record<string, unknown>, target: string, from: 
   try {
     url = new URL(target);
   } catch {
-    throw new ConfigError(`${from}: expected chdb or a ClickHouse URL (clickhouse://host:8123/db, http://host:8123), got ${JSON.stringify(target)}`);
+    throw new ConfigError(
+      `${from}: expected chdb or a ClickHouse URL (clickhouse://host:8123/db, http://host:8123), got ${JSON.stringify(target)}`,
+    );
   }
   if (!['clickhouse:', 'http:', 'https:'].includes(url.protocol)) {
     throw new ConfigError(`${from}: unsupported scheme ${url.protocol} (use clickhouse://, http:// or https://)`);

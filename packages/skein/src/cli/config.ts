@@ -49,7 +49,7 @@ const configSchema = z
           .object({
             max_batch_spans: positiveInt.default(20_000),
             max_queued_spans: positiveInt.default(200_000),
-            max_concurrent_writes: positiveInt.max(64).default(2),
+            max_concurrent_writes: positiveInt.max(64).default(1),
             retry_after_millis: positiveInt.default(1_000),
           })
           .strict()
@@ -113,7 +113,8 @@ export function validateConfig(raw: unknown, source: string): SkeinConfig {
     const key = issue.path.join('.') || '(root)';
     const value = valueAt(raw, issue.path);
     const shown = value === undefined ? '' : ` (got ${JSON.stringify(value)})`;
-    const message = issue.code === 'unrecognized_keys' ? `unknown key(s) ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}` : issue.message;
+    const message =
+      issue.code === 'unrecognized_keys' ? `unknown key(s) ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}` : issue.message;
     return `  ${key}: ${message}${issue.code === 'unrecognized_keys' ? '' : shown}`;
   });
   throw new ConfigError(`invalid configuration in ${source}:\n${lines.join('\n')}`);
@@ -142,7 +143,8 @@ export function readConfigFile(path: string): Record<string, unknown> {
     throw new ConfigError(`config file ${path} is not valid YAML: ${(error as Error).message}`);
   }
   if (parsed === null || parsed === undefined) return {};
-  if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new ConfigError(`config file ${path} must hold a YAML mapping at the top level`);
+  if (typeof parsed !== 'object' || Array.isArray(parsed))
+    throw new ConfigError(`config file ${path} must hold a YAML mapping at the top level`);
   return parsed as Record<string, unknown>;
 }
 

@@ -53,7 +53,9 @@ async function main(): Promise<void> {
 
 // Anything escaping a request handler is a bug; it is logged, and the process keeps serving.
 process.on('uncaughtException', (error) => logger.error(`uncaught exception: ${error.stack ?? error.message}`));
-process.on('unhandledRejection', (reason) => logger.error(`unhandled rejection: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`));
+process.on('unhandledRejection', (reason) =>
+  logger.error(`unhandled rejection: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`),
+);
 
 main().catch((error: unknown) => {
   if (error instanceof ConfigError || error instanceof ListenError || error instanceof DataDirError) {

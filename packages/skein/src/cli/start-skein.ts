@@ -41,17 +41,22 @@ function prepareDataDir(dataDir: string): string {
 
 async function openStore(config: SkeinConfig): Promise<TraceStore> {
   const { storage } = config;
-  if (storage.engine === 'chdb') return openTraceStore({ engine: 'chdb', dataDir: prepareDataDir(storage.data_dir), database: storage.database });
+  if (storage.engine === 'chdb')
+    return openTraceStore({ engine: 'chdb', dataDir: prepareDataDir(storage.data_dir), database: storage.database });
   return openTraceStore({ engine: 'clickhouse', url: storage.url!, database: storage.database });
 }
 
 /** Config → parts → listeners. Each listener logs one line once it is bound. */
 export async function startSkein(config: SkeinConfig, role: Role, logger: Logger): Promise<RunningSkein> {
   if (role !== 'all-in-one' && config.storage.engine === 'chdb') {
-    logger.warn(`running "${role}" on embedded chDB: other Skein processes cannot share its data directory; use --storage clickhouse://… to scale out`);
+    logger.warn(
+      `running "${role}" on embedded chDB: other Skein processes cannot share its data directory; use --storage clickhouse://… to scale out`,
+    );
   }
   const store = await openStore(config);
-  logger.info(`storage: ${store.description}${config.storage.engine === 'chdb' ? ` in ${resolve(config.storage.data_dir)}` : ` at ${config.storage.url ?? ''}`}`);
+  logger.info(
+    `storage: ${store.description}${config.storage.engine === 'chdb' ? ` in ${resolve(config.storage.data_dir)}` : ` at ${config.storage.url ?? ''}`}`,
+  );
 
   const httpServers: HttpServer[] = [];
   let grpcServer: GrpcServer | undefined;
@@ -80,8 +85,16 @@ export async function startSkein(config: SkeinConfig, role: Role, logger: Logger
       if (grpc) {
         const { host, port } = parseEndpoint(grpc.endpoint);
         grpcServer = createOtlpGrpcServer(pipeline, { maxReceiveMessageBytes: grpc.max_recv_msg_size_mib * 1024 * 1024 }, logger);
-        ports['otlpGrpc'] = await listenGrpc(grpcServer, host, port, 'the OTLP/gRPC receiver', 'set --otlp-grpc-port or SKEIN_OTLP_GRPC_PORT');
-        logger.info(`OTLP/gRPC receiver listening on ${host}:${ports['otlpGrpc']} (opentelemetry.proto.collector.trace.v1.TraceService/Export)`);
+        ports['otlpGrpc'] = await listenGrpc(
+          grpcServer,
+          host,
+          port,
+          'the OTLP/gRPC receiver',
+          'set --otlp-grpc-port or SKEIN_OTLP_GRPC_PORT',
+        );
+        logger.info(
+          `OTLP/gRPC receiver listening on ${host}:${ports['otlpGrpc']} (opentelemetry.proto.collector.trace.v1.TraceService/Export)`,
+        );
       }
       if (http) {
         const { host, port } = parseEndpoint(http.endpoint);
@@ -93,7 +106,11 @@ export async function startSkein(config: SkeinConfig, role: Role, logger: Logger
     }
     if (role !== 'collector') {
       const router = new HttpRouter();
-      router.get('/', async () => ({ name: 'skein', api: '/api/v1', docs: 'https://github.com/skein-tracing/skein/blob/main/docs/api.md' }));
+      router.get('/', async () => ({
+        name: 'skein',
+        api: '/api/v1',
+        docs: 'https://github.com/skein-tracing/skein/blob/main/docs/api.md',
+      }));
       addHealthEndpoints(router, store);
       addNativeApi(router, store);
       const { host, port } = parseEndpoint(config.query.endpoint);

@@ -45,7 +45,8 @@ export function encodeOtlpJsonTraces(spans: readonly Span[]): OtlpJsonTracesData
           return out;
         }),
       };
-      if (group.resource.droppedAttributesCount !== 0) resourceSpans.resource.droppedAttributesCount = group.resource.droppedAttributesCount;
+      if (group.resource.droppedAttributesCount !== 0)
+        resourceSpans.resource.droppedAttributesCount = group.resource.droppedAttributesCount;
       if (group.resource.schemaUrl !== '') resourceSpans.schemaUrl = group.resource.schemaUrl;
       return resourceSpans;
     }),

@@ -34,8 +34,9 @@ export function anyValueToOtlpJson(value: AnyValue): OtlpJsonAnyValue {
     case 'bigint':
       return { intValue: value.toString() };
     case 'number':
-      // JSON has no NaN/Infinity: the proto3 JSON mapping spells them as strings.
-      return { doubleValue: Number.isFinite(value) ? value : String(value) };
+      // JSON has no NaN/Infinity (the proto3 JSON mapping spells them as strings), and
+      // JSON.stringify(-0) prints 0: -0 travels as the string "-0" so it survives.
+      return { doubleValue: Number.isFinite(value) && !Object.is(value, -0) ? value : Object.is(value, -0) ? '-0' : String(value) };
     default:
       break;
   }
@@ -93,7 +94,8 @@ function parseBytes(raw: unknown, path: string): Uint8Array {
 export function anyValueFromOtlpJson(raw: unknown, path: string, depth = 0): AnyValue {
   if (depth > MAX_VALUE_DEPTH) throw new OtlpDecodeError(`${path}: values nested deeper than ${MAX_VALUE_DEPTH} levels`);
   if (raw === null || raw === undefined) return null;
-  if (typeof raw !== 'object' || Array.isArray(raw)) throw new OtlpDecodeError(`${path}: expected an AnyValue object, got ${describe(raw)}`);
+  if (typeof raw !== 'object' || Array.isArray(raw))
+    throw new OtlpDecodeError(`${path}: expected an AnyValue object, got ${describe(raw)}`);
   const o = raw as Record<string, unknown>;
   let v: unknown;
   if ((v = o['stringValue'] ?? o['string_value']) !== undefined) {
@@ -124,7 +126,8 @@ export function keyValuesFromOtlpJson(raw: unknown, path: string, depth = 0): Ke
   const out: KeyValue[] = new Array(raw.length);
   for (let i = 0; i < raw.length; i++) {
     const item: unknown = raw[i];
-    if (typeof item !== 'object' || item === null) throw new OtlpDecodeError(`${path}[${i}]: expected a key/value object, got ${describe(item)}`);
+    if (typeof item !== 'object' || item === null)
+      throw new OtlpDecodeError(`${path}[${i}]: expected a key/value object, got ${describe(item)}`);
     const kv = item as Record<string, unknown>;
     const key = kv['key'] ?? '';
     if (typeof key !== 'string') throw new OtlpDecodeError(`${path}[${i}].key: expected a string, got ${describe(key)}`);

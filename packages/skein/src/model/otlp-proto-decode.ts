@@ -22,7 +22,7 @@ import type {
  * object, created before the message is read because `resource`/`scope`/`schema_url` may follow
  * the spans on the wire.
  *
- * Switches are on the whole tag (field << 3 | wire type), so a known field with the wrong wire type
+ * Dispatch is on the whole tag (field << 3 | wire type), so a known field with the wrong wire type
  * falls to `skipUnknown`, which rejects it.
  */
 
@@ -122,19 +122,10 @@ function decodeResourceSpans(r: ProtoReader, end: number, out: Span[]): void {
   const resource: Resource = { attributes: [], droppedAttributesCount: 0, schemaUrl: '' };
   while (r.pos < end) {
     const tag = r.tag(end, RESOURCE_SPANS);
-    switch (tag) {
-      case 0x0a:
-        decodeResource(r, r.lengthEnd(end, 'ResourceSpans.resource'), resource);
-        break;
-      case 0x12:
-        decodeScopeSpans(r, r.lengthEnd(end, 'ResourceSpans.scope_spans'), resource, out);
-        break;
-      case 0x1a:
-        resource.schemaUrl = r.string(end, 'ResourceSpans.schema_url');
-        break;
-      default:
-        r.skipUnknown(tag, end, RESOURCE_SPANS);
-    }
+    if (tag === 0x0a) decodeResource(r, r.lengthEnd(end, 'ResourceSpans.resource'), resource);
+    else if (tag === 0x12) decodeScopeSpans(r, r.lengthEnd(end, 'ResourceSpans.scope_spans'), resource, out);
+    else if (tag === 0x1a) resource.schemaUrl = r.string(end, 'ResourceSpans.schema_url');
+    else r.skipUnknown(tag, end, RESOURCE_SPANS);
   }
 }
 
@@ -144,16 +135,9 @@ function decodeResource(r: ProtoReader, end: number, resource: Resource): void {
   resource.droppedAttributesCount = 0;
   while (r.pos < end) {
     const tag = r.tag(end, RESOURCE);
-    switch (tag) {
-      case 0x0a:
-        resource.attributes.push(decodeKeyValue(r, r.lengthEnd(end, 'Resource.attributes'), 0));
-        break;
-      case 0x10:
-        resource.droppedAttributesCount = r.uint32(end, 'Resource.dropped_attributes_count');
-        break;
-      default:
-        r.skipUnknown(tag, end, RESOURCE); // entity_refs (3): not stored
-    }
+    if (tag === 0x0a) resource.attributes.push(decodeKeyValue(r, r.lengthEnd(end, 'Resource.attributes'), 0));
+    else if (tag === 0x10) resource.droppedAttributesCount = r.uint32(end, 'Resource.dropped_attributes_count');
+    else r.skipUnknown(tag, end, RESOURCE); // entity_refs (3): not stored
   }
 }
 
@@ -161,19 +145,10 @@ function decodeScopeSpans(r: ProtoReader, end: number, resource: Resource, out: 
   const scope: InstrumentationScope = { name: '', version: '', attributes: [], droppedAttributesCount: 0, schemaUrl: '' };
   while (r.pos < end) {
     const tag = r.tag(end, SCOPE_SPANS);
-    switch (tag) {
-      case 0x0a:
-        decodeScope(r, r.lengthEnd(end, 'ScopeSpans.scope'), scope);
-        break;
-      case 0x12:
-        out.push(decodeSpan(r, r.lengthEnd(end, 'ScopeSpans.spans'), resource, scope));
-        break;
-      case 0x1a:
-        scope.schemaUrl = r.string(end, 'ScopeSpans.schema_url');
-        break;
-      default:
-        r.skipUnknown(tag, end, SCOPE_SPANS);
-    }
+    if (tag === 0x0a) decodeScope(r, r.lengthEnd(end, 'ScopeSpans.scope'), scope);
+    else if (tag === 0x12) out.push(decodeSpan(r, r.lengthEnd(end, 'ScopeSpans.spans'), resource, scope));
+    else if (tag === 0x1a) scope.schemaUrl = r.string(end, 'ScopeSpans.schema_url');
+    else r.skipUnknown(tag, end, SCOPE_SPANS);
   }
 }
 
@@ -184,22 +159,11 @@ function decodeScope(r: ProtoReader, end: number, scope: InstrumentationScope): 
   scope.droppedAttributesCount = 0;
   while (r.pos < end) {
     const tag = r.tag(end, SCOPE);
-    switch (tag) {
-      case 0x0a:
-        scope.name = r.string(end, 'InstrumentationScope.name');
-        break;
-      case 0x12:
-        scope.version = r.string(end, 'InstrumentationScope.version');
-        break;
-      case 0x1a:
-        scope.attributes.push(decodeKeyValue(r, r.lengthEnd(end, 'InstrumentationScope.attributes'), 0));
-        break;
-      case 0x20:
-        scope.droppedAttributesCount = r.uint32(end, 'InstrumentationScope.dropped_attributes_count');
-        break;
-      default:
-        r.skipUnknown(tag, end, SCOPE);
-    }
+    if (tag === 0x0a) scope.name = r.string(end, 'InstrumentationScope.name');
+    else if (tag === 0x12) scope.version = r.string(end, 'InstrumentationScope.version');
+    else if (tag === 0x1a) scope.attributes.push(decodeKeyValue(r, r.lengthEnd(end, 'InstrumentationScope.attributes'), 0));
+    else if (tag === 0x20) scope.droppedAttributesCount = r.uint32(end, 'InstrumentationScope.dropped_attributes_count');
+    else r.skipUnknown(tag, end, SCOPE);
   }
 }
 
@@ -223,58 +187,24 @@ function decodeSpan(r: ProtoReader, end: number, resource: Resource, scope: Inst
   let status: SpanStatus = { code: 0, message: '' };
   while (r.pos < end) {
     const tag = r.tag(end, SPAN);
-    switch (tag) {
-      case 0x0a:
-        traceId = r.hex(end, 'Span.trace_id');
-        break;
-      case 0x12:
-        spanId = r.hex(end, 'Span.span_id');
-        break;
-      case 0x1a:
-        traceState = r.string(end, 'Span.trace_state');
-        break;
-      case 0x22:
-        parentSpanId = r.hex(end, 'Span.parent_span_id');
-        break;
-      case 0x2a:
-        name = r.string(end, 'Span.name');
-        break;
-      case 0x30:
-        kind = r.uint32(end, 'Span.kind');
-        break;
-      case 0x39:
-        startTimeUnixNano = r.fixed64(end, 'Span.start_time_unix_nano');
-        break;
-      case 0x41:
-        endTimeUnixNano = r.fixed64(end, 'Span.end_time_unix_nano');
-        break;
-      case 0x4a:
-        attributes.push(decodeKeyValue(r, r.lengthEnd(end, 'Span.attributes'), 0));
-        break;
-      case 0x50:
-        droppedAttributesCount = r.uint32(end, 'Span.dropped_attributes_count');
-        break;
-      case 0x5a:
-        events.push(decodeEvent(r, r.lengthEnd(end, 'Span.events')));
-        break;
-      case 0x60:
-        droppedEventsCount = r.uint32(end, 'Span.dropped_events_count');
-        break;
-      case 0x6a:
-        links.push(decodeLink(r, r.lengthEnd(end, 'Span.links')));
-        break;
-      case 0x70:
-        droppedLinksCount = r.uint32(end, 'Span.dropped_links_count');
-        break;
-      case 0x7a:
-        status = decodeStatus(r, r.lengthEnd(end, 'Span.status'));
-        break;
-      case 0x85: // field 16, fixed32: a two-byte tag
-        flags = r.fixed32(end, 'Span.flags');
-        break;
-      default:
-        r.skipUnknown(tag, end, SPAN);
-    }
+    if (tag === 0x0a) traceId = r.hex(end, 'Span.trace_id');
+    else if (tag === 0x12) spanId = r.hex(end, 'Span.span_id');
+    else if (tag === 0x1a) traceState = r.string(end, 'Span.trace_state');
+    else if (tag === 0x22) parentSpanId = r.hex(end, 'Span.parent_span_id');
+    else if (tag === 0x2a) name = r.string(end, 'Span.name');
+    else if (tag === 0x30) kind = r.uint32(end, 'Span.kind');
+    else if (tag === 0x39) startTimeUnixNano = r.fixed64(end, 'Span.start_time_unix_nano');
+    else if (tag === 0x41) endTimeUnixNano = r.fixed64(end, 'Span.end_time_unix_nano');
+    else if (tag === 0x4a) attributes.push(decodeKeyValue(r, r.lengthEnd(end, 'Span.attributes'), 0));
+    else if (tag === 0x50) droppedAttributesCount = r.uint32(end, 'Span.dropped_attributes_count');
+    else if (tag === 0x5a) events.push(decodeEvent(r, r.lengthEnd(end, 'Span.events')));
+    else if (tag === 0x60) droppedEventsCount = r.uint32(end, 'Span.dropped_events_count');
+    else if (tag === 0x6a) links.push(decodeLink(r, r.lengthEnd(end, 'Span.links')));
+    else if (tag === 0x70) droppedLinksCount = r.uint32(end, 'Span.dropped_links_count');
+    else if (tag === 0x7a) status = decodeStatus(r, r.lengthEnd(end, 'Span.status'));
+    else if (tag === 0x85)
+      flags = r.fixed32(end, 'Span.flags'); // field 16, fixed32: a two-byte tag
+    else r.skipUnknown(tag, end, SPAN);
   }
   return {
     traceId,
@@ -314,22 +244,11 @@ function decodeEvent(r: ProtoReader, end: number): SpanEvent {
   let droppedAttributesCount = 0;
   while (r.pos < end) {
     const tag = r.tag(end, EVENT);
-    switch (tag) {
-      case 0x09:
-        timeUnixNano = r.fixed64(end, 'Span.Event.time_unix_nano');
-        break;
-      case 0x12:
-        name = r.string(end, 'Span.Event.name');
-        break;
-      case 0x1a:
-        attributes.push(decodeKeyValue(r, r.lengthEnd(end, 'Span.Event.attributes'), 0));
-        break;
-      case 0x20:
-        droppedAttributesCount = r.uint32(end, 'Span.Event.dropped_attributes_count');
-        break;
-      default:
-        r.skipUnknown(tag, end, EVENT);
-    }
+    if (tag === 0x09) timeUnixNano = r.fixed64(end, 'Span.Event.time_unix_nano');
+    else if (tag === 0x12) name = r.string(end, 'Span.Event.name');
+    else if (tag === 0x1a) attributes.push(decodeKeyValue(r, r.lengthEnd(end, 'Span.Event.attributes'), 0));
+    else if (tag === 0x20) droppedAttributesCount = r.uint32(end, 'Span.Event.dropped_attributes_count');
+    else r.skipUnknown(tag, end, EVENT);
   }
   return { timeUnixNano, name, attributes, droppedAttributesCount };
 }
@@ -343,28 +262,13 @@ function decodeLink(r: ProtoReader, end: number): SpanLink {
   let flags = 0;
   while (r.pos < end) {
     const tag = r.tag(end, LINK);
-    switch (tag) {
-      case 0x0a:
-        traceId = r.hex(end, 'Span.Link.trace_id');
-        break;
-      case 0x12:
-        spanId = r.hex(end, 'Span.Link.span_id');
-        break;
-      case 0x1a:
-        traceState = r.string(end, 'Span.Link.trace_state');
-        break;
-      case 0x22:
-        attributes.push(decodeKeyValue(r, r.lengthEnd(end, 'Span.Link.attributes'), 0));
-        break;
-      case 0x28:
-        droppedAttributesCount = r.uint32(end, 'Span.Link.dropped_attributes_count');
-        break;
-      case 0x35:
-        flags = r.fixed32(end, 'Span.Link.flags');
-        break;
-      default:
-        r.skipUnknown(tag, end, LINK);
-    }
+    if (tag === 0x0a) traceId = r.hex(end, 'Span.Link.trace_id');
+    else if (tag === 0x12) spanId = r.hex(end, 'Span.Link.span_id');
+    else if (tag === 0x1a) traceState = r.string(end, 'Span.Link.trace_state');
+    else if (tag === 0x22) attributes.push(decodeKeyValue(r, r.lengthEnd(end, 'Span.Link.attributes'), 0));
+    else if (tag === 0x28) droppedAttributesCount = r.uint32(end, 'Span.Link.dropped_attributes_count');
+    else if (tag === 0x35) flags = r.fixed32(end, 'Span.Link.flags');
+    else r.skipUnknown(tag, end, LINK);
   }
   return { traceId, spanId, traceState, attributes, droppedAttributesCount, flags };
 }
@@ -374,16 +278,9 @@ function decodeStatus(r: ProtoReader, end: number): SpanStatus {
   let message = '';
   while (r.pos < end) {
     const tag = r.tag(end, STATUS);
-    switch (tag) {
-      case 0x12:
-        message = r.string(end, 'Status.message');
-        break;
-      case 0x18:
-        code = r.uint32(end, 'Status.code');
-        break;
-      default:
-        r.skipUnknown(tag, end, STATUS); // includes the deprecated field 1
-    }
+    if (tag === 0x12) message = r.string(end, 'Status.message');
+    else if (tag === 0x18) code = r.uint32(end, 'Status.code');
+    else r.skipUnknown(tag, end, STATUS); // includes the deprecated field 1
   }
   return { code: toStatusCode(code), message };
 }
@@ -394,16 +291,9 @@ function decodeKeyValue(r: ProtoReader, end: number, depth: number): KeyValue {
   let value: AnyValue = null;
   while (r.pos < end) {
     const tag = r.tag(end, KEY_VALUE);
-    switch (tag) {
-      case 0x0a:
-        key = r.string(end, 'KeyValue.key');
-        break;
-      case 0x12:
-        value = decodeAnyValue(r, r.lengthEnd(end, 'KeyValue.value'), depth);
-        break;
-      default:
-        r.skipUnknown(tag, end, KEY_VALUE);
-    }
+    if (tag === 0x0a) key = r.string(end, 'KeyValue.key');
+    else if (tag === 0x12) value = decodeAnyValue(r, r.lengthEnd(end, 'KeyValue.value'), depth);
+    else r.skipUnknown(tag, end, KEY_VALUE);
   }
   return { key, value };
 }
@@ -414,31 +304,14 @@ function decodeAnyValue(r: ProtoReader, end: number, depth: number): AnyValue {
   let value: AnyValue = null;
   while (r.pos < end) {
     const tag = r.tag(end, ANY_VALUE);
-    switch (tag) {
-      case 0x0a:
-        value = r.string(end, 'AnyValue.string_value');
-        break;
-      case 0x10:
-        value = r.bool(end, 'AnyValue.bool_value');
-        break;
-      case 0x18:
-        value = r.int64(end, 'AnyValue.int_value');
-        break;
-      case 0x21:
-        value = r.double(end, 'AnyValue.double_value');
-        break;
-      case 0x2a:
-        value = decodeArrayValue(r, r.lengthEnd(end, 'AnyValue.array_value'), depth + 1);
-        break;
-      case 0x32:
-        value = { kvlist: decodeKeyValueList(r, r.lengthEnd(end, 'AnyValue.kvlist_value'), depth + 1) };
-        break;
-      case 0x3a:
-        value = r.bytes(end, 'AnyValue.bytes_value');
-        break;
-      default:
-        r.skipUnknown(tag, end, ANY_VALUE);
-    }
+    if (tag === 0x0a) value = r.string(end, 'AnyValue.string_value');
+    else if (tag === 0x10) value = r.bool(end, 'AnyValue.bool_value');
+    else if (tag === 0x18) value = r.int64(end, 'AnyValue.int_value');
+    else if (tag === 0x21) value = r.double(end, 'AnyValue.double_value');
+    else if (tag === 0x2a) value = decodeArrayValue(r, r.lengthEnd(end, 'AnyValue.array_value'), depth + 1);
+    else if (tag === 0x32) value = { kvlist: decodeKeyValueList(r, r.lengthEnd(end, 'AnyValue.kvlist_value'), depth + 1) };
+    else if (tag === 0x3a) value = r.bytes(end, 'AnyValue.bytes_value');
+    else r.skipUnknown(tag, end, ANY_VALUE);
   }
   return value;
 }

@@ -32,18 +32,35 @@ export class MessageSchema {
   }
 }
 
-/** Strings up to this length are decoded in JS when they are ASCII: cheaper than a native call. */
+/**
+ * Short ASCII strings are looked up in a small global cache before being allocated: OTLP repeats
+ * the same attribute keys, event names and common values in every span, so most short strings are
+ * repeats. Returning the cached string saves an allocation (GC pressure dominates decoding cost)
+ * and makes decoded spans share their key strings in memory. Direct-mapped, so a miss costs one
+ * hash and one compare, and the memory it holds is bounded (slots × SHORT_STRING chars).
+ */
 const SHORT_STRING = 32;
+const STRING_CACHE_SLOTS = 4096; // a power of two
+const stringCache: string[] = new Array<string>(STRING_CACHE_SLOTS).fill('');
+
+/** BigInt(n) allocates; small int64 values (status codes, counts, ports) are common enough to share. */
+const SMALL_BIGINTS: bigint[] = Array.from({ length: 1024 }, (_, i) => BigInt(i));
+
+/** Buffer's native slicers (undocumented but long-standing; protobufjs relies on them too). */
+interface NativeSlices {
+  utf8Slice(start: number, end: number): string;
+  latin1Slice(start: number, end: number): string;
+}
 
 export class ProtoReader {
   pos = 0;
   private readonly view: DataView;
   /** A Buffer view (not a copy) of the input, for its native UTF-8 decoder. */
-  private readonly nodeBuffer: Buffer;
+  private readonly nodeBuffer: Buffer & NativeSlices;
 
   constructor(readonly buf: Uint8Array) {
     this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-    this.nodeBuffer = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+    this.nodeBuffer = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength) as Buffer & NativeSlices;
   }
 
   fail(what: string, at: number, where: string): never {
@@ -116,8 +133,8 @@ export class ProtoReader {
     const start = this.pos;
     let pos = start;
     let lo = 0;
-    let hi = 0;
-    let b = 0;
+    let hi: number;
+    let b: number;
     // Bytes 0-3 hold bits 0-27: small non-negative values (the common case) finish here.
     for (let i = 0; i < 4; i++) {
       if (pos >= end) this.fail('truncated varint', start, where);
@@ -125,7 +142,7 @@ export class ProtoReader {
       lo |= (b & 0x7f) << (7 * i);
       if (b < 0x80) {
         this.pos = pos;
-        return BigInt(lo);
+        return lo < 1024 ? SMALL_BIGINTS[lo]! : BigInt(lo);
       }
     }
     if (pos >= end) this.fail('truncated varint', start, where);
@@ -209,18 +226,32 @@ export class ProtoReader {
     const stop = this.lengthEnd(end, where);
     const start = this.pos;
     this.pos = stop;
-    if (stop - start <= SHORT_STRING) {
+    const length = stop - start;
+    if (length <= SHORT_STRING) {
       const buf = this.buf;
-      let s = '';
+      // One pass: ASCII check and FNV-1a hash.
+      let hash = 0x811c9dc5;
       let i = start;
       for (; i < stop; i++) {
         const c = buf[i]!;
         if (c >= 0x80) break;
-        s += String.fromCharCode(c);
+        hash = Math.imul(hash ^ c, 0x01000193);
       }
-      if (i === stop) return s;
+      if (i === stop) {
+        const slot = (hash ^ (hash >>> 16)) & (STRING_CACHE_SLOTS - 1);
+        const cached = stringCache[slot]!;
+        if (cached.length === length) {
+          let j = 0;
+          while (j < length && cached.charCodeAt(j) === buf[start + j]) j++;
+          if (j === length) return cached;
+        }
+        // ASCII, so latin1 gives the same string as UTF-8, without the UTF-8 validation.
+        const s = this.nodeBuffer.latin1Slice(start, stop);
+        stringCache[slot] = s;
+        return s;
+      }
     }
-    return this.nodeBuffer.toString('utf8', start, stop);
+    return this.nodeBuffer.utf8Slice(start, stop);
   }
 
   /** A bytes field holding an ID: lowercase hex of whatever length was sent ('' when empty). */

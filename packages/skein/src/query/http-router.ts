@@ -39,7 +39,9 @@ export class HttpRouter {
       this.dispatch(request, response).catch((error: unknown) => {
         const apiError = error instanceof ApiError ? error : new ApiError('internal', 'internal error');
         if (!(error instanceof ApiError) || apiError.status >= 500) {
-          logger.warn(`query API ${request.method ?? '?'} ${request.url ?? ''}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+          logger.warn(
+            `query API ${request.method ?? '?'} ${request.url ?? ''}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+          );
         }
         if (apiError.code === 'method_not_allowed') response.setHeader('Allow', 'GET, HEAD');
         sendJson(response, apiError.status, { error: { code: apiError.code, message: apiError.message } });

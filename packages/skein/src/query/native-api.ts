@@ -54,7 +54,8 @@ export function addNativeApi(router: HttpRouter, store: TraceStore): void {
     params.rejectUnknown();
     if (format !== 'native' && format !== 'otlp') throw badParameter('format', `expected native or otlp, got ${JSON.stringify(format)}`);
     const traceId = normaliseTraceId(path['traceId']!);
-    if (traceId === undefined) throw new ApiError('bad_parameter', `invalid trace ID ${JSON.stringify(path['traceId'])}: expected 1 to 32 hex digits, not all zero`);
+    if (traceId === undefined)
+      throw new ApiError('bad_parameter', `invalid trace ID ${JSON.stringify(path['traceId'])}: expected 1 to 32 hex digits, not all zero`);
     const spans = await fromStorage(store.getTrace(traceId));
     if (spans.length === 0) throw new ApiError('not_found', `trace ${traceId} not found`);
     return format === 'otlp' ? encodeOtlpJsonTraces(spans) : toNativeTrace(traceId, spans);
@@ -68,7 +69,8 @@ export function addNativeApi(router: HttpRouter, store: TraceStore): void {
     const minDurationNano = params.durationNano('minDuration');
     const maxDurationNano = params.durationNano('maxDuration');
     const status = params.string('status');
-    if (status !== undefined && status !== 'error' && status !== 'any') throw badParameter('status', `expected error or any, got ${JSON.stringify(status)}`);
+    if (status !== undefined && status !== 'error' && status !== 'any')
+      throw badParameter('status', `expected error or any, got ${JSON.stringify(status)}`);
     const limit = params.integer('limit', 1, MAX_SEARCH_LIMIT) ?? DEFAULT_SEARCH_LIMIT;
     const { start, end } = timeWindow(params, DEFAULT_SEARCH_LOOKBACK_NANO);
     params.rejectUnknown();

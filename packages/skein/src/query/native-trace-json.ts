@@ -1,9 +1,4 @@
-import {
-  keyValuesToOtlpJson,
-  resourceToJson,
-  scopeToJson,
-  type OtlpJsonKeyValue,
-} from '../model/otlp-json.js';
+import { keyValuesToOtlpJson, resourceToJson, scopeToJson, type OtlpJsonKeyValue } from '../model/otlp-json.js';
 import { SPAN_KIND_NAMES, STATUS_CODE_NAMES, serviceNameOf, type InstrumentationScope, type Resource, type Span } from '../model/span.js';
 import type { TraceSummary } from '../storage/trace-store.js';
 
@@ -35,7 +30,14 @@ export interface NativeSpan {
   droppedAttributesCount: number;
   events: { timeUnixNano: string; name: string; attributes: OtlpJsonKeyValue[]; droppedAttributesCount: number }[];
   droppedEventsCount: number;
-  links: { traceId: string; spanId: string; traceState: string; flags: number; attributes: OtlpJsonKeyValue[]; droppedAttributesCount: number }[];
+  links: {
+    traceId: string;
+    spanId: string;
+    traceState: string;
+    flags: number;
+    attributes: OtlpJsonKeyValue[];
+    droppedAttributesCount: number;
+  }[];
   droppedLinksCount: number;
   status: { code: (typeof STATUS_CODE_NAMES)[number]; message: string };
   resourceIndex: number;

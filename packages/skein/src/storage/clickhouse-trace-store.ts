@@ -22,6 +22,7 @@ import {
 } from './trace-store.js';
 
 const MAX_SEARCH_LIMIT = 10000;
+const MAX_KNOWN_OPERATIONS = 100_000;
 
 /** {@link TraceStore} over any {@link SqlEngine}: the same schema and SQL on every engine. */
 export class ClickHouseTraceStore implements TraceStore {
@@ -30,6 +31,8 @@ export class ClickHouseTraceStore implements TraceStore {
   private readonly sql: { getTrace: string; services: string; operations: string; dependencies: string };
   private readonly tables: { spans: string; spanSearch: string; operations: string };
   private closed = false;
+  /** Operations written by this process, with the last-seen time written: see buildRowBatches. */
+  private readonly knownOperations = new Map<string, bigint>();
 
   constructor(
     private readonly engine: SqlEngine,
@@ -55,10 +58,17 @@ export class ClickHouseTraceStore implements TraceStore {
    */
   async writeSpans(spans: readonly Span[]): Promise<void> {
     if (spans.length === 0) return;
-    const batches = buildRowBatches(spans);
-    await this.engine.insertJsonEachRow(this.tables.spans, batches.spans);
-    await this.engine.insertJsonEachRow(this.tables.spanSearch, batches.spanSearch);
+    const batches = buildRowBatches(spans, this.knownOperations);
+    // A server runs the two inserts in parallel; chDB serialises them, at no extra cost.
+    await Promise.all([
+      this.engine.insertJsonEachRow(this.tables.spans, batches.spans),
+      this.engine.insertJsonEachRow(this.tables.spanSearch, batches.spanSearch),
+    ]);
+    if (batches.operations.length === 0) return;
     await this.engine.insertJsonEachRow(this.tables.operations, batches.operations);
+    // Span names with IDs in them can make operations unbounded: forget rather than grow.
+    if (this.knownOperations.size > MAX_KNOWN_OPERATIONS) this.knownOperations.clear();
+    for (const [key, lastSeen] of batches.writtenOperations) this.knownOperations.set(key, lastSeen);
   }
 
   async getTrace(traceId: string): Promise<Span[]> {
@@ -145,7 +155,10 @@ function clampUInt64(value: bigint): bigint {
 }
 
 function summaryFromRow(row: SearchRow): TraceSummary {
-  const services: ServiceSpanCount[] = row.services.map((serviceName, i) => ({ serviceName, spanCount: Number(row.service_spans[i] ?? 0) }));
+  const services: ServiceSpanCount[] = row.services.map((serviceName, i) => ({
+    serviceName,
+    spanCount: Number(row.service_spans[i] ?? 0),
+  }));
   // Byte order for names, as the engine sorts strings, so every list Skein returns agrees.
   services.sort((a, b) => b.spanCount - a.spanCount || Buffer.compare(Buffer.from(a.serviceName), Buffer.from(b.serviceName)));
   return {

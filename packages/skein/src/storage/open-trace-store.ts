@@ -14,8 +14,7 @@ interface CommonOptions {
 }
 
 export type OpenTraceStoreOptions =
-  | (CommonOptions & { engine: 'chdb'; dataDir: string })
-  | (CommonOptions & { engine: 'clickhouse'; url: string });
+  (CommonOptions & { engine: 'chdb'; dataDir: string }) | (CommonOptions & { engine: 'clickhouse'; url: string });
 
 /** Opens the engine, brings the schema up to date, and returns the store. */
 export async function openTraceStore(options: OpenTraceStoreOptions): Promise<TraceStore> {

@@ -61,11 +61,21 @@ function searchAttributes(attributes: readonly KeyValue[]): SearchAttributes {
 export interface RowBatches {
   spans: Buffer;
   spanSearch: Buffer;
+  /** Empty when every operation of the batch was written recently (see `knownOperations`). */
   operations: Buffer;
+  /** The operations in `operations` with their last-seen time, to record once the insert succeeded. */
+  writtenOperations: Array<[key: string, lastSeenNano: bigint]>;
 }
 
-/** Builds the three tables' insert bodies for one batch. */
-export function buildRowBatches(spans: readonly Span[]): RowBatches {
+/** An operation already stored is rewritten only when its last sighting moved on this much. */
+const OPERATION_REFRESH_NANO = 60_000_000_000n;
+
+/**
+ * Builds the three tables' insert bodies for one batch. `knownOperations` (key → last-seen time
+ * written) lets the caller skip the `operations` insert when nothing new was seen: every insert
+ * has a fixed cost of several milliseconds in the engine, and operations rarely change.
+ */
+export function buildRowBatches(spans: readonly Span[], knownOperations?: ReadonlyMap<string, bigint>): RowBatches {
   const resources = new Map<Resource, ResourceParts>();
   const scopes = new Map<InstrumentationScope, string>();
   const operations = new Map<string, { service: string; name: string; kind: number; lastSeen: bigint }>();
@@ -102,20 +112,20 @@ export function buildRowBatches(spans: readonly Span[]): RowBatches {
 
     spanRows.append(
       `{"trace_id":${traceId},"span_id":${spanId},"parent_span_id":${parentId},"trace_state":${str(span.traceState)},` +
-      `"flags":${span.flags},"name":${name},"kind":${span.kind},"start_ns":"${start}","end_ns":"${end}","duration_ns":"${duration}",` +
-      `"status_code":${span.status.code},"status_message":${str(span.status.message)},"service_name":${resource.serviceName},` +
-      `"attributes_json":${str(JSON.stringify(otlp.attributes ?? []))},"dropped_attributes_count":${span.droppedAttributesCount},` +
-      `"events_json":${str(JSON.stringify(otlp.events ?? []))},"dropped_events_count":${span.droppedEventsCount},` +
-      `"links_json":${str(JSON.stringify(otlp.links ?? []))},"dropped_links_count":${span.droppedLinksCount},` +
-      `"resource_json":${resource.json},"scope_json":${scope}}\n`,
+        `"flags":${span.flags},"name":${name},"kind":${span.kind},"start_ns":"${start}","end_ns":"${end}","duration_ns":"${duration}",` +
+        `"status_code":${span.status.code},"status_message":${str(span.status.message)},"service_name":${resource.serviceName},` +
+        `"attributes_json":${str(JSON.stringify(otlp.attributes ?? []))},"dropped_attributes_count":${span.droppedAttributesCount},` +
+        `"events_json":${str(JSON.stringify(otlp.events ?? []))},"dropped_events_count":${span.droppedEventsCount},` +
+        `"links_json":${str(JSON.stringify(otlp.links ?? []))},"dropped_links_count":${span.droppedLinksCount},` +
+        `"resource_json":${resource.json},"scope_json":${scope}}\n`,
     );
 
     const own = searchAttributes(span.attributes);
     searchRows.append(
       `{"service_name":${resource.serviceName},"start_ns":"${start}","trace_id":${traceId},"span_id":${spanId},` +
-      `"parent_span_id":${parentId},"name":${name},"kind":${span.kind},"duration_ns":"${duration}","status_code":${span.status.code},` +
-      `"span_attr_keys":${own.keys},"span_attr_values":${own.values},"resource_attr_keys":${resource.keys},` +
-      `"resource_attr_values":${resource.values},"attr_kv":[${own.kv}${own.kv === '' || resource.kv === '' ? '' : ','}${resource.kv}]}\n`,
+        `"parent_span_id":${parentId},"name":${name},"kind":${span.kind},"duration_ns":"${duration}","status_code":${span.status.code},` +
+        `"span_attr_keys":${own.keys},"span_attr_values":${own.values},"resource_attr_keys":${resource.keys},` +
+        `"resource_attr_values":${resource.values},"attr_kv":[${own.kv}${own.kv === '' || resource.kv === '' ? '' : ','}${resource.kv}]}\n`,
     );
 
     const opKey = `${resource.serviceName}\u0000${name}\u0000${span.kind}`;
@@ -125,10 +135,14 @@ export function buildRowBatches(spans: readonly Span[]): RowBatches {
   }
 
   let opText = '';
-  for (const op of operations.values()) {
+  const writtenOperations: Array<[string, bigint]> = [];
+  for (const [key, op] of operations) {
+    const known = knownOperations?.get(key);
+    if (known !== undefined && op.lastSeen - known < OPERATION_REFRESH_NANO) continue;
+    writtenOperations.push([key, op.lastSeen]);
     opText += `{"service_name":${op.service},"name":${op.name},"kind":${op.kind},"last_seen_ns":"${op.lastSeen}"}\n`;
   }
-  return { spans: spanRows.bytes(), spanSearch: searchRows.bytes(), operations: Buffer.from(opText) };
+  return { spans: spanRows.bytes(), spanSearch: searchRows.bytes(), operations: Buffer.from(opText), writtenOperations };
 }
 
 /** The `spans` columns a read selects (64-bit values as strings: JSON numbers would round). */

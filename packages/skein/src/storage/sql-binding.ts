@@ -9,16 +9,7 @@ import { StorageError } from './trace-store.js';
  * depends on how a bare literal would have been typed, and no value can leave its literal.
  */
 
-export type SqlParamType =
-  | 'String'
-  | 'UInt8'
-  | 'UInt16'
-  | 'UInt32'
-  | 'UInt64'
-  | 'Int64'
-  | 'Float64'
-  | 'Array(String)'
-  | 'Array(UInt64)';
+export type SqlParamType = 'String' | 'UInt8' | 'UInt16' | 'UInt32' | 'UInt64' | 'Int64' | 'Float64' | 'Array(String)' | 'Array(UInt64)';
 
 export type SqlParams = Readonly<Record<string, unknown>>;
 

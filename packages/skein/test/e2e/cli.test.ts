@@ -11,7 +11,8 @@ import { makeSpan } from '../support/span-factory.js';
 test('--help prints usage with every flag and its environment variable', async () => {
   const { code, output } = await runSkeinToExit(['--help']);
   assert.equal(code, 0);
-  for (const word of ['--config', '--data-dir', '--storage', '--otlp-grpc-port', 'SKEIN_OTLP_HTTP_PORT', 'SKEIN_QUERY_PORT']) assert.ok(output.includes(word), word);
+  for (const word of ['--config', '--data-dir', '--storage', '--otlp-grpc-port', 'SKEIN_OTLP_HTTP_PORT', 'SKEIN_QUERY_PORT'])
+    assert.ok(output.includes(word), word);
 });
 
 test('a taken port is reported clearly and the process exits 1', async () => {
@@ -20,27 +21,47 @@ test('a taken port is reported clearly and the process exits 1', async () => {
   const port = (blocker.address() as { port: number }).port;
   const dataDir = makeTempDir('port');
   try {
-    const { code, output } = await runSkeinToExit(['--data-dir', dataDir, '--host', '127.0.0.1', '--otlp-grpc-port', '0', '--query-port', '0', '--otlp-http-port', String(port)]);
+    const { code, output } = await runSkeinToExit([
+      '--data-dir',
+      dataDir,
+      '--host',
+      '127.0.0.1',
+      '--otlp-grpc-port',
+      '0',
+      '--query-port',
+      '0',
+      '--otlp-http-port',
+      String(port),
+    ]);
     assert.equal(code, 1);
-    assert.match(output, new RegExp(`cannot listen on 127\\.0\\.0\\.1:${port} for the OTLP/HTTP receiver: the port is already in use \\(set --otlp-http-port or SKEIN_OTLP_HTTP_PORT\\)`));
+    assert.match(
+      output,
+      new RegExp(
+        `cannot listen on 127\\.0\\.0\\.1:${port} for the OTLP/HTTP receiver: the port is already in use \\(set --otlp-http-port or SKEIN_OTLP_HTTP_PORT\\)`,
+      ),
+    );
   } finally {
     blocker.close();
     removeDir(dataDir);
   }
 });
 
-test('an unwritable data directory is reported clearly', { skip: process.getuid?.() === 0 ? 'root can write anywhere; covered by the file-in-the-way case' : false }, async () => {
-  const parent = makeTempDir('ro');
-  chmodSync(parent, 0o500);
-  try {
-    const { code, output } = await runSkeinToExit(['--data-dir', join(parent, 'data')]);
-    assert.equal(code, 1);
-    assert.match(output, /data directory .* is not writable/);
-  } finally {
-    chmodSync(parent, 0o700);
-    removeDir(parent);
-  }
-});
+test(
+  'an unwritable data directory is reported clearly',
+  { skip: process.getuid?.() === 0 ? 'root can write anywhere; covered by the file-in-the-way case' : false },
+  async () => {
+    const parent = makeTempDir('ro');
+    chmodSync(parent, 0o500);
+    try {
+      const { code, output } = await runSkeinToExit(['--data-dir', join(parent, 'data')]);
+      assert.equal(code, 1);
+      assert.match(output, /data directory .* is not writable/);
+    } finally {
+      chmodSync(parent, 0o700);
+      removeDir(parent);
+    }
+  },
+);
 
 test('a data directory path blocked by a file is reported clearly', async () => {
   const parent = makeTempDir('blocked');
@@ -56,7 +77,9 @@ test('a data directory path blocked by a file is reported clearly', async () => 
 });
 
 test('invalid configuration names the key and the bad value', async () => {
-  const config = writeConfig('receivers:\n  otlp:\n    protocols:\n      http:\n        endpoint: "nohost"\nstorage:\n  engine: postgres\n  colour: blue\n');
+  const config = writeConfig(
+    'receivers:\n  otlp:\n    protocols:\n      http:\n        endpoint: "nohost"\nstorage:\n  engine: postgres\n  colour: blue\n',
+  );
   const { code, output } = await runSkeinToExit(['--config', config]);
   assert.equal(code, 1);
   assert.match(output, /receivers\.otlp\.protocols\.http\.endpoint: expected host:port.*\(got "nohost"\)/);
@@ -76,7 +99,11 @@ test('one log line per listener, SIGTERM flushes and exits 0, data survives the 
   const first = await startSkein({ dataDir });
   assert.equal(first.logs.filter((l) => /listening on/.test(l)).length, 3);
   const span = makeSpan();
-  const response = await fetch(first.otlpHttpUrl, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(encodeOtlpJsonTraces([span])) });
+  const response = await fetch(first.otlpHttpUrl, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(encodeOtlpJsonTraces([span])),
+  });
   assert.equal(response.status, 200);
   assert.equal(await first.stop(), 0);
   assert.ok(first.logs.some((l) => l.includes('shut down cleanly')));

@@ -44,7 +44,8 @@ test('no acknowledged span is lost across kill -9', async () => {
     const missing: string[] = [];
     for (const traceId of acknowledged) {
       const { status, body } = await getJson(`${second.queryUrl}/api/v1/traces/${traceId}`);
-      if (status !== 200 || body.spans.length !== SPANS_PER_REQUEST) missing.push(`${traceId} (${status}, ${body.spans?.length ?? 0} spans)`);
+      if (status !== 200 || body.spans.length !== SPANS_PER_REQUEST)
+        missing.push(`${traceId} (${status}, ${body.spans?.length ?? 0} spans)`);
     }
     assert.deepEqual(missing, [], `${missing.length} of ${acknowledged.length} acknowledged traces lost or incomplete`);
   } finally {

@@ -25,10 +25,19 @@ interface Service {
   memory: InMemorySpanExporter;
 }
 
-function makeService(name: string, exporter: SpanExporter, limits: { attributeCountLimit?: number; eventCountLimit?: number; linkCountLimit?: number } = {}): Service {
+function makeService(
+  name: string,
+  exporter: SpanExporter,
+  limits: { attributeCountLimit?: number; eventCountLimit?: number; linkCountLimit?: number } = {},
+): Service {
   const memory = new InMemorySpanExporter();
   const provider = new BasicTracerProvider({
-    resource: resourceFromAttributes({ 'service.name': name, 'service.version': '1.2.3', 'deployment.environment': 'e2e', 'host.cores': 8 }),
+    resource: resourceFromAttributes({
+      'service.name': name,
+      'service.version': '1.2.3',
+      'deployment.environment': 'e2e',
+      'host.cores': 8,
+    }),
     spanProcessors: [new SimpleSpanProcessor(memory), new SimpleSpanProcessor(exporter)],
     spanLimits: limits,
   });
@@ -64,11 +73,21 @@ for (const target of storageTargets()) {
 
       const root = frontend.tracer.startSpan('GET /checkout', {
         kind: SpanKind.SERVER,
-        attributes: { 'http.request.method': 'GET', 'http.route': '/checkout', 'http.response.status_code': 500, 'user.vip': true, 'retry.ratio': 0.25 },
+        attributes: {
+          'http.request.method': 'GET',
+          'http.route': '/checkout',
+          'http.response.status_code': 500,
+          'user.vip': true,
+          'retry.ratio': 0.25,
+        },
       });
       traceId = root.spanContext().traceId;
       const rootContext = trace.setSpan(context.active(), root);
-      const call = frontend.tracer.startSpan('POST cart/checkout', { kind: SpanKind.CLIENT, attributes: { 'server.address': 'cart' } }, rootContext);
+      const call = frontend.tracer.startSpan(
+        'POST cart/checkout',
+        { kind: SpanKind.CLIENT, attributes: { 'server.address': 'cart' } },
+        rootContext,
+      );
       call.addEvent('request.sent', { 'message.size': 512 });
 
       // The cart service receives the call with a tracestate, as W3C propagation would carry it.
@@ -78,21 +97,29 @@ for (const target of storageTargets()) {
         isRemote: true,
         traceState: createTraceState('skein=test,vendor=7'),
       });
-      const cartServer = cart.tracer.startSpan('checkout', {
-        kind: SpanKind.SERVER,
-        attributes: {
-          'app.item_ids': ['sku-1', 'sku-2', "sku-'3\"\\"],
-          'app.quantities': [1, 2, 3],
-          'app.prices': [9.99, 0.5],
-          'app.flags': [true, false],
-          'app.unicode': 'naïve ☃ 𝄞 \u0000 end',
-          'app.big_int': 9007199254740991,
-          'app.negative': -42,
+      const cartServer = cart.tracer.startSpan(
+        'checkout',
+        {
+          kind: SpanKind.SERVER,
+          attributes: {
+            'app.item_ids': ['sku-1', 'sku-2', 'sku-\'3"\\'],
+            'app.quantities': [1, 2, 3],
+            'app.prices': [9.99, 0.5],
+            'app.flags': [true, false],
+            'app.unicode': 'naïve ☃ 𝄞 \u0000 end',
+            'app.big_int': 9007199254740991,
+            'app.negative': -42,
+          },
         },
-      }, remote);
+        remote,
+      );
       for (let i = 0; i < 15; i++) cartServer.setAttribute(`extra.${i}`, i);
       const cartContext = trace.setSpan(remote, cartServer);
-      const db = cart.tracer.startSpan('SELECT cart_items', { kind: SpanKind.CLIENT, attributes: { 'db.system': 'sqlite', 'db.statement': 'SELECT * FROM cart_items WHERE id = ?' } }, cartContext);
+      const db = cart.tracer.startSpan(
+        'SELECT cart_items',
+        { kind: SpanKind.CLIENT, attributes: { 'db.system': 'sqlite', 'db.statement': 'SELECT * FROM cart_items WHERE id = ?' } },
+        cartContext,
+      );
       db.addEvent('rows.fetched', { 'db.rows': 3 });
       db.addEvent('second');
       db.addEvent('third-dropped');
@@ -100,13 +127,17 @@ for (const target of storageTargets()) {
       const publish = cart.tracer.startSpan('publish cart.checked_out', { kind: SpanKind.PRODUCER }, cartContext);
       publish.end();
 
-      const pay = payment.tracer.startSpan('charge card', {
-        kind: SpanKind.SERVER,
-        links: [
-          { context: other.spanContext(), attributes: { 'link.reason': 'batched settlement' } },
-          { context: publish.spanContext(), attributes: { dropped: true } },
-        ],
-      }, cartContext);
+      const pay = payment.tracer.startSpan(
+        'charge card',
+        {
+          kind: SpanKind.SERVER,
+          links: [
+            { context: other.spanContext(), attributes: { 'link.reason': 'batched settlement' } },
+            { context: publish.spanContext(), attributes: { dropped: true } },
+          ],
+        },
+        cartContext,
+      );
       pay.recordException(new Error('card declined: insufficient funds'));
       pay.setStatus({ code: SpanStatusCode.ERROR, message: 'card declined' });
       await new Promise((r) => setTimeout(r, 5));
@@ -138,7 +169,9 @@ for (const target of storageTargets()) {
       assert.equal(expected.length, 6);
       assert.deepStrictEqual(normalise(stored), normalise(expected));
       // Spot checks that do not depend on our own codec.
-      const serviceNames = body.resourceSpans.map((rs: any) => rs.resource.attributes.find((a: any) => a.key === 'service.name').value.stringValue).sort();
+      const serviceNames = body.resourceSpans
+        .map((rs: any) => rs.resource.attributes.find((a: any) => a.key === 'service.name').value.stringValue)
+        .sort();
       assert.deepEqual(serviceNames, ['cart', 'frontend', 'payment']);
     });
 
@@ -158,12 +191,15 @@ for (const target of storageTargets()) {
       assert.equal(cartServer.status.code, 'OK');
       assert.equal(cartServer.droppedAttributesCount, 7 + 15 - 12);
       assert.deepEqual(cartServer.attributes.find((a: any) => a.key === 'app.item_ids').value, {
-        arrayValue: { values: [{ stringValue: 'sku-1' }, { stringValue: 'sku-2' }, { stringValue: "sku-'3\"\\" }] },
+        arrayValue: { values: [{ stringValue: 'sku-1' }, { stringValue: 'sku-2' }, { stringValue: 'sku-\'3"\\' }] },
       });
       assert.deepEqual(cartServer.attributes.find((a: any) => a.key === 'app.unicode').value, { stringValue: 'naïve ☃ 𝄞 \u0000 end' });
       const db = byName.get('SELECT cart_items');
       // The SDK keeps the newest events when over its limit.
-      assert.deepEqual(db.events.map((e: any) => e.name), ['second', 'third-dropped']);
+      assert.deepEqual(
+        db.events.map((e: any) => e.name),
+        ['second', 'third-dropped'],
+      );
       assert.equal(db.droppedEventsCount, 1);
       const call = byName.get('POST cart/checkout');
       assert.equal(call.kind, 'CLIENT');
@@ -209,7 +245,10 @@ for (const target of storageTargets()) {
       const ids = async (query: string): Promise<string[]> => (await search(query)).map((t) => t.traceId);
       assert.ok((await ids('service=cart&spanName=checkout')).includes(traceId));
       assert.ok((await ids('attr=http.route%3D%2Fcheckout')).includes(traceId), 'span attribute, all services');
-      assert.ok((await ids('service=payment&attr=deployment.environment%3De2e&status=error')).includes(traceId), 'resource attribute + error');
+      assert.ok(
+        (await ids('service=payment&attr=deployment.environment%3De2e&status=error')).includes(traceId),
+        'resource attribute + error',
+      );
       assert.ok((await ids('service=payment&minDuration=5ms')).includes(traceId), 'min duration');
       assert.ok(!(await ids('service=payment&maxDuration=1ns')).includes(traceId), 'max duration excludes');
       assert.ok(!(await ids('service=frontend&status=error')).includes(traceId), 'frontend spans have no error');

@@ -33,7 +33,10 @@ describe('OTLP/gRPC receiver', () => {
   let client: Client;
   before(async () => {
     skein = await startSkein({
-      args: ['--config', writeConfig('receivers:\n  otlp:\n    protocols:\n      grpc:\n        max_recv_msg_size_mib: 1\n      http: {}\n')],
+      args: [
+        '--config',
+        writeConfig('receivers:\n  otlp:\n    protocols:\n      grpc:\n        max_recv_msg_size_mib: 1\n      http: {}\n'),
+      ],
     });
     client = new Client(`127.0.0.1:${skein.ports.otlpGrpc}`, credentials.createInsecure());
   });
@@ -53,7 +56,10 @@ describe('OTLP/gRPC receiver', () => {
     assert.match(partial!.errorMessage, /invalid trace ID/);
     assert.match(partial!.errorMessage, /name is empty/);
     const { body } = await getJson(`${skein.queryUrl}/api/v1/traces/${traceId}`);
-    assert.deepEqual(body.spans.map((s: { name: string }) => s.name), ['ok']);
+    assert.deepEqual(
+      body.spans.map((s: { name: string }) => s.name),
+      ['ok'],
+    );
   });
 
   test('INVALID_ARGUMENT naming the problem for an undecodable message', async () => {
@@ -73,7 +79,10 @@ describe('back-pressure: a full write queue answers 429 + Retry-After and RESOUR
   let skein: SkeinProcess;
   before(async () => {
     skein = await startSkein({
-      args: ['--config', writeConfig('exporters:\n  storage:\n    max_queued_spans: 1\n    max_concurrent_writes: 1\n    retry_after_millis: 2000\n')],
+      args: [
+        '--config',
+        writeConfig('exporters:\n  storage:\n    max_queued_spans: 1\n    max_concurrent_writes: 1\n    retry_after_millis: 2000\n'),
+      ],
     });
   });
   after(async () => {

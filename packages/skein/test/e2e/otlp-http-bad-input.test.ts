@@ -47,7 +47,10 @@ describe('OTLP/HTTP receiver refuses bad input precisely and keeps the good', ()
     assert.equal(decodeExportTraceServiceResponse(res.body), undefined);
 
     const jsonSpan = makeSpan();
-    const jsonRes = await post(skein.otlpHttpUrl, gzipSync(JSON.stringify(encodeOtlpJsonTraces([jsonSpan]))), { ...JSON_TYPE, 'Content-Encoding': 'gzip' });
+    const jsonRes = await post(skein.otlpHttpUrl, gzipSync(JSON.stringify(encodeOtlpJsonTraces([jsonSpan]))), {
+      ...JSON_TYPE,
+      'Content-Encoding': 'gzip',
+    });
     assert.equal(jsonRes.status, 200);
     assert.equal(jsonRes.headers['content-type'], 'application/json');
     assert.deepEqual(JSON.parse(jsonRes.body.toString()), {});
@@ -80,9 +83,16 @@ describe('OTLP/HTTP receiver refuses bad input precisely and keeps the good', ()
     assert.equal(notJson.status, 400);
     assert.match(JSON.parse(notJson.body.toString()).message, /not valid JSON/);
 
-    const wrongShape = await post(skein.otlpHttpUrl, JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans: [{ name: 5 }] }] }] }), JSON_TYPE);
+    const wrongShape = await post(
+      skein.otlpHttpUrl,
+      JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans: [{ name: 5 }] }] }] }),
+      JSON_TYPE,
+    );
     assert.equal(wrongShape.status, 400);
-    assert.match(JSON.parse(wrongShape.body.toString()).message, /resourceSpans\[0\]\.scopeSpans\[0\]\.spans\[0\]\.name: expected a string/);
+    assert.match(
+      JSON.parse(wrongShape.body.toString()).message,
+      /resourceSpans\[0\]\.scopeSpans\[0\]\.spans\[0\]\.name: expected a string/,
+    );
 
     const badGzip = await post(skein.otlpHttpUrl, 'not gzip at all', { ...JSON_TYPE, 'Content-Encoding': 'gzip' });
     assert.equal(badGzip.status, 400);
@@ -109,10 +119,18 @@ describe('OTLP/HTTP receiver refuses bad input precisely and keeps the good', ()
           : await post(skein.otlpHttpUrl, JSON.stringify(encodeOtlpJsonTraces(spans)), JSON_TYPE);
       assert.equal(res.status, 200);
       const partial =
-        encoding === 'protobuf' ? decodeExportTraceServiceResponse(res.body) : (JSON.parse(res.body.toString()).partialSuccess as { rejectedSpans: string; errorMessage: string });
+        encoding === 'protobuf'
+          ? decodeExportTraceServiceResponse(res.body)
+          : (JSON.parse(res.body.toString()).partialSuccess as { rejectedSpans: string; errorMessage: string });
       assert.ok(partial, `${encoding}: partial success expected`);
       assert.equal(String(partial.rejectedSpans), '6');
-      for (const fragment of ['invalid trace ID "000', 'invalid trace ID "abcd"', 'invalid span ID "0000', 'invalid span ID "abcdef"', 'is before startTimeUnixNano']) {
+      for (const fragment of [
+        'invalid trace ID "000',
+        'invalid trace ID "abcd"',
+        'invalid span ID "0000',
+        'invalid span ID "abcdef"',
+        'is before startTimeUnixNano',
+      ]) {
         assert.ok(partial.errorMessage.includes(fragment), `${encoding}: "${fragment}" in ${partial.errorMessage}`);
       }
       assert.match(partial.errorMessage, /and 1 more/);
@@ -122,7 +140,12 @@ describe('OTLP/HTTP receiver refuses bad input precisely and keeps the good', ()
   });
 
   test('413 above the body limit: declared, streamed, and after decompression (gzip bomb)', async () => {
-    const small = await startSkein({ args: ['--config', writeConfig('receivers:\n  otlp:\n    protocols:\n      http:\n        max_request_body_size: 100000\n      grpc: {}\n')] });
+    const small = await startSkein({
+      args: [
+        '--config',
+        writeConfig('receivers:\n  otlp:\n    protocols:\n      http:\n        max_request_body_size: 100000\n      grpc: {}\n'),
+      ],
+    });
     try {
       const big = Buffer.alloc(200_000, 0x20);
       const declared = await post(small.otlpHttpUrl, big, JSON_TYPE);
@@ -142,15 +165,20 @@ describe('OTLP/HTTP receiver refuses bad input precisely and keeps the good', ()
   });
 
   test('hostile strings are stored and returned unchanged', async () => {
-    const hostile = "'; DROP TABLE spans; -- \\ \" \n\t \u0000 \u202e ☃ 𝄞 {x:String} ${x} %s";
+    const hostile = '\'; DROP TABLE spans; -- \\ " \n\t \u0000 \u202e ☃ 𝄞 {x:String} ${x} %s';
     const span = makeSpan({ name: hostile, attributes: [{ key: hostile, value: hostile }] });
     const res = await post(skein.otlpHttpUrl, JSON.stringify(encodeOtlpJsonTraces([span])), JSON_TYPE);
     assert.equal(res.status, 200);
     const { body } = await getJson(`${skein.queryUrl}/api/v1/traces/${span.traceId}`);
     assert.equal(body.spans[0].name, hostile);
     assert.deepEqual(body.spans[0].attributes, [{ key: hostile, value: { stringValue: hostile } }]);
-    const search = await getJson(`${skein.queryUrl}/api/v1/search?service=test-service&lookback=2h&attr=${encodeURIComponent(`${hostile}=${hostile}`)}`);
+    const search = await getJson(
+      `${skein.queryUrl}/api/v1/search?service=test-service&lookback=2h&attr=${encodeURIComponent(`${hostile}=${hostile}`)}`,
+    );
     assert.equal(search.status, 200);
-    assert.deepEqual(search.body.traces.map((t: { traceId: string }) => t.traceId), [span.traceId]);
+    assert.deepEqual(
+      search.body.traces.map((t: { traceId: string }) => t.traceId),
+      [span.traceId],
+    );
   });
 });

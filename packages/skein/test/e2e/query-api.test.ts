@@ -23,16 +23,67 @@ describe('native query API', () => {
     skein = await startSkein();
     const spans: Span[] = [
       // Trace A: gateway → orders (error), 300 ms, started first.
-      makeSpan({ traceId: traceA, spanId: rootA, name: 'GET /orders', resource: gateway, startTimeUnixNano: base, endTimeUnixNano: base + 300n * MS, attributes: [{ key: 'http.route', value: '/orders' }] }),
-      makeSpan({ traceId: traceA, parentSpanId: rootA, name: 'list-orders', kind: 2, resource: orders, startTimeUnixNano: base + 10n * MS, endTimeUnixNano: base + 250n * MS, status: { code: 2, message: 'db down' } }),
+      makeSpan({
+        traceId: traceA,
+        spanId: rootA,
+        name: 'GET /orders',
+        resource: gateway,
+        startTimeUnixNano: base,
+        endTimeUnixNano: base + 300n * MS,
+        attributes: [{ key: 'http.route', value: '/orders' }],
+      }),
+      makeSpan({
+        traceId: traceA,
+        parentSpanId: rootA,
+        name: 'list-orders',
+        kind: 2,
+        resource: orders,
+        startTimeUnixNano: base + 10n * MS,
+        endTimeUnixNano: base + 250n * MS,
+        status: { code: 2, message: 'db down' },
+      }),
       // Trace B: gateway → orders, 50 ms, started later (newest).
-      makeSpan({ traceId: traceB, spanId: rootB, name: 'GET /orders', resource: gateway, startTimeUnixNano: base + 60_000n * MS, endTimeUnixNano: base + 60_050n * MS, attributes: [{ key: 'http.route', value: '/orders' }] }),
-      makeSpan({ traceId: traceB, parentSpanId: rootB, name: 'list-orders', kind: 2, resource: orders, startTimeUnixNano: base + 60_005n * MS, endTimeUnixNano: base + 60_040n * MS }),
+      makeSpan({
+        traceId: traceB,
+        spanId: rootB,
+        name: 'GET /orders',
+        resource: gateway,
+        startTimeUnixNano: base + 60_000n * MS,
+        endTimeUnixNano: base + 60_050n * MS,
+        attributes: [{ key: 'http.route', value: '/orders' }],
+      }),
+      makeSpan({
+        traceId: traceB,
+        parentSpanId: rootB,
+        name: 'list-orders',
+        kind: 2,
+        resource: orders,
+        startTimeUnixNano: base + 60_005n * MS,
+        endTimeUnixNano: base + 60_040n * MS,
+      }),
       // A trace whose root has not arrived: two spans pointing at a missing parent.
-      makeSpan({ traceId: orphanTrace, parentSpanId: randomSpanId(), name: 'late-child', resource: orders, startTimeUnixNano: base + 30_000n * MS, endTimeUnixNano: base + 30_010n * MS }),
-      makeSpan({ traceId: orphanTrace, parentSpanId: randomSpanId(), name: 'later-child', resource: orders, startTimeUnixNano: base + 30_005n * MS, endTimeUnixNano: base + 30_020n * MS }),
+      makeSpan({
+        traceId: orphanTrace,
+        parentSpanId: randomSpanId(),
+        name: 'late-child',
+        resource: orders,
+        startTimeUnixNano: base + 30_000n * MS,
+        endTimeUnixNano: base + 30_010n * MS,
+      }),
+      makeSpan({
+        traceId: orphanTrace,
+        parentSpanId: randomSpanId(),
+        name: 'later-child',
+        resource: orders,
+        startTimeUnixNano: base + 30_005n * MS,
+        endTimeUnixNano: base + 30_020n * MS,
+      }),
     ];
-    const response = await fetch(skein.otlpHttpUrl, { method: 'POST', headers: { 'Content-Type': 'application/x-protobuf' }, body: Buffer.from(encodeOtlpProtoTraces(spans)) });
+    const response = await fetch(skein.otlpHttpUrl, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-protobuf' },
+      body: Buffer.from(encodeOtlpProtoTraces(spans)),
+    });
     assert.equal(response.status, 200);
   });
   after(async () => {
@@ -45,7 +96,10 @@ describe('native query API', () => {
   test('search: newest first, all services when none given, summaries exact', async () => {
     const { status, body } = await api('/api/v1/search?lookback=1h');
     assert.equal(status, 200);
-    assert.deepEqual(body.traces.map((t: any) => t.traceId), [traceB, orphanTrace, traceA]);
+    assert.deepEqual(
+      body.traces.map((t: any) => t.traceId),
+      [traceB, orphanTrace, traceA],
+    );
     const a = body.traces[2];
     assert.deepEqual(a, {
       traceId: traceA,

@@ -40,7 +40,11 @@ const floats: BindingCase[] = [0.1, -2.5, 1e21, 1.7976931348623157e308, 2.225073
 const arrays: BindingCase[] = [
   { sql: 'SELECT {v:Array(String)} AS v', value: ["a'b", 'c\\d', 'e\nf', ''], expected: ["a'b", 'c\\d', 'e\nf', ''] },
   { sql: 'SELECT toUInt8(length({v:Array(String)})) AS v', value: [], expected: 0 },
-  { sql: 'SELECT arrayMap(x -> toString(x), {v:Array(UInt64)}) AS v', value: [1n, 18446744073709551615n], expected: ['1', '18446744073709551615'] },
+  {
+    sql: 'SELECT arrayMap(x -> toString(x), {v:Array(UInt64)}) AS v',
+    value: [1n, 18446744073709551615n],
+    expected: ['1', '18446744073709551615'],
+  },
   { sql: 'SELECT toUInt8(length({v:Array(UInt64)})) AS v', value: [], expected: 0 },
 ];
 

@@ -31,7 +31,10 @@ test('chdb: migrations are idempotent, also when two stores start at once', asyn
 test('chdb: a second data directory in the same process is refused', async () => {
   const store = await openTraceStore({ engine: 'chdb', dataDir, database: uniqueDatabase() });
   try {
-    await assert.rejects(openTraceStore({ engine: 'chdb', dataDir: `${dataDir}-other`, database: 'x' }), (e: unknown) => e instanceof StorageError);
+    await assert.rejects(
+      openTraceStore({ engine: 'chdb', dataDir: `${dataDir}-other`, database: 'x' }),
+      (e: unknown) => e instanceof StorageError,
+    );
   } finally {
     await store.close();
   }

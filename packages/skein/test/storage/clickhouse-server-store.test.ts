@@ -62,11 +62,20 @@ if (binary === undefined) {
   test('clickhouse: errors are typed', async () => {
     const engine = await ClickHouseEngine.open(url(), uniqueDatabase());
     try {
-      await assert.rejects(engine.query('SELECT no_such_column'), (e: unknown) => e instanceof StorageError && e.code === 'rejected' && /no_such_column/.test(e.message));
-      await assert.rejects(engine.insertJsonEachRow('nodb.nothing', Buffer.from('{}\n')), (e: unknown) => e instanceof StorageError && e.code === 'rejected');
+      await assert.rejects(
+        engine.query('SELECT no_such_column'),
+        (e: unknown) => e instanceof StorageError && e.code === 'rejected' && /no_such_column/.test(e.message),
+      );
+      await assert.rejects(
+        engine.insertJsonEachRow('nodb.nothing', Buffer.from('{}\n')),
+        (e: unknown) => e instanceof StorageError && e.code === 'rejected',
+      );
     } finally {
       await engine.close();
     }
-    await assert.rejects(openTraceStore({ engine: 'clickhouse', url: 'http://127.0.0.1:1' }), (e: unknown) => e instanceof StorageError && e.code === 'unavailable');
+    await assert.rejects(
+      openTraceStore({ engine: 'clickhouse', url: 'http://127.0.0.1:1' }),
+      (e: unknown) => e instanceof StorageError && e.code === 'unavailable',
+    );
   });
 }

@@ -32,7 +32,10 @@ function columns(ddl: string): Map<string, string> {
 
 test('DDL: same columns and value types on every engine, storage details by feature', () => {
   const migrations = MIGRATIONS.map((m) => m.version);
-  assert.deepStrictEqual(migrations, [...migrations].sort((a, b) => a - b));
+  assert.deepStrictEqual(
+    migrations,
+    [...migrations].sort((a, b) => a - b),
+  );
   const old = MIGRATIONS.flatMap((m) => m.statements(ddlContext('skein', NO_FEATURES)));
   const recent = MIGRATIONS.flatMap((m) => m.statements(ddlContext('skein', ALL)));
   assert.equal(old.length, recent.length);
@@ -50,7 +53,10 @@ test('DDL: same columns and value types on every engine, storage details by feat
   const spans = old.find((s) => s.includes('.spans ('))!;
   assert.match(spans, /ORDER BY \(trace_id, span_id\)/);
   assert.match(spans, /PARTITION BY toYYYYMMDD/);
-  assert.match(old.find((s) => s.includes('.span_search ('))!, /ORDER BY \(service_name, start_ns/);
+  assert.match(
+    old.find((s) => s.includes('.span_search ('))!,
+    /ORDER BY \(service_name, start_ns/,
+  );
 });
 
 test('DDL refuses a hostile database name', () => {

@@ -14,7 +14,12 @@ import { MS, T0, makeSpan, resourceOf } from './trace-fixtures.js';
 const url = process.argv[2];
 const BATCH = 5000;
 const BATCHES = 20;
-const services = Array.from({ length: 10 }, (_, i) => resourceOf(`service-${i}`, [{ key: 'host.name', value: `host-${i}` }, { key: 'k8s.pod.name', value: `pod-${i}-abc` }]));
+const services = Array.from({ length: 10 }, (_, i) =>
+  resourceOf(`service-${i}`, [
+    { key: 'host.name', value: `host-${i}` },
+    { key: 'k8s.pod.name', value: `pod-${i}-abc` },
+  ]),
+);
 
 function batch(b: number): Span[] {
   return Array.from({ length: BATCH }, (_, i) => {
@@ -43,7 +48,10 @@ function batch(b: number): Span[] {
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'skein-measure-'));
-const store = url === undefined ? await openTraceStore({ engine: 'chdb', dataDir: dir, database: 'measure' }) : await openTraceStore({ engine: 'clickhouse', url, database: `measure_${Date.now()}` });
+const store =
+  url === undefined
+    ? await openTraceStore({ engine: 'chdb', dataDir: dir, database: 'measure' })
+    : await openTraceStore({ engine: 'clickhouse', url, database: `measure_${Date.now()}` });
 const batches = Array.from({ length: BATCHES }, (_, b) => batch(b));
 
 let t = performance.now();
@@ -70,7 +78,9 @@ const reads = [
   await time('dependencies', () => store.getDependencies(window.startTimeUnixNano, window.endTimeUnixNano)),
 ];
 console.log(store.description);
-console.log(`${total} spans: build rows ${(total / (buildMs / 1000)).toFixed(0)} spans/s; writeSpans (build + 3 inserts) ${(total / (writeMs / 1000)).toFixed(0)} spans/s in batches of ${BATCH}`);
+console.log(
+  `${total} spans: build rows ${(total / (buildMs / 1000)).toFixed(0)} spans/s; writeSpans (build + 3 inserts) ${(total / (writeMs / 1000)).toFixed(0)} spans/s in batches of ${BATCH}`,
+);
 console.log(reads.join('; '));
 await store.close();
 rmSync(dir, { recursive: true, force: true });

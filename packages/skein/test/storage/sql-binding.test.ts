@@ -13,12 +13,25 @@ const isBindError = (e: unknown): boolean => e instanceof StorageError && e.code
 describe('bindSql', () => {
   test('renders each type', () => {
     assert.equal(
-      bindSql('SELECT {s:String}, {a:UInt8}, {b:UInt64}, {c:Int64}, {d:Int64}, {f:Float64}', { s: 'x', a: 7, b: 18446744073709551615n, c: -5n, d: 3, f: 0.5 }),
+      bindSql('SELECT {s:String}, {a:UInt8}, {b:UInt64}, {c:Int64}, {d:Int64}, {f:Float64}', {
+        s: 'x',
+        a: 7,
+        b: 18446744073709551615n,
+        c: -5n,
+        d: 3,
+        f: 0.5,
+      }),
       "SELECT 'x', 7, 18446744073709551615, toInt64('-5'), 3, toFloat64('0.5')",
     );
-    assert.equal(bindSql('{a:Array(String)} {b:Array(UInt64)}', { a: ['x', "y'"], b: [1n, 2] }), "['x', 'y\\''] [toUInt64(1), toUInt64(2)]");
+    assert.equal(
+      bindSql('{a:Array(String)} {b:Array(UInt64)}', { a: ['x', "y'"], b: [1n, 2] }),
+      "['x', 'y\\''] [toUInt64(1), toUInt64(2)]",
+    );
     assert.equal(bindSql('{a:Array(String)} {b:Array(UInt64)}', { a: [], b: [] }), 'emptyArrayString() emptyArrayUInt64()');
-    assert.equal(bindSql('{f:Float64} {g:Float64} {h:Float64}', { f: NaN, g: Infinity, h: -Infinity }), 'toFloat64(nan) toFloat64(inf) toFloat64(-inf)');
+    assert.equal(
+      bindSql('{f:Float64} {g:Float64} {h:Float64}', { f: NaN, g: Infinity, h: -Infinity }),
+      'toFloat64(nan) toFloat64(inf) toFloat64(-inf)',
+    );
     assert.equal(bindSql('LIMIT {n:UInt32}', { n: 10 }), 'LIMIT 10');
     assert.equal(bindSql('{x:String} = {x:String}', { x: 'a' }), "'a' = 'a'");
   });
@@ -26,7 +39,7 @@ describe('bindSql', () => {
   test('escapes hostile strings so they cannot leave the literal', () => {
     assert.equal(quoteString("'; DROP TABLE spans; --"), "'\\'; DROP TABLE spans; --'");
     assert.equal(quoteString('a\\b'), "'a\\\\b'");
-    assert.equal(quoteString('\\\''), "'\\\\\\''");
+    assert.equal(quoteString("\\'"), "'\\\\\\''");
     assert.equal(quoteString('l1\nl2\r\t\u0000\u0001\u007f'), "'l1\\nl2\\r\\t\\0\\x01\\x7f'");
     assert.equal(quoteString('☃ 日本 🎉'), "'☃ 日本 🎉'");
     // A value that looks like a placeholder stays a value: replacement output is never re-scanned.
@@ -76,8 +89,14 @@ describe('bindSql on chDB', () => {
         const rows = await engine.query<{ v: unknown }>(c.sql, { v: c.value });
         assert.deepStrictEqual(rows[0]?.v, c.expected, `${c.sql} with ${String(c.value)}`);
       }
-      await assert.rejects(engine.query('SELECT no_such_column'), (e: unknown) => e instanceof StorageError && e.code === 'rejected' && /no_such_column/.test(e.message));
-      await assert.rejects(engine.insertJsonEachRow('binding.nothing', Buffer.from('{}\n')), (e: unknown) => e instanceof StorageError && e.code === 'rejected');
+      await assert.rejects(
+        engine.query('SELECT no_such_column'),
+        (e: unknown) => e instanceof StorageError && e.code === 'rejected' && /no_such_column/.test(e.message),
+      );
+      await assert.rejects(
+        engine.insertJsonEachRow('binding.nothing', Buffer.from('{}\n')),
+        (e: unknown) => e instanceof StorageError && e.code === 'rejected',
+      );
     } finally {
       await engine.close();
     }

@@ -27,7 +27,9 @@ export function runTraceStoreContract(name: string, makeStore: () => Promise<Tra
   }
 
   function byStartThenId(spans: readonly Span[]): Span[] {
-    return [...spans].sort((a, b) => (a.startTimeUnixNano < b.startTimeUnixNano ? -1 : a.startTimeUnixNano > b.startTimeUnixNano ? 1 : a.spanId < b.spanId ? -1 : 1));
+    return [...spans].sort((a, b) =>
+      a.startTimeUnixNano < b.startTimeUnixNano ? -1 : a.startTimeUnixNano > b.startTimeUnixNano ? 1 : a.spanId < b.spanId ? -1 : 1,
+    );
   }
 
   describe(`TraceStore contract: ${name}`, () => {
@@ -40,7 +42,13 @@ export function runTraceStoreContract(name: string, makeStore: () => Promise<Tra
     test('every span field round-trips exactly', () =>
       withStore(async (store) => {
         const rich = richSpan(0xa1);
-        const sibling: Span = { ...richSpan(0xa1), spanId: '00000000000000ff', startTimeUnixNano: T0 + 1n, resource: rich.resource, scope: rich.scope };
+        const sibling: Span = {
+          ...richSpan(0xa1),
+          spanId: '00000000000000ff',
+          startTimeUnixNano: T0 + 1n,
+          resource: rich.resource,
+          scope: rich.scope,
+        };
         await store.writeSpans([rich, sibling]);
         const got = await store.getTrace(rich.traceId);
         assert.deepStrictEqual(got, byStartThenId([rich, sibling]));
@@ -157,7 +165,10 @@ export function runTraceStoreContract(name: string, makeStore: () => Promise<Tra
         // On different spans of the same trace: no single span matches both.
         assert.deepStrictEqual(await ids(store, { attributes: [attr('http.method', 'GET'), attr('deployment.environment', 'prod')] }), []);
         assert.deepStrictEqual(await ids(store, { serviceName: 'backend', attributes: [attr('http.method', 'GET')] }), []);
-        assert.deepStrictEqual(await ids(store, { serviceName: 'frontend', spanName: 'GET /', attributes: [attr('deployment.environment', 'staging')] }), [1]);
+        assert.deepStrictEqual(
+          await ids(store, { serviceName: 'frontend', spanName: 'GET /', attributes: [attr('deployment.environment', 'staging')] }),
+          [1],
+        );
         assert.deepStrictEqual(await ids(store, { attributes: [attr('http.method', 'get')] }), []);
         assert.deepStrictEqual(await ids(store, { attributes: [attr('http.method=GET', '')] }), []);
       }));
@@ -185,7 +196,9 @@ export function runTraceStoreContract(name: string, makeStore: () => Promise<Tra
           { name: 'GET /checkout', spanKind: 2 },
           { name: 'GET /late', spanKind: 2 },
         ]);
-        await store.writeSpans([makeSpan({ trace: 9, span: 91, resource: resourceOf('backend'), name: 'query', kind: 1, start: T0, duration: MS })]);
+        await store.writeSpans([
+          makeSpan({ trace: 9, span: 91, resource: resourceOf('backend'), name: 'query', kind: 1, start: T0, duration: MS }),
+        ]);
         assert.deepStrictEqual(await store.listOperations('backend'), [
           { name: 'cache', spanKind: 3 },
           { name: 'orphan', spanKind: 1 },
@@ -215,7 +228,15 @@ export function runTraceStoreContract(name: string, makeStore: () => Promise<Tra
     test('hostile strings are stored, searched and listed unchanged', () =>
       withStore(async (store) => {
         const spans = HOSTILE_STRINGS.map((s, i) =>
-          makeSpan({ trace: 0x100 + i, span: 0x100 + i, resource: resourceOf(`svc ${s}`), name: `op ${s}`, start: T0 + BigInt(i) * SECOND, duration: MS, attributes: [{ key: `k ${s}`, value: s }] }),
+          makeSpan({
+            trace: 0x100 + i,
+            span: 0x100 + i,
+            resource: resourceOf(`svc ${s}`),
+            name: `op ${s}`,
+            start: T0 + BigInt(i) * SECOND,
+            duration: MS,
+            attributes: [{ key: `k ${s}`, value: s }],
+          }),
         );
         await store.writeSpans(spans);
         for (const [i, s] of HOSTILE_STRINGS.entries()) {
@@ -224,7 +245,11 @@ export function runTraceStoreContract(name: string, makeStore: () => Promise<Tra
           const expected = [0x100 + i];
           assert.deepStrictEqual(await ids(store, { serviceName: `svc ${s}` }), expected, `service ${JSON.stringify(s)}`);
           assert.deepStrictEqual(await ids(store, { spanName: `op ${s}` }), expected, `name ${JSON.stringify(s)}`);
-          assert.deepStrictEqual(await ids(store, { attributes: [{ key: `k ${s}`, value: s }] }), expected, `attribute ${JSON.stringify(s)}`);
+          assert.deepStrictEqual(
+            await ids(store, { attributes: [{ key: `k ${s}`, value: s }] }),
+            expected,
+            `attribute ${JSON.stringify(s)}`,
+          );
           assert.deepStrictEqual(await store.listOperations(`svc ${s}`), [{ name: `op ${s}`, spanKind: 1 }]);
         }
         const services = await store.listServices();

@@ -68,7 +68,10 @@ export async function startSkein(options: StartOptions = {}): Promise<SkeinProce
   const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
   const ports = await new Promise<SkeinPorts>((done, fail) => {
     const found: Partial<SkeinPorts> = {};
-    const timer = setTimeout(() => fail(new Error(`skein did not become ready in time; logs:\n${logs.join('\n')}`)), options.timeoutMillis ?? 30_000);
+    const timer = setTimeout(
+      () => fail(new Error(`skein did not become ready in time; logs:\n${logs.join('\n')}`)),
+      options.timeoutMillis ?? 30_000,
+    );
     const onLine = (line: string): void => {
       logs.push(line);
       let m: RegExpExecArray | null;
@@ -116,8 +119,16 @@ export async function startSkein(options: StartOptions = {}): Promise<SkeinProce
 }
 
 /** Runs the CLI to completion (for start-up failures) and returns its exit code and output. */
-export async function runSkeinToExit(args: string[], env: Record<string, string> = {}, timeoutMillis = 30_000): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { cwd: PACKAGE_DIR, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+export async function runSkeinToExit(
+  args: string[],
+  env: Record<string, string> = {},
+  timeoutMillis = 30_000,
+): Promise<{ code: number | null; output: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
+    cwd: PACKAGE_DIR,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));

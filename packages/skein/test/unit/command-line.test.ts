@@ -39,5 +39,8 @@ test('--host moves every listener, keeping its port; roles are checked', () => {
 });
 
 test('clickhouse engine without a URL is refused by key', () => {
-  assert.throws(() => validateConfig({ storage: { engine: 'clickhouse' } }, 'f.yaml'), /invalid configuration in f.yaml:\n {2}storage\.url: is required when storage\.engine is clickhouse/);
+  assert.throws(
+    () => validateConfig({ storage: { engine: 'clickhouse' } }, 'f.yaml'),
+    /invalid configuration in f.yaml:\n {2}storage\.url: is required when storage\.engine is clickhouse/,
+  );
 });

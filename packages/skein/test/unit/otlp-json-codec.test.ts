@@ -10,7 +10,12 @@ function richSpans(): Span[] {
   const resource = makeResource('svc', [{ key: 'k8s.pod.uid', value: new Uint8Array([0, 1, 254, 255]) }]);
   resource.droppedAttributesCount = 3;
   resource.schemaUrl = 'https://opentelemetry.io/schemas/1.26.0';
-  const scope = { ...makeScope('scope-a'), attributes: [{ key: 'scope.attr', value: 1.5 }], droppedAttributesCount: 1, schemaUrl: 'https://scope.example/schema' };
+  const scope = {
+    ...makeScope('scope-a'),
+    attributes: [{ key: 'scope.attr', value: 1.5 }],
+    droppedAttributesCount: 1,
+    schemaUrl: 'https://scope.example/schema',
+  };
   const otherScope = makeScope('scope-b');
   const base: Partial<Span> = { resource, scope };
   return [
@@ -29,6 +34,7 @@ function richSpans(): Span[] {
         { key: 'double', value: 3.141592653589793 },
         { key: 'nan', value: NaN },
         { key: 'inf', value: -Infinity },
+        { key: 'negative.zero', value: -0 },
         { key: 'bytes', value: new Uint8Array([1, 2, 3]) },
         { key: 'array', value: ['x', 1n, 2.5, true, null, [new Uint8Array([9])]] },
         { key: 'kvlist', value: { kvlist: [{ key: 'nested', value: { kvlist: [{ key: 'deep', value: 7n }] } }] } },
@@ -39,7 +45,16 @@ function richSpans(): Span[] {
       droppedAttributesCount: 4,
       events: [{ timeUnixNano: 18_446_744_073_709_551_001n, name: 'ev', attributes: [{ key: 'e', value: 1n }], droppedAttributesCount: 2 }],
       droppedEventsCount: 5,
-      links: [{ traceId: 'f'.repeat(32), spanId: 'e'.repeat(16), traceState: 'a=b', attributes: [{ key: 'l', value: 'v' }], droppedAttributesCount: 1, flags: 0x101 }],
+      links: [
+        {
+          traceId: 'f'.repeat(32),
+          spanId: 'e'.repeat(16),
+          traceState: 'a=b',
+          attributes: [{ key: 'l', value: 'v' }],
+          droppedAttributesCount: 1,
+          flags: 0x101,
+        },
+      ],
       droppedLinksCount: 6,
       status: { code: 2, message: 'boom' },
     }),
@@ -57,6 +72,7 @@ test('OTLP JSON round trip keeps every field and the resource/scope grouping', (
   assert.deepStrictEqual(decoded, spans);
   // -0 and NaN survive as doubles
   assert.ok(Number.isNaN(decoded[0]!.attributes[5]!.value as number));
+  assert.ok(Object.is(decoded[0]!.attributes[7]!.value, -0));
 });
 
 test('OTLP JSON decoding follows the spec: ints as strings or numbers, enums by name, snake_case, unknown fields ignored', () => {
@@ -75,7 +91,10 @@ test('OTLP JSON decoding follows the spec: ints as strings or numbers, enums by 
                 kind: 'SPAN_KIND_CLIENT',
                 start_time_unix_nano: 1544712660000000000,
                 endTimeUnixNano: '1544712661000000000',
-                attributes: [{ key: 'i', value: { intValue: 42 } }, { key: 'd', value: { doubleValue: 'Infinity' } }],
+                attributes: [
+                  { key: 'i', value: { intValue: 42 } },
+                  { key: 'd', value: { doubleValue: 'Infinity' } },
+                ],
                 status: { code: 'STATUS_CODE_ERROR' },
                 somethingNew: { nested: true },
               },
@@ -101,13 +120,25 @@ test('OTLP JSON structural errors name the path', () => {
   const cases: Array<[unknown, RegExp]> = [
     [[], /must be a JSON object/],
     [{ resourceSpans: {} }, /resourceSpans: expected an array/],
-    [{ resourceSpans: [{ scopeSpans: [{ spans: [{ startTimeUnixNano: 'soon' }] }] }] }, /spans\[0\]\.startTimeUnixNano: expected a 64-bit integer/],
-    [{ resourceSpans: [{ scopeSpans: [{ spans: [{ attributes: [{ key: 'a', value: { intValue: '1.5' } }] }] }] }] }, /attributes\[0\]\.value\.intValue/],
+    [
+      { resourceSpans: [{ scopeSpans: [{ spans: [{ startTimeUnixNano: 'soon' }] }] }] },
+      /spans\[0\]\.startTimeUnixNano: expected a 64-bit integer/,
+    ],
+    [
+      { resourceSpans: [{ scopeSpans: [{ spans: [{ attributes: [{ key: 'a', value: { intValue: '1.5' } }] }] }] }] },
+      /attributes\[0\]\.value\.intValue/,
+    ],
     [{ resourceSpans: [{ scopeSpans: [{ spans: [{ kind: 'SIDEWAYS' }] }] }] }, /kind: expected an enum/],
-    [{ resourceSpans: [{ scopeSpans: [{ spans: [{ droppedEventsCount: -1 }] }] }] }, /droppedEventsCount: expected an unsigned 32-bit integer/],
+    [
+      { resourceSpans: [{ scopeSpans: [{ spans: [{ droppedEventsCount: -1 }] }] }] },
+      /droppedEventsCount: expected an unsigned 32-bit integer/,
+    ],
   ];
   for (const [body, message] of cases) {
-    assert.throws(() => decodeOtlpJsonTraces(JSON.stringify(body)), (error: unknown) => error instanceof OtlpDecodeError && message.test(error.message));
+    assert.throws(
+      () => decodeOtlpJsonTraces(JSON.stringify(body)),
+      (error: unknown) => error instanceof OtlpDecodeError && message.test(error.message),
+    );
   }
   assert.throws(() => decodeOtlpJsonTraces('{'), OtlpDecodeError);
 });
@@ -120,7 +151,9 @@ test('deeply nested values are refused, not a stack overflow', () => {
 });
 
 test('long bare integers keep their digits, strings and floats are untouched', () => {
-  const parsed = parseJsonPreservingInt64('{"a":12345678901234567890,"b":"12345678901234567890","c":1.2345678901234567e5,"d":[-9223372036854775808],"e":"x\\"1234567890123456789"}') as Record<string, unknown>;
+  const parsed = parseJsonPreservingInt64(
+    '{"a":12345678901234567890,"b":"12345678901234567890","c":1.2345678901234567e5,"d":[-9223372036854775808],"e":"x\\"1234567890123456789"}',
+  ) as Record<string, unknown>;
   assert.equal(parsed['a'], '12345678901234567890');
   assert.equal(parsed['b'], '12345678901234567890');
   assert.equal(parsed['c'], 123456.78901234567);

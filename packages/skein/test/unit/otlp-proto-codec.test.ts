@@ -44,15 +44,21 @@ function decodeOrError(bytes: Uint8Array): Span[] | OtlpDecodeError {
 }
 
 function assertDecodeError(bytes: Uint8Array, pattern: RegExp): void {
-  assert.throws(() => decodeOtlpProtoTraces(bytes), (error: unknown) => {
-    assert.ok(error instanceof OtlpDecodeError, String(error));
-    assert.match(error.message, pattern);
-    return true;
-  });
+  assert.throws(
+    () => decodeOtlpProtoTraces(bytes),
+    (error: unknown) => {
+      assert.ok(error instanceof OtlpDecodeError, String(error));
+      assert.match(error.message, pattern);
+      return true;
+    },
+  );
 }
 
 describe('round trip', () => {
-  for (const [name, make] of [['rich', richSpans], ['realistic', () => realisticSpans(512)]] as const) {
+  for (const [name, make] of [
+    ['rich', richSpans],
+    ['realistic', () => realisticSpans(512)],
+  ] as const) {
     test(`${name} spans survive encode → decode`, () => {
       const spans = make();
       assert.deepStrictEqual(decodeOtlpProtoTraces(encodeOtlpProtoTraces(spans)), spans);
@@ -78,7 +84,10 @@ describe('round trip', () => {
 });
 
 describe('cross-check with protobufjs', () => {
-  for (const [name, make] of [['rich', richSpans], ['realistic', () => realisticSpans(512)]] as const) {
+  for (const [name, make] of [
+    ['rich', richSpans],
+    ['realistic', () => realisticSpans(512)],
+  ] as const) {
     test(`${name}: protobufjs encode → our decode`, () => {
       const spans = make();
       assert.deepStrictEqual(decodeOtlpProtoTraces(encodeWithProtobufjs(spans)), spans);
@@ -177,7 +186,9 @@ describe('cross-check with the OpenTelemetry JS SDK serializer', () => {
     assert.deepStrictEqual(c.status, { code: 2, message: 'failed' });
     assert.deepStrictEqual(p.status, { code: 0, message: '' });
     // And our response encoding is what the SDK expects back.
-    const response = ProtobufTraceSerializer.deserializeResponse(encodeExportTraceServiceResponse({ rejectedSpans: 2n, errorMessage: 'two' }));
+    const response = ProtobufTraceSerializer.deserializeResponse(
+      encodeExportTraceServiceResponse({ rejectedSpans: 2n, errorMessage: 'two' }),
+    );
     assert.equal(Number(response.partialSuccess?.rejectedSpans), 2);
     assert.equal(response.partialSuccess?.errorMessage, 'two');
     await provider.shutdown();
@@ -188,9 +199,22 @@ describe('defaults and edge decoding', () => {
   test('an empty span decodes to proto3 defaults', () => {
     const [span] = decodeOtlpProtoTraces(oneSpan());
     assert.deepStrictEqual(span, {
-      traceId: '', spanId: '', parentSpanId: '', traceState: '', flags: 0, name: '', kind: 0,
-      startTimeUnixNano: 0n, endTimeUnixNano: 0n, attributes: [], droppedAttributesCount: 0, events: [],
-      droppedEventsCount: 0, links: [], droppedLinksCount: 0, status: { code: 0, message: '' },
+      traceId: '',
+      spanId: '',
+      parentSpanId: '',
+      traceState: '',
+      flags: 0,
+      name: '',
+      kind: 0,
+      startTimeUnixNano: 0n,
+      endTimeUnixNano: 0n,
+      attributes: [],
+      droppedAttributesCount: 0,
+      events: [],
+      droppedEventsCount: 0,
+      links: [],
+      droppedLinksCount: 0,
+      status: { code: 0, message: '' },
       resource: { attributes: [], droppedAttributesCount: 0, schemaUrl: '' },
       scope: { name: '', version: '', attributes: [], droppedAttributesCount: 0, schemaUrl: '' },
     });
@@ -221,7 +245,13 @@ describe('defaults and edge decoding', () => {
   test('IDs keep whatever length was sent; later fields win; scope after spans is still shared', () => {
     const bytes = lenField(
       1,
-      lenField(2, lenField(2, lenField(1, Uint8Array.of(0xab)), stringField(5, 'a'), stringField(5, 'b')), lenField(2), stringField(3, 'scope-url'), lenField(1, stringField(1, 'late-scope'))),
+      lenField(
+        2,
+        lenField(2, lenField(1, Uint8Array.of(0xab)), stringField(5, 'a'), stringField(5, 'b')),
+        lenField(2),
+        stringField(3, 'scope-url'),
+        lenField(1, stringField(1, 'late-scope')),
+      ),
       stringField(3, 'res-url'),
       lenField(1, lenField(1, stringField(1, 'service.name'), lenField(2, stringField(1, 'svc')))),
     );
@@ -280,7 +310,10 @@ describe('robustness', () => {
     assertDecodeError(oneSpan(tag(99, 3)), /unsupported wire type 3 \(group\) at byte \d+ in Span \(unknown field 99\)/);
     assertDecodeError(oneSpan(tag(99, 7)), /invalid wire type 7/);
     assertDecodeError(oneSpan(Uint8Array.of(0x02, 0x00)), /invalid field number 0 at byte \d+ in Span$/);
-    assertDecodeError(Uint8Array.of(0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f), /invalid length 4294967295 at byte 1 in ExportTraceServiceRequest\.resource_spans/);
+    assertDecodeError(
+      Uint8Array.of(0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f),
+      /invalid length 4294967295 at byte 1 in ExportTraceServiceRequest\.resource_spans/,
+    );
     // A sub-message may not read past its own end into the parent's bytes.
     assertDecodeError(concat(lenField(1, lenField(2, tag(2, 2), varint(5))), Uint8Array.of(1, 2, 3, 4, 5)), /invalid length 5/);
   });

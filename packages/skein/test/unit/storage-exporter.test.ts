@@ -33,7 +33,12 @@ const tick = () => new Promise((r) => setImmediate(r));
 
 test('an idle exporter writes at once; requests arriving during a write are merged into the next', async () => {
   const store = new GatedStore();
-  const exporter = new StorageExporter(store as unknown as TraceStore, { maxBatchSpans: 1000, maxQueuedSpans: 10_000, maxConcurrentWrites: 1, retryAfterMillis: 500 });
+  const exporter = new StorageExporter(store as unknown as TraceStore, {
+    maxBatchSpans: 1000,
+    maxQueuedSpans: 10_000,
+    maxConcurrentWrites: 1,
+    retryAfterMillis: 500,
+  });
   let firstDone = false;
   const first = exporter.consume(spans(10)).then((r) => ((firstDone = true), r));
   await tick();
@@ -53,11 +58,21 @@ test('an idle exporter writes at once; requests arriving during a write are merg
 
 test('a full queue refuses with a retry hint instead of growing', async () => {
   const store = new GatedStore();
-  const exporter = new StorageExporter(store as unknown as TraceStore, { maxBatchSpans: 1000, maxQueuedSpans: 20, maxConcurrentWrites: 1, retryAfterMillis: 750 });
+  const exporter = new StorageExporter(store as unknown as TraceStore, {
+    maxBatchSpans: 1000,
+    maxQueuedSpans: 20,
+    maxConcurrentWrites: 1,
+    retryAfterMillis: 750,
+  });
   const writing = exporter.consume(spans(50));
   const queued = exporter.consume(spans(15));
   const refused = await exporter.consume(spans(10));
-  assert.deepEqual(refused, { outcome: 'retryable', reason: 'overloaded', message: 'storage write queue is full (15 spans waiting, limit 20)', retryAfterMillis: 750 });
+  assert.deepEqual(refused, {
+    outcome: 'retryable',
+    reason: 'overloaded',
+    message: 'storage write queue is full (15 spans waiting, limit 20)',
+    retryAfterMillis: 750,
+  });
   store.releaseAll();
   await writing;
   await tick();
@@ -67,12 +82,22 @@ test('a full queue refuses with a retry hint instead of growing', async () => {
 
 test('storage errors map to retryable (unavailable) or failure (rejected) for every request of the batch', async () => {
   const store = new GatedStore();
-  const exporter = new StorageExporter(store as unknown as TraceStore, { maxBatchSpans: 1000, maxQueuedSpans: 1000, maxConcurrentWrites: 1, retryAfterMillis: 100 });
+  const exporter = new StorageExporter(store as unknown as TraceStore, {
+    maxBatchSpans: 1000,
+    maxQueuedSpans: 1000,
+    maxConcurrentWrites: 1,
+    retryAfterMillis: 100,
+  });
   store.failWith = new StorageError('unavailable', 'connection refused');
   const a = exporter.consume(spans(1));
   await tick();
   store.releaseAll();
-  assert.deepEqual(await a, { outcome: 'retryable', reason: 'unavailable', message: 'storage is unavailable: connection refused', retryAfterMillis: 100 });
+  assert.deepEqual(await a, {
+    outcome: 'retryable',
+    reason: 'unavailable',
+    message: 'storage is unavailable: connection refused',
+    retryAfterMillis: 100,
+  });
   store.failWith = new StorageError('rejected', 'bad row');
   const b = exporter.consume(spans(1));
   await tick();
@@ -82,7 +107,12 @@ test('storage errors map to retryable (unavailable) or failure (rejected) for ev
 
 test('a batch larger than maxBatchSpans is written in several inserts; shutdown waits for them', async () => {
   const store = new GatedStore();
-  const exporter = new StorageExporter(store as unknown as TraceStore, { maxBatchSpans: 4, maxQueuedSpans: 1000, maxConcurrentWrites: 1, retryAfterMillis: 100 });
+  const exporter = new StorageExporter(store as unknown as TraceStore, {
+    maxBatchSpans: 4,
+    maxQueuedSpans: 1000,
+    maxConcurrentWrites: 1,
+    retryAfterMillis: 100,
+  });
   const result = exporter.consume(spans(10));
   let shutDown = false;
   const shutdown = exporter.shutdown().then(() => (shutDown = true));

@@ -16,7 +16,7 @@ export interface StorageExporterOptions {
 export const DEFAULT_STORAGE_EXPORTER_OPTIONS: StorageExporterOptions = {
   maxBatchSpans: 20_000,
   maxQueuedSpans: 200_000,
-  maxConcurrentWrites: 2,
+  maxConcurrentWrites: 1,
   retryAfterMillis: 1_000,
 };
 
@@ -58,7 +58,12 @@ export class StorageExporter implements SpanConsumer {
   consume(spans: Span[]): Promise<ConsumeResult> {
     if (spans.length === 0) return Promise.resolve(CONSUME_SUCCESS);
     if (this.shuttingDown) {
-      return Promise.resolve({ outcome: 'retryable', reason: 'unavailable', message: 'Skein is shutting down', retryAfterMillis: this.options.retryAfterMillis });
+      return Promise.resolve({
+        outcome: 'retryable',
+        reason: 'unavailable',
+        message: 'Skein is shutting down',
+        retryAfterMillis: this.options.retryAfterMillis,
+      });
     }
     if (this.waitingSpans + spans.length > this.options.maxQueuedSpans && this.waitingSpans > 0) {
       return Promise.resolve({
@@ -76,7 +81,12 @@ export class StorageExporter implements SpanConsumer {
   }
 
   stats(): StorageExporterStats {
-    return { queuedSpans: this.waitingSpans, writesInFlight: this.writesInFlight, writtenSpans: this.writtenSpans, failedWrites: this.failedWrites };
+    return {
+      queuedSpans: this.waitingSpans,
+      writesInFlight: this.writesInFlight,
+      writtenSpans: this.writtenSpans,
+      failedWrites: this.failedWrites,
+    };
   }
 
   /** Refuses new work and resolves once everything accepted has been written (or failed). */
@@ -119,7 +129,9 @@ export class StorageExporter implements SpanConsumer {
     let result: ConsumeResult;
     try {
       for (let offset = 0; offset < spans.length; offset += this.options.maxBatchSpans) {
-        await this.store.writeSpans(offset === 0 && spans.length <= this.options.maxBatchSpans ? spans : spans.slice(offset, offset + this.options.maxBatchSpans));
+        await this.store.writeSpans(
+          offset === 0 && spans.length <= this.options.maxBatchSpans ? spans : spans.slice(offset, offset + this.options.maxBatchSpans),
+        );
       }
       this.writtenSpans += spans.length;
       result = CONSUME_SUCCESS;

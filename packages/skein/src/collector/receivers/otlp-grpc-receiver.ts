@@ -75,8 +75,10 @@ async function exportCall(request: Buffer, pipeline: SpanConsumer, logger: Recei
       retryAfterMillis: outcome.retryAfterMillis,
     });
   }
-  if (outcome.rejectedSpans > 0) logger.warn(`OTLP/gRPC: rejected ${outcome.rejectedSpans} of ${spans.length} spans: ${outcome.errorMessage}`);
-  const partial = outcome.rejectedSpans > 0 ? { rejectedSpans: BigInt(outcome.rejectedSpans), errorMessage: outcome.errorMessage } : undefined;
+  if (outcome.rejectedSpans > 0)
+    logger.warn(`OTLP/gRPC: rejected ${outcome.rejectedSpans} of ${spans.length} spans: ${outcome.errorMessage}`);
+  const partial =
+    outcome.rejectedSpans > 0 ? { rejectedSpans: BigInt(outcome.rejectedSpans), errorMessage: outcome.errorMessage } : undefined;
   return Buffer.from(encodeExportTraceServiceResponse(partial));
 }
 

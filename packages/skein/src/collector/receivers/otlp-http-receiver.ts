@@ -66,7 +66,10 @@ async function handle(
   }
   if (request.method !== 'POST') {
     response.setHeader('Allow', 'POST');
-    return refuse(405, { code: GrpcCode.UNIMPLEMENTED, message: `method ${request.method ?? '?'} not allowed on ${TRACES_PATH}: use POST` });
+    return refuse(405, {
+      code: GrpcCode.UNIMPLEMENTED,
+      message: `method ${request.method ?? '?'} not allowed on ${TRACES_PATH}: use POST`,
+    });
   }
   const wire = wireEncodingOf(request.headers['content-type']);
   if (wire === undefined) {
@@ -88,7 +91,10 @@ async function handle(
     spans = wire === 'protobuf' ? decodeOtlpProtoTraces(body.body) : decodeOtlpJsonTraces(body.body.toString('utf8'));
   } catch (error) {
     if (!(error instanceof OtlpDecodeError)) throw error;
-    return refuse(400, { code: GrpcCode.INVALID_ARGUMENT, message: `cannot decode OTLP ${wire === 'protobuf' ? 'protobuf' : 'JSON'} body: ${error.message}` });
+    return refuse(400, {
+      code: GrpcCode.INVALID_ARGUMENT,
+      message: `cannot decode OTLP ${wire === 'protobuf' ? 'protobuf' : 'JSON'} body: ${error.message}`,
+    });
   }
 
   const outcome = await exportTraces(spans, pipeline);

@@ -2,8 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { createGunzip, createInflate, type Gunzip, type Inflate } from 'node:zlib';
 
 export type BodyResult =
-  | { readonly ok: true; readonly body: Buffer }
-  | { readonly ok: false; readonly status: 400 | 413 | 415; readonly message: string };
+  { readonly ok: true; readonly body: Buffer } | { readonly ok: false; readonly status: 400 | 413 | 415; readonly message: string };
 
 /**
  * Reads a request body, decompressing gzip/deflate, and stops as soon as the limit is passed:
@@ -54,7 +53,9 @@ export function readBody(request: IncomingMessage, maxBytes: number): Promise<Bo
     const sink = decoder ?? request;
     if (decoder) {
       request.pipe(decoder);
-      decoder.on('error', (error) => finish({ ok: false, status: 400, message: `could not decompress the ${encoding} body: ${error.message}` }));
+      decoder.on('error', (error) =>
+        finish({ ok: false, status: 400, message: `could not decompress the ${encoding} body: ${error.message}` }),
+      );
     }
     sink.on('data', (chunk: Buffer) => {
       if (settled) return;

@@ -6,7 +6,17 @@ import { StorageError } from '../trace-store.js';
  */
 const TRANSIENT_CODES = new Set([159, 164, 202, 203, 209, 210, 241, 242, 252, 319, 394]);
 
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_SOCKET']);
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'UND_ERR_SOCKET',
+]);
 
 /** The server's `Code: N` (both `Code: 47. DB::Exception` and 18.16's `Code: 47, e.displayText()`). */
 export function clickhouseErrorCode(message: string): number | undefined {

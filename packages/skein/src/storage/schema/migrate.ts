@@ -60,10 +60,13 @@ export async function migrate(engine: SqlEngine, options: MigrateOptions): Promi
 
 async function applyMigration(engine: SqlEngine, ctx: DdlContext, migration: Migration): Promise<void> {
   for (const statement of migration.statements(ctx)) await engine.command(statement);
-  await engine.command(`INSERT INTO ${ctx.db}.schema_migrations (version, name, applied_at) SELECT {version:UInt32}, {name:String}, now()`, {
-    version: migration.version,
-    name: migration.name,
-  });
+  await engine.command(
+    `INSERT INTO ${ctx.db}.schema_migrations (version, name, applied_at) SELECT {version:UInt32}, {name:String}, now()`,
+    {
+      version: migration.version,
+      name: migration.name,
+    },
+  );
 }
 
 /**
@@ -77,9 +80,14 @@ async function applyRetention(engine: SqlEngine, ctx: DdlContext, days: number):
   if (!ctx.features.ttl) return;
   // MODIFY TTL starts a mutation over every part: only issue it when the TTL actually changes.
   const current = new Map(
-    (await engine.query<{ name: string; engine_full: string }>('SELECT name, engine_full FROM system.tables WHERE database = {database:String}', {
-      database: ctx.database,
-    })).map((r) => [r.name, r.engine_full]),
+    (
+      await engine.query<{ name: string; engine_full: string }>(
+        'SELECT name, engine_full FROM system.tables WHERE database = {database:String}',
+        {
+          database: ctx.database,
+        },
+      )
+    ).map((r) => [r.name, r.engine_full]),
   );
   for (const [table, column] of TTL_TABLES) {
     const wanted = `TTL toDateTime(intDiv(${column}, 1000000000), 'UTC') + toIntervalDay(${days})`;
