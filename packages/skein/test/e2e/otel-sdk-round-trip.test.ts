@@ -1,6 +1,6 @@
 /**
  * The official OpenTelemetry JS SDK exports one 3-service trace to a running Skein, each service
- * through a different exporter (OTLP/HTTP protobuf, OTLP/HTTP JSON, OTLP/gRPC). The trace is read
+ * through a different exporter (OTLP/HTTP protobuf gzip, OTLP/HTTP JSON, OTLP/gRPC gzip). The trace is read
  * back by ID (native and OTLP JSON) and through search, and every field must equal what the SDK
  * serialises itself (its own ProtobufTraceSerializer), not what we think it sent.
  */
@@ -13,6 +13,7 @@ import { OTLPTraceExporter as ProtoExporter } from '@opentelemetry/exporter-trac
 import { OTLPTraceExporter as JsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as GrpcExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
+import { CompressionAlgorithm } from '@opentelemetry/otlp-exporter-base';
 import { decodeOtlpProtoTraces } from '../../src/model/otlp-proto-decode.js';
 import { decodeOtlpJsonTraces } from '../../src/model/otlp-json.js';
 import type { Span } from '../../src/model/span.js';
@@ -61,9 +62,13 @@ for (const target of storageTargets()) {
       const storage = await target.start();
       skein = await startSkein({ args: storage.args });
       const base = `http://127.0.0.1:${skein.ports.otlpHttp}/v1/traces`;
-      const frontend = makeService('frontend', new ProtoExporter({ url: base }));
+      const frontend = makeService('frontend', new ProtoExporter({ url: base, compression: CompressionAlgorithm.GZIP }));
       const cart = makeService('cart', new JsonExporter({ url: base }), { attributeCountLimit: 12, eventCountLimit: 2 });
-      const payment = makeService('payment', new GrpcExporter({ url: `http://127.0.0.1:${skein.ports.otlpGrpc}` }), { linkCountLimit: 1 });
+      const payment = makeService(
+        'payment',
+        new GrpcExporter({ url: `http://127.0.0.1:${skein.ports.otlpGrpc}`, compression: CompressionAlgorithm.GZIP }),
+        { linkCountLimit: 1 },
+      );
       services = [frontend, cart, payment];
 
       // A separate trace to link to.
