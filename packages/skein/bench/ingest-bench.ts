@@ -9,7 +9,6 @@
  *   npm run build && node --import tsx bench/ingest-bench.ts [--spans 1000000] [--batch 512] [--connections 4] [--lookups 300] [--json file]
  *     [--profile DIR]   (writes a V8 CPU profile of the Skein process into DIR)
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { cpus, tmpdir, totalmem } from 'node:os';
@@ -18,6 +17,7 @@ import { parseArgs } from 'node:util';
 import { Session } from 'chdb';
 import { encodeOtlpProtoTraces } from '../src/model/otlp-proto-encode.js';
 import type { Span } from '../src/model/span.js';
+import { startSkein } from '../test/support/skein-process.js';
 import { seededRandom, syntheticTrace } from './synthetic-traces.js';
 
 const { values: options } = parseArgs({
@@ -41,50 +41,6 @@ const dataDir = mkdtempSync(join(tmpdir(), 'skein-bench-'));
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-}
-
-async function startSkein(): Promise<{ stop: () => Promise<void>; httpPort: number; queryPort: number; pid: number }> {
-  const profileArgs = options.profile ? ['--cpu-prof', '--cpu-prof-dir', options.profile] : [];
-  const child = spawn(
-    process.execPath,
-    [
-      ...profileArgs,
-      join(packageDir, 'dist/cli/main.js'),
-      '--data-dir',
-      dataDir,
-      '--host',
-      '127.0.0.1',
-      '--otlp-grpc-port',
-      '0',
-      '--otlp-http-port',
-      '0',
-      '--query-port',
-      '0',
-    ],
-    {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  const ports = await new Promise<{ httpPort: number; queryPort: number }>((done, fail) => {
-    let log = '';
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (chunk: string) => {
-      log += chunk;
-      const http = /OTLP\/HTTP receiver listening on http:\/\/[^:]+:(\d+)/.exec(log);
-      const query = /query API listening on http:\/\/[^:]+:(\d+)/.exec(log);
-      if (log.includes('skein is ready') && http && query) done({ httpPort: Number(http[1]), queryPort: Number(query[1]) });
-    });
-    child.once('exit', (code) => fail(new Error(`skein exited (${code}): ${log}`)));
-  });
-  return {
-    ...ports,
-    pid: child.pid!,
-    stop: () =>
-      new Promise((done) => {
-        child.once('exit', () => done());
-        child.kill('SIGTERM');
-      }),
-  };
 }
 
 function cpuSecondsOf(pid: number): number {
@@ -149,8 +105,13 @@ async function main(): Promise<void> {
     `\r  ${requests.length} requests, ${(bytes / 2 ** 20).toFixed(0)} MiB, ${(bytes / totalSpans).toFixed(0)} bytes/span on the wire`,
   );
 
-  const skein = await startSkein();
-  const cpuBefore = cpuSecondsOf(skein.pid);
+  const skein = await startSkein({
+    dataDir,
+    built: true,
+    nodeArgs: options.profile ? ['--cpu-prof', '--cpu-prof-dir', options.profile] : [],
+  });
+  const pid = skein.child.pid!;
+  const cpuBefore = cpuSecondsOf(pid);
   const latencies: number[] = [];
   let next = 0;
   let acked = 0;
@@ -169,7 +130,7 @@ async function main(): Promise<void> {
         const body = requests[index]!;
         for (;;) {
           const t0 = performance.now();
-          const status = await post(skein.httpPort, body);
+          const status = await post(skein.ports.otlpHttp, body);
           if (status === 200) {
             latencies.push(performance.now() - t0);
             acked += index === requests.length - 1 && totalSpans % batch !== 0 ? totalSpans % batch : batch;
@@ -183,7 +144,7 @@ async function main(): Promise<void> {
   );
   clearInterval(progress);
   const ingestSeconds = (performance.now() - started) / 1000;
-  const cpuSeconds = cpuSecondsOf(skein.pid) - cpuBefore;
+  const cpuSeconds = cpuSecondsOf(pid) - cpuBefore;
   latencies.sort((a, b) => a - b);
   const ingest = {
     spans: acked,
@@ -199,7 +160,7 @@ async function main(): Promise<void> {
   for (let i = 0; i < lookups; i++) {
     const traceId = traceIds[Math.floor(random() * traceIds.length)]!;
     const t0 = performance.now();
-    const response = await fetch(`http://127.0.0.1:${skein.queryPort}/api/v1/traces/${traceId}`);
+    const response = await fetch(`http://127.0.0.1:${skein.ports.query}/api/v1/traces/${traceId}`);
     const body = (await response.json()) as { spans?: unknown[] };
     lookupMs.push(performance.now() - t0);
     if (response.status !== 200 || body.spans?.length !== SPANS_PER_TRACE)
@@ -219,7 +180,7 @@ async function main(): Promise<void> {
   for (let i = 0; i < 20; i++) {
     const t0 = performance.now();
     const response = await fetch(
-      `http://127.0.0.1:${skein.queryPort}/api/v1/search?service=cart&attr=http.route%3D%2Fapi%2Fcheckout&minDuration=100ms&lookback=1h&limit=20`,
+      `http://127.0.0.1:${skein.ports.query}/api/v1/search?service=cart&attr=http.route%3D%2Fapi%2Fcheckout&minDuration=100ms&lookback=1h&limit=20`,
     );
     await response.json();
     searchMs.push(performance.now() - t0);

@@ -4,17 +4,9 @@
  * stand-in until `skein loadgen` brings full topologies.
  */
 import type { KeyValue, Resource, Span, SpanKind } from '../src/model/span.js';
+import { seededRandom } from '../test/unit/fixtures/sample-spans.js';
 
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom };
 
 function hex(random: () => number, bytes: number): string {
   let out = '';

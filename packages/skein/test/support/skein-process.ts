@@ -28,6 +28,10 @@ export interface SkeinProcess {
 
 export interface StartOptions {
   dataDir?: string;
+  /** Run the built `dist/cli/main.js` instead of the TypeScript sources (benchmarks). */
+  built?: boolean;
+  /** Extra Node.js flags, e.g. `--cpu-prof`. */
+  nodeArgs?: string[];
   args?: string[];
   env?: Record<string, string>;
   timeoutMillis?: number;
@@ -47,9 +51,8 @@ export async function startSkein(options: StartOptions = {}): Promise<SkeinProce
   const child = spawn(
     process.execPath,
     [
-      '--import',
-      'tsx',
-      MAIN,
+      ...(options.nodeArgs ?? []),
+      ...(options.built ? [join(PACKAGE_DIR, 'dist/cli/main.js')] : ['--import', 'tsx', MAIN]),
       '--data-dir',
       dataDir,
       '--host',
