@@ -66,6 +66,7 @@ const configSchema = z
           .string()
           .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected a plain identifier')
           .default('skein'),
+        retention_days: z.number().int().min(1).max(36_500).optional(),
       })
       .strict()
       .prefault({}),

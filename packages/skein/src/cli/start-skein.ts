@@ -8,7 +8,7 @@ import { createOtlpGrpcServer } from '../collector/receivers/otlp-grpc-receiver.
 import { createOtlpHttpHandler } from '../collector/receivers/otlp-http-receiver.js';
 import { HttpRouter } from '../query/http-router.js';
 import { addHealthEndpoints, addNativeApi } from '../query/native-api.js';
-import { openTraceStore } from '../storage/index.js';
+import { featuresForVersion, openTraceStore } from '../storage/index.js';
 import type { TraceStore } from '../storage/trace-store.js';
 import type { Role } from './command-line.js';
 import { parseEndpoint, type SkeinConfig } from './config.js';
@@ -39,11 +39,18 @@ function prepareDataDir(dataDir: string): string {
   return absolute;
 }
 
-async function openStore(config: SkeinConfig): Promise<TraceStore> {
+async function openStore(config: SkeinConfig, logger: Logger): Promise<TraceStore> {
   const { storage } = config;
-  if (storage.engine === 'chdb')
-    return openTraceStore({ engine: 'chdb', dataDir: prepareDataDir(storage.data_dir), database: storage.database });
-  return openTraceStore({ engine: 'clickhouse', url: storage.url!, database: storage.database });
+  const common = { database: storage.database, ...(storage.retention_days !== undefined && { retentionDays: storage.retention_days }) };
+  const store =
+    storage.engine === 'chdb'
+      ? await openTraceStore({ engine: 'chdb', dataDir: prepareDataDir(storage.data_dir), ...common })
+      : await openTraceStore({ engine: 'clickhouse', url: storage.url!, ...common });
+  const version = store.description.split(' ')[1] ?? '';
+  if (storage.retention_days !== undefined && !featuresForVersion(version).ttl) {
+    logger.warn(`storage.retention_days is ignored: ${store.description} has no TTL support; drop old partitions by hand`);
+  }
+  return store;
 }
 
 /** Config → parts → listeners. Each listener logs one line once it is bound. */
@@ -53,7 +60,7 @@ export async function startSkein(config: SkeinConfig, role: Role, logger: Logger
       `running "${role}" on embedded chDB: other Skein processes cannot share its data directory; use --storage clickhouse://… to scale out`,
     );
   }
-  const store = await openStore(config);
+  const store = await openStore(config, logger);
   logger.info(
     `storage: ${store.description}${config.storage.engine === 'chdb' ? ` in ${resolve(config.storage.data_dir)}` : ` at ${config.storage.url ?? ''}`}`,
   );

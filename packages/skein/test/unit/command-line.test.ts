@@ -44,3 +44,14 @@ test('clickhouse engine without a URL is refused by key', () => {
     /invalid configuration in f.yaml:\n {2}storage\.url: is required when storage\.engine is clickhouse/,
   );
 });
+
+test('the example in docs/configuration.md is a valid configuration', async () => {
+  const { readFileSync } = await import('node:fs');
+  const doc = readFileSync(new URL('../../../../docs/configuration.md', import.meta.url), 'utf8');
+  const yaml = /```yaml\n([\s\S]*?)```/.exec(doc)?.[1];
+  assert.ok(yaml, 'docs/configuration.md has a yaml block');
+  const file = writeConfig(yaml);
+  const config = validateConfig(parseCommandLine(['--config', file], {}).rawConfig, file);
+  assert.equal(config.storage.retention_days, 7);
+  assert.equal(config.exporters.storage.max_concurrent_writes, 1);
+});
