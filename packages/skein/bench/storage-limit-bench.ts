@@ -1,0 +1,84 @@
+/**
+ * The physical limit of the write path: span rows prepared in advance (the exact bytes
+ * `writeSpans` sends) inserted straight into embedded chDB, nothing else running. Ingest end to
+ * end (bench/ingest-bench.ts) divided by this rate says how much of the engine's speed Skein uses.
+ *
+ *   node --import tsx bench/storage-limit-bench.ts [--spans 500000] [--batch 20000] [--json file]
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Session } from 'chdb';
+import type { Span } from '../src/model/span.js';
+import { openTraceStore } from '../src/storage/open-trace-store.js';
+import { buildRowBatches } from '../src/storage/span-rows.js';
+import { seededRandom, syntheticTrace } from './synthetic-traces.js';
+
+const { values: options } = parseArgs({
+  options: {
+    spans: { type: 'string', default: '500000' },
+    batch: { type: 'string', default: '20000' },
+    json: { type: 'string' },
+  },
+});
+const totalSpans = Number(options.spans);
+const batchSpans = Number(options.batch);
+const packageDir = resolve(import.meta.dirname, '..');
+
+async function main(): Promise<void> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'skein-storage-limit-'));
+  console.log(`machine: ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB RAM, node ${process.version}`);
+  console.log(`preparing ${totalSpans} span rows in ${batchSpans}-span inserts…`);
+  const random = seededRandom(11);
+  const now = BigInt(Date.now()) * 1_000_000n;
+  const batches: Array<{ spans: Buffer; spanSearch: Buffer; rows: number }> = [];
+  let pending: Span[] = [];
+  let prepared = 0;
+  const rowStart = performance.now();
+  while (prepared < totalSpans) {
+    pending.push(...syntheticTrace(random, now - BigInt(Math.floor(random() * 3_000_000)) * 1_000_000n));
+    if (pending.length >= batchSpans || prepared + pending.length >= totalSpans) {
+      const rows = buildRowBatches(pending);
+      batches.push({ spans: rows.spans, spanSearch: rows.spanSearch, rows: pending.length });
+      prepared += pending.length;
+      pending = [];
+      process.stdout.write(`\r  ${prepared} rows prepared`);
+    }
+  }
+  const rowSeconds = (performance.now() - rowStart) / 1000;
+  console.log(`\r  ${prepared} rows prepared (generation + row building: ${Math.round(prepared / rowSeconds)} spans/s)`);
+
+  // Creates the schema exactly as Skein does, then inserts through the raw chDB API.
+  const store = await openTraceStore({ engine: 'chdb', dataDir });
+  await store.close();
+  const session = new Session(dataDir);
+  const started = performance.now();
+  let inserted = 0;
+  for (const batch of batches) {
+    await session.insert({ table: 'skein.spans', values: batch.spans, format: 'JSONEachRow' });
+    await session.insert({ table: 'skein.span_search', values: batch.spanSearch, format: 'JSONEachRow' });
+    inserted += batch.rows;
+    const seconds = (performance.now() - started) / 1000;
+    process.stdout.write(`\r  inserted ${inserted} spans, ${Math.round(inserted / seconds)} spans/s   `);
+  }
+  const seconds = (performance.now() - started) / 1000;
+  session.close();
+  const result = {
+    date: new Date().toISOString(),
+    machine: { cores: cpus().length, ramGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
+    settings: { totalSpans, batchSpans, format: 'JSONEachRow', tables: ['spans', 'span_search'] },
+    bytesPerSpanSent: Math.round(batches.reduce((sum, b) => sum + b.spans.length + b.spanSearch.length, 0) / prepared),
+    storageLimitSpansPerSecond: Math.round(prepared / seconds),
+  };
+  console.log(`\nstorage limit: ${JSON.stringify(result)}`);
+  const out = options.json ?? join(packageDir, 'bench/results/storage-limit-latest.json');
+  writeFileSync(out, JSON.stringify(result, null, 2) + '\n');
+  console.log(`written ${out}`);
+  rmSync(dataDir, { recursive: true, force: true });
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
