@@ -30,7 +30,18 @@ const configSchema = z
                   .nullable()
                   .optional(),
                 http: z
-                  .object({ endpoint: endpoint.default('0.0.0.0:4318'), max_request_body_size: positiveInt.default(64 * 1024 * 1024) })
+                  .object({
+                    endpoint: endpoint.default('0.0.0.0:4318'),
+                    max_request_body_size: positiveInt.default(64 * 1024 * 1024),
+                    cors: z
+                      .object({
+                        allowed_origins: z.array(z.string().min(1)).min(1),
+                        allowed_headers: z.array(z.string().regex(/^[A-Za-z0-9-]+$/, 'expected a header name')).default([]),
+                        max_age: z.number().int().min(0).default(7200),
+                      })
+                      .strict()
+                      .optional(),
+                  })
                   .strict()
                   .nullable()
                   .optional(),

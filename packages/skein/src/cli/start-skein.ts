@@ -5,6 +5,7 @@ import type { Server as GrpcServer } from '@grpc/grpc-js';
 import { StorageExporter } from '../collector/exporters/storage-exporter.js';
 import { TracePipeline } from '../collector/pipeline/trace-pipeline.js';
 import { createOtlpGrpcServer } from '../collector/receivers/otlp-grpc-receiver.js';
+import { CorsPolicy } from '../collector/receivers/cors-policy.js';
 import { createOtlpHttpHandler } from '../collector/receivers/otlp-http-receiver.js';
 import { HttpRouter } from '../query/http-router.js';
 import { addHealthEndpoints, addNativeApi } from '../query/native-api.js';
@@ -105,7 +106,16 @@ export async function startSkein(config: SkeinConfig, role: Role, logger: Logger
       }
       if (http) {
         const { host, port } = parseEndpoint(http.endpoint);
-        const server = createServer(createOtlpHttpHandler(pipeline, { maxRequestBodyBytes: http.max_request_body_size }, logger));
+        const cors =
+          http.cors &&
+          new CorsPolicy({
+            allowedOrigins: http.cors.allowed_origins,
+            allowedHeaders: http.cors.allowed_headers,
+            maxAgeSeconds: http.cors.max_age,
+          });
+        const server = createServer(
+          createOtlpHttpHandler(pipeline, { maxRequestBodyBytes: http.max_request_body_size, ...(cors && { cors }) }, logger),
+        );
         httpServers.push(server);
         ports['otlpHttp'] = await listenHttp(server, host, port, 'the OTLP/HTTP receiver', 'set --otlp-http-port or SKEIN_OTLP_HTTP_PORT');
         logger.info(`OTLP/HTTP receiver listening on http://${host}:${ports['otlpHttp']}/v1/traces (protobuf and JSON, gzip)`);

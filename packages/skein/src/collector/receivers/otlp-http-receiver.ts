@@ -6,12 +6,15 @@ import { encodeExportTraceServiceResponse } from '../../model/otlp-proto-encode.
 import type { Span } from '../../model/span.js';
 import type { SpanConsumer } from '../pipeline/consume-result.js';
 import { exportTraces, type ExportOutcome } from './export-traces.js';
+import type { CorsPolicy } from './cors-policy.js';
 import { readBody } from './read-body.js';
 import { encodeRpcStatus, GrpcCode, rpcStatusToJson, type RpcStatus } from './rpc-status.js';
 
 export interface OtlpHttpReceiverOptions {
   /** Largest accepted body, after decompression. */
   maxRequestBodyBytes: number;
+  /** Cross-origin requests from browsers; none are allowed without it. */
+  cors?: CorsPolicy;
 }
 
 export const DEFAULT_OTLP_HTTP_RECEIVER_OPTIONS: OtlpHttpReceiverOptions = { maxRequestBodyBytes: 64 * 1024 * 1024 };
@@ -64,6 +67,12 @@ async function handle(
   if (path !== TRACES_PATH) {
     return refuse(404, { code: GrpcCode.UNIMPLEMENTED, message: `no OTLP endpoint at ${path}: traces go to POST ${TRACES_PATH}` });
   }
+  if (request.method === 'OPTIONS' && options.cors && request.headers.origin !== undefined) {
+    const refusal = options.cors.preflight(request, response);
+    if (refusal !== undefined) refuse(403, { code: GrpcCode.INVALID_ARGUMENT, message: refusal });
+    return;
+  }
+  options.cors?.decorate(request, response);
   if (request.method !== 'POST') {
     response.setHeader('Allow', 'POST');
     return refuse(405, {
