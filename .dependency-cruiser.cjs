@@ -57,6 +57,22 @@ module.exports = {
       to: { path: SRC, pathNot: [`${SRC}collector/(pipeline|processors|sampling)/`, `${SRC}model/`] },
     },
     {
+      name: 'sdk-node-is-light',
+      comment: 'apps install sdk-node: it must never pull in the backend.',
+      severity: 'error',
+      from: { path: '^packages/sdk-node/' },
+      to: { path: '^packages/skein/' },
+    },
+    {
+      name: 'sdk-node-depends-on-opentelemetry-only',
+      severity: 'error',
+      from: { path: '^packages/sdk-node/src/' },
+      to: {
+        dependencyTypes: ['npm', 'npm-dev', 'npm-optional', 'npm-peer', 'npm-no-pkg', 'npm-unknown'],
+        pathNot: 'node_modules/@opentelemetry/',
+      },
+    },
+    {
       name: 'no-circular',
       severity: 'error',
       from: {},
