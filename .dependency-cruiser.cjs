@@ -57,6 +57,20 @@ module.exports = {
       to: { path: SRC, pathNot: [`${SRC}collector/(pipeline|processors|sampling)/`, `${SRC}model/`] },
     },
     {
+      name: 'loadgen-imports-only-model',
+      comment: 'the load generator is an OTLP client: it shares the model and codecs, nothing of the server.',
+      severity: 'error',
+      from: { path: `${SRC}loadgen/` },
+      to: { path: SRC, pathNot: [`${SRC}loadgen/`, `${SRC}model/`] },
+    },
+    {
+      name: 'ui-and-backend-stay-apart',
+      comment: 'the UI talks to the native HTTP API only; the backend serves its built files, never its code.',
+      severity: 'error',
+      from: { path: '^packages/(ui|skein)/' },
+      to: { path: '^packages/(ui|skein)/', pathNot: '^packages/$1/' },
+    },
+    {
       name: 'sdk-node-is-light',
       comment: 'apps install sdk-node: it must never pull in the backend.',
       severity: 'error',

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError, parseEndpoint, readConfigFile } from './config.js';
 
 export const USAGE = `Usage: skein [all-in-one|collector|query] [options]
+       skein loadgen [options]     (realistic OTLP traffic against any endpoint; skein loadgen --help)
 
 Roles:
   all-in-one (default)   receivers + storage + query API in one process (embedded chDB by default)

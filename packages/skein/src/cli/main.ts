@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
+import { LOADGEN_USAGE, LoadgenUsageError, parseLoadgenArgs, runLoadgen } from '../loadgen/run-loadgen.js';
+import { TopologyError } from '../loadgen/topology.js';
 import { parseCommandLine, USAGE } from './command-line.js';
 import { ConfigError, validateConfig } from './config.js';
 import { ListenError } from './listen.js';
@@ -13,8 +15,30 @@ function version(): string {
   return packageJson.version;
 }
 
+/** `skein loadgen …`: an OTLP client, so it skips the server's configuration entirely. */
+async function loadgen(argv: string[]): Promise<void> {
+  const options = parseLoadgenArgs(argv);
+  if (options.help) {
+    process.stdout.write(LOADGEN_USAGE);
+    return;
+  }
+  const abort = new AbortController();
+  // First Ctrl-C: stop generating and finish sending whole traces; second: exit at once.
+  const onSignal = (): void => {
+    if (abort.signal.aborted) process.exit(130);
+    logger.info('stopping: sending the traces already generated (Ctrl-C again to exit now)');
+    abort.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  await runLoadgen({ ...options, signal: abort.signal }, logger);
+  process.exit(0);
+}
+
 async function main(): Promise<void> {
-  const commandLine = parseCommandLine(process.argv.slice(2), process.env);
+  const argv = process.argv.slice(2);
+  if (argv[0] === 'loadgen') return loadgen(argv.slice(1));
+  const commandLine = parseCommandLine(argv, process.env);
   if (commandLine.help) {
     process.stdout.write(USAGE);
     return;
@@ -58,7 +82,13 @@ process.on('unhandledRejection', (reason) =>
 );
 
 main().catch((error: unknown) => {
-  if (error instanceof ConfigError || error instanceof ListenError || error instanceof DataDirError) {
+  if (
+    error instanceof ConfigError ||
+    error instanceof ListenError ||
+    error instanceof DataDirError ||
+    error instanceof LoadgenUsageError ||
+    error instanceof TopologyError
+  ) {
     logger.error(error.message);
   } else {
     logger.error(`failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);

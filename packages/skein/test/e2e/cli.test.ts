@@ -116,3 +116,30 @@ test('one log line per listener, SIGTERM flushes and exits 0, data survives the 
     removeDir(dataDir);
   }
 });
+
+test('skein loadgen sends traces to a running Skein and prints a summary', async () => {
+  const skein = await startSkein();
+  try {
+    const { code, output } = await runSkeinToExit([
+      'loadgen',
+      '--endpoint',
+      `http://127.0.0.1:${skein.ports.otlpHttp}`,
+      '--traces',
+      '20',
+      '--rate',
+      'max',
+      '--seed',
+      '7',
+    ]);
+    assert.equal(code, 0, output);
+    assert.match(output, /acknowledged/);
+    const { body } = await getJson(`${skein.queryUrl}/api/v1/search?lookback=1h&limit=100`);
+    assert.equal(body.traces.length, 20);
+    const bad = await runSkeinToExit(['loadgen', '--rate', 'fast']);
+    assert.equal(bad.code, 1);
+    assert.match(bad.output, /--rate/);
+  } finally {
+    assert.equal(await skein.stop(), 0);
+    removeDir(skein.dataDir);
+  }
+});
