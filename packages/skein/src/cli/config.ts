@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { createProcessor } from '../collector/processors/index.js';
 
 /**
  * Skein's configuration: a YAML file in the OpenTelemetry Collector's shape (receivers,
@@ -54,6 +55,7 @@ const configSchema = z
       })
       .strict()
       .prefault({}),
+    processors: z.record(z.string(), z.unknown()).default({}),
     exporters: z
       .object({
         storage: z
@@ -92,7 +94,7 @@ const configSchema = z
             traces: z
               .object({
                 receivers: z.array(z.literal('otlp')).min(1).default(['otlp']),
-                processors: z.array(z.string()).max(0, 'no processors are available yet').default([]),
+                processors: z.array(z.string()).default(['redaction']),
                 exporters: z.array(z.literal('storage')).min(1).default(['storage']),
               })
               .strict()
@@ -106,6 +108,24 @@ const configSchema = z
   })
   .strict()
   .superRefine((config, context) => {
+    // Processors are validated by their own schemas; `redaction` is defined by default (on unless
+    // removed from the pipeline), every other processor in the pipeline must be defined.
+    for (const [id, raw] of Object.entries(config.processors)) {
+      try {
+        createProcessor(id, raw);
+      } catch (error) {
+        context.addIssue({ code: 'custom', path: [], message: (error as Error).message });
+      }
+    }
+    config.service.pipelines.traces.processors.forEach((id, index) => {
+      if (!(id in config.processors) && id !== 'redaction') {
+        context.addIssue({
+          code: 'custom',
+          path: ['service', 'pipelines', 'traces', 'processors', index],
+          message: `processor "${id}" is not defined under processors`,
+        });
+      }
+    });
     if (config.storage.engine === 'clickhouse' && config.storage.url === undefined) {
       context.addIssue({ code: 'custom', path: ['storage', 'url'], message: 'is required when storage.engine is clickhouse' });
     }
@@ -127,6 +147,7 @@ export function validateConfig(raw: unknown, source: string): SkeinConfig {
     const shown = value === undefined ? '' : ` (got ${JSON.stringify(value)})`;
     const message =
       issue.code === 'unrecognized_keys' ? `unknown key(s) ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}` : issue.message;
+    if (issue.path.length === 0 && issue.code === 'custom') return `  ${issue.message}`;
     return `  ${key}: ${message}${issue.code === 'unrecognized_keys' ? '' : shown}`;
   });
   throw new ConfigError(`invalid configuration in ${source}:\n${lines.join('\n')}`);

@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import type { Server as GrpcServer } from '@grpc/grpc-js';
 import { StorageExporter } from '../collector/exporters/storage-exporter.js';
 import { TracePipeline } from '../collector/pipeline/trace-pipeline.js';
+import { createProcessor } from '../collector/processors/index.js';
 import { createOtlpGrpcServer } from '../collector/receivers/otlp-grpc-receiver.js';
 import { CorsPolicy } from '../collector/receivers/cors-policy.js';
 import { createOtlpHttpHandler } from '../collector/receivers/otlp-http-receiver.js';
@@ -88,7 +89,10 @@ export async function startSkein(config: SkeinConfig, role: Role, logger: Logger
         maxConcurrentWrites: exporterConfig.max_concurrent_writes,
         retryAfterMillis: exporterConfig.retry_after_millis,
       });
-      const pipeline = new TracePipeline([exporter]);
+      const processorIds = config.service.pipelines.traces.processors;
+      const processors = processorIds.map((id) => createProcessor(id, config.processors[id] ?? {}));
+      const pipeline = new TracePipeline([exporter], processors);
+      logger.info(`traces pipeline: otlp → ${[...processorIds, 'storage'].join(' → ')}`);
       const { grpc, http } = config.receivers.otlp.protocols;
       if (grpc) {
         const { host, port } = parseEndpoint(grpc.endpoint);

@@ -1,0 +1,42 @@
+/** The span processors a pipeline can be configured with, by their Collector type name. */
+import { attributesProcessorFactory, type AttributesConfig } from './attributes-processor.js';
+import { filterProcessorFactory, type FilterConfig } from './filter-processor.js';
+import { probabilisticSamplerProcessorFactory, type ProbabilisticSamplerConfig } from './probabilistic-sampler-processor.js';
+import { redactionProcessorFactory, type RedactionConfig } from './redaction-processor.js';
+import { resourceProcessorFactory, type ResourceConfig } from './resource-processor.js';
+import type { ProcessorFactory, SpanProcessor } from './span-processor.js';
+
+export type { ProcessorFactory, SpanProcessor };
+export type { AttributesConfig, FilterConfig, ProbabilisticSamplerConfig, RedactionConfig, ResourceConfig };
+export { AttributesProcessor } from './attributes-processor.js';
+export { FilterProcessor } from './filter-processor.js';
+export { ProbabilisticSamplerProcessor } from './probabilistic-sampler-processor.js';
+export { RedactionProcessor } from './redaction-processor.js';
+export { ResourceProcessor } from './resource-processor.js';
+
+export const PROCESSOR_FACTORIES: Readonly<Record<string, ProcessorFactory<unknown>>> = {
+  [attributesProcessorFactory.type]: attributesProcessorFactory,
+  [resourceProcessorFactory.type]: resourceProcessorFactory,
+  [redactionProcessorFactory.type]: redactionProcessorFactory,
+  [filterProcessorFactory.type]: filterProcessorFactory,
+  [probabilisticSamplerProcessorFactory.type]: probabilisticSamplerProcessorFactory,
+};
+
+/**
+ * Builds a processor from its config id (`type` or `type/name`, as in Collector YAML) and raw
+ * YAML section; a bad config throws naming the processor and the offending key.
+ */
+export function createProcessor(id: string, rawConfig: unknown): SpanProcessor {
+  const type = id.split('/', 1)[0]!;
+  const factory = PROCESSOR_FACTORIES[type];
+  if (!factory)
+    throw new Error(`processors.${id}: unknown processor type "${type}" (known: ${Object.keys(PROCESSOR_FACTORIES).join(', ')})`);
+  const parsed = factory.configSchema.safeParse(rawConfig ?? {});
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map(
+      (issue) => `processors.${id}${issue.path.map((part) => `.${String(part)}`).join('')}: ${issue.message}`,
+    );
+    throw new Error(problems.join('; '));
+  }
+  return factory.create(id, parsed.data);
+}
