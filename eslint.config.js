@@ -6,7 +6,7 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    files: ['**/*.ts'],
+    files: ['**/*.ts', '**/*.tsx'],
     rules: {
       // One module names its exports (opentelemetry-js style): no `export *`.
       'no-restricted-syntax': ['error', { selector: 'ExportAllDeclaration', message: 'name the exports instead of export *' }],

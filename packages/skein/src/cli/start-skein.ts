@@ -10,6 +10,7 @@ import { CorsPolicy } from '../collector/receivers/cors-policy.js';
 import { createOtlpHttpHandler } from '../collector/receivers/otlp-http-receiver.js';
 import { HttpRouter } from '../query/http-router.js';
 import { addHealthEndpoints, addNativeApi } from '../query/native-api.js';
+import { withUiAssets } from '../query/ui-assets.js';
 import { featuresForVersion, openTraceStore } from '../storage/index.js';
 import type { TraceStore } from '../storage/trace-store.js';
 import type { Role } from './command-line.js';
@@ -127,15 +128,11 @@ export async function startSkein(config: SkeinConfig, role: Role, logger: Logger
     }
     if (role !== 'collector') {
       const router = new HttpRouter();
-      router.get('/', async () => ({
-        name: 'skein',
-        api: '/api/v1',
-        docs: 'https://github.com/skein-tracing/skein/blob/main/docs/api.md',
-      }));
       addHealthEndpoints(router, store);
       addNativeApi(router, store);
       const { host, port } = parseEndpoint(config.query.endpoint);
-      const server = createServer(router.handler(logger));
+      // The web UI (`/`, `/search`, `/trace/…`, `/assets/…`) is answered in front of the JSON API.
+      const server = createServer(withUiAssets(router.handler(logger)));
       httpServers.push(server);
       ports['query'] = await listenHttp(server, host, port, 'the query API', 'set --query-port or SKEIN_QUERY_PORT');
       logger.info(`query API listening on http://${host}:${ports['query']}/api/v1`);

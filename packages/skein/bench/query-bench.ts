@@ -1,0 +1,143 @@
+/**
+ * Query latency with many stored spans (issue 3, item 2d): loads the default loadgen topology's
+ * traces, spread over the last 24 h, through the storage write path (`writeSpans`, 50k-span
+ * batches) into embedded chDB, and times the read API at checkpoints (default 1M and 10M spans):
+ * trace by ID p50/p99, search (service + attribute + min duration) over 1 h and 24 h, services,
+ * operations, dependencies. Ends with bytes per span after merges.
+ *
+ *   node --import tsx bench/query-bench.ts [--checkpoints 1000000,10000000] [--lookups 300] [--json file]
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Session } from 'chdb';
+import { defaultTopology } from '../src/loadgen/default-topology.js';
+import { TraceGenerator } from '../src/loadgen/trace-generator.js';
+import type { Span } from '../src/model/span.js';
+import { openTraceStore } from '../src/storage/open-trace-store.js';
+import type { TraceStore } from '../src/storage/trace-store.js';
+
+const { values: options } = parseArgs({
+  options: {
+    checkpoints: { type: 'string', default: '1000000,10000000' },
+    lookups: { type: 'string', default: '300' },
+    json: { type: 'string' },
+  },
+});
+const checkpoints = options.checkpoints.split(',').map(Number);
+const totalSpans = Math.max(...checkpoints);
+const lookups = Number(options.lookups);
+const HOUR = 3_600_000_000_000n;
+const BATCH = 50_000;
+const AVERAGE_SPANS_PER_TRACE = 22.7; // measured for the default topology
+
+function percentile(sorted: number[], p: number): number {
+  return Number((sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN).toFixed(1));
+}
+
+async function time<T>(runs: number, work: () => Promise<T>): Promise<{ p50: number; p99: number }> {
+  const ms: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    await work();
+    ms.push(performance.now() - t0);
+  }
+  ms.sort((a, b) => a - b);
+  return { p50: percentile(ms, 50), p99: percentile(ms, 99) };
+}
+
+async function measure(store: TraceStore, traceIds: string[], now: bigint, stored: number): Promise<object> {
+  let pick = 0;
+  const byId = await time(lookups, async () => {
+    const spans = await store.getTrace(traceIds[(pick = (pick * 7919 + 13) % traceIds.length)]!);
+    if (spans.length === 0) throw new Error('trace not found');
+  });
+  const search = (hours: bigint) =>
+    time(20, () =>
+      store.searchTraces({
+        serviceName: 'gateway',
+        attributes: [{ key: 'http.route', value: '/api/checkout' }],
+        minDurationNano: 100_000_000n,
+        errorsOnly: false,
+        startTimeUnixNano: now - hours * HOUR,
+        endTimeUnixNano: now,
+        limit: 20,
+      }),
+    );
+  const result = {
+    storedSpans: stored,
+    traceByIdMs: byId,
+    search1hMs: await search(1n),
+    search24hMs: await search(24n),
+    servicesMs: await time(20, () => store.listServices()),
+    operationsMs: await time(20, () => store.listOperations('cart')),
+    dependencies1hMs: await time(5, () => store.getDependencies(now - HOUR, now)),
+    dependencies24hMs: await time(3, () => store.getDependencies(now - 24n * HOUR, now)),
+  };
+  console.log(`\n${JSON.stringify(result)}`);
+  return result;
+}
+
+async function main(): Promise<void> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'skein-query-bench-'));
+  console.log(`machine: ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB RAM, node ${process.version}`);
+  const store = await openTraceStore({ engine: 'chdb', dataDir });
+  const now = BigInt(Date.now()) * 1_000_000n;
+  const expectedTraces = totalSpans / AVERAGE_SPANS_PER_TRACE;
+  const generator = new TraceGenerator(defaultTopology(), {
+    seed: 1,
+    startTimeUnixNano: now - 24n * HOUR,
+    meanTraceIntervalNanos: Number(24n * HOUR) / expectedTraces,
+  });
+  const traceIds: string[] = [];
+  const results: object[] = [];
+  let stored = 0;
+  let batch: Span[] = [];
+  const started = performance.now();
+  for (const checkpoint of checkpoints.sort((a, b) => a - b)) {
+    while (stored < checkpoint) {
+      const trace = generator.nextTrace();
+      if (traceIds.length < 5000 || Math.random() < 5000 / generator.tracesGenerated)
+        traceIds[traceIds.length < 5000 ? traceIds.length : Math.floor(Math.random() * 5000)] = trace[0]!.traceId;
+      batch.push(...trace);
+      if (batch.length >= BATCH) {
+        await store.writeSpans(batch);
+        stored += batch.length;
+        batch = [];
+        const seconds = (performance.now() - started) / 1000;
+        process.stdout.write(`\r  loaded ${stored} spans (${Math.round(stored / seconds)} spans/s through writeSpans)   `);
+      }
+    }
+    results.push(await measure(store, traceIds.filter(Boolean), now, stored));
+  }
+  await store.close();
+
+  const session = new Session(dataDir);
+  for (const table of ['spans', 'span_search']) await session.queryAsync(`OPTIMIZE TABLE skein.${table} FINAL`);
+  const bytes = Number(
+    (
+      await session.queryAsync(`SELECT sum(bytes_on_disk) AS b FROM system.parts WHERE database = 'skein' AND active`, {
+        format: 'JSONEachRow',
+      })
+    ).json<{ b: string }>().b,
+  );
+  session.close();
+  const summary = {
+    date: new Date().toISOString(),
+    machine: { cores: cpus().length, ramGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
+    topology: 'loadgen default (e-commerce), spread over 24 h',
+    checkpoints: results,
+    bytesPerSpanAfterMerges: Number((bytes / stored).toFixed(1)),
+  };
+  console.log(`bytes per span after merges: ${summary.bytesPerSpanAfterMerges}`);
+  const out = options.json ?? join(resolve(import.meta.dirname, '..'), 'bench/results/query-latest.json');
+  writeFileSync(out, JSON.stringify(summary, null, 2) + '\n');
+  console.log(`written ${out}`);
+  rmSync(dataDir, { recursive: true, force: true });
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,136 @@
+import * as z from 'zod/mini';
+
+/**
+ * zod mirrors of the native API's JSON (docs/api.md). Responses are parsed at the edge so the
+ * rest of the UI works with checked types; nanosecond times stay decimal strings (they exceed
+ * 2^53) and are turned into BigInt only where arithmetic needs them.
+ */
+
+const nanos = z.string().check(z.regex(/^\d+$/, 'expected a decimal string of nanoseconds'));
+
+export interface AnyValue {
+  stringValue?: string;
+  boolValue?: boolean;
+  intValue?: string;
+  doubleValue?: number | string;
+  bytesValue?: string;
+  arrayValue?: { values: AnyValue[] };
+  kvlistValue?: { values: KeyValue[] };
+}
+
+export interface KeyValue {
+  key: string;
+  value: AnyValue;
+}
+
+// Recursive: arrays and key-value lists nest. Declared by hand because zod cannot infer cycles.
+export const anyValueSchema: z.ZodMiniType<AnyValue> = z.lazy(() =>
+  z.object({
+    stringValue: z.optional(z.string()),
+    boolValue: z.optional(z.boolean()),
+    intValue: z.optional(z.string()),
+    doubleValue: z.optional(z.union([z.number(), z.string()])),
+    bytesValue: z.optional(z.string()),
+    arrayValue: z.optional(z.object({ values: z.array(anyValueSchema) })),
+    kvlistValue: z.optional(z.object({ values: z.array(keyValueSchema) })),
+  }),
+) as z.ZodMiniType<AnyValue>;
+
+export const keyValueSchema: z.ZodMiniType<KeyValue> = z.lazy(() => z.object({ key: z.string(), value: anyValueSchema }));
+
+const attributes = z.array(keyValueSchema);
+
+export const spanKindSchema = z.enum(['UNSPECIFIED', 'INTERNAL', 'SERVER', 'CLIENT', 'PRODUCER', 'CONSUMER']);
+export const statusCodeSchema = z.enum(['UNSET', 'OK', 'ERROR']);
+
+export const nativeSpanSchema = z.object({
+  traceId: z.string(),
+  spanId: z.string(),
+  parentSpanId: z.string(),
+  traceState: z.string(),
+  flags: z.number(),
+  name: z.string(),
+  kind: spanKindSchema,
+  serviceName: z.string(),
+  startTimeUnixNano: nanos,
+  endTimeUnixNano: nanos,
+  durationNano: nanos,
+  attributes,
+  droppedAttributesCount: z.number(),
+  events: z.array(
+    z.object({
+      timeUnixNano: nanos,
+      name: z.string(),
+      attributes,
+      droppedAttributesCount: z.number(),
+    }),
+  ),
+  droppedEventsCount: z.number(),
+  links: z.array(
+    z.object({
+      traceId: z.string(),
+      spanId: z.string(),
+      traceState: z.string(),
+      flags: z.number(),
+      attributes,
+      droppedAttributesCount: z.number(),
+    }),
+  ),
+  droppedLinksCount: z.number(),
+  status: z.object({ code: statusCodeSchema, message: z.string() }),
+  resourceIndex: z.number().check(z.int(), z.nonnegative()),
+  scopeIndex: z.number().check(z.int(), z.nonnegative()),
+});
+
+export const resourceSchema = z.object({ attributes, droppedAttributesCount: z.number(), schemaUrl: z.string() });
+
+export const scopeSchema = z.object({
+  name: z.string(),
+  version: z.string(),
+  attributes,
+  droppedAttributesCount: z.number(),
+  schemaUrl: z.string(),
+});
+
+export const nativeTraceSchema = z.object({
+  traceId: z.string(),
+  spans: z.array(nativeSpanSchema),
+  resources: z.array(resourceSchema),
+  scopes: z.array(scopeSchema),
+});
+
+export const traceSummarySchema = z.object({
+  traceId: z.string(),
+  rootServiceName: z.string(),
+  rootSpanName: z.string(),
+  rootSpanMissing: z.boolean(),
+  startTimeUnixNano: nanos,
+  durationNano: nanos,
+  spanCount: z.number(),
+  errorCount: z.number(),
+  services: z.array(z.object({ serviceName: z.string(), spanCount: z.number() })),
+});
+
+export const searchResponseSchema = z.object({
+  traces: z.array(traceSummarySchema),
+  limit: z.number(),
+  startTimeUnixNano: nanos,
+  endTimeUnixNano: nanos,
+});
+
+export const servicesResponseSchema = z.object({ services: z.array(z.string()) });
+
+export const operationsResponseSchema = z.object({
+  operations: z.array(z.object({ name: z.string(), spanKind: spanKindSchema })),
+});
+
+export const apiErrorSchema = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
+
+export type NativeSpan = z.infer<typeof nativeSpanSchema>;
+export type NativeTrace = z.infer<typeof nativeTraceSchema>;
+export type NativeResource = z.infer<typeof resourceSchema>;
+export type NativeScope = z.infer<typeof scopeSchema>;
+export type SpanKind = z.infer<typeof spanKindSchema>;
+export type TraceSummary = z.infer<typeof traceSummarySchema>;
+export type SearchResponse = z.infer<typeof searchResponseSchema>;
+export type Operation = z.infer<typeof operationsResponseSchema>['operations'][number];

@@ -1,0 +1,80 @@
+import { useState, type FormEvent, type ReactNode } from 'react';
+import { normaliseTraceId } from './model/search-state';
+import { SearchPage } from './pages/search-page';
+import { TracePage } from './pages/trace-page';
+import { Link, navigate, useLocation } from './router';
+import { useTheme } from './theme';
+
+export function App(): ReactNode {
+  const location = useLocation();
+  const [theme, toggleTheme] = useTheme();
+  const traceMatch = /^\/trace\/([^/]+)\/?$/.exec(location.pathname);
+  let page: ReactNode;
+  if (location.pathname === '/' || location.pathname === '/search') page = <SearchPage location={location} />;
+  else if (traceMatch) page = <TracePage traceId={decodeURIComponent(traceMatch[1]!)} location={location} />;
+  else
+    page = (
+      <div className="notice">
+        No page at <code>{location.pathname}</code>. <Link to="/search">Search traces</Link>
+      </div>
+    );
+  return (
+    <div className="app">
+      <header className="topbar">
+        <Link to="/search" className="brand" aria-label="Skein home">
+          <svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true">
+            <path d="M3 6h13M6 12h15M3 18h10" stroke="currentColor" strokeWidth="2.5" strokeLinecap="round" />
+          </svg>
+          Skein
+        </Link>
+        <nav className="topnav">
+          <Link to="/search" className={location.pathname !== '/search' && location.pathname !== '/' ? '' : 'active'}>
+            Search
+          </Link>
+        </nav>
+        <TraceLookup />
+        <button
+          type="button"
+          className="icon-button"
+          onClick={toggleTheme}
+          title={`Switch to ${theme === 'dark' ? 'light' : 'dark'} theme`}
+          aria-label="Toggle colour theme"
+        >
+          {theme === 'dark' ? '☀' : '☾'}
+        </button>
+      </header>
+      <main className="page">{page}</main>
+    </div>
+  );
+}
+
+function TraceLookup(): ReactNode {
+  const [value, setValue] = useState('');
+  const [invalid, setInvalid] = useState(false);
+  const submit = (event: FormEvent): void => {
+    event.preventDefault();
+    const id = normaliseTraceId(value);
+    setInvalid(id === undefined);
+    if (id !== undefined) {
+      setValue('');
+      navigate(`/trace/${id}`);
+    }
+  };
+  return (
+    <form className="lookup" onSubmit={submit} role="search">
+      <input
+        value={value}
+        onChange={(event) => {
+          setValue(event.target.value);
+          setInvalid(false);
+        }}
+        placeholder="Look up trace ID…"
+        aria-label="Trace ID"
+        aria-invalid={invalid}
+        spellCheck={false}
+        className={invalid ? 'invalid' : ''}
+        title={invalid ? 'A trace ID is 1 to 32 hex digits' : 'Open a trace by its ID'}
+      />
+    </form>
+  );
+}

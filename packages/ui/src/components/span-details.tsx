@@ -1,0 +1,150 @@
+import type { ReactNode } from 'react';
+import type { NativeTrace } from '../api/schemas';
+import { formatDuration, formatTimestamp } from '../model/format';
+import type { SpanNode, TraceTree } from '../model/trace-tree';
+import { Link } from '../router';
+import { AttributeTable } from './attribute-table';
+import { ServiceChip } from './service-chip';
+
+interface Props {
+  node: SpanNode;
+  tree: TraceTree;
+  trace: NativeTrace;
+  onClose(): void;
+  onSelect(key: string): void;
+}
+
+export function SpanDetails({ node, tree, trace, onClose, onSelect }: Props): ReactNode {
+  const span = node.span!;
+  const resource = trace.resources[span.resourceIndex];
+  const scope = trace.scopes[span.scopeIndex];
+  const parent = span.parentSpanId ? tree.bySpanId.get(span.parentSpanId) : undefined;
+  const spanStart = BigInt(span.startTimeUnixNano);
+  return (
+    <aside className="span-details" aria-label="Span details">
+      <div className="details-head">
+        <div>
+          <h2>{span.name}</h2>
+          <div className="details-sub">
+            <ServiceChip service={span.serviceName} />
+            <span className="badge">{span.kind}</span>
+            <span className={`badge status-${span.status.code.toLowerCase()}`}>{span.status.code}</span>
+          </div>
+        </div>
+        <button type="button" className="icon-button" onClick={onClose} aria-label="Close span details">
+          ×
+        </button>
+      </div>
+      {span.status.code === 'ERROR' && (
+        <div className="error-box compact">
+          <strong>Error</strong>
+          <div>{span.status.message || 'status ERROR without a message'}</div>
+        </div>
+      )}
+      <dl className="kv">
+        <dt>Duration</dt>
+        <dd>{formatDuration(node.durationNano)}</dd>
+        <dt>Self time</dt>
+        <dd title="Duration not covered by child spans">{formatDuration(node.selfTimeNano)}</dd>
+        <dt>Start</dt>
+        <dd>
+          +{formatDuration(node.startOffsetNano)} <span className="muted">({formatTimestamp(span.startTimeUnixNano)})</span>
+        </dd>
+        <dt>Status</dt>
+        <dd>
+          {span.status.code}
+          {span.status.message && span.status.code !== 'ERROR' && `: ${span.status.message}`}
+        </dd>
+        <dt>Span ID</dt>
+        <dd className="mono">{span.spanId}</dd>
+        <dt>Parent</dt>
+        <dd className="mono">
+          {span.parentSpanId === '' ? (
+            <span className="muted">none (root)</span>
+          ) : parent ? (
+            <button type="button" className="link-button mono" onClick={() => onSelect(parent.key)}>
+              {span.parentSpanId}
+            </button>
+          ) : (
+            <span title="The parent span is not stored">{span.parentSpanId} (missing)</span>
+          )}
+        </dd>
+        {span.traceState && (
+          <>
+            <dt>Trace state</dt>
+            <dd className="mono">{span.traceState}</dd>
+          </>
+        )}
+        <dt>Flags</dt>
+        <dd className="mono">{span.flags}</dd>
+      </dl>
+
+      <Section title="Attributes" count={span.attributes.length}>
+        <AttributeTable attributes={span.attributes} dropped={span.droppedAttributesCount} />
+      </Section>
+
+      <Section title="Events" count={span.events.length}>
+        {span.events.length === 0 && span.droppedEventsCount === 0 && <div className="muted small">none</div>}
+        {span.events.map((event, index) => (
+          <div className="event" key={index}>
+            <div className="event-head">
+              <span className="mono muted">+{formatDuration(Number(BigInt(event.timeUnixNano) - spanStart))}</span>
+              <strong className={event.name === 'exception' ? 'error-text' : ''}>{event.name}</strong>
+            </div>
+            <AttributeTable attributes={event.attributes} dropped={event.droppedAttributesCount} empty="no attributes" />
+          </div>
+        ))}
+        {span.droppedEventsCount > 0 && <div className="muted small">{span.droppedEventsCount} events dropped by the SDK</div>}
+      </Section>
+
+      <Section title="Links" count={span.links.length}>
+        {span.links.length === 0 && span.droppedLinksCount === 0 && <div className="muted small">none</div>}
+        {span.links.map((link, index) => (
+          <div className="event" key={index}>
+            <Link to={`/trace/${link.traceId}?span=${link.spanId}`} className="mono">
+              {link.traceId === tree.traceId ? 'this trace' : link.traceId} / {link.spanId}
+            </Link>
+            {link.traceState && <div className="mono small">trace state {link.traceState}</div>}
+            <AttributeTable attributes={link.attributes} dropped={link.droppedAttributesCount} empty="no attributes" />
+          </div>
+        ))}
+        {span.droppedLinksCount > 0 && <div className="muted small">{span.droppedLinksCount} links dropped by the SDK</div>}
+      </Section>
+
+      <Section title="Resource" count={resource?.attributes.length ?? 0}>
+        {resource ? (
+          <>
+            <AttributeTable attributes={resource.attributes} dropped={resource.droppedAttributesCount} />
+            {resource.schemaUrl && <div className="muted small mono">schema {resource.schemaUrl}</div>}
+          </>
+        ) : (
+          <div className="muted small">resource #{span.resourceIndex} missing from the response</div>
+        )}
+      </Section>
+
+      <Section title="Instrumentation scope" count={scope?.attributes.length ?? 0}>
+        {scope ? (
+          <>
+            <div className="mono small">
+              {scope.name || <span className="muted">(unnamed)</span>} {scope.version && <span className="muted">{scope.version}</span>}
+            </div>
+            <AttributeTable attributes={scope.attributes} dropped={scope.droppedAttributesCount} empty="no attributes" />
+          </>
+        ) : (
+          <div className="muted small">scope #{span.scopeIndex} missing from the response</div>
+        )}
+      </Section>
+    </aside>
+  );
+}
+
+function Section({ title, count, children }: { title: string; count: number; children: ReactNode }): ReactNode {
+  return (
+    <section className="details-section">
+      <h3>
+        {title} {count > 0 && <span className="count">{count}</span>}
+      </h3>
+      {children}
+    </section>
+  );
+}

@@ -1,0 +1,265 @@
+import type { NativeSpan, NativeTrace } from '../api/schemas';
+
+/**
+ * Pure transforms from the API's flat span list to the tree the waterfall draws. Real traces are
+ * messy: parents arrive late or never (orphans), span IDs repeat (Zipkin shared spans, retried
+ * exports), and a bad client can even produce parent cycles. Nothing is dropped: every stored span
+ * appears exactly once in the tree.
+ */
+
+export interface SpanNode {
+  /** Unique per row: the span ID, or `spanId#n` for the n-th repeat of an ID, or `missing:<id>`. */
+  key: string;
+  /** Undefined for the placeholder that stands in for a parent span that never arrived. */
+  span: NativeSpan | undefined;
+  /** For a placeholder: the span ID its children name as parent. */
+  missingSpanId: string | undefined;
+  parentKey: string | undefined;
+  children: SpanNode[];
+  /** Nesting level in the drawn tree, 0 for top-level rows. */
+  depth: number;
+  /** Start relative to the trace start, and length, in nanoseconds (safe as numbers: relative). */
+  startOffsetNano: number;
+  durationNano: number;
+  /** Duration not covered by any direct child (children's overlapping intervals count once). */
+  selfTimeNano: number;
+  /** Another span with the same ID came first (by start time). */
+  duplicate: boolean;
+  /** Its parent exists but the parent chain loops back to it: shown at the top level instead. */
+  parentCycle: boolean;
+}
+
+export interface TraceTree {
+  traceId: string;
+  roots: SpanNode[];
+  byKey: Map<string, SpanNode>;
+  /** The first span (by start time) with each span ID. */
+  bySpanId: Map<string, SpanNode>;
+  startNano: bigint;
+  endNano: bigint;
+  durationNano: number;
+  spanCount: number;
+  errorCount: number;
+  /** Services in order of their first span. */
+  services: string[];
+  /** Levels of nesting, counting a missing parent as a level (it exists, it just has not arrived). */
+  depth: number;
+  orphanCount: number;
+  duplicateCount: number;
+  /** The earliest span without a parent, else the earliest span (as search's `rootSpanMissing`). */
+  rootSpan: NativeSpan | undefined;
+  rootSpanMissing: boolean;
+}
+
+function compareBig(a: bigint, b: bigint): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function compareNodes(a: SpanNode, b: SpanNode): number {
+  return a.startOffsetNano - b.startOffsetNano || a.key.localeCompare(b.key);
+}
+
+export function buildTraceTree(trace: NativeTrace): TraceTree {
+  const spans = [...trace.spans].sort(
+    (a, b) => compareBig(BigInt(a.startTimeUnixNano), BigInt(b.startTimeUnixNano)) || a.spanId.localeCompare(b.spanId),
+  );
+  let startNano = 0n;
+  let endNano = 0n;
+  for (const [i, span] of spans.entries()) {
+    const start = BigInt(span.startTimeUnixNano);
+    const end = BigInt(span.endTimeUnixNano);
+    if (i === 0 || start < startNano) startNano = start;
+    if (i === 0 || end > endNano) endNano = end;
+  }
+
+  const byKey = new Map<string, SpanNode>();
+  const bySpanId = new Map<string, SpanNode>();
+  const repeats = new Map<string, number>();
+  const nodes: SpanNode[] = [];
+  for (const span of spans) {
+    const seen = repeats.get(span.spanId) ?? 0;
+    repeats.set(span.spanId, seen + 1);
+    const node: SpanNode = {
+      key: seen === 0 ? span.spanId : `${span.spanId}#${seen}`,
+      span,
+      missingSpanId: undefined,
+      parentKey: undefined,
+      children: [],
+      depth: 0,
+      startOffsetNano: Number(BigInt(span.startTimeUnixNano) - startNano),
+      durationNano: Number(BigInt(span.endTimeUnixNano) - BigInt(span.startTimeUnixNano)),
+      selfTimeNano: 0,
+      duplicate: seen > 0,
+      parentCycle: false,
+    };
+    nodes.push(node);
+    byKey.set(node.key, node);
+    if (seen === 0) bySpanId.set(span.spanId, node);
+  }
+
+  const roots: SpanNode[] = [];
+  const placeholders = new Map<string, SpanNode>();
+  let orphanCount = 0;
+  for (const node of nodes) {
+    const parentId = node.span!.parentSpanId;
+    if (parentId === '') {
+      roots.push(node);
+      continue;
+    }
+    const parent = bySpanId.get(parentId);
+    if (parent && parent !== node) {
+      attach(parent, node);
+      continue;
+    }
+    // The parent never arrived (or a span names itself as parent): group under a placeholder.
+    orphanCount++;
+    let placeholder = placeholders.get(parentId);
+    if (!placeholder) {
+      placeholder = {
+        key: `missing:${parentId}`,
+        span: undefined,
+        missingSpanId: parentId,
+        parentKey: undefined,
+        children: [],
+        depth: 0,
+        startOffsetNano: node.startOffsetNano,
+        durationNano: 0,
+        selfTimeNano: 0,
+        duplicate: false,
+        parentCycle: false,
+      };
+      placeholders.set(parentId, placeholder);
+      byKey.set(placeholder.key, placeholder);
+      roots.push(placeholder);
+    }
+    attach(placeholder, node);
+    const end = Math.max(placeholder.startOffsetNano + placeholder.durationNano, node.startOffsetNano + node.durationNano);
+    placeholder.startOffsetNano = Math.min(placeholder.startOffsetNano, node.startOffsetNano);
+    placeholder.durationNano = end - placeholder.startOffsetNano;
+  }
+
+  // Spans on a parent cycle are reachable from no root; lift each such cycle's earliest span
+  // to the top level so its whole loop is shown.
+  const reached = new Set<SpanNode>();
+  const mark = (from: SpanNode): void => {
+    const stack = [from];
+    while (stack.length > 0) {
+      const node = stack.pop()!;
+      if (reached.has(node)) continue;
+      reached.add(node);
+      stack.push(...node.children);
+    }
+  };
+  roots.forEach(mark);
+  for (const node of nodes) {
+    if (reached.has(node)) continue;
+    const parent = node.parentKey === undefined ? undefined : byKey.get(node.parentKey);
+    if (parent) parent.children = parent.children.filter((child) => child !== node);
+    node.parentKey = undefined;
+    node.parentCycle = true;
+    roots.push(node);
+    mark(node);
+  }
+
+  let depth = 0;
+  const layout = (node: SpanNode, level: number): void => {
+    node.depth = level;
+    if (node.span) depth = Math.max(depth, level + 1);
+    node.children.sort(compareNodes);
+    for (const child of node.children) layout(child, level + 1);
+    node.selfTimeNano = node.span ? selfTime(node) : 0;
+  };
+  roots.sort(compareNodes);
+  for (const root of roots) layout(root, 0);
+
+  const services: string[] = [];
+  const seenServices = new Set<string>();
+  let errorCount = 0;
+  for (const span of spans) {
+    if (span.status.code === 'ERROR') errorCount++;
+    if (!seenServices.has(span.serviceName)) {
+      seenServices.add(span.serviceName);
+      services.push(span.serviceName);
+    }
+  }
+  const trueRoot = spans.find((span) => span.parentSpanId === '');
+
+  return {
+    traceId: trace.traceId,
+    roots,
+    byKey,
+    bySpanId,
+    startNano,
+    endNano,
+    durationNano: Number(endNano - startNano),
+    spanCount: spans.length,
+    errorCount,
+    services,
+    depth,
+    orphanCount,
+    duplicateCount: nodes.filter((node) => node.duplicate).length,
+    rootSpan: trueRoot ?? spans[0],
+    rootSpanMissing: trueRoot === undefined && spans.length > 0,
+  };
+}
+
+function attach(parent: SpanNode, child: SpanNode): void {
+  parent.children.push(child);
+  child.parentKey = parent.key;
+}
+
+/** The span's duration minus the union of its direct children's intervals, clipped to the span. */
+export function selfTime(node: SpanNode): number {
+  const start = node.startOffsetNano;
+  const end = start + node.durationNano;
+  const intervals = node.children
+    .map((child) => [Math.max(start, child.startOffsetNano), Math.min(end, child.startOffsetNano + child.durationNano)] as const)
+    .filter(([from, to]) => to > from)
+    .sort((a, b) => a[0] - b[0]);
+  let covered = 0;
+  let runFrom = -Infinity;
+  let runTo = -Infinity;
+  for (const [from, to] of intervals) {
+    if (from > runTo) {
+      if (runTo > runFrom) covered += runTo - runFrom;
+      runFrom = from;
+      runTo = to;
+    } else {
+      runTo = Math.max(runTo, to);
+    }
+  }
+  if (runTo > runFrom) covered += runTo - runFrom;
+  return node.durationNano - covered;
+}
+
+/** Rows in display order, skipping the descendants of collapsed nodes. */
+export function visibleRows(tree: TraceTree, collapsed: ReadonlySet<string>): SpanNode[] {
+  const rows: SpanNode[] = [];
+  const stack = [...tree.roots].reverse();
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    rows.push(node);
+    if (!collapsed.has(node.key)) for (let i = node.children.length - 1; i >= 0; i--) stack.push(node.children[i]!);
+  }
+  return rows;
+}
+
+/** Keys of a node's ancestors, nearest first: what must be expanded to show it. */
+export function ancestorKeys(tree: TraceTree, key: string): string[] {
+  const keys: string[] = [];
+  let parentKey = tree.byKey.get(key)?.parentKey;
+  while (parentKey !== undefined && !keys.includes(parentKey)) {
+    keys.push(parentKey);
+    parentKey = tree.byKey.get(parentKey)?.parentKey;
+  }
+  return keys;
+}
+
+/** Span counts per service, most spans first, then by name (as the search API sorts them). */
+export function spansPerService(tree: TraceTree): { serviceName: string; spanCount: number }[] {
+  const counts = new Map<string, number>();
+  for (const node of tree.byKey.values()) if (node.span) counts.set(node.span.serviceName, (counts.get(node.span.serviceName) ?? 0) + 1);
+  return [...counts]
+    .map(([serviceName, spanCount]) => ({ serviceName, spanCount }))
+    .sort((a, b) => b.spanCount - a.spanCount || a.serviceName.localeCompare(b.serviceName));
+}
