@@ -117,6 +117,8 @@ describe('web UI in Chromium', { skip: skipBrowser }, () => {
   const cartId = randomSpanId();
   const dbId = randomSpanId();
   const paymentId = randomSpanId();
+  const geoTraceId = randomTraceId();
+  const geoIds = { nearby: randomSpanId(), client: randomSpanId(), server: randomSpanId(), lookup: randomSpanId(), render: randomSpanId() };
   const base = BigInt(Date.now() - 5 * 60_000) * MS;
 
   before(async () => {
@@ -201,6 +203,7 @@ describe('web UI in Chromium', { skip: skipBrowser }, () => {
         links: [{ traceId: linkedTraceId, spanId: randomSpanId(), traceState: '', attributes: [], droppedAttributesCount: 0, flags: 1 }],
         status: { code: 2, message: 'card declined' },
       }),
+      ...geoTrace(),
       // A trace whose root never arrived.
       makeSpan({
         traceId: orphanTraceId,
@@ -219,6 +222,28 @@ describe('web UI in Chromium', { skip: skipBrowser }, () => {
     });
     assert.equal(response.status, 200, await response.text());
   });
+  /**
+   * A trace timed by three clocks: geo-1 runs 1 s behind (its server span starts "before" the
+   * client call), r-1 50 ms ahead (its span ends after its parent); geo-radius-lookup swallows
+   * its parent GET /radius (94 %), which swallows the client call.
+   */
+  function geoTrace(): Span[] {
+    const frontend = makeResource('frontend', [{ key: 'host.name', value: 'fe-1' }]);
+    const geo = makeResource('geo', [{ key: 'host.name', value: 'geo-1' }]);
+    const renderer = makeResource('renderer', [{ key: 'service.instance.id', value: 'r-1' }]);
+    const at = (ms: number): bigint => base + 10_000n * MS + BigInt(ms) * MS;
+    const span = (spanId: string, parentSpanId: string, name: string, kind: number, resource: typeof geo, from: number, to: number): Span =>
+      makeSpan({ traceId: geoTraceId, spanId, parentSpanId, name, kind, resource, startTimeUnixNano: at(from), endTimeUnixNano: at(to) });
+    return [
+      span(geoIds.nearby, '', 'GET /nearby', 2, frontend, 0, 2100),
+      span(randomSpanId(), geoIds.nearby, 'auth', 1, frontend, 5, 40),
+      span(geoIds.client, geoIds.nearby, 'GET geo', 3, frontend, 50, 1862),
+      span(geoIds.server, geoIds.client, 'GET /radius', 2, geo, -894, 806),
+      span(geoIds.lookup, geoIds.server, 'geo-radius-lookup', 1, geo, -850, 758),
+      span(geoIds.render, geoIds.nearby, 'render', 1, renderer, 1950, 2150),
+    ];
+  }
+
   after(async () => {
     await browser?.close();
     if (skein) {
@@ -248,7 +273,14 @@ describe('web UI in Chromium', { skip: skipBrowser }, () => {
     assert.match(await result.innerText(), /frontend[\s\S]*GET \/checkout/);
     assert.match(await result.innerText(), /4 spans[\s\S]*2 errors/);
     assert.match(await page.locator(`.result[data-trace-id="${orphanTraceId}"]`).innerText(), /root span missing/);
-    assert.deepEqual(await page.locator('select[name="service"] option').allInnerTexts(), ['All services', 'cart', 'frontend', 'payment']);
+    assert.deepEqual(await page.locator('select[name="service"] option').allInnerTexts(), [
+      'All services',
+      'cart',
+      'frontend',
+      'geo',
+      'payment',
+      'renderer',
+    ]);
     await screenshot(page, 'ui-search');
 
     // The form is URL state: filter to payment errors.
@@ -350,6 +382,77 @@ describe('web UI in Chromium', { skip: skipBrowser }, () => {
     await empty.waitFor();
     assert.match(await empty.innerText(), /No traces yet — set OTEL_EXPORTER_OTLP_ENDPOINT=http:\/\/127\.0\.0\.1:4318 in your app/);
     await screenshot(page, 'ui-empty-dark');
+    await page.close();
+  });
+
+  test('trace analysis: bottleneck hint, critical path, skew markers with a raw-times toggle, views switched through the URL', async () => {
+    const page = await newPage();
+    const traceUrl = `${skein.queryUrl}/trace/${geoTraceId}`;
+    await page.goto(traceUrl);
+    const header = page.locator('.trace-header');
+    await header.locator('.bottleneck').waitFor();
+    assert.match(await header.locator('.bottleneck').innerText(), /geo-radius-lookup: 1,608 ms of 2,100 ms/);
+    assert.match(await header.innerText(), /Duration\s*2\.1 s/i);
+    // geo-1's spans moved +1 s (centred in the client call), r-1's −50 ms; fe-1's untouched.
+    const mark = (id: string) => page.locator(`.wf-row[data-span-id="${id}"] .skew-mark`);
+    assert.equal(await mark(geoIds.server).innerText(), 'skew +1 s');
+    assert.equal(await mark(geoIds.lookup).innerText(), 'skew +1 s');
+    assert.equal(await mark(geoIds.render).innerText(), 'skew −50 ms');
+    assert.equal(await page.locator('.skew-mark').count(), 3);
+    assert.ok((await page.locator(`.wf-row[data-span-id="${geoIds.lookup}"] .wf-crit`).count()) > 0, 'critical segment drawn');
+    await page.locator(`.wf-row[data-span-id="${geoIds.server}"]`).click();
+    await page.waitForURL(`${traceUrl}?span=${geoIds.server}`);
+    const details = await page.locator('.span-details').innerText();
+    assert.match(details, /Self time\s*92 ms/);
+    assert.match(details, /Clock skew\s*shifted by \+1 s/);
+    await screenshot(page, 'ui-trace-analysis');
+
+    // Raw times: the toggle is URL state; the geo server span is shown where its clock put it.
+    await page.getByRole('checkbox', { name: /raw times/ }).check();
+    await page.waitForURL(`${traceUrl}?span=${geoIds.server}&raw=1`);
+    assert.match(await header.innerText(), /Duration\s*3\.04 s/i);
+    assert.match(await page.locator('.span-details').innerText(), /Clock skew\s*would shift by \+1 s/);
+    await screenshot(page, 'ui-trace-raw');
+
+    // Views are tabs in the URL; a link to one reloads to it.
+    await page.getByRole('tab', { name: 'Span table' }).click();
+    await page.waitForURL(`${traceUrl}?span=${geoIds.server}&view=table&raw=1`);
+    await page.goto(`${traceUrl}?view=table`);
+    const firstCells = (): Promise<string[]> => page.locator('.span-table tbody tr .name-cell > span:first-child').allInnerTexts();
+    await page.locator('.span-table tbody tr').first().waitFor();
+    assert.equal(await page.locator('.span-table tbody tr').count(), 6);
+    assert.deepEqual((await firstCells()).slice(0, 3), ['GET /nearby', 'GET geo', 'GET /radius']);
+    await page.getByRole('button', { name: 'Self time' }).click();
+    assert.equal((await firstCells())[0], 'geo-radius-lookup');
+    await screenshot(page, 'ui-trace-table');
+
+    await page.goto(`${traceUrl}?view=stats`);
+    const stats = page.locator('.stats-table');
+    await stats.waitFor();
+    assert.match(
+      await stats.locator('tbody tr').first().innerText(),
+      /geo\s*geo-radius-lookup\s*1\s*0\s*1\.61 s\s*1\.61 s\s*1\.61 s\s*1\.61 s/,
+    );
+    assert.equal(await page.getByRole('tab', { name: 'Statistics' }).getAttribute('aria-selected'), 'true');
+    await screenshot(page, 'ui-trace-stats');
+
+    await page.goto(`${traceUrl}?view=flame&span=${geoIds.lookup}`);
+    await page.locator('.flame-box.selected').waitFor();
+    assert.equal(await page.locator('.flame-box').count(), 6);
+    assert.match(await page.locator('.span-details').innerText(), /geo-radius-lookup/);
+    await screenshot(page, 'ui-trace-flame');
+
+    const dark = await newPage('dark');
+    await dark.goto(`${traceUrl}?span=${geoIds.lookup}`);
+    await dark.locator('.wf-row.selected').waitFor();
+    await screenshot(dark, 'ui-trace-analysis-dark');
+    await dark.close();
+
+    // A well-timed trace has no skew toggle and no bottleneck.
+    await page.goto(`${skein.queryUrl}/trace/${traceId}`);
+    await page.locator('.wf-row').first().waitFor();
+    assert.equal(await page.locator('.raw-toggle').count(), 0);
+    assert.equal(await page.locator('.bottleneck').count(), 0);
     await page.close();
   });
 

@@ -1,5 +1,6 @@
 import type { ReactNode } from 'react';
 import type { NativeTrace } from '../api/schemas';
+import { criticalTime, type Segment } from '../model/critical-path';
 import { formatDuration, formatTimestamp } from '../model/format';
 import type { SpanNode, TraceTree } from '../model/trace-tree';
 import { Link } from '../router';
@@ -10,11 +11,13 @@ interface Props {
   node: SpanNode;
   tree: TraceTree;
   trace: NativeTrace;
+  criticalSegments: readonly Segment[] | undefined;
+  raw: boolean;
   onClose(): void;
   onSelect(key: string): void;
 }
 
-export function SpanDetails({ node, tree, trace, onClose, onSelect }: Props): ReactNode {
+export function SpanDetails({ node, tree, trace, criticalSegments, raw, onClose, onSelect }: Props): ReactNode {
   const span = node.span!;
   const resource = trace.resources[span.resourceIndex];
   const scope = trace.scopes[span.scopeIndex];
@@ -46,6 +49,21 @@ export function SpanDetails({ node, tree, trace, onClose, onSelect }: Props): Re
         <dd>{formatDuration(node.durationNano)}</dd>
         <dt>Self time</dt>
         <dd title="Duration not covered by child spans">{formatDuration(node.selfTimeNano)}</dd>
+        <dt>Critical path</dt>
+        <dd title="Time this span itself spends on the trace's critical path">
+          {criticalSegments ? formatDuration(criticalTime(criticalSegments)) : <span className="muted">not on it</span>}
+        </dd>
+        {node.skewNano !== 0 && (
+          <>
+            <dt>Clock skew</dt>
+            <dd className="skew-text">
+              {raw ? 'would shift by ' : 'shifted by '}
+              {node.skewNano > 0 ? '+' : '−'}
+              {formatDuration(Math.abs(node.skewNano))}
+              <span className="muted"> (its host&apos;s clock differs from its parent&apos;s)</span>
+            </dd>
+          </>
+        )}
         <dt>Start</dt>
         <dd>
           +{formatDuration(node.startOffsetNano)} <span className="muted">({formatTimestamp(span.startTimeUnixNano)})</span>

@@ -1,10 +1,24 @@
 import type { ReactNode } from 'react';
+import type { BottleneckHint } from '../model/critical-path';
 import { formatDuration, formatTimestamp } from '../model/format';
 import { serviceColor } from '../model/service-colors';
+import { TRACE_VIEWS, type TraceState, type TraceViewName } from '../model/trace-state';
 import { spansPerService, type TraceTree } from '../model/trace-tree';
 import { ServiceChip } from './service-chip';
 
-export function TraceHeader({ tree }: { tree: TraceTree }): ReactNode {
+const VIEW_LABELS: Record<TraceViewName, string> = { timeline: 'Timeline', table: 'Span table', stats: 'Statistics', flame: 'Flame graph' };
+
+interface Props {
+  tree: TraceTree;
+  /** Spans the clock-skew adjuster moves (shown whether or not raw times are on). */
+  skewedCount: number;
+  hint: BottleneckHint | undefined;
+  state: TraceState;
+  onChange(change: Partial<TraceState>): void;
+  onSelectHint: (() => void) | undefined;
+}
+
+export function TraceHeader({ tree, skewedCount, hint, state, onChange, onSelectHint }: Props): ReactNode {
   const root = tree.rootSpan;
   return (
     <header className="trace-header">
@@ -37,10 +51,52 @@ export function TraceHeader({ tree }: { tree: TraceTree }): ReactNode {
           </Fact>
         )}
       </dl>
+      {hint && (
+        <div className="bottleneck">
+          <span className="bottleneck-label">Bottleneck</span>
+          <button
+            type="button"
+            className="link-button"
+            onClick={onSelectHint}
+            title={`${hint.child.span?.name ?? ''} covers ${Math.round(hint.share * 100)} % of its parent ${hint.parent.span?.name ?? ''} on the critical path`}
+          >
+            {hint.text}
+          </button>
+        </div>
+      )}
       <div className="chips">
         {spansPerService(tree).map(({ serviceName, spanCount }) => (
           <ServiceChip key={serviceName} service={serviceName} count={spanCount} />
         ))}
+      </div>
+      <div className="trace-toolbar">
+        <nav className="tabs" role="tablist" aria-label="Trace views">
+          {TRACE_VIEWS.map((view) => (
+            <button
+              key={view}
+              type="button"
+              role="tab"
+              aria-selected={state.view === view}
+              className={state.view === view ? 'selected' : ''}
+              onClick={() => onChange({ view })}
+            >
+              {VIEW_LABELS[view]}
+            </button>
+          ))}
+        </nav>
+        <span className="legend">
+          <span className="legend-crit" aria-hidden="true" /> critical path
+        </span>
+        {skewedCount > 0 && (
+          <label
+            className="checkbox raw-toggle"
+            title={`${skewedCount} span${skewedCount === 1 ? '' : 's'} from other hosts were shifted to fit inside their parents (clock skew)`}
+          >
+            <input type="checkbox" name="rawTimes" checked={state.raw} onChange={(event) => onChange({ raw: event.target.checked })} />
+            raw times
+            <span className="badge skew">{skewedCount} skew-adjusted</span>
+          </label>
+        )}
       </div>
     </header>
   );

@@ -1,10 +1,15 @@
 import { useEffect, useRef, type KeyboardEvent, type ReactNode } from 'react';
+import type { Segment } from '../model/critical-path';
 import { formatDuration, rulerTicks } from '../model/format';
 import { serviceColor } from '../model/service-colors';
 import { visibleRows, type SpanNode, type TraceTree } from '../model/trace-tree';
 
 interface Props {
   tree: TraceTree;
+  /** Critical segments per node key: drawn darker on the bars. */
+  critical: ReadonlyMap<string, readonly Segment[]>;
+  /** Times as recorded: skew markers then say what the adjuster would do. */
+  raw: boolean;
   collapsed: ReadonlySet<string>;
   selectedKey: string | undefined;
   onSelect(key: string): void;
@@ -14,7 +19,7 @@ interface Props {
 const INDENT_PX = 14;
 
 /** The span tree beside a timeline: one row per visible span, bars placed relative to the trace. */
-export function Waterfall({ tree, collapsed, selectedKey, onSelect, onToggle }: Props): ReactNode {
+export function Waterfall({ tree, critical, raw, collapsed, selectedKey, onSelect, onToggle }: Props): ReactNode {
   const rows = visibleRows(tree, collapsed);
   const total = Math.max(1, tree.durationNano);
   const ticks = rulerTicks(total, 6).filter((tick) => tick <= total);
@@ -116,6 +121,7 @@ export function Waterfall({ tree, collapsed, selectedKey, onSelect, onToggle }: 
                         parent cycle
                       </span>
                     )}
+                    {node.skewNano !== 0 && <SkewMark skewNano={node.skewNano} raw={raw} />}
                     {isCollapsed && <span className="badge">{countDescendants(node)}</span>}
                   </>
                 ) : (
@@ -129,6 +135,17 @@ export function Waterfall({ tree, collapsed, selectedKey, onSelect, onToggle }: 
                   className="wf-bar"
                   style={{ left: `${left}%`, width: `max(2px, ${width}%)`, ...(color !== undefined && { background: color }) }}
                 >
+                  {span &&
+                    critical.get(node.key)?.map(([from, to]) => (
+                      <span
+                        key={from}
+                        className="wf-crit"
+                        style={{
+                          left: `${((from - node.startOffsetNano) / Math.max(1, node.durationNano)) * 100}%`,
+                          width: `${((to - from) / Math.max(1, node.durationNano)) * 100}%`,
+                        }}
+                      />
+                    ))}
                   {span?.events.map((event, index) => (
                     <span
                       key={index}
@@ -154,6 +171,23 @@ export function Waterfall({ tree, collapsed, selectedKey, onSelect, onToggle }: 
         })}
       </div>
     </div>
+  );
+}
+
+/** The marker of a span moved by the clock-skew adjuster. */
+export function SkewMark({ skewNano, raw }: { skewNano: number; raw: boolean }): ReactNode {
+  const shift = `${skewNano > 0 ? '+' : '−'}${formatDuration(Math.abs(skewNano))}`;
+  return (
+    <span
+      className="badge skew skew-mark"
+      title={
+        raw
+          ? `Clock skew: shown as recorded; the adjuster would shift it by ${shift}`
+          : `Clock skew: shifted by ${shift} to fit inside its parent (its host's clock differs); tick "raw times" to see it as recorded`
+      }
+    >
+      skew {shift}
+    </span>
   );
 }
 

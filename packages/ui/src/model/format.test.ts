@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { describeValue, formatDuration, formatTimestamp, rulerTicks } from './format';
 import { serviceColor } from './service-colors';
 import { EMPTY_FORM, formFromParams, normaliseTraceId, paramsFromForm } from './search-state';
+import { traceHref, traceStateFromParams } from './trace-state';
 
 test('durations read in the nearest unit', () => {
   assert.equal(formatDuration(830), '830 ns');
@@ -69,4 +70,12 @@ test('trace ID lookup accepts 1–32 hex digits, any case', () => {
   assert.equal(normaliseTraceId('abc'), 'abc');
   assert.equal(normaliseTraceId('xyz'), undefined);
   assert.equal(normaliseTraceId('000'), undefined);
+});
+
+test('trace page state round-trips through the URL; defaults stay out of it', () => {
+  assert.equal(traceHref('ab', { span: undefined, view: 'timeline', raw: false }), '/trace/ab');
+  const href = traceHref('ab', { span: 'c1#1', view: 'stats', raw: true });
+  assert.equal(href, '/trace/ab?span=c1%231&view=stats&raw=1');
+  assert.deepEqual(traceStateFromParams(new URL(href, 'http://x').searchParams), { span: 'c1#1', view: 'stats', raw: true });
+  assert.deepEqual(traceStateFromParams(new URLSearchParams('view=bogus')), { span: undefined, view: 'timeline', raw: false });
 });

@@ -27,6 +27,8 @@ export interface SpanNode {
   duplicate: boolean;
   /** Its parent exists but the parent chain loops back to it: shown at the top level instead. */
   parentCycle: boolean;
+  /** Clock-skew shift (ns) the adjuster applies to this span (see clock-skew.ts); 0 when none. */
+  skewNano: number;
 }
 
 export interface TraceTree {
@@ -49,6 +51,13 @@ export interface TraceTree {
   /** The earliest span without a parent, else the earliest span (as search's `rootSpanMissing`). */
   rootSpan: NativeSpan | undefined;
   rootSpanMissing: boolean;
+  /** Spans with a non-zero `skewNano`. */
+  skewedCount: number;
+}
+
+export interface BuildOptions {
+  /** Per span object: the clock-skew shift to record on its node (times are taken as given). */
+  skew?: ReadonlyMap<NativeSpan, number>;
 }
 
 function compareBig(a: bigint, b: bigint): number {
@@ -59,7 +68,7 @@ function compareNodes(a: SpanNode, b: SpanNode): number {
   return a.startOffsetNano - b.startOffsetNano || a.key.localeCompare(b.key);
 }
 
-export function buildTraceTree(trace: NativeTrace): TraceTree {
+export function buildTraceTree(trace: NativeTrace, options: BuildOptions = {}): TraceTree {
   const spans = [...trace.spans].sort(
     (a, b) => compareBig(BigInt(a.startTimeUnixNano), BigInt(b.startTimeUnixNano)) || a.spanId.localeCompare(b.spanId),
   );
@@ -91,6 +100,7 @@ export function buildTraceTree(trace: NativeTrace): TraceTree {
       selfTimeNano: 0,
       duplicate: seen > 0,
       parentCycle: false,
+      skewNano: options.skew?.get(span) ?? 0,
     };
     nodes.push(node);
     byKey.set(node.key, node);
@@ -127,6 +137,7 @@ export function buildTraceTree(trace: NativeTrace): TraceTree {
         selfTimeNano: 0,
         duplicate: false,
         parentCycle: false,
+        skewNano: 0,
       };
       placeholders.set(parentId, placeholder);
       byKey.set(placeholder.key, placeholder);
@@ -200,6 +211,7 @@ export function buildTraceTree(trace: NativeTrace): TraceTree {
     duplicateCount: nodes.filter((node) => node.duplicate).length,
     rootSpan: trueRoot ?? spans[0],
     rootSpanMissing: trueRoot === undefined && spans.length > 0,
+    skewedCount: nodes.filter((node) => node.skewNano !== 0).length,
   };
 }
 
