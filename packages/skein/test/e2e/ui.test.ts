@@ -10,7 +10,7 @@ import { createServer, type Server } from 'node:http';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { encodeOtlpJsonTraces } from '../../src/model/otlp-json.js';
-import type { Span } from '../../src/model/span.js';
+import type { Span, SpanKind } from '../../src/model/span.js';
 import { withUiAssets } from '../../src/query/ui-assets.js';
 import { makeTempDir, removeDir, startSkein, type SkeinProcess } from '../support/skein-process.js';
 import { makeResource, makeScope, makeSpan, randomSpanId, randomTraceId } from '../support/span-factory.js';
@@ -232,7 +232,15 @@ describe('web UI in Chromium', { skip: skipBrowser }, () => {
     const geo = makeResource('geo', [{ key: 'host.name', value: 'geo-1' }]);
     const renderer = makeResource('renderer', [{ key: 'service.instance.id', value: 'r-1' }]);
     const at = (ms: number): bigint => base + 10_000n * MS + BigInt(ms) * MS;
-    const span = (spanId: string, parentSpanId: string, name: string, kind: number, resource: typeof geo, from: number, to: number): Span =>
+    const span = (
+      spanId: string,
+      parentSpanId: string,
+      name: string,
+      kind: SpanKind,
+      resource: typeof geo,
+      from: number,
+      to: number,
+    ): Span =>
       makeSpan({ traceId: geoTraceId, spanId, parentSpanId, name, kind, resource, startTimeUnixNano: at(from), endTimeUnixNano: at(to) });
     return [
       span(geoIds.nearby, '', 'GET /nearby', 2, frontend, 0, 2100),
