@@ -17,6 +17,7 @@ Options (each has a SKEIN_* environment variable; flags win over variables, vari
       --host HOST          listen address of every listener (default 0.0.0.0)    SKEIN_HOST
       --otlp-grpc-port N   OTLP/gRPC receiver port (default 4317)                SKEIN_OTLP_GRPC_PORT
       --otlp-http-port N   OTLP/HTTP receiver port (default 4318)                SKEIN_OTLP_HTTP_PORT
+      --zipkin-port N      Zipkin receiver port (default 9411)                   SKEIN_ZIPKIN_PORT
       --query-port N       query API and UI port (default 16686)                 SKEIN_QUERY_PORT
   -h, --help               show this help
   -v, --version            print the version
@@ -42,6 +43,7 @@ const OPTION_ENV: Record<string, string> = {
   'otlp-grpc-port': 'SKEIN_OTLP_GRPC_PORT',
   'otlp-http-port': 'SKEIN_OTLP_HTTP_PORT',
   'query-port': 'SKEIN_QUERY_PORT',
+  'zipkin-port': 'SKEIN_ZIPKIN_PORT',
 };
 
 export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv): CommandLine {
@@ -59,6 +61,7 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
         'otlp-grpc-port': { type: 'string' },
         'otlp-http-port': { type: 'string' },
         'query-port': { type: 'string' },
+        'zipkin-port': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -96,10 +99,13 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
     ['otlp-grpc-port', ['receivers', 'otlp', 'protocols', 'grpc', 'endpoint'], '0.0.0.0:4317'],
     ['otlp-http-port', ['receivers', 'otlp', 'protocols', 'http', 'endpoint'], '0.0.0.0:4318'],
     ['query-port', ['query', 'endpoint'], '0.0.0.0:16686'],
+    ['zipkin-port', ['receivers', 'zipkin', 'endpoint'], '0.0.0.0:9411'],
   ];
   for (const [name, path, fallback] of ports) {
     const port = value(name);
     if (port === undefined && host === undefined) continue;
+    // --host alone must not re-enable a listener the file disabled (`zipkin: null`).
+    if (port === undefined && getPath(rawConfig, path.slice(0, -1)) === null) continue;
     if (port !== undefined && !/^\d{1,5}$/.test(port.value))
       throw new ConfigError(`${port.from}: expected a port number, got ${JSON.stringify(port.value)}`);
     const current = getPath(rawConfig, path);

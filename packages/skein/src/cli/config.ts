@@ -52,6 +52,12 @@ const configSchema = z
           })
           .strict()
           .prefault({}),
+        // Zipkin (:9411): on unless set to null (or left out of service.pipelines.traces.receivers).
+        zipkin: z
+          .object({ endpoint: endpoint.default('0.0.0.0:9411'), max_request_body_size: positiveInt.default(64 * 1024 * 1024) })
+          .strict()
+          .nullable()
+          .prefault({}),
       })
       .strict()
       .prefault({}),
@@ -93,7 +99,10 @@ const configSchema = z
           .object({
             traces: z
               .object({
-                receivers: z.array(z.literal('otlp')).min(1).default(['otlp']),
+                receivers: z
+                  .array(z.enum(['otlp', 'zipkin']))
+                  .min(1)
+                  .default(['otlp', 'zipkin']),
                 processors: z.array(z.string()).default(['redaction']),
                 exporters: z.array(z.literal('storage')).min(1).default(['storage']),
               })

@@ -8,6 +8,7 @@ import { createProcessor } from '../collector/processors/index.js';
 import { createOtlpGrpcServer } from '../collector/receivers/otlp-grpc-receiver.js';
 import { CorsPolicy } from '../collector/receivers/cors-policy.js';
 import { createOtlpHttpHandler } from '../collector/receivers/otlp-http-receiver.js';
+import { createZipkinHandler } from '../collector/receivers/zipkin-receiver.js';
 import { HttpRouter } from '../query/http-router.js';
 import { addHealthEndpoints, addNativeApi } from '../query/native-api.js';
 import { withUiAssets } from '../query/ui-assets.js';
@@ -124,6 +125,14 @@ export async function startSkein(config: SkeinConfig, role: Role, logger: Logger
         httpServers.push(server);
         ports['otlpHttp'] = await listenHttp(server, host, port, 'the OTLP/HTTP receiver', 'set --otlp-http-port or SKEIN_OTLP_HTTP_PORT');
         logger.info(`OTLP/HTTP receiver listening on http://${host}:${ports['otlpHttp']}/v1/traces (protobuf and JSON, gzip)`);
+      }
+      const zipkin = config.receivers.zipkin;
+      if (zipkin && config.service.pipelines.traces.receivers.includes('zipkin')) {
+        const { host, port } = parseEndpoint(zipkin.endpoint);
+        const server = createServer(createZipkinHandler(pipeline, { maxRequestBodyBytes: zipkin.max_request_body_size }, logger));
+        httpServers.push(server);
+        ports['zipkin'] = await listenHttp(server, host, port, 'the Zipkin receiver', 'set --zipkin-port or SKEIN_ZIPKIN_PORT');
+        logger.info(`Zipkin receiver listening on http://${host}:${ports['zipkin']}/api/v2/spans (v2 JSON and protobuf, v1 JSON, gzip)`);
       }
     }
     if (role !== 'collector') {

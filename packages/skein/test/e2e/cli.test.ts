@@ -97,7 +97,7 @@ test('one log line per listener, SIGTERM flushes and exits 0, data survives the 
   const dataDir = makeTempDir('restart');
   mkdirSync(dataDir, { recursive: true });
   const first = await startSkein({ dataDir });
-  assert.equal(first.logs.filter((l) => /listening on/.test(l)).length, 3);
+  assert.equal(first.logs.filter((l) => /listening on/.test(l)).length, 4);
   const span = makeSpan();
   const response = await fetch(first.otlpHttpUrl, {
     method: 'POST',

@@ -10,6 +10,8 @@ export interface SkeinPorts {
   otlpGrpc: number;
   otlpHttp: number;
   query: number;
+  /** 0 when the Zipkin receiver is disabled. */
+  zipkin: number;
 }
 
 export interface SkeinProcess {
@@ -20,6 +22,8 @@ export interface SkeinProcess {
   logs: string[];
   queryUrl: string;
   otlpHttpUrl: string;
+  /** `http://127.0.0.1:PORT` of the Zipkin receiver (paths `/api/v2/spans`, `/api/v1/spans`). */
+  zipkinUrl: string;
   /** SIGTERM and wait for exit; resolves with the exit code. */
   stop(): Promise<number | null>;
   /** SIGKILL and wait for exit. */
@@ -63,6 +67,8 @@ export async function startSkein(options: StartOptions = {}): Promise<SkeinProce
       '0',
       '--query-port',
       '0',
+      '--zipkin-port',
+      '0',
       ...(options.args ?? []),
     ],
     { cwd: PACKAGE_DIR, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] },
@@ -81,9 +87,10 @@ export async function startSkein(options: StartOptions = {}): Promise<SkeinProce
       if ((m = /OTLP\/gRPC receiver listening on .*:(\d+) /.exec(line))) found.otlpGrpc = Number(m[1]);
       if ((m = /OTLP\/HTTP receiver listening on http:\/\/.*:(\d+)\//.exec(line))) found.otlpHttp = Number(m[1]);
       if ((m = /(?:query API|health checks) listening on http:\/\/.*:(\d+)\//.exec(line))) found.query = Number(m[1]);
+      if ((m = /Zipkin receiver listening on http:\/\/.*:(\d+)\//.exec(line))) found.zipkin = Number(m[1]);
       if (line.includes('skein is ready')) {
         clearTimeout(timer);
-        done({ otlpGrpc: found.otlpGrpc ?? 0, otlpHttp: found.otlpHttp ?? 0, query: found.query ?? 0 });
+        done({ otlpGrpc: found.otlpGrpc ?? 0, otlpHttp: found.otlpHttp ?? 0, query: found.query ?? 0, zipkin: found.zipkin ?? 0 });
       }
     };
     for (const stream of [child.stdout!, child.stderr!]) {
@@ -110,6 +117,7 @@ export async function startSkein(options: StartOptions = {}): Promise<SkeinProce
     logs,
     queryUrl: `http://127.0.0.1:${ports.query}`,
     otlpHttpUrl: `http://127.0.0.1:${ports.otlpHttp}/v1/traces`,
+    zipkinUrl: `http://127.0.0.1:${ports.zipkin}`,
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       return exited;
