@@ -195,7 +195,7 @@ async function main(): Promise<void> {
 
   console.log('merging parts (OPTIMIZE FINAL) to measure bytes per span on disk…');
   const session = new Session(dataDir);
-  const tables = ['spans', 'span_search', 'operations'];
+  const tables = ['trace_spans', 'trace_index', 'resources', 'scopes', 'operations'];
   for (const table of tables) await session.queryAsync(`OPTIMIZE TABLE skein.${table} FINAL`);
   const rows = (
     await session.queryAsync(

@@ -72,6 +72,10 @@ async function measure(store: TraceStore, traceIds: string[], now: bigint, store
     search24hMs: await search(24n),
     servicesMs: await time(20, () => store.listServices()),
     operationsMs: await time(20, () => store.listOperations('cart')),
+    attributeKeys1hMs: await time(20, () => store.listAttributeKeys({ startTimeUnixNano: now - HOUR, endTimeUnixNano: now, limit: 200 })),
+    attributeValues1hMs: await time(20, () =>
+      store.listAttributeValues('http.route', { serviceName: 'gateway', startTimeUnixNano: now - HOUR, endTimeUnixNano: now, limit: 100 }),
+    ),
     dependencies1hMs: await time(5, () => store.getDependencies(now - HOUR, now)),
     dependencies24hMs: await time(3, () => store.getDependencies(now - 24n * HOUR, now)),
   };
@@ -114,14 +118,20 @@ async function main(): Promise<void> {
   await store.close();
 
   const session = new Session(dataDir);
-  for (const table of ['spans', 'span_search']) await session.queryAsync(`OPTIMIZE TABLE skein.${table} FINAL`);
-  const bytes = Number(
-    (
-      await session.queryAsync(`SELECT sum(bytes_on_disk) AS b FROM system.parts WHERE database = 'skein' AND active`, {
-        format: 'JSONEachRow',
-      })
-    ).json<{ b: string }>().b,
-  );
+  for (const table of ['trace_spans', 'trace_index', 'resources', 'scopes', 'operations']) {
+    await session.queryAsync(`OPTIMIZE TABLE skein.${table} FINAL`);
+  }
+  const perTable = (
+    await session.queryAsync(
+      `SELECT table, sum(bytes_on_disk) AS b FROM system.parts WHERE database = 'skein' AND active GROUP BY table ORDER BY table`,
+      { format: 'JSONEachRow' },
+    )
+  )
+    .text()
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as { table: string; b: string });
+  const bytes = perTable.reduce((sum, r) => sum + Number(r.b), 0);
   session.close();
   const summary = {
     date: new Date().toISOString(),
@@ -129,6 +139,7 @@ async function main(): Promise<void> {
     topology: 'loadgen default (e-commerce), spread over 24 h',
     checkpoints: results,
     bytesPerSpanAfterMerges: Number((bytes / stored).toFixed(1)),
+    bytesPerSpanByTable: Object.fromEntries(perTable.map((r) => [r.table, Number((Number(r.b) / stored).toFixed(1))])),
   };
   console.log(`bytes per span after merges: ${summary.bytesPerSpanAfterMerges}`);
   const out = options.json ?? join(resolve(import.meta.dirname, '..'), 'bench/results/query-latest.json');

@@ -1,6 +1,7 @@
 /**
  * The physical limit of the write path: span rows prepared in advance (the exact bytes
- * `writeSpans` sends) inserted straight into embedded chDB, nothing else running. Ingest end to
+ * `writeSpans` sends: TabSeparated `trace_spans` rows, plus the few new resources and scopes)
+ * inserted straight into embedded chDB, nothing else running. Ingest end to
  * end (bench/ingest-bench.ts) divided by this rate says how much of the engine's speed Skein uses.
  *
  *   node --import tsx bench/storage-limit-bench.ts [--spans 500000] [--batch 20000] [--json file]
@@ -12,7 +13,7 @@ import { parseArgs } from 'node:util';
 import { Session } from 'chdb';
 import type { Span } from '../src/model/span.js';
 import { openTraceStore } from '../src/storage/open-trace-store.js';
-import { buildRowBatches } from '../src/storage/span-rows.js';
+import { buildRowBatches, RESOURCE_COLUMNS, SCOPE_COLUMNS, SPAN_COLUMNS, type KnownRows } from '../src/storage/span-rows.js';
 import { seededRandom, syntheticTrace } from './synthetic-traces.js';
 
 const { values: options } = parseArgs({
@@ -32,15 +33,19 @@ async function main(): Promise<void> {
   console.log(`preparing ${totalSpans} span rows in ${batchSpans}-span inserts…`);
   const random = seededRandom(11);
   const now = BigInt(Date.now()) * 1_000_000n;
-  const batches: Array<{ spans: Buffer; spanSearch: Buffer; rows: number }> = [];
+  const batches: Array<{ spans: Buffer; resources: Buffer; scopes: Buffer; rows: number }> = [];
+  // As the store does: a resource or scope already written is not sent again.
+  const known = { resources: new Set<string>(), scopes: new Set<string>(), operations: new Map<string, bigint>() } satisfies KnownRows;
   let pending: Span[] = [];
   let prepared = 0;
   const rowStart = performance.now();
   while (prepared < totalSpans) {
     pending.push(...syntheticTrace(random, now - BigInt(Math.floor(random() * 3_000_000)) * 1_000_000n));
     if (pending.length >= batchSpans || prepared + pending.length >= totalSpans) {
-      const rows = buildRowBatches(pending);
-      batches.push({ spans: rows.spans, spanSearch: rows.spanSearch, rows: pending.length });
+      const rows = buildRowBatches(pending, known);
+      for (const hash of rows.newResources) known.resources.add(hash);
+      for (const hash of rows.newScopes) known.scopes.add(hash);
+      batches.push({ spans: Buffer.from(rows.spans), resources: rows.resources, scopes: rows.scopes, rows: pending.length });
       prepared += pending.length;
       pending = [];
       process.stdout.write(`\r  ${prepared} rows prepared`);
@@ -54,22 +59,36 @@ async function main(): Promise<void> {
   await store.close();
   const session = new Session(dataDir);
   const started = performance.now();
+  // CPU of the whole process (chDB runs in it): steadier than wall time on a shared machine.
+  const cpuStart = process.cpuUsage();
   let inserted = 0;
   for (const batch of batches) {
-    await session.insert({ table: 'skein.spans', values: batch.spans, format: 'JSONEachRow' });
-    await session.insert({ table: 'skein.span_search', values: batch.spanSearch, format: 'JSONEachRow' });
+    if (batch.resources.length > 0) {
+      await session.insert({ table: 'skein.resources', columns: RESOURCE_COLUMNS, values: batch.resources, format: 'TabSeparated' });
+    }
+    if (batch.scopes.length > 0) {
+      await session.insert({ table: 'skein.scopes', columns: SCOPE_COLUMNS, values: batch.scopes, format: 'TabSeparated' });
+    }
+    await session.insert({ table: 'skein.trace_spans', columns: SPAN_COLUMNS, values: batch.spans, format: 'TabSeparated' });
     inserted += batch.rows;
     const seconds = (performance.now() - started) / 1000;
     process.stdout.write(`\r  inserted ${inserted} spans, ${Math.round(inserted / seconds)} spans/s   `);
   }
   const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuStart);
   session.close();
   const result = {
     date: new Date().toISOString(),
     machine: { cores: cpus().length, ramGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
-    settings: { totalSpans, batchSpans, format: 'JSONEachRow', tables: ['spans', 'span_search'] },
-    bytesPerSpanSent: Math.round(batches.reduce((sum, b) => sum + b.spans.length + b.spanSearch.length, 0) / prepared),
+    settings: {
+      totalSpans,
+      batchSpans,
+      format: 'TabSeparated',
+      tables: ['resources', 'scopes', 'trace_spans (+ trace_index by materialized view)'],
+    },
+    bytesPerSpanSent: Math.round(batches.reduce((sum, b) => sum + b.spans.length + b.resources.length + b.scopes.length, 0) / prepared),
     storageLimitSpansPerSecond: Math.round(prepared / seconds),
+    cpuSecondsPer100kSpans: Number((((cpu.user + cpu.system) / 1e6) * (100_000 / prepared)).toFixed(2)),
   };
   console.log(`\nstorage limit: ${JSON.stringify(result)}`);
   const out = options.json ?? join(packageDir, 'bench/results/storage-limit-latest.json');

@@ -1,7 +1,7 @@
 import { normaliseTraceId } from '../model/ids.js';
 import { encodeOtlpJsonTraces } from '../model/otlp-json.js';
 import { SPAN_KIND_NAMES } from '../model/span.js';
-import { StorageError, type AttributeFilter, type TraceStore } from '../storage/trace-store.js';
+import { StorageError, type AttributeFilter, type AttributeQuery, type TraceStore } from '../storage/trace-store.js';
 import { ApiError, badParameter } from './api-error.js';
 import type { HttpRouter } from './http-router.js';
 import { toNativeSummary, toNativeTrace } from './native-trace-json.js';
@@ -12,6 +12,9 @@ const DEFAULT_SEARCH_LOOKBACK_NANO = HOUR_NANO;
 const DEFAULT_DEPENDENCIES_LOOKBACK_NANO = 24n * HOUR_NANO;
 const DEFAULT_SEARCH_LIMIT = 20;
 const MAX_SEARCH_LIMIT = 10_000;
+const DEFAULT_ATTRIBUTE_KEYS_LIMIT = 200;
+const DEFAULT_ATTRIBUTE_VALUES_LIMIT = 100;
+const MAX_ATTRIBUTE_LIMIT = 1000;
 
 function nowUnixNano(): bigint {
   return BigInt(Date.now()) * 1_000_000n;
@@ -91,6 +94,25 @@ export function addNativeApi(router: HttpRouter, store: TraceStore): void {
       }),
     );
     return { traces: traces.map(toNativeSummary), limit, startTimeUnixNano: start.toString(), endTimeUnixNano: end.toString() };
+  });
+
+  // Autocompletion for the search form: the same service/window parameters and 400 rules as search.
+  const attributeQuery = (params: QueryParams, defaultLimit: number): AttributeQuery => {
+    const serviceName = params.string('service');
+    const limit = params.integer('limit', 1, MAX_ATTRIBUTE_LIMIT) ?? defaultLimit;
+    const { start, end } = timeWindow(params, DEFAULT_SEARCH_LOOKBACK_NANO);
+    params.rejectUnknown();
+    return { ...(serviceName !== undefined && { serviceName }), startTimeUnixNano: start, endTimeUnixNano: end, limit };
+  };
+
+  router.get('/api/v1/attributes', async ({ url }) => {
+    const query = attributeQuery(new QueryParams(url.searchParams), DEFAULT_ATTRIBUTE_KEYS_LIMIT);
+    return { attributes: await fromStorage(store.listAttributeKeys(query)) };
+  });
+
+  router.get('/api/v1/attributes/:key/values', async ({ url, params: path }) => {
+    const query = attributeQuery(new QueryParams(url.searchParams), DEFAULT_ATTRIBUTE_VALUES_LIMIT);
+    return { values: await fromStorage(store.listAttributeValues(path['key']!, query)) };
   });
 
   router.get('/api/v1/services', async ({ url }) => {

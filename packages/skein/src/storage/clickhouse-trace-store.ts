@@ -1,18 +1,29 @@
 import type { Span, SpanKind } from '../model/span.js';
 import { quoteIdentifier, type SqlParams } from './sql-binding.js';
 import type { SqlEngine } from './sql-engine.js';
-import { attributeKvToken, buildRowBatches, spansFromRows, type SpanRow } from './span-rows.js';
+import { insertRowBatches } from './span-writer.js';
+import { BUCKET_NANO, buildRowBatches, spansFromRows, type ResourceRow, type ScopeRow, type SpanRow } from './span-rows.js';
 import {
+  attributeKeysSql,
+  attributeValuesSql,
   dependenciesSql,
   getTraceSql,
   listOperationsSql,
   listServicesSql,
-  searchTracesSql,
+  resourcesByHashSql,
+  scopesByHashSql,
+  searchTraceIdsSql,
+  traceSummariesSql,
+  type AttributeKeyRow,
+  type AttributeValueRow,
   type DependencyRow,
   type SearchRow,
 } from './trace-queries.js';
 import {
   StorageError,
+  type AttributeKeyCount,
+  type AttributeQuery,
+  type AttributeValueCount,
   type DependencyEdge,
   type OperationInfo,
   type ServiceSpanCount,
@@ -22,62 +33,109 @@ import {
 } from './trace-store.js';
 
 const MAX_SEARCH_LIMIT = 10000;
-const MAX_KNOWN_OPERATIONS = 100_000;
+const MAX_ATTRIBUTE_LIMIT = 1000;
+/** Spans an autocompletion query looks at, at most (see trace-queries.ts, sampledSpans). */
+const ATTRIBUTE_SAMPLE_SPANS = 100_000;
+/** Caches of names and hashes are forgotten when they grow past this (IDs in names, churn). */
+const MAX_KNOWN = 100_000;
+/** Decoded-row caches for reads: resources and scopes never change under a hash. */
+const MAX_CACHED_ROWS = 10_000;
 
 /** {@link TraceStore} over any {@link SqlEngine}: the same schema and SQL on every engine. */
 export class ClickHouseTraceStore implements TraceStore {
   readonly description: string;
   private readonly db: string;
-  private readonly sql: { getTrace: string; services: string; operations: string; dependencies: string };
-  private readonly tables: { spans: string; spanSearch: string; operations: string };
+  private readonly sql: {
+    getTrace: string;
+    resources: string;
+    scopes: string;
+    summaries: string;
+    services: string;
+    operations: string;
+    dependencies: string;
+  };
   private closed = false;
-  /** Operations written by this process, with the last-seen time written: see buildRowBatches. */
-  private readonly knownOperations = new Map<string, bigint>();
+  /** What this process has stored (written after the insert succeeded): see buildRowBatches. */
+  private readonly known = { resources: new Set<string>(), scopes: new Set<string>(), operations: new Map<string, bigint>() };
+  private readonly resourceRows = new Map<string, ResourceRow>();
+  private readonly scopeRows = new Map<string, ScopeRow>();
 
   constructor(
     private readonly engine: SqlEngine,
-    database: string,
+    /** Validated by quoteIdentifier below before any use. */
+    private readonly database: string,
   ) {
     this.description = `${engine.name} ${engine.version}`;
     this.db = quoteIdentifier(database);
     this.sql = {
       getTrace: getTraceSql(this.db),
+      resources: resourcesByHashSql(this.db),
+      scopes: scopesByHashSql(this.db),
+      summaries: traceSummariesSql(this.db),
       services: listServicesSql(this.db),
       operations: listOperationsSql(this.db),
       dependencies: dependenciesSql(this.db),
     };
-    // Insert targets are plain `db.table` (chDB's raw insert accepts no quoting); the name is
-    // validated by quoteIdentifier above.
-    this.tables = { spans: `${database}.spans`, spanSearch: `${database}.span_search`, operations: `${database}.operations` };
   }
 
-  /**
-   * One insert per table, in the order that keeps reads consistent: full spans first (what a
-   * search resolves to), then the search rows, then the operation list. A failure part-way leaves
-   * some tables written; the contract lets callers retry, and readers dedupe by span ID.
-   */
+  /** One insert per table with new rows (see insertRowBatches); most batches need only `trace_spans`. */
   async writeSpans(spans: readonly Span[]): Promise<void> {
     if (spans.length === 0) return;
-    const batches = buildRowBatches(spans, this.knownOperations);
-    // A server runs the two inserts in parallel; chDB serialises them, at no extra cost.
-    await Promise.all([
-      this.engine.insertJsonEachRow(this.tables.spans, batches.spans),
-      this.engine.insertJsonEachRow(this.tables.spanSearch, batches.spanSearch),
-    ]);
-    if (batches.operations.length === 0) return;
-    await this.engine.insertJsonEachRow(this.tables.operations, batches.operations);
-    // Span names with IDs in them can make operations unbounded: forget rather than grow.
-    if (this.knownOperations.size > MAX_KNOWN_OPERATIONS) this.knownOperations.clear();
-    for (const [key, lastSeen] of batches.writtenOperations) this.knownOperations.set(key, lastSeen);
+    const batches = buildRowBatches(spans, this.known);
+    await insertRowBatches(this.engine, this.database, batches);
+    // Only now: a failed insert must not make a later batch skip what it failed to store.
+    remember(this.known.resources, batches.newResources);
+    remember(this.known.scopes, batches.newScopes);
+    if (this.known.operations.size > MAX_KNOWN) this.known.operations.clear();
+    for (const [key, lastSeen] of batches.writtenOperations) this.known.operations.set(key, lastSeen);
   }
 
   async getTrace(traceId: string): Promise<Span[]> {
     const rows = await this.engine.query<SpanRow>(this.sql.getTrace, { traceId });
+    if (rows.length === 0) return [];
+    const [resources, scopes] = await Promise.all([
+      this.lookUp(
+        this.resourceRows,
+        this.sql.resources,
+        rows.map((r) => r.resource_hash),
+        (r: ResourceRow) => r.resource_hash,
+      ),
+      this.lookUp(
+        this.scopeRows,
+        this.sql.scopes,
+        rows.map((r) => r.scope_hash),
+        (r: ScopeRow) => r.scope_hash,
+      ),
+    ]);
     try {
-      return spansFromRows(rows);
+      return spansFromRows(rows, resources, scopes);
     } catch (error) {
       throw new StorageError('rejected', `stored spans of trace ${traceId} could not be decoded: ${String(error)}`, { cause: error });
     }
+  }
+
+  /** Resource or scope rows by hash: from the cache, the rest in one query. */
+  private async lookUp<Row>(
+    cache: Map<string, Row>,
+    sql: string,
+    wanted: readonly string[],
+    hashOf: (row: Row) => string,
+  ): Promise<Map<string, Row>> {
+    const found = new Map<string, Row>();
+    const missing = new Set<string>();
+    for (const hash of wanted) {
+      const row = cache.get(hash);
+      if (row !== undefined) found.set(hash, row);
+      else missing.add(hash);
+    }
+    if (missing.size === 0) return found;
+    const rows = await this.engine.query<Row>(sql, { hashes: [...missing] });
+    if (cache.size + rows.length > MAX_CACHED_ROWS) cache.clear();
+    for (const row of rows) {
+      found.set(hashOf(row), row);
+      cache.set(hashOf(row), row);
+    }
+    return found;
   }
 
   async searchTraces(query: TraceSearchQuery): Promise<TraceSummary[]> {
@@ -85,22 +143,19 @@ export class ClickHouseTraceStore implements TraceStore {
       throw new StorageError('rejected', `search limit must be an integer in 1..${MAX_SEARCH_LIMIT}, got ${query.limit}`);
     }
     if (query.endTimeUnixNano < query.startTimeUnixNano) return [];
-    const params: Record<string, unknown> = {
-      startNs: clampUInt64(query.startTimeUnixNano),
-      endNs: clampUInt64(query.endTimeUnixNano),
-      limit: query.limit,
-    };
+    const params: Record<string, unknown> = { ...windowParams(query.startTimeUnixNano, query.endTimeUnixNano), limit: query.limit };
     if (query.serviceName !== undefined) params['serviceName'] = query.serviceName;
     if (query.spanName !== undefined) params['spanName'] = query.spanName;
     query.attributes.forEach((filter, i) => {
-      params[`attr${i}`] = attributeKvToken(filter.key, filter.value);
+      params[`attrKey${i}`] = filter.key;
+      params[`attrValue${i}`] = filter.value;
     });
     if (query.minDurationNano !== undefined) params['minDurationNs'] = clampUInt64(query.minDurationNano);
     if (query.maxDurationNano !== undefined) {
       if (query.maxDurationNano < 0n) return [];
       params['maxDurationNs'] = clampUInt64(query.maxDurationNano);
     }
-    const sql = searchTracesSql(this.db, {
+    const sql = searchTraceIdsSql(this.db, {
       serviceName: query.serviceName !== undefined,
       spanName: query.spanName !== undefined,
       attributeCount: query.attributes.length,
@@ -108,7 +163,11 @@ export class ClickHouseTraceStore implements TraceStore {
       maxDuration: query.maxDurationNano !== undefined,
       errorsOnly: query.errorsOnly,
     });
-    const rows = await this.engine.query<SearchRow>(sql, params as SqlParams);
+    // Two statements: the matching IDs are few (≤ limit), and sending them back bound reads the
+    // traces by primary key; one statement would have to evaluate the search twice on 18.16.
+    const traceIds = (await this.engine.query<{ trace_id: string }>(sql, params as SqlParams)).map((r) => r.trace_id);
+    if (traceIds.length === 0) return [];
+    const rows = await this.engine.query<SearchRow>(this.sql.summaries, { traceIds });
     return rows.map(summaryFromRow);
   }
 
@@ -124,16 +183,43 @@ export class ClickHouseTraceStore implements TraceStore {
 
   async getDependencies(startTimeUnixNano: bigint, endTimeUnixNano: bigint): Promise<DependencyEdge[]> {
     if (endTimeUnixNano < startTimeUnixNano) return [];
-    const rows = await this.engine.query<DependencyRow>(this.sql.dependencies, {
-      startNs: clampUInt64(startTimeUnixNano),
-      endNs: clampUInt64(endTimeUnixNano),
-    });
+    const rows = await this.engine.query<DependencyRow>(this.sql.dependencies, windowParams(startTimeUnixNano, endTimeUnixNano));
     return rows.map((r) => ({
       parentService: r.parent_service,
       childService: r.child_service,
       callCount: Number(r.call_count),
       errorCount: Number(r.error_count),
     }));
+  }
+
+  async listAttributeKeys(query: AttributeQuery): Promise<AttributeKeyCount[]> {
+    const params = this.attributeParams(query);
+    if (params === undefined) return [];
+    const rows = await this.engine.query<AttributeKeyRow>(attributeKeysSql(this.db, query.serviceName !== undefined), params);
+    return rows.map((r) => ({ key: r.key, scope: r.scope, count: Number(r.count) }));
+  }
+
+  async listAttributeValues(key: string, query: AttributeQuery): Promise<AttributeValueCount[]> {
+    const params = this.attributeParams(query);
+    if (params === undefined) return [];
+    const rows = await this.engine.query<AttributeValueRow>(attributeValuesSql(this.db, query.serviceName !== undefined), {
+      ...params,
+      key,
+    });
+    return rows.map((r) => ({ value: r.value, count: Number(r.count) }));
+  }
+
+  private attributeParams(query: AttributeQuery): SqlParams | undefined {
+    if (!Number.isInteger(query.limit) || query.limit < 1 || query.limit > MAX_ATTRIBUTE_LIMIT) {
+      throw new StorageError('rejected', `attribute limit must be an integer in 1..${MAX_ATTRIBUTE_LIMIT}, got ${query.limit}`);
+    }
+    if (query.endTimeUnixNano < query.startTimeUnixNano) return undefined;
+    return {
+      ...windowParams(query.startTimeUnixNano, query.endTimeUnixNano),
+      ...(query.serviceName !== undefined && { serviceName: query.serviceName }),
+      sample: ATTRIBUTE_SAMPLE_SPANS,
+      limit: query.limit,
+    };
   }
 
   async ping(): Promise<void> {
@@ -145,6 +231,18 @@ export class ClickHouseTraceStore implements TraceStore {
     this.closed = true;
     await this.engine.close();
   }
+}
+
+function remember(known: Set<string>, hashes: readonly string[]): void {
+  if (known.size + hashes.length > MAX_KNOWN) known.clear();
+  for (const hash of hashes) known.add(hash);
+}
+
+/** A time window as bound parameters: exact nanoseconds and the minute buckets holding them. */
+function windowParams(startNano: bigint, endNano: bigint): Record<string, bigint> {
+  const startNs = clampUInt64(startNano);
+  const endNs = clampUInt64(endNano);
+  return { startNs, endNs, startBucket: startNs / BUCKET_NANO, endBucket: endNs / BUCKET_NANO };
 }
 
 /** Times and durations are unsigned 64-bit in storage; a query bound outside that range is clamped. */

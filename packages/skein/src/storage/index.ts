@@ -2,6 +2,9 @@
 export { StorageError } from './trace-store.js';
 export type {
   AttributeFilter,
+  AttributeKeyCount,
+  AttributeQuery,
+  AttributeValueCount,
   DependencyEdge,
   OperationInfo,
   ServiceSpanCount,

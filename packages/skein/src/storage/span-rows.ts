@@ -1,131 +1,169 @@
-import {
-  attributeSearchValue,
-  resourceFromJson,
-  resourceToJson,
-  scopeFromJson,
-  scopeToJson,
-  spanFromOtlpJson,
-  spanToOtlpJson,
-} from '../model/otlp-json.js';
+import { createHash } from 'node:crypto';
+import { spanFromOtlpJson, spanToOtlpJson } from '../model/otlp-json.js';
+import { serviceNameOf, type InstrumentationScope, type Resource, type Span } from '../model/span.js';
+import { attributesFromColumns, attributeTsvFields } from './attribute-columns.js';
 import { RowBuffer } from './row-buffer.js';
-import { serviceNameOf, type InstrumentationScope, type KeyValue, type Resource, type Span } from '../model/span.js';
+import { tsvString } from './tsv-text.js';
 
 /**
- * Span ↔ table rows. The write side builds JSONEachRow text directly (one template per row, JSON
- * escaping of strings by `JSON.stringify` on the string alone), so the engine's native parser does
- * the parsing. Resource- and scope-derived text is computed once per distinct object in a batch:
- * spans of one export share them, and they are the largest part of a row.
+ * Span ↔ table rows (schema v2, see schema/migrations.ts). The write side builds TabSeparated text
+ * directly into one buffer per table. What makes the rows narrow:
+ * - a resource or scope is stored once, in `resources` / `scopes`, under a 64-bit content hash;
+ *   a span row carries only the hash. Each distinct resource/scope object of a batch is encoded
+ *   and hashed once, and a hash this process has already stored is not sent again;
+ * - attributes are typed parallel arrays (attribute-columns.ts), not OTLP JSON text;
+ * - events and links, rare on most spans, are OTLP JSON text, and an empty string when absent;
+ * - the end time is stored as the duration (end − start modulo 2^64: exact whatever the order of
+ *   the two times; a "negative" duration wraps to ≥ 2^63, which queries read as 0).
  */
 
-/** JSON string literal of `s` (standard escaping, the engine reads it back byte for byte). */
-const str = JSON.stringify as (s: string) => string;
+/** Spans are grouped in the main table by this time bucket (one minute), see the v2 migration. */
+export const BUCKET_NANO = 60_000_000_000n;
 
-/**
- * One `attr_kv` token: `<key length>:<key>=<value>`. The length prefix makes the token
- * unambiguous whatever characters key and value contain ("a=b"="c" vs "a"="b=c").
- */
-export function attributeKvToken(key: string, value: string): string {
-  return `${key.length}:${key}=${value}`;
-}
+/** Durations at or beyond 2^63 ns are wrapped negative ones (end before start). */
+export const NEGATIVE_DURATION_FROM = 9223372036854775808n;
+const UINT64 = 18446744073709551616n;
 
-interface ResourceParts {
-  serviceName: string;
-  json: string;
-  keys: string;
-  values: string;
-  kv: string;
-}
+export const SPAN_COLUMNS = [
+  'service_name',
+  'bucket',
+  'trace_id',
+  'span_id',
+  'parent_span_id',
+  'start_ns',
+  'duration_ns',
+  'name',
+  'kind',
+  'status_code',
+  'status_message',
+  'trace_state',
+  'flags',
+  'attr_keys',
+  'attr_types',
+  'attr_values',
+  'dropped_attributes_count',
+  'events',
+  'dropped_events_count',
+  'links',
+  'dropped_links_count',
+  'resource_hash',
+  'scope_hash',
+] as const;
+export const RESOURCE_COLUMNS = [
+  'resource_hash',
+  'service_name',
+  'attr_keys',
+  'attr_types',
+  'attr_values',
+  'dropped_attributes_count',
+  'schema_url',
+] as const;
+export const SCOPE_COLUMNS = [
+  'scope_hash',
+  'name',
+  'version',
+  'attr_keys',
+  'attr_types',
+  'attr_values',
+  'dropped_attributes_count',
+  'schema_url',
+] as const;
+export const OPERATION_COLUMNS = ['service_name', 'name', 'kind', 'last_seen_ns'] as const;
 
-/** JSON array texts; `kv` without its brackets so span and resource parts can be joined. */
-interface SearchAttributes {
-  keys: string;
-  values: string;
-  kv: string;
-}
-
-function searchAttributes(attributes: readonly KeyValue[]): SearchAttributes {
-  let keys = '';
-  let values = '';
-  let kv = '';
-  for (let i = 0; i < attributes.length; i++) {
-    const { key, value } = attributes[i]!;
-    const text = attributeSearchValue(value);
-    const sep = i === 0 ? '' : ',';
-    keys += sep + str(key);
-    values += sep + str(text);
-    kv += sep + str(attributeKvToken(key, text));
-  }
-  return { keys: `[${keys}]`, values: `[${values}]`, kv };
+/** What the writer remembers between batches (owned by the store, updated after a successful insert). */
+export interface KnownRows {
+  resources: ReadonlySet<string>;
+  scopes: ReadonlySet<string>;
+  /** Operation key → last-seen time written. */
+  operations: ReadonlyMap<string, bigint>;
 }
 
 export interface RowBatches {
   spans: Buffer;
-  spanSearch: Buffer;
-  /** Empty when every operation of the batch was written recently (see `knownOperations`). */
+  /** Only resources / scopes not in `known`: empty most of the time. */
+  resources: Buffer;
+  scopes: Buffer;
   operations: Buffer;
-  /** The operations in `operations` with their last-seen time, to record once the insert succeeded. */
+  newResources: string[];
+  newScopes: string[];
   writtenOperations: Array<[key: string, lastSeenNano: bigint]>;
 }
 
 /** An operation already stored is rewritten only when its last sighting moved on this much. */
 const OPERATION_REFRESH_NANO = 60_000_000_000n;
 
+function contentHash(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 16);
+}
+
+interface ResourceRef {
+  hash: string;
+  serviceName: string;
+  row: string;
+}
+
+function resourceRef(resource: Resource): ResourceRef {
+  const serviceName = tsvString(serviceNameOf(resource));
+  const body = `${attributeTsvFields(resource.attributes)}\t${resource.droppedAttributesCount}\t${tsvString(resource.schemaUrl)}`;
+  const hash = contentHash(body);
+  return { hash, serviceName, row: `${hash}\t${serviceName}\t${body}\n` };
+}
+
+function scopeRef(scope: InstrumentationScope): { hash: string; row: string } {
+  const body =
+    `${tsvString(scope.name)}\t${tsvString(scope.version)}\t${attributeTsvFields(scope.attributes)}\t` +
+    `${scope.droppedAttributesCount}\t${tsvString(scope.schemaUrl)}`;
+  const hash = contentHash(body);
+  return { hash, row: `${hash}\t${body}\n` };
+}
+
 /**
- * Builds the three tables' insert bodies for one batch. `knownOperations` (key → last-seen time
- * written) lets the caller skip the `operations` insert when nothing new was seen: every insert
- * has a fixed cost of several milliseconds in the engine, and operations rarely change.
+ * Builds every table's insert body for one batch. `known` lets the caller skip what is already
+ * stored: every insert has a fixed cost of several milliseconds in the engine, and resources,
+ * scopes and operations rarely change.
  */
-export function buildRowBatches(spans: readonly Span[], knownOperations?: ReadonlyMap<string, bigint>): RowBatches {
-  const resources = new Map<Resource, ResourceParts>();
+export function buildRowBatches(spans: readonly Span[], known?: KnownRows): RowBatches {
+  const resources = new Map<Resource, ResourceRef>();
   const scopes = new Map<InstrumentationScope, string>();
+  const newResources = new Map<string, string>();
+  const newScopes = new Map<string, string>();
   const operations = new Map<string, { service: string; name: string; kind: number; lastSeen: bigint }>();
   const spanRows = new RowBuffer();
-  const searchRows = new RowBuffer();
 
   for (const span of spans) {
     let resource = resources.get(span.resource);
     if (resource === undefined) {
-      const search = searchAttributes(span.resource.attributes);
-      resource = {
-        serviceName: str(serviceNameOf(span.resource)),
-        json: str(JSON.stringify(resourceToJson(span.resource))),
-        keys: search.keys,
-        values: search.values,
-        kv: search.kv,
-      };
+      resource = resourceRef(span.resource);
       resources.set(span.resource, resource);
+      if (known?.resources.has(resource.hash) !== true) newResources.set(resource.hash, resource.row);
     }
-    let scope = scopes.get(span.scope);
-    if (scope === undefined) {
-      scope = str(JSON.stringify(scopeToJson(span.scope)));
-      scopes.set(span.scope, scope);
+    let scopeHash = scopes.get(span.scope);
+    if (scopeHash === undefined) {
+      const scope = scopeRef(span.scope);
+      scopeHash = scope.hash;
+      scopes.set(span.scope, scopeHash);
+      if (known?.scopes.has(scope.hash) !== true) newScopes.set(scope.hash, scope.row);
     }
 
-    const otlp = spanToOtlpJson(span);
     const start = span.startTimeUnixNano;
     const end = span.endTimeUnixNano;
-    const duration = end > start ? end - start : 0n;
-    const traceId = str(span.traceId);
-    const spanId = str(span.spanId);
-    const parentId = str(span.parentSpanId);
-    const name = str(span.name);
+    const duration = end >= start ? end - start : end - start + UINT64;
+    const bucket = start / BUCKET_NANO;
+    const traceId = tsvString(span.traceId);
+    const name = tsvString(span.name);
+    let events = '';
+    let links = '';
+    if (span.events.length > 0 || span.links.length > 0) {
+      const otlp = spanToOtlpJson({ ...span, attributes: [] });
+      if (otlp.events !== undefined) events = tsvString(JSON.stringify(otlp.events));
+      if (otlp.links !== undefined) links = tsvString(JSON.stringify(otlp.links));
+    }
 
     spanRows.append(
-      `{"trace_id":${traceId},"span_id":${spanId},"parent_span_id":${parentId},"trace_state":${str(span.traceState)},` +
-        `"flags":${span.flags},"name":${name},"kind":${span.kind},"start_ns":"${start}","end_ns":"${end}","duration_ns":"${duration}",` +
-        `"status_code":${span.status.code},"status_message":${str(span.status.message)},"service_name":${resource.serviceName},` +
-        `"attributes_json":${str(JSON.stringify(otlp.attributes ?? []))},"dropped_attributes_count":${span.droppedAttributesCount},` +
-        `"events_json":${str(JSON.stringify(otlp.events ?? []))},"dropped_events_count":${span.droppedEventsCount},` +
-        `"links_json":${str(JSON.stringify(otlp.links ?? []))},"dropped_links_count":${span.droppedLinksCount},` +
-        `"resource_json":${resource.json},"scope_json":${scope}}\n`,
-    );
-
-    const own = searchAttributes(span.attributes);
-    searchRows.append(
-      `{"service_name":${resource.serviceName},"start_ns":"${start}","trace_id":${traceId},"span_id":${spanId},` +
-        `"parent_span_id":${parentId},"name":${name},"kind":${span.kind},"duration_ns":"${duration}","status_code":${span.status.code},` +
-        `"span_attr_keys":${own.keys},"span_attr_values":${own.values},"resource_attr_keys":${resource.keys},` +
-        `"resource_attr_values":${resource.values},"attr_kv":[${own.kv}${own.kv === '' || resource.kv === '' ? '' : ','}${resource.kv}]}\n`,
+      `${resource.serviceName}\t${bucket}\t${traceId}\t${tsvString(span.spanId)}\t${tsvString(span.parentSpanId)}\t${start}\t${duration}\t` +
+        `${name}\t${span.kind}\t${span.status.code}\t${tsvString(span.status.message)}\t${tsvString(span.traceState)}\t${span.flags}\t` +
+        `${attributeTsvFields(span.attributes)}\t${span.droppedAttributesCount}\t` +
+        `${events}\t${span.droppedEventsCount}\t${links}\t${span.droppedLinksCount}\t${resource.hash}\t${scopeHash}\n`,
     );
 
     const opKey = `${resource.serviceName}\u0000${name}\u0000${span.kind}`;
@@ -137,19 +175,27 @@ export function buildRowBatches(spans: readonly Span[], knownOperations?: Readon
   let opText = '';
   const writtenOperations: Array<[string, bigint]> = [];
   for (const [key, op] of operations) {
-    const known = knownOperations?.get(key);
-    if (known !== undefined && op.lastSeen - known < OPERATION_REFRESH_NANO) continue;
+    const seen = known?.operations.get(key);
+    if (seen !== undefined && op.lastSeen - seen < OPERATION_REFRESH_NANO) continue;
     writtenOperations.push([key, op.lastSeen]);
-    opText += `{"service_name":${op.service},"name":${op.name},"kind":${op.kind},"last_seen_ns":"${op.lastSeen}"}\n`;
+    opText += `${op.service}\t${op.name}\t${op.kind}\t${op.lastSeen}\n`;
   }
-  return { spans: spanRows.bytes(), spanSearch: searchRows.bytes(), operations: Buffer.from(opText), writtenOperations };
+  return {
+    spans: spanRows.bytes(),
+    resources: Buffer.from([...newResources.values()].join('')),
+    scopes: Buffer.from([...newScopes.values()].join('')),
+    operations: Buffer.from(opText),
+    newResources: [...newResources.keys()],
+    newScopes: [...newScopes.keys()],
+    writtenOperations,
+  };
 }
 
-/** The `spans` columns a read selects (64-bit values as strings: JSON numbers would round). */
+/** The main table's columns a read selects (64-bit values as strings: JSON numbers would round). */
 export const SPAN_ROW_COLUMNS = `trace_id, span_id, parent_span_id, trace_state, flags, name, kind,
-  toString(start_ns) AS start_text, toString(end_ns) AS end_text, status_code, status_message,
-  attributes_json, dropped_attributes_count, events_json, dropped_events_count,
-  links_json, dropped_links_count, resource_json, scope_json`;
+  toString(start_ns) AS start_text, toString(duration_ns) AS duration_text, status_code, status_message,
+  attr_keys, attr_types, attr_values, dropped_attributes_count, events, dropped_events_count,
+  links, dropped_links_count, resource_hash, scope_hash`;
 
 export interface SpanRow {
   trace_id: string;
@@ -160,37 +206,87 @@ export interface SpanRow {
   name: string;
   kind: number;
   start_text: string;
-  end_text: string;
+  duration_text: string;
   status_code: number;
   status_message: string;
-  attributes_json: string;
+  attr_keys: string[];
+  attr_types: string;
+  attr_values: string[];
   dropped_attributes_count: number;
-  events_json: string;
+  events: string;
   dropped_events_count: number;
-  links_json: string;
+  links: string;
   dropped_links_count: number;
-  resource_json: string;
-  scope_json: string;
+  resource_hash: string;
+  scope_hash: string;
+}
+
+export interface ResourceRow {
+  resource_hash: string;
+  attr_keys: string[];
+  attr_types: string;
+  attr_values: string[];
+  dropped_attributes_count: number;
+  schema_url: string;
+}
+
+export interface ScopeRow {
+  scope_hash: string;
+  name: string;
+  version: string;
+  attr_keys: string[];
+  attr_types: string;
+  attr_values: string[];
+  dropped_attributes_count: number;
+  schema_url: string;
+}
+
+export function resourceFromRow(row: ResourceRow): Resource {
+  return {
+    attributes: attributesFromColumns(row.attr_keys, row.attr_types, row.attr_values),
+    droppedAttributesCount: Number(row.dropped_attributes_count),
+    schemaUrl: row.schema_url,
+  };
+}
+
+export function scopeFromRow(row: ScopeRow): InstrumentationScope {
+  return {
+    name: row.name,
+    version: row.version,
+    attributes: attributesFromColumns(row.attr_keys, row.attr_types, row.attr_values),
+    droppedAttributesCount: Number(row.dropped_attributes_count),
+    schemaUrl: row.schema_url,
+  };
 }
 
 /**
- * Rebuilds spans. Identical resource/scope text maps to one shared object, as the model expects
- * (encoders regroup spans by resource and scope identity first).
+ * Rebuilds spans. Spans of one resource/scope hash share one object, as the model expects
+ * (encoders regroup spans by resource and scope identity first). Throws when a referenced
+ * resource or scope is missing (it is always written before the spans that use it).
  */
-export function spansFromRows(rows: readonly SpanRow[]): Span[] {
-  const resources = new Map<string, Resource>();
-  const scopes = new Map<string, InstrumentationScope>();
+export function spansFromRows(
+  rows: readonly SpanRow[],
+  resources: ReadonlyMap<string, ResourceRow>,
+  scopes: ReadonlyMap<string, ScopeRow>,
+): Span[] {
+  const builtResources = new Map<string, Resource>();
+  const builtScopes = new Map<string, InstrumentationScope>();
   return rows.map((row) => {
-    let resource = resources.get(row.resource_json);
+    let resource = builtResources.get(row.resource_hash);
     if (resource === undefined) {
-      resource = resourceFromJson(JSON.parse(row.resource_json));
-      resources.set(row.resource_json, resource);
+      const stored = resources.get(row.resource_hash);
+      if (stored === undefined) throw new Error(`resource ${row.resource_hash} is not stored`);
+      resource = resourceFromRow(stored);
+      builtResources.set(row.resource_hash, resource);
     }
-    let scope = scopes.get(row.scope_json);
+    let scope = builtScopes.get(row.scope_hash);
     if (scope === undefined) {
-      scope = scopeFromJson(JSON.parse(row.scope_json));
-      scopes.set(row.scope_json, scope);
+      const stored = scopes.get(row.scope_hash);
+      if (stored === undefined) throw new Error(`scope ${row.scope_hash} is not stored`);
+      scope = scopeFromRow(stored);
+      builtScopes.set(row.scope_hash, scope);
     }
+    const start = BigInt(row.start_text);
     const otlp = {
       traceId: row.trace_id,
       spanId: row.span_id,
@@ -200,15 +296,16 @@ export function spansFromRows(rows: readonly SpanRow[]): Span[] {
       name: row.name,
       kind: Number(row.kind),
       startTimeUnixNano: row.start_text,
-      endTimeUnixNano: row.end_text,
-      attributes: JSON.parse(row.attributes_json) as unknown,
-      droppedAttributesCount: Number(row.dropped_attributes_count),
-      events: JSON.parse(row.events_json) as unknown,
+      endTimeUnixNano: ((start + BigInt(row.duration_text)) % UINT64).toString(),
+      events: row.events === '' ? [] : (JSON.parse(row.events) as unknown),
       droppedEventsCount: Number(row.dropped_events_count),
-      links: JSON.parse(row.links_json) as unknown,
+      links: row.links === '' ? [] : (JSON.parse(row.links) as unknown),
       droppedLinksCount: Number(row.dropped_links_count),
       status: { code: Number(row.status_code), message: row.status_message },
     };
-    return spanFromOtlpJson(otlp, resource, scope);
+    const span = spanFromOtlpJson(otlp, resource, scope);
+    span.attributes = attributesFromColumns(row.attr_keys, row.attr_types, row.attr_values);
+    span.droppedAttributesCount = Number(row.dropped_attributes_count);
+    return span;
   });
 }

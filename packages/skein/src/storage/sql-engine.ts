@@ -15,8 +15,11 @@ export interface SqlEngine {
   query<T>(sql: string, params?: SqlParams): Promise<T[]>;
   /** Runs a statement that returns nothing (DDL, INSERT ... SELECT, ALTER). */
   command(sql: string, params?: SqlParams): Promise<void>;
-  /** Inserts newline-separated JSON rows; resolves once the engine has stored them. */
-  insertJsonEachRow(table: string, rows: Buffer): Promise<void>;
+  /**
+   * Inserts TabSeparated rows (fields in `columns` order, see tsv-text.ts); resolves once the
+   * engine has stored them. `table` is `db.table`, both validated identifiers.
+   */
+  insertTabSeparated(table: string, columns: readonly string[], rows: Buffer): Promise<void>;
   /** Idempotent. */
   close(): Promise<void>;
 }

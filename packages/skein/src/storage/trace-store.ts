@@ -68,6 +68,29 @@ export interface DependencyEdge {
   errorCount: number;
 }
 
+/** A window (and optionally a service) for attribute autocompletion. */
+export interface AttributeQuery {
+  serviceName?: string;
+  startTimeUnixNano: bigint;
+  endTimeUnixNano: bigint;
+  /** Maximum number of entries returned, 1..1000. */
+  limit: number;
+}
+
+/** An attribute key seen on spans (`span`) or on their resources (`resource`) in the window. */
+export interface AttributeKeyCount {
+  key: string;
+  scope: 'span' | 'resource';
+  /** Spans carrying the key (counted over a bounded sample of the window's spans, see below). */
+  count: number;
+}
+
+export interface AttributeValueCount {
+  /** The value as search matches it (see {@link AttributeFilter}). */
+  value: string;
+  count: number;
+}
+
 /**
  * The storage contract every engine implements (chDB embedded, ClickHouse server). One shared
  * test suite (`test/storage/trace-store-contract.ts`) holds every engine to it.
@@ -81,6 +104,8 @@ export interface DependencyEdge {
  * - Reads never load all spans into JS: filtering and aggregation run in the engine.
  * - Every span field round-trips exactly, including nanosecond times, typed attributes, events,
  *   links, resource, scope and dropped counts.
+ * - A resource or scope is stored once (by content hash) and shared by the spans that carry it;
+ *   spans read back from one stored resource/scope share one object.
  */
 export interface TraceStore {
   /** Engine name and version, e.g. `chdb 26.7.2.1`, `clickhouse 18.16.1`. */
@@ -105,6 +130,21 @@ export interface TraceStore {
 
   /** Service edges from spans starting inside the window, sorted by parent then child. */
   getDependencies(startTimeUnixNano: bigint, endTimeUnixNano: bigint): Promise<DependencyEdge[]>;
+
+  /**
+   * Attribute keys of the spans starting in the window (and of their resources), most frequent
+   * first, then by key and scope; at most `limit`. To stay fast on any amount of data, counts are
+   * taken over at most the first 100,000 spans the engine reads in the window (exact below that,
+   * a sample above it; copies of a retried batch may be counted twice until merged).
+   */
+  listAttributeKeys(query: AttributeQuery): Promise<AttributeKeyCount[]>;
+
+  /**
+   * Values of attribute `key` (span or resource attribute) in the window, in the string form
+   * search matches, most frequent first, then by value; at most `limit`. Counted like
+   * {@link TraceStore.listAttributeKeys}.
+   */
+  listAttributeValues(key: string, query: AttributeQuery): Promise<AttributeValueCount[]>;
 
   /** Health check used by `/readyz`: resolves when the engine answers a trivial query. */
   ping(): Promise<void>;

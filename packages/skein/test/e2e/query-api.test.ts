@@ -167,6 +167,28 @@ describe('native query API', () => {
     assert.equal(upper.body.spans.length, 2);
   });
 
+  test('attribute keys and values for autocompletion', async () => {
+    const keys = await api('/api/v1/attributes');
+    assert.equal(keys.status, 200);
+    assert.deepEqual(keys.body, {
+      attributes: [
+        { key: 'service.name', scope: 'resource', count: 6 },
+        // The span factory's default attribute, on the four spans given none.
+        { key: 'test.index', scope: 'span', count: 4 },
+        { key: 'deployment.environment', scope: 'resource', count: 2 },
+        { key: 'http.route', scope: 'span', count: 2 },
+      ],
+    });
+    assert.deepEqual((await api('/api/v1/attributes?service=orders&limit=1')).body, {
+      attributes: [{ key: 'service.name', scope: 'resource', count: 4 }],
+    });
+    assert.deepEqual((await api('/api/v1/attributes/http.route/values?lookback=2h')).body, { values: [{ value: '/orders', count: 2 }] });
+    assert.deepEqual((await api('/api/v1/attributes/service.name/values?service=orders')).body, {
+      values: [{ value: 'orders', count: 4 }],
+    });
+    assert.deepEqual((await api(`/api/v1/attributes/${encodeURIComponent('no/such key')}/values`)).body, { values: [] });
+  });
+
   test('bad query parameters get a 400 naming the parameter', async () => {
     const cases: Array<[string, RegExp]> = [
       ['/api/v1/search?minDuration=fast', /"minDuration": expected a duration/],
@@ -179,6 +201,11 @@ describe('native query API', () => {
       ['/api/v1/search?service=a&service=b', /"service": given more than once/],
       ['/api/v1/search?minDuration=2s&maxDuration=1s', /"minDuration": is greater than maxDuration/],
       ['/api/v1/dependencies?start=10&end=5', /"start": is after end/],
+      ['/api/v1/attributes?limit=0', /"limit": must be between 1 and 1000/],
+      ['/api/v1/attributes?serivce=gateway', /"serivce": unknown parameter/],
+      ['/api/v1/attributes?start=10&end=5', /"start": is after end/],
+      ['/api/v1/attributes/http.route/values?start=yesterday', /"start": expected an RFC 3339 time/],
+      ['/api/v1/attributes/http.route/values?service=a&service=b', /"service": given more than once/],
       [`/api/v1/traces/${traceA}?format=xml`, /"format": expected native or otlp/],
     ];
     for (const [path, message] of cases) {

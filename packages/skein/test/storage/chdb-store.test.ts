@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { ChdbEngine } from '../../src/storage/engines/chdb-engine.js';
 import { openTraceStore } from '../../src/storage/open-trace-store.js';
 import { StorageError } from '../../src/storage/trace-store.js';
 import { runTraceStoreContract } from './trace-store-contract.js';
@@ -13,7 +14,11 @@ let counter = 0;
 const uniqueDatabase = (): string => `contract_${process.pid}_${++counter}`;
 after(() => rmSync(dataDir, { recursive: true, force: true }));
 
-runTraceStoreContract('chdb', () => openTraceStore({ engine: 'chdb', dataDir, database: uniqueDatabase() }));
+runTraceStoreContract('chdb', {
+  newDatabase: uniqueDatabase,
+  openStore: (database) => openTraceStore({ engine: 'chdb', dataDir, database }),
+  openEngine: (database) => ChdbEngine.open(dataDir, database),
+});
 
 test('chdb: migrations are idempotent, also when two stores start at once', async () => {
   const database = uniqueDatabase();

@@ -30,7 +30,11 @@ if (binary === undefined) {
     await server?.stop();
   });
 
-  runTraceStoreContract('clickhouse-server', () => openTraceStore({ engine: 'clickhouse', url: url(), database: uniqueDatabase() }));
+  runTraceStoreContract('clickhouse-server', {
+    newDatabase: uniqueDatabase,
+    openStore: (database) => openTraceStore({ engine: 'clickhouse', url: url(), database }),
+    openEngine: (database) => ClickHouseEngine.open(url(), database),
+  });
 
   test('clickhouse: URL forms, database creation, idempotent migrations', async () => {
     const database = uniqueDatabase();
@@ -67,7 +71,7 @@ if (binary === undefined) {
         (e: unknown) => e instanceof StorageError && e.code === 'rejected' && /no_such_column/.test(e.message),
       );
       await assert.rejects(
-        engine.insertJsonEachRow('nodb.nothing', Buffer.from('{}\n')),
+        engine.insertTabSeparated('nodb.nothing', ['x'], Buffer.from('1\n')),
         (e: unknown) => e instanceof StorageError && e.code === 'rejected',
       );
     } finally {

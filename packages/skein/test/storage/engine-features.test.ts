@@ -42,12 +42,13 @@ test('DDL: same columns and value types on every engine, storage details by feat
   for (const [i, statement] of old.entries()) {
     assert.deepStrictEqual(columns(statement), columns(recent[i]!));
     assert.doesNotMatch(statement, /LowCardinality|CODEC|INDEX|TTL/);
-    assert.match(statement, /^CREATE TABLE IF NOT EXISTS `skein`\./);
+    assert.match(statement, /^CREATE (TABLE|MATERIALIZED VIEW) IF NOT EXISTS `skein`\./);
   }
   const all = recent.join('\n');
   assert.match(all, /name LowCardinality\(String\)/);
   assert.match(all, /start_ns UInt64 CODEC\(Delta, ZSTD\(1\)\)/);
   assert.match(all, /INDEX attr_kv_bloom attr_kv TYPE bloom_filter/);
+  assert.match(all, /INDEX attr_values_bloom attr_values TYPE bloom_filter/);
   // TTL is configuration applied at start-up, never part of the schema history.
   assert.doesNotMatch(all, /TTL/);
   const spans = old.find((s) => s.includes('.spans ('))!;
@@ -56,6 +57,19 @@ test('DDL: same columns and value types on every engine, storage details by feat
   assert.match(
     old.find((s) => s.includes('.span_search ('))!,
     /ORDER BY \(service_name, start_ns/,
+  );
+  // Schema v2: one main table by (service, minute), trace lookups through trace_index.
+  assert.match(
+    old.find((s) => s.includes('.trace_spans ('))!,
+    /ORDER BY \(service_name, bucket, trace_id, span_id\)/,
+  );
+  assert.match(
+    old.find((s) => s.includes('.trace_index ('))!,
+    /ORDER BY \(trace_id, service_name, bucket\)/,
+  );
+  assert.match(
+    old.find((s) => s.includes('MATERIALIZED VIEW'))!,
+    /TO `skein`\.trace_index/,
   );
 });
 

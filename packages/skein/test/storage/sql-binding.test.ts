@@ -94,7 +94,7 @@ describe('bindSql on chDB', () => {
         (e: unknown) => e instanceof StorageError && e.code === 'rejected' && /no_such_column/.test(e.message),
       );
       await assert.rejects(
-        engine.insertJsonEachRow('binding.nothing', Buffer.from('{}\n')),
+        engine.insertTabSeparated('binding.nothing', ['x'], Buffer.from('1\n')),
         (e: unknown) => e instanceof StorageError && e.code === 'rejected',
       );
     } finally {

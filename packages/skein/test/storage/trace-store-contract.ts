@@ -1,16 +1,28 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Span } from '../../src/model/span.js';
-import type { TraceSearchQuery, TraceStore, TraceSummary } from '../../src/storage/trace-store.js';
+import { migrate } from '../../src/storage/schema/migrate.js';
+import { MIGRATIONS } from '../../src/storage/schema/migrations.js';
+import { featuresForVersion } from '../../src/storage/engine-features.js';
+import type { SqlEngine } from '../../src/storage/sql-engine.js';
+import type { AttributeQuery, TraceSearchQuery, TraceStore, TraceSummary } from '../../src/storage/trace-store.js';
+import { insertV1Spans } from './v1-rows.js';
 import { HOSTILE_STRINGS, MS, SECOND, T0, W_END, W_START, makeSpan, resourceOf, richSpan, searchWorld, traceId } from './trace-fixtures.js';
 
+/** How the contract reaches an engine: a fresh database name per test, a store and a raw engine on it. */
+export interface ContractEnvironment {
+  newDatabase(): string;
+  openStore(database: string): Promise<TraceStore>;
+  openEngine(database: string): Promise<SqlEngine>;
+}
+
 /**
- * The one storage contract every engine is held to. `makeStore` must return a store on a fresh,
- * empty database each time: every test owns its data.
+ * The one storage contract every engine is held to. Every test works in a fresh, empty database:
+ * every test owns its data.
  */
-export function runTraceStoreContract(name: string, makeStore: () => Promise<TraceStore>): void {
+export function runTraceStoreContract(name: string, env: ContractEnvironment): void {
   async function withStore(fn: (store: TraceStore) => Promise<void>): Promise<void> {
-    const store = await makeStore();
+    const store = await env.openStore(env.newDatabase());
     try {
       await fn(store);
     } finally {
@@ -255,6 +267,126 @@ export function runTraceStoreContract(name: string, makeStore: () => Promise<Tra
         const services = await store.listServices();
         assert.deepStrictEqual([...services].sort(), HOSTILE_STRINGS.map((s) => `svc ${s}`).sort());
       }));
+
+    test('a resource or scope is stored once, and spans read back share it', async () => {
+      const database = env.newDatabase();
+      const store = await env.openStore(database);
+      const engine = await env.openEngine(database);
+      try {
+        // Content-equal resources from different requests are different objects.
+        const batch = (n: number): Span[] =>
+          [0, 1, 2].map((i) =>
+            makeSpan({
+              trace: 0x500,
+              span: 0x500 + n * 10 + i,
+              resource: resourceOf('dedup', [{ key: 'k', value: 1n }]),
+              name: 'op',
+              start: T0 + BigInt(n * 10 + i) * MS,
+              duration: MS,
+            }),
+          );
+        await store.writeSpans(batch(0));
+        await store.writeSpans(batch(1));
+        await store.writeSpans([
+          makeSpan({ trace: 0x501, span: 0x510, resource: resourceOf('other'), name: 'op', start: T0, duration: MS }),
+        ]);
+        const count = async (table: string): Promise<number> =>
+          Number((await engine.query<{ n: string }>(`SELECT count() AS n FROM ${database}.${table}`))[0]?.n);
+        assert.equal(await count('resources'), 2);
+        assert.equal(await count('scopes'), 1);
+        const trace = await store.getTrace(traceId(0x500));
+        assert.equal(trace.length, 6);
+        assert.ok(trace.every((span) => span.resource === trace[0]!.resource && span.scope === trace[0]!.scope));
+        assert.deepStrictEqual(trace[0]!.resource, resourceOf('dedup', [{ key: 'k', value: 1n }]));
+      } finally {
+        await engine.close();
+        await store.close();
+      }
+    });
+
+    function attributeQuery(overrides: Partial<AttributeQuery> = {}): AttributeQuery {
+      return { startTimeUnixNano: W_START, endTimeUnixNano: W_END, limit: 200, ...overrides };
+    }
+
+    test('attribute keys of spans and resources, most frequent first', () =>
+      withStore(async (store) => {
+        assert.deepStrictEqual(await store.listAttributeKeys(attributeQuery()), []);
+        await store.writeSpans(searchWorld());
+        assert.deepStrictEqual(await store.listAttributeKeys(attributeQuery()), [
+          { key: 'service.name', scope: 'resource', count: 9 },
+          { key: 'deployment.environment', scope: 'resource', count: 5 },
+          { key: 'http.method', scope: 'span', count: 2 },
+          { key: 'amount', scope: 'span', count: 1 },
+          { key: 'db.statement', scope: 'span', count: 1 },
+          { key: 'http.status_code', scope: 'span', count: 1 },
+          { key: 'retry', scope: 'span', count: 1 },
+        ]);
+        assert.deepStrictEqual(await store.listAttributeKeys(attributeQuery({ serviceName: 'frontend' })), [
+          { key: 'deployment.environment', scope: 'resource', count: 2 },
+          { key: 'http.method', scope: 'span', count: 2 },
+          { key: 'service.name', scope: 'resource', count: 2 },
+          { key: 'http.status_code', scope: 'span', count: 1 },
+        ]);
+        assert.deepStrictEqual(await store.listAttributeKeys(attributeQuery({ limit: 1 })), [
+          { key: 'service.name', scope: 'resource', count: 9 },
+        ]);
+        assert.deepStrictEqual(await store.listAttributeKeys(attributeQuery({ serviceName: 'nobody' })), []);
+        assert.deepStrictEqual(await store.listAttributeKeys(attributeQuery({ startTimeUnixNano: W_END, endTimeUnixNano: W_START })), []);
+      }));
+
+    test('attribute values as search matches them, most frequent first', () =>
+      withStore(async (store) => {
+        await store.writeSpans(searchWorld());
+        assert.deepStrictEqual(await store.listAttributeValues('http.method', attributeQuery()), [
+          { value: 'GET', count: 1 },
+          { value: 'POST', count: 1 },
+        ]);
+        assert.deepStrictEqual(await store.listAttributeValues('deployment.environment', attributeQuery()), [
+          { value: 'prod', count: 3 },
+          { value: 'staging', count: 2 },
+        ]);
+        assert.deepStrictEqual(await store.listAttributeValues('http.status_code', attributeQuery()), [{ value: '200', count: 1 }]);
+        assert.deepStrictEqual(await store.listAttributeValues('amount', attributeQuery()), [{ value: '12.5', count: 1 }]);
+        assert.deepStrictEqual(await store.listAttributeValues('service.name', attributeQuery({ serviceName: 'backend' })), [
+          { value: 'backend', count: 3 },
+        ]);
+        assert.deepStrictEqual(await store.listAttributeValues('deployment.environment', attributeQuery({ limit: 1 })), [
+          { value: 'prod', count: 3 },
+        ]);
+        assert.deepStrictEqual(await store.listAttributeValues("'; DROP TABLE spans; --", attributeQuery()), []);
+      }));
+
+    test('schema v1 data is copied into v2, then the v1 tables are dropped', async () => {
+      const database = env.newDatabase();
+      const engine = await env.openEngine(database);
+      try {
+        await migrate(engine, {
+          database,
+          features: featuresForVersion(engine.version),
+          migrations: MIGRATIONS.filter((m) => m.version === 1),
+        });
+        const rich = richSpan(0xa2);
+        const world = searchWorld();
+        await insertV1Spans(engine, database, [rich, ...world, world[0]!]);
+        const store = await env.openStore(database);
+        try {
+          assert.deepStrictEqual(await store.getTrace(rich.traceId), [rich]);
+          assert.deepStrictEqual(await store.getTrace(traceId(1)), byStartThenId(world.filter((s) => s.traceId === traceId(1))));
+          assert.deepStrictEqual(await ids(store, { attributes: [{ key: 'deployment.environment', value: 'prod' }] }), [3, 1]);
+          const tables = await engine.query<{ name: string }>(
+            'SELECT name FROM system.tables WHERE database = {database:String} ORDER BY name',
+            {
+              database,
+            },
+          );
+          assert.ok(!tables.some((t) => t.name === 'spans' || t.name === 'span_search'), JSON.stringify(tables));
+        } finally {
+          await store.close();
+        }
+      } finally {
+        await engine.close();
+      }
+    });
 
     test('an empty batch is a no-op', () =>
       withStore(async (store) => {

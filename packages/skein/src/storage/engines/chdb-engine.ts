@@ -89,12 +89,12 @@ export class ChdbEngine implements SqlEngine {
     }
   }
 
-  async insertJsonEachRow(table: string, rows: Buffer): Promise<void> {
+  async insertTabSeparated(table: string, columns: readonly string[], rows: Buffer): Promise<void> {
     this.assertOpen();
     if (rows.length === 0) return;
     try {
       // Raw insert: the engine's native parallel parser reads the bytes, no JS object tree.
-      await this.session.insert({ table, values: rows, format: 'JSONEachRow' });
+      await this.session.insert({ table, columns, values: rows, format: 'TabSeparated' });
     } catch (error) {
       throw toStorageError('chdb', `insert into ${table}`, error, chdbCode(error));
     }

@@ -97,12 +97,12 @@ export class ClickHouseEngine implements SqlEngine {
     }
   }
 
-  async insertJsonEachRow(table: string, rows: Buffer): Promise<void> {
+  async insertTabSeparated(table: string, columns: readonly string[], rows: Buffer): Promise<void> {
     this.assertOpen();
     if (rows.length === 0) return;
     try {
       const result = await this.client.exec({
-        query: `INSERT INTO ${table} FORMAT JSONEachRow`,
+        query: `INSERT INTO ${table} (${columns.join(', ')}) FORMAT TabSeparated`,
         values: Readable.from([rows], { objectMode: false }),
       });
       // The answer arrives once the server has written the parts; drain it to free the socket.

@@ -20,10 +20,10 @@ export interface MigrationOutcome {
   current: number;
 }
 
-/** Tables with a time column and the expression TTL applies to. */
+/** Tables with a time, and that time in Unix nanoseconds: what TTL applies to. */
 const TTL_TABLES: readonly (readonly [string, string])[] = [
-  ['spans', 'start_ns'],
-  ['span_search', 'start_ns'],
+  ['trace_spans', 'start_ns'],
+  ['trace_index', 'toUInt64(bucket) * 60000000000'],
   ['operations', 'last_seen_ns'],
 ];
 
@@ -60,6 +60,7 @@ export async function migrate(engine: SqlEngine, options: MigrateOptions): Promi
 
 async function applyMigration(engine: SqlEngine, ctx: DdlContext, migration: Migration): Promise<void> {
   for (const statement of migration.statements(ctx)) await engine.command(statement);
+  await migration.moveData?.(engine, ctx);
   await engine.command(
     `INSERT INTO ${ctx.db}.schema_migrations (version, name, applied_at) SELECT {version:UInt32}, {name:String}, now()`,
     {

@@ -1,3 +1,5 @@
+import type { SqlEngine } from '../sql-engine.js';
+import { copyV1Spans } from './v1-copy.js';
 import { codec, dayPartition, lowCardinalityString, skipIndex, type DdlContext } from './ddl-context.js';
 
 /**
@@ -10,6 +12,8 @@ export interface Migration {
   readonly version: number;
   readonly name: string;
   statements(ctx: DdlContext): string[];
+  /** Data to move after the statements ran, before the version is recorded; must be repeatable. */
+  moveData?(engine: SqlEngine, ctx: DdlContext): Promise<void>;
 }
 
 /**
@@ -89,4 +93,94 @@ ORDER BY (service_name, name, kind)`,
   },
 };
 
-export const MIGRATIONS: readonly Migration[] = [initialSchema];
+/**
+ * Version 2 — narrow rows, one main table (issue 3). Measured on chDB (BENCHMARKS.md): the
+ * engine's cost is per byte parsed, and v1 parsed ~3.5 KB of row text per span (resource JSON on
+ * every span, attributes as OTLP JSON text and again as search arrays, two tables), and stored
+ * 165–203 bytes per span.
+ * - `trace_spans`: the one lossless row per span, ordered by (service_name, bucket, trace_id,
+ *   span_id), `bucket` being the start minute. A search for a service in a window is a primary-key
+ *   range; inside a minute the spans of a trace lie together, so trace IDs compress to almost
+ *   nothing. Granules of 1024 rows instead of 8192: a trace lookup reads whole granules of each
+ *   (service, minute) it touches, and the smaller ones halved its latency (measured at 500k spans)
+ *   for ~2 % more bytes. Attributes are typed parallel arrays (attribute-columns.ts) that search, attribute
+ *   autocompletion and the lossless read share; resource and scope are referenced by hash.
+ * - `trace_index`: (trace_id, service_name, bucket), ordered by trace ID: a trace lookup reads
+ *   the index by primary key, then exactly those (service, minute) ranges of `trace_spans`. It is
+ *   filled by a materialized view from each insert into `trace_spans`: no second insert (each
+ *   costs the engine milliseconds), and it is written atomically with the spans it indexes.
+ * - `resources`, `scopes`: each distinct resource / instrumentation scope once, by content hash.
+ * - `operations` is kept as it is.
+ * ReplacingMergeTree everywhere: retried batches store identical rows with identical keys.
+ * v1's `spans` are copied into these tables (v1-copy.ts), then `spans` and `span_search` are
+ * dropped.
+ */
+const narrowRows: Migration = {
+  version: 2,
+  name: 'trace_spans, trace_index, resources, scopes',
+  moveData: copyV1Spans,
+  statements(ctx) {
+    const lc = lowCardinalityString(ctx);
+    const time = codec(ctx, 'Delta, ZSTD(1)');
+    const text = codec(ctx, 'ZSTD(1)');
+    const attributes = `attr_keys Array(${lc}),
+  attr_types String${text},
+  attr_values Array(String)${text}`;
+    return [
+      `CREATE TABLE IF NOT EXISTS ${ctx.db}.trace_spans (
+  service_name ${lc},
+  bucket UInt32,
+  trace_id String${text},
+  span_id String${text},
+  parent_span_id String${text},
+  start_ns UInt64${time},
+  duration_ns UInt64${text},
+  name ${lc},
+  kind UInt8,
+  status_code UInt8,
+  status_message String${text},
+  trace_state String${text},
+  flags UInt32,
+  ${attributes},
+  dropped_attributes_count UInt32,
+  events String${text},
+  dropped_events_count UInt32,
+  links String${text},
+  dropped_links_count UInt32,
+  resource_hash String${text},
+  scope_hash String${text}${skipIndex(ctx, 'attr_values_bloom attr_values TYPE bloom_filter(0.01) GRANULARITY 1')}
+) ENGINE = ReplacingMergeTree()
+PARTITION BY ${dayPartition('start_ns')}
+ORDER BY (service_name, bucket, trace_id, span_id)
+SETTINGS index_granularity = 1024`,
+      `CREATE TABLE IF NOT EXISTS ${ctx.db}.trace_index (
+  trace_id String${text},
+  service_name ${lc},
+  bucket UInt32
+) ENGINE = ReplacingMergeTree()
+PARTITION BY ${dayPartition('toUInt64(bucket) * 60000000000')}
+ORDER BY (trace_id, service_name, bucket)`,
+      `CREATE MATERIALIZED VIEW IF NOT EXISTS ${ctx.db}.trace_index_writer TO ${ctx.db}.trace_index
+AS SELECT trace_id, service_name, bucket FROM ${ctx.db}.trace_spans GROUP BY trace_id, service_name, bucket`,
+      `CREATE TABLE IF NOT EXISTS ${ctx.db}.resources (
+  resource_hash String,
+  service_name ${lc},
+  ${attributes},
+  dropped_attributes_count UInt32,
+  schema_url String
+) ENGINE = ReplacingMergeTree()
+ORDER BY resource_hash`,
+      `CREATE TABLE IF NOT EXISTS ${ctx.db}.scopes (
+  scope_hash String,
+  name String,
+  version String,
+  ${attributes},
+  dropped_attributes_count UInt32,
+  schema_url String
+) ENGINE = ReplacingMergeTree()
+ORDER BY scope_hash`,
+    ];
+  },
+};
+
+export const MIGRATIONS: readonly Migration[] = [initialSchema, narrowRows];

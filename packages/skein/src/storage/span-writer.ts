@@ -1,0 +1,19 @@
+import type { SqlEngine } from './sql-engine.js';
+import { OPERATION_COLUMNS, RESOURCE_COLUMNS, SCOPE_COLUMNS, SPAN_COLUMNS, type RowBatches } from './span-rows.js';
+
+/**
+ * Inserts one batch's row bodies in the order that keeps reads consistent: new resources and
+ * scopes first (a span is never readable before what it references), then the spans (the engine
+ * fills `trace_index` from the same insert), then new operations. A failure part-way leaves some
+ * tables written; the TraceStore contract lets callers retry, and readers dedupe by span ID.
+ * `database` is a validated name (chDB's raw insert takes a plain `db.table`).
+ */
+export async function insertRowBatches(engine: SqlEngine, database: string, batches: RowBatches): Promise<void> {
+  // A server runs these two in parallel; chDB serialises them, at no extra cost.
+  await Promise.all([
+    engine.insertTabSeparated(`${database}.resources`, RESOURCE_COLUMNS, batches.resources),
+    engine.insertTabSeparated(`${database}.scopes`, SCOPE_COLUMNS, batches.scopes),
+  ]);
+  await engine.insertTabSeparated(`${database}.trace_spans`, SPAN_COLUMNS, batches.spans);
+  await engine.insertTabSeparated(`${database}.operations`, OPERATION_COLUMNS, batches.operations);
+}
