@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { createProcessor } from '../collector/processors/index.js';
+import { createPipelineStep } from '../collector/processors/index.js';
 
 /**
  * Skein's configuration: a YAML file in the OpenTelemetry Collector's shape (receivers,
@@ -121,7 +121,7 @@ const configSchema = z
     // removed from the pipeline), every other processor in the pipeline must be defined.
     for (const [id, raw] of Object.entries(config.processors)) {
       try {
-        createProcessor(id, raw);
+        createPipelineStep(id, raw);
       } catch (error) {
         context.addIssue({ code: 'custom', path: [], message: (error as Error).message });
       }

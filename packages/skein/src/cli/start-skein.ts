@@ -1,10 +1,10 @@
 import { accessSync, constants, mkdirSync } from 'node:fs';
 import { createServer, type Server as HttpServer } from 'node:http';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Server as GrpcServer } from '@grpc/grpc-js';
 import { StorageExporter } from '../collector/exporters/storage-exporter.js';
 import { TracePipeline } from '../collector/pipeline/trace-pipeline.js';
-import { createProcessor } from '../collector/processors/index.js';
+import { createPipelineStep } from '../collector/processors/index.js';
 import { createOtlpGrpcServer } from '../collector/receivers/otlp-grpc-receiver.js';
 import { CorsPolicy } from '../collector/receivers/cors-policy.js';
 import { createOtlpHttpHandler } from '../collector/receivers/otlp-http-receiver.js';
@@ -14,6 +14,7 @@ import { addHealthEndpoints, addNativeApi } from '../query/native-api.js';
 import { withUiAssets } from '../query/ui-assets.js';
 import { featuresForVersion, openTraceStore } from '../storage/index.js';
 import type { TraceStore } from '../storage/trace-store.js';
+import { SkeinMetrics } from '../telemetry/skein-metrics.js';
 import type { Role } from './command-line.js';
 import { parseEndpoint, type SkeinConfig } from './config.js';
 import { listenGrpc, listenHttp, ListenError } from './listen.js';
@@ -72,12 +73,18 @@ export async function startSkein(config: SkeinConfig, role: Role, logger: Logger
   const httpServers: HttpServer[] = [];
   let grpcServer: GrpcServer | undefined;
   let exporter: StorageExporter | undefined;
+  let pipeline: TracePipeline | undefined;
+  const metrics = new SkeinMetrics();
+  // Durable state of stateful stages (tail-sampling journal, persisted queues) lives beside the
+  // embedded data; with a ClickHouse server it goes to <data_dir> all the same.
+  const stateDir = role === 'query' ? undefined : join(prepareDataDir(config.storage.data_dir), 'collector-state');
   const ports: Record<string, number> = {};
 
   const stop = async (): Promise<void> => {
     await Promise.all(httpServers.map((server) => new Promise<void>((done) => server.close(() => done()))));
     for (const server of httpServers) server.closeAllConnections();
     if (grpcServer) await new Promise<void>((done) => grpcServer!.tryShutdown(() => done()));
+    await pipeline?.shutdown();
     await exporter?.shutdown();
     await store.close();
   };
@@ -92,8 +99,8 @@ export async function startSkein(config: SkeinConfig, role: Role, logger: Logger
         retryAfterMillis: exporterConfig.retry_after_millis,
       });
       const processorIds = config.service.pipelines.traces.processors;
-      const processors = processorIds.map((id) => createProcessor(id, config.processors[id] ?? {}));
-      const pipeline = new TracePipeline([exporter], processors);
+      const steps = processorIds.map((id) => createPipelineStep(id, config.processors[id] ?? {}));
+      pipeline = new TracePipeline([exporter], steps, { metrics, logger, stateDir });
       logger.info(`traces pipeline: otlp → ${[...processorIds, 'storage'].join(' → ')}`);
       const { grpc, http } = config.receivers.otlp.protocols;
       if (grpc) {
