@@ -94,6 +94,17 @@ module.exports = {
       },
     },
     {
+      name: 'demo-uses-sdk-node-opentelemetry-and-drivers-only',
+      comment:
+        "the demo is an app like any user's: @skein/sdk-node, OpenTelemetry JS and real drivers (sql.js), never the backend (packages/skein) or the UI.",
+      severity: 'error',
+      from: { path: '^packages/demo/src/' },
+      to: {
+        dependencyTypesNot: ['core'],
+        pathNot: ['^packages/demo/src/', '^packages/sdk-node/', 'node_modules/@opentelemetry/', 'node_modules/(@types/)?sql\\.js/'],
+      },
+    },
+    {
       name: 'no-circular',
       severity: 'error',
       from: {},
