@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /**
  * Skein's own metrics (served as Prometheus text on :8888/metrics). Every family is declared
@@ -50,6 +50,23 @@ export class SkeinMetrics {
     labelNames: ['receiver', 'transport', 'reason'] as const,
     registers: [this.registry],
   });
+  /**
+   * Whole requests refused, per reason. An undecodable or oversized request has no span count, so
+   * `decode_error` and `too_large` refusals show up here (and not in the spans counter).
+   */
+  readonly refusedRequests = new Counter({
+    name: 'skein_receiver_refused_requests_total',
+    help: `Requests refused as a whole, per receiver, transport and reason (${REFUSAL_REASONS.filter((r) => r !== 'invalid_span').join(', ')}).`,
+    labelNames: ['receiver', 'transport', 'reason'] as const,
+    registers: [this.registry],
+  });
+  /** Bytes of request bodies being read, decoded or waiting for the pipeline's answer. */
+  readonly receiverInFlightBytes = new Gauge({
+    name: 'skein_receiver_in_flight_bytes',
+    help: 'Request body bytes held by a receiver (read, decoded or waiting for the pipeline), per receiver.',
+    labelNames: ['receiver'] as const,
+    registers: [this.registry],
+  });
 
   readonly processorIncomingSpans = new Counter({
     name: 'skein_processor_incoming_spans_total',
@@ -67,6 +84,27 @@ export class SkeinMetrics {
     name: 'skein_processor_dropped_spans_total',
     help: `Spans dropped on purpose, per processor and reason (${DROP_REASONS.join(', ')}).`,
     labelNames: ['processor', 'reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly batchSends = new Counter({
+    name: 'skein_processor_batch_sends_total',
+    help: 'Batches the batch processor sent, by what triggered the send (size, timeout, shutdown).',
+    labelNames: ['processor', 'trigger'] as const,
+    registers: [this.registry],
+  });
+  readonly batchSendSpans = new Histogram({
+    name: 'skein_processor_batch_send_spans',
+    help: 'Spans per batch sent by the batch processor.',
+    labelNames: ['processor'] as const,
+    buckets: [10, 100, 500, 1_000, 2_000, 5_000, 8_192, 10_000, 20_000, 50_000],
+    registers: [this.registry],
+  });
+  /** 1 while memory_limiter refuses data (memory above its soft limit), else 0. */
+  readonly memoryLimiterRefusing = new Gauge({
+    name: 'skein_memory_limiter_refusing',
+    help: 'Whether memory_limiter is refusing data (1: resident memory above the soft limit).',
+    labelNames: ['processor'] as const,
     registers: [this.registry],
   });
 
@@ -128,6 +166,14 @@ export class SkeinMetrics {
     buckets: [1, 10, 100, 500, 1_000, 5_000, 10_000, 20_000, 50_000],
     registers: [this.registry],
   });
+
+  /**
+   * Node.js process metrics (CPU, resident memory, heap, event-loop lag, GC) under `skein_`, in
+   * the same registry. Called once by the CLI, not in the constructor: tests build many instances.
+   */
+  collectProcessMetrics(): void {
+    collectDefaultMetrics({ register: this.registry, prefix: 'skein_' });
+  }
 
   /** Prometheus text exposition of every family. */
   async render(): Promise<{ contentType: string; body: string }> {

@@ -1,15 +1,28 @@
 /** The span processors a pipeline can be configured with, by their Collector type name. */
 import { attributesProcessorFactory, type AttributesConfig } from './attributes-processor.js';
+import { batchProcessorFactory, type BatchConfig } from './batch-processor.js';
 import { filterProcessorFactory, type FilterConfig } from './filter-processor.js';
+import { memoryLimiterProcessorFactory, type MemoryLimiterConfig } from './memory-limiter-processor.js';
 import { probabilisticSamplerProcessorFactory, type ProbabilisticSamplerConfig } from './probabilistic-sampler-processor.js';
 import { redactionProcessorFactory, type RedactionConfig } from './redaction-processor.js';
 import { resourceProcessorFactory, type ResourceConfig } from './resource-processor.js';
 import type { PipelineStep, ProcessorFactory, SpanProcessor, SpanStage, StageContext } from './span-processor.js';
+import { tailSamplingProcessorFactory } from '../sampling/tail-sampling-stage.js';
 
 export type { PipelineStep, ProcessorFactory, SpanProcessor, SpanStage, StageContext };
-export type { AttributesConfig, FilterConfig, ProbabilisticSamplerConfig, RedactionConfig, ResourceConfig };
+export type {
+  AttributesConfig,
+  BatchConfig,
+  FilterConfig,
+  MemoryLimiterConfig,
+  ProbabilisticSamplerConfig,
+  RedactionConfig,
+  ResourceConfig,
+};
 export { AttributesProcessor } from './attributes-processor.js';
+export { BatchProcessor } from './batch-processor.js';
 export { FilterProcessor } from './filter-processor.js';
+export { MemoryLimiterProcessor } from './memory-limiter-processor.js';
 export { ProbabilisticSamplerProcessor } from './probabilistic-sampler-processor.js';
 export { RedactionProcessor } from './redaction-processor.js';
 export { ResourceProcessor } from './resource-processor.js';
@@ -20,6 +33,9 @@ export const PROCESSOR_FACTORIES: Readonly<Record<string, ProcessorFactory<unkno
   [redactionProcessorFactory.type]: redactionProcessorFactory,
   [filterProcessorFactory.type]: filterProcessorFactory,
   [probabilisticSamplerProcessorFactory.type]: probabilisticSamplerProcessorFactory,
+  [batchProcessorFactory.type]: batchProcessorFactory,
+  [memoryLimiterProcessorFactory.type]: memoryLimiterProcessorFactory,
+  [tailSamplingProcessorFactory.type]: tailSamplingProcessorFactory,
 };
 
 /**
