@@ -108,3 +108,22 @@ test('an on-disk queue without a data directory is refused at creation, naming t
     /exporters\.otlp\.sending_queue: an on-disk queue needs a data directory/,
   );
 });
+
+test('static hostnames without a port get the OTLP/gRPC port, as the Collector’s endpointWithPort', () => {
+  const lb = parseExporterConfig('loadbalancing', { resolver: { static: { hostnames: ['backend-1', 'backend-2:5317'] } } });
+  assert.equal(lb.type, 'loadbalancing');
+  assert.deepEqual(lb.type === 'loadbalancing' && lb.config.resolver.static?.hostnames, ['backend-1:4317', 'backend-2:5317']);
+  assert.throws(
+    () => parseExporterConfig('loadbalancing', { resolver: { static: { hostnames: ['bad host'] } } }),
+    /exporters\.loadbalancing\.resolver\.static\.hostnames\.0: expected host:port/,
+  );
+});
+
+test('a bare 0 is a duration (max_elapsed_time: 0, as Collector configs write "never give up"); other bare numbers are refused', () => {
+  const parsed = parseExporterConfig('otlp', { endpoint: 'a:4317', retry_on_failure: { max_elapsed_time: 0 } });
+  assert.equal(parsed.type === 'otlp' && parsed.config.retry_on_failure.max_elapsed_time, 0);
+  assert.throws(
+    () => parseExporterConfig('otlp', { endpoint: 'a:4317', timeout: 5 }),
+    /exporters\.otlp\.timeout: expected a duration such as 500ms, 5s or 1m/,
+  );
+});

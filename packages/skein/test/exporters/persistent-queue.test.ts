@@ -3,7 +3,7 @@
  * come back, a torn or corrupt last record is cut off, and a persistent OTLP exporter acknowledges
  * on fsync and delivers after a restart.
  */
-import { appendFileSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -118,6 +118,31 @@ test('segments roll over and are deleted once every record in them is acknowledg
     const { report } = await PersistentQueue.open(dir);
     assert.equal(report.replayedRecords, 0);
   } finally {
+    removeDir(dir);
+  }
+});
+
+test('a segment that cannot be deleted is left for later, not an unhandled rejection', async () => {
+  const dir = makeTempDir('queue');
+  const unhandled: unknown[] = [];
+  const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
+  process.on('unhandledRejection', onUnhandled);
+  try {
+    const { queue } = await PersistentQueue.open(dir, { segmentBytes: 16 });
+    for (let i = 0; i < 3; i++) await queue.append(Buffer.alloc(40, i), 1); // one segment each: 0, 1, 2
+    const segment0 = `segment-${'0'.repeat(16)}.log`;
+    queue.acknowledge(queue.take()!); // the head moves to segment 1: segment 0 is deleted
+    await until(() => !readdirSync(dir).includes(segment0), 2_000, 'segment 0 to go');
+    // Something the queue cannot delete where segment 0 was (rm refuses a directory): the next
+    // clean-up fails on it.
+    mkdirSync(join(dir, segment0));
+    queue.acknowledge(queue.take()!);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.deepEqual(unhandled, []);
+    assert.deepEqual(await drain(queue), [Buffer.alloc(40, 2).toString()], 'the queue goes on');
+    await queue.close();
+  } finally {
+    process.off('unhandledRejection', onUnhandled);
     removeDir(dir);
   }
 });

@@ -112,6 +112,22 @@ describe('basic policies', () => {
     assert.equal(evaluate(raw, trace({ attributes: [{ key: 'other', value: '/cart' }] })), 'not_sampled');
   });
 
+  test('string_attribute: a leading Go flag group such as (?i) works, as in Collector configs', () => {
+    const raw = {
+      type: 'string_attribute',
+      string_attribute: { key: 'http.method', values: ['(?i)^get$', '(?s)^a.b$'], enabled_regex_matching: true },
+    };
+    assert.equal(evaluate(raw, trace({ attributes: [{ key: 'http.method', value: 'GET' }] })), 'sampled');
+    assert.equal(evaluate(raw, trace({ attributes: [{ key: 'http.method', value: 'a\nb' }] })), 'sampled');
+    assert.equal(evaluate(raw, trace({ attributes: [{ key: 'http.method', value: 'POST' }] })), 'not_sampled');
+    const bad = policySchema.safeParse({
+      name: 'p',
+      type: 'string_attribute',
+      string_attribute: { key: 'k', values: ['(?U)x+'], enabled_regex_matching: true },
+    });
+    assert.equal(bad.success, false, 'a flag JavaScript has no equivalent for is still refused at start-up');
+  });
+
   test('string_attribute: regex matching is unanchored, as Go', () => {
     const raw = {
       type: 'string_attribute',

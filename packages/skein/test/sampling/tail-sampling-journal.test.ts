@@ -117,6 +117,37 @@ describe('tail_sampling journal', () => {
     assert.deepEqual(ids(second.next.spans), ids(kept));
   });
 
+  test('a late span of a trace still being delivered follows its decision, even when the cache does not hold it', async () => {
+    const stateDir = newStateDir();
+    // The first batch downstream (the decided trace) hangs until released; later calls answer at once.
+    let release: (() => void) | undefined;
+    const next = new RecordingConsumer();
+    const consume = next.consume.bind(next);
+    next.consume = (spans) => {
+      if (release !== undefined || next.batches.length > 0) return consume(spans);
+      return new Promise((resolve) => (release = () => resolve(consume(spans))));
+    };
+    const noSampledCache = { ...BASE, decision_cache: { sampled_cache_size: 0, non_sampled_cache_size: 100 } };
+    const first = harness(noSampledCache, stateDir, next);
+    cleanup.push(() => first.stage.shutdown());
+    const kept = traceSpans(2, true);
+    await first.stage.consume(kept);
+    first.clock.advance(10_000);
+    first.stage.runDueDecisions();
+    while (release === undefined) await new Promise((resolve) => setImmediate(resolve));
+    const late = makeSpan({ traceId: kept[0]!.traceId, parentSpanId: kept[0]!.spanId });
+    assert.equal((await first.stage.consume([late])).outcome, 'success');
+    release();
+    await first.stage.whenIdle();
+
+    // Crash: wherever the late span went, it must not be lost with its trace's DECISIONS record.
+    const second = open(stateDir, noSampledCache, new FakeClock(first.clock.nowMs + 60_000));
+    second.stage.runDueDecisions();
+    await second.stage.whenIdle();
+    const delivered = [...first.next.spans, ...second.next.spans].map((span) => span.spanId);
+    assert.ok(delivered.includes(late.spanId), 'the acknowledged late span was delivered');
+  });
+
   test('SIGTERM-style shutdown decides nothing: the restart resumes the buffer', async () => {
     const stateDir = newStateDir();
     const first = open(stateDir);

@@ -8,9 +8,14 @@ import { parseGoDurationMillis } from '../../model/go-duration.js';
  * Collector's. Durations are Go duration strings, parsed to milliseconds.
  */
 
-/** A duration key: a Go duration string (model/go-duration.ts), parsed to milliseconds. */
-function goDuration(): z.ZodType<number, string> {
-  return z.string().transform((text, context) => {
+/**
+ * A duration key: a Go duration string (model/go-duration.ts), parsed to milliseconds. A bare
+ * YAML `0` is taken too, as Go does (`max_elapsed_time: 0`, "never give up", is how Collector
+ * configs write it); any other bare number is refused, since its unit would be a guess.
+ */
+function goDuration(): z.ZodType<number, string | number> {
+  return z.union([z.string(), z.literal(0)], { message: 'expected a duration such as 500ms, 5s or 1m' }).transform((text, context) => {
+    if (text === 0) return 0;
     const millis = parseGoDurationMillis(text);
     if (millis === undefined) {
       context.addIssue({ code: 'custom', message: `expected a duration such as 500ms, 5s or 1m (got ${JSON.stringify(text)})` });
@@ -24,6 +29,12 @@ const hostPort = z
   .string()
   .regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9_.-]+):\d{1,5}$/, 'expected host:port, e.g. backend-1:4317')
   .refine((value) => Number(value.slice(value.lastIndexOf(':') + 1)) <= 65535, 'port must be 0..65535');
+
+/** A load-balancing backend: `host:port`, or a bare host on the OTLP/gRPC port (the Collector's `endpointWithPort`). */
+const backendHost = z
+  .string()
+  .transform((value) => (value.includes(':') ? value : `${value}:4317`))
+  .pipe(hostPort);
 
 const httpUrl = z.string().refine((value) => {
   try {
@@ -135,7 +146,7 @@ export const loadBalancingExporterSchema = z
     resolver: z
       .object({
         static: z
-          .object({ hostnames: z.array(hostPort).min(1, 'needs at least one host:port') })
+          .object({ hostnames: z.array(backendHost).min(1, 'needs at least one host:port') })
           .strict()
           .optional(),
         dns: z

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { compileGoRegex } from './policies/attribute-policies.js';
 
 /**
  * The `tail_sampling` policy schemas, in the OpenTelemetry Collector's shape (`name`, `type`, and a
@@ -90,7 +91,7 @@ const stringAttribute = z
         if (!c.enabled_regex_matching) return;
         c.values.forEach((value, i) => {
           try {
-            new RegExp(value);
+            compileGoRegex(value);
           } catch (error) {
             ctx.addIssue({ code: 'custom', path: ['values', i], message: `invalid regex: ${(error as Error).message}` });
           }

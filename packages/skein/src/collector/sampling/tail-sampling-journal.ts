@@ -113,9 +113,19 @@ export class TailSamplingJournal {
     this.beginSegment(this.activeSegment);
   }
 
-  /** Whether `bytes` more can be appended within max_size (decision records are always let through). */
+  /**
+   * Whether `bytes` more can be appended within max_size (decision records are always let through).
+   * When not, and the active segment holds at least half a segment of records, a new segment is
+   * started: the active segment can only be deleted once a newer one exists, and with a journal
+   * this full no span record would ever be appended to start one (with segment_size_mib close to
+   * max_size_mib, the journal stayed full for good once every trace in it was decided).
+   */
   hasRoomFor(bytes: number): boolean {
-    return this.totalBytes + bytes <= this.options.maxBytes;
+    if (this.totalBytes + bytes <= this.options.maxBytes) return true;
+    if (!this.closed && !this.failure && this.activeBytes - this.activePreambleBytes >= this.options.segmentBytes / 2) {
+      this.beginSegment(this.activeSegment + 1);
+    }
+    return false;
   }
 
   get maxSizeMib(): number {

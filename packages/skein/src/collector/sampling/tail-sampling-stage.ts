@@ -67,8 +67,12 @@ export class TailSamplingStage implements SpanStage {
   private deliveryScheduled = false;
   private readonly deliveries = new Set<Promise<void>>();
   private readonly retryTimers = new Set<NodeJS.Timeout>();
-  /** Trace IDs decided whose DECISIONS record is not yet appended: left out of snapshots. */
-  private readonly unresolved = new Set<string>();
+  /**
+   * Sampled traces (ID → policy) whose DECISIONS record is not yet appended: left out of
+   * snapshots, and their late spans follow the decision even when the cache no longer holds it —
+   * buffered again, they would be released by that DECISIONS record and lost to a crash.
+   */
+  private readonly unresolved = new Map<string, string>();
   /** Spans in the buffer or decided and not yet taken by the next stage. */
   private heldSpans = 0;
   private closed = false;
@@ -134,7 +138,8 @@ export class TailSamplingStage implements SpanStage {
     const fresh: Span[] = [];
     let lateDropped = 0;
     for (const span of spans) {
-      const decision = this.buffer.get(span.traceId) === undefined ? this.cache.get(span.traceId) : undefined;
+      const decision =
+        this.buffer.get(span.traceId) === undefined ? (this.unresolved.get(span.traceId) ?? this.cache.get(span.traceId)) : undefined;
       if (decision === undefined) fresh.push(span);
       else if (decision === false) lateDropped++;
       else {
@@ -269,7 +274,7 @@ export class TailSamplingStage implements SpanStage {
       const name = policy ?? NO_POLICY;
       this.cache.put(trace.traceId, name);
       for (const span of trace.spans) tagPolicy(span, name);
-      this.unresolved.add(trace.traceId);
+      this.unresolved.set(trace.traceId, name);
       this.deliveryQueue.push({ trace, policy: name });
       this.scheduleDelivery();
     } else {

@@ -47,7 +47,7 @@ export class StringAttributePolicy extends AttributePolicy {
   constructor(key: string, values: readonly string[], regex: boolean, invertMatch: boolean) {
     super(key, invertMatch);
     this.exact = new Set(regex ? [] : values);
-    this.patterns = regex ? values.map((value) => new RegExp(value)) : [];
+    this.patterns = regex ? values.map(compileGoRegex) : [];
   }
 
   protected matchesValue(value: AnyValue): boolean {
@@ -91,4 +91,19 @@ export class BooleanAttributePolicy extends AttributePolicy {
   protected matchesValue(value: AnyValue): boolean {
     return value === this.value;
   }
+}
+
+/** Go (RE2) flags a pattern may start with, and what JavaScript calls them: the same letters. */
+const LEADING_GO_FLAGS = /^\(\?([ims]+)\)/;
+
+/**
+ * A Collector `string_attribute` regex as a JavaScript RegExp. Collector configs often start a
+ * pattern with Go's flag group, `(?i)` above all, which JavaScript (Node 20) rejects: a leading
+ * `(?i)`, `(?s)`, `(?m)` or a combination becomes the RegExp's flags. Throws a SyntaxError for a
+ * pattern JavaScript cannot compile.
+ */
+export function compileGoRegex(pattern: string): RegExp {
+  const flags = LEADING_GO_FLAGS.exec(pattern);
+  if (flags === null) return new RegExp(pattern);
+  return new RegExp(pattern.slice(flags[0].length), [...new Set(flags[1])].join(''));
 }
