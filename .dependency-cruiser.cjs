@@ -35,26 +35,33 @@ module.exports = {
       name: 'receivers-import-model-and-pipeline',
       severity: 'error',
       from: { path: `${SRC}collector/receivers/` },
-      to: { path: SRC, pathNot: [`${SRC}collector/receivers/`, `${SRC}collector/pipeline/`, `${SRC}model/`] },
+      to: { path: SRC, pathNot: [`${SRC}collector/receivers/`, `${SRC}collector/pipeline/`, `${SRC}model/`, `${SRC}telemetry/`] },
     },
     {
       name: 'processors-and-sampling-import-model',
       comment: 'a stage is a pure (batch) -> batch function: it never reaches around the pipeline to storage.',
       severity: 'error',
       from: { path: `${SRC}collector/(processors|sampling)/` },
-      to: { path: SRC, pathNot: [`${SRC}collector/(processors|sampling|pipeline)/`, `${SRC}model/`] },
+      to: { path: SRC, pathNot: [`${SRC}collector/(processors|sampling|pipeline)/`, `${SRC}model/`, `${SRC}telemetry/`] },
     },
     {
       name: 'exporters-import-model-storage-pipeline',
       severity: 'error',
       from: { path: `${SRC}collector/exporters/` },
-      to: { path: SRC, pathNot: [`${SRC}collector/(exporters|pipeline)/`, `${SRC}model/`, `${SRC}storage/`] },
+      to: { path: SRC, pathNot: [`${SRC}collector/(exporters|pipeline)/`, `${SRC}model/`, `${SRC}storage/`, `${SRC}telemetry/`] },
     },
     {
       name: 'pipeline-imports-model',
       severity: 'error',
       from: { path: `${SRC}collector/pipeline/` },
-      to: { path: SRC, pathNot: [`${SRC}collector/(pipeline|processors|sampling)/`, `${SRC}model/`] },
+      to: { path: SRC, pathNot: [`${SRC}collector/(pipeline|processors|sampling)/`, `${SRC}model/`, `${SRC}telemetry/`] },
+    },
+    {
+      name: 'telemetry-imports-nothing-of-ours',
+      comment: "Skein's own metrics: every part may count into them, so they depend on no part.",
+      severity: 'error',
+      from: { path: `${SRC}telemetry/` },
+      to: { path: SRC, pathNot: `${SRC}telemetry/` },
     },
     {
       name: 'loadgen-imports-only-model',
@@ -84,6 +91,17 @@ module.exports = {
       to: {
         dependencyTypes: ['npm', 'npm-dev', 'npm-optional', 'npm-peer', 'npm-no-pkg', 'npm-unknown'],
         pathNot: 'node_modules/@opentelemetry/',
+      },
+    },
+    {
+      name: 'demo-uses-sdk-node-opentelemetry-and-drivers-only',
+      comment:
+        "the demo is an app like any user's: @skein/sdk-node, OpenTelemetry JS and real drivers (sql.js), never the backend (packages/skein) or the UI.",
+      severity: 'error',
+      from: { path: '^packages/demo/src/' },
+      to: {
+        dependencyTypesNot: ['core'],
+        pathNot: ['^packages/demo/src/', '^packages/sdk-node/', 'node_modules/@opentelemetry/', 'node_modules/(@types/)?sql\\.js/'],
       },
     },
     {

@@ -1,9 +1,13 @@
-import { useState, type FormEvent, type ReactNode } from 'react';
+import { lazy, Suspense, useState, type FormEvent, type ReactNode } from 'react';
+import { Loading } from './components/status-views';
 import { normaliseTraceId } from './model/search-state';
 import { SearchPage } from './pages/search-page';
 import { TracePage } from './pages/trace-page';
 import { Link, navigate, useLocation } from './router';
 import { useTheme } from './theme';
+
+// The service map (its page and layout code) loads when first visited, not with every search.
+const ServiceMapPage = lazy(async () => ({ default: (await import('./pages/service-map-page')).ServiceMapPage }));
 
 export function App(): ReactNode {
   const location = useLocation();
@@ -11,6 +15,12 @@ export function App(): ReactNode {
   const traceMatch = /^\/trace\/([^/]+)\/?$/.exec(location.pathname);
   let page: ReactNode;
   if (location.pathname === '/' || location.pathname === '/search') page = <SearchPage location={location} />;
+  else if (location.pathname === '/map')
+    page = (
+      <Suspense fallback={<Loading what="the service map" />}>
+        <ServiceMapPage location={location} />
+      </Suspense>
+    );
   else if (traceMatch) page = <TracePage traceId={decodeURIComponent(traceMatch[1]!)} location={location} />;
   else
     page = (
@@ -30,6 +40,9 @@ export function App(): ReactNode {
         <nav className="topnav">
           <Link to="/search" className={location.pathname !== '/search' && location.pathname !== '/' ? '' : 'active'}>
             Search
+          </Link>
+          <Link to="/map" className={location.pathname === '/map' ? 'active' : ''}>
+            Service map
           </Link>
         </nav>
         <TraceLookup />

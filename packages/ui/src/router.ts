@@ -1,7 +1,7 @@
 import { createElement, useSyncExternalStore, type AnchorHTMLAttributes, type MouseEvent, type ReactNode } from 'react';
 
 /**
- * A tiny history-API router: the app has three URLs (`/`, `/search`, `/trace/<id>`), which does not
+ * A tiny history-API router: the app has a handful of URLs (`/`, `/search`, `/trace/<id>`, `/map`), which does not
  * justify a routing library in the bundle. The URL is the state: pages read it, links push it.
  */
 const listeners = new Set<() => void>();

@@ -19,6 +19,7 @@ Options (each has a SKEIN_* environment variable; flags win over variables, vari
       --otlp-http-port N   OTLP/HTTP receiver port (default 4318)                SKEIN_OTLP_HTTP_PORT
       --zipkin-port N      Zipkin receiver port (default 9411)                   SKEIN_ZIPKIN_PORT
       --query-port N       query API and UI port (default 16686)                 SKEIN_QUERY_PORT
+      --metrics-port N     Skein's own Prometheus /metrics port (default 8888)   SKEIN_METRICS_PORT
   -h, --help               show this help
   -v, --version            print the version
 `;
@@ -44,6 +45,7 @@ const OPTION_ENV: Record<string, string> = {
   'otlp-http-port': 'SKEIN_OTLP_HTTP_PORT',
   'query-port': 'SKEIN_QUERY_PORT',
   'zipkin-port': 'SKEIN_ZIPKIN_PORT',
+  'metrics-port': 'SKEIN_METRICS_PORT',
 };
 
 export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv): CommandLine {
@@ -62,6 +64,7 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
         'otlp-http-port': { type: 'string' },
         'query-port': { type: 'string' },
         'zipkin-port': { type: 'string' },
+        'metrics-port': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -100,12 +103,14 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
     ['otlp-http-port', ['receivers', 'otlp', 'protocols', 'http', 'endpoint'], '0.0.0.0:4318'],
     ['query-port', ['query', 'endpoint'], '0.0.0.0:16686'],
     ['zipkin-port', ['receivers', 'zipkin', 'endpoint'], '0.0.0.0:9411'],
+    ['metrics-port', ['service', 'telemetry', 'metrics', 'address'], '0.0.0.0:8888'],
   ];
   for (const [name, path, fallback] of ports) {
     const port = value(name);
     if (port === undefined && host === undefined) continue;
-    // --host alone must not re-enable a listener the file disabled (`zipkin: null`).
-    if (port === undefined && getPath(rawConfig, path.slice(0, -1)) === null) continue;
+    // --host alone must not re-enable a listener the file disabled
+    // (`zipkin: null`, `metrics: { address: null }`).
+    if (port === undefined && (getPath(rawConfig, path.slice(0, -1)) === null || getPath(rawConfig, path) === null)) continue;
     if (port !== undefined && !/^\d{1,5}$/.test(port.value))
       throw new ConfigError(`${port.from}: expected a port number, got ${JSON.stringify(port.value)}`);
     const current = getPath(rawConfig, path);

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { createProcessor } from '../collector/processors/index.js';
+import { createPipelineStep } from '../collector/processors/index.js';
+import { ExporterConfigError, parseExporterConfig } from '../collector/exporters/exporter-config.js';
 
 /**
  * Skein's configuration: a YAML file in the OpenTelemetry Collector's shape (receivers,
@@ -16,6 +17,16 @@ const endpoint = z
   .refine((value) => Number(value.slice(value.lastIndexOf(':') + 1)) <= 65535, 'port must be 0..65535');
 
 const positiveInt = z.number().int().positive();
+
+/**
+ * Admission control of a receiver (the OTel Arrow receiver's key names): bytes of request bodies
+ * being read, decoded or waiting for the pipeline, across the receiver's requests; past it, 429 /
+ * RESOURCE_EXHAUSTED with a retry hint. A request alone may always be served.
+ */
+const admission = z
+  .object({ request_limit_mib: positiveInt.max(65_536).default(128) })
+  .strict()
+  .prefault({});
 
 const configSchema = z
   .object({
@@ -49,12 +60,13 @@ const configSchema = z
               })
               .strict()
               .prefault({ grpc: {}, http: {} }),
+            admission,
           })
           .strict()
           .prefault({}),
         // Zipkin (:9411): on unless set to null (or left out of service.pipelines.traces.receivers).
         zipkin: z
-          .object({ endpoint: endpoint.default('0.0.0.0:9411'), max_request_body_size: positiveInt.default(64 * 1024 * 1024) })
+          .object({ endpoint: endpoint.default('0.0.0.0:9411'), max_request_body_size: positiveInt.default(64 * 1024 * 1024), admission })
           .strict()
           .nullable()
           .prefault({}),
@@ -74,7 +86,9 @@ const configSchema = z
           .strict()
           .prefault({}),
       })
-      .strict()
+      // Forwarding exporters (otlp, otlphttp, loadbalancing, or type/name of one) are validated by
+      // their own schemas in the superRefine below.
+      .catchall(z.unknown())
       .prefault({}),
     storage: z
       .object({
@@ -95,6 +109,16 @@ const configSchema = z
       .prefault({}),
     service: z
       .object({
+        // Skein's own metrics (Prometheus text on /metrics), as the Collector's service.telemetry.
+        telemetry: z
+          .object({
+            metrics: z
+              .object({ address: endpoint.nullable().default('0.0.0.0:8888') })
+              .strict()
+              .prefault({}),
+          })
+          .strict()
+          .prefault({}),
         pipelines: z
           .object({
             traces: z
@@ -104,7 +128,7 @@ const configSchema = z
                   .min(1)
                   .default(['otlp', 'zipkin']),
                 processors: z.array(z.string()).default(['redaction']),
-                exporters: z.array(z.literal('storage')).min(1).default(['storage']),
+                exporters: z.array(z.string().min(1)).min(1).default(['storage']),
               })
               .strict()
               .prefault({}),
@@ -121,7 +145,7 @@ const configSchema = z
     // removed from the pipeline), every other processor in the pipeline must be defined.
     for (const [id, raw] of Object.entries(config.processors)) {
       try {
-        createProcessor(id, raw);
+        createPipelineStep(id, raw);
       } catch (error) {
         context.addIssue({ code: 'custom', path: [], message: (error as Error).message });
       }
@@ -133,6 +157,26 @@ const configSchema = z
           path: ['service', 'pipelines', 'traces', 'processors', index],
           message: `processor "${id}" is not defined under processors`,
         });
+      }
+    });
+    // Exporters: `storage` is defined by default; every other one listed must be defined, and every
+    // one defined must be valid (even if unused: a typo should not wait until it is switched on).
+    for (const [id, raw] of Object.entries(config.exporters)) {
+      if (id === 'storage') continue;
+      try {
+        parseExporterConfig(id, raw);
+      } catch (error) {
+        const problems = error instanceof ExporterConfigError ? error.problems : [(error as Error).message];
+        for (const message of problems) context.addIssue({ code: 'custom', path: [], message });
+      }
+    }
+    const listedExporters = new Set<string>();
+    config.service.pipelines.traces.exporters.forEach((id, index) => {
+      const path = ['service', 'pipelines', 'traces', 'exporters', index];
+      if (listedExporters.has(id)) context.addIssue({ code: 'custom', path, message: `exporter "${id}" is listed twice` });
+      listedExporters.add(id);
+      if (id !== 'storage' && !(id in config.exporters)) {
+        context.addIssue({ code: 'custom', path, message: `exporter "${id}" is not defined under exporters` });
       }
     });
     if (config.storage.engine === 'clickhouse' && config.storage.url === undefined) {

@@ -1,12 +1,15 @@
 import { accessSync, constants, mkdirSync } from 'node:fs';
 import { createServer, type Server as HttpServer } from 'node:http';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Server as GrpcServer } from '@grpc/grpc-js';
+import { createForwardingExporter } from '../collector/exporters/forwarding-exporters.js';
+import type { ManagedExporter } from '../collector/exporters/otlp-exporter.js';
 import { StorageExporter } from '../collector/exporters/storage-exporter.js';
 import { TracePipeline } from '../collector/pipeline/trace-pipeline.js';
-import { createProcessor } from '../collector/processors/index.js';
+import { createPipelineStep } from '../collector/processors/index.js';
 import { createOtlpGrpcServer } from '../collector/receivers/otlp-grpc-receiver.js';
 import { CorsPolicy } from '../collector/receivers/cors-policy.js';
+import { InFlightBytes } from '../collector/receivers/in-flight-bytes.js';
 import { createOtlpHttpHandler } from '../collector/receivers/otlp-http-receiver.js';
 import { createZipkinHandler } from '../collector/receivers/zipkin-receiver.js';
 import { HttpRouter } from '../query/http-router.js';
@@ -14,13 +17,15 @@ import { addHealthEndpoints, addNativeApi } from '../query/native-api.js';
 import { withUiAssets } from '../query/ui-assets.js';
 import { featuresForVersion, openTraceStore } from '../storage/index.js';
 import type { TraceStore } from '../storage/trace-store.js';
+import { createMetricsHandler } from '../telemetry/metrics-endpoint.js';
+import { SkeinMetrics } from '../telemetry/skein-metrics.js';
 import type { Role } from './command-line.js';
 import { parseEndpoint, type SkeinConfig } from './config.js';
 import { listenGrpc, listenHttp, ListenError } from './listen.js';
 import type { Logger } from './logger.js';
 
 export interface RunningSkein {
-  /** Bound ports by listener name (`otlpGrpc`, `otlpHttp`, `query`). */
+  /** Bound ports by listener name (`otlpGrpc`, `otlpHttp`, `zipkin`, `query`, `metrics`). */
   ports: Record<string, number>;
   /** Stops listening, writes everything already accepted, closes storage. */
   stop(): Promise<void>;
@@ -72,13 +77,22 @@ export async function startSkein(config: SkeinConfig, role: Role, logger: Logger
   const httpServers: HttpServer[] = [];
   let grpcServer: GrpcServer | undefined;
   let exporter: StorageExporter | undefined;
+  const forwardingExporters: ManagedExporter[] = [];
+  let pipeline: TracePipeline | undefined;
+  const metrics = new SkeinMetrics();
+  metrics.collectProcessMetrics();
+  // Durable state of stateful stages (tail-sampling journal, persisted queues) lives beside the
+  // embedded data; with a ClickHouse server it goes to <data_dir> all the same.
+  const stateDir = role === 'query' ? undefined : join(prepareDataDir(config.storage.data_dir), 'collector-state');
   const ports: Record<string, number> = {};
 
   const stop = async (): Promise<void> => {
     await Promise.all(httpServers.map((server) => new Promise<void>((done) => server.close(() => done()))));
     for (const server of httpServers) server.closeAllConnections();
     if (grpcServer) await new Promise<void>((done) => grpcServer!.tryShutdown(() => done()));
+    await pipeline?.shutdown();
     await exporter?.shutdown();
+    await Promise.all(forwardingExporters.map((forwarding) => forwarding.shutdown()));
     await store.close();
   };
 
@@ -90,15 +104,35 @@ export async function startSkein(config: SkeinConfig, role: Role, logger: Logger
         maxQueuedSpans: exporterConfig.max_queued_spans,
         maxConcurrentWrites: exporterConfig.max_concurrent_writes,
         retryAfterMillis: exporterConfig.retry_after_millis,
+        metrics,
       });
       const processorIds = config.service.pipelines.traces.processors;
-      const processors = processorIds.map((id) => createProcessor(id, config.processors[id] ?? {}));
-      const pipeline = new TracePipeline([exporter], processors);
-      logger.info(`traces pipeline: otlp → ${[...processorIds, 'storage'].join(' → ')}`);
+      const steps = processorIds.map((id) => createPipelineStep(id, config.processors[id] ?? {}));
+      // Forwarding exporters start (open on-disk queues, resolve backends) before any receiver listens.
+      const exporterIds = config.service.pipelines.traces.exporters;
+      const exporters = [];
+      for (const id of exporterIds) {
+        if (id === 'storage') {
+          exporters.push(exporter);
+          continue;
+        }
+        const forwarding = createForwardingExporter(id, config.exporters[id], { metrics, logger, stateDir });
+        forwardingExporters.push(forwarding);
+        await forwarding.start();
+        exporters.push(forwarding);
+      }
+      pipeline = new TracePipeline(exporters, steps, { metrics, logger, stateDir });
+      logger.info(`traces pipeline: otlp → ${[...processorIds, exporterIds.join(' + ')].join(' → ')}`);
       const { grpc, http } = config.receivers.otlp.protocols;
+      // One body budget for both OTLP transports, as a Collector receiver's admission settings.
+      const otlpInFlight = new InFlightBytes(config.receivers.otlp.admission.request_limit_mib * 1024 * 1024, 'otlp', metrics);
       if (grpc) {
         const { host, port } = parseEndpoint(grpc.endpoint);
-        grpcServer = createOtlpGrpcServer(pipeline, { maxReceiveMessageBytes: grpc.max_recv_msg_size_mib * 1024 * 1024 }, logger);
+        grpcServer = createOtlpGrpcServer(
+          pipeline,
+          { maxReceiveMessageBytes: grpc.max_recv_msg_size_mib * 1024 * 1024, inFlightBytes: otlpInFlight, metrics },
+          logger,
+        );
         ports['otlpGrpc'] = await listenGrpc(
           grpcServer,
           host,
@@ -120,7 +154,11 @@ export async function startSkein(config: SkeinConfig, role: Role, logger: Logger
             maxAgeSeconds: http.cors.max_age,
           });
         const server = createServer(
-          createOtlpHttpHandler(pipeline, { maxRequestBodyBytes: http.max_request_body_size, ...(cors && { cors }) }, logger),
+          createOtlpHttpHandler(
+            pipeline,
+            { maxRequestBodyBytes: http.max_request_body_size, ...(cors && { cors }), inFlightBytes: otlpInFlight, metrics },
+            logger,
+          ),
         );
         httpServers.push(server);
         ports['otlpHttp'] = await listenHttp(server, host, port, 'the OTLP/HTTP receiver', 'set --otlp-http-port or SKEIN_OTLP_HTTP_PORT');
@@ -129,7 +167,10 @@ export async function startSkein(config: SkeinConfig, role: Role, logger: Logger
       const zipkin = config.receivers.zipkin;
       if (zipkin && config.service.pipelines.traces.receivers.includes('zipkin')) {
         const { host, port } = parseEndpoint(zipkin.endpoint);
-        const server = createServer(createZipkinHandler(pipeline, { maxRequestBodyBytes: zipkin.max_request_body_size }, logger));
+        const inFlightBytes = new InFlightBytes(zipkin.admission.request_limit_mib * 1024 * 1024, 'zipkin', metrics);
+        const server = createServer(
+          createZipkinHandler(pipeline, { maxRequestBodyBytes: zipkin.max_request_body_size, inFlightBytes, metrics }, logger),
+        );
         httpServers.push(server);
         ports['zipkin'] = await listenHttp(server, host, port, 'the Zipkin receiver', 'set --zipkin-port or SKEIN_ZIPKIN_PORT');
         logger.info(`Zipkin receiver listening on http://${host}:${ports['zipkin']}/api/v2/spans (v2 JSON and protobuf, v1 JSON, gzip)`);
@@ -154,6 +195,14 @@ export async function startSkein(config: SkeinConfig, role: Role, logger: Logger
       httpServers.push(server);
       ports['query'] = await listenHttp(server, host, port, 'health checks', 'set --query-port or SKEIN_QUERY_PORT');
       logger.info(`health checks listening on http://${host}:${ports['query']}/healthz`);
+    }
+    const metricsAddress = config.service.telemetry.metrics.address;
+    if (metricsAddress !== null) {
+      const { host, port } = parseEndpoint(metricsAddress);
+      const server = createServer(createMetricsHandler(metrics));
+      httpServers.push(server);
+      ports['metrics'] = await listenHttp(server, host, port, "Skein's own metrics", 'set --metrics-port or SKEIN_METRICS_PORT');
+      logger.info(`metrics listening on http://${host}:${ports['metrics']}/metrics`);
     }
   } catch (error) {
     await stop().catch(() => undefined);

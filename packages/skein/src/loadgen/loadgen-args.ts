@@ -25,6 +25,7 @@ Options:
       --write-fixture FILE    generate --traces traces (default 1000) into FILE as length-prefixed
                               OTLP protobuf requests, without sending anything
       --from-fixture FILE     send the requests of a fixture file instead of generating traffic
+      --summary-json FILE     also write the final summary as JSON to FILE (for benchmarks and scripts)
   -h, --help                  show this help
 `;
 
@@ -51,6 +52,8 @@ export interface LoadgenOptions {
   maxRetries: number;
   writeFixture: string | undefined;
   fromFixture: string | undefined;
+  /** Where the final summary is also written as JSON (machine-readable, e.g. for bench/e2e-bench.ts). */
+  summaryJson: string | undefined;
   /** How often a progress line is logged (not a flag; tests shorten it). */
   progressIntervalMillis: number;
   /** Stops generating when aborted (e.g. on SIGINT); requests in flight still complete. */
@@ -88,6 +91,7 @@ export function parseLoadgenArgs(argv: readonly string[]): LoadgenOptions {
         'max-retries': { type: 'string' },
         'write-fixture': { type: 'string' },
         'from-fixture': { type: 'string' },
+        'summary-json': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -147,6 +151,7 @@ export function parseLoadgenArgs(argv: readonly string[]): LoadgenOptions {
     maxRetries: nonNegativeInteger('--max-retries', values['max-retries'] ?? '10'),
     writeFixture: values['write-fixture'],
     fromFixture: values['from-fixture'],
+    summaryJson: values['summary-json'],
     progressIntervalMillis: 1000,
   };
 }

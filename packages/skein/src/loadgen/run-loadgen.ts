@@ -1,3 +1,4 @@
+import { renameSync, writeFileSync } from 'node:fs';
 import { decodeOtlpProtoTraces } from '../model/otlp-proto-decode.js';
 import { encodeOtlpJsonTraces } from '../model/otlp-json.js';
 import { encodeOtlpProtoTraces } from '../model/otlp-proto-encode.js';
@@ -25,6 +26,10 @@ export interface LoadgenSummary {
   mode: 'send' | 'write-fixture';
   protocol: LoadgenProtocol;
   endpoint: string;
+  /** Target spans per second, or 'max' (unpaced). */
+  rate: number | 'max';
+  connections: number;
+  batchSize: number;
   seed: number;
   topology: string;
   startTimeUnixNano: string;
@@ -65,6 +70,22 @@ interface BatchSource {
 }
 
 export async function runLoadgen(options: LoadgenOptions, log: LoadgenLog): Promise<LoadgenSummary> {
+  const summary = await generateLoad(options, log);
+  if (options.summaryJson !== undefined) writeSummaryJson(options.summaryJson, summary);
+  return summary;
+}
+
+/**
+ * Written to a temporary name and renamed into place, so that a process polling for the file
+ * (a benchmark driving loadgen as a child process) never reads half of it.
+ */
+function writeSummaryJson(path: string, summary: LoadgenSummary): void {
+  const temporary = `${path}.${process.pid}.tmp`;
+  writeFileSync(temporary, `${JSON.stringify(summary, null, 2)}\n`);
+  renameSync(temporary, path);
+}
+
+async function generateLoad(options: LoadgenOptions, log: LoadgenLog): Promise<LoadgenSummary> {
   const topology = options.topologyFile === undefined ? defaultTopology() : loadTopologyFile(options.topologyFile);
   // A few seconds in the past: spans arrive after they ended, as they would from an SDK.
   const startTimeUnixNano = options.startTimeUnixNano ?? (BigInt(Date.now()) - 5000n) * 1_000_000n;
@@ -107,6 +128,9 @@ export async function runLoadgen(options: LoadgenOptions, log: LoadgenLog): Prom
     mode: 'send',
     protocol: options.protocol,
     endpoint: options.endpoint,
+    rate: options.rate ?? 'max',
+    connections: options.connections,
+    batchSize: options.batchSize,
     seed: options.seed,
     topology: options.fromFixture === undefined ? topology.name : `fixture ${options.fromFixture}`,
     startTimeUnixNano: String(startTimeUnixNano),
@@ -246,6 +270,9 @@ function writeFixture(options: LoadgenOptions, topology: Topology, startTimeUnix
     mode: 'write-fixture',
     protocol: 'http/protobuf',
     endpoint: '',
+    rate: 'max',
+    connections: 0,
+    batchSize: options.batchSize,
     seed: options.seed,
     topology: topology.name,
     startTimeUnixNano: String(startTimeUnixNano),

@@ -54,7 +54,14 @@ export interface UiAssetsOptions {
 
 /** True for the client-side routes that answer with index.html. */
 export function isUiRoute(pathname: string): boolean {
-  return pathname === '/' || pathname === '/search' || pathname === '/search/' || pathname.startsWith('/trace/');
+  return (
+    pathname === '/' ||
+    pathname === '/search' ||
+    pathname === '/search/' ||
+    pathname === '/map' ||
+    pathname === '/map/' ||
+    pathname.startsWith('/trace/')
+  );
 }
 
 /**

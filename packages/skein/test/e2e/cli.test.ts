@@ -11,7 +11,16 @@ import { makeSpan } from '../support/span-factory.js';
 test('--help prints usage with every flag and its environment variable', async () => {
   const { code, output } = await runSkeinToExit(['--help']);
   assert.equal(code, 0);
-  for (const word of ['--config', '--data-dir', '--storage', '--otlp-grpc-port', 'SKEIN_OTLP_HTTP_PORT', 'SKEIN_QUERY_PORT'])
+  for (const word of [
+    '--config',
+    '--data-dir',
+    '--storage',
+    '--otlp-grpc-port',
+    'SKEIN_OTLP_HTTP_PORT',
+    'SKEIN_QUERY_PORT',
+    '--metrics-port',
+    'SKEIN_METRICS_PORT',
+  ])
     assert.ok(output.includes(word), word);
 });
 
@@ -29,6 +38,8 @@ test('a taken port is reported clearly and the process exits 1', async () => {
       '--otlp-grpc-port',
       '0',
       '--query-port',
+      '0',
+      '--metrics-port',
       '0',
       '--otlp-http-port',
       String(port),
@@ -97,7 +108,8 @@ test('one log line per listener, SIGTERM flushes and exits 0, data survives the 
   const dataDir = makeTempDir('restart');
   mkdirSync(dataDir, { recursive: true });
   const first = await startSkein({ dataDir });
-  assert.equal(first.logs.filter((l) => /listening on/.test(l)).length, 4);
+  assert.equal(first.logs.filter((l) => /listening on/.test(l)).length, 5);
+  assert.ok(first.logs.some((l) => /metrics listening on http:\/\/127\.0\.0\.1:\d+\/metrics$/.test(l)));
   const span = makeSpan();
   const response = await fetch(first.otlpHttpUrl, {
     method: 'POST',

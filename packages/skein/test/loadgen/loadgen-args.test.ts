@@ -32,6 +32,7 @@ test('every flag', () => {
     '--header=authorization=Bearer x=y',
     '--timeout=500ms',
     '--max-retries=0',
+    '--summary-json=summary.json',
   ]);
   assert.equal(o.endpoint, 'http://collector:4318/v1/traces', 'a base URL gets /v1/traces');
   assert.equal(o.protocol, 'http/json');
@@ -47,6 +48,8 @@ test('every flag', () => {
   assert.deepEqual(o.headers, { authorization: 'Bearer x=y' });
   assert.equal(o.timeoutMillis, 500);
   assert.equal(o.maxRetries, 0);
+  assert.equal(o.summaryJson, 'summary.json');
+  assert.equal(parseLoadgenArgs([]).summaryJson, undefined);
   assert.equal(parseLoadgenArgs(['--endpoint', 'https://x.example/otlp/v1/traces']).endpoint, 'https://x.example/otlp/v1/traces');
   assert.equal(parseLoadgenArgs(['--traces', '5']).durationSeconds, undefined, '--traces alone runs until done');
 });
@@ -89,6 +92,7 @@ test('usage lists every flag', () => {
     '--topology',
     '--write-fixture',
     '--from-fixture',
+    '--summary-json',
   ]) {
     assert.ok(LOADGEN_USAGE.includes(flag), flag);
   }

@@ -142,5 +142,14 @@ test('config errors name the bad key or action', () => {
   assert.throws(() => createProcessor('attributes', { actions: [{ key: 'a', action: 'delete', value: 'x' }] }), /value not allowed/);
   assert.throws(() => createProcessor('attributes', { actions: [] }), /actions/);
   assert.throws(() => createProcessor('nope', {}), /unknown processor type "nope"/);
-  assert.deepEqual(Object.keys(PROCESSOR_FACTORIES).sort(), ['attributes', 'filter', 'probabilistic_sampler', 'redaction', 'resource']);
+  assert.deepEqual(Object.keys(PROCESSOR_FACTORIES).sort(), [
+    'attributes',
+    'batch',
+    'filter',
+    'memory_limiter',
+    'probabilistic_sampler',
+    'redaction',
+    'resource',
+    'tail_sampling',
+  ]);
 });

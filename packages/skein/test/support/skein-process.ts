@@ -12,6 +12,8 @@ export interface SkeinPorts {
   query: number;
   /** 0 when the Zipkin receiver is disabled. */
   zipkin: number;
+  /** Skein's own Prometheus `/metrics`; 0 when disabled (`service.telemetry.metrics.address: null`). */
+  metrics: number;
 }
 
 export interface SkeinProcess {
@@ -24,6 +26,8 @@ export interface SkeinProcess {
   otlpHttpUrl: string;
   /** `http://127.0.0.1:PORT` of the Zipkin receiver (paths `/api/v2/spans`, `/api/v1/spans`). */
   zipkinUrl: string;
+  /** `http://127.0.0.1:PORT/metrics`: Skein's own metrics in Prometheus text. */
+  metricsUrl: string;
   /** SIGTERM and wait for exit; resolves with the exit code. */
   stop(): Promise<number | null>;
   /** SIGKILL and wait for exit. */
@@ -69,6 +73,9 @@ export async function startSkein(options: StartOptions = {}): Promise<SkeinProce
       '0',
       '--zipkin-port',
       '0',
+      // Never the default 8888: tests run in parallel.
+      '--metrics-port',
+      '0',
       ...(options.args ?? []),
     ],
     { cwd: PACKAGE_DIR, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] },
@@ -88,9 +95,16 @@ export async function startSkein(options: StartOptions = {}): Promise<SkeinProce
       if ((m = /OTLP\/HTTP receiver listening on http:\/\/.*:(\d+)\//.exec(line))) found.otlpHttp = Number(m[1]);
       if ((m = /(?:query API|health checks) listening on http:\/\/.*:(\d+)\//.exec(line))) found.query = Number(m[1]);
       if ((m = /Zipkin receiver listening on http:\/\/.*:(\d+)\//.exec(line))) found.zipkin = Number(m[1]);
+      if ((m = /metrics listening on http:\/\/.*:(\d+)\/metrics/.exec(line))) found.metrics = Number(m[1]);
       if (line.includes('skein is ready')) {
         clearTimeout(timer);
-        done({ otlpGrpc: found.otlpGrpc ?? 0, otlpHttp: found.otlpHttp ?? 0, query: found.query ?? 0, zipkin: found.zipkin ?? 0 });
+        done({
+          otlpGrpc: found.otlpGrpc ?? 0,
+          otlpHttp: found.otlpHttp ?? 0,
+          query: found.query ?? 0,
+          zipkin: found.zipkin ?? 0,
+          metrics: found.metrics ?? 0,
+        });
       }
     };
     for (const stream of [child.stdout!, child.stderr!]) {
@@ -118,6 +132,7 @@ export async function startSkein(options: StartOptions = {}): Promise<SkeinProce
     queryUrl: `http://127.0.0.1:${ports.query}`,
     otlpHttpUrl: `http://127.0.0.1:${ports.otlpHttp}/v1/traces`,
     zipkinUrl: `http://127.0.0.1:${ports.zipkin}`,
+    metricsUrl: `http://127.0.0.1:${ports.metrics}/metrics`,
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       return exited;

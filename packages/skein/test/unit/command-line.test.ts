@@ -55,3 +55,21 @@ test('the example in docs/configuration.md is a valid configuration', async () =
   assert.equal(config.storage.retention_days, 7);
   assert.equal(config.exporters.storage.max_concurrent_writes, 1);
 });
+
+test('metrics: default 0.0.0.0:8888, --metrics-port / SKEIN_METRICS_PORT, --host applies, null disables', () => {
+  const endpointOf = (argv: string[], env: NodeJS.ProcessEnv = {}): string | null =>
+    validateConfig(parseCommandLine(argv, env).rawConfig, 'test').service.telemetry.metrics.address;
+  assert.equal(endpointOf([]), '0.0.0.0:8888');
+  assert.equal(endpointOf(['--metrics-port', '9999']), '0.0.0.0:9999');
+  assert.equal(endpointOf([], { SKEIN_METRICS_PORT: '7777' }), '0.0.0.0:7777');
+  assert.equal(endpointOf(['--metrics-port', '1'], { SKEIN_METRICS_PORT: '7777' }), '0.0.0.0:1');
+  assert.equal(endpointOf(['--host', '127.0.0.1']), '127.0.0.1:8888');
+  assert.throws(() => parseCommandLine(['--metrics-port', 'x'], {}), /--metrics-port: expected a port number, got "x"/);
+  const disabled = writeConfig('service:\n  telemetry:\n    metrics:\n      address: null\n');
+  assert.equal(endpointOf(['--config', disabled, '--host', '127.0.0.1']), null, '--host alone does not re-enable it');
+  assert.equal(endpointOf(['--config', disabled, '--metrics-port', '0']), '0.0.0.0:0', 'an explicit port does');
+  assert.throws(
+    () => validateConfig({ service: { telemetry: { metrics: { address: 'nohost' } } } }, 'f.yaml'),
+    /service\.telemetry\.metrics\.address: expected host:port/,
+  );
+});

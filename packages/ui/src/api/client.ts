@@ -1,10 +1,17 @@
 import type * as z from 'zod/mini';
 import {
   apiErrorSchema,
+  attributesResponseSchema,
+  attributeValuesResponseSchema,
+  dependenciesResponseSchema,
   nativeTraceSchema,
   operationsResponseSchema,
+  otlpTracesEnvelopeSchema,
   searchResponseSchema,
   servicesResponseSchema,
+  type AttributeKey,
+  type AttributeValue,
+  type DependenciesResponse,
   type NativeTrace,
   type Operation,
   type SearchResponse,
@@ -30,7 +37,17 @@ export interface SearchQuery {
   maxDuration?: string;
   errorsOnly?: boolean;
   lookback?: string;
+  /** RFC 3339 or Unix nanoseconds; the API refuses `start` together with `lookback`. */
+  start?: string;
+  end?: string;
   limit?: number;
+}
+
+/** The window and service that attribute suggestions are drawn from (RFC 3339 or Unix ns). */
+export interface AttributeScope {
+  service?: string;
+  start?: string;
+  end?: string;
 }
 
 /** The native HTTP API, same origin by default (the backend serves the UI on its query port). */
@@ -56,16 +73,65 @@ export class SkeinApi {
     if (query.minDuration) params.set('minDuration', query.minDuration);
     if (query.maxDuration) params.set('maxDuration', query.maxDuration);
     if (query.errorsOnly) params.set('status', 'error');
-    if (query.lookback) params.set('lookback', query.lookback);
+    if (query.start) {
+      params.set('start', query.start);
+      if (query.end) params.set('end', query.end);
+    } else if (query.lookback) params.set('lookback', query.lookback);
     if (query.limit !== undefined) params.set('limit', String(query.limit));
     return this.get(`/api/v1/search?${params.toString()}`, searchResponseSchema, signal);
+  }
+
+  /** Caller → callee service edges with call and error counts over the lookback (default 24h). */
+  async dependencies(lookback: string | undefined, signal?: AbortSignal): Promise<DependenciesResponse> {
+    const query = lookback ? `?lookback=${encodeURIComponent(lookback)}` : '';
+    return this.get(`/api/v1/dependencies${query}`, dependenciesResponseSchema, signal);
+  }
+
+  /**
+   * Attribute keys for autocompletion, most frequent first. A backend that predates the endpoint
+   * answers 404: that means "no suggestions", not an error worth showing.
+   */
+  async attributeKeys(scope: AttributeScope, signal?: AbortSignal): Promise<AttributeKey[]> {
+    return this.orNothingWhenMissing(
+      async () => (await this.get(`/api/v1/attributes?${scopeParams(scope)}`, attributesResponseSchema, signal)).attributes,
+    );
+  }
+
+  /** The values of one attribute key, most frequent first; [] from a backend without the endpoint. */
+  async attributeValues(key: string, scope: AttributeScope & { limit?: number }, signal?: AbortSignal): Promise<AttributeValue[]> {
+    const params = scopeParams(scope);
+    if (scope.limit !== undefined) params.set('limit', String(scope.limit));
+    const path = `/api/v1/attributes/${encodeURIComponent(key)}/values?${params}`;
+    return this.orNothingWhenMissing(async () => (await this.get(path, attributeValuesResponseSchema, signal)).values);
   }
 
   async trace(traceId: string, signal?: AbortSignal): Promise<NativeTrace> {
     return this.get(`/api/v1/traces/${encodeURIComponent(traceId)}`, nativeTraceSchema, signal);
   }
 
+  /** The trace as OTLP JSON, byte for byte as the API sent it (for saving to a file). */
+  async traceOtlpJson(traceId: string, signal?: AbortSignal): Promise<string> {
+    return (await this.fetchChecked(`/api/v1/traces/${encodeURIComponent(traceId)}?format=otlp`, otlpTracesEnvelopeSchema, signal)).text;
+  }
+
+  private async orNothingWhenMissing<T>(load: () => Promise<T[]>): Promise<T[]> {
+    try {
+      return await load();
+    } catch (error) {
+      if (error instanceof ApiClientError && error.status === 404) return [];
+      throw error;
+    }
+  }
+
   private async get<S extends z.ZodMiniType>(path: string, schema: S, signal?: AbortSignal): Promise<z.infer<S>> {
+    return (await this.fetchChecked(path, schema, signal)).data;
+  }
+
+  private async fetchChecked<S extends z.ZodMiniType>(
+    path: string,
+    schema: S,
+    signal?: AbortSignal,
+  ): Promise<{ data: z.infer<S>; text: string }> {
     let response: Response;
     try {
       response = await this.fetchImpl(`${this.baseUrl}${path}`, { headers: { Accept: 'application/json' }, ...(signal && { signal }) });
@@ -99,8 +165,16 @@ export class SkeinApi {
         'bad_response',
       );
     }
-    return parsed.data;
+    return { data: parsed.data, text };
   }
+}
+
+function scopeParams(scope: AttributeScope): URLSearchParams {
+  const params = new URLSearchParams();
+  if (scope.service) params.set('service', scope.service);
+  if (scope.start) params.set('start', scope.start);
+  if (scope.end) params.set('end', scope.end);
+  return params;
 }
 
 export const api = new SkeinApi();

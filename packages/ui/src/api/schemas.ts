@@ -124,6 +124,32 @@ export const operationsResponseSchema = z.object({
   operations: z.array(z.object({ name: z.string(), spanKind: spanKindSchema })),
 });
 
+export const dependenciesResponseSchema = z.object({
+  dependencies: z.array(
+    z.object({
+      parentService: z.string(),
+      childService: z.string(),
+      callCount: z.number().check(z.nonnegative()),
+      errorCount: z.number().check(z.nonnegative()),
+    }),
+  ),
+  startTimeUnixNano: nanos,
+  endTimeUnixNano: nanos,
+});
+
+/** `GET /api/v1/attributes`: attribute keys seen in the window, most frequent first. */
+export const attributesResponseSchema = z.object({
+  attributes: z.array(z.object({ key: z.string(), scope: z.enum(['span', 'resource']), count: z.number().check(z.nonnegative()) })),
+});
+
+/** `GET /api/v1/attributes/{key}/values`: the key's values, most frequent first. */
+export const attributeValuesResponseSchema = z.object({
+  values: z.array(z.object({ value: z.string(), count: z.number().check(z.nonnegative()) })),
+});
+
+/** Only the envelope of `?format=otlp`: the body is saved as it came, not re-encoded. */
+export const otlpTracesEnvelopeSchema = z.looseObject({ resourceSpans: z.array(z.unknown()) });
+
 export const apiErrorSchema = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
 
 export type NativeSpan = z.infer<typeof nativeSpanSchema>;
@@ -133,4 +159,7 @@ export type NativeScope = z.infer<typeof scopeSchema>;
 export type SpanKind = z.infer<typeof spanKindSchema>;
 export type TraceSummary = z.infer<typeof traceSummarySchema>;
 export type SearchResponse = z.infer<typeof searchResponseSchema>;
+export type DependenciesResponse = z.infer<typeof dependenciesResponseSchema>;
 export type Operation = z.infer<typeof operationsResponseSchema>['operations'][number];
+export type AttributeKey = z.infer<typeof attributesResponseSchema>['attributes'][number];
+export type AttributeValue = z.infer<typeof attributeValuesResponseSchema>['values'][number];

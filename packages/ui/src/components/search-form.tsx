@@ -1,7 +1,11 @@
-import { useState, type FormEvent, type ReactNode } from 'react';
+import { useMemo, useState, type FormEvent, type ReactNode } from 'react';
 import { api } from '../api/client';
-import { LOOKBACK_PRESETS, type SearchForm as Form } from '../model/search-state';
+import { splitFilter } from '../model/attribute-suggest';
+import { EMPTY_FORM, searchWindow, type SearchForm as Form } from '../model/search-state';
 import { useAsync, type AsyncState } from '../use-async';
+import { AttributeFilterInput } from './attribute-filter-input';
+import { TimeRangeField } from './time-range-field';
+import { useAttributeSuggestions } from './use-attribute-suggestions';
 
 interface Props {
   initial: Form;
@@ -26,7 +30,10 @@ export function SearchForm({ initial, services, onSubmit }: Props): ReactNode {
   if (form.service && !serviceNames.includes(form.service)) serviceNames.push(form.service);
   const spanNames = operations.status === 'ok' ? [...new Set(operations.data.map((op) => op.name))] : [];
   if (form.spanName && !spanNames.includes(form.spanName)) spanNames.push(form.spanName);
-  const attrInvalid = (attr: string): boolean => attr.trim() !== '' && !/^[^=]+=/.test(attr.trim());
+  // Suggestions follow the service and time range being edited, not only the submitted ones.
+  const { lookback, start, end } = form;
+  const timeWindow = useMemo(() => searchWindow({ ...EMPTY_FORM, lookback, start, end }, Date.now()), [lookback, start, end]);
+  const suggestions = useAttributeSuggestions({ service: form.service, ...timeWindow });
 
   return (
     <form className="search-form" onSubmit={submit} aria-label="Search traces">
@@ -63,25 +70,15 @@ export function SearchForm({ initial, services, onSubmit }: Props): ReactNode {
       <fieldset>
         <legend>Attributes</legend>
         {attrs.map((attr, index) => (
-          <div className="attr-row" key={index}>
-            <input
-              value={attr}
-              placeholder="http.route=/checkout"
-              aria-label={`Attribute filter ${index + 1}`}
-              aria-invalid={attrInvalid(attr)}
-              className={attrInvalid(attr) ? 'invalid' : ''}
-              spellCheck={false}
-              onChange={(event) => setAttrs(attrs.map((old, i) => (i === index ? event.target.value : old)))}
-            />
-            <button
-              type="button"
-              className="icon-button small"
-              aria-label={`Remove attribute filter ${index + 1}`}
-              onClick={() => setAttrs(attrs.length === 1 ? [''] : attrs.filter((_, i) => i !== index))}
-            >
-              ×
-            </button>
-          </div>
+          <AttributeFilterInput
+            key={index}
+            index={index}
+            value={attr}
+            suggestions={suggestions}
+            otherKeys={attrs.filter((_, i) => i !== index).map((other) => splitFilter(other).key)}
+            onChange={(value) => setAttrs(attrs.map((old, i) => (i === index ? value : old)))}
+            onRemove={() => setAttrs(attrs.length === 1 ? [''] : attrs.filter((_, i) => i !== index))}
+          />
         ))}
         <button type="button" className="link-button" onClick={() => setAttrs([...attrs, ''])}>
           + add attribute
@@ -116,23 +113,7 @@ export function SearchForm({ initial, services, onSubmit }: Props): ReactNode {
         />
         Errors only
       </label>
-      <div className="field">
-        <span>Lookback</span>
-        <div className="segmented" role="radiogroup" aria-label="Lookback">
-          {LOOKBACK_PRESETS.map((preset) => (
-            <button
-              key={preset}
-              type="button"
-              role="radio"
-              aria-checked={form.lookback === preset}
-              className={form.lookback === preset ? 'selected' : ''}
-              onClick={() => update({ lookback: preset })}
-            >
-              {preset}
-            </button>
-          ))}
-        </div>
-      </div>
+      <TimeRangeField range={{ lookback: form.lookback, start: form.start, end: form.end }} onChange={(range) => update(range)} />
       <label>
         Limit
         <select value={form.limit} onChange={(event) => update({ limit: Number(event.target.value) })} name="limit">

@@ -1,14 +1,20 @@
-import type { ReactNode } from 'react';
-import type { SearchResponse } from '../api/schemas';
+import { useMemo, type ReactNode } from 'react';
+import type { SearchResponse, TraceSummary } from '../api/schemas';
 import { formatAge, formatDuration, formatTimestamp } from '../model/format';
 import { serviceColor } from '../model/service-colors';
+import { sortTraces, TRACE_SORT_LABELS, TRACE_SORT_ORDERS, type TraceSortOrder } from '../model/trace-sort';
 import { Link } from '../router';
 import { ServiceChip } from './service-chip';
+import { TraceScatter } from './trace-scatter';
 
-export function SearchResults({ response }: { response: SearchResponse }): ReactNode {
-  const durations = response.traces.map((trace) => Number(trace.durationNano));
-  const slowest = Math.max(1, ...durations);
-  const now = Date.now();
+interface Props {
+  response: SearchResponse;
+  sort: TraceSortOrder;
+  onSort(sort: TraceSortOrder): void;
+}
+
+export function SearchResults({ response, sort, onSort }: Props): ReactNode {
+  const sorted = useMemo(() => sortTraces(response.traces, sort), [response, sort]);
   return (
     <div className="results">
       <div className="results-head">
@@ -16,60 +22,80 @@ export function SearchResults({ response }: { response: SearchResponse }): React
           {response.traces.length} trace{response.traces.length === 1 ? '' : 's'}
         </strong>
         {response.traces.length === response.limit && <span className="muted"> (limit reached: there may be more)</span>}
-        <span className="muted right">
+        <span className="muted small">
           {formatTimestamp(response.startTimeUnixNano)} – {formatTimestamp(response.endTimeUnixNano)}
         </span>
+        <label className="sort-select right">
+          Sort
+          <select name="sort" value={sort} onChange={(event) => onSort(event.target.value as TraceSortOrder)}>
+            {TRACE_SORT_ORDERS.map((order) => (
+              <option key={order} value={order}>
+                {TRACE_SORT_LABELS[order]}
+              </option>
+            ))}
+          </select>
+        </label>
       </div>
-      <ol className="result-list">
-        {response.traces.map((trace) => {
-          const duration = Number(trace.durationNano);
-          return (
-            <li key={trace.traceId}>
-              <Link to={`/trace/${trace.traceId}`} className="result" data-trace-id={trace.traceId}>
-                <div className="result-title">
-                  <span className="root-service" style={{ borderColor: serviceColor(trace.rootServiceName) }}>
-                    {trace.rootServiceName}
-                  </span>
-                  <span className="root-span">{trace.rootSpanName}</span>
-                  {trace.rootSpanMissing && (
-                    <span className="badge warn" title="The root span has not arrived (yet): the earliest span stands in for it">
-                      root span missing
-                    </span>
-                  )}
-                  <span className="trace-id mono">{trace.traceId}</span>
-                </div>
-                <div className="result-bar">
-                  <div className="bar-track">
-                    <div
-                      className="bar-fill"
-                      style={{ width: `${Math.max(0.5, (duration / slowest) * 100)}%`, background: serviceColor(trace.rootServiceName) }}
-                    />
-                  </div>
-                  <span className="duration mono">{formatDuration(duration)}</span>
-                </div>
-                <div className="result-meta">
-                  <span>
-                    {trace.spanCount} span{trace.spanCount === 1 ? '' : 's'}
-                  </span>
-                  {trace.errorCount > 0 && (
-                    <span className="badge error">
-                      {trace.errorCount} error{trace.errorCount === 1 ? '' : 's'}
-                    </span>
-                  )}
-                  <span className="chips">
-                    {trace.services.map((service) => (
-                      <ServiceChip key={service.serviceName} service={service.serviceName} count={service.spanCount} />
-                    ))}
-                  </span>
-                  <span className="muted right" title={formatTimestamp(trace.startTimeUnixNano)}>
-                    {formatTimestamp(trace.startTimeUnixNano)} · {formatAge(trace.startTimeUnixNano, now)}
-                  </span>
-                </div>
-              </Link>
-            </li>
-          );
-        })}
-      </ol>
+      <TraceScatter traces={response.traces} />
+      <TraceList traces={sorted} />
     </div>
+  );
+}
+
+/** Result rows: root service and span, a duration bar relative to the slowest, spans per service. */
+export function TraceList({ traces }: { traces: readonly TraceSummary[] }): ReactNode {
+  const slowest = Math.max(1, ...traces.map((trace) => Number(trace.durationNano)));
+  const now = Date.now();
+  return (
+    <ol className="result-list">
+      {traces.map((trace) => {
+        const duration = Number(trace.durationNano);
+        return (
+          <li key={trace.traceId}>
+            <Link to={`/trace/${trace.traceId}`} className="result" data-trace-id={trace.traceId}>
+              <div className="result-title">
+                <span className="root-service" style={{ borderColor: serviceColor(trace.rootServiceName) }}>
+                  {trace.rootServiceName}
+                </span>
+                <span className="root-span">{trace.rootSpanName}</span>
+                {trace.rootSpanMissing && (
+                  <span className="badge warn" title="The root span has not arrived (yet): the earliest span stands in for it">
+                    root span missing
+                  </span>
+                )}
+                <span className="trace-id mono">{trace.traceId}</span>
+              </div>
+              <div className="result-bar">
+                <div className="bar-track">
+                  <div
+                    className="bar-fill"
+                    style={{ width: `${Math.max(0.5, (duration / slowest) * 100)}%`, background: serviceColor(trace.rootServiceName) }}
+                  />
+                </div>
+                <span className="duration mono">{formatDuration(duration)}</span>
+              </div>
+              <div className="result-meta">
+                <span>
+                  {trace.spanCount} span{trace.spanCount === 1 ? '' : 's'}
+                </span>
+                {trace.errorCount > 0 && (
+                  <span className="badge error">
+                    {trace.errorCount} error{trace.errorCount === 1 ? '' : 's'}
+                  </span>
+                )}
+                <span className="chips">
+                  {trace.services.map((service) => (
+                    <ServiceChip key={service.serviceName} service={service.serviceName} count={service.spanCount} />
+                  ))}
+                </span>
+                <span className="muted right" title={formatTimestamp(trace.startTimeUnixNano)}>
+                  {formatTimestamp(trace.startTimeUnixNano)} · {formatAge(trace.startTimeUnixNano, now)}
+                </span>
+              </div>
+            </Link>
+          </li>
+        );
+      })}
+    </ol>
   );
 }

@@ -2,6 +2,7 @@ import type { ReactNode } from 'react';
 import type { NativeTrace } from '../api/schemas';
 import { criticalTime, type Segment } from '../model/critical-path';
 import { formatDuration, formatTimestamp } from '../model/format';
+import { linkTarget, type IncomingLink } from '../model/span-links';
 import type { SpanNode, TraceTree } from '../model/trace-tree';
 import { Link } from '../router';
 import { AttributeTable } from './attribute-table';
@@ -12,19 +13,22 @@ interface Props {
   tree: TraceTree;
   trace: NativeTrace;
   criticalSegments: readonly Segment[] | undefined;
+  /** Spans of this trace whose links point at this span. */
+  incoming: readonly IncomingLink[];
   raw: boolean;
   onClose(): void;
   onSelect(key: string): void;
 }
 
-export function SpanDetails({ node, tree, trace, criticalSegments, raw, onClose, onSelect }: Props): ReactNode {
+export function SpanDetails({ node, tree, trace, criticalSegments, incoming, raw, onClose, onSelect }: Props): ReactNode {
   const span = node.span!;
   const resource = trace.resources[span.resourceIndex];
   const scope = trace.scopes[span.scopeIndex];
   const parent = span.parentSpanId ? tree.bySpanId.get(span.parentSpanId) : undefined;
   const spanStart = BigInt(span.startTimeUnixNano);
   return (
-    <aside className="span-details" aria-label="Span details">
+    // Focusable so Enter in the timeline can move the keyboard here (tabIndex -1: not a tab stop).
+    <aside className="span-details" aria-label="Span details" tabIndex={-1}>
       <div className="details-head">
         <div>
           <h2>{span.name}</h2>
@@ -46,9 +50,14 @@ export function SpanDetails({ node, tree, trace, criticalSegments, raw, onClose,
       )}
       <dl className="kv">
         <dt>Duration</dt>
-        <dd>{formatDuration(node.durationNano)}</dd>
+        <dd title="Total: from the span's start to its end, children included">{formatDuration(node.durationNano)}</dd>
         <dt>Self time</dt>
-        <dd title="Duration not covered by child spans">{formatDuration(node.selfTimeNano)}</dd>
+        <dd title="Duration not covered by child spans">
+          {formatDuration(node.selfTimeNano)}
+          {node.durationNano > 0 && node.children.length > 0 && (
+            <span className="muted"> ({Math.round((node.selfTimeNano / node.durationNano) * 100)} % of its duration)</span>
+          )}
+        </dd>
         <dt>Critical path</dt>
         <dd title="Time this span itself spends on the trace's critical path">
           {criticalSegments ? formatDuration(criticalTime(criticalSegments)) : <span className="muted">not on it</span>}
@@ -117,16 +126,44 @@ export function SpanDetails({ node, tree, trace, criticalSegments, raw, onClose,
 
       <Section title="Links" count={span.links.length}>
         {span.links.length === 0 && span.droppedLinksCount === 0 && <div className="muted small">none</div>}
-        {span.links.map((link, index) => (
-          <div className="event" key={index}>
-            <Link to={`/trace/${link.traceId}?span=${link.spanId}`} className="mono">
-              {link.traceId === tree.traceId ? 'this trace' : link.traceId} / {link.spanId}
-            </Link>
-            {link.traceState && <div className="mono small">trace state {link.traceState}</div>}
-            <AttributeTable attributes={link.attributes} dropped={link.droppedAttributesCount} empty="no attributes" />
-          </div>
-        ))}
+        {span.links.map((link, index) => {
+          const target = linkTarget(tree, link);
+          return (
+            <div className="event link" key={index}>
+              {target.kind === 'other-trace' ? (
+                <Link to={target.href} className="mono" title="Open the linked trace at the linked span">
+                  trace {link.traceId} / span {link.spanId}
+                </Link>
+              ) : target.node ? (
+                <button type="button" className="link-button" onClick={() => onSelect(target.node!.key)} title="Select the linked span">
+                  <span className="muted">this trace:</span> {target.node.span?.name ?? ''} <span className="mono">{link.spanId}</span>
+                </button>
+              ) : (
+                <span className="mono" title="The linked span is not stored in this trace">
+                  this trace / {link.spanId} <span className="muted">(not stored)</span>
+                </span>
+              )}
+              {link.traceState && <div className="mono small">trace state {link.traceState}</div>}
+              <AttributeTable attributes={link.attributes} dropped={link.droppedAttributesCount} empty="no attributes" />
+            </div>
+          );
+        })}
         {span.droppedLinksCount > 0 && <div className="muted small">{span.droppedLinksCount} links dropped by the SDK</div>}
+      </Section>
+
+      <Section title="Linked from" count={incoming.length}>
+        {incoming.length === 0 && <div className="muted small">no span of this trace links here</div>}
+        {incoming.map(({ from, linkIndex }) => {
+          const link = from.span!.links[linkIndex]!;
+          return (
+            <div className="event link" key={`${from.key}/${linkIndex}`}>
+              <button type="button" className="link-button" onClick={() => onSelect(from.key)} title="Select the linking span">
+                <span className="muted">{from.span!.serviceName}:</span> {from.span!.name} <span className="mono">{from.span!.spanId}</span>
+              </button>
+              {link.attributes.length > 0 && <AttributeTable attributes={link.attributes} dropped={link.droppedAttributesCount} />}
+            </div>
+          );
+        })}
       </Section>
 
       <Section title="Resource" count={resource?.attributes.length ?? 0}>

@@ -16,12 +16,15 @@ interface Props {
   state: TraceState;
   onChange(change: Partial<TraceState>): void;
   onSelectHint: (() => void) | undefined;
+  /** Top-right actions (download, file source), owned by the page. */
+  actions?: ReactNode;
 }
 
-export function TraceHeader({ tree, skewedCount, hint, state, onChange, onSelectHint }: Props): ReactNode {
+export function TraceHeader({ tree, skewedCount, hint, state, onChange, onSelectHint, actions }: Props): ReactNode {
   const root = tree.rootSpan;
   return (
     <header className="trace-header">
+      {actions}
       <h1>
         {root && (
           <span className="root-service" style={{ borderColor: serviceColor(root.serviceName) }}>

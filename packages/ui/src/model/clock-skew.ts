@@ -49,7 +49,16 @@ export function skewFor(
 /** Per span: the shift the adjuster applies (0 for spans left alone), computed on a raw tree. */
 export function computeClockSkew(tree: TraceTree, resources: readonly NativeResource[]): Map<NativeSpan, number> {
   const skew = new Map<NativeSpan, number>();
-  const visit = (node: SpanNode, parent: SpanNode | undefined, inherited: { host: string | undefined; delta: number }): void => {
+  interface Visit {
+    node: SpanNode;
+    parent: SpanNode | undefined;
+    inherited: { host: string | undefined; delta: number };
+  }
+  // Iterative (parents before children, as the adjusted parent is needed): deep traces must not
+  // overflow the stack.
+  const stack: Visit[] = tree.roots.map((node) => ({ node, parent: undefined, inherited: { host: undefined, delta: 0 } }));
+  while (stack.length > 0) {
+    const { node, parent, inherited } = stack.pop()!;
     let current = inherited;
     if (node.span) {
       const host = hostKey(node.span, resources);
@@ -66,9 +75,8 @@ export function computeClockSkew(tree: TraceTree, resources: readonly NativeReso
     } else {
       current = { host: undefined, delta: 0 };
     }
-    for (const child of node.children) visit(child, node, current);
-  };
-  for (const root of tree.roots) visit(root, undefined, { host: undefined, delta: 0 });
+    for (const child of node.children) stack.push({ node: child, parent: node, inherited: current });
+  }
   return skew;
 }
 
@@ -99,10 +107,17 @@ export interface TraceViews {
 
 /** Both trees of a trace: skew-corrected and raw. Every span is in both, nothing is dropped. */
 export function buildTraceViews(trace: NativeTrace): TraceViews {
-  const first = buildTraceTree(trace);
-  const skew = computeClockSkew(first, trace.resources);
-  const raw = buildTraceTree(trace, { skew });
-  if (raw.skewedCount === 0) return { adjusted: raw, raw, adjustedTrace: trace };
+  const raw = buildTraceTree(trace);
+  const skew = computeClockSkew(raw, trace.resources);
+  // The raw tree records the shifts on its own nodes (same result as rebuilding it with the
+  // `skew` option, one O(n log n) build fewer: it matters on traces of 100k spans).
+  let skewedCount = 0;
+  for (const node of raw.byKey.values()) {
+    node.skewNano = node.span ? (skew.get(node.span) ?? 0) : 0;
+    if (node.skewNano !== 0) skewedCount++;
+  }
+  raw.skewedCount = skewedCount;
+  if (skewedCount === 0) return { adjusted: raw, raw, adjustedTrace: trace };
   const shiftedSkew = new Map<NativeSpan, number>();
   const spans = trace.spans.map((span) => {
     const delta = skew.get(span) ?? 0;

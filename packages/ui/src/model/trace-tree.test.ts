@@ -2,7 +2,16 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { nativeTraceSchema, type NativeTrace } from '../api/schemas';
-import { ancestorKeys, buildTraceTree, spansPerService, visibleRows, type SpanNode } from './trace-tree';
+import {
+  ancestorKeys,
+  buildTraceTree,
+  defaultCollapsed,
+  descendantCounts,
+  displayOrder,
+  spansPerService,
+  visibleRows,
+  type SpanNode,
+} from './trace-tree';
 
 const MS = 1_000_000;
 
@@ -103,4 +112,58 @@ test('an empty trace builds an empty tree', () => {
   assert.equal(tree.depth, 0);
   assert.equal(tree.rootSpan, undefined);
   assert.equal(tree.rootSpanMissing, false);
+});
+
+test('big traces open with deep levels folded within a row budget; small ones fully expanded', () => {
+  // A synthetic trace: 1 root, 10 children, 100 grandchildren, 1,000 great-grandchildren (+ 5,000 below).
+  const spans: NativeTrace['spans'] = [];
+  const base = fixture('checkout-trace.json').spans[0]!;
+  const add = (id: number, parent: number | undefined): void => {
+    spans.push({
+      ...base,
+      spanId: id.toString(16).padStart(16, '0'),
+      parentSpanId: parent === undefined ? '' : parent.toString(16).padStart(16, '0'),
+      startTimeUnixNano: (1795428000000000000n + BigInt(id)).toString(),
+    });
+  };
+  let next = 1;
+  let level = [next++];
+  add(level[0]!, undefined);
+  for (const fanout of [10, 10, 10, 5]) {
+    const below: number[] = [];
+    for (const parent of level) {
+      for (let i = 0; i < fanout; i++) {
+        add(next, parent);
+        below.push(next++);
+      }
+    }
+    level = below;
+  }
+  const tree = buildTraceTree({ traceId: 'ab', spans, resources: [], scopes: [] });
+  assert.equal(tree.spanCount, 6111);
+  // 1 + 10 + 100 + 1,000 rows fit a 2,000-row budget; the 1,000 spans of level 3 are folded.
+  const collapsed = defaultCollapsed(tree);
+  assert.equal(collapsed.size, 1000);
+  assert.equal(visibleRows(tree, collapsed).length, 1111);
+  // A tight budget still shows the top two levels.
+  assert.equal(visibleRows(tree, defaultCollapsed(tree, 5)).length, 11);
+  assert.equal(defaultCollapsed(buildTraceTree(fixture('checkout-trace.json'))).size, 0);
+  const counts = descendantCounts(tree);
+  assert.equal(counts.get(tree.roots[0]!.key), 6110);
+  assert.equal(counts.get('0000000000000002'), 610);
+  assert.deepEqual([...displayOrder(tree).keys()].slice(0, 3), ['0000000000000001', '0000000000000002', '000000000000000c']);
+});
+
+test('a trace 20,000 levels deep builds without overflowing the stack', () => {
+  const base = fixture('checkout-trace.json').spans[0]!;
+  const spans = Array.from({ length: 20_000 }, (_, i) => ({
+    ...base,
+    spanId: (i + 1).toString(16).padStart(16, '0'),
+    parentSpanId: i === 0 ? '' : i.toString(16).padStart(16, '0'),
+    startTimeUnixNano: (1795428000000000000n + BigInt(i)).toString(),
+  }));
+  const tree = buildTraceTree({ traceId: 'ab', spans, resources: [], scopes: [] });
+  assert.equal(tree.depth, 20_000);
+  assert.equal(visibleRows(tree, new Set()).length, 20_000);
+  assert.equal(ancestorKeys(tree, (20_000).toString(16).padStart(16, '0')).length, 19_999);
 });

@@ -60,34 +60,66 @@ export interface BuildOptions {
   skew?: ReadonlyMap<NativeSpan, number>;
 }
 
-function compareBig(a: bigint, b: bigint): number {
+/** A decimal string of Unix nanoseconds as [whole seconds, nanoseconds]: both exact as numbers. */
+function splitNanos(text: string): [number, number] {
+  const cut = text.length - 9;
+  return cut > 0 ? [Number(text.slice(0, cut)), Number(text.slice(cut))] : [0, Number(text)];
+}
+
+/** Plain code-unit order: IDs are hex, and `localeCompare` is many times slower on big traces. */
+function compareIds(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function compareNodes(a: SpanNode, b: SpanNode): number {
-  return a.startOffsetNano - b.startOffsetNano || a.key.localeCompare(b.key);
+  return a.startOffsetNano - b.startOffsetNano || compareIds(a.key, b.key);
 }
 
 export function buildTraceTree(trace: NativeTrace, options: BuildOptions = {}): TraceTree {
-  const spans = [...trace.spans].sort(
-    (a, b) => compareBig(BigInt(a.startTimeUnixNano), BigInt(b.startTimeUnixNano)) || a.spanId.localeCompare(b.spanId),
-  );
-  let startNano = 0n;
-  let endNano = 0n;
-  for (const [i, span] of spans.entries()) {
-    const start = BigInt(span.startTimeUnixNano);
-    const end = BigInt(span.endTimeUnixNano);
-    if (i === 0 || start < startNano) startNano = start;
-    if (i === 0 || end > endNano) endNano = end;
+  // Times are decimal strings beyond 2^53. Parsing each into a BigInt dominated opening 100k+
+  // span traces, so each is split once into whole seconds and nanoseconds (both exact numbers);
+  // offsets from the trace start are then exact too (below 2^53 ns: 104 days).
+  const count = trace.spans.length;
+  const startSec = new Float64Array(count);
+  const startSub = new Float64Array(count);
+  const durations = new Float64Array(count);
+  let first = 0;
+  let last = 0;
+  let lastSec = 0;
+  let lastSub = 0;
+  for (let i = 0; i < count; i++) {
+    const span = trace.spans[i]!;
+    const [sec, sub] = splitNanos(span.startTimeUnixNano);
+    const [endSec, endSub] = splitNanos(span.endTimeUnixNano);
+    startSec[i] = sec;
+    startSub[i] = sub;
+    durations[i] = (endSec - sec) * 1e9 + (endSub - sub);
+    if (sec < startSec[first]! || (sec === startSec[first]! && sub < startSub[first]!)) first = i;
+    if (i === 0 || endSec > lastSec || (endSec === lastSec && endSub > lastSub)) {
+      last = i;
+      lastSec = endSec;
+      lastSub = endSub;
+    }
   }
+  const startNano = count === 0 ? 0n : BigInt(trace.spans[first]!.startTimeUnixNano);
+  const endNano = count === 0 ? 0n : BigInt(trace.spans[last]!.endTimeUnixNano);
+  const offsets = new Float64Array(count);
+  for (let i = 0; i < count; i++) offsets[i] = (startSec[i]! - startSec[first]!) * 1e9 + (startSub[i]! - startSub[first]!);
+  const order = Array.from({ length: count }, (_, i) => i).sort(
+    (a, b) => offsets[a]! - offsets[b]! || compareIds(trace.spans[a]!.spanId, trace.spans[b]!.spanId),
+  );
+  const spans = order.map((i) => trace.spans[i]!);
 
   const byKey = new Map<string, SpanNode>();
   const bySpanId = new Map<string, SpanNode>();
   const repeats = new Map<string, number>();
   const nodes: SpanNode[] = [];
-  for (const span of spans) {
-    const seen = repeats.get(span.spanId) ?? 0;
-    repeats.set(span.spanId, seen + 1);
+  for (let position = 0; position < count; position++) {
+    const span = spans[position]!;
+    // Repeats of an ID are rare: count them only when the ID is taken already (one map lookup
+    // per span instead of a get and a set).
+    const seen = bySpanId.has(span.spanId) ? (repeats.get(span.spanId) ?? 1) : 0;
+    if (seen > 0) repeats.set(span.spanId, seen + 1);
     const node: SpanNode = {
       key: seen === 0 ? span.spanId : `${span.spanId}#${seen}`,
       span,
@@ -95,8 +127,8 @@ export function buildTraceTree(trace: NativeTrace, options: BuildOptions = {}): 
       parentKey: undefined,
       children: [],
       depth: 0,
-      startOffsetNano: Number(BigInt(span.startTimeUnixNano) - startNano),
-      durationNano: Number(BigInt(span.endTimeUnixNano) - BigInt(span.startTimeUnixNano)),
+      startOffsetNano: offsets[order[position]!]!,
+      durationNano: durations[order[position]!]!,
       selfTimeNano: 0,
       duplicate: seen > 0,
       parentCycle: false,
@@ -158,7 +190,8 @@ export function buildTraceTree(trace: NativeTrace, options: BuildOptions = {}): 
       const node = stack.pop()!;
       if (reached.has(node)) continue;
       reached.add(node);
-      stack.push(...node.children);
+      // A loop, not push(...children): a span with 100k+ children would exceed the argument limit.
+      for (const child of node.children) stack.push(child);
     }
   };
   roots.forEach(mark);
@@ -172,16 +205,20 @@ export function buildTraceTree(trace: NativeTrace, options: BuildOptions = {}): 
     mark(node);
   }
 
+  // Iterative: a trace thousands of levels deep (a recursive batch job) must not overflow the stack.
   let depth = 0;
-  const layout = (node: SpanNode, level: number): void => {
-    node.depth = level;
-    if (node.span) depth = Math.max(depth, level + 1);
-    node.children.sort(compareNodes);
-    for (const child of node.children) layout(child, level + 1);
-    node.selfTimeNano = node.span ? selfTime(node) : 0;
-  };
   roots.sort(compareNodes);
-  for (const root of roots) layout(root, 0);
+  const pending: SpanNode[] = [...roots];
+  while (pending.length > 0) {
+    const node = pending.pop()!;
+    if (node.span) depth = Math.max(depth, node.depth + 1);
+    node.children.sort(compareNodes);
+    for (const child of node.children) {
+      child.depth = node.depth + 1;
+      pending.push(child);
+    }
+    node.selfTimeNano = node.span ? selfTime(node) : 0;
+  }
 
   const services: string[] = [];
   const seenServices = new Set<string>();
@@ -244,24 +281,85 @@ export function selfTime(node: SpanNode): number {
   return node.durationNano - covered;
 }
 
-/** Rows in display order, skipping the descendants of collapsed nodes. */
-export function visibleRows(tree: TraceTree, collapsed: ReadonlySet<string>): SpanNode[] {
+/**
+ * Rows in display order, skipping the descendants of collapsed nodes. With `keep` (a filter:
+ * matches and their ancestors) only those rows are listed, and collapsing is ignored so every
+ * match shows.
+ */
+export function visibleRows(tree: TraceTree, collapsed: ReadonlySet<string>, keep?: ReadonlySet<string>): SpanNode[] {
   const rows: SpanNode[] = [];
   const stack = [...tree.roots].reverse();
   while (stack.length > 0) {
     const node = stack.pop()!;
+    if (keep && !keep.has(node.key)) continue;
     rows.push(node);
-    if (!collapsed.has(node.key)) for (let i = node.children.length - 1; i >= 0; i--) stack.push(node.children[i]!);
+    if (keep || !collapsed.has(node.key)) for (let i = node.children.length - 1; i >= 0; i--) stack.push(node.children[i]!);
   }
   return rows;
+}
+
+/** Per node key: how many descendants it has (what a collapsed row hides). O(n), iterative. */
+export function descendantCounts(tree: TraceTree): Map<string, number> {
+  const order: SpanNode[] = [];
+  const stack = [...tree.roots];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    order.push(node);
+    for (const child of node.children) stack.push(child);
+  }
+  const counts = new Map<string, number>();
+  // Reverse pre-order visits children before their parent.
+  for (let i = order.length - 1; i >= 0; i--) {
+    const node = order[i]!;
+    let sum = 0;
+    for (const child of node.children) sum += 1 + (counts.get(child.key) ?? 0);
+    counts.set(node.key, sum);
+  }
+  return counts;
+}
+
+/** Every node's position in the fully expanded display order (for search's next/previous). */
+export function displayOrder(tree: TraceTree): Map<string, number> {
+  const order = new Map<string, number>();
+  const stack = [...tree.roots].reverse();
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    order.set(node.key, order.size);
+    for (let i = node.children.length - 1; i >= 0; i--) stack.push(node.children[i]!);
+  }
+  return order;
+}
+
+/** Traces above this many spans open with deep subtrees collapsed. */
+export const BIG_TRACE_SPANS = 5_000;
+
+/**
+ * What a big trace opens with collapsed: the deepest levels are folded so that about `budget`
+ * rows show at first (but always the top two levels). Small traces open fully expanded. A person
+ * looking at 100k spans starts from the top of the tree anyway, and the rows stay few.
+ */
+export function defaultCollapsed(tree: TraceTree, budget = 2_000, threshold = BIG_TRACE_SPANS): Set<string> {
+  const collapsed = new Set<string>();
+  if (tree.spanCount <= threshold) return collapsed;
+  const perDepth: number[] = [];
+  for (const node of tree.byKey.values()) perDepth[node.depth] = (perDepth[node.depth] ?? 0) + 1;
+  // Show levels 0..shown-1: the most levels whose rows fit the budget, at least two.
+  let shown = 0;
+  let rows = 0;
+  while (shown < perDepth.length && rows + (perDepth[shown] ?? 0) <= budget) rows += perDepth[shown++] ?? 0;
+  shown = Math.max(2, shown);
+  for (const node of tree.byKey.values()) if (node.depth === shown - 1 && node.children.length > 0) collapsed.add(node.key);
+  return collapsed;
 }
 
 /** Keys of a node's ancestors, nearest first: what must be expanded to show it. */
 export function ancestorKeys(tree: TraceTree, key: string): string[] {
   const keys: string[] = [];
+  const seen = new Set<string>();
   let parentKey = tree.byKey.get(key)?.parentKey;
-  while (parentKey !== undefined && !keys.includes(parentKey)) {
+  while (parentKey !== undefined && !seen.has(parentKey)) {
     keys.push(parentKey);
+    seen.add(parentKey);
     parentKey = tree.byKey.get(parentKey)?.parentKey;
   }
   return keys;

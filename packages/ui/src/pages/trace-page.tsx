@@ -1,18 +1,20 @@
-import { useEffect, useMemo, useState, type ReactNode } from 'react';
-import { api } from '../api/client';
+import { useEffect, useMemo, type ReactNode } from 'react';
+import { ApiClientError } from '../api/client';
 import type { NativeTrace } from '../api/schemas';
 import { FlameGraph } from '../components/flame-graph';
 import { SpanDetails } from '../components/span-details';
 import { SpanTable } from '../components/span-table';
 import { ErrorBox, Loading } from '../components/status-views';
+import { incomingLinkIndex } from '../model/span-links';
 import { TraceHeader } from '../components/trace-header';
+import { TraceSourceActions } from '../components/trace-source-actions';
 import { TraceStats } from '../components/trace-stats';
-import { Waterfall } from '../components/waterfall';
+import { Timeline } from '../components/timeline';
 import { buildTraceViews, type TraceViews } from '../model/clock-skew';
 import { bottleneckHint, criticalPath } from '../model/critical-path';
 import { traceHref, traceStateFromParams, type TraceState } from '../model/trace-state';
-import { ancestorKeys } from '../model/trace-tree';
-import { navigate, type Location } from '../router';
+import { loadTrace } from '../opened-traces';
+import { Link, navigate, type Location } from '../router';
 import { useAsync } from '../use-async';
 
 /**
@@ -20,14 +22,18 @@ import { useAsync } from '../use-async';
  * view and raw (not skew-corrected) times live in the URL so a link reopens the same view.
  */
 export function TracePage({ traceId, location }: { traceId: string; location: Location }): ReactNode {
-  const trace = useAsync((signal) => api.trace(traceId, signal), [traceId]);
+  // A trace opened from a file (opened-traces.ts) is shown without asking the API.
+  const trace = useAsync((signal) => loadTrace(traceId, signal), [traceId]);
   const views = useMemo(() => (trace.status === 'ok' ? buildTraceViews(trace.data) : undefined), [trace]);
   const root = views?.adjusted.rootSpan;
   useEffect(() => {
     document.title = root ? `${root.serviceName}: ${root.name} · Skein` : `Trace ${traceId} · Skein`;
   }, [root, traceId]);
   if (trace.status === 'loading') return <Loading what={`trace ${traceId}`} />;
-  if (trace.status === 'error') return <ErrorBox title={`Cannot show trace ${traceId}`} error={trace.error} />;
+  if (trace.status === 'error') {
+    if (trace.error instanceof ApiClientError && trace.error.status === 404) return <TraceNotFound traceId={traceId} error={trace.error} />;
+    return <ErrorBox title={`Cannot show trace ${traceId}`} error={trace.error} />;
+  }
   return <TraceView key={traceId} views={views!} trace={trace.data} state={traceStateFromParams(location.params)} />;
 }
 
@@ -38,47 +44,24 @@ function TraceView({ views, trace, state }: { views: TraceViews; trace: NativeTr
   // `span=` holds a span ID; the n-th repeat of a duplicated ID is addressed as `id#n`.
   const selectedParam = state.span;
   const selected = selectedParam === undefined ? undefined : (tree.byKey.get(selectedParam) ?? tree.bySpanId.get(selectedParam));
-  const [collapsed, setCollapsed] = useState<ReadonlySet<string>>(new Set());
-  // A newly selected span inside a collapsed subtree is revealed (only when the selection
-  // changes: collapsing an ancestor of the selected span afterwards must stay collapsed).
   const selectedKey = selected?.key;
-  useEffect(() => {
-    if (selectedKey === undefined) return;
-    const ancestors = ancestorKeys(tree, selectedKey);
-    setCollapsed((current) => {
-      const hidden = ancestors.filter((key) => current.has(key));
-      return hidden.length === 0 ? current : new Set([...current].filter((key) => !hidden.includes(key)));
-    });
-  }, [selectedKey, tree]);
   const go = (change: Partial<TraceState>): void => navigate(traceHref(tree.traceId, { ...state, ...change }), { replace: true });
   const select = (key: string | undefined): void => go({ span: key });
-  const toggle = (key: string): void => {
-    const next = new Set(collapsed);
-    if (next.has(key)) next.delete(key);
-    else next.add(key);
-    setCollapsed(next);
-  };
+  const incoming = useMemo(() => incomingLinkIndex(tree), [tree]);
   let body: ReactNode;
   if (state.view === 'table') body = <SpanTable tree={tree} critical={critical} selectedKey={selectedKey} onSelect={select} />;
   else if (state.view === 'stats') body = <TraceStats tree={tree} />;
   else if (state.view === 'flame') body = <FlameGraph tree={tree} critical={critical} selectedKey={selectedKey} onSelect={select} />;
   else {
     body = (
-      <Waterfall
-        tree={tree}
-        critical={critical}
-        raw={state.raw}
-        collapsed={collapsed}
-        selectedKey={selectedKey}
-        onSelect={select}
-        onToggle={toggle}
-      />
+      <Timeline tree={tree} trace={trace} critical={critical} state={state} selectedKey={selectedKey} onChange={go} onSelect={select} />
     );
   }
   const showDetails = selected?.span !== undefined && state.view !== 'stats';
   return (
     <div className="trace-page">
       <TraceHeader
+        actions={<TraceSourceActions traceId={tree.traceId} />}
         tree={tree}
         skewedCount={views.raw.skewedCount}
         hint={hint}
@@ -99,12 +82,26 @@ function TraceView({ views, trace, state }: { views: TraceViews; trace: NativeTr
             tree={tree}
             trace={trace}
             criticalSegments={critical.get(selected.key)}
+            incoming={incoming.get(selected.span!.spanId) ?? []}
             raw={state.raw}
             onClose={() => select(undefined)}
             onSelect={select}
           />
         )}
       </div>
+    </div>
+  );
+}
+
+/** A 404 from the API: the trace is not (or not yet) stored; say what to check instead of a bare error. */
+function TraceNotFound({ traceId, error }: { traceId: string; error: Error }): ReactNode {
+  return (
+    <div className="not-found">
+      <ErrorBox title="Trace not found" error={error} />
+      <p className="muted">
+        No span of trace <code>{traceId}</code> is stored (yet): spans reach storage a few seconds after a request ends, and traces older
+        than the retention period are gone. <Link to="/search">Search traces</Link>
+      </p>
     </div>
   );
 }

@@ -1,5 +1,6 @@
 import type { Span } from '../../model/span.js';
 import { StorageError, type TraceStore } from '../../storage/trace-store.js';
+import type { SkeinMetrics } from '../../telemetry/skein-metrics.js';
 import { CONSUME_SUCCESS, type ConsumeResult, type SpanConsumer } from '../pipeline/consume-result.js';
 
 export interface StorageExporterOptions {
@@ -11,7 +12,12 @@ export interface StorageExporterOptions {
   maxConcurrentWrites: number;
   /** Retry hint sent with 'overloaded' / 'unavailable'. */
   retryAfterMillis: number;
+  /** Queue depth (queue "storage"), spans written or failed (exporter "storage"), insert timings. */
+  metrics?: SkeinMetrics;
 }
+
+const QUEUE = { queue: 'storage' } as const;
+const EXPORTER = { exporter: 'storage' } as const;
 
 export const DEFAULT_STORAGE_EXPORTER_OPTIONS: StorageExporterOptions = {
   maxBatchSpans: 20_000,
@@ -53,7 +59,10 @@ export class StorageExporter implements SpanConsumer {
   constructor(
     private readonly store: TraceStore,
     private readonly options: StorageExporterOptions = DEFAULT_STORAGE_EXPORTER_OPTIONS,
-  ) {}
+  ) {
+    options.metrics?.queueCapacitySpans.set(QUEUE, options.maxQueuedSpans);
+    options.metrics?.queueSpans.set(QUEUE, 0);
+  }
 
   consume(spans: Span[]): Promise<ConsumeResult> {
     if (spans.length === 0) return Promise.resolve(CONSUME_SUCCESS);
@@ -76,6 +85,7 @@ export class StorageExporter implements SpanConsumer {
     return new Promise<ConsumeResult>((resolve) => {
       this.waiting.push({ spans, resolve });
       this.waitingSpans += spans.length;
+      this.options.metrics?.queueSpans.set(QUEUE, this.waitingSpans);
       this.pump();
     });
   }
@@ -121,6 +131,7 @@ export class StorageExporter implements SpanConsumer {
       spans += next.spans.length;
     }
     this.waitingSpans -= spans;
+    this.options.metrics?.queueSpans.set(QUEUE, this.waitingSpans);
     return batch;
   }
 
@@ -129,19 +140,35 @@ export class StorageExporter implements SpanConsumer {
     let result: ConsumeResult;
     try {
       for (let offset = 0; offset < spans.length; offset += this.options.maxBatchSpans) {
-        await this.store.writeSpans(
+        await this.timedWrite(
           offset === 0 && spans.length <= this.options.maxBatchSpans ? spans : spans.slice(offset, offset + this.options.maxBatchSpans),
         );
       }
       this.writtenSpans += spans.length;
+      this.options.metrics?.exportedSpans.inc(EXPORTER, spans.length);
       result = CONSUME_SUCCESS;
     } catch (error) {
       this.failedWrites++;
+      this.options.metrics?.exportFailedSpans.inc(EXPORTER, spans.length);
       result = toConsumeResult(error, this.options.retryAfterMillis);
     }
     for (const request of batch) request.resolve(result);
     this.writesInFlight--;
     this.pump();
+  }
+
+  /** One insert, timed and sized into the storage histograms. */
+  private async timedWrite(spans: Span[]): Promise<void> {
+    const metrics = this.options.metrics;
+    const started = performance.now();
+    let outcome: 'success' | 'failure' = 'failure';
+    try {
+      await this.store.writeSpans(spans);
+      outcome = 'success';
+    } finally {
+      metrics?.storageWriteSeconds.observe({ outcome }, (performance.now() - started) / 1000);
+      metrics?.storageWriteSpans.observe(spans.length);
+    }
   }
 }
 

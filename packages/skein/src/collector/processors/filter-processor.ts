@@ -39,6 +39,7 @@ export const filterConfigSchema = z
 export type FilterConfig = z.output<typeof filterConfigSchema>;
 
 export class FilterProcessor implements SpanProcessor {
+  readonly dropReason = 'filtered';
   /** Spans dropped since start. */
   dropped = 0;
   private readonly included;

@@ -52,6 +52,7 @@ const HASH_BUCKETS = 0x4000;
 export class ProbabilisticSamplerProcessor implements SpanProcessor {
   kept = 0;
   dropped = 0;
+  readonly dropReason = 'head_sampled_out';
   private readonly mode: 'equalizing' | 'proportional' | 'hash_seed';
   private readonly ratio: number;
   /** Our own rejection threshold (in hash_seed mode, on the derived randomness). */

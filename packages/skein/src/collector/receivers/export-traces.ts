@@ -1,6 +1,7 @@
 import { partitionValidSpans } from '../../model/validate-span.js';
 import type { Span } from '../../model/span.js';
 import type { ConsumeResult, SpanConsumer } from '../pipeline/consume-result.js';
+import type { ReceiverTelemetry } from './receiver-telemetry.js';
 
 /** What one OTLP export request came to, independent of the transport. */
 export type ExportOutcome =
@@ -8,15 +9,22 @@ export type ExportOutcome =
   | Exclude<ConsumeResult, { outcome: 'success' }>;
 
 /**
- * The receiver half shared by OTLP/HTTP and OTLP/gRPC: validate each span, hand the valid ones to
- * the pipeline, and answer only once the pipeline has them safe. Invalid spans are reported
- * (OTLP partial success) and never block the valid ones of the same request.
+ * The receiver half shared by OTLP/HTTP, OTLP/gRPC and Zipkin: validate each span, hand the valid
+ * ones to the pipeline, and answer only once the pipeline has them safe. Invalid spans are reported
+ * (OTLP partial success) and never block the valid ones of the same request. Counts received,
+ * accepted and refused spans into `telemetry`.
  */
-export async function exportTraces(spans: Span[], pipeline: SpanConsumer): Promise<ExportOutcome> {
+export async function exportTraces(spans: Span[], pipeline: SpanConsumer, telemetry?: ReceiverTelemetry): Promise<ExportOutcome> {
+  telemetry?.received(spans.length);
   const { valid, rejectedCount, errorMessage } = partitionValidSpans(spans);
+  telemetry?.rejectedInvalid(rejectedCount);
   if (valid.length > 0) {
     const result = await pipeline.consume(valid);
-    if (result.outcome !== 'success') return result;
+    if (result.outcome !== 'success') {
+      telemetry?.refused(result.outcome === 'failure' ? 'internal' : result.reason, valid.length);
+      return result;
+    }
   }
+  telemetry?.accepted(valid.length);
   return { outcome: 'accepted', acceptedSpans: valid.length, rejectedSpans: rejectedCount, errorMessage };
 }

@@ -3,14 +3,25 @@ import { OtlpDecodeError } from '../../model/decode-error.js';
 import { decodeOtlpProtoTraces } from '../../model/otlp-proto-decode.js';
 import { encodeExportTraceServiceResponse } from '../../model/otlp-proto-encode.js';
 import type { Span } from '../../model/span.js';
+import type { SkeinMetrics } from '../../telemetry/skein-metrics.js';
 import type { SpanConsumer } from '../pipeline/consume-result.js';
 import { exportTraces } from './export-traces.js';
+import { IN_FLIGHT_RETRY_AFTER_MILLIS, type InFlightBytes } from './in-flight-bytes.js';
 import type { ReceiverLogger } from './otlp-http-receiver.js';
+import { ReceiverTelemetry } from './receiver-telemetry.js';
 import { encodeRpcStatus, GrpcCode, type RpcStatus } from './rpc-status.js';
 
 export interface OtlpGrpcReceiverOptions {
   /** Largest accepted message, after decompression (grpc-js answers RESOURCE_EXHAUSTED above it). */
   maxReceiveMessageBytes: number;
+  /**
+   * Message bytes in flight across receivers; past it calls get RESOURCE_EXHAUSTED (none:
+   * unbounded). grpc-js has read a message before the handler runs, so this bounds how long
+   * decoded messages are held, not the reading itself (`max_recv_msg_size_mib` bounds that).
+   */
+  inFlightBytes?: InFlightBytes;
+  /** Where received, accepted and refused spans are counted. */
+  metrics?: SkeinMetrics;
 }
 
 export const DEFAULT_OTLP_GRPC_RECEIVER_OPTIONS: OtlpGrpcReceiverOptions = { maxReceiveMessageBytes: 64 * 1024 * 1024 };
@@ -40,21 +51,45 @@ export function createOtlpGrpcServer(pipeline: SpanConsumer, options: OtlpGrpcRe
     'grpc.max_receive_message_length': options.maxReceiveMessageBytes,
     'grpc.max_send_message_length': 4 * 1024 * 1024,
   });
+  const telemetry = new ReceiverTelemetry(options.metrics, 'otlp', 'grpc');
   server.addService(TRACE_SERVICE, {
     Export: (call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>) => {
-      exportCall(call.request, pipeline, logger, call.getPeer()).then(
-        (response) => (Buffer.isBuffer(response) ? callback(null, response) : callback(toServiceError(response))),
-        (error: unknown) => {
-          logger.warn(`OTLP/gRPC: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-          callback(toServiceError({ code: GrpcCode.INTERNAL, message: 'internal error' }));
-        },
-      );
+      const reservation = options.inFlightBytes?.reserve();
+      if (reservation && !reservation.grow(call.request.length)) {
+        reservation.release();
+        telemetry.refused('overloaded');
+        logger.warn(`OTLP/gRPC Export from ${call.getPeer()}: RESOURCE_EXHAUSTED too many request bytes in flight`);
+        callback(
+          toServiceError({
+            code: GrpcCode.RESOURCE_EXHAUSTED,
+            message: 'too many request bytes in flight: Skein is processing other requests',
+            retryAfterMillis: IN_FLIGHT_RETRY_AFTER_MILLIS,
+          }),
+        );
+        return;
+      }
+      exportCall(call.request, pipeline, logger, call.getPeer(), telemetry)
+        .then(
+          (response) => (Buffer.isBuffer(response) ? callback(null, response) : callback(toServiceError(response))),
+          (error: unknown) => {
+            telemetry.refused('internal');
+            logger.warn(`OTLP/gRPC: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+            callback(toServiceError({ code: GrpcCode.INTERNAL, message: 'internal error' }));
+          },
+        )
+        .finally(() => reservation?.release());
     },
   });
   return server;
 }
 
-async function exportCall(request: Buffer, pipeline: SpanConsumer, logger: ReceiverLogger, peer: string): Promise<Buffer | RpcStatus> {
+async function exportCall(
+  request: Buffer,
+  pipeline: SpanConsumer,
+  logger: ReceiverLogger,
+  peer: string,
+  telemetry: ReceiverTelemetry,
+): Promise<Buffer | RpcStatus> {
   const refuse = (rpc: RpcStatus): RpcStatus => {
     logger.warn(`OTLP/gRPC Export from ${peer}: ${grpcStatus[rpc.code]} ${rpc.message}`);
     return rpc;
@@ -64,9 +99,10 @@ async function exportCall(request: Buffer, pipeline: SpanConsumer, logger: Recei
     spans = decodeOtlpProtoTraces(request);
   } catch (error) {
     if (!(error instanceof OtlpDecodeError)) throw error;
+    telemetry.refused('decode_error');
     return refuse({ code: GrpcCode.INVALID_ARGUMENT, message: `cannot decode ExportTraceServiceRequest: ${error.message}` });
   }
-  const outcome = await exportTraces(spans, pipeline);
+  const outcome = await exportTraces(spans, pipeline, telemetry);
   if (outcome.outcome === 'failure') return refuse({ code: GrpcCode.INTERNAL, message: outcome.message });
   if (outcome.outcome === 'retryable') {
     return refuse({

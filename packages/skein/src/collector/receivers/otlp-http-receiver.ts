@@ -4,10 +4,13 @@ import { decodeOtlpJsonTraces } from '../../model/otlp-json.js';
 import { decodeOtlpProtoTraces } from '../../model/otlp-proto-decode.js';
 import { encodeExportTraceServiceResponse } from '../../model/otlp-proto-encode.js';
 import type { Span } from '../../model/span.js';
+import type { SkeinMetrics } from '../../telemetry/skein-metrics.js';
 import type { SpanConsumer } from '../pipeline/consume-result.js';
 import { exportTraces, type ExportOutcome } from './export-traces.js';
 import type { CorsPolicy } from './cors-policy.js';
+import { IN_FLIGHT_RETRY_AFTER_MILLIS, type BodyReservation, type InFlightBytes } from './in-flight-bytes.js';
 import { readBody } from './read-body.js';
+import { ReceiverTelemetry } from './receiver-telemetry.js';
 import { encodeRpcStatus, GrpcCode, rpcStatusToJson, type RpcStatus } from './rpc-status.js';
 
 export interface OtlpHttpReceiverOptions {
@@ -15,6 +18,10 @@ export interface OtlpHttpReceiverOptions {
   maxRequestBodyBytes: number;
   /** Cross-origin requests from browsers; none are allowed without it. */
   cors?: CorsPolicy;
+  /** Body bytes in flight across receivers; past it requests get 429 (none: unbounded). */
+  inFlightBytes?: InFlightBytes;
+  /** Where received, accepted and refused spans are counted. */
+  metrics?: SkeinMetrics;
 }
 
 export const DEFAULT_OTLP_HTTP_RECEIVER_OPTIONS: OtlpHttpReceiverOptions = { maxRequestBodyBytes: 64 * 1024 * 1024 };
@@ -40,13 +47,19 @@ function wireEncodingOf(contentType: string | undefined): WireEncoding | undefin
  * partial success for invalid spans, 429/503 + Retry-After when Skein cannot take the data now.
  */
 export function createOtlpHttpHandler(pipeline: SpanConsumer, options: OtlpHttpReceiverOptions, logger: ReceiverLogger): RequestListener {
+  const telemetry = new ReceiverTelemetry(options.metrics, 'otlp', 'http');
   return (request, response) => {
-    handle(request, response, pipeline, options, logger).catch((error: unknown) => {
-      // Last line of defence: a bug must cost one request, never the process.
-      logger.warn(`OTLP/HTTP: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-      if (!response.headersSent) sendStatus(response, 'json', 500, { code: GrpcCode.INTERNAL, message: 'internal error' });
-      else response.destroy();
-    });
+    // Held until the answer is sent: the decoded spans live as long as the pipeline has them.
+    const reservation = options.inFlightBytes?.reserve();
+    handle(request, response, pipeline, options, logger, telemetry, reservation)
+      .catch((error: unknown) => {
+        // Last line of defence: a bug must cost one request, never the process.
+        telemetry.refused('internal');
+        logger.warn(`OTLP/HTTP: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+        if (!response.headersSent) sendStatus(response, 'json', 500, { code: GrpcCode.INTERNAL, message: 'internal error' });
+        else response.destroy();
+      })
+      .finally(() => reservation?.release());
   };
 }
 
@@ -56,6 +69,8 @@ async function handle(
   pipeline: SpanConsumer,
   options: OtlpHttpReceiverOptions,
   logger: ReceiverLogger,
+  telemetry: ReceiverTelemetry,
+  reservation: BodyReservation | undefined,
 ): Promise<void> {
   const path = (request.url ?? '/').split('?')[0];
   const encoding = wireEncodingOf(request.headers['content-type']) ?? 'json';
@@ -82,16 +97,23 @@ async function handle(
   }
   const wire = wireEncodingOf(request.headers['content-type']);
   if (wire === undefined) {
+    telemetry.refused('decode_error');
     return refuse(415, {
       code: GrpcCode.INVALID_ARGUMENT,
       message: `unsupported Content-Type "${request.headers['content-type'] ?? ''}": use application/x-protobuf or application/json`,
     });
   }
 
-  const body = await readBody(request, options.maxRequestBodyBytes);
+  const body = await readBody(request, options.maxRequestBodyBytes, reservation);
   if (!body.ok) {
-    // Do not read the rest of an oversized body: answer and close the connection.
-    if (body.status === 413) response.setHeader('Connection', 'close');
+    // Do not read the rest of an oversized or unadmitted body: answer and close the connection.
+    if (body.status === 413 || body.status === 429) response.setHeader('Connection', 'close');
+    if (body.status === 429) {
+      telemetry.refused('overloaded');
+      response.setHeader('Retry-After', String(IN_FLIGHT_RETRY_AFTER_MILLIS / 1000));
+      return refuse(429, { code: GrpcCode.RESOURCE_EXHAUSTED, message: body.message, retryAfterMillis: IN_FLIGHT_RETRY_AFTER_MILLIS });
+    }
+    telemetry.refused(body.status === 413 ? 'too_large' : 'decode_error');
     return refuse(body.status, { code: GrpcCode.INVALID_ARGUMENT, message: body.message });
   }
 
@@ -100,13 +122,14 @@ async function handle(
     spans = wire === 'protobuf' ? decodeOtlpProtoTraces(body.body) : decodeOtlpJsonTraces(body.body.toString('utf8'));
   } catch (error) {
     if (!(error instanceof OtlpDecodeError)) throw error;
+    telemetry.refused('decode_error');
     return refuse(400, {
       code: GrpcCode.INVALID_ARGUMENT,
       message: `cannot decode OTLP ${wire === 'protobuf' ? 'protobuf' : 'JSON'} body: ${error.message}`,
     });
   }
 
-  const outcome = await exportTraces(spans, pipeline);
+  const outcome = await exportTraces(spans, pipeline, telemetry);
   if (outcome.outcome !== 'accepted') {
     const { status, rpc } = refusalOf(outcome);
     if (rpc.retryAfterMillis !== undefined) response.setHeader('Retry-After', String(Math.max(1, Math.ceil(rpc.retryAfterMillis / 1000))));

@@ -1,15 +1,18 @@
 import type { IncomingMessage } from 'node:http';
 import { createGunzip, createInflate, type Gunzip, type Inflate } from 'node:zlib';
+import type { BodyReservation } from './in-flight-bytes.js';
 
 export type BodyResult =
-  { readonly ok: true; readonly body: Buffer } | { readonly ok: false; readonly status: 400 | 413 | 415; readonly message: string };
+  { readonly ok: true; readonly body: Buffer } | { readonly ok: false; readonly status: 400 | 413 | 415 | 429; readonly message: string };
 
 /**
  * Reads a request body, decompressing gzip/deflate, and stops as soon as the limit is passed:
  * the limit applies to the decompressed size (a 1 MiB gzip bomb of 1 GiB zeros is refused after
- * `maxBytes`, never buffered) and to the bytes on the wire.
+ * `maxBytes`, never buffered) and to the bytes on the wire. With a reservation, every decoded byte
+ * kept is also taken from the receivers' shared in-flight budget; when it is spent the read stops
+ * with 429 (the caller releases the reservation once the request is answered).
  */
-export function readBody(request: IncomingMessage, maxBytes: number): Promise<BodyResult> {
+export function readBody(request: IncomingMessage, maxBytes: number, reservation?: BodyReservation): Promise<BodyResult> {
   const encoding = (request.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
   let decoder: Gunzip | Inflate | undefined;
   if (encoding === 'gzip' || encoding === 'x-gzip') decoder = createGunzip();
@@ -61,7 +64,9 @@ export function readBody(request: IncomingMessage, maxBytes: number): Promise<Bo
       if (settled) return;
       decoded += chunk.length;
       if (decoded > maxBytes) finish(tooLarge());
-      else chunks.push(chunk);
+      else if (reservation && !reservation.grow(chunk.length)) {
+        finish({ ok: false, status: 429, message: 'too many request bytes in flight: Skein is reading or processing other requests' });
+      } else chunks.push(chunk);
     });
     sink.on('end', () => finish({ ok: true, body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, decoded) }));
   });

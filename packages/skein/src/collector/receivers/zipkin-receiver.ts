@@ -5,14 +5,21 @@ import { decodeZipkinProto } from '../../model/zipkin-proto.js';
 import type { ZipkinDecoded } from '../../model/zipkin-span.js';
 import { zipkinToModel } from '../../model/zipkin-to-model.js';
 import { decodeZipkinV1Json } from '../../model/zipkin-v1-json.js';
+import type { SkeinMetrics } from '../../telemetry/skein-metrics.js';
 import type { SpanConsumer } from '../pipeline/consume-result.js';
 import { exportTraces } from './export-traces.js';
 import type { ReceiverLogger } from './otlp-http-receiver.js';
+import { IN_FLIGHT_RETRY_AFTER_MILLIS, type BodyReservation, type InFlightBytes } from './in-flight-bytes.js';
 import { readBody } from './read-body.js';
+import { ReceiverTelemetry } from './receiver-telemetry.js';
 
 export interface ZipkinReceiverOptions {
   /** Largest accepted body, after decompression. */
   maxRequestBodyBytes: number;
+  /** Body bytes in flight across receivers; past it requests get 429 (none: unbounded). */
+  inFlightBytes?: InFlightBytes;
+  /** Where received, accepted and refused spans are counted. */
+  metrics?: SkeinMetrics;
 }
 
 export const DEFAULT_ZIPKIN_RECEIVER_OPTIONS: ZipkinReceiverOptions = { maxRequestBodyBytes: 64 * 1024 * 1024 };
@@ -30,13 +37,19 @@ type Format = 'v2-json' | 'v2-proto' | 'v1-json';
  * text, as Zipkin's server sends them. Thrift (v1) is not supported: 415.
  */
 export function createZipkinHandler(pipeline: SpanConsumer, options: ZipkinReceiverOptions, logger: ReceiverLogger): RequestListener {
+  const telemetry = new ReceiverTelemetry(options.metrics, 'zipkin', 'http');
   return (request, response) => {
-    handle(request, response, pipeline, options, logger).catch((error: unknown) => {
-      // A bug must cost one request, never the process.
-      logger.warn(`Zipkin: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-      if (!response.headersSent) send(response, 500, 'internal error');
-      else response.destroy();
-    });
+    // Held until the answer is sent: the decoded spans live as long as the pipeline has them.
+    const reservation = options.inFlightBytes?.reserve();
+    handle(request, response, pipeline, options, logger, telemetry, reservation)
+      .catch((error: unknown) => {
+        // A bug must cost one request, never the process.
+        telemetry.refused('internal');
+        logger.warn(`Zipkin: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+        if (!response.headersSent) send(response, 500, 'internal error');
+        else response.destroy();
+      })
+      .finally(() => reservation?.release());
   };
 }
 
@@ -56,6 +69,8 @@ async function handle(
   pipeline: SpanConsumer,
   options: ZipkinReceiverOptions,
   logger: ReceiverLogger,
+  telemetry: ReceiverTelemetry,
+  reservation: BodyReservation | undefined,
 ): Promise<void> {
   const path = (request.url ?? '/').split('?')[0]!;
   const refuse = (status: number, message: string): void => {
@@ -72,14 +87,17 @@ async function handle(
   }
   const format = formatOf(path, request.headers['content-type']);
   if (format === undefined) {
+    telemetry.refused('decode_error');
     const accepted = path === V1_PATH ? 'application/json' : 'application/json or application/x-protobuf';
     return refuse(415, `unsupported Content-Type "${request.headers['content-type'] ?? ''}" on ${path}: use ${accepted}`);
   }
 
-  const body = await readBody(request, options.maxRequestBodyBytes);
+  const body = await readBody(request, options.maxRequestBodyBytes, reservation);
   if (!body.ok) {
-    // Do not read the rest of an oversized body: answer and close the connection.
-    if (body.status === 413) response.setHeader('Connection', 'close');
+    // Do not read the rest of an oversized or unadmitted body: answer and close the connection.
+    if (body.status === 413 || body.status === 429) response.setHeader('Connection', 'close');
+    if (body.status === 429) response.setHeader('Retry-After', String(IN_FLIGHT_RETRY_AFTER_MILLIS / 1000));
+    telemetry.refused(body.status === 429 ? 'overloaded' : body.status === 413 ? 'too_large' : 'decode_error');
     return refuse(body.status, body.message);
   }
 
@@ -90,12 +108,17 @@ async function handle(
     else decoded = decodeZipkinV1Json(body.body.toString('utf8'));
   } catch (error) {
     if (!(error instanceof OtlpDecodeError)) throw error;
+    telemetry.refused('decode_error');
     return refuse(400, `cannot decode Zipkin ${format === 'v2-proto' ? 'protobuf' : 'JSON'} body: ${error.message}`);
   }
 
   const converted = zipkinToModel(decoded.spans);
+  // Spans Zipkin decoding or conversion dropped are received and rejected as invalid here; the
+  // rest are counted by exportTraces.
   const dropped = [...decoded.rejected, ...converted.rejected];
-  const outcome = await exportTraces(converted.spans, pipeline);
+  telemetry.received(dropped.length);
+  telemetry.rejectedInvalid(dropped.length);
+  const outcome = await exportTraces(converted.spans, pipeline, telemetry);
   if (outcome.outcome === 'failure') return refuse(500, outcome.message);
   if (outcome.outcome === 'retryable') {
     response.setHeader('Retry-After', String(Math.max(1, Math.ceil(outcome.retryAfterMillis / 1000))));

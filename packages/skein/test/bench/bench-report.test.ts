@@ -1,0 +1,128 @@
+/** The `npm run bench` report: figures against the issue-3 targets, from the benchmarks' JSON. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { buildFigures, markdownTable, renderMarkdown, type BenchResults, type Figure } from '../../bench/bench-report.js';
+
+const timed = (p50: number, p99: number) => ({ p50, p99 });
+const checkpoint = (storedSpans: number, traceP99: number, searchP50: number) => ({
+  storedSpans,
+  traceByIdMs: timed(10, traceP99),
+  search1hMs: timed(searchP50, 500),
+  search24hMs: timed(searchP50 * 2, 700),
+  servicesMs: timed(1.7, 3.7),
+  operationsMs: timed(2.3, 2.7),
+  dependencies1hMs: timed(57, 60),
+  dependencies24hMs: timed(1530, 1600),
+});
+
+const RESULTS: BenchResults = {
+  decode: {
+    results: [
+      { name: 'decode protobufjs Type.decode only (baseline)', spansPerSecond: 102_400, spansPerCpuSecond: 84_300 },
+      { name: 'decode hand-written into model', spansPerSecond: 102_200, spansPerCpuSecond: 70_700 },
+    ],
+  },
+  storageLimit: { settings: { totalSpans: 500_000, batchSpans: 20_000, format: 'JSONEachRow' }, storageLimitSpansPerSecond: 25_000 },
+  e2e: {
+    settings: { connections: 16, batchSize: 512, protocol: 'http/protobuf' },
+    spansPerSecond: 20_000,
+    exportLatencyMillis: { p50: 240, p90: 500, p99: 700, max: 900 },
+    skein: { cpuSecondsPer100kSpans: 8.4, peakRssMiB: 812, averageCpuCores: 1.6 },
+    loadgenProcess: { averageCpuCores: 0.2 },
+    loadgen: { seconds: 60.4 },
+    disk: { storedSpans: 1_200_000, bytesPerSpan: 38 },
+  },
+  query: { checkpoints: [checkpoint(1_004_740, 43.7, 86), checkpoint(10_000_000, 60, 150)], bytesPerSpanAfterMerges: 202.8 },
+};
+
+function byName(figures: Figure[], text: string): Figure {
+  const found = figures.find((f) => f.name.includes(text));
+  assert.ok(found, text);
+  return found;
+}
+
+test('figures are judged against the issue-3 targets', () => {
+  const figures = buildFigures(RESULTS);
+  const e2e = byName(figures, 'end to end: spans/s');
+  assert.equal(e2e.value, 20_000);
+  assert.equal(e2e.status, 'missed');
+  assert.match(e2e.name, /http\/protobuf, 60.4 s, 16 connections, 512-span requests/);
+  const ratio = byName(figures, 'c/b');
+  assert.equal(ratio.value, 0.8, 'c/b from the same run');
+  assert.equal(ratio.status, 'met');
+  assert.equal(byName(figures, 'CPU-seconds per 100k').status, 'missed');
+  assert.equal(byName(figures, 'peak RSS').status, 'n/a', 'no target');
+  assert.equal(byName(figures, 'export latency').display, '700 ms (p50 240 ms)');
+  assert.equal(byName(figures, "Skein's OTLP protobuf decoder").display, '102,200 spans/s (70,700 spans/CPU-s)');
+  assert.equal(byName(figures, 'storage limit').value, 25_000);
+
+  // Query targets hold at 10M: shown at 1M, judged only at 10M.
+  const byId1M = byName(figures, 'trace by ID p50 / p99, 1M');
+  assert.equal(byId1M.value, 43.7);
+  assert.equal(byId1M.judged, false);
+  assert.equal(byId1M.status, 'n/a');
+  assert.equal(byName(figures, 'trace by ID p50 / p99, 10M').status, 'missed');
+  assert.equal(byName(figures, '1 h p50 / p99, 10M').status, 'met');
+  assert.equal(byName(figures, '24 h p50 / p99, 10M').status, 'missed');
+  assert.equal(byName(figures, '24 h p50 / p99, 10M').value, 300);
+
+  assert.equal(byName(figures, 'query data set (10M spans)').status, 'missed');
+  assert.equal(byName(figures, 'end-to-end run (1.2M spans)').status, 'met');
+});
+
+test('a benchmark that did not run leaves its figures n/a, not a crash', () => {
+  const figures = buildFigures({ decode: RESULTS.decode, e2e: { spansPerSecond: 'oops' } });
+  for (const f of figures.filter((x) => x.part !== 'a')) {
+    assert.equal(f.value, null, f.name);
+    assert.equal(f.display, 'n/a');
+    assert.equal(f.status, 'n/a');
+  }
+  assert.ok(!figures.some((f) => f.part === 'd'), 'no checkpoints, no query rows');
+});
+
+test('the Markdown report states the machine, the commit and each figure with its target', () => {
+  const markdown = renderMarkdown({
+    environment: {
+      date: '2026-11-23T12:00:00.000Z',
+      commit: '2edda55f00000000000000000000000000000000',
+      dirty: true,
+      cores: 2,
+      cpuModel: 'AMD EPYC',
+      ramGiB: 24,
+      node: 'v20.20.2',
+      chdb: '26.7.2.1',
+      chdbNpm: '3.4.0',
+      mode: 'full',
+    },
+    figures: buildFigures(RESULTS),
+    steps: [
+      { name: 'decode', command: 'node --import tsx bench/decode-bench.ts', seconds: 51.2, ok: true },
+      { name: 'query', command: 'node --import tsx bench/query-bench.ts', seconds: 3, ok: false, error: 'exit code 1' },
+    ],
+    results: RESULTS,
+  });
+  assert.match(markdown, /2 cores \(AMD EPYC\), 24 GiB RAM; Node v20\.20\.2; chDB 26\.7\.2\.1/);
+  assert.match(markdown, /git commit 2edda55f0000 with uncommitted changes/);
+  assert.match(markdown, /\| c +\| end to end: spans\/s .*\| +20,000 spans\/s \| ≥ 100,000 spans\/s \(on 2 cores\) +\| \*\*missed\*\* +\|/);
+  assert.match(
+    markdown,
+    /\| d +\| trace by ID p50 \/ p99, 1M spans stored .*\| +10 \/ 43\.7 ms \| ≤ 50 ms \(p99 at 10M spans\) +\| not judged below 10M/,
+  );
+  assert.match(markdown, /FAILED: exit code 1/);
+  assert.match(markdown, /c\/b: b's JSON does not name the spans it prepared/, 'b and c may not send the same spans');
+  assert.match(markdown, /Targets \(issue 3\): \d+ met, \d+ missed; 1 benchmark\(s\) failed/);
+});
+
+test('Markdown tables pad every column to one width', () => {
+  const table = markdownTable(
+    ['a', 'bb'],
+    [
+      ['long cell', '1'],
+      ['x', '22'],
+    ],
+    [false, true],
+  );
+  const lines = table.split('\n');
+  assert.equal(new Set(lines.map((l) => l.length)).size, 1);
+  assert.equal(lines[1], '| --------- | --: |');
+});
