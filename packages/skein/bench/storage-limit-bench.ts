@@ -2,7 +2,7 @@
  * The physical limit of the write path: span rows prepared in advance (the exact bytes
  * `writeSpans` sends: TabSeparated `trace_spans` rows, plus the few new resources and scopes)
  * inserted straight into embedded chDB, nothing else running. Ingest end to
- * end (bench/ingest-bench.ts) divided by this rate says how much of the engine's speed Skein uses.
+ * end (bench/e2e-bench.ts, `skein loadgen`'s default topology, as here) divided by this rate says how much of the engine's speed Skein uses.
  *
  *   node --import tsx bench/storage-limit-bench.ts [--spans 500000] [--batch 20000] [--json file]
  */
@@ -14,7 +14,8 @@ import { Session } from 'chdb';
 import type { Span } from '../src/model/span.js';
 import { openTraceStore } from '../src/storage/open-trace-store.js';
 import { buildRowBatches, RESOURCE_COLUMNS, SCOPE_COLUMNS, SPAN_COLUMNS, type KnownRows } from '../src/storage/span-rows.js';
-import { seededRandom, syntheticTrace } from './synthetic-traces.js';
+import { defaultTopology } from '../src/loadgen/default-topology.js';
+import { TraceGenerator } from '../src/loadgen/trace-generator.js';
 
 const { values: options } = parseArgs({
   options: {
@@ -31,8 +32,9 @@ async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'skein-storage-limit-'));
   console.log(`machine: ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB RAM, node ${process.version}`);
   console.log(`preparing ${totalSpans} span rows in ${batchSpans}-span inserts…`);
-  const random = seededRandom(11);
-  const now = BigInt(Date.now()) * 1_000_000n;
+  // The spans `skein loadgen` sends by default, so the end-to-end rate (c) divided by this one
+  // compares the same rows; traces start 1 ms apart on the generator's virtual clock.
+  const generator = new TraceGenerator(defaultTopology(), { seed: 11, startTimeUnixNano: BigInt(Date.now() - 3_600_000) * 1_000_000n });
   const batches: Array<{ spans: Buffer; resources: Buffer; scopes: Buffer; rows: number }> = [];
   // As the store does: a resource or scope already written is not sent again.
   const known = { resources: new Set<string>(), scopes: new Set<string>(), operations: new Map<string, bigint>() } satisfies KnownRows;
@@ -40,7 +42,7 @@ async function main(): Promise<void> {
   let prepared = 0;
   const rowStart = performance.now();
   while (prepared < totalSpans) {
-    pending.push(...syntheticTrace(random, now - BigInt(Math.floor(random() * 3_000_000)) * 1_000_000n));
+    pending.push(...generator.nextTrace());
     if (pending.length >= batchSpans || prepared + pending.length >= totalSpans) {
       const rows = buildRowBatches(pending, known);
       for (const hash of rows.newResources) known.resources.add(hash);
@@ -84,6 +86,7 @@ async function main(): Promise<void> {
       totalSpans,
       batchSpans,
       format: 'TabSeparated',
+      topology: 'loadgen default (e-commerce)',
       tables: ['resources', 'scopes', 'trace_spans (+ trace_index by materialized view)'],
     },
     bytesPerSpanSent: Math.round(batches.reduce((sum, b) => sum + b.spans.length + b.resources.length + b.scopes.length, 0) / prepared),
