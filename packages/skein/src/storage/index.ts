@@ -21,6 +21,5 @@ export { bindSql } from './sql-binding.js';
 export type { SqlParams, SqlParamType } from './sql-binding.js';
 export { featuresForVersion, parseEngineVersion } from './engine-features.js';
 export type { EngineFeatures } from './engine-features.js';
-export { ChdbEngine } from './engines/chdb-engine.js';
 export { ClickHouseEngine } from './engines/clickhouse-engine.js';
 export { migrate } from './schema/migrate.js';

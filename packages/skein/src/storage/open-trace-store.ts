@@ -1,6 +1,5 @@
 import { ClickHouseTraceStore } from './clickhouse-trace-store.js';
 import { featuresForVersion } from './engine-features.js';
-import { ChdbEngine } from './engines/chdb-engine.js';
 import { ClickHouseEngine, parseClickHouseUrl } from './engines/clickhouse-engine.js';
 import { migrate } from './schema/migrate.js';
 import type { SqlEngine } from './sql-engine.js';
@@ -22,6 +21,9 @@ export async function openTraceStore(options: OpenTraceStoreOptions): Promise<Tr
   let database: string;
   if (options.engine === 'chdb') {
     database = options.database ?? 'skein';
+    // Loaded only when used: the embedded engine maps ~250 MiB into the process, which a collector
+    // or query node writing to a ClickHouse server should not carry.
+    const { ChdbEngine } = await import('./engines/chdb-engine.js');
     engine = await ChdbEngine.open(options.dataDir, database);
   } else {
     database = parseClickHouseUrl(options.url, options.database).database;
