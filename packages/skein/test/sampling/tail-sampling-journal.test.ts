@@ -95,7 +95,7 @@ describe('tail_sampling journal', () => {
     const lateDropped = makeSpan({ traceId: dropped[0]!.traceId, parentSpanId: dropped[0]!.spanId });
     assert.equal((await second.stage.consume([lateKept, lateDropped])).outcome, 'success');
     assert.deepEqual(ids(second.next.spans), [lateKept.spanId]);
-    assert.ok(lateKept.attributes.some((a) => a.key === 'sampling.policy' && a.value === 'errors'));
+    assert.ok(lateKept.attributes.some((a) => a.key === 'tailsampling.policy' && a.value === 'errors'));
     assert.equal(second.stage.bufferedTraces, 0);
   });
 

@@ -110,8 +110,8 @@ test('1000 SDK traces: errors and slow ones all kept, 10 % of the rest, every ke
       const traceId = storedOf(kind)[0]!;
       const { body: stored } = await getJson(`${skein.queryUrl}/api/v1/traces/${traceId}`);
       for (const span of stored.spans) {
-        const attribute = span.attributes.find((a: { key: string }) => a.key === 'sampling.policy');
-        assert.equal(attribute?.value.stringValue, policy, `${kind} trace spans say sampling.policy=${policy}`);
+        const attribute = span.attributes.find((a: { key: string }) => a.key === 'tailsampling.policy');
+        assert.equal(attribute?.value.stringValue, policy, `${kind} trace spans say tailsampling.policy=${policy}`);
       }
     }
   } finally {

@@ -109,9 +109,9 @@ test('tail sampling: acknowledged spans survive kill -9 and are stored after the
     for (const spans of stored.values()) {
       for (const span of spans) {
         assert.equal(
-          span.attributes.find((a) => a.key === 'sampling.policy')?.value.stringValue,
+          span.attributes.find((a) => a.key === 'tailsampling.policy')?.value.stringValue,
           'errors',
-          'stored spans carry sampling.policy',
+          'stored spans carry tailsampling.policy',
         );
       }
     }

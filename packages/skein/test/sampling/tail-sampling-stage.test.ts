@@ -36,7 +36,7 @@ describe('tail_sampling stage', () => {
     await stage.whenIdle();
     assert.deepEqual(next.spans.map((s) => s.spanId).sort(), failing.map((s) => s.spanId).sort());
     assert.equal(next.batches.length, 1, 'traces decided together go downstream as one batch');
-    assert.ok(next.spans.every((s) => s.attributes.some((a) => a.key === 'sampling.policy' && a.value === 'errors')));
+    assert.ok(next.spans.every((s) => s.attributes.some((a) => a.key === 'tailsampling.policy' && a.value === 'errors')));
     assert.equal(stage.bufferedTraces, 0);
     const m = context.metrics;
     assert.equal(await counterValue(m, 'skein_sampler_decisions_total', { policy: 'errors', decision: 'sampled' }), 1);
@@ -85,7 +85,7 @@ describe('tail_sampling stage', () => {
     assert.equal((await stage.consume([lateKept, lateDropped])).outcome, 'success');
     assert.equal(next.spans.length, 3, 'the late sampled span went through without waiting');
     assert.equal(next.spans[2]!.spanId, lateKept.spanId);
-    assert.ok(lateKept.attributes.some((a) => a.key === 'sampling.policy' && a.value === 'errors'));
+    assert.ok(lateKept.attributes.some((a) => a.key === 'tailsampling.policy' && a.value === 'errors'));
     assert.equal(stage.bufferedTraces, 0);
     assert.equal(await counterValue(context.metrics, 'skein_processor_dropped_spans_total', { reason: 'tail_late_span_dropped' }), 1);
     await stage.shutdown();

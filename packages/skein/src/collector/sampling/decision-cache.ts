@@ -6,7 +6,7 @@
  * access makes its first key the least recently used.
  */
 export class DecisionCache {
-  /** trace ID → the policy that sampled it (late spans get the same `sampling.policy`). */
+  /** trace ID → the policy that sampled it (late spans get the same `tailsampling.policy`). */
   private readonly sampled = new Map<string, string>();
   private readonly notSampled = new Map<string, true>();
 

@@ -17,7 +17,7 @@ interface DecidedTrace {
 }
 
 /** The span attribute naming the policy that sampled the trace (a Skein convention). */
-export const SAMPLING_POLICY_ATTRIBUTE = 'sampling.policy';
+export const SAMPLING_POLICY_ATTRIBUTE = 'tailsampling.policy';
 /** The `policy` label of decisions no policy made (nothing sampled the trace). */
 const NO_POLICY = 'none';
 const MAX_RETRY_DELAY_MS = 30_000;
@@ -422,7 +422,7 @@ export class TailSamplingStage implements SpanStage {
   }
 }
 
-/** Sets `sampling.policy` on a span (in place: a span belongs to one batch, unlike its resource). */
+/** Sets `tailsampling.policy` on a span (in place: a span belongs to one batch, unlike its resource). */
 function tagPolicy(span: Span, policy: string): void {
   for (const attribute of span.attributes) {
     if (attribute.key === SAMPLING_POLICY_ATTRIBUTE) {
