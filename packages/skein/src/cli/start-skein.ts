@@ -122,7 +122,9 @@ export async function startSkein(config: SkeinConfig, role: Role, logger: Logger
         exporters.push(forwarding);
       }
       pipeline = new TracePipeline(exporters, steps, { metrics, logger, stateDir });
-      logger.info(`traces pipeline: otlp → ${[...processorIds, exporterIds.join(' + ')].join(' → ')}`);
+      logger.info(
+        `traces pipeline: ${config.service.pipelines.traces.receivers.join(' + ')} → ${[...processorIds, exporterIds.join(' + ')].join(' → ')}`,
+      );
       const { grpc, http } = config.receivers.otlp.protocols;
       // One body budget for both OTLP transports, as a Collector receiver's admission settings.
       const otlpInFlight = new InFlightBytes(config.receivers.otlp.admission.request_limit_mib * 1024 * 1024, 'otlp', metrics);
