@@ -10,7 +10,7 @@
  *
  *   npm run build && node --import tsx bench/e2e-bench.ts [--duration 60s] [--rate max] [--connections 16]
  *     [--batch-size 512] [--protocol http/protobuf|http/json|grpc] [--seed 1] [--json FILE]
- *     [--skip-disk] [--source]   (--source: run src/ through tsx instead of dist/, for tests)
+ *     [--skip-disk] [--source] [--skein-node-args=--flag,…]   (--source: run src/ through tsx instead of dist/, for tests)
  *
  * Both processes share the machine's cores: on 2 cores loadgen's own CPU use (reported) is taken
  * from Skein, which is the deployment being measured (an SDK-side load on the same host), and what
@@ -40,6 +40,8 @@ const { values: options } = parseArgs({
     json: { type: 'string' },
     'skip-disk': { type: 'boolean', default: false },
     source: { type: 'boolean', default: false },
+    // V8 flags for the Skein process, e.g. `--skein-node-args=--max-semi-space-size=16` (comma-separated).
+    'skein-node-args': { type: 'string', default: '' },
   },
 });
 const durationSeconds = parseDuration('--duration', options.duration) / 1000;
@@ -230,7 +232,8 @@ async function main(): Promise<void> {
   let skein: SkeinProcess | undefined;
   try {
     const skeinArgs = extraSkeinArgs();
-    skein = await startSkein({ dataDir, built: !options.source, args: skeinArgs, timeoutMillis: 120_000 });
+    const nodeArgs = options['skein-node-args'].split(',').filter((arg) => arg !== '');
+    skein = await startSkein({ dataDir, built: !options.source, args: skeinArgs, nodeArgs, timeoutMillis: 120_000 });
     console.log(`skein: pid ${skein.child.pid}, OTLP/HTTP :${skein.ports.otlpHttp}, OTLP/gRPC :${skein.ports.otlpGrpc}, data ${dataDir}`);
     const pid = skein.child.pid!;
     const before = processUsage(pid);
