@@ -4,25 +4,28 @@
  * Runs Skein (all-in-one, embedded chDB), ingests one trace per size over OTLP/HTTP
  * protobuf (5,000-span requests, `test/support/big-trace.ts` shapes), then per size:
  *
- * - the API alone: GET /api/v1/traces/{id}, time and response bytes (the UI needs all of it);
+ * - the API alone: GET /api/v1/traces/{id} (native JSON) and ?format=compact with gzip (what the
+ *   page fetches since the compact format), time and bytes on the wire;
  * - the page in Debian's Chromium: navigation start → first waterfall rows, the API's share of
  *   that (responseEnd) and the rest (parse, validation, tree building, first render), the JS heap,
  *   and frame times while scrolling through all rows expanded.
  *
- * `--ui-only` sizes skip storage: the same trace's native JSON is built here and served by a small
- * proxy in front of Skein (UI assets from Skein, the trace from memory), which measures the page
- * alone where the API cannot answer (1M spans: see BENCHMARKS.md).
+ * `--ui-only` sizes skip storage: the same trace's compact JSON (gzipped, as the API sends it) is
+ * built here and served by a small proxy in front of Skein (UI assets from Skein, the trace from
+ * memory), which measures the page alone where the API cannot answer (1M spans: see BENCHMARKS.md).
  *
  *   npm run build -w @skein/ui && node --import tsx bench/ui-big-trace-bench.ts [--sizes 10000,100000,1000000] [--ui-only 1000000] [--json file]
  */
 import { writeFileSync } from 'node:fs';
-import { createServer, request as httpRequest, type Server } from 'node:http';
-import { cpus } from 'node:os';
+import { createServer, get as httpGet, request as httpRequest, type Server } from 'node:http';
+import { cpus, loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { gzipSync } from 'node:zlib';
 import { chromium, type Page } from 'playwright-core';
 import { encodeOtlpProtoTraces } from '../src/model/otlp-proto-encode.js';
-import { toNativeTrace } from '../src/query/native-trace-json.js';
+import type { Span } from '../src/model/span.js';
+import { encodeCompactTrace } from '../src/query/compact-trace-encoder.js';
 import { bigTraceChunks } from '../test/support/big-trace.js';
 import { removeDir, startSkein } from '../test/support/skein-process.js';
 import { randomTraceId } from '../test/support/span-factory.js';
@@ -57,17 +60,25 @@ async function ingest(url: string, traceId: string, spanCount: number): Promise<
   return performance.now() - t0;
 }
 
-async function apiFetch(queryUrl: string, traceId: string): Promise<object> {
+/** A raw GET (fetch would hide the bytes on the wire): status, time to the last byte, wire bytes. */
+function apiFetch(queryUrl: string, traceId: string, query = '', headers: Record<string, string> = {}): Promise<object> {
   const t0 = performance.now();
-  try {
-    const response = await fetch(`${queryUrl}/api/v1/traces/${traceId}`);
-    const body = await response.arrayBuffer();
-    const result: Record<string, unknown> = { status: response.status, ms: Math.round(performance.now() - t0), bytes: body.byteLength };
-    if (response.status !== 200) result['body'] = Buffer.from(body.slice(0, 300)).toString();
-    return result;
-  } catch (error) {
-    return { error: String(error), ms: Math.round(performance.now() - t0) };
-  }
+  return new Promise((done) => {
+    httpGet(`${queryUrl}/api/v1/traces/${traceId}${query}`, { headers }, (response) => {
+      let bytes = 0;
+      const head: Buffer[] = [];
+      response.on('data', (part: Buffer) => {
+        bytes += part.length;
+        if (head.length < 1) head.push(part);
+      });
+      response.on('end', () => {
+        const result: Record<string, unknown> = { status: response.statusCode, ms: Math.round(performance.now() - t0), bytes };
+        if (response.headers['content-encoding']) result['encoding'] = response.headers['content-encoding'];
+        if (response.statusCode !== 200) result['body'] = Buffer.concat(head).subarray(0, 400).toString();
+        done(result);
+      });
+    }).on('error', (error) => done({ error: String(error), ms: Math.round(performance.now() - t0) }));
+  });
 }
 
 /** Runs in the page (a string: tsx's helpers do not exist there): frame times over 60 scroll steps. */
@@ -86,7 +97,13 @@ const SCROLL_SCRIPT = `(async () => {
   return { p50: frames[30], max: frames[59], rowNodes: document.querySelectorAll('.wf-row').length };
 })()`;
 
+/** Long tasks (main thread busy > 50 ms) from the start of the page: how long the tab froze. */
+const LONG_TASK_OBSERVER = `window.__longTasks = [];
+new PerformanceObserver((list) => { for (const entry of list.getEntries()) window.__longTasks.push(entry.duration); })
+  .observe({ type: 'longtask', buffered: true });`;
+
 async function openInBrowser(page: Page, url: string): Promise<object> {
+  await page.addInitScript(LONG_TASK_OBSERVER);
   await page.goto(url);
   const outcome = await page
     .waitForSelector('.wf-row, .error-box', { timeout: PAGE_TIMEOUT_MS })
@@ -94,18 +111,31 @@ async function openInBrowser(page: Page, url: string): Promise<object> {
     .catch((error: unknown) => `timeout: ${String(error).slice(0, 200)}`);
   const measured = (await page.evaluate(`({
     firstRowsMs: performance.now(),
-    apiResponseEndMs: performance.getEntriesByType('resource').find((entry) => entry.name.includes('/api/v1/traces/'))?.responseEnd ?? -1,
+    // The compact trace is fetched by a worker (not in this timeline): the page marks its arrival.
+    apiResponseEndMs: performance.getEntriesByName('skein:trace-downloaded')[0]?.startTime
+      ?? performance.getEntriesByType('resource').find((entry) => entry.name.includes('/api/v1/traces/'))?.responseEnd ?? -1,
+    longTasks: window.__longTasks ?? [],
     heapMB: performance.memory ? performance.memory.usedJSHeapSize / 1048576 : -1,
     rowNodes: document.querySelectorAll('.wf-row').length,
     rowsShown: document.querySelector('.wf-row-count')?.textContent ?? '',
     error: document.querySelector('.error-box')?.textContent ?? '',
-  })`)) as { firstRowsMs: number; apiResponseEndMs: number; heapMB: number; rowNodes: number; rowsShown: string; error: string };
+  })`)) as {
+    firstRowsMs: number;
+    apiResponseEndMs: number;
+    longTasks: number[];
+    heapMB: number;
+    rowNodes: number;
+    rowsShown: string;
+    error: string;
+  };
   const result: Record<string, unknown> = {
     outcome,
     firstRowsMs: Math.round(measured.firstRowsMs),
     apiResponseEndMs: Math.round(measured.apiResponseEndMs),
     afterApiMs: Math.round(measured.firstRowsMs - measured.apiResponseEndMs),
     heapMB: Math.round(measured.heapMB),
+    longestTaskMs: Math.round(Math.max(0, ...measured.longTasks)),
+    blockingMs: Math.round(measured.longTasks.reduce((sum, duration) => sum + Math.max(0, duration - 50), 0)),
     rowNodes: measured.rowNodes,
     rowsShown: measured.rowsShown,
     ...(measured.error && { error: measured.error }),
@@ -123,37 +153,14 @@ async function openInBrowser(page: Page, url: string): Promise<object> {
   return result;
 }
 
-/** The native JSON of a big trace, built chunk by chunk as Buffers (1M spans exceed a JS string). */
-function nativeTraceBody(traceId: string, spanCount: number): Buffer {
-  const parts: Buffer[] = [];
-  const resources = new Map<string, number>();
-  const scopes = new Map<string, number>();
-  const indexOf = (table: Map<string, number>, value: unknown): number => {
-    const key = JSON.stringify(value);
-    let index = table.get(key);
-    if (index === undefined) table.set(key, (index = table.size));
-    return index;
-  };
+/** The compact JSON of a big trace, gzipped as the API sends it (built from pieces: no one string). */
+function compactTraceBody(traceId: string, spanCount: number): Buffer {
+  const spans: Span[] = [];
   const start = BigInt(Date.now() - 10 * 60_000) * 1_000_000n;
-  for (const chunk of bigTraceChunks(traceId, spanCount, start, 5_000)) {
-    const native = toNativeTrace(traceId, chunk);
-    const text = native.spans
-      .map((span) =>
-        JSON.stringify({
-          ...span,
-          resourceIndex: indexOf(resources, native.resources[span.resourceIndex]),
-          scopeIndex: indexOf(scopes, native.scopes[span.scopeIndex]),
-        }),
-      )
-      .join(',');
-    parts.push(Buffer.from(parts.length === 0 ? text : `,${text}`));
-  }
-  const list = (table: Map<string, number>): string => `[${[...table.keys()].join(',')}]`;
-  return Buffer.concat([
-    Buffer.from(`{"traceId":"${traceId}","spans":[`),
-    ...parts,
-    Buffer.from(`],"resources":${list(resources)},"scopes":${list(scopes)}}`),
-  ]);
+  for (const chunk of bigTraceChunks(traceId, spanCount, start, 5_000)) for (const span of chunk) spans.push(span);
+  const parts: Buffer[] = [];
+  for (const piece of encodeCompactTrace(traceId, spans)) parts.push(Buffer.from(piece));
+  return gzipSync(Buffer.concat(parts), { level: 4 });
 }
 
 /** Serves `body` for the trace's API path and proxies everything else (the UI) to Skein. */
@@ -161,7 +168,11 @@ async function startTraceProxy(target: string, traceId: string, body: Buffer): P
   const upstream = new URL(target);
   const server = createServer((request, response) => {
     if (request.url?.startsWith(`/api/v1/traces/${traceId}`)) {
-      response.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': body.byteLength });
+      response.writeHead(200, {
+        'Content-Type': 'application/json; charset=utf-8',
+        'Content-Encoding': 'gzip',
+        'Content-Length': body.byteLength,
+      });
       response.end(body);
       return;
     }
@@ -178,6 +189,8 @@ async function startTraceProxy(target: string, traceId: string, body: Buffer): P
   return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, server };
 }
 
+// The machine is shared: the load says how much of a figure is other people's work.
+const loadAverageAtStart = loadavg().map((value) => Math.round(value * 100) / 100);
 // From the TypeScript sources (tsx compiles once at start-up; request handling runs at full speed).
 const skein = await startSkein({ timeoutMillis: 60_000 });
 const browser = await chromium.launch({
@@ -192,21 +205,25 @@ try {
     const ingestMs = await ingest(skein.otlpHttpUrl, traceId, spans);
     console.log(`${spans} spans ingested in ${Math.round(ingestMs)} ms`);
     const api = await apiFetch(skein.queryUrl, traceId);
-    console.log(`  API: ${JSON.stringify(api)}`);
+    console.log(`  API native: ${JSON.stringify(api)}`);
+    const apiCompact = await apiFetch(skein.queryUrl, traceId, '?format=compact', { 'Accept-Encoding': 'gzip' });
+    console.log(`  API compact: ${JSON.stringify(apiCompact)}`);
     const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
     let crashed = false;
     page.on('crash', () => (crashed = true));
     const ui = await openInBrowser(page, `${skein.queryUrl}/trace/${traceId}`).catch((error: unknown) => ({ error: String(error) }));
     await page.close().catch(() => undefined);
-    const result = { spans, ingestMs: Math.round(ingestMs), api, ui: { ...ui, tabCrashed: crashed } };
+    const result = { spans, ingestMs: Math.round(ingestMs), api, apiCompact, ui: { ...ui, tabCrashed: crashed } };
     console.log(`  UI: ${JSON.stringify(result.ui)}`);
     results.push(result);
   }
   for (const spans of uiOnlySizes) {
     const traceId = randomTraceId();
     const t0 = performance.now();
-    const body = nativeTraceBody(traceId, spans);
-    console.log(`${spans} spans: native JSON of ${Math.round(body.byteLength / 1e6)} MB built in ${Math.round(performance.now() - t0)} ms`);
+    const body = compactTraceBody(traceId, spans);
+    console.log(
+      `${spans} spans: compact JSON, ${Math.round(body.byteLength / 1e6)} MB gzipped, built in ${Math.round(performance.now() - t0)} ms`,
+    );
     const proxy = await startTraceProxy(skein.queryUrl, traceId, body);
     const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
     let crashed = false;
@@ -214,7 +231,7 @@ try {
     const ui = await openInBrowser(page, `${proxy.url}/trace/${traceId}`).catch((error: unknown) => ({ error: String(error) }));
     await page.close().catch(() => undefined);
     await new Promise((done) => proxy.server.close(done));
-    const result = { spans, uiOnly: true, responseBytes: body.byteLength, ui: { ...ui, tabCrashed: crashed } };
+    const result = { spans, uiOnly: true, gzippedBytes: body.byteLength, ui: { ...ui, tabCrashed: crashed } };
     console.log(`  UI only: ${JSON.stringify(result.ui)}`);
     results.push(result);
   }
@@ -223,6 +240,14 @@ try {
   await skein.stop();
   removeDir(skein.dataDir);
 }
-const report = { date: new Date().toISOString(), cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version, results };
+const report = {
+  date: new Date().toISOString(),
+  cpus: cpus().length,
+  cpu: cpus()[0]?.model,
+  node: process.version,
+  loadAverageAtStart,
+  loadAverageAtEnd: loadavg().map((value) => Math.round(value * 100) / 100),
+  results,
+};
 writeFileSync(options.json, `${JSON.stringify(report, null, 2)}\n`);
 console.log(`\nwritten to ${options.json}`);

@@ -1,5 +1,5 @@
-import { api } from './api/client';
 import { nativeTraceSchema, type NativeTrace } from './api/schemas';
+import { loadStoredTrace, type TraceLoadOptions } from './api/trace-loader';
 
 /**
  * Traces opened from OTLP JSON files live in the browser only: never uploaded, kept for the tab's
@@ -53,6 +53,6 @@ export function forgetOpenedTrace(traceId: string): void {
 }
 
 /** The trace page's loader: a trace opened from a file, else the stored trace from the API. */
-export async function loadTrace(traceId: string, signal?: AbortSignal): Promise<NativeTrace> {
-  return openedTrace(traceId)?.trace ?? api.trace(traceId, signal);
+export async function loadTrace(traceId: string, options: TraceLoadOptions = {}): Promise<NativeTrace> {
+  return openedTrace(traceId)?.trace ?? loadStoredTrace(traceId, options);
 }

@@ -1,11 +1,13 @@
 /** Errors the query APIs answer with; `code` is stable for clients, `status` is the HTTP status. */
-export type ApiErrorCode = 'bad_parameter' | 'not_found' | 'method_not_allowed' | 'storage_unavailable' | 'internal';
+export type ApiErrorCode = 'bad_parameter' | 'not_found' | 'method_not_allowed' | 'storage_unavailable' | 'trace_too_large' | 'internal';
 
 const STATUS_OF: Record<ApiErrorCode, number> = {
   bad_parameter: 400,
   not_found: 404,
   method_not_allowed: 405,
   storage_unavailable: 503,
+  // Not 503: retrying cannot help until storage reads traces in pages (see compact-trace-route.ts).
+  trace_too_large: 500,
   internal: 500,
 };
 

@@ -1,5 +1,6 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { ApiError } from './api-error.js';
+import { sendStreamed, StreamedResponse } from './streamed-response.js';
 
 export interface RouteContext {
   request: IncomingMessage;
@@ -8,7 +9,7 @@ export interface RouteContext {
   params: Record<string, string>;
 }
 
-/** A handler returns the JSON body of a 200, or throws an {@link ApiError}. */
+/** A handler returns the JSON body of a 200 (or a {@link StreamedResponse}), or throws an {@link ApiError}. */
 export type RouteHandler = (context: RouteContext) => Promise<unknown>;
 
 interface Route {
@@ -43,6 +44,11 @@ export class HttpRouter {
             `query API ${request.method ?? '?'} ${request.url ?? ''}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
           );
         }
+        // A streamed body failed part-way: the status is sent, only cutting the connection tells.
+        if (response.headersSent) {
+          response.destroy();
+          return;
+        }
         if (apiError.code === 'method_not_allowed') response.setHeader('Allow', 'GET, HEAD');
         sendJson(response, apiError.status, { error: { code: apiError.code, message: apiError.message } });
       });
@@ -60,7 +66,8 @@ export class HttpRouter {
       const method = request.method === 'HEAD' ? 'GET' : request.method;
       if (method !== route.method) continue;
       const body = await route.handler({ request, url, params });
-      sendJson(response, 200, body);
+      if (body instanceof StreamedResponse) await sendStreamed(request, response, body);
+      else sendJson(response, 200, body);
       return;
     }
     if (pathMatched) throw new ApiError('method_not_allowed', `method ${request.method ?? '?'} not allowed on ${url.pathname}`);

@@ -3,6 +3,7 @@ import { encodeOtlpJsonTraces } from '../model/otlp-json.js';
 import { SPAN_KIND_NAMES } from '../model/span.js';
 import { StorageError, type AttributeFilter, type AttributeQuery, type TraceStore } from '../storage/trace-store.js';
 import { ApiError, badParameter } from './api-error.js';
+import { compactTraceResponse, readTraceSpans } from './compact-trace-route.js';
 import type { HttpRouter } from './http-router.js';
 import { toNativeSummary, toNativeTrace } from './native-trace-json.js';
 import { QueryParams } from './query-params.js';
@@ -55,12 +56,14 @@ export function addNativeApi(router: HttpRouter, store: TraceStore): void {
     const params = new QueryParams(url.searchParams);
     const format = params.string('format') ?? 'native';
     params.rejectUnknown();
-    if (format !== 'native' && format !== 'otlp') throw badParameter('format', `expected native or otlp, got ${JSON.stringify(format)}`);
+    if (format !== 'native' && format !== 'otlp' && format !== 'compact')
+      throw badParameter('format', `expected native, otlp or compact, got ${JSON.stringify(format)}`);
     const traceId = normaliseTraceId(path['traceId']!);
     if (traceId === undefined)
       throw new ApiError('bad_parameter', `invalid trace ID ${JSON.stringify(path['traceId'])}: expected 1 to 32 hex digits, not all zero`);
-    const spans = await fromStorage(store.getTrace(traceId));
+    const spans = await readTraceSpans(store, traceId);
     if (spans.length === 0) throw new ApiError('not_found', `trace ${traceId} not found`);
+    if (format === 'compact') return compactTraceResponse(traceId, spans);
     return format === 'otlp' ? encodeOtlpJsonTraces(spans) : toNativeTrace(traceId, spans);
   });
 

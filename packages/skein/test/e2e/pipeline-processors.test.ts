@@ -32,7 +32,9 @@ describe('configured processors', () => {
   });
 
   test('filter drops, redaction masks, attributes inserts, in the configured order', async () => {
-    assert.ok(skein.logs.some((line) => line.includes('traces pipeline: otlp + zipkin → filter/health → redaction → attributes/env → storage')));
+    assert.ok(
+      skein.logs.some((line) => line.includes('traces pipeline: otlp + zipkin → filter/health → redaction → attributes/env → storage')),
+    );
     const traceId = randomTraceId();
     const spans = [
       makeSpan({ traceId, name: 'GET /healthz', attributes: [{ key: 'http.route', value: '/healthz' }] }),

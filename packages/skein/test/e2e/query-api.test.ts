@@ -206,7 +206,7 @@ describe('native query API', () => {
       ['/api/v1/attributes?start=10&end=5', /"start": is after end/],
       ['/api/v1/attributes/http.route/values?start=yesterday', /"start": expected an RFC 3339 time/],
       ['/api/v1/attributes/http.route/values?service=a&service=b', /"service": given more than once/],
-      [`/api/v1/traces/${traceA}?format=xml`, /"format": expected native or otlp/],
+      [`/api/v1/traces/${traceA}?format=xml`, /"format": expected native, otlp or compact/],
     ];
     for (const [path, message] of cases) {
       const { status, body } = await api(path);

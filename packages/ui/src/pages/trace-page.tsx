@@ -1,10 +1,11 @@
-import { useEffect, useMemo, type ReactNode } from 'react';
+import { useEffect, useMemo, useState, type ReactNode } from 'react';
 import { ApiClientError } from '../api/client';
 import type { NativeTrace } from '../api/schemas';
+import type { TraceLoadProgress } from '../api/trace-loader';
 import { FlameGraph } from '../components/flame-graph';
 import { SpanDetails } from '../components/span-details';
 import { SpanTable } from '../components/span-table';
-import { ErrorBox, Loading } from '../components/status-views';
+import { ErrorBox } from '../components/status-views';
 import { incomingLinkIndex } from '../model/span-links';
 import { TraceHeader } from '../components/trace-header';
 import { TraceSourceActions } from '../components/trace-source-actions';
@@ -13,6 +14,7 @@ import { Timeline } from '../components/timeline';
 import { buildTraceViews, type TraceViews } from '../model/clock-skew';
 import { bottleneckHint, criticalPath } from '../model/critical-path';
 import { traceHref, traceStateFromParams, type TraceState } from '../model/trace-state';
+import { BIG_TRACE_SPANS } from '../model/trace-tree';
 import { loadTrace } from '../opened-traces';
 import { Link, navigate, type Location } from '../router';
 import { useAsync } from '../use-async';
@@ -22,19 +24,51 @@ import { useAsync } from '../use-async';
  * view and raw (not skew-corrected) times live in the URL so a link reopens the same view.
  */
 export function TracePage({ traceId, location }: { traceId: string; location: Location }): ReactNode {
-  // A trace opened from a file (opened-traces.ts) is shown without asking the API.
-  const trace = useAsync((signal) => loadTrace(traceId, signal), [traceId]);
-  const views = useMemo(() => (trace.status === 'ok' ? buildTraceViews(trace.data) : undefined), [trace]);
-  const root = views?.adjusted.rootSpan;
+  const [progress, setProgress] = useState<TraceLoadProgress | undefined>(undefined);
+  // A trace opened from a file (opened-traces.ts) is shown without asking the API. A stored one
+  // is downloaded and parsed in a worker; the trees are built here, after the progress text for
+  // that step had a chance to paint (it is the one long task left on a big trace).
+  const loaded = useAsync(
+    async (signal) => {
+      const report = (next: TraceLoadProgress | undefined): void => {
+        if (!signal.aborted) setProgress(next);
+      };
+      report(undefined);
+      const trace = await loadTrace(traceId, { signal, onProgress: report });
+      if (trace.spans.length > BIG_TRACE_SPANS) {
+        report({ phase: 'build', bytes: 0, spanCount: trace.spans.length });
+        await new Promise((done) => setTimeout(done, 0));
+      }
+      return { trace, views: buildTraceViews(trace) };
+    },
+    [traceId],
+  );
+  const root = loaded.status === 'ok' ? loaded.data.views.adjusted.rootSpan : undefined;
   useEffect(() => {
     document.title = root ? `${root.serviceName}: ${root.name} · Skein` : `Trace ${traceId} · Skein`;
   }, [root, traceId]);
-  if (trace.status === 'loading') return <Loading what={`trace ${traceId}`} />;
-  if (trace.status === 'error') {
-    if (trace.error instanceof ApiClientError && trace.error.status === 404) return <TraceNotFound traceId={traceId} error={trace.error} />;
-    return <ErrorBox title={`Cannot show trace ${traceId}`} error={trace.error} />;
+  if (loaded.status === 'loading') return <TraceLoading traceId={traceId} progress={progress} />;
+  if (loaded.status === 'error') {
+    if (loaded.error instanceof ApiClientError && loaded.error.status === 404)
+      return <TraceNotFound traceId={traceId} error={loaded.error} />;
+    return <ErrorBox title={`Cannot show trace ${traceId}`} error={loaded.error} />;
   }
-  return <TraceView key={traceId} views={views!} trace={trace.data} state={traceStateFromParams(location.params)} />;
+  return <TraceView key={traceId} views={loaded.data.views} trace={loaded.data.trace} state={traceStateFromParams(location.params)} />;
+}
+
+/** What a big trace's loading is doing: the tab stays responsive, so say how far it got. */
+function TraceLoading({ traceId, progress }: { traceId: string; progress: TraceLoadProgress | undefined }): ReactNode {
+  const megabytes = progress ? (progress.bytes / 1e6).toFixed(1) : '0';
+  let step = '';
+  if (progress?.phase === 'download') step = `: ${megabytes} MB received`;
+  else if (progress?.phase === 'decode') step = `: decoding ${megabytes} MB`;
+  else if (progress?.phase === 'build') step = `: building the tree of ${(progress.spanCount ?? 0).toLocaleString('en')} spans`;
+  return (
+    <div className="loading" role="status">
+      <span className="spinner" aria-hidden="true" /> Loading trace {traceId}
+      {step}…
+    </div>
+  );
 }
 
 function TraceView({ views, trace, state }: { views: TraceViews; trace: NativeTrace; state: TraceState }): ReactNode {
