@@ -8,7 +8,7 @@
  * b runs before c in the same invocation so that the ratio c/b compares figures of the same
  * machine state.
  *
- *   npm run bench [-- --quick | --full] [--only decode,storage,e2e,query] [--duration 60s] [--connections 16] [--out DIR]
+ *   npm run bench [-- --quick | --full] [--only decode,storage-limit,e2e,query [--reuse-latest]] [--duration 60s] [--connections 16] [--out DIR]
  *
  * --quick: smoke sizes (~1–2 min), report in $TMPDIR/skein-bench-quick unless --out. The default
  * run takes ~6 min; --full adds the 10M-span query checkpoint (~20–30 min in all).
@@ -37,6 +37,9 @@ const { values: options } = parseArgs({
     duration: { type: 'string' },
     connections: { type: 'string' },
     out: { type: 'string' },
+    // With --only: the steps not run are taken from their `<name>-latest.json` in the output
+    // directory, so re-measuring one part (e.g. on a quieter machine) still gives a whole report.
+    'reuse-latest': { type: 'boolean', default: false },
   },
 });
 if (options.quick && options.full) throw new Error('--quick and --full exclude each other');
@@ -165,6 +168,14 @@ async function main(): Promise<void> {
     }
   } finally {
     rmSync(scratch, { recursive: true, force: true });
+  }
+  if (options['reuse-latest']) {
+    for (const step of STEPS.filter((candidate) => !selected.includes(candidate))) {
+      const latest = join(outDir, `${step.name}-latest.json`);
+      if (!existsSync(latest)) continue;
+      results[step.key] = JSON.parse(readFileSync(latest, 'utf8')) as unknown;
+      steps.push({ name: step.name, command: `(reused ${step.name}-latest.json from an earlier run)`, seconds: 0, ok: true });
+    }
   }
 
   const report: BenchReport = { environment: env, figures: buildFigures(results), steps, results };
