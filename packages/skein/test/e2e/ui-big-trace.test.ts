@@ -8,33 +8,15 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
 import { encodeOtlpProtoTraces } from '../../src/model/otlp-proto-encode.js';
 import type { Span, SpanKind } from '../../src/model/span.js';
 import { bigTraceChunks, bigTraceSpanId, lastDisplayedIndex } from '../support/big-trace.js';
+import { ARTIFACTS_DIR, launchChromium, saveScreenshot, skipBrowser } from '../support/chromium.js';
 import { removeDir, startSkein, type SkeinProcess } from '../support/skein-process.js';
 import { makeResource, makeScope, makeSpan, randomSpanId, randomTraceId } from '../support/span-factory.js';
-
-const PACKAGE_DIR = resolve(import.meta.dirname, '../..');
-const UI_INDEX = resolve(PACKAGE_DIR, '../ui/dist/index.html');
-const ARTIFACTS = join(PACKAGE_DIR, 'test-artifacts');
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
-const chromiumMissing = !existsSync(CHROMIUM);
-const skipBrowser =
-  chromiumMissing && process.env['CI'] !== 'true'
-    ? `${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium) to run the web UI browser tests`
-    : false;
 
 const MS = 1_000_000n;
 const BIG_SPANS = 10_000;
@@ -72,13 +54,7 @@ describe('trace timeline in Chromium: big traces, zoom, search, keyboard, links'
   const timing: Record<string, number | string> = {};
 
   before(async () => {
-    if (chromiumMissing) throw new Error(`${CHROMIUM} is missing and CI=true: .ci/run must install Debian's chromium`);
-    if (!existsSync(UI_INDEX)) throw new Error(`the web UI is not built (${UI_INDEX} is missing): run \`npm run build\` first`);
-    mkdirSync(ARTIFACTS, { recursive: true });
-    [skein, browser] = await Promise.all([
-      startSkein(),
-      chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true }),
-    ]);
+    [skein, browser] = await Promise.all([startSkein(), launchChromium()]);
     const t0 = performance.now();
     // Several requests, as an SDK's batch exporter sends a big trace.
     for (const chunk of bigTraceChunks(bigTraceId, BIG_SPANS, base, 2_500)) await postProto(skein.otlpHttpUrl, chunk);
@@ -147,7 +123,7 @@ describe('trace timeline in Chromium: big traces, zoom, search, keyboard, links'
   }
 
   after(async () => {
-    writeFileSync(join(ARTIFACTS, 'ui-big-trace-timing.json'), `${JSON.stringify({ spans: BIG_SPANS, ...timing }, null, 2)}\n`);
+    writeFileSync(join(ARTIFACTS_DIR, 'ui-big-trace-timing.json'), `${JSON.stringify({ spans: BIG_SPANS, ...timing }, null, 2)}\n`);
     await browser?.close();
     if (skein) {
       assert.equal(await skein.stop(), 0);
@@ -164,9 +140,7 @@ describe('trace timeline in Chromium: big traces, zoom, search, keyboard, links'
     return page;
   }
 
-  async function screenshot(page: Page, name: string): Promise<void> {
-    writeFileSync(join(ARTIFACTS, `${name}.png`), await page.screenshot({ fullPage: false }));
-  }
+  const screenshot = saveScreenshot;
 
   const rowNodes = (page: Page): Promise<number> => page.locator('.wf-row').count();
   /** For waitForFunction: the page shows exactly `count` rows (a string: this package has no DOM types). */

@@ -6,33 +6,14 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
 import { encodeOtlpJsonTraces } from '../../src/model/otlp-json.js';
 import type { Resource, Span } from '../../src/model/span.js';
+import { launchChromium, saveScreenshot, skipBrowser } from '../support/chromium.js';
 import { makeTempDir, removeDir, startSkein, type SkeinProcess } from '../support/skein-process.js';
 import { makeResource, makeScope, makeSpan, randomSpanId, randomTraceId } from '../support/span-factory.js';
-
-const PACKAGE_DIR = resolve(import.meta.dirname, '../..');
-const UI_INDEX = resolve(PACKAGE_DIR, '../ui/dist/index.html');
-const ARTIFACTS = join(PACKAGE_DIR, 'test-artifacts');
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
-const chromiumMissing = !existsSync(CHROMIUM);
-// Locally a missing browser skips with a message; on CI it is a failure (.ci/run installs it).
-const skipBrowser =
-  chromiumMissing && process.env['CI'] !== 'true'
-    ? `${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium) to run the web UI browser tests`
-    : false;
 
 const MS = 1_000_000n;
 const TRACE_COUNT = 8;
@@ -137,16 +118,8 @@ describe('web UI search, service map and trace files in Chromium', { skip: skipB
   }
 
   before(async () => {
-    if (chromiumMissing) throw new Error(`${CHROMIUM} is missing and CI=true: .ci/run must install Debian's chromium`);
-    if (!existsSync(UI_INDEX)) {
-      throw new Error(`the web UI is not built (${UI_INDEX} is missing): run \`npm run build\` at the repository root first`);
-    }
-    mkdirSync(ARTIFACTS, { recursive: true });
     tempDir = makeTempDir('ui-files');
-    [skein, browser] = await Promise.all([
-      startSkein(),
-      chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true }),
-    ]);
+    [skein, browser] = await Promise.all([startSkein(), launchChromium()]);
     const response = await fetch(skein.otlpHttpUrl, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
@@ -173,9 +146,7 @@ describe('web UI search, service map and trace files in Chromium', { skip: skipB
     return page;
   }
 
-  async function screenshot(page: Page, name: string): Promise<void> {
-    writeFileSync(join(ARTIFACTS, `${name}.png`), await page.screenshot({ fullPage: false }));
-  }
+  const screenshot = saveScreenshot;
 
   /** `path` reached the way a click on an in-app link reaches it (works whatever the server serves there). */
   async function openInApp(page: Page, path: string): Promise<void> {

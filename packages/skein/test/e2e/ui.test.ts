@@ -5,43 +5,16 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { join, resolve } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { encodeOtlpJsonTraces } from '../../src/model/otlp-json.js';
 import type { Span, SpanKind } from '../../src/model/span.js';
 import { withUiAssets } from '../../src/query/ui-assets.js';
+import { launchChromium, requireBuiltUi, saveScreenshot, skipBrowser } from '../support/chromium.js';
 import { makeTempDir, removeDir, startSkein, type SkeinProcess } from '../support/skein-process.js';
 import { makeResource, makeScope, makeSpan, randomSpanId, randomTraceId } from '../support/span-factory.js';
 
-const PACKAGE_DIR = resolve(import.meta.dirname, '../..');
-const UI_INDEX = resolve(PACKAGE_DIR, '../ui/dist/index.html');
-const ARTIFACTS = join(PACKAGE_DIR, 'test-artifacts');
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
-const chromiumMissing = !existsSync(CHROMIUM);
-// Locally a missing browser skips with a message; on CI it is a failure (.ci/run installs it).
-const skipBrowser =
-  chromiumMissing && process.env['CI'] !== 'true'
-    ? `${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium) to run the web UI browser tests`
-    : false;
-
 const MS = 1_000_000n;
-
-function requireBuiltUi(): void {
-  if (!existsSync(UI_INDEX)) {
-    throw new Error(`the web UI is not built (${UI_INDEX} is missing): run \`npm run build\` at the repository root first`);
-  }
-}
 
 describe('web UI assets on the query port', () => {
   let skein: SkeinProcess;
@@ -122,13 +95,7 @@ describe('web UI in Chromium', { skip: skipBrowser }, () => {
   const base = BigInt(Date.now() - 5 * 60_000) * MS;
 
   before(async () => {
-    if (chromiumMissing) throw new Error(`${CHROMIUM} is missing and CI=true: .ci/run must install Debian's chromium`);
-    requireBuiltUi();
-    mkdirSync(ARTIFACTS, { recursive: true });
-    [skein, browser] = await Promise.all([
-      startSkein(),
-      chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true }),
-    ]);
+    [skein, browser] = await Promise.all([startSkein(), launchChromium()]);
     const frontend = makeResource('frontend', [{ key: 'deployment.environment', value: 'prod' }]);
     const cart = makeResource('cart');
     const payment = makeResource('payment', [{ key: 'host.name', value: 'pay-1' }]);
@@ -269,9 +236,7 @@ describe('web UI in Chromium', { skip: skipBrowser }, () => {
     return page;
   }
 
-  async function screenshot(page: Page, name: string): Promise<void> {
-    writeFileSync(join(ARTIFACTS, `${name}.png`), await page.screenshot({ fullPage: false }));
-  }
+  const screenshot = saveScreenshot;
 
   test('search → open a trace → expand, collapse and select spans → see their attributes', async () => {
     const page = await newPage();
