@@ -6,7 +6,7 @@ const STATUS_OF: Record<ApiErrorCode, number> = {
   not_found: 404,
   method_not_allowed: 405,
   storage_unavailable: 503,
-  // Not 503: retrying cannot help until storage reads traces in pages (see compact-trace-route.ts).
+  // Not 503: retrying cannot help; the compact format can carry the trace (compact-trace-route.ts).
   trace_too_large: 500,
   internal: 500,
 };

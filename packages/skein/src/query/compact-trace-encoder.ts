@@ -120,134 +120,273 @@ class ObjectTable<T extends object> {
   }
 }
 
-/** `"name":[v0,v1,…]` written slice by slice; `value` returns each element's JSON text. */
-function* column<T>(name: string, items: readonly T[], value: (item: T, index: number) => string | number): Generator<string> {
-  yield `"${name}":[`;
-  let parts: (string | number)[] = [];
-  let length = 0;
-  let first = true;
-  for (let i = 0; i < items.length; i++) {
-    const text = value(items[i]!, i);
-    parts.push(text);
-    // Long strings (a huge status message, attribute values) end a slice early: no piece grows
-    // past about a megabyte, whatever the trace holds.
-    if (typeof text === 'string') length += text.length;
-    if (parts.length === SLICE || length > MAX_SLICE_CHARS) {
-      yield first ? parts.join(',') : `,${parts.join(',')}`;
-      first = false;
-      parts = [];
-      length = 0;
+/**
+ * One column's JSON values, gathered page by page as slices of at most SLICE values (or about a
+ * megabyte of long strings), each slice one string: the column is written out only at the end.
+ */
+class Column {
+  readonly slices: string[] = [];
+  /** For sparse columns: whether any value so far was not 0. */
+  nonZero = false;
+
+  add<T>(items: readonly T[], value: (item: T) => string | number): void {
+    let parts: (string | number)[] = [];
+    let length = 0;
+    for (const item of items) {
+      const text = value(item);
+      parts.push(text);
+      if (text !== 0) this.nonZero = true;
+      // Long strings (a huge status message, attribute values) end a slice early: no piece grows
+      // past about a megabyte, whatever the trace holds.
+      if (typeof text === 'string') length += text.length;
+      if (parts.length === SLICE || length > MAX_SLICE_CHARS) {
+        this.slices.push(parts.join(','));
+        parts = [];
+        length = 0;
+      }
     }
+    if (parts.length > 0) this.slices.push(parts.join(','));
   }
-  if (parts.length > 0) yield first ? parts.join(',') : `,${parts.join(',')}`;
-  yield ']';
+
+  /** `"name":[…]`, one slice per string. */
+  *json(name: string): Generator<string> {
+    yield `"${name}":[`;
+    for (let i = 0; i < this.slices.length; i++) yield i === 0 ? this.slices[i]! : `,${this.slices[i]!}`;
+    yield ']';
+  }
+
+  /** `"name":[…],`, or nothing when all values are 0 (dropped counts, mostly). */
+  *sparseJson(name: string): Generator<string> {
+    if (!this.nonZero) return;
+    yield* this.json(name);
+    yield ',';
+  }
 }
 
-/** A column that is left out when all of its values are 0 (dropped counts, mostly). */
-function* sparseColumn<T>(name: string, items: readonly T[], value: (item: T) => number): Generator<string> {
-  if (items.every((item) => value(item) === 0)) return;
-  yield* column(name, items, value);
-  yield ',';
+/** `attributeCount` and the flat `attributes` list of table positions, for spans, events or links. */
+class AttributeLists {
+  readonly count = new Column();
+  readonly positions = new Column();
+
+  add(owners: readonly { attributes: KeyValue[] }[], table: AttributeTable): void {
+    this.count.add(owners, (owner) => owner.attributes.length);
+    for (let from = 0; from < owners.length; from += SLICE) {
+      const parts: number[] = [];
+      for (let i = from; i < Math.min(owners.length, from + SLICE); i++) {
+        for (const attribute of owners[i]!.attributes) parts.push(table.of(attribute));
+      }
+      if (parts.length > 0) this.positions.slices.push(parts.join(','));
+    }
+  }
+
+  *json(): Generator<string> {
+    yield* this.count.json('attributeCount');
+    yield ',';
+    yield* this.positions.json('attributes');
+  }
 }
 
 /**
- * The compact JSON of a trace as a sequence of strings, each at most a few hundred kB, for a
- * streamed response. `spans` are in the store's order (start time, then span ID).
+ * Builds the compact JSON of a trace from its spans given page by page (TraceStore.readTrace), in
+ * the store's order (start time, then span ID), then writes it as a sequence of strings, each at
+ * most about a megabyte, for a streamed response.
+ *
+ * Each page is turned into column text as it arrives and its spans can be dropped: what is kept
+ * is the compact text itself (~100 B/span), one span ID → index entry per span (parents are
+ * positions) and the tables. The layout is the whole-trace one, so nothing can be sent before the
+ * last page: the header's span count and the string table are only known then. Table positions
+ * are handed out in the order a single whole-trace pass would, so one page gives the same bytes.
+ */
+export class CompactTraceEncoder {
+  private readonly strings = new StringTable();
+  private readonly attributes = new AttributeTable(this.strings);
+  private readonly resources = new ObjectTable<Resource>(resourceToJson);
+  private readonly scopes = new ObjectTable<InstrumentationScope>(scopeToJson);
+  private base: bigint | undefined;
+  private spanCount = 0;
+  private readonly spanIds: string[] = [];
+  /** The first span with each ID is the parent its children point at (the UI's rule too). */
+  private readonly firstWithId = new Map<string, number>();
+  private readonly parents: number[] = [];
+  /** Children whose parent has not arrived (yet), by parent span ID: patched if it does later. */
+  private readonly awaitedParents = new Map<string, number[]>();
+  private readonly span = {
+    name: new Column(),
+    kind: new Column(),
+    start: new Column(),
+    duration: new Column(),
+    flags: new Column(),
+    status: new Column(),
+    resource: new Column(),
+    scope: new Column(),
+    statusMessage: new Column(),
+    traceState: new Column(),
+    droppedAttributesCount: new Column(),
+    droppedEventsCount: new Column(),
+    droppedLinksCount: new Column(),
+    eventCount: new Column(),
+    linkCount: new Column(),
+    attributes: new AttributeLists(),
+  };
+  private readonly event = {
+    time: new Column(),
+    name: new Column(),
+    droppedAttributesCount: new Column(),
+    attributes: new AttributeLists(),
+  };
+  private readonly link = {
+    traceId: new Column(),
+    spanId: new Column(),
+    flags: new Column(),
+    traceState: new Column(),
+    droppedAttributesCount: new Column(),
+    attributes: new AttributeLists(),
+  };
+
+  constructor(
+    private readonly traceId: string,
+    /**
+     * Times are written relative to this. Defaults to the first span's start, the earliest when
+     * spans come in start order; an earlier one later only makes its offset negative.
+     */
+    baseTimeUnixNano?: bigint,
+  ) {
+    this.base = baseTimeUnixNano;
+  }
+
+  /** Adds the next spans of the trace. */
+  addPage(spans: readonly Span[]): void {
+    if (spans.length === 0) return;
+    const base = (this.base ??= spans[0]!.startTimeUnixNano);
+    const first = this.spanCount;
+    this.spanCount += spans.length;
+    // One string of 16 hex digits per span, not an array: 16 B/span and one string to clone.
+    for (let from = 0; from < spans.length; from += SLICE) {
+      let ids = '';
+      for (let i = from; i < Math.min(spans.length, from + SLICE); i++) ids += spans[i]!.spanId;
+      this.spanIds.push(ids);
+    }
+    spans.forEach((span, i) => {
+      if (this.firstWithId.has(span.spanId)) return;
+      this.firstWithId.set(span.spanId, first + i);
+      const children = this.awaitedParents.get(span.spanId);
+      if (children === undefined) return;
+      for (const child of children) this.parents[child] = first + i;
+      this.awaitedParents.delete(span.spanId);
+    });
+    spans.forEach((span, i) => {
+      if (span.parentSpanId === '') {
+        this.parents.push(-1);
+        return;
+      }
+      const parent = this.firstWithId.get(span.parentSpanId);
+      if (parent !== undefined) {
+        this.parents.push(parent);
+        return;
+      }
+      // A parent outside the trace (not arrived, or never will): its ID from the string table,
+      // replaced by its position should it come on a later page (the string then goes unused).
+      this.parents.push(-2 - this.strings.of(span.parentSpanId));
+      const waiting = this.awaitedParents.get(span.parentSpanId);
+      if (waiting === undefined) this.awaitedParents.set(span.parentSpanId, [first + i]);
+      else waiting.push(first + i);
+    });
+    const { strings, attributes } = this;
+    const c = this.span;
+    c.name.add(spans, (span) => strings.of(span.name));
+    c.kind.add(spans, (span) => span.kind);
+    c.start.add(spans, (span) => offsetJson(span.startTimeUnixNano - base));
+    c.duration.add(spans, (span) => offsetJson(span.endTimeUnixNano - span.startTimeUnixNano));
+    c.flags.add(spans, (span) => span.flags);
+    c.status.add(spans, (span) => span.status.code);
+    c.resource.add(spans, (span) => this.resources.of(span.resource));
+    c.scope.add(spans, (span) => this.scopes.of(span.scope));
+    c.statusMessage.add(spans, (span) => (span.status.message === '' ? 0 : 1 + strings.of(span.status.message)));
+    c.traceState.add(spans, (span) => (span.traceState === '' ? 0 : 1 + strings.of(span.traceState)));
+    c.droppedAttributesCount.add(spans, (span) => span.droppedAttributesCount);
+    c.droppedEventsCount.add(spans, (span) => span.droppedEventsCount);
+    c.droppedLinksCount.add(spans, (span) => span.droppedLinksCount);
+    c.eventCount.add(spans, (span) => span.events.length);
+    c.linkCount.add(spans, (span) => span.links.length);
+    c.attributes.add(spans, attributes);
+    const events = spans.flatMap((span) => span.events);
+    const e = this.event;
+    e.time.add(events, (event) => offsetJson(event.timeUnixNano - base));
+    e.name.add(events, (event) => strings.of(event.name));
+    e.droppedAttributesCount.add(events, (event) => event.droppedAttributesCount);
+    e.attributes.add(events, attributes);
+    const links = spans.flatMap((span) => span.links);
+    const l = this.link;
+    l.traceId.add(links, (link) => strings.of(link.traceId));
+    l.spanId.add(links, (link) => strings.of(link.spanId));
+    l.flags.add(links, (link) => link.flags);
+    l.traceState.add(links, (link) => (link.traceState === '' ? 0 : 1 + strings.of(link.traceState)));
+    l.droppedAttributesCount.add(links, (link) => link.droppedAttributesCount);
+    l.attributes.add(links, attributes);
+  }
+
+  /** The compact JSON of everything added; call once, after the last page. */
+  *finish(): Generator<string> {
+    yield `{"format":"${COMPACT_TRACE_FORMAT}","traceId":"${this.traceId}","spanCount":${this.spanCount},"baseTimeUnixNano":"${this.base ?? 0n}","spans":{`;
+    yield '"spanIds":"';
+    yield* this.spanIds;
+    yield '",';
+    const parent = new Column();
+    parent.add(this.parents, (position) => position);
+    yield* parent.json('parent');
+    yield ',';
+    const c = this.span;
+    for (const name of ['name', 'kind', 'start', 'duration', 'flags', 'status', 'resource', 'scope'] as const) {
+      yield* c[name].json(name);
+      yield ',';
+    }
+    for (const name of ['statusMessage', 'traceState', 'droppedAttributesCount', 'droppedEventsCount', 'droppedLinksCount'] as const) {
+      yield* c[name].sparseJson(name);
+    }
+    yield* c.eventCount.json('eventCount');
+    yield ',';
+    yield* c.linkCount.json('linkCount');
+    yield ',';
+    yield* c.attributes.json();
+    yield '},"events":{';
+    const e = this.event;
+    yield* e.time.json('time');
+    yield ',';
+    yield* e.name.json('name');
+    yield ',';
+    yield* e.droppedAttributesCount.sparseJson('droppedAttributesCount');
+    yield* e.attributes.json();
+    yield '},"links":{';
+    const l = this.link;
+    yield* l.traceId.json('traceId');
+    yield ',';
+    yield* l.spanId.json('spanId');
+    yield ',';
+    yield* l.flags.json('flags');
+    yield ',';
+    yield* l.traceState.sparseJson('traceState');
+    yield* l.droppedAttributesCount.sparseJson('droppedAttributesCount');
+    yield* l.attributes.json();
+    yield `},"resources":[${this.resources.json.join(',')}],"scopes":[${this.scopes.json.join(',')}],`;
+    const attributeTable = new Column();
+    attributeTable.add(this.attributes.entries, (entry) => entry);
+    yield* attributeTable.json('attributeTable');
+    yield ',';
+    const strings = new Column();
+    strings.add(this.strings.values, (value) => JSON.stringify(value));
+    yield* strings.json('strings');
+    yield '}';
+  }
+}
+
+/**
+ * The compact JSON of a whole trace as a sequence of strings, each at most about a megabyte, for
+ * a streamed response. `spans` are in the store's order (start time, then span ID).
  */
 export function* encodeCompactTrace(traceId: string, spans: readonly Span[]): Generator<string> {
-  const strings = new StringTable();
-  const attributes = new AttributeTable(strings);
-  const resources = new ObjectTable<Resource>(resourceToJson);
-  const scopes = new ObjectTable<InstrumentationScope>(scopeToJson);
   let base = spans.length === 0 ? 0n : spans[0]!.startTimeUnixNano;
   for (const span of spans) if (span.startTimeUnixNano < base) base = span.startTimeUnixNano;
-  // The first span with each ID is the parent its children point at (the UI's rule too).
-  const firstWithId = new Map<string, number>();
-  spans.forEach((span, i) => {
-    if (!firstWithId.has(span.spanId)) firstWithId.set(span.spanId, i);
-  });
-  const events = spans.flatMap((span) => span.events);
-  const links = spans.flatMap((span) => span.links);
-  const attributeLists = (owners: readonly { attributes: KeyValue[] }[]): Generator<string>[] => [
-    column('attributeCount', owners, (owner) => owner.attributes.length),
-    (function* () {
-      yield ',"attributes":[';
-      let first = true;
-      for (let from = 0; from < owners.length; from += SLICE) {
-        const parts: number[] = [];
-        for (let i = from; i < Math.min(owners.length, from + SLICE); i++) {
-          for (const attribute of owners[i]!.attributes) parts.push(attributes.of(attribute));
-        }
-        if (parts.length === 0) continue;
-        yield first ? parts.join(',') : `,${parts.join(',')}`;
-        first = false;
-      }
-      yield ']';
-    })(),
-  ];
-
-  yield `{"format":"${COMPACT_TRACE_FORMAT}","traceId":"${traceId}","spanCount":${spans.length},"baseTimeUnixNano":"${base}","spans":{`;
-  // One string of 16 hex digits per span, not an array: 16 B/span and one string to clone.
-  yield '"spanIds":"';
-  for (let from = 0; from < spans.length; from += SLICE) {
-    let ids = '';
-    for (let i = from; i < Math.min(spans.length, from + SLICE); i++) ids += spans[i]!.spanId;
-    yield ids;
-  }
-  yield '",';
-  yield* column('parent', spans, (span) => {
-    if (span.parentSpanId === '') return -1;
-    const parent = firstWithId.get(span.parentSpanId);
-    // A parent outside the trace (not arrived, or never will): its ID from the string table.
-    return parent !== undefined ? parent : -2 - strings.of(span.parentSpanId);
-  });
-  yield ',';
-  yield* column('name', spans, (span) => strings.of(span.name));
-  yield ',';
-  yield* column('kind', spans, (span) => span.kind);
-  yield ',';
-  yield* column('start', spans, (span) => offsetJson(span.startTimeUnixNano - base));
-  yield ',';
-  yield* column('duration', spans, (span) => offsetJson(span.endTimeUnixNano - span.startTimeUnixNano));
-  yield ',';
-  yield* column('flags', spans, (span) => span.flags);
-  yield ',';
-  yield* column('status', spans, (span) => span.status.code);
-  yield ',';
-  yield* column('resource', spans, (span) => resources.of(span.resource));
-  yield ',';
-  yield* column('scope', spans, (span) => scopes.of(span.scope));
-  yield ',';
-  yield* sparseColumn('statusMessage', spans, (span) => (span.status.message === '' ? 0 : 1 + strings.of(span.status.message)));
-  yield* sparseColumn('traceState', spans, (span) => (span.traceState === '' ? 0 : 1 + strings.of(span.traceState)));
-  yield* sparseColumn('droppedAttributesCount', spans, (span) => span.droppedAttributesCount);
-  yield* sparseColumn('droppedEventsCount', spans, (span) => span.droppedEventsCount);
-  yield* sparseColumn('droppedLinksCount', spans, (span) => span.droppedLinksCount);
-  yield* column('eventCount', spans, (span) => span.events.length);
-  yield ',';
-  yield* column('linkCount', spans, (span) => span.links.length);
-  yield ',';
-  for (const part of attributeLists(spans)) yield* part;
-  yield '},"events":{';
-  yield* column('time', events, (event) => offsetJson(event.timeUnixNano - base));
-  yield ',';
-  yield* column('name', events, (event) => strings.of(event.name));
-  yield ',';
-  yield* sparseColumn('droppedAttributesCount', events, (event) => event.droppedAttributesCount);
-  for (const part of attributeLists(events)) yield* part;
-  yield '},"links":{';
-  yield* column('traceId', links, (link) => strings.of(link.traceId));
-  yield ',';
-  yield* column('spanId', links, (link) => strings.of(link.spanId));
-  yield ',';
-  yield* column('flags', links, (link) => link.flags);
-  yield ',';
-  yield* sparseColumn('traceState', links, (link) => (link.traceState === '' ? 0 : 1 + strings.of(link.traceState)));
-  yield* sparseColumn('droppedAttributesCount', links, (link) => link.droppedAttributesCount);
-  for (const part of attributeLists(links)) yield* part;
-  yield `},"resources":[${resources.json.join(',')}],"scopes":[${scopes.json.join(',')}],`;
-  yield* column('attributeTable', attributes.entries, (entry) => entry);
-  yield ',';
-  yield* column('strings', strings.values, (value) => JSON.stringify(value));
-  yield '}';
+  const encoder = new CompactTraceEncoder(traceId, base);
+  encoder.addPage(spans);
+  yield* encoder.finish();
 }

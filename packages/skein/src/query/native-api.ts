@@ -61,9 +61,8 @@ export function addNativeApi(router: HttpRouter, store: TraceStore): void {
     const traceId = normaliseTraceId(path['traceId']!);
     if (traceId === undefined)
       throw new ApiError('bad_parameter', `invalid trace ID ${JSON.stringify(path['traceId'])}: expected 1 to 32 hex digits, not all zero`);
+    if (format === 'compact') return compactTraceResponse(store, traceId);
     const spans = await readTraceSpans(store, traceId);
-    if (spans.length === 0) throw new ApiError('not_found', `trace ${traceId} not found`);
-    if (format === 'compact') return compactTraceResponse(traceId, spans);
     return format === 'otlp' ? encodeOtlpJsonTraces(spans) : toNativeTrace(traceId, spans);
   });
 

@@ -1,8 +1,17 @@
 import type { Span, SpanKind } from '../model/span.js';
 import { quoteIdentifier, type SqlParams } from './sql-binding.js';
-import type { SqlEngine } from './sql-engine.js';
+import { isStringLimitError, type SqlEngine } from './sql-engine.js';
 import { insertRowBatches } from './span-writer.js';
-import { BUCKET_NANO, buildRowBatches, spansFromRows, type ResourceRow, type ScopeRow, type SpanRow } from './span-rows.js';
+import {
+  BUCKET_NANO,
+  buildRowBatches,
+  newBuiltObjects,
+  spansFromRows,
+  type BuiltObjects,
+  type ResourceRow,
+  type ScopeRow,
+  type SpanRow,
+} from './span-rows.js';
 import {
   attributeKeysSql,
   attributeValuesSql,
@@ -13,6 +22,7 @@ import {
   resourcesByHashSql,
   scopesByHashSql,
   searchTraceIdsSql,
+  traceSpanPageSql,
   traceSummariesSql,
   type AttributeKeyRow,
   type AttributeValueRow,
@@ -20,6 +30,7 @@ import {
   type SearchRow,
 } from './trace-queries.js';
 import {
+  MAX_PAGE_SPANS,
   StorageError,
   type AttributeKeyCount,
   type AttributeQuery,
@@ -27,6 +38,7 @@ import {
   type DependencyEdge,
   type OperationInfo,
   type ServiceSpanCount,
+  type TraceReadOptions,
   type TraceSearchQuery,
   type TraceStore,
   type TraceSummary,
@@ -40,6 +52,15 @@ const ATTRIBUTE_SAMPLE_SPANS = 100_000;
 const MAX_KNOWN = 100_000;
 /** Decoded-row caches for reads: resources and scopes never change under a hash. */
 const MAX_CACHED_ROWS = 10_000;
+const DEFAULT_PAGE_SPANS = 10_000;
+/**
+ * Result text a page of readTrace aims at, an eighth of V8's string cap: after the first page,
+ * each page's span count is sized from the text per span measured on the page before, so a page
+ * of larger spans than that still fits. The first page is sized by `pageSpans` alone (an extra
+ * small page would cost a whole extra pass over the trace: +30 % at 100k spans, measured); one
+ * that passes the cap anyway (spans of several kB each) is read again in halves.
+ */
+const PAGE_TEXT_CHARS = 64 * 1024 * 1024;
 
 /** {@link TraceStore} over any {@link SqlEngine}: the same schema and SQL on every engine. */
 export class ClickHouseTraceStore implements TraceStore {
@@ -47,6 +68,8 @@ export class ClickHouseTraceStore implements TraceStore {
   private readonly db: string;
   private readonly sql: {
     getTrace: string;
+    firstPage: string;
+    nextPage: string;
     resources: string;
     scopes: string;
     summaries: string;
@@ -69,6 +92,8 @@ export class ClickHouseTraceStore implements TraceStore {
     this.db = quoteIdentifier(database);
     this.sql = {
       getTrace: getTraceSql(this.db),
+      firstPage: traceSpanPageSql(this.db, false),
+      nextPage: traceSpanPageSql(this.db, true),
       resources: resourcesByHashSql(this.db),
       scopes: scopesByHashSql(this.db),
       summaries: traceSummariesSql(this.db),
@@ -92,6 +117,60 @@ export class ClickHouseTraceStore implements TraceStore {
 
   async getTrace(traceId: string): Promise<Span[]> {
     const rows = await this.engine.query<SpanRow>(this.sql.getTrace, { traceId });
+    return this.spansOf(traceId, rows, newBuiltObjects());
+  }
+
+  async *readTrace(traceId: string, options: TraceReadOptions = {}): AsyncGenerator<Span[]> {
+    const pageSpans = options.pageSpans ?? DEFAULT_PAGE_SPANS;
+    if (!Number.isInteger(pageSpans) || pageSpans < 1 || pageSpans > MAX_PAGE_SPANS) {
+      throw new StorageError('rejected', `pageSpans must be an integer in 1..${MAX_PAGE_SPANS}, got ${pageSpans}`);
+    }
+    const built = newBuiltObjects();
+    // Span IDs already yielded: a copy of one of them starting later than its first copy sorts
+    // onto a later page, where getTrace's LIMIT 1 BY would have dropped it (~40 B per span).
+    const yielded = new Set<string>();
+    let limit = pageSpans;
+    let after: SpanRow | undefined;
+    for (;;) {
+      const { rows, textLength, asked } = await this.readPage(traceId, after, limit);
+      if (rows.length === 0) return;
+      after = rows[rows.length - 1]!;
+      const fresh = rows.filter((row) => !yielded.has(row.span_id));
+      for (const row of fresh) yielded.add(row.span_id);
+      if (fresh.length > 0) yield await this.spansOf(traceId, fresh, built);
+      if (rows.length < asked) return;
+      limit = Math.max(1, Math.min(pageSpans, Math.floor(PAGE_TEXT_CHARS / Math.max(1, textLength / rows.length))));
+    }
+  }
+
+  /** One page of readTrace; one that overflows V8's string cap anyway is read again in halves. */
+  private async readPage(
+    traceId: string,
+    after: SpanRow | undefined,
+    limit: number,
+  ): Promise<{ rows: SpanRow[]; textLength: number; asked: number }> {
+    for (;;) {
+      try {
+        const page =
+          after === undefined
+            ? await this.engine.querySized<SpanRow>(this.sql.firstPage, { traceId, limit })
+            : await this.engine.querySized<SpanRow>(this.sql.nextPage, {
+                traceId,
+                limit,
+                afterBucket: BigInt(after.start_text) / BUCKET_NANO,
+                afterStart: BigInt(after.start_text),
+                afterSpanId: after.span_id,
+              });
+        return { ...page, asked: limit };
+      } catch (error) {
+        if (!isStringLimitError(error) || limit === 1) throw error;
+        limit = Math.ceil(limit / 2);
+      }
+    }
+  }
+
+  /** Spans from rows, with their resources and scopes (cached, the rest in one query each). */
+  private async spansOf(traceId: string, rows: readonly SpanRow[], built: BuiltObjects): Promise<Span[]> {
     if (rows.length === 0) return [];
     const [resources, scopes] = await Promise.all([
       this.lookUp(
@@ -108,7 +187,7 @@ export class ClickHouseTraceStore implements TraceStore {
       ),
     ]);
     try {
-      return spansFromRows(rows, resources, scopes);
+      return spansFromRows(rows, resources, scopes, built);
     } catch (error) {
       throw new StorageError('rejected', `stored spans of trace ${traceId} could not be decoded: ${String(error)}`, { cause: error });
     }

@@ -1,5 +1,5 @@
 /** The storage part's public surface. */
-export { StorageError } from './trace-store.js';
+export { MAX_PAGE_SPANS, StorageError } from './trace-store.js';
 export type {
   AttributeFilter,
   AttributeKeyCount,
@@ -9,6 +9,7 @@ export type {
   OperationInfo,
   ServiceSpanCount,
   StorageErrorCode,
+  TraceReadOptions,
   TraceSearchQuery,
   TraceStore,
   TraceSummary,

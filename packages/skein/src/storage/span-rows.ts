@@ -259,6 +259,16 @@ export function scopeFromRow(row: ScopeRow): InstrumentationScope {
   };
 }
 
+/** Resources and scopes built from rows, by hash: one object per hash for a whole read. */
+export interface BuiltObjects {
+  resources: Map<string, Resource>;
+  scopes: Map<string, InstrumentationScope>;
+}
+
+export function newBuiltObjects(): BuiltObjects {
+  return { resources: new Map(), scopes: new Map() };
+}
+
 /**
  * Rebuilds spans. Spans of one resource/scope hash share one object, as the model expects
  * (encoders regroup spans by resource and scope identity first). Throws when a referenced
@@ -268,9 +278,10 @@ export function spansFromRows(
   rows: readonly SpanRow[],
   resources: ReadonlyMap<string, ResourceRow>,
   scopes: ReadonlyMap<string, ScopeRow>,
+  /** Objects already built by earlier pages of the same read, reused (and extended) here. */
+  built: BuiltObjects = newBuiltObjects(),
 ): Span[] {
-  const builtResources = new Map<string, Resource>();
-  const builtScopes = new Map<string, InstrumentationScope>();
+  const { resources: builtResources, scopes: builtScopes } = built;
   return rows.map((row) => {
     let resource = builtResources.get(row.resource_hash);
     if (resource === undefined) {

@@ -13,6 +13,12 @@ export interface SqlEngine {
   readonly version: string;
   /** Runs a SELECT and returns its rows as parsed JSONEachRow objects. */
   query<T>(sql: string, params?: SqlParams): Promise<T[]>;
+  /**
+   * {@link SqlEngine.query}, also reporting the length of the result text the rows were parsed
+   * from: paged reads size their next page by it, because every engine hands a result to JS as
+   * one string, which V8 caps at 2^29 − 24 characters.
+   */
+  querySized<T>(sql: string, params?: SqlParams): Promise<{ rows: T[]; textLength: number }>;
   /** Runs a statement that returns nothing (DDL, INSERT ... SELECT, ALTER). */
   command(sql: string, params?: SqlParams): Promise<void>;
   /**
@@ -35,4 +41,9 @@ export function parseJsonEachRow<T>(text: string): T[] {
     start = end + 1;
   }
   return rows;
+}
+
+/** True when an engine failed because a result did not fit in one JS string (V8's length cap). */
+export function isStringLimitError(error: unknown): boolean {
+  return error instanceof Error && /string longer than|Invalid string length/i.test(error.message);
 }

@@ -34,6 +34,28 @@ ORDER BY start_ns, span_id
 LIMIT 1 BY span_id`;
 }
 
+/**
+ * One page of a trace's spans (TraceStore.readTrace): the next `limit` span IDs in getTrace's
+ * order, one row per span ID within the page. `after` is the (start, span ID) key of the previous
+ * page's last row; without it, the first page. The key is spelt out as OR/AND rather than a tuple
+ * comparison so that the same text runs on 18.16. `bucket >= afterBucket` (the primary key's
+ * second column) lets the engine skip the trace's earlier minutes entirely. A span ID whose first
+ * copy was on an earlier page can reappear here only if a copy starts later; the store drops it.
+ */
+export function traceSpanPageSql(db: string, after: boolean): string {
+  const keyset = after
+    ? `
+  AND bucket >= {afterBucket:UInt32}
+  AND (start_ns > {afterStart:UInt64} OR (start_ns = {afterStart:UInt64} AND span_id > {afterSpanId:String}))`
+    : '';
+  return `SELECT ${SPAN_ROW_COLUMNS}
+FROM ${db}.trace_spans
+WHERE ${traceRanges(db, '({traceId:String})')}${keyset}
+ORDER BY start_ns, span_id
+LIMIT 1 BY span_id
+LIMIT {limit:UInt32}`;
+}
+
 /** Stored resources by hash (deduplicated: merges of the ReplacingMergeTree happen whenever). */
 export function resourcesByHashSql(db: string): string {
   return `SELECT resource_hash, attr_keys, attr_types, attr_values, dropped_attributes_count, schema_url

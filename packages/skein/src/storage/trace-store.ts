@@ -91,6 +91,15 @@ export interface AttributeValueCount {
   count: number;
 }
 
+/** Options of {@link TraceStore.readTrace}. */
+export interface TraceReadOptions {
+  /** Most spans in one page, 1..100,000 (default 10,000). Pages may be smaller, see readTrace. */
+  pageSpans?: number;
+}
+
+/** Largest `pageSpans` a paged read accepts. */
+export const MAX_PAGE_SPANS = 100_000;
+
 /**
  * The storage contract every engine implements (chDB embedded, ClickHouse server). One shared
  * test suite (`test/storage/trace-store-contract.ts`) holds every engine to it.
@@ -118,6 +127,26 @@ export interface TraceStore {
    * an empty array when the trace is unknown. Served by an index on trace ID, not a scan.
    */
   getTrace(traceId: string): Promise<Span[]>;
+
+  /**
+   * The spans of {@link TraceStore.getTrace}, in pages, for traces too big to hold or to read as
+   * one engine result (every engine returns a result to JS as one string, which V8 caps at
+   * 2^29 − 24 characters: about 1M spans).
+   *
+   * - Concatenated, the pages equal what `getTrace` returns when no write lands during the read:
+   *   same spans, same order (start time, then span ID), deduplicated by span ID across pages
+   *   exactly as `getTrace` deduplicates (the first copy in that order wins).
+   * - Every page is non-empty and holds at most `pageSpans` spans. Pages are also bounded in
+   *   bytes, whatever the spans' size: pages after the first are sized from the result text per
+   *   span measured so far (to ~64 MiB, an eighth of the string limit), and a page whose result
+   *   would pass the limit is read again with half the spans. An unknown trace yields no page.
+   * - Spans of one stored resource/scope share one object across all pages of the read.
+   * - Each page is a separate query (keyset on start time and span ID): spans written during the
+   *   read may or may not appear, but none appears twice and none stored before the read is
+   *   skipped. Stopping the iteration early cancels nothing pending and leaks nothing.
+   * - Rejects with a {@link StorageError}: 'rejected' for a `pageSpans` outside 1..100,000.
+   */
+  readTrace(traceId: string, options?: TraceReadOptions): AsyncIterable<Span[]>;
 
   /** Matching traces, newest first (by trace start, ties by trace ID): deterministic. */
   searchTraces(query: TraceSearchQuery): Promise<TraceSummary[]>;

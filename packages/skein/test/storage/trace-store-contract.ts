@@ -5,7 +5,7 @@ import { migrate } from '../../src/storage/schema/migrate.js';
 import { MIGRATIONS } from '../../src/storage/schema/migrations.js';
 import { featuresForVersion } from '../../src/storage/engine-features.js';
 import type { SqlEngine } from '../../src/storage/sql-engine.js';
-import type { AttributeQuery, TraceSearchQuery, TraceStore, TraceSummary } from '../../src/storage/trace-store.js';
+import type { AttributeQuery, StorageError, TraceSearchQuery, TraceStore, TraceSummary } from '../../src/storage/trace-store.js';
 import { insertV1Spans } from './v1-rows.js';
 import { HOSTILE_STRINGS, MS, SECOND, T0, W_END, W_START, makeSpan, resourceOf, richSpan, searchWorld, traceId } from './trace-fixtures.js';
 
@@ -387,6 +387,62 @@ export function runTraceStoreContract(name: string, env: ContractEnvironment): v
         await engine.close();
       }
     });
+
+    test('readTrace: pages of getTrace, at any page size, across ties, minutes and duplicates', () =>
+      withStore(async (store) => {
+        const front = resourceOf('frontend');
+        const back = resourceOf('backend');
+        // 23 spans over two services and two minute buckets; every third start is shared by a
+        // second span, so (start, span ID) ties straddle page boundaries at some page sizes.
+        const spans: Span[] = [];
+        for (let i = 0; i < 23; i++) {
+          spans.push(
+            makeSpan({
+              trace: 0x900,
+              span: 0x100 + ((i * 7) % 23),
+              ...(i > 0 && { parent: 0x100 }),
+              resource: i % 2 === 0 ? front : back,
+              name: `op ${i}`,
+              start: T0 + 50n * SECOND + BigInt(Math.floor(i / 2)) * 2n * SECOND,
+              duration: MS,
+            }),
+          );
+        }
+        await store.writeSpans([
+          ...spans,
+          makeSpan({ trace: 0x901, span: 1, resource: front, name: 'other trace', start: T0, duration: MS }),
+        ]);
+        // Copies: a retried batch (identical rows), and one span stored again with a later start
+        // (a later page): getTrace keeps only the earliest copy, and so must every page size.
+        await store.writeSpans(spans.slice(3, 9));
+        await store.writeSpans([{ ...spans[4]!, startTimeUnixNano: spans[4]!.startTimeUnixNano + 90n * SECOND, name: 'late copy' }]);
+        const whole = await store.getTrace(traceId(0x900));
+        assert.deepStrictEqual(whole, byStartThenId(spans));
+        for (const pageSpans of [1, 2, 3, 5, 22, 23, 24, 10_000]) {
+          const pages: Span[][] = [];
+          for await (const page of store.readTrace(traceId(0x900), { pageSpans })) pages.push(page);
+          assert.deepStrictEqual(pages.flat(), whole, `pageSpans ${pageSpans}`);
+          for (const page of pages) assert.ok(page.length >= 1 && page.length <= pageSpans, `page of ${page.length} at ${pageSpans}`);
+          // Resources are shared across pages, not only within one.
+          const flat = pages.flat();
+          assert.equal(
+            flat.filter((s) => s.resource.attributes[0]!.value === 'frontend').every((s) => s.resource === flat[0]!.resource),
+            true,
+          );
+        }
+        for await (const page of store.readTrace(traceId(0x900))) assert.deepStrictEqual(page, whole);
+        for (const unknown of [traceId(0x77), "'; DROP TABLE trace_spans; --"]) {
+          for await (const page of store.readTrace(unknown, { pageSpans: 2 })) assert.fail(`a page for ${unknown}: ${page.length} spans`);
+        }
+        for (const pageSpans of [0, 100_001, 1.5]) {
+          await assert.rejects(
+            async () => {
+              for await (const _page of store.readTrace(traceId(0x900), { pageSpans })) assert.fail('read with a bad page size');
+            },
+            (error: Error) => error.name === 'StorageError' && (error as StorageError).code === 'rejected',
+          );
+        }
+      }));
 
     test('an empty batch is a no-op', () =>
       withStore(async (store) => {

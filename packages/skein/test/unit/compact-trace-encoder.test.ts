@@ -15,7 +15,8 @@ import { resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { Span } from '../../src/model/span.js';
 import { StorageError, type TraceStore } from '../../src/storage/trace-store.js';
-import { encodeCompactTrace } from '../../src/query/compact-trace-encoder.js';
+import { CompactTraceEncoder, encodeCompactTrace } from '../../src/query/compact-trace-encoder.js';
+import { MAX_WHOLE_TRACE_SPANS } from '../../src/query/compact-trace-route.js';
 import { HttpRouter } from '../../src/query/http-router.js';
 import { addNativeApi } from '../../src/query/native-api.js';
 import { toNativeTrace } from '../../src/query/native-trace-json.js';
@@ -227,12 +228,15 @@ test('a big trace: small chunks, well under 150 B/span, columns of the right len
   }
 });
 
-/** A store that serves `spans` for TRACE_ID, or fails as told. */
-function fakeStore(spans: Span[], failure?: Error): TraceStore {
+/** A store that serves `spans` for TRACE_ID in pages of `pageSpans` (as asked), or fails as told. */
+function fakeStore(spans: readonly Span[], failure?: Error): TraceStore {
   return {
-    getTrace: async (traceId: string) => {
+    getTrace: async () => assert.fail('the trace routes read traces in pages'),
+    readTrace: async function* (traceId: string, options: { pageSpans?: number } = {}) {
       if (failure) throw failure;
-      return traceId === TRACE_ID ? spans : [];
+      if (traceId !== TRACE_ID) return;
+      const pageSpans = options.pageSpans ?? 10_000;
+      for (let from = 0; from < spans.length; from += pageSpans) yield spans.slice(from, from + pageSpans);
     },
   } as unknown as TraceStore;
 }
@@ -291,16 +295,73 @@ test('GET /api/v1/traces/{id}?format=compact: streamed, gzip when accepted, same
   });
 });
 
-test('a trace beyond the string limit of storage reads answers trace_too_large, naming the limit', async () => {
-  const failure = new StorageError('unavailable', 'chdb query failed: Cannot create a string longer than 0x1fffffe8 characters');
-  await serve(fakeStore([], failure), async (base) => {
-    const answer = await get(`${base}/api/v1/traces/${TRACE_ID}?format=compact`);
-    assert.equal(answer.status, 500);
-    const body = JSON.parse(answer.body.toString()) as { error: { code: string; message: string } };
-    assert.equal(body.error.code, 'trace_too_large');
-    assert.match(body.error.message, /too large to read.*536,870,888-character string limit.*paged trace reads in storage/);
+test('native JSON of a trace above the whole-trace bound answers trace_too_large, naming ?format=compact', async () => {
+  const span = [...bigTraceChunks(TRACE_ID, 1, T0, 1)].flat()[0]!;
+  const huge = new Array<Span>(MAX_WHOLE_TRACE_SPANS + 1).fill(span);
+  await serve(fakeStore(huge), async (base) => {
+    for (const format of ['', '?format=otlp']) {
+      const answer = await get(`${base}/api/v1/traces/${TRACE_ID}${format}`);
+      assert.equal(answer.status, 500);
+      const body = JSON.parse(answer.body.toString()) as { error: { code: string; message: string } };
+      assert.equal(body.error.code, 'trace_too_large');
+      assert.match(body.error.message, /more than 500,000 spans.*\?format=compact/);
+    }
   });
   await serve(fakeStore([], new StorageError('unavailable', 'connection refused')), async (base) => {
     assert.equal((await get(`${base}/api/v1/traces/${TRACE_ID}`)).status, 503);
+    assert.equal((await get(`${base}/api/v1/traces/${TRACE_ID}?format=compact`)).status, 503);
   });
+});
+
+/** Decodes what a page-fed encoding and a whole one must agree on (string positions may differ). */
+function decodedSpans(text: string): Array<Record<string, unknown>> {
+  const body = JSON.parse(text) as {
+    spanCount: number;
+    baseTimeUnixNano: string;
+    spans: Record<string, number[]> & { spanIds: string };
+    events: Record<string, number[]>;
+    strings: string[];
+    attributeTable: unknown[];
+  };
+  const { spans, strings } = body;
+  const ids = (i: number): string => spans.spanIds.slice(16 * i, 16 * i + 16);
+  const attributesOf = (counts: number[], positions: number[]): unknown[][] => {
+    let at = 0;
+    return counts.map((count) =>
+      positions
+        .slice(at, (at += count))
+        .map((p) => body.attributeTable.slice(3 * p, 3 * p + 3))
+        .map(([k, t, v]) => [strings[k as number], t, t === 0 ? strings[v as number] : v]),
+    );
+  };
+  const attributes = attributesOf(spans['attributeCount']!, spans['attributes']!);
+  return Array.from({ length: body.spanCount }, (_, i) => {
+    const parent = spans['parent']![i]!;
+    return {
+      spanId: ids(i),
+      parentSpanId: parent === -1 ? '' : parent >= 0 ? ids(parent) : strings[-2 - parent],
+      parentPosition: parent >= 0 ? parent : null,
+      name: strings[spans['name']![i]!],
+      start: BigInt(body.baseTimeUnixNano) + BigInt(spans['start']![i]!),
+      duration: spans['duration']![i],
+      events: spans['eventCount']![i],
+      attributes: attributes[i],
+    };
+  });
+}
+
+test('fed page by page, the encoder writes the same trace, also when a child arrives before its parent', () => {
+  const spans = [...bigTraceChunks(TRACE_ID, 3_000, T0, 1_000)].flat();
+  // A child that starts (clock skew) before its parent, whose parent is then on a later page.
+  const late = spans.findIndex((span, i) => i > 2_500 && span.parentSpanId !== '');
+  const parentIndex = spans.findIndex((span) => span.spanId === spans[late]!.parentSpanId);
+  const reordered = [spans[late]!, ...spans.filter((_, i) => i !== late)];
+  const whole = decodedSpans(encodeToText(TRACE_ID, reordered).text);
+  for (const pageSpans of [1, 7, 1_000, 2_999, 3_000]) {
+    const encoder = new CompactTraceEncoder(TRACE_ID, reordered[0]!.startTimeUnixNano);
+    for (let from = 0; from < reordered.length; from += pageSpans) encoder.addPage(reordered.slice(from, from + pageSpans));
+    const paged = decodedSpans([...encoder.finish()].join(''));
+    assert.deepStrictEqual(paged, whole, `pages of ${pageSpans}`);
+    assert.equal(paged[0]!['parentPosition'], parentIndex + 1, 'the early child points at its parent by position');
+  }
 });

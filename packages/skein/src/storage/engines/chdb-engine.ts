@@ -71,10 +71,15 @@ export class ChdbEngine implements SqlEngine {
   }
 
   async query<T>(sql: string, params: SqlParams = {}): Promise<T[]> {
+    return (await this.querySized<T>(sql, params)).rows;
+  }
+
+  async querySized<T>(sql: string, params: SqlParams = {}): Promise<{ rows: T[]; textLength: number }> {
     const text = this.bind(sql, params);
     try {
       const result = await this.session.queryAsync(text, { format: 'JSONEachRow' });
-      return parseJsonEachRow<T>(result.text());
+      const body = result.text();
+      return { rows: parseJsonEachRow<T>(body), textLength: body.length };
     } catch (error) {
       throw toStorageError('chdb', 'query', error, chdbCode(error));
     }

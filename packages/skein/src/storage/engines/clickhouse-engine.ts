@@ -79,10 +79,15 @@ export class ClickHouseEngine implements SqlEngine {
   }
 
   async query<T>(sql: string, params: SqlParams = {}): Promise<T[]> {
+    return (await this.querySized<T>(sql, params)).rows;
+  }
+
+  async querySized<T>(sql: string, params: SqlParams = {}): Promise<{ rows: T[]; textLength: number }> {
     const text = this.bind(sql, params);
     try {
       const result = await this.client.query({ query: text, format: 'JSONEachRow' });
-      return parseJsonEachRow<T>(await result.text());
+      const body = await result.text();
+      return { rows: parseJsonEachRow<T>(body), textLength: body.length };
     } catch (error) {
       throw toStorageError('clickhouse', 'query', error);
     }
