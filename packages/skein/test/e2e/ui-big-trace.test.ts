@@ -14,7 +14,7 @@ import type { Browser, Page } from 'playwright-core';
 import { encodeOtlpProtoTraces } from '../../src/model/otlp-proto-encode.js';
 import type { Span, SpanKind } from '../../src/model/span.js';
 import { bigTraceChunks, bigTraceSpanId, lastDisplayedIndex } from '../support/big-trace.js';
-import { ARTIFACTS_DIR, launchChromium, saveScreenshot, skipBrowser } from '../support/chromium.js';
+import { ARTIFACTS_DIR, launchChromium, newCheckedPage, saveScreenshot, skipBrowser } from '../support/chromium.js';
 import { removeDir, startSkein, type SkeinProcess } from '../support/skein-process.js';
 import { makeResource, makeScope, makeSpan, randomSpanId, randomTraceId } from '../support/span-factory.js';
 
@@ -131,14 +131,7 @@ describe('trace timeline in Chromium: big traces, zoom, search, keyboard, links'
     }
   });
 
-  async function newPage(colorScheme: 'light' | 'dark' = 'light'): Promise<Page> {
-    const page = await browser.newPage({ viewport: { width: 1440, height: 900 }, colorScheme });
-    page.on('pageerror', (error) => pageErrors.push(error.message));
-    page.on('console', (message) => {
-      if (message.type() === 'error') pageErrors.push(message.text());
-    });
-    return page;
-  }
+  const newPage = (colorScheme: 'light' | 'dark' = 'light'): Promise<Page> => newCheckedPage(browser, pageErrors, colorScheme);
 
   const screenshot = saveScreenshot;
 

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { encodeOtlpJsonTraces } from '../../src/model/otlp-json.js';
 import type { Resource, Span } from '../../src/model/span.js';
-import { launchChromium, saveScreenshot, skipBrowser } from '../support/chromium.js';
+import { launchChromium, newCheckedPage, saveScreenshot, skipBrowser } from '../support/chromium.js';
 import { makeTempDir, removeDir, startSkein, type SkeinProcess } from '../support/skein-process.js';
 import { makeResource, makeScope, makeSpan, randomSpanId, randomTraceId } from '../support/span-factory.js';
 
@@ -137,14 +137,7 @@ describe('web UI search, service map and trace files in Chromium', { skip: skipB
     if (tempDir) removeDir(tempDir);
   });
 
-  async function newPage(colorScheme: 'light' | 'dark' = 'light'): Promise<Page> {
-    const page = await browser.newPage({ viewport: { width: 1440, height: 900 }, colorScheme, acceptDownloads: true });
-    page.on('pageerror', (error) => pageErrors.push(error.message));
-    page.on('console', (message) => {
-      if (message.type() === 'error') pageErrors.push(message.text());
-    });
-    return page;
-  }
+  const newPage = (colorScheme: 'light' | 'dark' = 'light'): Promise<Page> => newCheckedPage(browser, pageErrors, colorScheme);
 
   const screenshot = saveScreenshot;
 

@@ -10,7 +10,7 @@ import type { Browser, Page } from 'playwright-core';
 import { encodeOtlpJsonTraces } from '../../src/model/otlp-json.js';
 import type { Span, SpanKind } from '../../src/model/span.js';
 import { withUiAssets } from '../../src/query/ui-assets.js';
-import { launchChromium, requireBuiltUi, saveScreenshot, skipBrowser } from '../support/chromium.js';
+import { launchChromium, newCheckedPage, requireBuiltUi, saveScreenshot, skipBrowser } from '../support/chromium.js';
 import { makeTempDir, removeDir, startSkein, type SkeinProcess } from '../support/skein-process.js';
 import { makeResource, makeScope, makeSpan, randomSpanId, randomTraceId } from '../support/span-factory.js';
 
@@ -227,14 +227,7 @@ describe('web UI in Chromium', { skip: skipBrowser }, () => {
     }
   });
 
-  async function newPage(colorScheme: 'light' | 'dark' = 'light'): Promise<Page> {
-    const page = await browser.newPage({ viewport: { width: 1440, height: 900 }, colorScheme });
-    page.on('pageerror', (error) => pageErrors.push(error.message));
-    page.on('console', (message) => {
-      if (message.type() === 'error') pageErrors.push(message.text());
-    });
-    return page;
-  }
+  const newPage = (colorScheme: 'light' | 'dark' = 'light'): Promise<Page> => newCheckedPage(browser, pageErrors, colorScheme);
 
   const screenshot = saveScreenshot;
 

@@ -45,3 +45,16 @@ export async function launchChromium(): Promise<Browser> {
 export async function saveScreenshot(page: Page, name: string): Promise<void> {
   writeFileSync(join(ARTIFACTS_DIR, `${name}.png`), await page.screenshot({ fullPage: false }));
 }
+
+/**
+ * A 1440×900 page whose script errors and console errors are collected into `errors`, so a test
+ * can assert at the end that no page logged any.
+ */
+export async function newCheckedPage(browser: Browser, errors: string[], colorScheme: 'light' | 'dark' = 'light'): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 1440, height: 900 }, colorScheme, acceptDownloads: true });
+  page.on('pageerror', (error) => errors.push(error.message));
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(message.text());
+  });
+  return page;
+}
