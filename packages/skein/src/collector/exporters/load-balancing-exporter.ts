@@ -37,7 +37,8 @@ const NO_BACKEND_RETRY_AFTER_MILLIS = 1_000;
 export class LoadBalancingExporter implements ManagedExporter {
   private ring = new ConsistentHashRing([]);
   private readonly backends = new Map<string, OtlpExporter>();
-  private readonly retiring = new Set<OtlpExporter>();
+  /** Exporters handing their last batches to the ring, and the promise of each one's clean-up. */
+  private readonly retiring = new Map<OtlpExporter, Promise<void>>();
   /** Backend set changes are applied one at a time, in order. */
   private changes: Promise<void> = Promise.resolve();
   private stopped = false;
@@ -107,7 +108,11 @@ export class LoadBalancingExporter implements ManagedExporter {
     this.stopped = true;
     this.options.resolver.stop();
     await this.changes;
-    await Promise.all([...this.backends.values(), ...this.retiring].map((exporter) => exporter.shutdown()));
+    const retirements = [...this.retiring.values()];
+    await Promise.all([...this.backends.values(), ...this.retiring.keys()].map((exporter) => exporter.shutdown()));
+    // A retirement that finished draining deletes its queue directory; wait for that too, so a
+    // restart never lists a directory that is being deleted under it.
+    await Promise.all(retirements);
   }
 
   private async applyBackends(endpoints: readonly string[]): Promise<void> {
@@ -137,11 +142,11 @@ export class LoadBalancingExporter implements ManagedExporter {
 
   /** Hands everything the exporter still holds to the current ring; forgets it once empty. */
   private retire(exporter: OtlpExporter): void {
-    this.retiring.add(exporter);
-    exporter
+    const retirement = exporter
       .retire((spans) => this.consume(spans))
       .catch((error: unknown) => this.telemetry.logger.error(`exporter ${exporter.name}: retiring failed: ${(error as Error).message}`))
       .finally(() => this.retiring.delete(exporter));
+    this.retiring.set(exporter, retirement);
   }
 
   /**
