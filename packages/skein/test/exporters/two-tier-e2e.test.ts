@@ -102,8 +102,9 @@ function makeTraffic(traces: number, spansPerRequest = 30): { requests: Span[][]
 }
 
 /** POSTs each request (OTLP/HTTP protobuf) until it is acknowledged, as an SDK with retries would. */
-async function send(url: string, requests: Span[][], pauseMillis = 0): Promise<void> {
+async function send(url: string, requests: Span[][], pauseMillis = 0, hooks: SendHooks = {}): Promise<void> {
   for (const spans of requests) {
+    await hooks.beforeEach?.();
     const body = encodeOtlpProtoTraces(spans);
     const deadline = Date.now() + 60_000;
     for (;;) {
@@ -116,8 +117,15 @@ async function send(url: string, requests: Span[][], pauseMillis = 0): Promise<v
       assert.ok(Date.now() < deadline, 'a request was not acknowledged within 60 s');
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
+    hooks.onAcknowledged?.();
     if (pauseMillis > 0) await new Promise((resolve) => setTimeout(resolve, pauseMillis));
   }
+}
+
+interface SendHooks {
+  /** Awaited before each request: lets a test hold the traffic at a chosen point. */
+  beforeEach?: () => Promise<void>;
+  onAcknowledged?: () => void;
 }
 
 /** Trace ID → span count, as stored by one Skein. */
@@ -212,18 +220,29 @@ test(`two tiers: every trace lands whole on exactly one backend (tail_sampling o
   await t.test('while one backend restarts on the same ports and data directory', async () => {
     const { requests, traceIds } = makeTraffic(240, 20);
     const restarting = backends[1]!;
-    // Traffic runs for a few seconds; the backend is stopped once it is under way.
+    // Once a quarter of the requests are acknowledged, the senders hold while the backend stops,
+    // so the rest is sent while it is down whatever the machine's speed.
+    let acknowledged = 0;
+    let releaseTraffic!: () => void;
+    const backendDown = new Promise<void>((resolve) => (releaseTraffic = resolve));
+    const quarter = Math.ceil(requests.length / 4);
+    const hooks: SendHooks = {
+      beforeEach: () => (acknowledged >= quarter ? backendDown : Promise.resolve()),
+      onAcknowledged: () => void acknowledged++,
+    };
     const traffic = Promise.all(
       [0, 1].map((lane) =>
         send(
           front.otlpHttpUrl,
           requests.filter((_, i) => i % 2 === lane),
           60,
+          hooks,
         ),
       ),
     );
-    await new Promise((resolve) => setTimeout(resolve, 800));
+    while (acknowledged < quarter) await new Promise((resolve) => setTimeout(resolve, 20));
     assert.equal(await restarting.stop(), 0, 'the backend shut down cleanly');
+    releaseTraffic();
     await new Promise((resolve) => setTimeout(resolve, 500));
     backends[1] = await startBackend({ dataDir: restarting.dataDir, ports: restarting.ports });
     await traffic;

@@ -12,7 +12,7 @@ import type { Span } from '../../src/model/span.js';
 import { getJson, removeDir, startSkein, writeConfig } from '../support/skein-process.js';
 import { makeSpan, randomSpanId, randomTraceId } from '../support/span-factory.js';
 
-const DECISION_WAIT_SECONDS = 8;
+const DECISION_WAIT_SECONDS = 12;
 const CONFIG = `
 processors:
   tail_sampling:
