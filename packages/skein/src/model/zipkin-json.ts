@@ -15,11 +15,19 @@ import {
  * position and field in the reason, and the other spans of the request are kept.
  */
 export function decodeZipkinV2Json(text: string): ZipkinDecoded {
-  const items = parseJsonArray(text, 'Zipkin v2 JSON');
+  return decodeEachSpan(text, 'Zipkin v2 JSON', (item, path) => [readV2Span(item, path)]);
+}
+
+/**
+ * Parses a JSON array of spans and converts each one alone: a span of the wrong shape is rejected
+ * with its reason, the others are kept (shared by the v1 and v2 decoders).
+ */
+export function decodeEachSpan(text: string, format: string, convert: (item: unknown, path: string) => ZipkinSpan[]): ZipkinDecoded {
+  const items = parseJsonArray(text, format);
   const decoded: ZipkinDecoded = { spans: [], rejected: [] };
   items.forEach((item, index) => {
     try {
-      decoded.spans.push(readV2Span(item, `spans[${index}]`));
+      decoded.spans.push(...convert(item, `spans[${index}]`));
     } catch (error) {
       if (!(error instanceof ZipkinFieldError)) throw error;
       decoded.rejected.push(error.message);

@@ -1,10 +1,10 @@
 import {
   asObject,
+  decodeEachSpan,
   describe,
   optionalBoolean,
   optionalMicros,
   optionalString,
-  parseJsonArray,
   readEndpoint,
   requiredString,
   ZipkinFieldError,
@@ -24,17 +24,7 @@ import type { ZipkinDecoded, ZipkinEndpoint, ZipkinKind, ZipkinSpan } from './zi
  * - Other annotations and tags go to the side whose service logged them (else the first side).
  */
 export function decodeZipkinV1Json(text: string): ZipkinDecoded {
-  const items = parseJsonArray(text, 'Zipkin v1 JSON');
-  const decoded: ZipkinDecoded = { spans: [], rejected: [] };
-  items.forEach((item, index) => {
-    try {
-      decoded.spans.push(...convertV1Span(item, `spans[${index}]`));
-    } catch (error) {
-      if (!(error instanceof ZipkinFieldError)) throw error;
-      decoded.rejected.push(error.message);
-    }
-  });
-  return decoded;
+  return decodeEachSpan(text, 'Zipkin v1 JSON', convertV1Span);
 }
 
 interface V1Annotation {
