@@ -29,32 +29,51 @@ module.exports = {
       name: 'query-imports-only-model-and-storage',
       severity: 'error',
       from: { path: `${SRC}query/` },
-      to: { path: SRC, pathNot: [`${SRC}query/`, `${SRC}model/`, `${SRC}storage/`] },
+      to: { path: SRC, pathNot: [`${SRC}query/`, `${SRC}model/`, `${SRC}storage/`, `${SRC}component/`, `${SRC}telemetry/`] },
     },
     {
       name: 'receivers-import-model-and-pipeline',
       severity: 'error',
       from: { path: `${SRC}collector/receivers/` },
-      to: { path: SRC, pathNot: [`${SRC}collector/receivers/`, `${SRC}collector/pipeline/`, `${SRC}model/`, `${SRC}telemetry/`] },
+      to: {
+        path: SRC,
+        pathNot: [`${SRC}collector/receivers/`, `${SRC}collector/pipeline/`, `${SRC}component/`, `${SRC}model/`, `${SRC}telemetry/`],
+      },
     },
     {
       name: 'processors-and-sampling-import-model',
       comment: 'a stage is a pure (batch) -> batch function: it never reaches around the pipeline to storage.',
       severity: 'error',
       from: { path: `${SRC}collector/(processors|sampling)/` },
-      to: { path: SRC, pathNot: [`${SRC}collector/(processors|sampling|pipeline)/`, `${SRC}model/`, `${SRC}telemetry/`] },
+      to: {
+        path: SRC,
+        pathNot: [`${SRC}collector/(processors|sampling|pipeline)/`, `${SRC}component/`, `${SRC}model/`, `${SRC}telemetry/`],
+      },
     },
     {
       name: 'exporters-import-model-storage-pipeline',
       severity: 'error',
       from: { path: `${SRC}collector/exporters/` },
-      to: { path: SRC, pathNot: [`${SRC}collector/(exporters|pipeline)/`, `${SRC}model/`, `${SRC}storage/`, `${SRC}telemetry/`] },
+      to: {
+        path: SRC,
+        pathNot: [`${SRC}collector/(exporters|pipeline)/`, `${SRC}component/`, `${SRC}model/`, `${SRC}storage/`, `${SRC}telemetry/`],
+      },
     },
     {
-      name: 'pipeline-imports-model',
+      name: 'pipeline-holds-the-contracts-and-imports-no-component',
+      comment:
+        'collector/pipeline holds the contracts (SpanConsumer, ConsumeResult, SpanProcessor, SpanStage, factories): processors, sampling, receivers and exporters import it, it imports none of them.',
       severity: 'error',
       from: { path: `${SRC}collector/pipeline/` },
-      to: { path: SRC, pathNot: [`${SRC}collector/(pipeline|processors|sampling)/`, `${SRC}model/`, `${SRC}telemetry/`] },
+      to: { path: SRC, pathNot: [`${SRC}collector/pipeline/`, `${SRC}component/`, `${SRC}model/`, `${SRC}telemetry/`] },
+    },
+    {
+      name: 'component-contract-imports-only-model-storage-types-and-telemetry',
+      comment:
+        'the kind-independent component contract (factories, lifecycle, host) is the base of every component: it depends on no component.',
+      severity: 'error',
+      from: { path: `${SRC}component/` },
+      to: { path: SRC, pathNot: [`${SRC}component/`, `${SRC}model/`, `${SRC}storage/trace-store\\.ts$`, `${SRC}telemetry/`] },
     },
     {
       name: 'telemetry-imports-nothing-of-ours',

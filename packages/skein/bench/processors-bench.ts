@@ -12,7 +12,7 @@
  */
 import { parseArgs } from 'node:util';
 import { createProcessor } from '../src/collector/processors/index.js';
-import type { SpanProcessor } from '../src/collector/processors/span-processor.js';
+import type { SpanProcessor } from '../src/collector/pipeline/span-processor.js';
 import type { Span } from '../src/model/span.js';
 import { realisticSpans } from '../test/unit/fixtures/sample-spans.js';
 

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { DnsResolver, StaticResolver, type BackendResolver } from '../../src/collector/exporters/backend-resolver.js';
 import { LoadBalancingExporter } from '../../src/collector/exporters/load-balancing-exporter.js';
 import { OtlpExporter, type SendingQueueOptions } from '../../src/collector/exporters/otlp-exporter.js';
-import type { RetryPolicy } from '../../src/collector/exporters/retry-policy.js';
+import type { RetryPolicy } from '../../src/collector/pipeline/retry-policy.js';
 import type { Span } from '../../src/model/span.js';
 import { makeSpan, randomTraceId } from '../support/span-factory.js';
 import { makeTempDir, removeDir } from '../support/skein-process.js';

@@ -14,7 +14,7 @@ import { OtlpExporter, type SendingQueueOptions } from '../../src/collector/expo
 import { OtlpGrpcTransport } from '../../src/collector/exporters/otlp-grpc-transport.js';
 import { OtlpHttpTransport } from '../../src/collector/exporters/otlp-http-transport.js';
 import type { OtlpTransport } from '../../src/collector/exporters/otlp-transport.js';
-import { DEFAULT_RETRY_POLICY, retryDelayMillis, type RetryPolicy } from '../../src/collector/exporters/retry-policy.js';
+import { DEFAULT_RETRY_POLICY, retryDelayMillis, type RetryPolicy } from '../../src/collector/pipeline/retry-policy.js';
 import type { ConsumeResult, SpanConsumer } from '../../src/collector/pipeline/consume-result.js';
 import { createOtlpGrpcServer } from '../../src/collector/receivers/otlp-grpc-receiver.js';
 import { createOtlpHttpHandler } from '../../src/collector/receivers/otlp-http-receiver.js';

@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { OtlpExporter } from '../../src/collector/exporters/otlp-exporter.js';
 import { PersistentQueue } from '../../src/collector/exporters/persistent-queue.js';
-import type { RetryPolicy } from '../../src/collector/exporters/retry-policy.js';
+import type { RetryPolicy } from '../../src/collector/pipeline/retry-policy.js';
 import { makeSpan } from '../support/span-factory.js';
 import { makeTempDir, removeDir } from '../support/skein-process.js';
 import { ScriptedTransport, silentLogger, until } from './scripted-transport.js';

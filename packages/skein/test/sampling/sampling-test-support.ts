@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CONSUME_SUCCESS, type ConsumeResult, type SpanConsumer } from '../../src/collector/pipeline/consume-result.js';
-import type { StageContext } from '../../src/collector/processors/span-processor.js';
+import type { StageContext } from '../../src/collector/pipeline/span-processor.js';
 import { tailSamplingConfigSchema, type TailSamplingConfig } from '../../src/collector/sampling/tail-sampling-config.js';
 import { TailSamplingStage } from '../../src/collector/sampling/tail-sampling-stage.js';
 import type { Span } from '../../src/model/span.js';

@@ -11,7 +11,7 @@ import { LoadBalancingExporter } from './load-balancing-exporter.js';
 import { OtlpExporter, type ExporterTelemetry, type ManagedExporter, type SendingQueueOptions } from './otlp-exporter.js';
 import { OtlpGrpcTransport } from './otlp-grpc-transport.js';
 import { OtlpHttpTransport } from './otlp-http-transport.js';
-import type { RetryPolicy } from './retry-policy.js';
+import type { RetryPolicy } from '../pipeline/retry-policy.js';
 
 /** What the wiring gives a forwarding exporter. */
 export interface ExporterContext extends ExporterTelemetry {

@@ -4,7 +4,7 @@ import type { SkeinMetrics } from '../../telemetry/skein-metrics.js';
 import { CONSUME_SUCCESS, type ConsumeResult, type SpanConsumer } from '../pipeline/consume-result.js';
 import { ExportPayload, type OtlpTransport } from './otlp-transport.js';
 import { PersistentQueue, type QueuedRecord } from './persistent-queue.js';
-import { retryDelayMillis, sleep, type RetryPolicy } from './retry-policy.js';
+import { retryDelayMillis, sleep, type RetryPolicy } from '../pipeline/retry-policy.js';
 
 export interface ExporterLogger {
   info(message: string): void;

@@ -1,6 +1,6 @@
 import type { Span } from '../../model/span.js';
 import type { SkeinMetrics } from '../../telemetry/skein-metrics.js';
-import type { PipelineStep, SpanProcessor, SpanStage, StageContext } from '../processors/span-processor.js';
+import type { PipelineStep, SpanProcessor, SpanStage, StageContext } from './span-processor.js';
 import { CONSUME_SUCCESS, type ConsumeResult, type SpanConsumer } from './consume-result.js';
 
 /**

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Span } from '../../model/span.js';
 import { attributeActionSchema, compileActions } from './attribute-actions.js';
-import type { ProcessorFactory, SpanProcessor } from './span-processor.js';
+import type { ProcessorFactory, SpanProcessor } from '../pipeline/span-processor.js';
 import { includeExcludePredicate, matchPropertiesSchema } from './span-matcher.js';
 
 /**

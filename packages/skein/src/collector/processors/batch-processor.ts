@@ -3,7 +3,7 @@ import type { Span } from '../../model/span.js';
 import type { SkeinMetrics } from '../../telemetry/skein-metrics.js';
 import { CONSUME_SUCCESS, type ConsumeResult, type SpanConsumer } from '../pipeline/consume-result.js';
 import { durationSchema } from './config-values.js';
-import type { ProcessorFactory, SpanStage, StageContext } from './span-processor.js';
+import type { ProcessorFactory, SpanStage, StageContext } from '../pipeline/span-processor.js';
 
 /**
  * `batch`: merges small requests into bigger batches for the stages and exporters after it, as the

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Span } from '../../model/span.js';
-import type { ProcessorFactory, SpanProcessor } from './span-processor.js';
+import type { ProcessorFactory, SpanProcessor } from '../pipeline/span-processor.js';
 import { compileMatchProperties, matchPropertiesSchema } from './span-matcher.js';
 
 /**

@@ -6,7 +6,7 @@ import { memoryLimiterProcessorFactory, type MemoryLimiterConfig } from './memor
 import { probabilisticSamplerProcessorFactory, type ProbabilisticSamplerConfig } from './probabilistic-sampler-processor.js';
 import { redactionProcessorFactory, type RedactionConfig } from './redaction-processor.js';
 import { resourceProcessorFactory, type ResourceConfig } from './resource-processor.js';
-import type { PipelineStep, ProcessorFactory, SpanProcessor, SpanStage, StageContext } from './span-processor.js';
+import type { PipelineStep, ProcessorFactory, SpanProcessor, SpanStage, StageContext } from '../pipeline/span-processor.js';
 import { tailSamplingProcessorFactory } from '../sampling/tail-sampling-stage.js';
 
 export type { PipelineStep, ProcessorFactory, SpanProcessor, SpanStage, StageContext };

@@ -5,7 +5,7 @@ import type { Span } from '../../model/span.js';
 import type { SkeinMetrics } from '../../telemetry/skein-metrics.js';
 import type { ConsumeResult, SpanConsumer } from '../pipeline/consume-result.js';
 import { durationSchema } from './config-values.js';
-import type { ProcessorFactory, SpanStage, StageContext } from './span-processor.js';
+import type { ProcessorFactory, SpanStage, StageContext } from '../pipeline/span-processor.js';
 
 /**
  * `memory_limiter`: refuses data while Skein uses too much memory, so senders back off (and

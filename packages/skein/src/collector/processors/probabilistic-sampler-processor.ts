@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Span } from '../../model/span.js';
 import { MAX_THRESHOLD, formatRandomness, formatThreshold, parseOtTraceState, updateOtTraceState } from './ot-tracestate.js';
-import type { ProcessorFactory, SpanProcessor } from './span-processor.js';
+import type { ProcessorFactory, SpanProcessor } from '../pipeline/span-processor.js';
 
 /**
  * `probabilistic_sampler`: head sampling that every collector decides the same way for a trace,

@@ -9,7 +9,7 @@ import {
   type BuiltinPattern,
   type StringRedactor,
 } from './redaction-detectors.js';
-import type { ProcessorFactory, SpanProcessor } from './span-processor.js';
+import type { ProcessorFactory, SpanProcessor } from '../pipeline/span-processor.js';
 import { stripSqlLiterals } from './sql-literals.js';
 
 /**

@@ -3,7 +3,7 @@ import { decodeOtlpProtoTraces } from '../../model/otlp-proto-decode.js';
 import { encodeOtlpProtoTraces } from '../../model/otlp-proto-encode.js';
 import type { Span } from '../../model/span.js';
 import { CONSUME_SUCCESS, type ConsumeResult, type SpanConsumer } from '../pipeline/consume-result.js';
-import type { ProcessorFactory, SpanStage, StageContext } from '../processors/span-processor.js';
+import type { ProcessorFactory, SpanStage, StageContext } from '../pipeline/span-processor.js';
 import { DecisionCache } from './decision-cache.js';
 import { encodeDecisionsRecord, encodeSpansRecord, type DecisionEntry, type JournalRecord } from './journal-records.js';
 import { PolicySet } from './policy-set.js';

@@ -1,0 +1,123 @@
+import type { RequestListener } from 'node:http';
+import type { Server as GrpcServer } from '@grpc/grpc-js';
+import type { z } from 'zod';
+import type { TraceStore } from '../storage/trace-store.js';
+import type { SkeinMetrics } from '../telemetry/skein-metrics.js';
+
+/**
+ * The component contract (docs/architecture.md, "Component registry"): every receiver, processor,
+ * connector, exporter and extension is made by a factory beside its code and registered once in
+ * `cli/component-registry.ts`. This file is the kind-independent half: ids, factories, lifecycle and
+ * the host. The span-specific halves (what a receiver feeds, what an exporter takes) are in
+ * `collector/pipeline/`; query-side extensions use this file alone.
+ *
+ * Lives in its own part, importable by collector, query and cli, because query-side extensions
+ * (Tempo, Jaeger, Zipkin APIs, MCP) are components too and the query part may not import the
+ * collector (as the Collector's `component` module stands apart from `processor`, `exporter`, …).
+ */
+
+export type ComponentKind = 'receiver' | 'processor' | 'connector' | 'exporter' | 'extension';
+
+/** A component id as Collector YAML writes it: `type` or `type/name` (`otlp`, `otlp/backup`). */
+export interface ComponentId {
+  readonly type: string;
+  readonly name: string | undefined;
+  /** The id as written, used in log lines, metric labels and config error paths. */
+  readonly text: string;
+}
+
+const ID_PART = /^[A-Za-z][A-Za-z0-9_-]*$/;
+
+/** Parses `type[/name]`; undefined when it is not a well-formed id. */
+export function parseComponentId(text: string): ComponentId | undefined {
+  const slash = text.indexOf('/');
+  const type = slash === -1 ? text : text.slice(0, slash);
+  const name = slash === -1 ? undefined : text.slice(slash + 1);
+  if (!ID_PART.test(type)) return undefined;
+  if (name !== undefined && !/^[A-Za-z0-9_.-]+$/.test(name)) return undefined;
+  return { type, name, text };
+}
+
+/** What a component reports through: one log line per listener, warnings rate-limited by the host. */
+export interface ComponentLogger {
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+/** Passed to a factory's `create`: who the component is and what it reports through. */
+export interface CreateSettings {
+  readonly id: ComponentId;
+  readonly logger: ComponentLogger;
+  readonly metrics: SkeinMetrics;
+}
+
+/** One HTTP listener, bound by the host (so TLS, timeouts and auth live in one place). */
+export interface HttpListenerSpec {
+  /** `host:port`, as in config (`0.0.0.0:4318`); port 0 picks a free one. */
+  readonly endpoint: string;
+  readonly handler: RequestListener;
+  /** What listens, for the log line and errors: "the OTLP/HTTP receiver". */
+  readonly description: string;
+  /** How to pick another port, for the "port in use" error: "set --otlp-http-port or SKEIN_OTLP_HTTP_PORT". */
+  readonly portHint: string;
+}
+
+export interface GrpcListenerSpec {
+  readonly endpoint: string;
+  /** A server with its services added; the host binds it and shuts it down. */
+  readonly server: GrpcServer;
+  readonly description: string;
+  readonly portHint: string;
+}
+
+/**
+ * What a running process offers its components (the Collector's `component.Host`): listeners,
+ * shared storage, durable state. Listeners it binds are closed by the host after the component
+ * that asked for them has shut down, in reverse start order.
+ */
+export interface Host {
+  readonly logger: ComponentLogger;
+  readonly metrics: SkeinMetrics;
+  /**
+   * A directory a component may keep durable state in (journals, persisted queues), created and
+   * owned by Skein; undefined in roles without one (a component that needs durability must then
+   * refuse to start with a clear message).
+   */
+  readonly stateDir: string | undefined;
+  /** Binds and resolves with the bound port; a taken port rejects with a message naming `portHint`. */
+  listenHttp(spec: HttpListenerSpec): Promise<number>;
+  listenGrpc(spec: GrpcListenerSpec): Promise<number>;
+  /**
+   * The process's trace store, opened on first call from the top-level `storage` section and closed
+   * after every component stopped. A process none of whose components asks (a forwarding
+   * collector) never opens it, so never loads chDB.
+   */
+  traceStore(): Promise<TraceStore>;
+}
+
+/** What every built component is: started in dependency order, shut down in reverse. */
+export interface Component {
+  start(host: Host): Promise<void>;
+  /** Finishes what was accepted (flush, deliver, persist), then releases everything; idempotent. */
+  shutdown(): Promise<void>;
+}
+
+/**
+ * The kind-independent half of every factory. `configSchema` parses the component's YAML section
+ * (Collector key names, unknown keys rejected, defaults filled in); `createDefaultConfig()` is what
+ * it yields for an empty section. Errors are reported by the config loader as `ConfigError`s with
+ * the key path `<kind>s.<id>.<key>`.
+ */
+export interface ComponentFactory<C> {
+  readonly kind: ComponentKind;
+  readonly type: string;
+  readonly configSchema: z.ZodType<C>;
+  createDefaultConfig(): C;
+}
+
+/** An extension: a query API, the sampling API, health, the metrics endpoint. */
+export interface ExtensionFactory<C> extends ComponentFactory<C> {
+  readonly kind: 'extension';
+  create(settings: CreateSettings, config: C): Component;
+}
