@@ -1,5 +1,5 @@
 /**
- * The import rules of ARCHITECTURE.md ("Parts and what each may import"), enforced by
+ * The import rules of docs/architecture.md ("Parts and what each may import"), enforced by
  * `npm run lint:deps`. Paths are relative to packages/skein.
  */
 const SRC = '^packages/skein/src/';

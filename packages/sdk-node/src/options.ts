@@ -37,7 +37,7 @@ export interface RegisterOptions {
   /** Probability (0..1) of sampling a new trace; child spans follow their parent's decision. */
   sampleRatio?: number;
   /**
-   * Base URL of a Jaeger remote sampling API (Skein serves one on :5778). When set, sampling
+   * Base URL of a Jaeger remote sampling API (a Jaeger collector serves one on :5778). When set, sampling
    * strategies are polled from `${samplingEndpoint}/sampling?service=NAME`; `sampleRatio` applies
    * until the first answer arrives.
    */

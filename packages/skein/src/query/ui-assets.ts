@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 /**
  * Serves the web UI (packages/ui, built by Vite into packages/ui/dist) on the query port, in
  * front of the JSON API router. The UI's code is never imported here: only its built files are
- * read, so the backend and the UI stay apart (ARCHITECTURE.md, `ui` row).
+ * read, so the backend and the UI stay apart (docs/architecture.md, `ui` row).
  *
  * - `/`, `/search`, `/trace/…`: index.html (the SPA routes on the client; deep links reload)
  * - `/assets/…`: Vite's content-hashed files, cached for a year (a new build has new names)
