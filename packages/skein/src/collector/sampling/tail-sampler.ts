@@ -1,11 +1,13 @@
 import type { Span } from '../../model/span.js';
 import { DecisionCache } from './decision-cache.js';
-import { PolicySet } from './policy-set.js';
+import { PolicySet, type PolicyAttribution } from './policy-set.js';
 import type { TailSamplingConfig } from './tail-sampling-config.js';
 import { TraceBuffer, type BufferedTrace } from './trace-buffer.js';
 
 /** The span attribute naming the policy that sampled the trace (the Collector's `recordpolicy` attribute). */
 export const SAMPLING_POLICY_ATTRIBUTE = 'tailsampling.policy';
+/** The span attribute naming the composite's sub-policy that sampled the trace, as the Collector. */
+export const COMPOSITE_POLICY_ATTRIBUTE = 'tailsampling.composite_policy';
 /** The `policy` label of decisions no policy made (nothing sampled the trace). */
 export const NO_POLICY = 'none';
 
@@ -13,7 +15,7 @@ export const NO_POLICY = 'none';
 export interface SamplingDecision {
   readonly trace: BufferedTrace;
   readonly sampled: boolean;
-  /** The policy that settled it (a composite's as `composite/sub`), or {@link NO_POLICY}. */
+  /** The policy label that settled it (a composite's sub-policy as `composite/sub`), or {@link NO_POLICY}. */
   readonly policy: string;
 }
 
@@ -80,7 +82,7 @@ export class TailSampler {
       if (decision === undefined) fresh.push(span);
       else if (decision === false) lateDropped++;
       else {
-        tagPolicy(span, decision);
+        tagPolicy(span, this.policies.attributionOf(decision));
         lateSampled.push(span);
       }
     }
@@ -168,7 +170,8 @@ export class TailSampler {
     const name = policy ?? NO_POLICY;
     if (sampled) {
       this.cache.put(trace.traceId, name);
-      for (const span of trace.spans) tagPolicy(span, name);
+      const attribution = this.policies.attributionOf(name);
+      for (const span of trace.spans) tagPolicy(span, attribution);
       this.unresolved.set(trace.traceId, name);
     } else {
       this.cache.put(trace.traceId, false);
@@ -177,13 +180,21 @@ export class TailSampler {
   }
 }
 
-/** Sets `tailsampling.policy` on a span (in place: a span belongs to one batch, unlike its resource). */
-function tagPolicy(span: Span, policy: string): void {
-  for (const attribute of span.attributes) {
-    if (attribute.key === SAMPLING_POLICY_ATTRIBUTE) {
-      attribute.value = policy;
-      return;
-    }
-  }
-  span.attributes.push({ key: SAMPLING_POLICY_ATTRIBUTE, value: policy });
+/**
+ * Sets `tailsampling.policy` and, for a composite, `tailsampling.composite_policy` on a span,
+ * overwriting what an earlier sampler set (in place: a span belongs to one batch, unlike its
+ * resource).
+ */
+function tagPolicy(span: Span, attribution: PolicyAttribution): void {
+  setAttribute(span, SAMPLING_POLICY_ATTRIBUTE, attribution.policy);
+  setAttribute(span, COMPOSITE_POLICY_ATTRIBUTE, attribution.compositePolicy);
+}
+
+/** Sets (or, with undefined, removes) a string attribute. */
+function setAttribute(span: Span, key: string, value: string | undefined): void {
+  const index = span.attributes.findIndex((attribute) => attribute.key === key);
+  if (value === undefined) {
+    if (index !== -1) span.attributes.splice(index, 1);
+  } else if (index === -1) span.attributes.push({ key, value });
+  else span.attributes[index]!.value = value;
 }
