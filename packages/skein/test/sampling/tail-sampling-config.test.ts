@@ -137,9 +137,12 @@ test('errors name the processor and the bad key', () => {
   // Go reads a bare number as nanoseconds, Skein read it as milliseconds: neither is guessed.
   assert.match(
     problems({ policies: [ERRORS], decision_wait: 10 }),
-    /processors\.tail_sampling\/edge\.decision_wait: decision_wait: 10 is a bare number; write a Go duration with its unit/,
+    /processors\.tail_sampling\/edge\.decision_wait: 10 is a bare number, which Go reads as nanoseconds: write the unit \(e\.g\. 10ms or 10s\)/,
   );
-  assert.match(problems({ policies: [ERRORS], early_decision_quiet_period: 500 }), /early_decision_quiet_period: 500 is a bare number/);
+  assert.match(
+    problems({ policies: [ERRORS], early_decision_quiet_period: 500 }),
+    /processors\.tail_sampling\/edge\.early_decision_quiet_period: 500 is a bare number/,
+  );
   assert.throws(() => parseTailSamplingConfig({ policies: [ERRORS], num_tracez: 1 }), TailSamplingConfigError);
 });
 

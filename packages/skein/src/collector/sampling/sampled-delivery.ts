@@ -1,7 +1,7 @@
 import type { Span } from '../../model/span.js';
 import type { SkeinMetrics } from '../../telemetry/skein-metrics.js';
 import type { ConsumeResult, SpanConsumer } from '../pipeline/consume-result.js';
-import { retryDelayMillis, type RetryPolicy } from '../pipeline/retry-policy.js';
+import { retryDelayMillis, sleep, type RetryPolicy } from '../pipeline/retry-policy.js';
 import type { BufferedTrace } from './trace-buffer.js';
 
 /** A sampled trace on its way to the next stage, with the policy that sampled it (for its DECISIONS record). */
@@ -42,17 +42,17 @@ export interface SampledDeliveryOptions {
 
 /**
  * Hands sampled traces to the next stage. Every trace queued in one event-loop turn (a tick can
- * decide thousands) goes downstream in one batch; a retryable answer retries that batch with the
- * retry policy's backoff on a timer (cancelled at shutdown: the journal keeps the batch); a
+ * decide thousands) goes downstream in one batch; a retryable answer retries that batch after the
+ * retry policy's backoff (a shutdown cuts the wait short and leaves the batch to the journal); a
  * failure answer is logged and the batch is done with, since retrying data the next stage cannot
  * take would hold the journal forever.
  */
 export class SampledDelivery {
   private queue: SampledTrace[] = [];
   private flushScheduled = false;
-  private readonly inFlight = new Set<Promise<void>>();
-  private readonly retryTimers = new Set<NodeJS.Timeout>();
-  private stopping = false;
+  /** Attempts being sent or handled (not batches waiting out a backoff). */
+  private readonly attempts = new Set<Promise<unknown>>();
+  private readonly stopping = new AbortController();
   private readonly retry: RetryPolicy;
 
   constructor(private readonly options: SampledDeliveryOptions) {
@@ -79,24 +79,22 @@ export class SampledDelivery {
     return result;
   }
 
-  /** Resolves once nothing is queued or in flight (batches waiting on a retry timer are not waited for). */
+  /** Resolves once nothing is queued or being sent (batches waiting out a backoff are not waited for). */
   async whenIdle(): Promise<void> {
-    while (this.flushScheduled || this.inFlight.size > 0 || this.queue.length > 0) {
+    while (this.flushScheduled || this.attempts.size > 0 || this.queue.length > 0) {
       if (this.flushScheduled || this.queue.length > 0) await new Promise((resolve) => setImmediate(resolve));
-      else await Promise.all(this.inFlight);
+      else await Promise.all(this.attempts);
     }
   }
 
   /**
-   * Cancels pending retries, sends what is queued once (no retries from here on) and waits for
-   * every delivery in flight.
+   * Ends every backoff (those batches stay in the journal), sends what is queued once (no
+   * retries from here on) and waits for every attempt being sent.
    */
   async stop(): Promise<void> {
-    for (const timer of this.retryTimers) clearTimeout(timer);
-    this.retryTimers.clear();
-    this.stopping = true;
+    this.stopping.abort();
     this.flush();
-    while (this.inFlight.size > 0) await Promise.all(this.inFlight);
+    while (this.attempts.size > 0) await Promise.all(this.attempts);
   }
 
   private flush(): void {
@@ -104,38 +102,40 @@ export class SampledDelivery {
     if (this.queue.length === 0) return;
     const batch = this.queue;
     this.queue = [];
-    this.start(batch, 0);
+    void this.deliver(batch);
   }
 
-  private start(batch: SampledTrace[], attempt: number): void {
-    const delivery = this.deliver(batch, attempt).finally(() => this.inFlight.delete(delivery));
-    this.inFlight.add(delivery);
-  }
-
-  private async deliver(batch: SampledTrace[], attempt: number): Promise<void> {
+  private async deliver(batch: SampledTrace[]): Promise<void> {
     const spans = batch.flatMap(({ trace }) => trace.spans);
+    for (let attempt = 0; ; attempt++) {
+      const retryAfterMillis = await this.track(this.attempt(batch, spans));
+      if (retryAfterMillis === undefined || this.stopping.signal.aborted) return;
+      await sleep(retryDelayMillis(this.retry, attempt, retryAfterMillis), this.stopping.signal);
+      if (this.stopping.signal.aborted) return;
+    }
+  }
+
+  /** Sends the batch once; the next stage's retry hint when it should be sent again, else undefined. */
+  private async attempt(batch: readonly SampledTrace[], spans: Span[]): Promise<number | undefined> {
     const result = await this.forward(spans);
     if (result.outcome === 'retryable') {
-      if (this.stopping) {
-        this.options.logger.warn(
-          `${this.options.name}: ${spans.length} sampled spans not delivered at shutdown (${result.message}); ` +
-            (this.options.durable ? 'the journal delivers them after the restart' : 'they are lost (journal: false)'),
-        );
-        return;
-      }
-      const timer = setTimeout(
-        () => {
-          this.retryTimers.delete(timer);
-          this.start(batch, attempt + 1);
-        },
-        retryDelayMillis(this.retry, attempt, result.retryAfterMillis),
+      if (!this.stopping.signal.aborted) return result.retryAfterMillis;
+      this.options.logger.warn(
+        `${this.options.name}: ${spans.length} sampled spans not delivered at shutdown (${result.message}); ` +
+          (this.options.durable ? 'the journal delivers them after the restart' : 'they are lost (journal: false)'),
       );
-      this.retryTimers.add(timer);
-      return;
+      return undefined;
     }
     if (result.outcome === 'failure') {
       this.options.logger.error(`${this.options.name}: the next stage refused ${spans.length} sampled spans for good: ${result.message}`);
     }
     this.options.onDone(batch);
+    return undefined;
+  }
+
+  private track<T>(attempt: Promise<T>): Promise<T> {
+    const tracked = attempt.finally(() => this.attempts.delete(tracked));
+    this.attempts.add(tracked);
+    return tracked;
   }
 }
