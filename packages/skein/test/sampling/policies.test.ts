@@ -256,6 +256,24 @@ describe('final decision (PolicySet)', () => {
     });
   });
 
+  test("a composite's sampling sub-policy is named composite/sub, and attributed as the Collector does", () => {
+    const composite = {
+      name: 'budget',
+      type: 'composite',
+      composite: {
+        max_total_spans_per_second: 100,
+        policy_order: ['errors', 'rest'],
+        composite_sub_policy: [ERRORS, { name: 'rest', type: 'always_sample' }],
+      },
+    };
+    const set = new PolicySet([composite, ERRORS].map((raw) => policySchema.parse(raw) as PolicyConfig));
+    assert.deepEqual(set.decide(trace(error), NOW), { sampled: true, policy: 'budget/errors' }, 'the composite is listed first');
+    assert.deepEqual(set.decide(trace({}), NOW), { sampled: true, policy: 'budget/rest' });
+    assert.deepEqual(set.attributionOf('budget/rest'), { policy: 'budget', compositePolicy: 'rest' });
+    assert.deepEqual(set.attributionOf('errors'), { policy: 'errors', compositePolicy: undefined });
+    assert.deepEqual(set.attributionOf('gone'), { policy: 'gone', compositePolicy: undefined }, 'a label of another config');
+  });
+
   test('inverted_not_sampled vetoes a sample; inverted_sampled samples only without a not_sampled', () => {
     const notHealth = { ...HEALTH, name: 'not-health', string_attribute: { ...HEALTH.string_attribute, invert_match: true } };
     assert.deepEqual(decide([ERRORS, notHealth], trace({ ...error, ...health })), { sampled: false, policy: 'not-health' });

@@ -4,6 +4,8 @@ import assert from 'node:assert/strict';
 import { createPipelineStep } from '../../src/collector/processors/index.js';
 import { parseGoDurationMillis } from '../../src/model/go-duration.js';
 import { TailSamplingConfigError, parseTailSamplingConfig } from '../../src/collector/sampling/tail-sampling-config.js';
+import { tailSamplingProcessorFactory } from '../../src/collector/sampling/tail-sampling-stage.js';
+import { SkeinMetrics } from '../../src/telemetry/skein-metrics.js';
 
 const ERRORS = { name: 'errors', type: 'status_code', status_code: { status_codes: ['ERROR'] } };
 
@@ -27,6 +29,7 @@ test('Go durations, as the Collector writes decision_wait', () => {
   assert.equal(parseGoDurationMillis('10'), undefined);
   assert.equal(parseGoDurationMillis('-1s'), undefined);
   assert.equal(parseTailSamplingConfig({ policies: [ERRORS], early_decision_quiet_period: '0s' }).early_decision_quiet_period, 0);
+  assert.equal(parseTailSamplingConfig({ policies: [ERRORS], early_decision_quiet_period: 0 }).early_decision_quiet_period, 0, 'YAML 0');
 });
 
 test('the Collector README example parses', () => {
@@ -131,7 +134,31 @@ test('errors name the processor and the bad key', () => {
   );
   assert.match(problems({ policies: [ERRORS], journal: { max_size_mib: 1, segment_size_mib: 2 } }), /journal\.segment_size_mib/);
   assert.match(problems({ policies: [ERRORS], decision_wait: '0s' }), /decision_wait must be more than 0/);
+  // Go reads a bare number as nanoseconds, Skein read it as milliseconds: neither is guessed.
+  assert.match(
+    problems({ policies: [ERRORS], decision_wait: 10 }),
+    /processors\.tail_sampling\/edge\.decision_wait: 10 is a bare number, which Go reads as nanoseconds: write the unit \(e\.g\. 10ms or 10s\)/,
+  );
+  assert.match(
+    problems({ policies: [ERRORS], early_decision_quiet_period: 500 }),
+    /processors\.tail_sampling\/edge\.early_decision_quiet_period: 500 is a bare number/,
+  );
   assert.throws(() => parseTailSamplingConfig({ policies: [ERRORS], num_tracez: 1 }), TailSamplingConfigError);
+});
+
+test('the factory in the component-registry shape: defaults, and a stage connected by the pipeline', () => {
+  const defaults = tailSamplingProcessorFactory.createDefaultConfig();
+  assert.equal(tailSamplingProcessorFactory.kind, 'processor');
+  assert.equal(tailSamplingProcessorFactory.type, 'tail_sampling');
+  assert.deepEqual(defaults, { ...parseTailSamplingConfig({ policies: [ERRORS] }), policies: [] });
+  const id = { type: 'tail_sampling', name: 'edge', text: 'tail_sampling/edge' };
+  const logger = { info: () => undefined, warn: () => undefined, error: () => undefined };
+  const step = tailSamplingProcessorFactory.create(
+    { id, logger, metrics: new SkeinMetrics() },
+    parseTailSamplingConfig({ policies: [ERRORS], journal: false }),
+  );
+  assert.equal(step.kind, 'stage');
+  assert.equal(step.kind === 'stage' && step.name, 'tail_sampling/edge');
 });
 
 test('a stage type: configured here, started only when the pipeline connects it', () => {

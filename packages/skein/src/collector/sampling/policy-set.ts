@@ -13,8 +13,24 @@ import { TraceStatePolicy } from './policies/trace-state-policy.js';
 /** The outcome for one trace: keep it or not, and the policy that settled it (none: no policy sampled it). */
 export interface TraceDecision {
   readonly sampled: boolean;
+  /** A policy label: the policy's name, or `<composite>/<sub-policy>` when a composite's sub-policy sampled. */
   readonly policy: string | undefined;
 }
+
+/** What a sampled trace's spans record of a policy label (the Collector's `recordpolicy` attributes). */
+export interface PolicyAttribution {
+  /** `tailsampling.policy`: the top-level policy's name. */
+  readonly policy: string;
+  /** `tailsampling.composite_policy`: the composite's sub-policy that sampled, when one did. */
+  readonly compositePolicy: string | undefined;
+}
+
+/** The label of a composite's sub-policy: the metric label, and what the decision cache and journal keep. */
+export function compositeLabel(composite: string, subPolicy: string): string {
+  return `${composite}/${subPolicy}`;
+}
+
+type LabelledEvaluator = (trace: TraceView, nowMs: number) => { decision: Decision; label: string };
 
 /**
  * Every configured policy, evaluated on a trace and combined as the Collector does: a `drop`
@@ -23,17 +39,33 @@ export interface TraceDecision {
  * otherwise the trace is not sampled. The policy reported is the first with the winning verdict.
  */
 export class PolicySet {
-  private readonly policies: readonly { name: string; evaluator: PolicyEvaluator }[];
+  private readonly policies: readonly LabelledEvaluator[];
+  private readonly attributions = new Map<string, PolicyAttribution>();
 
   constructor(configs: readonly PolicyConfig[]) {
-    this.policies = configs.map((config) => ({ name: config.name, evaluator: buildPolicy(config) }));
+    this.policies = configs.map((config) => {
+      const { name } = config;
+      this.attributions.set(name, { policy: name, compositePolicy: undefined });
+      if (config.type !== 'composite') {
+        const evaluator = buildPolicy(config);
+        return (trace, nowMs) => ({ decision: evaluator.evaluate(trace, nowMs), label: name });
+      }
+      for (const sub of config.composite.composite_sub_policy) {
+        this.attributions.set(compositeLabel(name, sub.name), { policy: name, compositePolicy: sub.name });
+      }
+      const composite = buildComposite(config.composite);
+      return (trace, nowMs) => {
+        const { decision, subPolicy } = composite.evaluateWithSubPolicy(trace, nowMs);
+        return { decision, label: subPolicy === undefined ? name : compositeLabel(name, subPolicy) };
+      };
+    });
   }
 
   decide(trace: TraceView, nowMs: number): TraceDecision {
     const firstWith = new Map<Decision, string>();
-    for (const { name, evaluator } of this.policies) {
-      const decision = evaluator.evaluate(trace, nowMs);
-      if (!firstWith.has(decision)) firstWith.set(decision, name);
+    for (const evaluate of this.policies) {
+      const { decision, label } = evaluate(trace, nowMs);
+      if (!firstWith.has(decision)) firstWith.set(decision, label);
     }
     const dropped = firstWith.get('dropped') ?? firstWith.get('inverted_not_sampled');
     if (dropped !== undefined) return { sampled: false, policy: dropped };
@@ -42,6 +74,14 @@ export class PolicySet {
     const invertedSampled = firstWith.get('inverted_sampled');
     if (invertedSampled !== undefined && !firstWith.has('not_sampled')) return { sampled: true, policy: invertedSampled };
     return { sampled: false, policy: undefined };
+  }
+
+  /**
+   * The attributes a policy label stands for. A label this configuration does not know (a
+   * decision replayed from a journal written with another configuration) is a plain policy name.
+   */
+  attributionOf(label: string): PolicyAttribution {
+    return this.attributions.get(label) ?? { policy: label, compositePolicy: undefined };
   }
 }
 
@@ -92,7 +132,7 @@ export function buildPolicy(config: PolicyConfig | AndSubPolicyConfig | Composit
  * equal share, as the Collector); the others share what the allocations leave, equally — the
  * Collector gives them nothing, which makes a trailing `always_sample` useless.
  */
-function buildComposite(config: Extract<PolicyConfig, { type: 'composite' }>['composite']): PolicyEvaluator {
+function buildComposite(config: Extract<PolicyConfig, { type: 'composite' }>['composite']): CompositePolicy {
   const byName = new Map(config.composite_sub_policy.map((sub) => [sub.name, sub]));
   const ordered = [
     ...config.policy_order.map((name) => byName.get(name)!),

@@ -3,6 +3,45 @@ import { parseGoDurationMillis } from '../../model/go-duration.js';
 import { policySchema } from './policy-config.js';
 
 /**
+ * A Go duration string, in milliseconds. A bare number other than 0 is an error (the config
+ * loader names the key): the Collector (Go) reads one as nanoseconds and Skein used to read it as
+ * milliseconds, so either reading would surprise someone. YAML `0` means the same in both.
+ * (Kept here until the shared duration schema in model/ replaces it.)
+ */
+const duration = z.union([z.string(), z.number()]).transform((input, ctx) => {
+  if (typeof input === 'number') {
+    if (input === 0) return 0;
+    ctx.addIssue({
+      code: 'custom',
+      message: `${input} is a bare number, which Go reads as nanoseconds: write the unit (e.g. ${input}ms or ${input}s)`,
+    });
+    return z.NEVER;
+  }
+  const ms = parseGoDurationMillis(input);
+  if (ms === undefined || !Number.isFinite(ms) || ms < 0) {
+    ctx.addIssue({ code: 'custom', message: `"${input}" is not a duration (e.g. 500ms, 10s, 1m)` });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+const cacheSize = z.number().int().min(0).default(100_000);
+
+const journalSchema = z.union([
+  z.boolean().transform((enabled) => (enabled ? { max_size_mib: 1024, segment_size_mib: 64 } : false)),
+  z
+    .object({
+      max_size_mib: z.number().positive().default(1024),
+      segment_size_mib: z.number().positive().default(64),
+    })
+    .strict()
+    .refine((c) => c.segment_size_mib <= c.max_size_mib, {
+      message: 'segment_size_mib must be ≤ max_size_mib',
+      path: ['segment_size_mib'],
+    }),
+]);
+
+/**
  * `tail_sampling`: the OpenTelemetry Collector's tail sampling processor configuration (same keys,
  * so a Collector config carries over), plus Skein keys for early decisions, bounds and the
  * crash-safe journal. Durations are Go duration strings, parsed to milliseconds (the sampler's
@@ -25,32 +64,6 @@ import { policySchema } from './policy-config.js';
  * trace from the buffer when it is decided, so the cache is the only thing that makes late spans
  * follow their trace's decision (architecture decision 5).
  */
-const duration = z.union([z.string(), z.number()]).transform((input, ctx) => {
-  // A bare number is milliseconds; YAML `0` arrives as a number.
-  const ms = typeof input === 'number' ? input : parseGoDurationMillis(input);
-  if (ms === undefined || !Number.isFinite(ms) || ms < 0) {
-    ctx.addIssue({ code: 'custom', message: `"${String(input)}" is not a duration (e.g. 500ms, 10s, 1m)` });
-    return z.NEVER;
-  }
-  return ms;
-});
-
-const cacheSize = z.number().int().min(0).default(100_000);
-
-const journalSchema = z.union([
-  z.boolean().transform((enabled) => (enabled ? { max_size_mib: 1024, segment_size_mib: 64 } : false)),
-  z
-    .object({
-      max_size_mib: z.number().positive().default(1024),
-      segment_size_mib: z.number().positive().default(64),
-    })
-    .strict()
-    .refine((c) => c.segment_size_mib <= c.max_size_mib, {
-      message: 'segment_size_mib must be ≤ max_size_mib',
-      path: ['segment_size_mib'],
-    }),
-]);
-
 export const tailSamplingConfigSchema = z
   .object({
     decision_wait: duration.default(30_000).refine((ms) => ms > 0, 'decision_wait must be more than 0'),
@@ -78,6 +91,15 @@ export const tailSamplingConfigSchema = z
 
 export type TailSamplingConfig = z.output<typeof tailSamplingConfigSchema>;
 export type TailSamplingJournalConfig = Exclude<TailSamplingConfig['journal'], false>;
+
+/**
+ * The configuration of an empty `tail_sampling` section: every default, and no policies (which
+ * the schema refuses, as there is nothing to sample by; the Collector's default has none either).
+ */
+export function defaultTailSamplingConfig(): TailSamplingConfig {
+  const placeholder = { name: 'placeholder', type: 'always_sample' };
+  return { ...tailSamplingConfigSchema.parse({ policies: [placeholder] }), policies: [] };
+}
 
 export class TailSamplingConfigError extends Error {
   override readonly name = 'TailSamplingConfigError';

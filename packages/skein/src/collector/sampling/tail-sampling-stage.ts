@@ -1,27 +1,16 @@
 import { join } from 'node:path';
-import { decodeOtlpProtoTraces } from '../../model/otlp-proto-decode.js';
-import { encodeOtlpProtoTraces } from '../../model/otlp-proto-encode.js';
 import type { Span } from '../../model/span.js';
+import type { ProcessorFactory } from '../pipeline/component-factories.js';
 import { CONSUME_SUCCESS, type ConsumeResult, type SpanConsumer } from '../pipeline/consume-result.js';
-import type { ProcessorFactory, SpanStage, StageContext } from '../pipeline/span-processor.js';
-import { DecisionCache } from './decision-cache.js';
-import { encodeDecisionsRecord, encodeSpansRecord, type DecisionEntry, type JournalRecord } from './journal-records.js';
-import { PolicySet } from './policy-set.js';
-import { tailSamplingConfigSchema, type TailSamplingConfig } from './tail-sampling-config.js';
-import { TailSamplingJournal } from './tail-sampling-journal.js';
-import { TraceBuffer, type BufferedTrace } from './trace-buffer.js';
+import type { ProcessorFactory as StageProcessorFactory, SpanStage, StageContext } from '../pipeline/span-processor.js';
+import { JournaledBuffer } from './journaled-buffer.js';
+import { SampledDelivery, type SampledTrace } from './sampled-delivery.js';
+import { TailSampler, type SamplingDecision } from './tail-sampler.js';
+import { defaultTailSamplingConfig, tailSamplingConfigSchema, type TailSamplingConfig } from './tail-sampling-config.js';
 
-interface DecidedTrace {
-  readonly trace: BufferedTrace;
-  readonly policy: string;
-}
+export { SAMPLING_POLICY_ATTRIBUTE } from './tail-sampler.js';
 
-/** The span attribute naming the policy that sampled the trace (a Skein convention). */
-export const SAMPLING_POLICY_ATTRIBUTE = 'tailsampling.policy';
-/** The `policy` label of decisions no policy made (nothing sampled the trace). */
-const NO_POLICY = 'none';
-const MAX_RETRY_DELAY_MS = 30_000;
-const OVERLOADED_RETRY_AFTER_MS = 1_000;
+const RETRY_AFTER_MS = 1_000;
 
 export class TailSamplingStartError extends Error {
   override readonly name = 'TailSamplingStartError';
@@ -36,59 +25,49 @@ export interface TailSamplingStageOptions {
 
 /**
  * `tail_sampling`: holds each trace's spans until it can be judged as a whole, decides with the
- * configured policies, passes sampled traces on and drops the rest.
+ * configured policies, passes sampled traces on and drops the rest. A composition of three parts
+ * and the timer that drives them:
  *
- * When a trace is decided: `decision_wait` after its first span; earlier once its root span has
- * arrived and nothing came for `early_decision_quiet_period`; at once when it reaches
- * `max_spans_per_trace`; and, when the buffer holds `num_traces`, the oldest traces are decided
- * early to make room — a trace is never evicted undecided. Decided traces leave the buffer; the
- * decision cache makes their late spans follow the decision (sampled: passed on at once; not
- * sampled: dropped as `tail_late_span_dropped`).
+ * - `TailSampler` (pure): buffer, policies, decision cache; says when a trace is decided and how;
+ * - `JournaledBuffer`: the crash-safety layer (append before acknowledging, release once
+ *   resolved, replay at start);
+ * - `SampledDelivery`: hands sampled traces to the next stage, retrying retryable answers.
  *
  * Durability (architecture decision 4): `consume` answers success only once the spans are in the
- * journal and fsynced (group commit). A trace's journal entries are released by a DECISIONS
- * record, written only after the next stage took its sampled spans (or it was dropped), so a
- * crash at any point replays every acknowledged span that did not reach the next stage. The
- * guarantee is at-least-once: a crash between the next stage's success and the fsync of the
- * DECISIONS record delivers that trace again after the restart.
+ * journal and fsynced (group commit); a trace's journal entries are released only after the next
+ * stage took its sampled spans (or it was not sampled), so a crash at any point replays every
+ * acknowledged span that did not reach the next stage (at least once).
  *
  * Bounds: spans held in memory (`max_buffered_spans`, buffered + awaiting delivery) and journal
  * bytes (`journal.max_size_mib`); past either, `consume` answers retryable (overloaded).
  */
 export class TailSamplingStage implements SpanStage {
-  private readonly buffer = new TraceBuffer();
-  private readonly cache: DecisionCache;
-  private readonly policies: PolicySet;
-  private readonly journal: TailSamplingJournal | undefined;
+  private readonly sampler: TailSampler;
+  private readonly journal: JournaledBuffer | undefined;
+  private readonly delivery: SampledDelivery;
   private readonly clock: () => number;
   private readonly ticker: NodeJS.Timeout | undefined;
-  /** Decided, sampled traces waiting for the next delivery batch. */
-  private deliveryQueue: DecidedTrace[] = [];
-  private deliveryScheduled = false;
-  private readonly deliveries = new Set<Promise<void>>();
-  private readonly retryTimers = new Set<NodeJS.Timeout>();
-  /**
-   * Sampled traces (ID → policy) whose DECISIONS record is not yet appended: left out of
-   * snapshots, and their late spans follow the decision even when the cache no longer holds it —
-   * buffered again, they would be released by that DECISIONS record and lost to a crash.
-   */
-  private readonly unresolved = new Map<string, string>();
   /** Spans in the buffer or decided and not yet taken by the next stage. */
   private heldSpans = 0;
   private closed = false;
-  /** After a replay, bounds (size cap, num_traces) are enforced once on the next tick. */
-  private enforceBoundsOnTick = false;
 
   constructor(
     readonly name: string,
     private readonly config: TailSamplingConfig,
-    private readonly next: SpanConsumer,
+    next: SpanConsumer,
     private readonly context: StageContext,
     options: TailSamplingStageOptions = {},
   ) {
     this.clock = options.clock ?? Date.now;
-    this.policies = new PolicySet(config.policies);
-    this.cache = new DecisionCache(config.decision_cache.sampled_cache_size, config.decision_cache.non_sampled_cache_size);
+    this.sampler = new TailSampler(config);
+    this.delivery = new SampledDelivery({
+      name,
+      next,
+      metrics: context.metrics,
+      logger: context.logger,
+      durable: config.journal !== false,
+      onDone: (batch) => this.delivered(batch),
+    });
     if (config.journal !== false) {
       if (context.stateDir === undefined) {
         throw new TailSamplingStartError(
@@ -96,22 +75,23 @@ export class TailSamplingStage implements SpanStage {
             'run with a data directory, or set journal: false (a crash then loses the spans waiting for a decision)',
         );
       }
-      const { journal, segments } = TailSamplingJournal.open(join(context.stateDir, name.replace(/[^A-Za-z0-9_.-]/g, '_')), {
-        segmentBytes: config.journal.segment_size_mib * 1024 * 1024,
-        maxBytes: config.journal.max_size_mib * 1024 * 1024,
-        segmentPreamble: () => this.snapshotRecord(),
-        logger: context.logger,
-      });
-      this.journal = journal;
-      for (const { segment, records } of segments) for (const record of records) this.replay(segment, record);
-      journal.start();
-      if (this.buffer.traceCount > 0) {
-        this.enforceBoundsOnTick = true;
+      const dir = join(context.stateDir, name.replace(/[^A-Za-z0-9_.-]/g, '_'));
+      this.journal = JournaledBuffer.open(
+        dir,
+        {
+          name,
+          segmentBytes: config.journal.segment_size_mib * 1024 * 1024,
+          maxBytes: config.journal.max_size_mib * 1024 * 1024,
+          logger: context.logger,
+        },
+        this.sampler,
+      );
+      if (this.sampler.traceCount > 0) {
         context.logger.info(
-          `${name}: resumed ${this.buffer.traceCount} undecided traces (${this.buffer.spanCount} spans) from the journal`,
+          `${name}: resumed ${this.sampler.traceCount} undecided traces (${this.sampler.spanCount} spans) from the journal`,
         );
       }
-      this.heldSpans = this.buffer.spanCount;
+      this.heldSpans = this.sampler.spanCount;
       this.updateGauges();
     }
     if (options.autoTick ?? true) {
@@ -125,28 +105,11 @@ export class TailSamplingStage implements SpanStage {
 
   async consume(spans: Span[]): Promise<ConsumeResult> {
     if (this.closed) {
-      return {
-        outcome: 'retryable',
-        reason: 'unavailable',
-        message: `${this.name} is shutting down`,
-        retryAfterMillis: OVERLOADED_RETRY_AFTER_MS,
-      };
+      return { outcome: 'retryable', reason: 'unavailable', message: `${this.name} is shutting down`, retryAfterMillis: RETRY_AFTER_MS };
     }
     if (spans.length === 0) return CONSUME_SUCCESS;
     const { metrics } = this.context;
-    const lateSampled: Span[] = [];
-    const fresh: Span[] = [];
-    let lateDropped = 0;
-    for (const span of spans) {
-      const decision =
-        this.buffer.get(span.traceId) === undefined ? (this.unresolved.get(span.traceId) ?? this.cache.get(span.traceId)) : undefined;
-      if (decision === undefined) fresh.push(span);
-      else if (decision === false) lateDropped++;
-      else {
-        tagPolicy(span, decision);
-        lateSampled.push(span);
-      }
-    }
+    const { fresh, lateSampled, lateDropped } = this.sampler.classify(spans);
     const now = this.clock();
     let record: Buffer | undefined;
     if (fresh.length > 0) {
@@ -154,17 +117,21 @@ export class TailSamplingStage implements SpanStage {
         return this.overloaded(`${this.heldSpans} spans held, limit max_buffered_spans ${this.config.max_buffered_spans}`);
       }
       if (this.journal) {
-        record = encodeSpansRecord(now, encodeOtlpProtoTraces(fresh));
-        if (!this.journal.hasRoomFor(record.length)) {
-          return this.overloaded(`journal holds ${this.journal.sizeBytes} bytes, limit journal.max_size_mib ${this.journal.maxSizeMib}`);
-        }
+        const prepared = this.journal.prepare(fresh, now);
+        if ('refusal' in prepared) return this.overloaded(prepared.refusal);
+        record = prepared.record;
       }
     }
     metrics.processorIncomingSpans.inc({ processor: this.name }, spans.length);
     if (lateDropped > 0) metrics.droppedSpans.inc({ processor: this.name, reason: 'tail_late_span_dropped' }, lateDropped);
 
     const appended = record && this.journal ? this.journal.append(record) : undefined;
-    if (fresh.length > 0) this.bufferSpans(fresh, now, appended?.segment);
+    if (fresh.length > 0) {
+      const { touched, decisions } = this.sampler.add(fresh, now);
+      this.heldSpans += fresh.length;
+      if (appended) this.journal!.retain(touched, appended.segment);
+      this.handle(decisions);
+    }
     this.updateGauges();
 
     const [durable, forwarded] = await Promise.all([
@@ -172,10 +139,10 @@ export class TailSamplingStage implements SpanStage {
         () => undefined,
         (error: Error) => error,
       ),
-      lateSampled.length > 0 ? this.forward(lateSampled) : CONSUME_SUCCESS,
+      lateSampled.length > 0 ? this.delivery.forward(lateSampled) : CONSUME_SUCCESS,
     ]);
     if (durable !== undefined) {
-      return { outcome: 'retryable', reason: 'unavailable', message: durable.message, retryAfterMillis: OVERLOADED_RETRY_AFTER_MS };
+      return { outcome: 'retryable', reason: 'unavailable', message: durable.message, retryAfterMillis: RETRY_AFTER_MS };
     }
     // A late span the next stage refused is refused here too: the sender retries the request (the
     // buffered spans of it are then received twice; storage sees them at least once).
@@ -185,17 +152,7 @@ export class TailSamplingStage implements SpanStage {
   /** Decides every trace that is due now (decision_wait, quiet period, bounds after a replay). */
   runDueDecisions(): void {
     if (this.closed) return;
-    const now = this.clock();
-    if (this.enforceBoundsOnTick) {
-      this.enforceBoundsOnTick = false;
-      const cap = this.config.max_spans_per_trace;
-      if (cap > 0) for (const trace of [...this.buffer.all()]) if (trace.spans.length >= cap) this.decide(trace, now);
-      this.decideOldestBeyondCapacity(now);
-    }
-    for (const trace of this.buffer.dueByWait(now, this.config.decision_wait)) this.decide(trace, now);
-    if (this.config.early_decision_quiet_period > 0) {
-      for (const trace of this.buffer.dueByQuiet(now, this.config.early_decision_quiet_period)) this.decide(trace, now);
-    }
+    this.handle(this.sampler.tick(this.clock()));
     this.updateGauges();
   }
 
@@ -204,15 +161,12 @@ export class TailSamplingStage implements SpanStage {
    * all it was given (deliveries waiting on a retry timer are not waited for).
    */
   async whenIdle(): Promise<void> {
-    while (this.deliveryScheduled || this.deliveries.size > 0 || this.deliveryQueue.length > 0) {
-      if (this.deliveryScheduled || this.deliveryQueue.length > 0) await new Promise((resolve) => setImmediate(resolve));
-      else await Promise.all(this.deliveries);
-    }
+    await this.delivery.whenIdle();
     await this.journal?.whenWritten();
   }
 
   get bufferedTraces(): number {
-    return this.buffer.traceCount;
+    return this.sampler.traceCount;
   }
 
   get journalSegments(): number {
@@ -231,210 +185,73 @@ export class TailSamplingStage implements SpanStage {
    */
   async shutdown(): Promise<void> {
     if (this.ticker) clearInterval(this.ticker);
-    for (const timer of this.retryTimers) clearTimeout(timer);
-    this.retryTimers.clear();
-    if (!this.journal) {
-      const now = this.clock();
-      for (const trace of [...this.buffer.all()]) this.decide(trace, now);
-    }
+    if (!this.journal) this.handle(this.sampler.decideAll(this.clock()));
     this.closed = true;
-    this.flushDeliveries();
-    while (this.deliveries.size > 0) await Promise.all(this.deliveries);
+    await this.delivery.stop();
     await this.journal?.close();
     this.updateGauges();
   }
 
-  private bufferSpans(spans: Span[], now: number, segment: number | undefined): void {
-    const touched = new Set<BufferedTrace>();
-    for (const span of spans) {
-      const trace = this.buffer.add(span, now);
-      touched.add(trace);
-      if (segment !== undefined && !trace.segments.has(segment)) {
-        trace.segments.add(segment);
-        this.journal!.retain(segment);
-      }
-    }
-    this.heldSpans += spans.length;
-    const cap = this.config.max_spans_per_trace;
-    if (cap > 0) for (const trace of touched) if (trace.spans.length >= cap) this.decide(trace, now);
-    this.decideOldestBeyondCapacity(now);
-  }
-
-  /** A full buffer makes room by deciding its oldest traces now — they are never dropped undecided. */
-  private decideOldestBeyondCapacity(now: number): void {
-    while (this.buffer.traceCount > this.config.num_traces) this.decide(this.buffer.oldest()!, now);
-  }
-
-  private decide(trace: BufferedTrace, now: number): void {
-    if (this.buffer.remove(trace.traceId) === undefined) return;
-    const { sampled, policy } = this.policies.decide(trace, now);
+  /** Counts decisions; sampled traces go to delivery, the others are resolved at once. */
+  private handle(decisions: readonly SamplingDecision[]): void {
     const { metrics } = this.context;
-    metrics.samplerDecisions.inc({ processor: this.name, policy: policy ?? NO_POLICY, decision: sampled ? 'sampled' : 'not_sampled' });
-    if (sampled) {
-      const name = policy ?? NO_POLICY;
-      this.cache.put(trace.traceId, name);
-      for (const span of trace.spans) tagPolicy(span, name);
-      this.unresolved.set(trace.traceId, name);
-      this.deliveryQueue.push({ trace, policy: name });
-      this.scheduleDelivery();
-    } else {
-      this.cache.put(trace.traceId, false);
+    const notSampled: SamplingDecision[] = [];
+    for (const decision of decisions) {
+      const { trace, sampled, policy } = decision;
+      metrics.samplerDecisions.inc({ processor: this.name, policy, decision: sampled ? 'sampled' : 'not_sampled' });
+      if (sampled) {
+        this.delivery.enqueue({ trace, policy });
+        continue;
+      }
       this.heldSpans -= trace.spans.length;
       metrics.droppedSpans.inc({ processor: this.name, reason: 'tail_sampled_out' }, trace.spans.length);
-      this.resolve([trace], [{ traceId: trace.traceId, decision: false }]);
+      notSampled.push(decision);
     }
+    if (notSampled.length > 0) this.resolve(notSampled.map(({ trace }) => ({ trace, policy: false })));
   }
 
-  private scheduleDelivery(): void {
-    if (this.deliveryScheduled) return;
-    this.deliveryScheduled = true;
-    // Every trace decided in this turn (a tick can decide thousands) goes in one batch downstream.
-    setImmediate(() => this.flushDeliveries());
-  }
-
-  private flushDeliveries(): void {
-    this.deliveryScheduled = false;
-    if (this.deliveryQueue.length === 0) return;
-    const batch = this.deliveryQueue;
-    this.deliveryQueue = [];
-    this.startDelivery(batch, 0);
-  }
-
-  private startDelivery(batch: DecidedTrace[], attempt: number): void {
-    const delivery = this.deliver(batch, attempt).finally(() => this.deliveries.delete(delivery));
-    this.deliveries.add(delivery);
-  }
-
-  private async deliver(batch: DecidedTrace[], attempt: number): Promise<void> {
-    const spans = batch.flatMap(({ trace }) => trace.spans);
-    const result = await this.forward(spans);
-    if (result.outcome === 'retryable') {
-      if (this.closed) {
-        this.context.logger.warn(
-          `${this.name}: ${spans.length} sampled spans not delivered at shutdown (${result.message}); ` +
-            (this.journal ? 'the journal delivers them after the restart' : 'they are lost (journal: false)'),
-        );
-        return;
-      }
-      // Exponential backoff from the next stage's hint, with jitter so retries of many batches spread out.
-      const base = Math.min(Math.max(result.retryAfterMillis, 50), 5_000);
-      const delay = Math.min(MAX_RETRY_DELAY_MS, base * 2 ** Math.min(attempt, 10)) * (0.8 + Math.random() * 0.4);
-      const timer = setTimeout(() => {
-        this.retryTimers.delete(timer);
-        this.startDelivery(batch, attempt + 1);
-      }, delay);
-      this.retryTimers.add(timer);
-      return;
-    }
-    if (result.outcome === 'failure') {
-      // The next stage could not take data that is fine; retrying would block the journal forever.
-      this.context.logger.error(`${this.name}: the next stage refused ${spans.length} sampled spans for good: ${result.message}`);
-    }
-    this.heldSpans -= spans.length;
-    this.resolve(
-      batch.map(({ trace }) => trace),
-      batch.map(({ trace, policy }) => ({ traceId: trace.traceId, decision: policy })),
-    );
+  private delivered(batch: readonly SampledTrace[]): void {
+    for (const { trace } of batch) this.heldSpans -= trace.spans.length;
+    this.resolve(batch);
     this.updateGauges();
   }
 
-  private async forward(spans: Span[]): Promise<ConsumeResult> {
-    let result: ConsumeResult;
-    try {
-      result = await this.next.consume(spans);
-    } catch (error) {
-      result = {
-        outcome: 'retryable',
-        reason: 'unavailable',
-        message: (error as Error).message,
-        retryAfterMillis: OVERLOADED_RETRY_AFTER_MS,
-      };
-    }
-    if (result.outcome === 'success') this.context.metrics.processorOutgoingSpans.inc({ processor: this.name }, spans.length);
-    return result;
-  }
-
-  /** Writes the DECISIONS record of resolved traces; once it is durable their journal segments are released. */
-  private resolve(traces: BufferedTrace[], entries: DecisionEntry[]): void {
-    for (const trace of traces) this.unresolved.delete(trace.traceId);
-    if (!this.journal) return;
-    const journal = this.journal;
-    journal.append(encodeDecisionsRecord(entries)).durable.then(
-      () => {
-        for (const trace of traces) for (const segment of trace.segments) journal.release(segment);
-      },
-      // The journal is broken (logged by it): keeping the segments is the safe side.
-      () => undefined,
+  /** The traces are resolved: late spans now follow the cache alone, and the journal may release them. */
+  private resolve(resolved: readonly { trace: SampledTrace['trace']; policy: string | false }[]): void {
+    this.sampler.markResolved(resolved.map(({ trace }) => trace.traceId));
+    this.journal?.release(
+      resolved.map(({ trace }) => trace),
+      resolved.map(({ trace, policy }) => ({ traceId: trace.traceId, decision: policy })),
     );
   }
 
-  private replay(segment: number, record: JournalRecord): void {
-    if (record.type === 'spans') {
-      let spans: Span[];
-      try {
-        spans = decodeOtlpProtoTraces(record.otlp);
-      } catch (error) {
-        // The CRC matched, so this is not a torn write; refusing to start would not bring it back.
-        this.context.logger.error(
-          `${this.name}: a journal record in segment ${segment} cannot be decoded, skipped: ${(error as Error).message}`,
-        );
-        return;
-      }
-      for (const span of spans) {
-        const trace = this.buffer.add(span, record.arrivalMs);
-        if (!trace.segments.has(segment)) {
-          trace.segments.add(segment);
-          this.journal!.retain(segment);
-        }
-      }
-      return;
-    }
-    for (const { traceId, decision } of record.entries) {
-      this.cache.put(traceId, decision);
-      if (record.type === 'decisions') {
-        const trace = this.buffer.remove(traceId);
-        if (trace) for (const held of trace.segments) this.journal!.release(held);
-      }
-    }
-  }
-
-  private snapshotRecord(): Buffer {
-    const unresolved = this.unresolved;
-    function* resolvedEntries(entries: Iterable<[string, string | false]>): Iterable<DecisionEntry> {
-      for (const [traceId, decision] of entries) if (!unresolved.has(traceId)) yield { traceId, decision };
-    }
-    return encodeDecisionsRecord(resolvedEntries(this.cache.entries()), true);
-  }
-
   private overloaded(detail: string): ConsumeResult {
-    return {
-      outcome: 'retryable',
-      reason: 'overloaded',
-      message: `${this.name} is full (${detail})`,
-      retryAfterMillis: OVERLOADED_RETRY_AFTER_MS,
-    };
+    return { outcome: 'retryable', reason: 'overloaded', message: `${this.name} is full (${detail})`, retryAfterMillis: RETRY_AFTER_MS };
   }
 
   private updateGauges(): void {
     const { metrics } = this.context;
-    metrics.samplerTracesBuffered.set({ processor: this.name }, this.buffer.traceCount);
+    metrics.samplerTracesBuffered.set({ processor: this.name }, this.sampler.traceCount);
     metrics.samplerSpansBuffered.set({ processor: this.name }, this.heldSpans);
   }
 }
 
-/** Sets `tailsampling.policy` on a span (in place: a span belongs to one batch, unlike its resource). */
-function tagPolicy(span: Span, policy: string): void {
-  for (const attribute of span.attributes) {
-    if (attribute.key === SAMPLING_POLICY_ATTRIBUTE) {
-      attribute.value = policy;
-      return;
-    }
-  }
-  span.attributes.push({ key: SAMPLING_POLICY_ATTRIBUTE, value: policy });
-}
-
-export const tailSamplingProcessorFactory: ProcessorFactory<TailSamplingConfig> = {
+/**
+ * The `tail_sampling` processor factory. `create` only configures (no timers, no files); the stage
+ * opens its journal and starts its timer when the pipeline connects it. `createStage` is the
+ * older registry shape (`collector/processors/index.ts`), kept until the component registry
+ * replaces it.
+ */
+export const tailSamplingProcessorFactory: ProcessorFactory<TailSamplingConfig> &
+  Extract<StageProcessorFactory<TailSamplingConfig>, { createStage: unknown }> = {
+  kind: 'processor',
   type: 'tail_sampling',
   configSchema: tailSamplingConfigSchema,
+  createDefaultConfig: defaultTailSamplingConfig,
+  create: (settings, config) => ({
+    kind: 'stage',
+    name: settings.id.text,
+    connect: (next, context) => new TailSamplingStage(settings.id.text, config, next, context),
+  }),
   createStage: (name, config, next, context) => new TailSamplingStage(name, config, next, context),
 };

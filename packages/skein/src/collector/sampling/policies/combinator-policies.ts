@@ -62,6 +62,11 @@ export class CompositePolicy implements PolicyEvaluator {
   }
 
   evaluate(trace: TraceView, nowMs: number): Decision {
+    return this.evaluateWithSubPolicy(trace, nowMs).decision;
+  }
+
+  /** The verdict and, when sampled, the sub-policy that sampled (recorded as `tailsampling.composite_policy`). */
+  evaluateWithSubPolicy(trace: TraceView, nowMs: number): { decision: Decision; subPolicy: string | undefined } {
     const second = Math.floor(nowMs / 1000);
     if (second !== this.currentSecond) {
       this.currentSecond = second;
@@ -72,11 +77,13 @@ export class CompositePolicy implements PolicyEvaluator {
     for (const [index, sub] of this.subPolicies.entries()) {
       if (!isSample(sub.evaluator.evaluate(trace, nowMs))) continue;
       const spentIfSampled = this.spentBySub[index]! + spans;
-      if (spentIfSampled > sub.spansPerSecond || this.spentTotal + spans > this.maxTotalSpansPerSecond) return 'not_sampled';
+      if (spentIfSampled > sub.spansPerSecond || this.spentTotal + spans > this.maxTotalSpansPerSecond) {
+        return { decision: 'not_sampled', subPolicy: undefined };
+      }
       this.spentBySub[index] = spentIfSampled;
       this.spentTotal += spans;
-      return 'sampled';
+      return { decision: 'sampled', subPolicy: sub.name };
     }
-    return 'not_sampled';
+    return { decision: 'not_sampled', subPolicy: undefined };
   }
 }
