@@ -8,7 +8,8 @@ import {
   type OtlpHttpExporterConfig,
 } from './exporter-config.js';
 import { LoadBalancingExporter } from './load-balancing-exporter.js';
-import { OtlpExporter, type ExporterTelemetry, type ManagedExporter, type SendingQueueOptions } from './otlp-exporter.js';
+import type { ExporterTelemetry, ManagedExporter } from './exporter-telemetry.js';
+import { OtlpExporter, type SendingQueueOptions } from './otlp-exporter.js';
 import { OtlpGrpcTransport } from './otlp-grpc-transport.js';
 import { OtlpHttpTransport } from './otlp-http-transport.js';
 import type { RetryPolicy } from '../pipeline/retry-policy.js';

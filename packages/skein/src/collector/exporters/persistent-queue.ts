@@ -54,6 +54,8 @@ export class PersistentQueue {
   private readonly ready: QueuedRecord[] = [];
   private readonly readHandles = new Map<number, FileHandle>();
   private appendWaiting: PendingAppend[] = [];
+  /** Appends in the write under way: pending too (a retired exporter must not delete them). */
+  private appendsBeingWritten = 0;
   private appending = false;
   private activeSegment: number;
   private activeSize: number;
@@ -124,7 +126,7 @@ export class PersistentQueue {
 
   /** Records appended and not yet acknowledged (handed out or not). */
   get pendingRecords(): number {
-    return this.unacknowledged.length + this.appendWaiting.length;
+    return this.unacknowledged.length + this.appendWaiting.length + this.appendsBeingWritten;
   }
 
   get pendingSpans(): number {
@@ -199,15 +201,18 @@ export class PersistentQueue {
       while (this.appendWaiting.length > 0) {
         const batch = this.appendWaiting;
         this.appendWaiting = [];
+        this.appendsBeingWritten = batch.length;
         try {
           const records = await this.writeRecords(batch);
           for (const record of records) {
             this.unacknowledged.push(record);
             this.ready.push(record);
           }
+          this.appendsBeingWritten = 0;
           for (const append of batch) append.resolve();
           this.onReady();
         } catch (error) {
+          this.appendsBeingWritten = 0;
           for (const append of batch) {
             this.pendingSpanCount -= append.spanCount;
             append.reject(error as Error);
