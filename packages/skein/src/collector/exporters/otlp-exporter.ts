@@ -102,8 +102,12 @@ export class OtlpExporter implements ManagedExporter {
     if (this.handover) return this.handover.offer(spans);
     if (this.stopping.signal.aborted) return Promise.resolve(this.shuttingDown());
     const payload = ExportPayload.ofSpans(spans);
+    if (!this.sendingQueue.enabled) return this.sendNow(payload);
     const queue = this.queue;
-    if (!this.sendingQueue.enabled || queue === undefined) return this.sendNow(payload);
+    if (queue === undefined) {
+      // On disk, before start: the queue is not open yet, and nothing may be acknowledged.
+      return Promise.resolve({ ...this.shuttingDown(), message: `exporter ${this.name}: not started yet` });
+    }
     if (this.isFull(queue, spans.length)) {
       const { queueSize, sizer } = this.sendingQueue;
       return Promise.resolve({
