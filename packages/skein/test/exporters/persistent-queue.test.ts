@@ -147,6 +147,23 @@ test('a segment that cannot be deleted is left for later, not an unhandled rejec
   }
 });
 
+test('an append being written counts as pending, so a retired exporter never deletes it under the caller', async () => {
+  const dir = makeTempDir('queue');
+  try {
+    const { queue } = await PersistentQueue.open(dir);
+    const appended = queue.append(payload('in the write'), 3);
+    assert.equal(queue.pendingRecords, 1, 'pending from the moment it is appended');
+    assert.equal(queue.pendingSpans, 3);
+    await appended;
+    assert.equal(queue.pendingRecords, 1);
+    queue.acknowledge(queue.take()!);
+    assert.equal(queue.pendingRecords, 0);
+    await queue.close();
+  } finally {
+    removeDir(dir);
+  }
+});
+
 const PATIENT_RETRY: RetryPolicy = {
   enabled: true,
   initialIntervalMillis: 10,

@@ -1,5 +1,5 @@
 import { promises as dnsPromises } from 'node:dns';
-import type { ExporterLogger } from './otlp-exporter.js';
+import type { ExporterLogger } from './exporter-telemetry.js';
 
 /** Where the load balancer learns its backends (`host:port` endpoints). */
 export interface BackendResolver {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ConfigError } from '../../model/config-error.js';
 import { parseGoDurationMillis } from '../../model/go-duration.js';
 
 /**
@@ -14,11 +15,18 @@ import { parseGoDurationMillis } from '../../model/go-duration.js';
  * configs write it); any other bare number is refused, since its unit would be a guess.
  */
 function goDuration(): z.ZodType<number, string | number> {
-  return z.union([z.string(), z.literal(0)], { message: 'expected a duration such as 500ms, 5s or 1m' }).transform((text, context) => {
-    if (text === 0) return 0;
-    const millis = parseGoDurationMillis(text);
+  return z.union([z.string(), z.number()], { message: 'expected a duration such as 500ms, 5s or 1m' }).transform((value, context) => {
+    if (value === 0) return 0;
+    if (typeof value === 'number') {
+      context.addIssue({
+        code: 'custom',
+        message: `expected a duration such as 500ms, 5s or 1m (got the bare number ${value}: write its unit, e.g. ${value}s or ${value}ms)`,
+      });
+      return z.NEVER;
+    }
+    const millis = parseGoDurationMillis(value);
     if (millis === undefined) {
-      context.addIssue({ code: 'custom', message: `expected a duration such as 500ms, 5s or 1m (got ${JSON.stringify(text)})` });
+      context.addIssue({ code: 'custom', message: `expected a duration such as 500ms, 5s or 1m (got ${JSON.stringify(value)})` });
       return z.NEVER;
     }
     return millis;
@@ -176,12 +184,14 @@ export type ExporterConfig =
   | { type: 'otlphttp'; config: OtlpHttpExporterConfig }
   | { type: 'loadbalancing'; config: LoadBalancingExporterConfig };
 
-export class ExporterConfigError extends Error {
-  override readonly name = 'ExporterConfigError';
-
+/**
+ * Problems of one `exporters.<id>` section, from `parseExporterConfig` (the hand-wired start-up's
+ * validation; the component registry validates with the factories' `configSchema` instead).
+ */
+export class ExporterConfigError extends ConfigError {
   /** One line per bad key, each starting with the key's full path. */
-  constructor(readonly problems: readonly string[]) {
-    super(problems.join('; '));
+  constructor(problems: readonly string[]) {
+    super(problems.join('; '), undefined, problems);
   }
 }
 

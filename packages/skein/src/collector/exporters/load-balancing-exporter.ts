@@ -4,7 +4,9 @@ import type { Span } from '../../model/span.js';
 import type { ConsumeResult } from '../pipeline/consume-result.js';
 import type { BackendResolver } from './backend-resolver.js';
 import { ConsistentHashRing, DEFAULT_VIRTUAL_NODES } from './consistent-hash-ring.js';
-import type { ExporterTelemetry, ManagedExporter, OtlpExporter } from './otlp-exporter.js';
+import type { ExporterTelemetry, ManagedExporter } from './exporter-telemetry.js';
+import type { HandedOverBatch } from './handover.js';
+import type { OtlpExporter } from './otlp-exporter.js';
 import { splitByBackend, type RoutingKey } from './routing-key.js';
 
 export interface LoadBalancingOptions {
@@ -32,7 +34,8 @@ const NO_BACKEND_RETRY_AFTER_MILLIS = 1_000;
  * Each backend has its own OTLP exporter and queue. A backend that is down (refused connections,
  * 503) keeps its share and is retried: re-routing its traces elsewhere would split them across
  * a restart. Only a backend that leaves the resolver's set gives its share up; the batches it
- * still holds (waiting, being retried, or on disk) are re-routed over the new ring, not lost.
+ * still holds (waiting, being retried, or on disk) are re-routed over the new ring, not lost: the
+ * load balancer drains a retired exporter's hand-over itself (see `retire`).
  */
 export class LoadBalancingExporter implements ManagedExporter {
   private ring = new ConsistentHashRing([]);
@@ -140,13 +143,27 @@ export class LoadBalancingExporter implements ManagedExporter {
     }
   }
 
-  /** Hands everything the exporter still holds to the current ring; forgets it once empty. */
-  private retire(exporter: OtlpExporter): void {
-    const retirement = exporter
-      .retire((spans) => this.consume(spans))
+  /**
+   * Retires a backend's exporter and drains it: every batch it still holds (waiting, being retried
+   * or on disk) is placed on the current ring here, and settled with the outcome. The exporter
+   * hands its batches over and never calls back into the load balancer; it is forgotten once it
+   * ended the hand-over (everything settled, its queue deleted).
+   */
+  private retire(exporter: OtlpExporter, handedOver: AsyncIterable<HandedOverBatch> = exporter.retire()): void {
+    const retirement = this.drain(handedOver)
       .catch((error: unknown) => this.telemetry.logger.error(`exporter ${exporter.name}: retiring failed: ${(error as Error).message}`))
       .finally(() => this.retiring.delete(exporter));
     this.retiring.set(exporter, retirement);
+  }
+
+  private async drain(handedOver: AsyncIterable<HandedOverBatch>): Promise<void> {
+    for await (const batch of handedOver) {
+      // Not awaited: the exporter hands over up to num_consumers batches at once.
+      this.consume(batch.spans).then(
+        (result) => batch.settle(result),
+        (error: unknown) => batch.settle({ outcome: 'failure', message: `exporter ${this.name}: ${(error as Error).message}` }),
+      );
+    }
   }
 
   /**
@@ -166,6 +183,8 @@ export class LoadBalancingExporter implements ManagedExporter {
    */
   private async rerouteLeftOverQueue(dir: { path: string; endpoint: string }): Promise<void> {
     const exporter = this.options.createBackendExporter(dir.endpoint, dir.path);
+    // Retired before it starts: not one batch of it goes to the old endpoint.
+    const handedOver = exporter.retire();
     await exporter.start();
     const { queuedSpans } = exporter.stats();
     if (queuedSpans > 0) {
@@ -173,7 +192,7 @@ export class LoadBalancingExporter implements ManagedExporter {
         `exporter ${this.name}: re-routing ${queuedSpans} spans queued on disk for ${dir.endpoint} before the restart`,
       );
     }
-    this.retire(exporter);
+    this.retire(exporter, handedOver);
   }
 }
 

@@ -1,30 +1,16 @@
-import { rm } from 'node:fs/promises';
 import type { Span } from '../../model/span.js';
-import type { SkeinMetrics } from '../../telemetry/skein-metrics.js';
-import { CONSUME_SUCCESS, type ConsumeResult, type SpanConsumer } from '../pipeline/consume-result.js';
+import { CONSUME_SUCCESS, type ConsumeResult } from '../pipeline/consume-result.js';
+import { attemptOfConsumeResult, retryWithPolicy, type RetryPolicy } from '../pipeline/retry-policy.js';
+import { DiskQueue } from './disk-queue.js';
+import { RateLimitedWarning, type ExporterTelemetry, type ManagedExporter } from './exporter-telemetry.js';
+import { Handover, type HandedOverBatch } from './handover.js';
 import { ExportPayload, type OtlpTransport } from './otlp-transport.js';
-import { PersistentQueue, type QueuedRecord } from './persistent-queue.js';
-import { retryDelayMillis, sleep, type RetryPolicy } from '../pipeline/retry-policy.js';
+import { RetrySender, type Delivery } from './retry-sender.js';
+import { MemoryBatch, MemoryQueue, QUEUE_RETRY_AFTER_MILLIS, type QueuedBatch, type SendingQueue } from './sending-queue.js';
+import { TransportSender } from './transport-sender.js';
 
-export interface ExporterLogger {
-  info(message: string): void;
-  warn(message: string): void;
-  error(message: string): void;
-}
-
-/** What an exporter gets from the wiring: where to count, where to log. */
-export interface ExporterTelemetry {
-  readonly metrics: SkeinMetrics | undefined;
-  readonly logger: ExporterLogger;
-}
-
-/** An exporter with a life cycle: started before the receivers listen, shut down after they stop. */
-export interface ManagedExporter extends SpanConsumer {
-  readonly name: string;
-  start(): Promise<void>;
-  /** Refuses new work, ends what is under way; resolves when done. */
-  shutdown(): Promise<void>;
-}
+// Kept where cli/start-skein.ts imports them from until the component registry replaces that wiring.
+export type { ExporterLogger, ExporterTelemetry, ManagedExporter } from './exporter-telemetry.js';
 
 /** The Collector's `sending_queue`, plus Skein's on-disk variant. */
 export interface SendingQueueOptions {
@@ -38,20 +24,6 @@ export interface SendingQueueOptions {
   readonly persistentDir?: string;
 }
 
-/** The retry hint sent upstream when the queue is full. */
-const QUEUE_FULL_RETRY_AFTER_MILLIS = 1_000;
-
-/** Where a batch held for delivery goes instead once its destination is retired (load balancing). */
-export type Reroute = (spans: Span[]) => Promise<ConsumeResult>;
-
-interface WaitingRequest {
-  payload: ExportPayload;
-  resolve: (result: ConsumeResult) => void;
-}
-
-/** How one delivery ended, beyond a result for the caller. */
-type Delivery = ConsumeResult | 'reroute' | 'interrupted';
-
 export interface OtlpExporterStats {
   queuedRequests: number;
   queuedSpans: number;
@@ -61,48 +33,51 @@ export interface OtlpExporterStats {
 }
 
 /**
- * Forwards spans to one OTLP destination (`otlp` over gRPC, `otlphttp` over HTTP), through a
- * bounded queue worked by `num_consumers` senders, with retries and backoff.
+ * Forwards spans to one OTLP destination (`otlp` over gRPC, `otlphttp` over HTTP) through the
+ * Collector's exporterhelper chain: sending queue (sending-queue.ts, disk-queue.ts) → retry
+ * (retry-sender.ts) → transport (transport-sender.ts over otlp-*-transport.ts). This class works
+ * the queue with `num_consumers` consumers and owns the life cycle: start, shutdown, retire.
  *
  * When a caller hears "success" is ARCHITECTURE decision 4's rule:
- * - in-memory queue: once the destination acknowledged the batch. Retries happen while the
- *   caller waits; after `max_elapsed_time` the caller is told to retry (429 if the destination was
- *   throttling, 503 otherwise) and the batch is not kept, since the caller still has it.
- * - persistent queue: once the batch is fsynced on disk. It is then delivered in the background,
- *   retried until the destination takes it (or refuses it for good), across restarts.
+ * - in-memory queue (or none): once the destination acknowledged the batch. Retries happen while
+ *   the caller waits; after `max_elapsed_time` the caller is told to retry (429 if the destination
+ *   was throttling, 503 otherwise) and the batch is not kept, since the caller still has it.
+ * - on-disk queue: once the batch is fsynced. It is then delivered in the background, retried
+ *   until the destination takes it (or refuses it for good), across restarts.
  * A full queue answers `overloaded` (429 upstream); a final refusal (400…) answers `failure` with
  * the destination's message.
  */
 export class OtlpExporter implements ManagedExporter {
-  private readonly waiting: WaitingRequest[] = [];
-  /** In-memory mode: requests and spans held (waiting or being sent). */
-  private heldRequests = 0;
-  private heldSpans = 0;
+  private queue: SendingQueue | undefined;
+  private readonly transportSender: TransportSender;
+  private readonly retrySender: RetrySender;
   private sendsInFlight = 0;
-  private sentSpans = 0;
-  private failedSpans = 0;
-  private queue: PersistentQueue | undefined;
+  private started = false;
   /** Aborted by shutdown: stop everything. */
   private readonly stopping = new AbortController();
   /** Aborted by shutdown or retire: cut backoff sleeps short. */
   private readonly interrupt = new AbortController();
-  private reroute: Reroute | undefined;
+  /** Set once retired: every batch still held goes out through it instead of the transport. */
+  private handover: Handover | undefined;
   private idleWaiters: Array<() => void> = [];
   private readonly queueLabel: { queue: string };
-  private lastWarning = 0;
 
   constructor(
     readonly name: string,
-    private readonly transport: OtlpTransport,
-    private readonly retry: RetryPolicy,
+    transport: OtlpTransport,
+    retry: RetryPolicy,
     private readonly sendingQueue: SendingQueueOptions,
     private readonly telemetry: ExporterTelemetry,
   ) {
     this.queueLabel = { queue: `exporter/${name}` };
+    const warning = new RateLimitedWarning(telemetry.logger);
+    this.transportSender = new TransportSender(name, transport, telemetry, warning);
+    this.retrySender = new RetrySender(name, this.transportSender, retry, this.interrupt.signal, warning);
+    if (sendingQueue.enabled && sendingQueue.persistentDir === undefined) this.queue = new MemoryQueue();
   }
 
   get destination(): string {
-    return this.transport.destination;
+    return this.transportSender.destination;
   }
 
   get persistent(): boolean {
@@ -112,142 +87,124 @@ export class OtlpExporter implements ManagedExporter {
   async start(): Promise<void> {
     const { persistentDir } = this.sendingQueue;
     if (this.sendingQueue.enabled && persistentDir !== undefined) {
-      const { queue, report } = await PersistentQueue.open(persistentDir, { onReady: () => this.pump() });
-      this.queue = queue;
-      if (report.replayedRecords > 0 || report.discardedBytes > 0) {
-        this.telemetry.logger.info(
-          `exporter ${this.name}: ${report.replayedSpans} spans in ${report.replayedRecords} batches queued on disk from before, delivering them` +
-            (report.discardedBytes > 0 ? ` (${report.discardedBytes} bytes of a torn last write discarded: never acknowledged)` : ''),
-        );
-      }
+      this.queue = await DiskQueue.open(this.name, persistentDir, this.telemetry.logger, () => this.pump());
     }
     if (this.sendingQueue.enabled && this.sendingQueue.sizer === 'items') {
       this.telemetry.metrics?.queueCapacitySpans.set(this.queueLabel, this.sendingQueue.queueSize);
     }
-    this.updateGauge();
+    this.started = true;
+    if (this.handover) void this.finishRetirement(this.handover);
     this.pump();
   }
 
   consume(spans: Span[]): Promise<ConsumeResult> {
     if (spans.length === 0) return Promise.resolve(CONSUME_SUCCESS);
-    if (this.reroute) return this.reroute(spans);
+    if (this.handover) return this.handover.offer(spans);
     if (this.stopping.signal.aborted) return Promise.resolve(this.shuttingDown());
     const payload = ExportPayload.ofSpans(spans);
     if (!this.sendingQueue.enabled) return this.sendNow(payload);
-    if (this.isFull(spans.length)) {
+    const queue = this.queue;
+    if (queue === undefined) {
+      // On disk, before start: the queue is not open yet, and nothing may be acknowledged.
+      return Promise.resolve({ ...this.shuttingDown(), message: `exporter ${this.name}: not started yet` });
+    }
+    if (this.isFull(queue, spans.length)) {
       const { queueSize, sizer } = this.sendingQueue;
       return Promise.resolve({
         outcome: 'retryable',
         reason: 'overloaded',
-        message: `exporter ${this.name}: sending queue is full (${this.queueUsage()} of ${queueSize} ${sizer === 'items' ? 'spans' : 'batches'})`,
-        retryAfterMillis: QUEUE_FULL_RETRY_AFTER_MILLIS,
+        message: `exporter ${this.name}: sending queue is full (${this.queueUsage(queue)} of ${queueSize} ${sizer === 'items' ? 'spans' : 'batches'})`,
+        retryAfterMillis: QUEUE_RETRY_AFTER_MILLIS,
       });
     }
-    if (this.queue) return this.persist(payload);
-    return new Promise<ConsumeResult>((resolve) => {
-      this.waiting.push({ payload, resolve });
-      this.heldRequests++;
-      this.heldSpans += spans.length;
-      this.updateGauge();
-      this.pump();
-    });
+    const offered = queue.offer(payload);
+    this.pump();
+    // An on-disk append that failed leaves the queue as it was: look again whether it is idle.
+    return this.persistent ? offered.finally(() => this.pump()) : offered;
   }
 
   stats(): OtlpExporterStats {
     return {
-      queuedRequests: this.queue ? this.queue.pendingRecords : this.heldRequests,
-      queuedSpans: this.queue ? this.queue.pendingSpans : this.heldSpans,
+      queuedRequests: this.queue?.heldRequests ?? 0,
+      queuedSpans: this.queue?.heldSpans ?? 0,
       sendsInFlight: this.sendsInFlight,
-      sentSpans: this.sentSpans,
-      failedSpans: this.failedSpans,
+      sentSpans: this.transportSender.sentSpans,
+      failedSpans: this.transportSender.failedSpans,
     };
   }
 
   /**
-   * Stops sending to this destination (it left the load balancer's backend set): every batch held
-   * now or later, waiting, being retried or on disk, goes to `reroute` instead. Resolves when
-   * nothing is left; the on-disk queue is then deleted.
+   * Stops sending to this destination (it left the load balancer's backend set). Every batch held
+   * now or later (waiting, being retried, or on disk) is handed over through the returned batches
+   * instead, to whoever drains them; a batch from disk is handed over again (with backoff) until it
+   * is settled with success or a final failure. Iteration ends once nothing is left; the on-disk
+   * queue is deleted and the transport closed before. May be called before `start`.
    */
-  async retire(reroute: Reroute): Promise<void> {
-    this.reroute = reroute;
+  retire(): AsyncIterable<HandedOverBatch> {
+    if (this.handover) return this.handover;
+    const handover = new Handover(this.name);
+    this.handover = handover;
     this.interrupt.abort();
-    this.pump();
-    await this.whenIdle();
-    if (this.stopping.signal.aborted) return;
-    this.transport.close();
-    await this.queue?.close();
-    if (this.queue) await rm(this.queue.dir, { recursive: true, force: true });
-    this.removeGauges();
+    if (this.started) void this.finishRetirement(handover);
+    return handover;
   }
 
   async shutdown(): Promise<void> {
     this.stopping.abort();
     this.interrupt.abort();
-    for (const request of this.waiting.splice(0)) {
-      this.release(request.payload.spanCount);
-      request.resolve(this.shuttingDown());
-    }
+    this.queue?.refuseWaiting(this.shuttingDown());
     this.pump();
     await this.whenIdle();
     await this.queue?.close();
-    this.transport.close();
+    this.transportSender.close();
   }
 
-  private isFull(spanCount: number): boolean {
-    const used = this.queueUsage();
+  private async finishRetirement(handover: Handover): Promise<void> {
+    try {
+      this.pump();
+      await this.whenIdle();
+      if (this.stopping.signal.aborted) return;
+      this.transportSender.close();
+      await this.queue?.discard();
+      this.telemetry.metrics?.queueSpans.remove(this.queueLabel);
+      this.telemetry.metrics?.queueCapacitySpans.remove(this.queueLabel);
+    } catch (error) {
+      this.telemetry.logger.error(`exporter ${this.name}: retiring failed: ${(error as Error).message}`);
+    } finally {
+      handover.end();
+    }
+  }
+
+  private isFull(queue: SendingQueue, spanCount: number): boolean {
+    const used = this.queueUsage(queue);
     if (this.sendingQueue.sizer === 'requests') return used + 1 > this.sendingQueue.queueSize;
     // One batch bigger than the whole queue still goes through an empty queue, or it never could.
     return used > 0 && used + spanCount > this.sendingQueue.queueSize;
   }
 
-  private queueUsage(): number {
-    if (this.sendingQueue.sizer === 'requests') return this.queue ? this.queue.pendingRecords : this.heldRequests;
-    return this.queue ? this.queue.pendingSpans : this.heldSpans;
-  }
-
-  private async persist(payload: ExportPayload): Promise<ConsumeResult> {
-    try {
-      const appended = this.queue!.append(payload.proto(), payload.spanCount);
-      this.updateGauge();
-      await appended;
-      return CONSUME_SUCCESS;
-    } catch (error) {
-      return {
-        outcome: 'retryable',
-        reason: 'unavailable',
-        message: `exporter ${this.name}: cannot write its on-disk queue: ${(error as Error).message}`,
-        retryAfterMillis: QUEUE_FULL_RETRY_AFTER_MILLIS,
-      };
-    } finally {
-      this.updateGauge();
-    }
+  private queueUsage(queue: SendingQueue): number {
+    return this.sendingQueue.sizer === 'requests' ? queue.heldRequests : queue.heldSpans;
   }
 
   /** No queue: the caller's own turn sends, and waits for the answer. */
-  private async sendNow(payload: ExportPayload): Promise<ConsumeResult> {
-    const delivery = await this.deliver(payload, false);
-    if (delivery === 'reroute') return this.reroute!(payload.spans());
-    if (delivery === 'interrupted') return this.shuttingDown();
-    return delivery;
+  private sendNow(payload: ExportPayload): Promise<ConsumeResult> {
+    return new Promise<ConsumeResult>((resolve) => {
+      this.sendsInFlight++;
+      void this.process(new MemoryBatch(payload, resolve, () => undefined));
+    });
   }
 
   private pump(): void {
     const stopped = this.stopping.signal.aborted;
-    while (!stopped && this.sendsInFlight < this.sendingQueue.numConsumers) {
-      if (this.queue) {
-        const record = this.queue.take();
-        if (!record) break;
-        this.sendsInFlight++;
-        void this.processRecord(this.queue, record);
-      } else {
-        const request = this.waiting.shift();
-        if (!request) break;
-        this.sendsInFlight++;
-        void this.processRequest(request);
-      }
+    const queue = this.queue;
+    while (queue && !stopped && this.sendsInFlight < this.sendingQueue.numConsumers) {
+      const batch = queue.take();
+      if (!batch) break;
+      this.sendsInFlight++;
+      void this.process(batch);
     }
-    const empty = this.queue ? this.queue.pendingRecords === 0 || stopped : this.waiting.length === 0;
-    if (this.sendsInFlight === 0 && empty) {
+    this.telemetry.metrics?.queueSpans.set(this.queueLabel, queue?.heldSpans ?? 0);
+    if (this.sendsInFlight === 0 && (stopped || queue?.hasPending !== true)) {
       const waiters = this.idleWaiters;
       this.idleWaiters = [];
       for (const resolve of waiters) resolve();
@@ -261,122 +218,46 @@ export class OtlpExporter implements ManagedExporter {
     });
   }
 
-  private async processRequest(request: WaitingRequest): Promise<void> {
-    let result: ConsumeResult;
+  /** One consumer's turn: one batch through retry → transport, or handed over once retired. */
+  private async process(batch: QueuedBatch): Promise<void> {
     try {
-      const delivery = this.reroute ? 'reroute' : await this.deliver(request.payload, false);
-      if (delivery === 'reroute') result = await this.reroute!(request.payload.spans());
-      else if (delivery === 'interrupted') result = this.shuttingDown();
-      else result = delivery;
-    } catch (error) {
-      result = { outcome: 'failure', message: `exporter ${this.name}: ${(error as Error).message}` };
-    }
-    this.release(request.payload.spanCount);
-    request.resolve(result);
-    this.sendsInFlight--;
-    this.pump();
-  }
-
-  /** Delivers (or re-routes) one batch from disk; only then is it acknowledged in the queue. */
-  private async processRecord(queue: PersistentQueue, record: QueuedRecord): Promise<void> {
-    try {
-      let payload: ExportPayload | undefined;
-      for (let attempt = 0; ; attempt++) {
-        if (this.stopping.signal.aborted) {
-          queue.giveBack(record);
-          return;
-        }
-        payload ??= ExportPayload.ofProto(await queue.read(record), record.spanCount);
-        if (this.reroute) {
-          const result = await this.reroute(payload.spans());
-          if (result.outcome === 'success') break;
-          if (result.outcome === 'failure') {
-            this.drop(record.spanCount, result.message);
-            break;
-          }
-          await sleep(retryDelayMillis(this.retry, attempt, result.retryAfterMillis), this.stopping.signal);
-          continue;
-        }
-        const delivery = await this.deliver(payload, true);
-        if (delivery === 'reroute') continue;
-        if (delivery === 'interrupted') {
-          queue.giveBack(record);
-          return;
-        }
-        // deliver() never gives up on a retryable error in persistent mode: success or final refusal.
-        if (delivery.outcome !== 'success') this.drop(record.spanCount, delivery.message);
-        break;
+      let payload: ExportPayload;
+      try {
+        payload = await batch.payload();
+      } catch (error) {
+        batch.finish({ outcome: 'failure', message: `cannot read it back from the on-disk queue: ${(error as Error).message}` });
+        return;
       }
-      queue.acknowledge(record);
+      let delivery: Delivery = this.handover ? 'interrupted' : await this.retrySender.send(payload, batch.acknowledgedUpstream);
+      if (delivery === 'interrupted' && this.handover && !this.stopping.signal.aborted) {
+        delivery = await this.handOver(this.handover, payload, batch.acknowledgedUpstream);
+      }
+      if (delivery === 'interrupted') batch.interrupt(this.shuttingDown());
+      else batch.finish(delivery);
     } catch (error) {
-      // The record cannot be read back (disk error, corruption): keeping it would block the queue.
-      this.drop(record.spanCount, `cannot read it back from the on-disk queue: ${(error as Error).message}`);
-      queue.acknowledge(record);
+      batch.finish({ outcome: 'failure', message: `exporter ${this.name}: ${(error as Error).message}` });
     } finally {
       this.sendsInFlight--;
-      this.updateGauge();
       this.pump();
     }
   }
 
   /**
-   * Sends with retries. In-memory mode gives up after `max_elapsed_time` (the caller still holds
-   * the data and is told to retry); persistent mode never gives up on a retryable error, because
-   * the data was acknowledged and only this queue has it.
+   * A caller waiting for its batch hears how the hand-over went. A batch from disk was acknowledged
+   * long ago and only this queue has it: it is handed over until it is placed (or refused for
+   * good), with the exporter's backoff in between, or until shutdown leaves it on disk.
    */
-  private async deliver(payload: ExportPayload, persistent: boolean): Promise<Delivery> {
-    const started = Date.now();
-    for (let attempt = 0; ; attempt++) {
-      if (attempt > 0 && this.reroute) return 'reroute';
-      if (attempt > 0 && this.stopping.signal.aborted) return 'interrupted';
-      const outcome = await this.transport.send(payload);
-      const metrics = this.telemetry.metrics;
-      if (outcome.kind === 'accepted') {
-        const delivered = payload.spanCount - Math.min(payload.spanCount, outcome.rejectedSpans);
-        this.sentSpans += delivered;
-        metrics?.exportedSpans.inc({ exporter: this.name }, delivered);
-        if (outcome.rejectedSpans > 0) {
-          this.failedSpans += outcome.rejectedSpans;
-          metrics?.exportFailedSpans.inc({ exporter: this.name }, outcome.rejectedSpans);
-          this.warnRateLimited(
-            `exporter ${this.name}: ${this.destination} rejected ${outcome.rejectedSpans} of ${payload.spanCount} spans (partial success): ${outcome.errorMessage}`,
-          );
-        }
-        return CONSUME_SUCCESS;
-      }
-      this.failedSpans += payload.spanCount;
-      metrics?.exportFailedSpans.inc({ exporter: this.name }, payload.spanCount);
-      if (outcome.kind === 'failed') {
-        return { outcome: 'failure', message: `exporter ${this.name}: ${this.destination} refused the batch: ${outcome.message}` };
-      }
-      if (this.reroute) return 'reroute';
-      if (this.stopping.signal.aborted) return persistent ? 'interrupted' : this.shuttingDown();
-      const delay = retryDelayMillis(this.retry, attempt, outcome.retryAfterMillis);
-      const { maxElapsedMillis } = this.retry;
-      const outOfTime = maxElapsedMillis > 0 && Date.now() - started + delay > maxElapsedMillis;
-      if (!persistent && (!this.retry.enabled || outOfTime)) {
-        return {
-          outcome: 'retryable',
-          reason: outcome.throttled ? 'overloaded' : 'unavailable',
-          message: `exporter ${this.name}: ${outcome.message}`,
-          retryAfterMillis: delay,
-        };
-      }
-      this.warnRateLimited(
-        `exporter ${this.name}: sending ${payload.spanCount} spans failed (${outcome.message}); retrying in ${delay} ms`,
-      );
-      await sleep(delay, this.interrupt.signal);
-    }
-  }
-
-  private drop(spanCount: number, why: string): void {
-    this.telemetry.logger.error(`exporter ${this.name}: dropping ${spanCount} queued spans: ${why}`);
-  }
-
-  private release(spanCount: number): void {
-    this.heldRequests--;
-    this.heldSpans -= spanCount;
-    this.updateGauge();
+  private async handOver(handover: Handover, payload: ExportPayload, acknowledgedUpstream: boolean): Promise<Delivery> {
+    if (!acknowledgedUpstream) return handover.offer(payload.spans());
+    const result = await retryWithPolicy(
+      async () => attemptOfConsumeResult(await handover.offer(payload.spans())),
+      this.retrySender.policy,
+      this.stopping.signal,
+      { untilDone: true },
+    );
+    if (result.kind === 'success') return CONSUME_SUCCESS;
+    if (result.kind === 'interrupted') return 'interrupted';
+    return result.error;
   }
 
   private shuttingDown(): ConsumeResult {
@@ -384,24 +265,7 @@ export class OtlpExporter implements ManagedExporter {
       outcome: 'retryable',
       reason: 'unavailable',
       message: `exporter ${this.name}: Skein is shutting down`,
-      retryAfterMillis: QUEUE_FULL_RETRY_AFTER_MILLIS,
+      retryAfterMillis: QUEUE_RETRY_AFTER_MILLIS,
     };
-  }
-
-  /** A destination that is down fails every batch: one line a second is enough to say so. */
-  private warnRateLimited(message: string): void {
-    const now = Date.now();
-    if (now - this.lastWarning < 1_000) return;
-    this.lastWarning = now;
-    this.telemetry.logger.warn(message);
-  }
-
-  private updateGauge(): void {
-    this.telemetry.metrics?.queueSpans.set(this.queueLabel, this.queue ? this.queue.pendingSpans : this.heldSpans);
-  }
-
-  private removeGauges(): void {
-    this.telemetry.metrics?.queueSpans.remove(this.queueLabel);
-    this.telemetry.metrics?.queueCapacitySpans.remove(this.queueLabel);
   }
 }

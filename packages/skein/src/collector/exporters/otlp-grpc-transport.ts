@@ -25,6 +25,8 @@ export interface OtlpGrpcTransportOptions {
   /** Plain-text HTTP/2 (the Collector's `tls.insecure`); an `http://` endpoint implies it. */
   insecure: boolean;
   caFile?: string;
+  /** Skips verification of the server's certificate (the Collector's `tls.insecure_skip_verify`; tests and labs). */
+  insecureSkipVerify?: boolean;
   compression: 'gzip' | 'none';
   headers: Readonly<Record<string, string>>;
   timeoutMillis: number;
@@ -40,7 +42,12 @@ export class OtlpGrpcTransport implements OtlpTransport {
     const { address, secure } = parseGrpcEndpoint(options.endpoint, options.insecure);
     this.destination = address;
     const channelCredentials = secure
-      ? credentials.createSsl(options.caFile === undefined ? null : readFileSync(options.caFile))
+      ? credentials.createSsl(
+          options.caFile === undefined ? null : readFileSync(options.caFile),
+          null,
+          null,
+          options.insecureSkipVerify === true ? { rejectUnauthorized: false } : {},
+        )
       : credentials.createInsecure();
     this.client = new Client(address, channelCredentials, {
       'grpc.max_send_message_length': -1,

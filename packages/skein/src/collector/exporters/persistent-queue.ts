@@ -52,8 +52,11 @@ export class PersistentQueue {
   private readonly unacknowledged: QueuedRecord[] = [];
   /** Records not handed out (or handed back), in file order. */
   private readonly ready: QueuedRecord[] = [];
-  private readonly readHandles = new Map<number, FileHandle>();
+  /** One read handle per segment, as the promise of its opening: two consumers reading a segment at once share one. */
+  private readonly readHandles = new Map<number, Promise<FileHandle>>();
   private appendWaiting: PendingAppend[] = [];
+  /** Appends in the write under way: pending too (a retired exporter must not delete them). */
+  private appendsBeingWritten = 0;
   private appending = false;
   private activeSegment: number;
   private activeSize: number;
@@ -124,7 +127,7 @@ export class PersistentQueue {
 
   /** Records appended and not yet acknowledged (handed out or not). */
   get pendingRecords(): number {
-    return this.unacknowledged.length + this.appendWaiting.length;
+    return this.unacknowledged.length + this.appendWaiting.length + this.appendsBeingWritten;
   }
 
   get pendingSpans(): number {
@@ -156,11 +159,14 @@ export class PersistentQueue {
   }
 
   async read(record: QueuedRecord): Promise<Uint8Array> {
-    let handle = this.readHandles.get(record.segment);
-    if (!handle) {
-      handle = await open(segmentPath(this.dir, record.segment), 'r');
-      this.readHandles.set(record.segment, handle);
+    let opening = this.readHandles.get(record.segment);
+    if (!opening) {
+      opening = open(segmentPath(this.dir, record.segment), 'r');
+      this.readHandles.set(record.segment, opening);
+      // A failed open is not kept: the next read tries again.
+      opening.catch(() => this.readHandles.delete(record.segment));
     }
+    const handle = await opening;
     const buffer = Buffer.allocUnsafe(record.length);
     const { bytesRead } = await handle.read(buffer, 0, record.length, record.offset + HEADER_BYTES);
     if (bytesRead !== record.length) throw new Error(`segment ${record.segment} of ${this.dir} is shorter than its index`);
@@ -188,7 +194,7 @@ export class PersistentQueue {
     if (this.headDirty) await this.writeHead();
     await this.activeHandle?.close();
     this.activeHandle = undefined;
-    for (const handle of this.readHandles.values()) await handle.close();
+    for (const opening of this.readHandles.values()) await closeHandle(opening);
     this.readHandles.clear();
   }
 
@@ -199,15 +205,18 @@ export class PersistentQueue {
       while (this.appendWaiting.length > 0) {
         const batch = this.appendWaiting;
         this.appendWaiting = [];
+        this.appendsBeingWritten = batch.length;
         try {
           const records = await this.writeRecords(batch);
           for (const record of records) {
             this.unacknowledged.push(record);
             this.ready.push(record);
           }
+          this.appendsBeingWritten = 0;
           for (const append of batch) append.resolve();
           this.onReady();
         } catch (error) {
+          this.appendsBeingWritten = 0;
           for (const append of batch) {
             this.pendingSpanCount -= append.spanCount;
             append.reject(error as Error);
@@ -269,10 +278,10 @@ export class PersistentQueue {
   }
 
   private async deleteSegmentsBefore(segment: number): Promise<void> {
-    for (const [number, handle] of this.readHandles) {
+    for (const [number, opening] of this.readHandles) {
       if (number >= segment) continue;
       this.readHandles.delete(number);
-      await handle.close().catch(() => undefined);
+      await closeHandle(opening);
     }
     for (const name of await readdir(this.dir).catch(() => [] as string[])) {
       const match = SEGMENT_NAME.exec(name);
@@ -338,3 +347,7 @@ function scanRecords(bytes: Buffer, segment: number, start: number): { found: Qu
 }
 
 function noop(): void {}
+
+async function closeHandle(opening: Promise<FileHandle>): Promise<void> {
+  await opening.then((handle) => handle.close()).catch(() => undefined);
+}
