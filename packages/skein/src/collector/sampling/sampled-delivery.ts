@@ -1,7 +1,7 @@
 import type { Span } from '../../model/span.js';
 import type { SkeinMetrics } from '../../telemetry/skein-metrics.js';
 import type { ConsumeResult, SpanConsumer } from '../pipeline/consume-result.js';
-import { retryDelayMillis, sleep, type RetryPolicy } from '../pipeline/retry-policy.js';
+import { attemptOfConsumeResult, retryWithPolicy, type RetryPolicy } from '../pipeline/retry-policy.js';
 import type { BufferedTrace } from './trace-buffer.js';
 
 /** A sampled trace on its way to the next stage, with the policy that sampled it (for its DECISIONS record). */
@@ -105,32 +105,28 @@ export class SampledDelivery {
     void this.deliver(batch);
   }
 
+  /** Sends the batch through the one retry loop (retry-policy.ts) until the next stage takes it or Skein stops. */
   private async deliver(batch: SampledTrace[]): Promise<void> {
     const spans = batch.flatMap(({ trace }) => trace.spans);
-    for (let attempt = 0; ; attempt++) {
-      const retryAfterMillis = await this.track(this.attempt(batch, spans));
-      if (retryAfterMillis === undefined || this.stopping.signal.aborted) return;
-      await sleep(retryDelayMillis(this.retry, attempt, retryAfterMillis), this.stopping.signal);
-      if (this.stopping.signal.aborted) return;
-    }
-  }
-
-  /** Sends the batch once; the next stage's retry hint when it should be sent again, else undefined. */
-  private async attempt(batch: readonly SampledTrace[], spans: Span[]): Promise<number | undefined> {
-    const result = await this.forward(spans);
-    if (result.outcome === 'retryable') {
-      if (!this.stopping.signal.aborted) return result.retryAfterMillis;
+    // untilDone: the journal holds these spans and was already acknowledged, so giving up is never right.
+    const outcome = await retryWithPolicy(
+      async () => attemptOfConsumeResult(await this.track(this.forward(spans))),
+      this.retry,
+      this.stopping.signal,
+      { untilDone: true },
+    );
+    const message = outcome.kind === 'success' || outcome.error.outcome === 'success' ? '' : outcome.error.message;
+    if (outcome.kind === 'interrupted' || outcome.kind === 'gave-up') {
       this.options.logger.warn(
-        `${this.options.name}: ${spans.length} sampled spans not delivered at shutdown (${result.message}); ` +
+        `${this.options.name}: ${spans.length} sampled spans not delivered at shutdown (${message}); ` +
           (this.options.durable ? 'the journal delivers them after the restart' : 'they are lost (journal: false)'),
       );
-      return undefined;
+      return;
     }
-    if (result.outcome === 'failure') {
-      this.options.logger.error(`${this.options.name}: the next stage refused ${spans.length} sampled spans for good: ${result.message}`);
+    if (outcome.kind === 'failure') {
+      this.options.logger.error(`${this.options.name}: the next stage refused ${spans.length} sampled spans for good: ${message}`);
     }
     this.options.onDone(batch);
-    return undefined;
   }
 
   private track<T>(attempt: Promise<T>): Promise<T> {
