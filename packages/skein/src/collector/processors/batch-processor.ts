@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Span } from '../../model/span.js';
 import type { SkeinMetrics } from '../../telemetry/skein-metrics.js';
 import { CONSUME_SUCCESS, type ConsumeResult, type SpanConsumer } from '../pipeline/consume-result.js';
-import { durationSchema } from './config-values.js';
+import { durationNanosSchema } from '../../model/duration-schema.js';
 import type { ProcessorFactory, SpanStage, StageContext } from '../pipeline/span-processor.js';
 
 /**
@@ -29,7 +29,7 @@ import type { ProcessorFactory, SpanStage, StageContext } from '../pipeline/span
 export const batchConfigSchema = z
   .object({
     send_batch_size: z.number().int().positive().default(8192),
-    timeout: durationSchema.default(200_000_000n),
+    timeout: durationNanosSchema.default(200_000_000n),
     send_batch_max_size: z.number().int().min(0).default(0),
     max_waiting_spans: z.number().int().positive().optional(),
   })
