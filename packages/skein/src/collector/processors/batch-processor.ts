@@ -4,6 +4,7 @@ import type { SkeinMetrics } from '../../telemetry/skein-metrics.js';
 import { CONSUME_SUCCESS, type ConsumeResult, type SpanConsumer } from '../pipeline/consume-result.js';
 import { durationNanosSchema } from '../../model/duration-schema.js';
 import type { ProcessorFactory, SpanStage, StageContext } from '../pipeline/span-processor.js';
+import { overloaded, unavailable } from '../pipeline/consume-status.js';
 
 /**
  * `batch`: merges small requests into bigger batches for the stages and exporters after it, as the
@@ -104,22 +105,17 @@ export class BatchProcessor implements SpanStage {
   consume(spans: Span[]): Promise<ConsumeResult> {
     if (spans.length === 0) return Promise.resolve(CONSUME_SUCCESS);
     if (this.shuttingDown) {
-      return Promise.resolve({
-        outcome: 'retryable',
-        reason: 'unavailable',
-        message: 'Skein is shutting down',
-        retryAfterMillis: OVERLOADED_RETRY_AFTER_MILLIS,
-      });
+      return Promise.resolve(unavailable('Skein is shutting down', OVERLOADED_RETRY_AFTER_MILLIS));
     }
     // An empty stage takes any request, however large, so one oversized request cannot be
     // refused forever; otherwise the bound holds.
     if (this.heldSpans > 0 && this.heldSpans + spans.length > this.config.maxWaitingSpans) {
-      return Promise.resolve({
-        outcome: 'retryable',
-        reason: 'overloaded',
-        message: `processor ${this.name} is full (${this.heldSpans} spans waiting to be sent or acknowledged, limit ${this.config.maxWaitingSpans})`,
-        retryAfterMillis: OVERLOADED_RETRY_AFTER_MILLIS,
-      });
+      return Promise.resolve(
+        overloaded(
+          `processor ${this.name} is full (${this.heldSpans} spans waiting to be sent or acknowledged, limit ${this.config.maxWaitingSpans})`,
+          OVERLOADED_RETRY_AFTER_MILLIS,
+        ),
+      );
     }
     this.metrics?.processorIncomingSpans.inc({ processor: this.name }, spans.length);
     return new Promise<ConsumeResult>((resolve) => {

@@ -6,6 +6,7 @@ import type { SkeinMetrics } from '../../telemetry/skein-metrics.js';
 import type { ConsumeResult, SpanConsumer } from '../pipeline/consume-result.js';
 import { durationNanosSchema } from '../../model/duration-schema.js';
 import type { ProcessorFactory, SpanStage, StageContext } from '../pipeline/span-processor.js';
+import { overloaded } from '../pipeline/consume-status.js';
 
 /**
  * `memory_limiter`: refuses data while Skein uses too much memory, so senders back off (and
@@ -195,13 +196,13 @@ export class MemoryLimiterProcessor implements SpanStage {
   consume(spans: Span[]): Promise<ConsumeResult> {
     this.metrics?.processorIncomingSpans.inc({ processor: this.name }, spans.length);
     if (this.refusing) {
-      return Promise.resolve({
-        outcome: 'retryable',
-        reason: 'overloaded',
-        message: `memory usage ${toMib(this.lastResidentBytes)} MiB is above the soft limit of ${toMib(this.limits.softBytes)} MiB (${this.name})`,
-        // Memory is measured once per interval, so retrying sooner cannot succeed; 1 s to 1 min.
-        retryAfterMillis: Math.min(60_000, Math.max(1_000, this.config.checkIntervalMillis)),
-      });
+      return Promise.resolve(
+        overloaded(
+          `memory usage ${toMib(this.lastResidentBytes)} MiB is above the soft limit of ${toMib(this.limits.softBytes)} MiB (${this.name})`,
+          // Memory is measured once per interval, so retrying sooner cannot succeed; 1 s to 1 min.
+          Math.min(60_000, Math.max(1_000, this.config.checkIntervalMillis)),
+        ),
+      );
     }
     this.metrics?.processorOutgoingSpans.inc({ processor: this.name }, spans.length);
     return this.next.consume(spans);
