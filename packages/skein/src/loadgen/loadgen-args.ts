@@ -1,5 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { parseArgs } from 'node:util';
+import { ConfigError } from '../model/config-error.js';
 import { nanosToMillis, parseGoDurationNanos } from '../model/go-duration.js';
 
 export const LOADGEN_USAGE = `Usage: skein loadgen [options]
@@ -61,8 +62,12 @@ export interface LoadgenOptions {
   signal?: AbortSignal;
 }
 
-export class LoadgenUsageError extends Error {
-  override readonly name = 'LoadgenUsageError';
+/**
+ * A bad `skein loadgen` flag: a ConfigError (flags are configuration), so `main` prints it without
+ * a stack; its own name so the usage text can be told apart.
+ */
+export class LoadgenUsageError extends ConfigError {
+  override readonly name: string = 'LoadgenUsageError';
 }
 
 const PROTOCOLS: readonly LoadgenProtocol[] = ['http/protobuf', 'http/json', 'grpc'];
@@ -158,7 +163,7 @@ export function parseLoadgenArgs(argv: readonly string[]): LoadgenOptions {
 }
 
 function fail(flag: string, value: string | undefined, expected: string): never {
-  throw new LoadgenUsageError(`skein loadgen: ${flag}: expected ${expected}, got ${JSON.stringify(value)}`);
+  throw new LoadgenUsageError(`skein loadgen: ${flag}: expected ${expected}, got ${JSON.stringify(value)}`, flag);
 }
 
 function positiveNumber(flag: string, text: string, expected: string): number {

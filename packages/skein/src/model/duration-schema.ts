@@ -15,7 +15,7 @@ export const DURATION_EXPECTED = 'expected a duration such as 500ms, 5s or 1m';
 /** The message for a value that is not a duration; the key is named by whoever reports it (zod's path, a flag name). */
 export function notADuration(value: unknown): string {
   const hint = typeof value === 'number' ? ': a bare number has no unit' : '';
-  return `${DURATION_EXPECTED}, got ${JSON.stringify(value)}${hint}`;
+  return `${DURATION_EXPECTED} (got ${JSON.stringify(value)}${hint})`;
 }
 
 function durationSchema<T>(convert: (nanos: bigint) => T): z.ZodType<T, string | number> {

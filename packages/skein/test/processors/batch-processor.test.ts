@@ -47,7 +47,7 @@ test('defaults are the Collector ones, durations parse, bad values name the key'
   );
   assert.throws(
     () => createPipelineStep('batch', { timeout: 'soon' }),
-    /processors\.batch\.timeout: expected a duration such as 500ms, 5s or 1m, got "soon"/,
+    /processors\.batch\.timeout: expected a duration such as 500ms, 5s or 1m \(got "soon"\)/,
   );
   assert.throws(() => createPipelineStep('batch/x', { send_batch_sise: 1 }), /processors\.batch\/x/);
 });

@@ -42,14 +42,14 @@ test('schemas: milliseconds and nanoseconds from one parser; YAML 0 is zero; oth
   assert.equal(bare.success, false);
   assert.deepEqual(
     bare.error?.issues.map((issue) => [issue.path.join('.'), issue.message]),
-    [['timeout', 'expected a duration such as 500ms, 5s or 1m, got 30: a bare number has no unit']],
+    [['timeout', 'expected a duration such as 500ms, 5s or 1m (got 30: a bare number has no unit)']],
   );
   const wrong = schema.safeParse({ timeout: '5 minutes', window: true });
   assert.deepEqual(
     wrong.error?.issues.map((issue) => [issue.path.join('.'), issue.message]),
     [
-      ['timeout', 'expected a duration such as 500ms, 5s or 1m, got "5 minutes"'],
-      ['window', 'expected a duration such as 500ms, 5s or 1m, got true'],
+      ['timeout', 'expected a duration such as 500ms, 5s or 1m (got "5 minutes")'],
+      ['window', 'expected a duration such as 500ms, 5s or 1m (got true)'],
     ],
   );
 });
@@ -62,6 +62,6 @@ test('flags and parameters: a ConfigError naming the key and the value', () => {
     (error: unknown) =>
       error instanceof ConfigError &&
       error.keyPath === '--timeout' &&
-      error.message === '--timeout: expected a duration such as 500ms, 5s or 1m, got "30"',
+      error.message === '--timeout: expected a duration such as 500ms, 5s or 1m (got "30")',
   );
 });

@@ -8,7 +8,7 @@ test('durations: Go duration strings, exact in nanoseconds; a bare number other 
   assert.equal(params.durationNano('b'), 90_000_000_000n);
   assert.equal(params.durationNano('c'), 0n);
   assert.equal(params.durationNano('absent'), undefined);
-  assert.throws(() => params.durationNano('d'), /"d": expected a duration such as 500ms, 5s or 1m, got "42"/);
+  assert.throws(() => params.durationNano('d'), /"d": expected a duration such as 500ms, 5s or 1m \(got "42"\)/);
   assert.throws(() => params.durationNano('e'), /"e": expected a duration/);
   assert.throws(() => params.durationNano('f'), /"f": expected a duration/);
 });
