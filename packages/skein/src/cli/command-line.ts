@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
-import { ConfigError, parseEndpoint, readConfigFile } from './config.js';
+import { ConfigError } from '../model/config-error.js';
+import { parseEndpoint, readConfigFile } from './config.js';
 
 export const USAGE = `Usage: skein [all-in-one|collector|query] [options]
        skein loadgen [options]     (realistic OTLP traffic against any endpoint; skein loadgen --help)

@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
-import { LOADGEN_USAGE, LoadgenUsageError, parseLoadgenArgs, runLoadgen } from '../loadgen/run-loadgen.js';
-import { TopologyError } from '../loadgen/topology.js';
+import { LOADGEN_USAGE, parseLoadgenArgs, runLoadgen } from '../loadgen/run-loadgen.js';
+import { ConfigError } from '../model/config-error.js';
 import { parseCommandLine, USAGE } from './command-line.js';
-import { ConfigError, validateConfig } from './config.js';
+import { ConfigError as CliConfigError, validateConfig } from './config.js';
 import { ListenError } from './listen.js';
 import { createLogger } from './logger.js';
 import { DataDirError, startSkein } from './start-skein.js';
@@ -83,11 +83,12 @@ process.on('unhandledRejection', (reason) =>
 
 main().catch((error: unknown) => {
   if (
+    // Every configuration problem (model's ConfigError: flags, files, loadgen flags and topologies)
+    // and every start-up refusal the user must fix is one line, without a stack trace.
     error instanceof ConfigError ||
+    error instanceof CliConfigError ||
     error instanceof ListenError ||
-    error instanceof DataDirError ||
-    error instanceof LoadgenUsageError ||
-    error instanceof TopologyError
+    error instanceof DataDirError
   ) {
     logger.error(error.message);
   } else {

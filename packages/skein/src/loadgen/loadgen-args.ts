@@ -1,5 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { parseArgs } from 'node:util';
+import { ConfigError } from '../model/config-error.js';
+import { nanosToMillis, parseGoDurationNanos } from '../model/go-duration.js';
 
 export const LOADGEN_USAGE = `Usage: skein loadgen [options]
 
@@ -60,8 +62,12 @@ export interface LoadgenOptions {
   signal?: AbortSignal;
 }
 
-export class LoadgenUsageError extends Error {
-  override readonly name = 'LoadgenUsageError';
+/**
+ * A bad `skein loadgen` flag: a ConfigError (flags are configuration), so `main` prints it without
+ * a stack; its own name so the usage text can be told apart.
+ */
+export class LoadgenUsageError extends ConfigError {
+  override readonly name: string = 'LoadgenUsageError';
 }
 
 const PROTOCOLS: readonly LoadgenProtocol[] = ['http/protobuf', 'http/json', 'grpc'];
@@ -157,7 +163,7 @@ export function parseLoadgenArgs(argv: readonly string[]): LoadgenOptions {
 }
 
 function fail(flag: string, value: string | undefined, expected: string): never {
-  throw new LoadgenUsageError(`skein loadgen: ${flag}: expected ${expected}, got ${JSON.stringify(value)}`);
+  throw new LoadgenUsageError(`skein loadgen: ${flag}: expected ${expected}, got ${JSON.stringify(value)}`, flag);
 }
 
 function positiveNumber(flag: string, text: string, expected: string): number {
@@ -177,14 +183,14 @@ function nonNegativeInteger(flag: string, text: string): number {
   return Number(text);
 }
 
-const UNIT_MILLIS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-
-/** `500ms`, `30s`, `2m`, `1h`, `1.5s`; a bare number is seconds. Returns milliseconds. */
+/**
+ * A positive Go duration (`500ms`, `30s`, `2m`, `1m30s`; model/go-duration.ts), in milliseconds: the
+ * same parser as every config key. A bare number is refused, as everywhere (it used to be seconds).
+ */
 export function parseDuration(flag: string, text: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
-  const millis = m === null ? NaN : Number(m[1]) * UNIT_MILLIS[m[2] ?? 's']!;
-  if (!(millis > 0)) fail(flag, text, 'a positive duration such as 500ms, 30s, 2m or 1h');
-  return millis;
+  const nanos = parseGoDurationNanos(text.trim());
+  if (nanos === undefined || nanos <= 0n) fail(flag, text, 'a positive duration such as 500ms, 30s, 2m or 1h');
+  return nanosToMillis(nanos);
 }
 
 function parseStartTime(text: string): bigint {

@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { ConfigError, configProblems } from '../model/config-error.js';
+import { readYamlFile } from '../model/yaml-file.js';
 
 /**
  * The topology a load generator walks: services, the operations they serve, and which operation
@@ -133,42 +133,31 @@ export const topologySchema = z
 export type Topology = z.infer<typeof topologySchema>;
 export type TopologyInput = z.input<typeof topologySchema>;
 
-export class TopologyError extends Error {
-  override readonly name = 'TopologyError';
+/**
+ * An invalid topology file: a ConfigError (the topology configures what loadgen sends), so `main`
+ * prints it without a stack; its own name so tests and callers can tell it from a flag error.
+ */
+export class TopologyError extends ConfigError {
+  override readonly name: string = 'TopologyError';
 }
 
 /** Validates a raw topology; errors name every bad key and the value found there. */
 export function validateTopology(raw: unknown, source = 'topology'): Topology {
   const result = topologySchema.safeParse(raw);
   if (!result.success) {
-    const lines = result.error.issues.map((issue) => {
-      const key = issue.path.map(String).join('.') || '(root)';
-      if (issue.code === 'unrecognized_keys') return `  ${key}: unknown key(s) ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}`;
-      const value = valueAt(raw, issue.path);
-      return `  ${key}: ${issue.message}${value === undefined ? '' : ` (got ${shortJson(value)})`}`;
-    });
-    throw new TopologyError(`invalid topology in ${source}:\n${lines.join('\n')}`);
+    const problems = configProblems('', result.error.issues, raw);
+    throw new TopologyError(`invalid topology in ${source}:\n${problems.map((p) => `  ${p}`).join('\n')}`, undefined, problems);
   }
   const problems = crossReferenceProblems(result.data);
-  if (problems.length > 0) throw new TopologyError(`invalid topology in ${source}:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+  if (problems.length > 0) {
+    throw new TopologyError(`invalid topology in ${source}:\n${problems.map((p) => `  ${p}`).join('\n')}`, undefined, problems);
+  }
   return result.data;
 }
 
 /** Loads a `.yaml`/`.yml`/`.json` topology file (YAML parses JSON too). */
 export function loadTopologyFile(path: string): Topology {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new TopologyError(`cannot read topology file ${path}: ${(error as Error).message}`);
-  }
-  let raw: unknown;
-  try {
-    raw = parseYaml(text);
-  } catch (error) {
-    throw new TopologyError(`cannot parse topology file ${path}: ${(error as Error).message}`);
-  }
-  return validateTopology(raw, path);
+  return validateTopology(readYamlFile(path, 'topology file'), path);
 }
 
 /** What the schema cannot see: dangling references, cycles (infinite traces), template keys. */
@@ -210,18 +199,4 @@ function crossReferenceProblems(topology: Topology): string[] {
     }
   }
   return problems;
-}
-
-function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
-  let current: unknown = raw;
-  for (const key of path) {
-    if (typeof current !== 'object' || current === null) return undefined;
-    current = (current as Record<PropertyKey, unknown>)[key];
-  }
-  return current;
-}
-
-function shortJson(value: unknown): string {
-  const text = JSON.stringify(value) ?? String(value);
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }

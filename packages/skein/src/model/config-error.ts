@@ -1,3 +1,5 @@
+import type { z } from 'zod';
+
 /**
  * A configuration problem, from a config file, a flag, an environment variable or a query
  * parameter: carries the key path (`processors.tail_sampling.decision_wait`) and, where known, the
@@ -5,7 +7,8 @@
  * without a stack trace.
  */
 export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
+  // `string`, not the literal: loadgen's flag and topology errors are ConfigErrors with their own names.
+  override readonly name: string = 'ConfigError';
 
   constructor(
     message: string,
@@ -20,4 +23,49 @@ export class ConfigError extends Error {
   static ofProblems(heading: string, problems: readonly string[]): ConfigError {
     return new ConfigError(`${heading}:\n${problems.map((problem) => `  ${problem}`).join('\n')}`, undefined, problems);
   }
+
+  /**
+   * The ConfigError of a failed zod parse of `raw`: one problem per issue, each `key: message (got value)`.
+   * `prefix` is the key path of `raw` in the whole config (`processors.batch`), '' at the top.
+   */
+  static ofIssues(heading: string, prefix: string, issues: readonly z.core.$ZodIssue[], raw: unknown): ConfigError {
+    return ConfigError.ofProblems(heading, configProblems(prefix, issues, raw));
+  }
+}
+
+/** `a.b.0.c`: the dotted key path after `prefix`, list indices as keys (as the config loader has always named them). */
+export function keyPathOf(prefix: string, path: readonly PropertyKey[]): string {
+  return [...(prefix === '' ? [] : [prefix]), ...path.map(String)].join('.');
+}
+
+/**
+ * One line per zod issue, naming the key and the value found there (unless the message already
+ * names it, as the duration schema's does). The one formatter of config problems.
+ */
+export function configProblems(prefix: string, issues: readonly z.core.$ZodIssue[], raw: unknown): string[] {
+  return issues.map((issue) => {
+    const key = keyPathOf(prefix, issue.path);
+    if (issue.code === 'unrecognized_keys') {
+      return `${key || '(root)'}: unknown key(s) ${issue.keys.map((name) => JSON.stringify(name)).join(', ')}`;
+    }
+    // A check of the whole section (cross-references) says everything in its message.
+    if (issue.path.length === 0 && issue.code === 'custom') return prefix === '' ? issue.message : `${prefix}: ${issue.message}`;
+    const value = valueAt(raw, issue.path);
+    const shown = value === undefined || issue.message.includes('(got ') ? '' : ` (got ${shortJson(value)})`;
+    return `${key || '(root)'}: ${issue.message}${shown}`;
+  });
+}
+
+function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
+  let current: unknown = raw;
+  for (const key of path) {
+    if (typeof current !== 'object' || current === null) return undefined;
+    current = (current as Record<PropertyKey, unknown>)[key];
+  }
+  return current;
+}
+
+function shortJson(value: unknown): string {
+  const text = JSON.stringify(value, (_key, item: unknown) => (typeof item === 'bigint' ? item.toString() : item)) ?? String(value);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }

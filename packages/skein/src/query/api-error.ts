@@ -1,3 +1,5 @@
+import { StorageError } from '../storage/trace-store.js';
+
 /** Errors the query APIs answer with; `code` is stable for clients, `status` is the HTTP status. */
 export type ApiErrorCode = 'bad_parameter' | 'not_found' | 'method_not_allowed' | 'storage_unavailable' | 'trace_too_large' | 'internal';
 
@@ -25,4 +27,22 @@ export class ApiError extends Error {
 
 export function badParameter(parameter: string, problem: string): ApiError {
   return new ApiError('bad_parameter', `query parameter "${parameter}": ${problem}`);
+}
+
+/**
+ * The one mapping of storage failures for every query route: a StorageError becomes a 503
+ * `storage_unavailable` carrying the engine's reason; anything else is returned unchanged (an
+ * ApiError keeps its status, a bug becomes the router's 500). Use as `throw fromStorage(error)`.
+ */
+export function fromStorage(error: unknown): unknown {
+  return error instanceof StorageError ? new ApiError('storage_unavailable', `storage error: ${error.message}`) : error;
+}
+
+/** `work`, with its storage failures mapped by {@link fromStorage}. */
+export async function readingStorage<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (error) {
+    throw fromStorage(error);
+  }
 }

@@ -1,6 +1,6 @@
 import type { Span } from '../model/span.js';
-import { MAX_PAGE_SPANS, StorageError, type TraceStore } from '../storage/trace-store.js';
-import { ApiError } from './api-error.js';
+import { MAX_PAGE_SPANS, type TraceStore } from '../storage/trace-store.js';
+import { ApiError, fromStorage } from './api-error.js';
 import { CompactTraceEncoder } from './compact-trace-encoder.js';
 import { StreamedResponse } from './streamed-response.js';
 
@@ -17,11 +17,6 @@ const PAGE_SPANS = MAX_PAGE_SPANS;
  * spans, and holds every span as objects first. The compact form has no such bound.
  */
 export const MAX_WHOLE_TRACE_SPANS = 500_000;
-
-/** Storage failures of a trace read: 503 with the engine's reason (a retry may help). */
-function fromStorage(error: unknown): unknown {
-  return error instanceof StorageError ? new ApiError('storage_unavailable', `storage error: ${error.message}`) : error;
-}
 
 /**
  * A trace's spans for the whole-trace forms, read page by page; 404 when unknown, and

@@ -1,8 +1,8 @@
 import { normaliseTraceId } from '../model/ids.js';
 import { encodeOtlpJsonTraces } from '../model/otlp-json.js';
 import { SPAN_KIND_NAMES } from '../model/span.js';
-import { StorageError, type AttributeFilter, type AttributeQuery, type TraceStore } from '../storage/trace-store.js';
-import { ApiError, badParameter } from './api-error.js';
+import { type AttributeFilter, type AttributeQuery, type TraceStore } from '../storage/trace-store.js';
+import { ApiError, badParameter, readingStorage } from './api-error.js';
 import { compactTraceResponse, readTraceSpans } from './compact-trace-route.js';
 import type { HttpRouter } from './http-router.js';
 import { toNativeSummary, toNativeTrace } from './native-trace-json.js';
@@ -19,16 +19,6 @@ const MAX_ATTRIBUTE_LIMIT = 1000;
 
 function nowUnixNano(): bigint {
   return BigInt(Date.now()) * 1_000_000n;
-}
-
-/** Storage failures become 503s with the engine's reason; anything else propagates as a 500. */
-async function fromStorage<T>(work: Promise<T>): Promise<T> {
-  try {
-    return await work;
-  } catch (error) {
-    if (error instanceof StorageError) throw new ApiError('storage_unavailable', `storage error: ${error.message}`);
-    throw error;
-  }
 }
 
 /** `[start, end]` from `start`/`end`/`lookback`: end defaults to now, start to end − lookback. */
@@ -82,7 +72,7 @@ export function addNativeApi(router: HttpRouter, store: TraceStore): void {
     if (minDurationNano !== undefined && maxDurationNano !== undefined && minDurationNano > maxDurationNano) {
       throw badParameter('minDuration', 'is greater than maxDuration');
     }
-    const traces = await fromStorage(
+    const traces = await readingStorage(
       store.searchTraces({
         ...(serviceName !== undefined && { serviceName }),
         ...(spanName !== undefined && { spanName }),
@@ -109,22 +99,22 @@ export function addNativeApi(router: HttpRouter, store: TraceStore): void {
 
   router.get('/api/v1/attributes', async ({ url }) => {
     const query = attributeQuery(new QueryParams(url.searchParams), DEFAULT_ATTRIBUTE_KEYS_LIMIT);
-    return { attributes: await fromStorage(store.listAttributeKeys(query)) };
+    return { attributes: await readingStorage(store.listAttributeKeys(query)) };
   });
 
   router.get('/api/v1/attributes/:key/values', async ({ url, params: path }) => {
     const query = attributeQuery(new QueryParams(url.searchParams), DEFAULT_ATTRIBUTE_VALUES_LIMIT);
-    return { values: await fromStorage(store.listAttributeValues(path['key']!, query)) };
+    return { values: await readingStorage(store.listAttributeValues(path['key']!, query)) };
   });
 
   router.get('/api/v1/services', async ({ url }) => {
     new QueryParams(url.searchParams).rejectUnknown();
-    return { services: await fromStorage(store.listServices()) };
+    return { services: await readingStorage(store.listServices()) };
   });
 
   router.get('/api/v1/services/:service/operations', async ({ url, params: path }) => {
     new QueryParams(url.searchParams).rejectUnknown();
-    const operations = await fromStorage(store.listOperations(path['service']!));
+    const operations = await readingStorage(store.listOperations(path['service']!));
     return { operations: operations.map((operation) => ({ name: operation.name, spanKind: SPAN_KIND_NAMES[operation.spanKind] })) };
   });
 
@@ -132,7 +122,7 @@ export function addNativeApi(router: HttpRouter, store: TraceStore): void {
     const params = new QueryParams(url.searchParams);
     const { start, end } = timeWindow(params, DEFAULT_DEPENDENCIES_LOOKBACK_NANO);
     params.rejectUnknown();
-    const edges = await fromStorage(store.getDependencies(start, end));
+    const edges = await readingStorage(store.getDependencies(start, end));
     return { dependencies: edges, startTimeUnixNano: start.toString(), endTimeUnixNano: end.toString() };
   });
 }
@@ -141,7 +131,7 @@ export function addNativeApi(router: HttpRouter, store: TraceStore): void {
 export function addHealthEndpoints(router: HttpRouter, store: TraceStore): void {
   router.get('/healthz', async () => ({ status: 'ok' }));
   router.get('/readyz', async () => {
-    await fromStorage(store.ping());
+    await readingStorage(store.ping());
     return { status: 'ready', storage: store.description };
   });
 }

@@ -1,3 +1,5 @@
+import { notADuration } from '../model/duration-schema.js';
+import { parseGoDurationNanos } from '../model/go-duration.js';
 import { badParameter } from './api-error.js';
 
 /**
@@ -32,12 +34,16 @@ export class QueryParams {
     return value;
   }
 
-  /** A duration such as `250ms`, `1.5s`, `2m`, `1h`, `300us`, `10ns`, or a bare number of nanoseconds. */
+  /**
+   * A Go duration such as `250ms`, `1.5s`, `1m30s`, `300us` (model/go-duration.ts), the same answer
+   * as every config key and CLI flag. A bare number other than `0` is refused: its unit would be a
+   * guess (Jaeger's `minDuration` needs a unit too).
+   */
   durationNano(name: string): bigint | undefined {
     const raw = this.string(name);
     if (raw === undefined) return undefined;
-    const value = parseDurationNano(raw);
-    if (value === undefined) throw badParameter(name, `expected a duration like 250ms, 1.5s or 2m, got ${JSON.stringify(raw)}`);
+    const value = parseGoDurationNanos(raw.trim());
+    if (value === undefined) throw badParameter(name, notADuration(raw));
     return value;
   }
 
@@ -62,25 +68,4 @@ export class QueryParams {
       if (!this.read.has(name)) throw badParameter(name, 'unknown parameter');
     }
   }
-}
-
-const UNIT_NANOS: Record<string, bigint> = {
-  ns: 1n,
-  us: 1_000n,
-  µs: 1_000n,
-  ms: 1_000_000n,
-  s: 1_000_000_000n,
-  m: 60_000_000_000n,
-  h: 3_600_000_000_000n,
-};
-
-export function parseDurationNano(raw: string): bigint | undefined {
-  if (/^\d{1,19}$/.test(raw)) return BigInt(raw);
-  const match = /^(\d+)(?:\.(\d{1,9}))?(ns|us|µs|ms|s|m|h)$/.exec(raw.trim());
-  if (!match) return undefined;
-  const unit = UNIT_NANOS[match[3]!]!;
-  const fraction = match[2] ?? '';
-  // Exact decimal arithmetic: 1.5s is 1_500_000_000 ns, no float rounding.
-  const scaled = BigInt(match[1]! + fraction) * unit;
-  return scaled / 10n ** BigInt(fraction.length);
 }

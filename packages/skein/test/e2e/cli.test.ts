@@ -104,6 +104,22 @@ test('invalid configuration names the key and the bad value', async () => {
   assert.match(badEnv.output, /SKEIN_QUERY_PORT: expected a port number, got "eighty"/);
 });
 
+test('configuration errors are printed as their message, without a stack trace', async () => {
+  const cases: [args: string[], expected: RegExp][] = [
+    [['--storage', 'ftp://x'], /--storage: unsupported scheme ftp:/],
+    [['--config', writeConfig('storage: [\n')], /config file .*skein\.yaml is not valid YAML/],
+    [['loadgen', '--duration', '30'], /--duration: expected a positive duration such as 500ms, 30s, 2m or 1h, got "30"/],
+    [['loadgen', '--topology', writeConfig('services: [\n')], /topology file .*skein\.yaml is not valid YAML/],
+    [['loadgen', '--topology', writeConfig('services: {}\n')], /invalid topology in .*skein\.yaml:\n {2}/],
+  ];
+  for (const [args, expected] of cases) {
+    const { code, output } = await runSkeinToExit(args);
+    assert.equal(code, 1, args.join(' '));
+    assert.match(output, expected);
+    assert.doesNotMatch(output, /^\s+at /m, `no stack trace for ${args.join(' ')}`);
+  }
+});
+
 test('one log line per listener, SIGTERM flushes and exits 0, data survives the restart', async () => {
   const dataDir = makeTempDir('restart');
   mkdirSync(dataDir, { recursive: true });

@@ -18,7 +18,8 @@ import { DEFAULT_RETRY_POLICY, retryDelayMillis, type RetryPolicy } from '../../
 import type { ConsumeResult, SpanConsumer } from '../../src/collector/pipeline/consume-result.js';
 import { createOtlpGrpcServer } from '../../src/collector/receivers/otlp-grpc-receiver.js';
 import { createOtlpHttpHandler } from '../../src/collector/receivers/otlp-http-receiver.js';
-import { encodeRpcStatus, GrpcCode } from '../../src/collector/receivers/rpc-status.js';
+import { GrpcCode } from '../../src/collector/pipeline/consume-status.js';
+import { encodeRpcStatus } from '../../src/collector/receivers/rpc-status.js';
 import type { Span } from '../../src/model/span.js';
 import { SkeinMetrics } from '../../src/telemetry/skein-metrics.js';
 import { makeSpan } from '../support/span-factory.js';

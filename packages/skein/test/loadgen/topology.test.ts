@@ -123,7 +123,7 @@ describe('topology files', () => {
 
   test('unreadable and unparsable files are refused with the reason', () => {
     assert.throws(() => loadTopologyFile(join(dir, 'missing.yaml')), /cannot read topology file .*missing\.yaml/);
-    assert.throws(() => loadTopologyFile(file('broken.yaml', 'services: [\n')), /cannot parse topology file .*broken\.yaml/);
+    assert.throws(() => loadTopologyFile(file('broken.yaml', 'services: [\n')), /topology file .*broken\.yaml is not valid YAML/);
   });
 
   test('the built-in topology survives a YAML round trip', () => {

@@ -45,7 +45,10 @@ test('defaults are the Collector ones, durations parse, bad values name the key'
     () => createPipelineStep('batch', { send_batch_size: 100, send_batch_max_size: 50 }),
     /processors\.batch\.send_batch_max_size: must be 0/,
   );
-  assert.throws(() => createPipelineStep('batch', { timeout: 'soon' }), /processors\.batch\.timeout: "soon" is not a duration/);
+  assert.throws(
+    () => createPipelineStep('batch', { timeout: 'soon' }),
+    /processors\.batch\.timeout: expected a duration such as 500ms, 5s or 1m \(got "soon"\)/,
+  );
   assert.throws(() => createPipelineStep('batch/x', { send_batch_sise: 1 }), /processors\.batch\/x/);
 });
 

@@ -99,7 +99,10 @@ test('counts drops; config errors', () => {
     () => createProcessor('filter', { spans: { exclude: { match_type: 'regexp', span_names: ['('] } } }),
     /invalid regular expression/,
   );
-  assert.throws(() => createProcessor('filter', { spans: { exclude: { min_duration: 'soon' } } }), /not a duration/);
+  assert.throws(
+    () => createProcessor('filter', { spans: { exclude: { min_duration: 'soon' } } }),
+    /min_duration: expected a duration such as 500ms, 5s or 1m \(got "soon"\)/,
+  );
   assert.throws(() => createProcessor('filter', { spans: { exclude: { span_kinds: ['SPAN_KIND_BOGUS'] } } }), /unknown span kind/);
   assert.throws(() => createProcessor('filter', { traces: {} }), /traces/);
 });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { ClickHouseEngine } from '../../src/storage/engines/clickhouse-engine.js';
+import { engineErrorCode } from '../../src/storage/engines/engine-errors.js';
 import { openTraceStore } from '../../src/storage/open-trace-store.js';
 import { StorageError } from '../../src/storage/trace-store.js';
 import { findClickHouseServer, startClickHouseServer, type ClickHouseServer } from '../support/clickhouse-server.js';
@@ -81,5 +82,31 @@ if (binary === undefined) {
       openTraceStore({ engine: 'clickhouse', url: 'http://127.0.0.1:1' }),
       (e: unknown) => e instanceof StorageError && e.code === 'unavailable',
     );
+  });
+  test("clickhouse: the server's own error texts are classified by their code (18.16 text form, or the code the client parsed)", async () => {
+    const engine = await ClickHouseEngine.open(url(), uniqueDatabase());
+    try {
+      const serverErrors: [sql: string, code: number, kind: string][] = [
+        ['SELEC 1', 62, 'rejected'],
+        ['SELECT * FROM no_such_table', 60, 'rejected'],
+        ["SELECT toUInt64('abc')", 6, 'rejected'], // CANNOT_PARSE_TEXT
+        ['SELECT count() FROM numbers(100000000000) SETTINGS max_execution_time = 1', 159, 'unavailable'],
+      ];
+      for (const [sql, code, kind] of serverErrors) {
+        await assert.rejects(
+          engine.query(sql),
+          (e: unknown) => {
+            assert.ok(e instanceof StorageError, sql);
+            assert.equal(engineErrorCode(e.cause), code, `${sql}: ${e.message}`);
+            assert.equal(e.code, kind, sql);
+            assert.match(e.message, new RegExp(`Code: ${code}[.,( ]`), sql);
+            return true;
+          },
+          sql,
+        );
+      }
+    } finally {
+      await engine.close();
+    }
   });
 }

@@ -2,6 +2,7 @@ import type { Span } from '../../model/span.js';
 import { StorageError, type TraceStore } from '../../storage/trace-store.js';
 import type { SkeinMetrics } from '../../telemetry/skein-metrics.js';
 import { CONSUME_SUCCESS, type ConsumeResult, type SpanConsumer } from '../pipeline/consume-result.js';
+import { overloaded, unavailable } from '../pipeline/consume-status.js';
 
 export interface StorageExporterOptions {
   /** Spans per insert at most; a larger request is written in several inserts. */
@@ -67,20 +68,15 @@ export class StorageExporter implements SpanConsumer {
   consume(spans: Span[]): Promise<ConsumeResult> {
     if (spans.length === 0) return Promise.resolve(CONSUME_SUCCESS);
     if (this.shuttingDown) {
-      return Promise.resolve({
-        outcome: 'retryable',
-        reason: 'unavailable',
-        message: 'Skein is shutting down',
-        retryAfterMillis: this.options.retryAfterMillis,
-      });
+      return Promise.resolve(unavailable('Skein is shutting down', this.options.retryAfterMillis));
     }
     if (this.waitingSpans + spans.length > this.options.maxQueuedSpans && this.waitingSpans > 0) {
-      return Promise.resolve({
-        outcome: 'retryable',
-        reason: 'overloaded',
-        message: `storage write queue is full (${this.waitingSpans} spans waiting, limit ${this.options.maxQueuedSpans})`,
-        retryAfterMillis: this.options.retryAfterMillis,
-      });
+      return Promise.resolve(
+        overloaded(
+          `storage write queue is full (${this.waitingSpans} spans waiting, limit ${this.options.maxQueuedSpans})`,
+          this.options.retryAfterMillis,
+        ),
+      );
     }
     return new Promise<ConsumeResult>((resolve) => {
       this.waiting.push({ spans, resolve });
@@ -177,5 +173,5 @@ function toConsumeResult(error: unknown, retryAfterMillis: number): ConsumeResul
     return { outcome: 'failure', message: `storage rejected the batch: ${error.message}` };
   }
   const message = error instanceof Error ? error.message : String(error);
-  return { outcome: 'retryable', reason: 'unavailable', message: `storage is unavailable: ${message}`, retryAfterMillis };
+  return unavailable(`storage is unavailable: ${message}`, retryAfterMillis);
 }

@@ -1,9 +1,10 @@
 import type { Span } from '../../model/span.js';
 
 /**
- * What a pipeline stage answers for a batch. Receivers map it to the protocol:
- * success → 200 / OK; retryable → 429 or 503 with Retry-After / RESOURCE_EXHAUSTED or UNAVAILABLE
- * with RetryInfo; failure → 500 / INTERNAL (the data is fine, Skein could not take it).
+ * What a pipeline stage answers for a batch. Every receiver maps it to its protocol with
+ * `statusOf` (consume-status.ts): success → 200 / OK; retryable → 429 or 503 with Retry-After /
+ * RESOURCE_EXHAUSTED or UNAVAILABLE with RetryInfo; failure → 500 / INTERNAL (the data is fine,
+ * Skein could not take it). Build retryable results with `overloaded()` / `unavailable()` there.
  */
 export type ConsumeResult =
   | { readonly outcome: 'success' }

@@ -2,8 +2,9 @@ import { z } from 'zod';
 import type { Span } from '../../model/span.js';
 import type { SkeinMetrics } from '../../telemetry/skein-metrics.js';
 import { CONSUME_SUCCESS, type ConsumeResult, type SpanConsumer } from '../pipeline/consume-result.js';
-import { durationSchema } from './config-values.js';
+import { durationNanosSchema } from '../../model/duration-schema.js';
 import type { ProcessorFactory, SpanStage, StageContext } from '../pipeline/span-processor.js';
+import { overloaded, unavailable } from '../pipeline/consume-status.js';
 
 /**
  * `batch`: merges small requests into bigger batches for the stages and exporters after it, as the
@@ -29,7 +30,7 @@ import type { ProcessorFactory, SpanStage, StageContext } from '../pipeline/span
 export const batchConfigSchema = z
   .object({
     send_batch_size: z.number().int().positive().default(8192),
-    timeout: durationSchema.default(200_000_000n),
+    timeout: durationNanosSchema.default(200_000_000n),
     send_batch_max_size: z.number().int().min(0).default(0),
     max_waiting_spans: z.number().int().positive().optional(),
   })
@@ -104,22 +105,17 @@ export class BatchProcessor implements SpanStage {
   consume(spans: Span[]): Promise<ConsumeResult> {
     if (spans.length === 0) return Promise.resolve(CONSUME_SUCCESS);
     if (this.shuttingDown) {
-      return Promise.resolve({
-        outcome: 'retryable',
-        reason: 'unavailable',
-        message: 'Skein is shutting down',
-        retryAfterMillis: OVERLOADED_RETRY_AFTER_MILLIS,
-      });
+      return Promise.resolve(unavailable('Skein is shutting down', OVERLOADED_RETRY_AFTER_MILLIS));
     }
     // An empty stage takes any request, however large, so one oversized request cannot be
     // refused forever; otherwise the bound holds.
     if (this.heldSpans > 0 && this.heldSpans + spans.length > this.config.maxWaitingSpans) {
-      return Promise.resolve({
-        outcome: 'retryable',
-        reason: 'overloaded',
-        message: `processor ${this.name} is full (${this.heldSpans} spans waiting to be sent or acknowledged, limit ${this.config.maxWaitingSpans})`,
-        retryAfterMillis: OVERLOADED_RETRY_AFTER_MILLIS,
-      });
+      return Promise.resolve(
+        overloaded(
+          `processor ${this.name} is full (${this.heldSpans} spans waiting to be sent or acknowledged, limit ${this.config.maxWaitingSpans})`,
+          OVERLOADED_RETRY_AFTER_MILLIS,
+        ),
+      );
     }
     this.metrics?.processorIncomingSpans.inc({ processor: this.name }, spans.length);
     return new Promise<ConsumeResult>((resolve) => {

@@ -4,8 +4,9 @@ import { z } from 'zod';
 import type { Span } from '../../model/span.js';
 import type { SkeinMetrics } from '../../telemetry/skein-metrics.js';
 import type { ConsumeResult, SpanConsumer } from '../pipeline/consume-result.js';
-import { durationSchema } from './config-values.js';
+import { durationNanosSchema } from '../../model/duration-schema.js';
 import type { ProcessorFactory, SpanStage, StageContext } from '../pipeline/span-processor.js';
+import { overloaded } from '../pipeline/consume-status.js';
 
 /**
  * `memory_limiter`: refuses data while Skein uses too much memory, so senders back off (and
@@ -46,13 +47,13 @@ const MIB = 1024 * 1024;
 
 export const memoryLimiterConfigSchema = z
   .object({
-    check_interval: durationSchema.default(1_000_000_000n),
+    check_interval: durationNanosSchema.default(1_000_000_000n),
     limit_mib: z.number().int().min(0).default(0),
     spike_limit_mib: z.number().int().min(0).default(0),
     limit_percentage: z.number().int().min(0).max(100, 'must be a percentage, 0..100').default(0),
     spike_limit_percentage: z.number().int().min(0).max(100, 'must be a percentage, 0..100').default(0),
-    min_gc_interval_when_soft_limited: durationSchema.default(10_000_000_000n),
-    min_gc_interval_when_hard_limited: durationSchema.default(0n),
+    min_gc_interval_when_soft_limited: durationNanosSchema.default(10_000_000_000n),
+    min_gc_interval_when_hard_limited: durationNanosSchema.default(0n),
   })
   .strict()
   .superRefine((config, context) => {
@@ -195,13 +196,13 @@ export class MemoryLimiterProcessor implements SpanStage {
   consume(spans: Span[]): Promise<ConsumeResult> {
     this.metrics?.processorIncomingSpans.inc({ processor: this.name }, spans.length);
     if (this.refusing) {
-      return Promise.resolve({
-        outcome: 'retryable',
-        reason: 'overloaded',
-        message: `memory usage ${toMib(this.lastResidentBytes)} MiB is above the soft limit of ${toMib(this.limits.softBytes)} MiB (${this.name})`,
-        // Memory is measured once per interval, so retrying sooner cannot succeed; 1 s to 1 min.
-        retryAfterMillis: Math.min(60_000, Math.max(1_000, this.config.checkIntervalMillis)),
-      });
+      return Promise.resolve(
+        overloaded(
+          `memory usage ${toMib(this.lastResidentBytes)} MiB is above the soft limit of ${toMib(this.limits.softBytes)} MiB (${this.name})`,
+          // Memory is measured once per interval, so retrying sooner cannot succeed; 1 s to 1 min.
+          Math.min(60_000, Math.max(1_000, this.config.checkIntervalMillis)),
+        ),
+      );
     }
     this.metrics?.processorOutgoingSpans.inc({ processor: this.name }, spans.length);
     return this.next.consume(spans);

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { attributeSearchValue } from '../../model/otlp-json-values.js';
 import { SPAN_KIND_NAMES, STATUS_CODE_NAMES, serviceNameOf, type AnyValue, type KeyValue, type Span } from '../../model/span.js';
-import { durationSchema, regexSchema } from './config-values.js';
+import { durationNanosSchema } from '../../model/duration-schema.js';
+import { regexSchema } from './config-values.js';
 
 /**
  * Span selection shared by `attributes` (include/exclude) and `filter`: the OpenTelemetry
@@ -57,8 +58,8 @@ export const matchPropertiesSchema = z
     attributes: z.array(attributeMatchSchema).optional(),
     resources: z.array(attributeMatchSchema).optional(),
     libraries: z.array(z.object({ name: z.string(), version: z.string().optional() }).strict()).optional(),
-    min_duration: durationSchema.optional(),
-    max_duration: durationSchema.optional(),
+    min_duration: durationNanosSchema.optional(),
+    max_duration: durationNanosSchema.optional(),
   })
   .strict()
   .superRefine((props, ctx) => {

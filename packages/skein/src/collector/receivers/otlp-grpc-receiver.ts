@@ -9,7 +9,8 @@ import { exportTraces } from './export-traces.js';
 import { IN_FLIGHT_RETRY_AFTER_MILLIS, type InFlightBytes } from './in-flight-bytes.js';
 import type { ReceiverLogger } from './otlp-http-receiver.js';
 import { ReceiverTelemetry } from './receiver-telemetry.js';
-import { encodeRpcStatus, GrpcCode, type RpcStatus } from './rpc-status.js';
+import { GrpcCode, overloaded, statusOf, type RpcStatus } from '../pipeline/consume-status.js';
+import { encodeRpcStatus } from './rpc-status.js';
 
 export interface OtlpGrpcReceiverOptions {
   /** Largest accepted message, after decompression (grpc-js answers RESOURCE_EXHAUSTED above it). */
@@ -60,11 +61,9 @@ export function createOtlpGrpcServer(pipeline: SpanConsumer, options: OtlpGrpcRe
         telemetry.refused('overloaded');
         logger.warn(`OTLP/gRPC Export from ${call.getPeer()}: RESOURCE_EXHAUSTED too many request bytes in flight`);
         callback(
-          toServiceError({
-            code: GrpcCode.RESOURCE_EXHAUSTED,
-            message: 'too many request bytes in flight: Skein is processing other requests',
-            retryAfterMillis: IN_FLIGHT_RETRY_AFTER_MILLIS,
-          }),
+          toServiceError(
+            statusOf(overloaded('too many request bytes in flight: Skein is processing other requests', IN_FLIGHT_RETRY_AFTER_MILLIS)).rpc,
+          ),
         );
         return;
       }
@@ -103,14 +102,7 @@ async function exportCall(
     return refuse({ code: GrpcCode.INVALID_ARGUMENT, message: `cannot decode ExportTraceServiceRequest: ${error.message}` });
   }
   const outcome = await exportTraces(spans, pipeline, telemetry);
-  if (outcome.outcome === 'failure') return refuse({ code: GrpcCode.INTERNAL, message: outcome.message });
-  if (outcome.outcome === 'retryable') {
-    return refuse({
-      code: outcome.reason === 'overloaded' ? GrpcCode.RESOURCE_EXHAUSTED : GrpcCode.UNAVAILABLE,
-      message: outcome.message,
-      retryAfterMillis: outcome.retryAfterMillis,
-    });
-  }
+  if (outcome.outcome !== 'accepted') return refuse(statusOf(outcome).rpc);
   if (outcome.rejectedSpans > 0)
     logger.warn(`OTLP/gRPC: rejected ${outcome.rejectedSpans} of ${spans.length} spans: ${outcome.errorMessage}`);
   const partial =

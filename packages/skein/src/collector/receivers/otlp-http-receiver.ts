@@ -6,12 +6,13 @@ import { encodeExportTraceServiceResponse } from '../../model/otlp-proto-encode.
 import type { Span } from '../../model/span.js';
 import type { SkeinMetrics } from '../../telemetry/skein-metrics.js';
 import type { SpanConsumer } from '../pipeline/consume-result.js';
-import { exportTraces, type ExportOutcome } from './export-traces.js';
+import { exportTraces } from './export-traces.js';
 import type { CorsPolicy } from './cors-policy.js';
 import { IN_FLIGHT_RETRY_AFTER_MILLIS, type BodyReservation, type InFlightBytes } from './in-flight-bytes.js';
 import { readBody } from './read-body.js';
 import { ReceiverTelemetry } from './receiver-telemetry.js';
-import { encodeRpcStatus, GrpcCode, rpcStatusToJson, type RpcStatus } from './rpc-status.js';
+import { GrpcCode, overloaded, statusOf, type ConsumeStatus, type RpcStatus } from '../pipeline/consume-status.js';
+import { encodeRpcStatus, rpcStatusToJson } from './rpc-status.js';
 
 export interface OtlpHttpReceiverOptions {
   /** Largest accepted body, after decompression. */
@@ -78,6 +79,10 @@ async function handle(
     logger.warn(`OTLP/HTTP ${request.method ?? '?'} ${path} from ${request.socket.remoteAddress ?? '?'}: ${status} ${rpc.message}`);
     sendStatus(response, encoding, status, rpc);
   };
+  const refuseWith = (status: ConsumeStatus): void => {
+    for (const [name, value] of Object.entries(status.httpHeaders)) response.setHeader(name, value);
+    refuse(status.httpStatus, status.rpc);
+  };
 
   if (path !== TRACES_PATH) {
     return refuse(404, { code: GrpcCode.UNIMPLEMENTED, message: `no OTLP endpoint at ${path}: traces go to POST ${TRACES_PATH}` });
@@ -110,8 +115,7 @@ async function handle(
     if (body.status === 413 || body.status === 429) response.setHeader('Connection', 'close');
     if (body.status === 429) {
       telemetry.refused('overloaded');
-      response.setHeader('Retry-After', String(IN_FLIGHT_RETRY_AFTER_MILLIS / 1000));
-      return refuse(429, { code: GrpcCode.RESOURCE_EXHAUSTED, message: body.message, retryAfterMillis: IN_FLIGHT_RETRY_AFTER_MILLIS });
+      return refuseWith(statusOf(overloaded(body.message, IN_FLIGHT_RETRY_AFTER_MILLIS)));
     }
     telemetry.refused(body.status === 413 ? 'too_large' : 'decode_error');
     return refuse(body.status, { code: GrpcCode.INVALID_ARGUMENT, message: body.message });
@@ -130,22 +134,11 @@ async function handle(
   }
 
   const outcome = await exportTraces(spans, pipeline, telemetry);
-  if (outcome.outcome !== 'accepted') {
-    const { status, rpc } = refusalOf(outcome);
-    if (rpc.retryAfterMillis !== undefined) response.setHeader('Retry-After', String(Math.max(1, Math.ceil(rpc.retryAfterMillis / 1000))));
-    return refuse(status, rpc);
-  }
+  if (outcome.outcome !== 'accepted') return refuseWith(statusOf(outcome));
   if (outcome.rejectedSpans > 0) {
     logger.warn(`OTLP/HTTP: rejected ${outcome.rejectedSpans} of ${spans.length} spans: ${outcome.errorMessage}`);
   }
   sendExportResponse(response, wire, outcome.rejectedSpans, outcome.errorMessage);
-}
-
-function refusalOf(outcome: Exclude<ExportOutcome, { outcome: 'accepted' }>): { status: number; rpc: RpcStatus } {
-  if (outcome.outcome === 'failure') return { status: 500, rpc: { code: GrpcCode.INTERNAL, message: outcome.message } };
-  return outcome.reason === 'overloaded'
-    ? { status: 429, rpc: { code: GrpcCode.RESOURCE_EXHAUSTED, message: outcome.message, retryAfterMillis: outcome.retryAfterMillis } }
-    : { status: 503, rpc: { code: GrpcCode.UNAVAILABLE, message: outcome.message, retryAfterMillis: outcome.retryAfterMillis } };
 }
 
 function sendExportResponse(response: ServerResponse, wire: WireEncoding, rejectedSpans: number, errorMessage: string): void {

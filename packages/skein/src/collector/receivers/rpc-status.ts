@@ -1,27 +1,12 @@
+import type { RpcStatus } from '../pipeline/consume-status.js';
+
 /**
  * `google.rpc.Status` (code=1, message=2, details=3 as `google.protobuf.Any`) with an optional
  * `google.rpc.RetryInfo` detail. OTLP/HTTP sends it as the body of every error response, and
  * gRPC carries it in the `grpc-status-details-bin` trailer so clients find the retry delay.
  */
 
-/** gRPC status codes used by the receivers. */
-export const GrpcCode = {
-  OK: 0,
-  INVALID_ARGUMENT: 3,
-  RESOURCE_EXHAUSTED: 8,
-  UNIMPLEMENTED: 12,
-  INTERNAL: 13,
-  UNAVAILABLE: 14,
-} as const;
-export type GrpcCode = (typeof GrpcCode)[keyof typeof GrpcCode];
-
 const RETRY_INFO_TYPE_URL = 'type.googleapis.com/google.rpc.RetryInfo';
-
-export interface RpcStatus {
-  code: GrpcCode;
-  message: string;
-  retryAfterMillis?: number;
-}
 
 function varint(value: number): number[] {
   const out: number[] = [];

@@ -7,6 +7,7 @@ import { zipkinToModel } from '../../model/zipkin-to-model.js';
 import { decodeZipkinV1Json } from '../../model/zipkin-v1-json.js';
 import type { SkeinMetrics } from '../../telemetry/skein-metrics.js';
 import type { SpanConsumer } from '../pipeline/consume-result.js';
+import { overloaded, statusOf, type ConsumeStatus } from '../pipeline/consume-status.js';
 import { exportTraces } from './export-traces.js';
 import type { ReceiverLogger } from './otlp-http-receiver.js';
 import { IN_FLIGHT_RETRY_AFTER_MILLIS, type BodyReservation, type InFlightBytes } from './in-flight-bytes.js';
@@ -77,6 +78,10 @@ async function handle(
     logger.warn(`Zipkin ${request.method ?? '?'} ${path} from ${request.socket.remoteAddress ?? '?'}: ${status} ${message}`);
     send(response, status, message);
   };
+  const refuseWith = (status: ConsumeStatus): void => {
+    for (const [name, value] of Object.entries(status.httpHeaders)) response.setHeader(name, value);
+    refuse(status.httpStatus, status.rpc.message);
+  };
 
   if (path !== V2_PATH && path !== V1_PATH) {
     return refuse(404, `no Zipkin endpoint at ${path}: spans go to POST ${V2_PATH} (or ${V1_PATH})`);
@@ -96,8 +101,11 @@ async function handle(
   if (!body.ok) {
     // Do not read the rest of an oversized or unadmitted body: answer and close the connection.
     if (body.status === 413 || body.status === 429) response.setHeader('Connection', 'close');
-    if (body.status === 429) response.setHeader('Retry-After', String(IN_FLIGHT_RETRY_AFTER_MILLIS / 1000));
-    telemetry.refused(body.status === 429 ? 'overloaded' : body.status === 413 ? 'too_large' : 'decode_error');
+    if (body.status === 429) {
+      telemetry.refused('overloaded');
+      return refuseWith(statusOf(overloaded(body.message, IN_FLIGHT_RETRY_AFTER_MILLIS)));
+    }
+    telemetry.refused(body.status === 413 ? 'too_large' : 'decode_error');
     return refuse(body.status, body.message);
   }
 
@@ -119,11 +127,7 @@ async function handle(
   telemetry.received(dropped.length);
   telemetry.rejectedInvalid(dropped.length);
   const outcome = await exportTraces(converted.spans, pipeline, telemetry);
-  if (outcome.outcome === 'failure') return refuse(500, outcome.message);
-  if (outcome.outcome === 'retryable') {
-    response.setHeader('Retry-After', String(Math.max(1, Math.ceil(outcome.retryAfterMillis / 1000))));
-    return refuse(outcome.reason === 'overloaded' ? 429 : 503, outcome.message);
-  }
+  if (outcome.outcome !== 'accepted') return refuseWith(statusOf(outcome));
   const droppedCount = dropped.length + outcome.rejectedSpans;
   if (droppedCount > 0) {
     const reasons = [...dropped.slice(0, 5), ...(outcome.errorMessage === '' ? [] : [outcome.errorMessage])].join('; ');

@@ -41,11 +41,6 @@ function release(dataDir: string): void {
   shared.session.close();
 }
 
-function chdbCode(error: unknown): number | undefined {
-  const code = (error as { clickhouseCode?: unknown } | null)?.clickhouseCode;
-  return typeof code === 'number' ? code : undefined;
-}
-
 export class ChdbEngine implements SqlEngine {
   readonly name = 'chdb';
   private closed = false;
@@ -66,7 +61,7 @@ export class ChdbEngine implements SqlEngine {
       return engine;
     } catch (error) {
       release(dataDir);
-      throw toStorageError('chdb', 'start-up', error, chdbCode(error));
+      throw toStorageError('chdb', 'start-up', error);
     }
   }
 
@@ -81,7 +76,7 @@ export class ChdbEngine implements SqlEngine {
       const body = result.text();
       return { rows: parseJsonEachRow<T>(body), textLength: body.length };
     } catch (error) {
-      throw toStorageError('chdb', 'query', error, chdbCode(error));
+      throw toStorageError('chdb', 'query', error);
     }
   }
 
@@ -90,7 +85,7 @@ export class ChdbEngine implements SqlEngine {
     try {
       await this.session.queryAsync(text, { format: 'JSONEachRow' });
     } catch (error) {
-      throw toStorageError('chdb', 'statement', error, chdbCode(error));
+      throw toStorageError('chdb', 'statement', error);
     }
   }
 
@@ -101,7 +96,7 @@ export class ChdbEngine implements SqlEngine {
       // Raw insert: the engine's native parallel parser reads the bytes, no JS object tree.
       await this.session.insert({ table, columns, values: rows, format: 'TabSeparated' });
     } catch (error) {
-      throw toStorageError('chdb', `insert into ${table}`, error, chdbCode(error));
+      throw toStorageError('chdb', `insert into ${table}`, error);
     }
   }
 
