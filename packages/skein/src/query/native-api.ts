@@ -22,7 +22,7 @@ function nowUnixNano(): bigint {
 }
 
 /** Storage failures become 503s with the engine's reason; anything else propagates as a 500. */
-async function fromStorage<T>(work: Promise<T>): Promise<T> {
+export async function fromStorage<T>(work: Promise<T>): Promise<T> {
   try {
     return await work;
   } catch (error) {
@@ -134,14 +134,5 @@ export function addNativeApi(router: HttpRouter, store: TraceStore): void {
     params.rejectUnknown();
     const edges = await fromStorage(store.getDependencies(start, end));
     return { dependencies: edges, startTimeUnixNano: start.toString(), endTimeUnixNano: end.toString() };
-  });
-}
-
-/** `/healthz` says the process is up; `/readyz` says storage answers. */
-export function addHealthEndpoints(router: HttpRouter, store: TraceStore): void {
-  router.get('/healthz', async () => ({ status: 'ok' }));
-  router.get('/readyz', async () => {
-    await fromStorage(store.ping());
-    return { status: 'ready', storage: store.description };
   });
 }
