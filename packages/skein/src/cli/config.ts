@@ -73,11 +73,6 @@ const fileSchema = z
     connectors: section,
     extensions: section,
     storage: storageSchema.prefault({}),
-    // Moved in the component registry; refused with a pointer rather than as an unknown key.
-    query: z
-      .unknown()
-      .refine((value) => value === undefined, 'moved: write extensions.query.endpoint instead')
-      .optional(),
     service: z
       .object({
         extensions: idList.optional(),
@@ -136,7 +131,14 @@ export interface SkeinConfig {
 /** Validates a raw config object (from YAML, after flag/env overrides); throws one ConfigError listing every problem. */
 export function validateConfig(raw: unknown, source: string): SkeinConfig {
   const problems: string[] = [];
-  const parsed = fileSchema.safeParse(raw ?? {});
+  let input = raw ?? {};
+  // Moved with the component registry: refused with a pointer rather than as an unknown key.
+  if (typeof input === 'object' && 'query' in input) {
+    problems.push(`query: moved: write extensions.query.endpoint instead (got ${JSON.stringify(input.query)})`);
+    const { query: _moved, ...rest } = input as Record<string, unknown>;
+    input = rest;
+  }
+  const parsed = fileSchema.safeParse(input);
   if (!parsed.success) {
     problems.push(...parsed.error.issues.map((issue) => describeIssue('', issue, valueAt(raw, issue.path))));
     // Report the components' problems too, so one run shows every mistake.
