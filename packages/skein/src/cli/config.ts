@@ -180,6 +180,9 @@ export function validateConfig(raw: unknown, source: string): SkeinConfig {
       processors: written.processors ?? defaults('processors'),
       exporters: written.exporters ?? defaults('exporters'),
     };
+    for (const field of ['receivers', 'exporters'] as const) {
+      if (pipeline[field].length === 0) problems.push(`${key}.${field}: a pipeline needs at least one (its defaults were set to null)`);
+    }
     checkIds(pipeline.receivers, `${key}.receivers`, 'receiver', [components.receivers, components.connectors], problems);
     checkIds(pipeline.processors, `${key}.processors`, 'processor', [components.processors], problems);
     checkIds(pipeline.exporters, `${key}.exporters`, 'exporter', [components.exporters, components.connectors], problems);

@@ -79,6 +79,7 @@ test('defaults are today’s all-in-one; null removes a default component; a sec
   const noZipkin = validateConfig({ receivers: { zipkin: null }, extensions: { query: { endpoint: '127.0.0.1:1' } } }, 'f');
   assert.deepEqual(noZipkin.service.pipelines['traces']?.receivers, ['otlp']);
   assert.deepEqual(noZipkin.extensions['health']?.config, { endpoint: '127.0.0.1:1' }, 'health follows the query endpoint');
+  assert.match(problemsOf({ exporters: { storage: null } }), /service\.pipelines\.traces\.exporters: a pipeline needs at least one/);
 
   const two = validateConfig(
     {
