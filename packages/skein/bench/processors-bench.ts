@@ -11,7 +11,7 @@
  * with a password and a card number in an event to every span, i.e. the masking path every time.
  */
 import { parseArgs } from 'node:util';
-import { createProcessor } from '../src/collector/processors/index.js';
+import { createProcessor } from '../test/support/build-step.js';
 import type { SpanProcessor } from '../src/collector/pipeline/span-processor.js';
 import type { Span } from '../src/model/span.js';
 import { realisticSpans } from '../test/unit/fixtures/sample-spans.js';

@@ -102,7 +102,7 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
   const ports: Array<[string, string[], string]> = [
     ['otlp-grpc-port', ['receivers', 'otlp', 'protocols', 'grpc', 'endpoint'], '0.0.0.0:4317'],
     ['otlp-http-port', ['receivers', 'otlp', 'protocols', 'http', 'endpoint'], '0.0.0.0:4318'],
-    ['query-port', ['query', 'endpoint'], '0.0.0.0:16686'],
+    ['query-port', ['extensions', 'query', 'endpoint'], '0.0.0.0:16686'],
     ['zipkin-port', ['receivers', 'zipkin', 'endpoint'], '0.0.0.0:9411'],
     ['metrics-port', ['service', 'telemetry', 'metrics', 'address'], '0.0.0.0:8888'],
   ];

@@ -1,209 +1,263 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { createPipelineStep } from '../collector/processors/index.js';
-import { ExporterConfigError, parseExporterConfig } from '../collector/exporters/exporter-config.js';
+import { parseComponentId, type ComponentId, type ComponentKind } from '../component/component.js';
+import { endpointSchema, parseEndpoint } from '../component/endpoint.js';
+import { ConfigError } from '../model/config-error.js';
+import { factoryOf, knownTypes, type AnyFactory } from './component-registry.js';
 
 /**
  * Skein's configuration: a YAML file in the OpenTelemetry Collector's shape (receivers,
- * exporters, service.pipelines) plus Skein's own `storage` and `query` sections. Validated once,
- * at start-up; every error names the key and the bad value. Unknown keys are errors, so a typo
- * never silently falls back to a default.
+ * processors, exporters, connectors, extensions, service) plus Skein's own `storage` section (the
+ * host's trace store). Parsed once, at start-up: each component id (`otlp`, `otlp/backup`) is
+ * looked up in the component registry by its type and validated by that factory's schema; every
+ * error names the key and the bad value, and all of them come as one `ConfigError`. Unknown keys
+ * are errors, so a typo never silently falls back to a default.
  */
 
-const endpoint = z
-  .string()
-  .regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9_.-]*):\d{1,5}$/, 'expected host:port, e.g. 0.0.0.0:4318')
-  .refine((value) => Number(value.slice(value.lastIndexOf(':') + 1)) <= 65535, 'port must be 0..65535');
+export { ConfigError, parseEndpoint };
 
-const positiveInt = z.number().int().positive();
+/** The YAML sections holding components, with the kind of component each holds. */
+const SECTIONS = {
+  receivers: 'receiver',
+  processors: 'processor',
+  exporters: 'exporter',
+  connectors: 'connector',
+  extensions: 'extension',
+} as const satisfies Record<string, ComponentKind>;
+
+type Section = keyof typeof SECTIONS;
 
 /**
- * Admission control of a receiver (the OTel Arrow receiver's key names): bytes of request bodies
- * being read, decoded or waiting for the pipeline, across the receiver's requests; past it, 429 /
- * RESOURCE_EXHAUSTED with a retry hint. A request alone may always be served.
+ * Components defined when the file does not write them, so that no config at all is today's
+ * all-in-one: [otlp, zipkin] → redaction → storage, the query API on :16686 (a collector answers
+ * health checks there instead). Setting one of these to null removes it (`zipkin: null`).
  */
-const admission = z
-  .object({ request_limit_mib: positiveInt.max(65_536).default(128) })
-  .strict()
-  .prefault({});
+const DEFAULT_COMPONENTS: Readonly<Record<Section, readonly string[]>> = {
+  receivers: ['otlp', 'zipkin'],
+  processors: ['redaction'],
+  exporters: ['storage'],
+  connectors: [],
+  extensions: ['query', 'health'],
+};
 
-const configSchema = z
+const storageSchema = z
   .object({
-    receivers: z
-      .object({
-        otlp: z
-          .object({
-            protocols: z
-              .object({
-                grpc: z
-                  .object({ endpoint: endpoint.default('0.0.0.0:4317'), max_recv_msg_size_mib: positiveInt.max(1024).default(64) })
-                  .strict()
-                  .nullable()
-                  .optional(),
-                http: z
-                  .object({
-                    endpoint: endpoint.default('0.0.0.0:4318'),
-                    max_request_body_size: positiveInt.default(64 * 1024 * 1024),
-                    cors: z
-                      .object({
-                        allowed_origins: z.array(z.string().min(1)).min(1),
-                        allowed_headers: z.array(z.string().regex(/^[A-Za-z0-9-]+$/, 'expected a header name')).default([]),
-                        max_age: z.number().int().min(0).default(7200),
-                      })
-                      .strict()
-                      .optional(),
-                  })
-                  .strict()
-                  .nullable()
-                  .optional(),
-              })
-              .strict()
-              .prefault({ grpc: {}, http: {} }),
-            admission,
-          })
-          .strict()
-          .prefault({}),
-        // Zipkin (:9411): on unless set to null (or left out of service.pipelines.traces.receivers).
-        zipkin: z
-          .object({ endpoint: endpoint.default('0.0.0.0:9411'), max_request_body_size: positiveInt.default(64 * 1024 * 1024), admission })
-          .strict()
-          .nullable()
-          .prefault({}),
-      })
-      .strict()
-      .prefault({}),
-    processors: z.record(z.string(), z.unknown()).default({}),
-    exporters: z
-      .object({
-        storage: z
-          .object({
-            max_batch_spans: positiveInt.default(20_000),
-            max_queued_spans: positiveInt.default(200_000),
-            max_concurrent_writes: positiveInt.max(64).default(1),
-            retry_after_millis: positiveInt.default(1_000),
-          })
-          .strict()
-          .prefault({}),
-      })
-      // Forwarding exporters (otlp, otlphttp, loadbalancing, or type/name of one) are validated by
-      // their own schemas in the superRefine below.
-      .catchall(z.unknown())
-      .prefault({}),
-    storage: z
-      .object({
-        engine: z.enum(['chdb', 'clickhouse']).default('chdb'),
-        data_dir: z.string().min(1).default('./data'),
-        url: z.string().url().optional(),
-        database: z
-          .string()
-          .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected a plain identifier')
-          .default('skein'),
-        retention_days: z.number().int().min(1).max(36_500).optional(),
-      })
-      .strict()
-      .prefault({}),
-    query: z
-      .object({ endpoint: endpoint.default('0.0.0.0:16686') })
-      .strict()
-      .prefault({}),
+    engine: z.enum(['chdb', 'clickhouse']).default('chdb'),
+    data_dir: z.string().min(1).default('./data'),
+    url: z.string().url().optional(),
+    database: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected a plain identifier')
+      .default('skein'),
+    retention_days: z.number().int().min(1).max(36_500).optional(),
+  })
+  .strict()
+  .superRefine((storage, context) => {
+    if (storage.engine === 'clickhouse' && storage.url === undefined) {
+      context.addIssue({ code: 'custom', path: ['url'], message: 'is required when storage.engine is clickhouse' });
+    }
+  });
+
+/** The host's trace store: which engine, where. */
+export type StorageConfig = z.output<typeof storageSchema>;
+
+const idList = z.array(z.string().min(1));
+const section = z.record(z.string(), z.unknown()).nullable().optional();
+
+const fileSchema = z
+  .object({
+    receivers: section,
+    processors: section,
+    exporters: section,
+    connectors: section,
+    extensions: section,
+    storage: storageSchema.prefault({}),
     service: z
       .object({
+        extensions: idList.optional(),
         // Skein's own metrics (Prometheus text on /metrics), as the Collector's service.telemetry.
         telemetry: z
           .object({
             metrics: z
-              .object({ address: endpoint.nullable().default('0.0.0.0:8888') })
+              .object({ address: endpointSchema.nullable().default('0.0.0.0:8888') })
               .strict()
               .prefault({}),
           })
           .strict()
           .prefault({}),
         pipelines: z
-          .object({
-            traces: z
-              .object({
-                receivers: z
-                  .array(z.enum(['otlp', 'zipkin']))
-                  .min(1)
-                  .default(['otlp', 'zipkin']),
-                processors: z.array(z.string()).default(['redaction']),
-                exporters: z.array(z.string().min(1)).min(1).default(['storage']),
-              })
-              .strict()
-              .prefault({}),
-          })
-          .strict()
-          .prefault({}),
+          .record(
+            z.string(),
+            z.object({ receivers: idList.min(1).optional(), processors: idList.optional(), exporters: idList.min(1).optional() }).strict(),
+          )
+          .optional(),
       })
       .strict()
       .prefault({}),
   })
-  .strict()
-  .superRefine((config, context) => {
-    // Processors are validated by their own schemas; `redaction` is defined by default (on unless
-    // removed from the pipeline), every other processor in the pipeline must be defined.
-    for (const [id, raw] of Object.entries(config.processors)) {
-      try {
-        createPipelineStep(id, raw);
-      } catch (error) {
-        context.addIssue({ code: 'custom', path: [], message: (error as Error).message });
-      }
-    }
-    config.service.pipelines.traces.processors.forEach((id, index) => {
-      if (!(id in config.processors) && id !== 'redaction') {
-        context.addIssue({
-          code: 'custom',
-          path: ['service', 'pipelines', 'traces', 'processors', index],
-          message: `processor "${id}" is not defined under processors`,
-        });
-      }
-    });
-    // Exporters: `storage` is defined by default; every other one listed must be defined, and every
-    // one defined must be valid (even if unused: a typo should not wait until it is switched on).
-    for (const [id, raw] of Object.entries(config.exporters)) {
-      if (id === 'storage') continue;
-      try {
-        parseExporterConfig(id, raw);
-      } catch (error) {
-        const problems = error instanceof ExporterConfigError ? error.problems : [(error as Error).message];
-        for (const message of problems) context.addIssue({ code: 'custom', path: [], message });
-      }
-    }
-    const listedExporters = new Set<string>();
-    config.service.pipelines.traces.exporters.forEach((id, index) => {
-      const path = ['service', 'pipelines', 'traces', 'exporters', index];
-      if (listedExporters.has(id)) context.addIssue({ code: 'custom', path, message: `exporter "${id}" is listed twice` });
-      listedExporters.add(id);
-      if (id !== 'storage' && !(id in config.exporters)) {
-        context.addIssue({ code: 'custom', path, message: `exporter "${id}" is not defined under exporters` });
-      }
-    });
-    if (config.storage.engine === 'clickhouse' && config.storage.url === undefined) {
-      context.addIssue({ code: 'custom', path: ['storage', 'url'], message: 'is required when storage.engine is clickhouse' });
-    }
-  });
+  .strict();
 
-export type SkeinConfig = z.infer<typeof configSchema>;
-
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
+/** One defined component: its id, its factory and the config its schema returned. */
+export interface ComponentConfig {
+  readonly id: ComponentId;
+  readonly factory: AnyFactory;
+  readonly config: unknown;
 }
 
-/** Validates a raw config object (from YAML, after flag/env overrides). */
+export interface PipelineConfig {
+  readonly receivers: readonly string[];
+  readonly processors: readonly string[];
+  readonly exporters: readonly string[];
+}
+
+export interface SkeinConfig {
+  /** Defined components by section and id text; each config as its factory's schema returned it. */
+  readonly receivers: Readonly<Record<string, ComponentConfig>>;
+  readonly processors: Readonly<Record<string, ComponentConfig>>;
+  readonly exporters: Readonly<Record<string, ComponentConfig>>;
+  readonly connectors: Readonly<Record<string, ComponentConfig>>;
+  readonly extensions: Readonly<Record<string, ComponentConfig>>;
+  readonly storage: StorageConfig;
+  readonly service: {
+    /** Extensions to start (all-in-one; the roles pick from them, see service-graph.ts). */
+    readonly extensions: readonly string[];
+    readonly telemetry: { readonly metrics: { readonly address: string | null } };
+    /** By pipeline id: `traces` or `traces/<name>`. */
+    readonly pipelines: Readonly<Record<string, PipelineConfig>>;
+  };
+}
+
+/** Validates a raw config object (from YAML, after flag/env overrides); throws one ConfigError listing every problem. */
 export function validateConfig(raw: unknown, source: string): SkeinConfig {
-  const result = configSchema.safeParse(raw ?? {});
-  if (result.success) return result.data;
-  const lines = result.error.issues.map((issue) => {
-    const key = issue.path.join('.') || '(root)';
-    const value = valueAt(raw, issue.path);
-    const shown = value === undefined ? '' : ` (got ${JSON.stringify(value)})`;
-    const message =
-      issue.code === 'unrecognized_keys' ? `unknown key(s) ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}` : issue.message;
-    if (issue.path.length === 0 && issue.code === 'custom') return `  ${issue.message}`;
-    return `  ${key}: ${message}${issue.code === 'unrecognized_keys' ? '' : shown}`;
+  const problems: string[] = [];
+  let input = raw ?? {};
+  // Moved with the component registry: refused with a pointer rather than as an unknown key.
+  if (typeof input === 'object' && 'query' in input) {
+    problems.push(`query: moved: write extensions.query.endpoint instead (got ${JSON.stringify(input.query)})`);
+    const { query: _moved, ...rest } = input as Record<string, unknown>;
+    input = rest;
+  }
+  const parsed = fileSchema.safeParse(input);
+  if (!parsed.success) {
+    problems.push(...parsed.error.issues.map((issue) => describeIssue('', issue, valueAt(raw, issue.path))));
+    // Report the components' problems too, so one run shows every mistake.
+    for (const name of Object.keys(SECTIONS) as Section[]) {
+      const written = valueAt(raw, [name]);
+      if (typeof written === 'object' && written !== null && !Array.isArray(written)) {
+        defineSection(name, written as Record<string, unknown>, problems);
+      }
+    }
+    throw ConfigError.ofProblems(`invalid configuration in ${source}`, problems);
+  }
+  const file = parsed.data;
+  const components = {} as Record<Section, Record<string, ComponentConfig>>;
+  for (const name of Object.keys(SECTIONS) as Section[]) {
+    components[name] = defineSection(name, file[name] ?? {}, problems);
+  }
+  // Health checks listen where the query API does (the collector role's port) unless written.
+  const query = components.extensions['query'];
+  const health = components.extensions['health'];
+  if (query && health && (file.extensions ?? {})['health'] === undefined) {
+    components.extensions['health'] = { ...health, config: { endpoint: (query.config as { endpoint: string }).endpoint } };
+  }
+
+  const service = file.service;
+  const extensions = service.extensions ?? ['query'].filter((id) => id in components.extensions);
+  checkIds(extensions, 'service.extensions', 'extension', [components.extensions], problems);
+  const pipelines: Record<string, PipelineConfig> = {};
+  for (const [pipelineId, written] of Object.entries(service.pipelines ?? { traces: {} })) {
+    const key = `service.pipelines.${pipelineId}`;
+    const id = parseComponentId(pipelineId);
+    if (id?.type !== 'traces') {
+      problems.push(`${key}: unknown pipeline ${JSON.stringify(pipelineId)} (Skein has traces pipelines: traces or traces/<name>)`);
+      continue;
+    }
+    // Left out, a list is the defaults that are still defined (`zipkin: null` drops zipkin).
+    const defaults = (name: Section): string[] => DEFAULT_COMPONENTS[name].filter((dflt) => dflt in components[name]);
+    const pipeline: PipelineConfig = {
+      receivers: written.receivers ?? defaults('receivers'),
+      processors: written.processors ?? defaults('processors'),
+      exporters: written.exporters ?? defaults('exporters'),
+    };
+    for (const field of ['receivers', 'exporters'] as const) {
+      if (pipeline[field].length === 0) problems.push(`${key}.${field}: a pipeline needs at least one (its defaults were set to null)`);
+    }
+    checkIds(pipeline.receivers, `${key}.receivers`, 'receiver', [components.receivers, components.connectors], problems);
+    checkIds(pipeline.processors, `${key}.processors`, 'processor', [components.processors], problems);
+    checkIds(pipeline.exporters, `${key}.exporters`, 'exporter', [components.exporters, components.connectors], problems);
+    pipelines[pipelineId] = pipeline;
+  }
+  if (problems.length > 0) throw ConfigError.ofProblems(`invalid configuration in ${source}`, problems);
+  return {
+    ...components,
+    storage: file.storage,
+    service: { extensions, telemetry: service.telemetry, pipelines },
+  };
+}
+
+/** Parses one section: every written id through its factory, plus the defaults not written. */
+function defineSection(name: Section, written: Record<string, unknown>, problems: string[]): Record<string, ComponentConfig> {
+  const defined: Record<string, ComponentConfig> = {};
+  for (const idText of DEFAULT_COMPONENTS[name]) {
+    if (!(idText in written)) defined[idText] = parseComponentConfig(SECTIONS[name], idText, {});
+  }
+  for (const [idText, raw] of Object.entries(written)) {
+    if (raw === null && DEFAULT_COMPONENTS[name].includes(idText)) continue;
+    try {
+      defined[idText] = parseComponentConfig(SECTIONS[name], idText, raw);
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      problems.push(...error.problems);
+    }
+  }
+  return defined;
+}
+
+/**
+ * Looks `<kind>s.<idText>` up in the registry and validates `raw` with the factory's schema (null
+ * or nothing: its defaults). Throws a ConfigError naming each bad key and value.
+ */
+export function parseComponentConfig(kind: ComponentKind, idText: string, raw: unknown): ComponentConfig {
+  const key = `${kind}s.${idText}`;
+  const id = parseComponentId(idText);
+  if (!id) throw new ConfigError(`${key}: not a component id (expected type or type/name)`, key);
+  const factory = factoryOf(kind, id.type);
+  if (!factory) {
+    const message = `${key}: unknown ${kind} type "${id.type}" (known: ${knownTypes(kind).join(', ') || 'none yet'})`;
+    throw new ConfigError(message, key);
+  }
+  const parsed = factory.configSchema.safeParse(raw ?? {});
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => describeIssue(key, issue, valueAt(raw, issue.path)));
+    throw ConfigError.ofProblems(`invalid ${key}`, problems);
+  }
+  return { id, factory, config: parsed.data };
+}
+
+/** Every id must be defined in one of `defined`, once. */
+function checkIds(
+  ids: readonly string[],
+  key: string,
+  kind: ComponentKind,
+  defined: readonly Record<string, ComponentConfig>[],
+  problems: string[],
+): void {
+  const seen = new Set<string>();
+  ids.forEach((id, index) => {
+    if (seen.has(id)) problems.push(`${key}.${index}: ${kind} "${id}" is listed twice`);
+    seen.add(id);
+    if (!defined.some((section) => id in section)) problems.push(`${key}.${index}: ${kind} "${id}" is not defined under ${kind}s`);
   });
-  throw new ConfigError(`invalid configuration in ${source}:\n${lines.join('\n')}`);
+}
+
+/** `key.path: message (got value)`; the value is left out where the message already shows it. */
+function describeIssue(prefix: string, issue: z.core.$ZodIssue, value: unknown): string {
+  const key = [prefix, ...issue.path.map(String)].filter((part) => part !== '').join('.') || '(root)';
+  if (issue.code === 'unrecognized_keys') return `${key}: unknown key(s) ${issue.keys.map((name) => JSON.stringify(name)).join(', ')}`;
+  const shown =
+    value === undefined ? undefined : JSON.stringify(value, (_, item: unknown) => (typeof item === 'bigint' ? String(item) : item));
+  return shown === undefined || issue.message.includes(shown) ? `${key}: ${issue.message}` : `${key}: ${issue.message} (got ${shown})`;
 }
 
 function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
@@ -232,11 +286,4 @@ export function readConfigFile(path: string): Record<string, unknown> {
   if (typeof parsed !== 'object' || Array.isArray(parsed))
     throw new ConfigError(`config file ${path} must hold a YAML mapping at the top level`);
   return parsed as Record<string, unknown>;
-}
-
-/** Splits `host:port` (IPv6 hosts in brackets) for listen(). */
-export function parseEndpoint(value: string): { host: string; port: number } {
-  const colon = value.lastIndexOf(':');
-  const host = value.slice(0, colon).replace(/^\[|\]$/g, '');
-  return { host: host === '' ? '0.0.0.0' : host, port: Number(value.slice(colon + 1)) };
 }

@@ -61,6 +61,8 @@ export interface HttpListenerSpec {
   readonly description: string;
   /** How to pick another port, for the "port in use" error: "set --otlp-http-port or SKEIN_OTLP_HTTP_PORT". */
   readonly portHint: string;
+  /** Key of the bound port in the running process's port list (`otlpHttp`), which tests and tools read. */
+  readonly portName: string;
 }
 
 export interface GrpcListenerSpec {
@@ -69,6 +71,7 @@ export interface GrpcListenerSpec {
   readonly server: GrpcServer;
   readonly description: string;
   readonly portHint: string;
+  readonly portName: string;
 }
 
 /**
@@ -94,6 +97,11 @@ export interface Host {
    * collector) never opens it, so never loads chDB.
    */
   traceStore(): Promise<TraceStore>;
+  /**
+   * The trace store if a component has opened it, else undefined: for readiness checks, which must
+   * report on storage where it is used without opening it where it is not.
+   */
+  openedTraceStore(): TraceStore | undefined;
 }
 
 /** What every built component is: started in dependency order, shut down in reverse. */

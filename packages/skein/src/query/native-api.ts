@@ -126,12 +126,3 @@ export function addNativeApi(router: HttpRouter, store: TraceStore): void {
     return { dependencies: edges, startTimeUnixNano: start.toString(), endTimeUnixNano: end.toString() };
   });
 }
-
-/** `/healthz` says the process is up; `/readyz` says storage answers. */
-export function addHealthEndpoints(router: HttpRouter, store: TraceStore): void {
-  router.get('/healthz', async () => ({ status: 'ok' }));
-  router.get('/readyz', async () => {
-    await readingStorage(store.ping());
-    return { status: 'ready', storage: store.description };
-  });
-}

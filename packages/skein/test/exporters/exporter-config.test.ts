@@ -5,6 +5,7 @@ import { parseExporterConfig } from '../../src/collector/exporters/exporter-conf
 import { createForwardingExporter } from '../../src/collector/exporters/forwarding-exporters.js';
 import { parseGoDurationMillis } from '../../src/model/go-duration.js';
 import { ConfigError, validateConfig } from '../../src/cli/config.js';
+import type { StorageExporterConfig } from '../../src/collector/exporters/storage-exporter-factory.js';
 import { silentLogger } from './scripted-transport.js';
 
 test('a Collector otlp section parses with the Collector’s defaults', () => {
@@ -85,7 +86,7 @@ test('validation errors name the exporter and the key', () => {
 });
 
 test('storage stays the default exporter; a pipeline may forward only', () => {
-  assert.deepEqual(validateConfig({}, 'defaults').service.pipelines.traces.exporters, ['storage']);
+  assert.deepEqual(validateConfig({}, 'defaults').service.pipelines['traces']?.exporters, ['storage']);
   const config = validateConfig(
     {
       exporters: { otlp: { endpoint: 'http://127.0.0.1:4317' } },
@@ -93,8 +94,8 @@ test('storage stays the default exporter; a pipeline may forward only', () => {
     },
     'skein.yaml',
   );
-  assert.deepEqual(config.service.pipelines.traces.exporters, ['otlp']);
-  assert.equal(config.exporters.storage.max_batch_spans, 20_000);
+  assert.deepEqual(config.service.pipelines['traces']?.exporters, ['otlp']);
+  assert.equal((config.exporters['storage']?.config as StorageExporterConfig).max_batch_spans, 20_000);
 });
 
 test('an on-disk queue without a data directory is refused at creation, naming the key', () => {

@@ -38,6 +38,7 @@ function host(stateDir: string | undefined): Host {
     stateDir,
     listenHttp: () => Promise.reject(new Error('no listeners in this test')),
     listenGrpc: () => Promise.reject(new Error('no listeners in this test')),
+    openedTraceStore: () => undefined,
     traceStore: () => Promise.reject(new Error('no storage in this test')),
   };
 }

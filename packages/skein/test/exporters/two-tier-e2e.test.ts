@@ -12,14 +12,14 @@
 import { createServer } from 'node:net';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PROCESSOR_FACTORIES } from '../../src/collector/processors/index.js';
+import { knownTypes } from '../../src/cli/component-registry.js';
 import { encodeOtlpProtoTraces } from '../../src/model/otlp-proto-encode.js';
 import type { Span } from '../../src/model/span.js';
 import { eventually, getJson, removeDir, startSkein, writeConfig, type SkeinProcess } from '../support/skein-process.js';
 import { makeResource, makeSpan, randomSpanId, randomTraceId } from '../support/span-factory.js';
 
 const SPANS_PER_TRACE = 4;
-const TAIL_SAMPLING = 'tail_sampling' in PROCESSOR_FACTORIES;
+const TAIL_SAMPLING = knownTypes('processor').includes('tail_sampling');
 
 const backendConfig = TAIL_SAMPLING
   ? `

@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { attributesConfigSchema, AttributesProcessor } from '../../src/collector/processors/attributes-processor.js';
-import { createProcessor, PROCESSOR_FACTORIES } from '../../src/collector/processors/index.js';
+import { knownTypes } from '../../src/cli/component-registry.js';
+import { createProcessor } from '../support/build-step.js';
 import type { AnyValue, KeyValue, Span } from '../../src/model/span.js';
 import { makeResource, makeSpan } from '../support/span-factory.js';
 
@@ -142,7 +143,7 @@ test('config errors name the bad key or action', () => {
   assert.throws(() => createProcessor('attributes', { actions: [{ key: 'a', action: 'delete', value: 'x' }] }), /value not allowed/);
   assert.throws(() => createProcessor('attributes', { actions: [] }), /actions/);
   assert.throws(() => createProcessor('nope', {}), /unknown processor type "nope"/);
-  assert.deepEqual(Object.keys(PROCESSOR_FACTORIES).sort(), [
+  assert.deepEqual(knownTypes('processor').sort(), [
     'attributes',
     'batch',
     'filter',

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BatchProcessor, batchConfigSchema } from '../../src/collector/processors/batch-processor.js';
-import { createPipelineStep } from '../../src/collector/processors/index.js';
+import { createPipelineStep } from '../support/build-step.js';
 import { CONSUME_SUCCESS, type ConsumeResult, type SpanConsumer } from '../../src/collector/pipeline/consume-result.js';
 import { TracePipeline } from '../../src/collector/pipeline/trace-pipeline.js';
 import type { Span } from '../../src/model/span.js';

@@ -6,7 +6,7 @@ import {
   resolveMemoryLimits,
   type MemoryProbe,
 } from '../../src/collector/processors/memory-limiter-processor.js';
-import { createPipelineStep } from '../../src/collector/processors/index.js';
+import { createPipelineStep } from '../support/build-step.js';
 import { CONSUME_SUCCESS, type SpanConsumer } from '../../src/collector/pipeline/consume-result.js';
 import type { Span } from '../../src/model/span.js';
 import { SkeinMetrics } from '../../src/telemetry/skein-metrics.js';

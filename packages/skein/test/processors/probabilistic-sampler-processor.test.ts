@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createProcessor } from '../../src/collector/processors/index.js';
+import { createProcessor } from '../support/build-step.js';
 import { formatThreshold, parseThreshold, updateOtTraceState } from '../../src/collector/processors/ot-tracestate.js';
 import { hashSeedRandomness, probabilityToThreshold } from '../../src/collector/processors/probabilistic-sampler-processor.js';
 import type { Span } from '../../src/model/span.js';

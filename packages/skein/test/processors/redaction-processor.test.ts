@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createProcessor } from '../../src/collector/processors/index.js';
+import { createProcessor } from '../support/build-step.js';
 import { ibanValid, looksLikeCard, luhnValid } from '../../src/collector/processors/redaction-detectors.js';
 import { stripSqlLiterals } from '../../src/collector/processors/sql-literals.js';
 import type { AnyValue, KeyValue, Span } from '../../src/model/span.js';

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createProcessor } from '../../src/collector/processors/index.js';
+import { createProcessor } from '../support/build-step.js';
 import type { AnyValue, Resource } from '../../src/model/span.js';
 import { makeResource, makeSpan } from '../support/span-factory.js';
 

@@ -1,7 +1,7 @@
 /** `tail_sampling` configuration: Collector keys and defaults, and errors that name the bad key. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createPipelineStep } from '../../src/collector/processors/index.js';
+import { createPipelineStep } from '../support/build-step.js';
 import { parseGoDurationMillis } from '../../src/model/go-duration.js';
 import { TailSamplingConfigError, parseTailSamplingConfig } from '../../src/collector/sampling/tail-sampling-config.js';
 import { tailSamplingProcessorFactory } from '../../src/collector/sampling/tail-sampling-stage.js';

@@ -1,24 +1,36 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseCommandLine } from '../../src/cli/command-line.js';
-import { validateConfig } from '../../src/cli/config.js';
+import { validateConfig, type ComponentConfig, type SkeinConfig } from '../../src/cli/config.js';
+import type { StorageExporterConfig } from '../../src/collector/exporters/storage-exporter-factory.js';
+import type { OtlpReceiverConfig } from '../../src/collector/receivers/otlp-receiver-factory.js';
+import type { QueryListenerConfig } from '../../src/query/query-extensions.js';
 import { writeConfig } from '../support/skein-process.js';
+
+/** A defined component's validated config, typed as its factory's. */
+function configOf<C>(components: Readonly<Record<string, ComponentConfig>>, id: string): C {
+  const component = components[id];
+  assert.ok(component, `component ${id} is defined`);
+  return component.config as C;
+}
+const otlpOf = (config: SkeinConfig): OtlpReceiverConfig => configOf(config.receivers, 'otlp');
+const queryEndpointOf = (config: SkeinConfig): string => configOf<QueryListenerConfig>(config.extensions, 'query').endpoint;
 
 test('defaults reproduce the documented ports and embedded storage', () => {
   const config = validateConfig(parseCommandLine([], {}).rawConfig, 'test');
-  assert.equal(config.receivers.otlp.protocols.grpc?.endpoint, '0.0.0.0:4317');
-  assert.equal(config.receivers.otlp.protocols.http?.endpoint, '0.0.0.0:4318');
-  assert.equal(config.receivers.otlp.protocols.http?.max_request_body_size, 64 * 1024 * 1024);
-  assert.equal(config.query.endpoint, '0.0.0.0:16686');
+  assert.equal(otlpOf(config).protocols.grpc?.endpoint, '0.0.0.0:4317');
+  assert.equal(otlpOf(config).protocols.http?.endpoint, '0.0.0.0:4318');
+  assert.equal(otlpOf(config).protocols.http?.max_request_body_size, 64 * 1024 * 1024);
+  assert.equal(queryEndpointOf(config), '0.0.0.0:16686');
   assert.deepEqual(config.storage, { engine: 'chdb', data_dir: './data', database: 'skein' });
 });
 
 test('flags win over environment variables, which win over the file', () => {
-  const file = writeConfig('storage:\n  data_dir: /from/file\nquery:\n  endpoint: 127.0.0.1:1000\n');
+  const file = writeConfig('storage:\n  data_dir: /from/file\nextensions:\n  query:\n    endpoint: 127.0.0.1:1000\n');
   const parsed = parseCommandLine(['--config', file, '--query-port', '3000'], { SKEIN_DATA_DIR: '/from/env', SKEIN_QUERY_PORT: '2000' });
   const config = validateConfig(parsed.rawConfig, parsed.source);
   assert.equal(config.storage.data_dir, '/from/env');
-  assert.equal(config.query.endpoint, '127.0.0.1:3000');
+  assert.equal(queryEndpointOf(config), '127.0.0.1:3000');
 });
 
 test('--storage accepts clickhouse:// and http:// URLs', () => {
@@ -31,8 +43,8 @@ test('--storage accepts clickhouse:// and http:// URLs', () => {
 
 test('--host moves every listener, keeping its port; roles are checked', () => {
   const config = validateConfig(parseCommandLine(['--host', '::1'], {}).rawConfig, 'test');
-  assert.equal(config.receivers.otlp.protocols.grpc?.endpoint, '[::1]:4317');
-  assert.equal(config.query.endpoint, '[::1]:16686');
+  assert.equal(otlpOf(config).protocols.grpc?.endpoint, '[::1]:4317');
+  assert.equal(queryEndpointOf(config), '[::1]:16686');
   assert.equal(parseCommandLine(['collector'], {}).role, 'collector');
   assert.throws(() => parseCommandLine(['querier'], {}), /unknown command "querier"/);
   assert.throws(() => parseCommandLine(['--nope'], {}), /Unknown option '--nope'/);
@@ -53,7 +65,7 @@ test('the example in docs/configuration.md is a valid configuration', async () =
   const file = writeConfig(yaml);
   const config = validateConfig(parseCommandLine(['--config', file], {}).rawConfig, file);
   assert.equal(config.storage.retention_days, 7);
-  assert.equal(config.exporters.storage.max_concurrent_writes, 1);
+  assert.equal(configOf<StorageExporterConfig>(config.exporters, 'storage').max_concurrent_writes, 1);
 });
 
 test('metrics: default 0.0.0.0:8888, --metrics-port / SKEIN_METRICS_PORT, --host applies, null disables', () => {

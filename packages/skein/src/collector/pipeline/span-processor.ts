@@ -1,4 +1,3 @@
-import type { z } from 'zod';
 import type { Span } from '../../model/span.js';
 import type { DropReason, SkeinMetrics } from '../../telemetry/skein-metrics.js';
 import type { SpanConsumer } from '../pipeline/consume-result.js';
@@ -40,23 +39,6 @@ export interface SpanStage extends SpanConsumer {
   /** Passes on or persists everything held, stops timers; resolves when done. */
   shutdown(): Promise<void>;
 }
-
-/**
- * How a processor type is configured and built. `configSchema` parses the YAML section (OTel
- * Collector key names, unknown keys rejected) and fills in defaults; `create` gets its output.
- * A stateful type provides `createStage` instead and is connected to the rest of the pipeline.
- */
-export type ProcessorFactory<C> =
-  | {
-      type: string;
-      configSchema: z.ZodType<C>;
-      create(name: string, config: C): SpanProcessor;
-    }
-  | {
-      type: string;
-      configSchema: z.ZodType<C>;
-      createStage(name: string, config: C, next: SpanConsumer, context: StageContext): SpanStage;
-    };
 
 /** A configured processor, ready to be put into a pipeline. */
 export type PipelineStep =

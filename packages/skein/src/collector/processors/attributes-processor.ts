@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import type { Span } from '../../model/span.js';
 import { attributeActionSchema, compileActions } from './attribute-actions.js';
-import type { ProcessorFactory, SpanProcessor } from '../pipeline/span-processor.js';
+import type { ProcessorFactory } from '../pipeline/component-factories.js';
+import type { SpanProcessor } from '../pipeline/span-processor.js';
 import { includeExcludePredicate, matchPropertiesSchema } from './span-matcher.js';
 
 /**
@@ -53,7 +54,10 @@ export class AttributesProcessor implements SpanProcessor {
 }
 
 export const attributesProcessorFactory: ProcessorFactory<AttributesConfig> = {
+  kind: 'processor',
   type: 'attributes',
   configSchema: attributesConfigSchema,
-  create: (name, config) => new AttributesProcessor(name, config),
+  // As the Collector's: no actions, refused until some are written.
+  createDefaultConfig: () => ({ actions: [] }),
+  create: (settings, config) => ({ kind: 'processor', processor: new AttributesProcessor(settings.id.text, config) }),
 };

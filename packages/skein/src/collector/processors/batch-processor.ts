@@ -3,7 +3,8 @@ import type { Span } from '../../model/span.js';
 import type { SkeinMetrics } from '../../telemetry/skein-metrics.js';
 import { CONSUME_SUCCESS, type ConsumeResult, type SpanConsumer } from '../pipeline/consume-result.js';
 import { durationNanosSchema } from '../../model/duration-schema.js';
-import type { ProcessorFactory, SpanStage, StageContext } from '../pipeline/span-processor.js';
+import type { ProcessorFactory } from '../pipeline/component-factories.js';
+import type { SpanStage, StageContext } from '../pipeline/span-processor.js';
 import { overloaded, unavailable } from '../pipeline/consume-status.js';
 
 /**
@@ -211,7 +212,13 @@ export class BatchProcessor implements SpanStage {
 }
 
 export const batchProcessorFactory: ProcessorFactory<BatchConfig> = {
+  kind: 'processor',
   type: 'batch',
   configSchema: batchConfigSchema,
-  createStage: (name, config, next, context) => new BatchProcessor(name, config, next, context),
+  createDefaultConfig: () => batchConfigSchema.parse({}),
+  create: (settings, config) => ({
+    kind: 'stage',
+    name: settings.id.text,
+    connect: (next, context) => new BatchProcessor(settings.id.text, config, next, context),
+  }),
 };

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Span } from '../../model/span.js';
-import type { ProcessorFactory, SpanProcessor } from '../pipeline/span-processor.js';
+import type { ProcessorFactory } from '../pipeline/component-factories.js';
+import type { SpanProcessor } from '../pipeline/span-processor.js';
 import { compileMatchProperties, matchPropertiesSchema } from './span-matcher.js';
 
 /**
@@ -61,7 +62,10 @@ export class FilterProcessor implements SpanProcessor {
 }
 
 export const filterProcessorFactory: ProcessorFactory<FilterConfig> = {
+  kind: 'processor',
   type: 'filter',
   configSchema: filterConfigSchema,
-  create: (name, config) => new FilterProcessor(name, config),
+  // As the Collector's: matches nothing, so it is refused until include or exclude is written.
+  createDefaultConfig: () => ({ spans: {} }),
+  create: (settings, config) => ({ kind: 'processor', processor: new FilterProcessor(settings.id.text, config) }),
 };

@@ -5,7 +5,8 @@ import type { Span } from '../../model/span.js';
 import type { SkeinMetrics } from '../../telemetry/skein-metrics.js';
 import type { ConsumeResult, SpanConsumer } from '../pipeline/consume-result.js';
 import { durationNanosSchema } from '../../model/duration-schema.js';
-import type { ProcessorFactory, SpanStage, StageContext } from '../pipeline/span-processor.js';
+import type { ProcessorFactory } from '../pipeline/component-factories.js';
+import type { SpanStage, StageContext } from '../pipeline/span-processor.js';
 import { overloaded } from '../pipeline/consume-status.js';
 
 /**
@@ -229,7 +230,19 @@ function toMib(bytes: number): number {
 }
 
 export const memoryLimiterProcessorFactory: ProcessorFactory<MemoryLimiterConfig> = {
+  kind: 'processor',
   type: 'memory_limiter',
   configSchema: memoryLimiterConfigSchema,
-  createStage: (name, config, next, context) => new MemoryLimiterProcessor(name, config, next, context),
+  // As the Collector's: no limit, refused until limit_mib or limit_percentage is written.
+  createDefaultConfig: () => ({
+    checkIntervalMillis: 1_000,
+    minGcIntervalSoftMillis: 10_000,
+    minGcIntervalHardMillis: 0,
+    limit: { kind: 'percentage', limitPercent: 0, spikePercent: 0 },
+  }),
+  create: (settings, config) => ({
+    kind: 'stage',
+    name: settings.id.text,
+    connect: (next, context) => new MemoryLimiterProcessor(settings.id.text, config, next, context),
+  }),
 };

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import type { Span } from '../../model/span.js';
 import { MAX_THRESHOLD, formatRandomness, formatThreshold, parseOtTraceState, updateOtTraceState } from './ot-tracestate.js';
-import type { ProcessorFactory, SpanProcessor } from '../pipeline/span-processor.js';
+import type { ProcessorFactory } from '../pipeline/component-factories.js';
+import type { SpanProcessor } from '../pipeline/span-processor.js';
 
 /**
  * `probabilistic_sampler`: head sampling that every collector decides the same way for a trace,
@@ -159,7 +160,10 @@ function fnv1a32(seed: number, traceIdHex: string): number {
 }
 
 export const probabilisticSamplerProcessorFactory: ProcessorFactory<ProbabilisticSamplerConfig> = {
+  kind: 'processor',
   type: 'probabilistic_sampler',
   configSchema: probabilisticSamplerConfigSchema,
-  create: (name, config) => new ProbabilisticSamplerProcessor(name, config),
+  // The Collector's defaults; sampling_percentage must be written (0 would drop everything).
+  createDefaultConfig: () => ({ sampling_percentage: 0, hash_seed: 0, sampling_precision: 4, fail_closed: true }),
+  create: (settings, config) => ({ kind: 'processor', processor: new ProbabilisticSamplerProcessor(settings.id.text, config) }),
 };

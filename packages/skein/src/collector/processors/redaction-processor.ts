@@ -9,7 +9,8 @@ import {
   type BuiltinPattern,
   type StringRedactor,
 } from './redaction-detectors.js';
-import type { ProcessorFactory, SpanProcessor } from '../pipeline/span-processor.js';
+import type { ProcessorFactory } from '../pipeline/component-factories.js';
+import type { SpanProcessor } from '../pipeline/span-processor.js';
 import { stripSqlLiterals } from './sql-literals.js';
 
 /**
@@ -246,7 +247,9 @@ function maskWhole(value: AnyValue): AnyValue | undefined {
 }
 
 export const redactionProcessorFactory: ProcessorFactory<RedactionConfig> = {
+  kind: 'processor',
   type: 'redaction',
   configSchema: redactionConfigSchema,
-  create: (name, config) => new RedactionProcessor(name, config),
+  createDefaultConfig: () => redactionConfigSchema.parse({}),
+  create: (settings, config) => ({ kind: 'processor', processor: new RedactionProcessor(settings.id.text, config) }),
 };

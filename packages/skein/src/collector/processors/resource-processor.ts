@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import type { Resource, Span } from '../../model/span.js';
 import { attributeActionSchema, compileActions } from './attribute-actions.js';
-import type { ProcessorFactory, SpanProcessor } from '../pipeline/span-processor.js';
+import type { ProcessorFactory } from '../pipeline/component-factories.js';
+import type { SpanProcessor } from '../pipeline/span-processor.js';
 
 /**
  * `resource`: the attributes actions (see `attribute-actions.ts`) on resource attributes, as the
@@ -58,7 +59,10 @@ export class ResourceProcessor implements SpanProcessor {
 }
 
 export const resourceProcessorFactory: ProcessorFactory<ResourceConfig> = {
+  kind: 'processor',
   type: 'resource',
   configSchema: resourceConfigSchema,
-  create: (name, config) => new ResourceProcessor(name, config),
+  // As the Collector's: no actions, refused until some are written.
+  createDefaultConfig: () => ({ attributes: [] }),
+  create: (settings, config) => ({ kind: 'processor', processor: new ResourceProcessor(settings.id.text, config) }),
 };

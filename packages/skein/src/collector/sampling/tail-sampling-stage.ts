@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { Span } from '../../model/span.js';
 import type { ProcessorFactory } from '../pipeline/component-factories.js';
 import { CONSUME_SUCCESS, type ConsumeResult, type SpanConsumer } from '../pipeline/consume-result.js';
-import type { ProcessorFactory as StageProcessorFactory, SpanStage, StageContext } from '../pipeline/span-processor.js';
+import type { SpanStage, StageContext } from '../pipeline/span-processor.js';
 import { JournaledBuffer } from './journaled-buffer.js';
 import { SampledDelivery, type SampledTrace } from './sampled-delivery.js';
 import { TailSampler, type SamplingDecision } from './tail-sampler.js';
@@ -238,12 +238,9 @@ export class TailSamplingStage implements SpanStage {
 
 /**
  * The `tail_sampling` processor factory. `create` only configures (no timers, no files); the stage
- * opens its journal and starts its timer when the pipeline connects it. `createStage` is the
- * older registry shape (`collector/processors/index.ts`), kept until the component registry
- * replaces it.
+ * opens its journal and starts its timer when the pipeline connects it.
  */
-export const tailSamplingProcessorFactory: ProcessorFactory<TailSamplingConfig> &
-  Extract<StageProcessorFactory<TailSamplingConfig>, { createStage: unknown }> = {
+export const tailSamplingProcessorFactory: ProcessorFactory<TailSamplingConfig> = {
   kind: 'processor',
   type: 'tail_sampling',
   configSchema: tailSamplingConfigSchema,
@@ -253,5 +250,4 @@ export const tailSamplingProcessorFactory: ProcessorFactory<TailSamplingConfig> 
     name: settings.id.text,
     connect: (next, context) => new TailSamplingStage(settings.id.text, config, next, context),
   }),
-  createStage: (name, config, next, context) => new TailSamplingStage(name, config, next, context),
 };

@@ -1,0 +1,155 @@
+import { accessSync, constants, mkdirSync } from 'node:fs';
+import { createServer, type Server as HttpServer } from 'node:http';
+import { join, resolve } from 'node:path';
+import type { Server as GrpcServer } from '@grpc/grpc-js';
+import type { GrpcListenerSpec, Host, HttpListenerSpec } from '../component/component.js';
+import { parseEndpoint } from '../component/endpoint.js';
+import { featuresForVersion, openTraceStore } from '../storage/index.js';
+import type { TraceStore } from '../storage/trace-store.js';
+import type { SkeinMetrics } from '../telemetry/skein-metrics.js';
+import type { Role } from './command-line.js';
+import type { StorageConfig } from './config.js';
+import { listenGrpc, listenHttp } from './listen.js';
+import type { Logger } from './logger.js';
+
+export class DataDirError extends Error {
+  override readonly name = 'DataDirError';
+}
+
+function prepareDataDir(dataDir: string): string {
+  const absolute = resolve(dataDir);
+  try {
+    mkdirSync(absolute, { recursive: true });
+    accessSync(absolute, constants.W_OK);
+  } catch (error) {
+    throw new DataDirError(
+      `data directory ${absolute} is not writable: ${(error as Error).message} (choose another with --data-dir or SKEIN_DATA_DIR)`,
+    );
+  }
+  return absolute;
+}
+
+type Listener = { kind: 'http'; server: HttpServer } | { kind: 'grpc'; server: GrpcServer };
+
+/**
+ * What the running process offers its components (component.ts `Host`): it binds their listeners
+ * (messages from listen.ts), records each under the component that asked, and closes them when the
+ * service graph says that component has stopped; it opens the trace store on first request and
+ * closes it last. The data directory too is made on first use, so a process that needs neither
+ * (a forwarding collector with in-memory queues) touches no disk and never loads chDB.
+ */
+export class SkeinHost {
+  /** Bound ports by listener name (`otlpGrpc`, `otlpHttp`, `zipkin`, `query`, `metrics`). */
+  readonly ports: Record<string, number> = {};
+  private readonly listeners = new Map<string, Listener[]>();
+  private store: Promise<TraceStore> | undefined;
+  private openedStore: TraceStore | undefined;
+  private stateDirPath: string | undefined;
+
+  constructor(
+    private readonly storage: StorageConfig,
+    private readonly role: Role,
+    readonly logger: Logger,
+    readonly metrics: SkeinMetrics,
+  ) {}
+
+  /** `<data_dir>/collector-state`, made on first use; undefined in the query role (no durable state there). */
+  get stateDir(): string | undefined {
+    if (this.role === 'query') return undefined;
+    this.stateDirPath ??= join(prepareDataDir(this.storage.data_dir), 'collector-state');
+    return this.stateDirPath;
+  }
+
+  /** The `Host` one component sees: listeners it binds are recorded under `owner`. */
+  viewFor(owner: string): Host {
+    const stateDirOf = (): string | undefined => this.stateDir;
+    return {
+      logger: this.logger,
+      metrics: this.metrics,
+      get stateDir() {
+        return stateDirOf();
+      },
+      listenHttp: (spec) => this.listenHttp(owner, spec),
+      listenGrpc: (spec) => this.listenGrpc(owner, spec),
+      traceStore: () => this.traceStore(),
+      openedTraceStore: () => this.openedStore,
+    };
+  }
+
+  /** Closes what `owner` listens on: HTTP servers finish their requests in flight first. */
+  async closeListenersOf(owner: string): Promise<void> {
+    const listeners = this.listeners.get(owner) ?? [];
+    this.listeners.delete(owner);
+    await Promise.all(listeners.map(closeListener));
+  }
+
+  /** Closes listeners still open (a start that failed half-way), then the trace store. */
+  async close(): Promise<void> {
+    for (const owner of [...this.listeners.keys()].reverse()) await this.closeListenersOf(owner);
+    const store = this.store;
+    this.store = undefined;
+    this.openedStore = undefined;
+    if (store) await (await store.catch(() => undefined))?.close();
+  }
+
+  private async listenHttp(owner: string, spec: HttpListenerSpec): Promise<number> {
+    const { host, port } = parseEndpoint(spec.endpoint);
+    const server = createServer(spec.handler);
+    this.record(owner, { kind: 'http', server });
+    const bound = await listenHttp(server, host, port, spec.description, spec.portHint);
+    this.ports[spec.portName] = bound;
+    return bound;
+  }
+
+  private async listenGrpc(owner: string, spec: GrpcListenerSpec): Promise<number> {
+    const { host, port } = parseEndpoint(spec.endpoint);
+    this.record(owner, { kind: 'grpc', server: spec.server });
+    const bound = await listenGrpc(spec.server, host, port, spec.description, spec.portHint);
+    this.ports[spec.portName] = bound;
+    return bound;
+  }
+
+  private record(owner: string, listener: Listener): void {
+    const list = this.listeners.get(owner) ?? [];
+    list.push(listener);
+    this.listeners.set(owner, list);
+  }
+
+  private traceStore(): Promise<TraceStore> {
+    this.store ??= this.openStore().then((store) => (this.openedStore = store));
+    return this.store;
+  }
+
+  private async openStore(): Promise<TraceStore> {
+    const { storage, role, logger } = this;
+    if (role !== 'all-in-one' && storage.engine === 'chdb') {
+      logger.warn(
+        `running "${role}" on embedded chDB: other Skein processes cannot share its data directory; use --storage clickhouse://… to scale out`,
+      );
+    }
+    const common = { database: storage.database, ...(storage.retention_days !== undefined && { retentionDays: storage.retention_days }) };
+    const store =
+      storage.engine === 'chdb'
+        ? await openTraceStore({ engine: 'chdb', dataDir: prepareDataDir(storage.data_dir), ...common })
+        : await openTraceStore({ engine: 'clickhouse', url: storage.url!, ...common });
+    const version = store.description.split(' ')[1] ?? '';
+    if (storage.retention_days !== undefined && !featuresForVersion(version).ttl) {
+      logger.warn(`storage.retention_days is ignored: ${store.description} has no TTL support; drop old partitions by hand`);
+    }
+    logger.info(
+      `storage: ${store.description}${storage.engine === 'chdb' ? ` in ${resolve(storage.data_dir)}` : ` at ${storage.url ?? ''}`}`,
+    );
+    return store;
+  }
+}
+
+async function closeListener(listener: Listener): Promise<void> {
+  if (listener.kind === 'grpc') {
+    await new Promise<void>((done) => listener.server.tryShutdown(() => done()));
+    return;
+  }
+  const { server } = listener;
+  if (!server.listening) return;
+  await new Promise<void>((done) => server.close(() => done()));
+  server.closeAllConnections();
+}

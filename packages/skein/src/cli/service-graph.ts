@@ -1,0 +1,236 @@
+import type { Component, CreateSettings, ExtensionFactory, Host } from '../component/component.js';
+import { parseEndpoint } from '../component/endpoint.js';
+import type {
+  ConnectorFactory,
+  Exporter,
+  ExporterFactory,
+  ProcessorFactory,
+  ReceiverFactory,
+} from '../collector/pipeline/component-factories.js';
+import { CONSUME_SUCCESS, type ConsumeResult, type SpanConsumer } from '../collector/pipeline/consume-result.js';
+import type { StageContext } from '../collector/pipeline/span-processor.js';
+import { TracePipeline } from '../collector/pipeline/trace-pipeline.js';
+import type { Span } from '../model/span.js';
+import { createMetricsHandler } from '../telemetry/metrics-endpoint.js';
+import type { SkeinMetrics } from '../telemetry/skein-metrics.js';
+import type { Role } from './command-line.js';
+import type { ComponentConfig, PipelineConfig, SkeinConfig } from './config.js';
+import type { Logger } from './logger.js';
+
+/**
+ * The service graph: config → components → start in dependency order → stop in reverse.
+ *
+ * Start order: Skein's own metrics endpoint, extensions, exporters (and connectors), pipelines
+ * (their stateful stages are connected, i.e. started, here), receivers. Shutdown is the exact
+ * reverse: receivers stop listening first (their requests in flight still get answers), stages
+ * flush front to back, exporters drain, extensions stop, then the host closes the trace store.
+ *
+ * Roles pick parts of the same graph: `collector` runs the pipelines and the `health` extension,
+ * `query` the listed extensions of type `query`, `all-in-one` the pipelines and every listed
+ * extension. Every role serves /metrics.
+ */
+
+/** One started part, with the label it is known by in logs and in the host's listener records. */
+export interface GraphNode {
+  readonly label: string;
+  readonly component: Component;
+}
+
+/** Where the host is needed: each node sees the host as its own (listeners recorded under its label). */
+export interface GraphHost {
+  viewFor(owner: string): Host;
+  closeListenersOf(owner: string): Promise<void>;
+}
+
+export class ServiceGraph {
+  private started: GraphNode[] = [];
+
+  constructor(readonly nodes: readonly GraphNode[]) {}
+
+  /** Starts every node in order; if one fails, stops those started, in reverse, and rethrows. */
+  async start(host: GraphHost): Promise<void> {
+    for (const node of this.nodes) {
+      try {
+        this.started.push(node);
+        await node.component.start(host.viewFor(node.label));
+      } catch (error) {
+        await this.shutdown(host).catch(() => undefined);
+        throw error;
+      }
+    }
+  }
+
+  /** Stops the started nodes in reverse order; a node's listeners close right after it stopped. */
+  async shutdown(host: GraphHost): Promise<void> {
+    const started = this.started;
+    this.started = [];
+    let failure: unknown;
+    for (const node of [...started].reverse()) {
+      try {
+        await node.component.shutdown();
+      } catch (error) {
+        failure ??= error;
+      }
+      await host.closeListenersOf(node.label);
+    }
+    if (failure !== undefined) throw failure;
+  }
+}
+
+export interface GraphServices {
+  readonly logger: Logger;
+  readonly metrics: SkeinMetrics;
+}
+
+/** Builds the graph for `role` from a validated config. Nothing starts here. */
+export function buildServiceGraph(config: SkeinConfig, role: Role, services: GraphServices): ServiceGraph {
+  const settingsOf = (component: ComponentConfig): CreateSettings => ({
+    id: component.id,
+    logger: services.logger,
+    metrics: services.metrics,
+  });
+  const nodes: GraphNode[] = [];
+  const metricsAddress = config.service.telemetry.metrics.address;
+  if (metricsAddress !== null) nodes.push({ label: 'metrics', component: metricsEndpoint(metricsAddress, services) });
+
+  for (const id of extensionsOf(config, role)) {
+    const extension = config.extensions[id]!;
+    nodes.push({
+      label: `extension ${id}`,
+      component: (extension.factory as ExtensionFactory<unknown>).create(settingsOf(extension), extension.config),
+    });
+  }
+  if (role === 'query') return new ServiceGraph(nodes);
+
+  const pipelineIds = Object.keys(config.service.pipelines);
+  const pipelinesOf = (field: 'receivers' | 'exporters', id: string): string[] =>
+    pipelineIds.filter((pipelineId) => config.service.pipelines[pipelineId]![field].includes(id));
+
+  // Pipelines are consumers before they are built (a pipeline's stages connect in start()).
+  const pipelines = new Map(pipelineIds.map((id) => [id, new PipelineComponent(id, config.service.pipelines[id]!, config, services)]));
+  const fanOutTo = (pipelineIdsFed: readonly string[]): SpanConsumer => fanOut(pipelineIdsFed.map((id) => pipelines.get(id)!));
+
+  // One instance per exporter or connector id, however many pipelines share it.
+  const exporters = new Map<string, Exporter>();
+  for (const pipelineId of pipelineIds) {
+    for (const id of config.service.pipelines[pipelineId]!.exporters) {
+      if (exporters.has(id)) continue;
+      const connector = config.connectors[id];
+      const exporter = connector
+        ? (connector.factory as ConnectorFactory<unknown>).create(
+            settingsOf(connector),
+            connector.config,
+            fanOutTo(pipelinesOf('receivers', id)),
+          )
+        : (config.exporters[id]!.factory as ExporterFactory<unknown>).create(
+            settingsOf(config.exporters[id]!),
+            config.exporters[id]!.config,
+          );
+      exporters.set(id, exporter);
+      nodes.push({ label: `${connector ? 'connector' : 'exporter'} ${id}`, component: exporter });
+    }
+  }
+  for (const [id, pipeline] of pipelines) {
+    pipeline.exporters = config.service.pipelines[id]!.exporters.map((exporterId) => exporters.get(exporterId)!);
+    nodes.push({ label: `pipeline ${id}`, component: pipeline });
+  }
+  // One instance per receiver id; one shared by pipelines feeds each of them.
+  const receiverIds = [...new Set(pipelineIds.flatMap((id) => config.service.pipelines[id]!.receivers))];
+  for (const id of receiverIds) {
+    const receiver = config.receivers[id];
+    if (!receiver) continue; // a connector: it feeds its pipelines as an exporter of others
+    const component = (receiver.factory as ReceiverFactory<unknown>).create(
+      settingsOf(receiver),
+      receiver.config,
+      fanOutTo(pipelinesOf('receivers', id)),
+    );
+    nodes.push({ label: `receiver ${id}`, component });
+  }
+  return new ServiceGraph(nodes);
+}
+
+/** The extensions `role` runs, in start order. */
+function extensionsOf(config: SkeinConfig, role: Role): string[] {
+  const typeOf = (id: string): string | undefined => config.extensions[id]?.id.type;
+  const listed = config.service.extensions;
+  if (role === 'all-in-one') return [...listed];
+  if (role === 'query') return listed.filter((id) => typeOf(id) === 'query');
+  // A collector serves no queries; it answers health checks (on the query port unless configured).
+  const others = listed.filter((id) => typeOf(id) !== 'query');
+  return others.some((id) => typeOf(id) === 'health') || !('health' in config.extensions) ? others : ['health', ...others];
+}
+
+/** A pipeline as a component: its stages are connected (so started) in start(), flushed in shutdown(). */
+class PipelineComponent implements Component, SpanConsumer {
+  exporters: readonly SpanConsumer[] = [];
+  private pipeline: TracePipeline | undefined;
+
+  constructor(
+    private readonly id: string,
+    private readonly pipelineConfig: PipelineConfig,
+    private readonly config: SkeinConfig,
+    private readonly services: GraphServices,
+  ) {}
+
+  start(host: Host): Promise<void> {
+    const { processors, receivers, exporters } = this.pipelineConfig;
+    const steps = processors.map((id) => {
+      const processor = this.config.processors[id]!;
+      const settings = { id: processor.id, logger: this.services.logger, metrics: this.services.metrics };
+      return (processor.factory as ProcessorFactory<unknown>).create(settings, processor.config);
+    });
+    const context: StageContext = {
+      metrics: this.services.metrics,
+      logger: this.services.logger,
+      // Read only by stages that keep durable state, so the data directory is made only for them.
+      get stateDir() {
+        return host.stateDir;
+      },
+    };
+    this.pipeline = new TracePipeline(this.exporters, steps, context);
+    this.services.logger.info(`${this.id} pipeline: ${receivers.join(' + ')} → ${[...processors, exporters.join(' + ')].join(' → ')}`);
+    return Promise.resolve();
+  }
+
+  consume(spans: Span[]): Promise<ConsumeResult> {
+    if (!this.pipeline) return Promise.resolve({ outcome: 'failure', message: `pipeline ${this.id} is not started` });
+    return this.pipeline.consume(spans);
+  }
+
+  async shutdown(): Promise<void> {
+    await this.pipeline?.shutdown();
+  }
+}
+
+/**
+ * Feeds every pipeline a receiver is in. Processors edit spans in place, so each pipeline but the
+ * last gets its own copy; the answer is the first that is not a success (as a pipeline's exporters).
+ */
+function fanOut(consumers: readonly SpanConsumer[]): SpanConsumer {
+  if (consumers.length === 1) return consumers[0]!;
+  return {
+    async consume(spans: Span[]): Promise<ConsumeResult> {
+      const results = await Promise.all(
+        consumers.map((consumer, index) => consumer.consume(index === consumers.length - 1 ? spans : structuredClone(spans))),
+      );
+      return results.find((result) => result.outcome !== 'success') ?? CONSUME_SUCCESS;
+    },
+  };
+}
+
+/** Skein's own `/metrics` (the Collector's `service.telemetry.metrics.address`), a part of every role. */
+function metricsEndpoint(address: string, services: GraphServices): Component {
+  return {
+    async start(host: Host): Promise<void> {
+      const port = await host.listenHttp({
+        endpoint: address,
+        handler: createMetricsHandler(services.metrics),
+        description: "Skein's own metrics",
+        portHint: 'set --metrics-port or SKEIN_METRICS_PORT',
+        portName: 'metrics',
+      });
+      services.logger.info(`metrics listening on http://${parseEndpoint(address).host}:${port}/metrics`);
+    },
+    shutdown: () => Promise.resolve(),
+  };
+}

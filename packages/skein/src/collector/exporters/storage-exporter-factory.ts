@@ -1,0 +1,50 @@
+import { z } from 'zod';
+import type { Host } from '../../component/component.js';
+import type { Span } from '../../model/span.js';
+import type { Exporter, ExporterFactory } from '../pipeline/component-factories.js';
+import type { ConsumeResult } from '../pipeline/consume-result.js';
+import { StorageExporter } from './storage-exporter.js';
+
+const positiveInt = z.number().int().positive();
+
+/** `storage`: writes to the process's trace store (the top-level `storage` section says which). */
+export const storageExporterConfigSchema = z
+  .object({
+    max_batch_spans: positiveInt.default(20_000),
+    max_queued_spans: positiveInt.default(200_000),
+    max_concurrent_writes: positiveInt.max(64).default(1),
+    retry_after_millis: positiveInt.default(1_000),
+  })
+  .strict();
+
+export type StorageExporterConfig = z.output<typeof storageExporterConfigSchema>;
+
+export const storageExporterFactory: ExporterFactory<StorageExporterConfig> = {
+  kind: 'exporter',
+  type: 'storage',
+  configSchema: storageExporterConfigSchema,
+  createDefaultConfig: () => storageExporterConfigSchema.parse({}),
+  create: (settings, config): Exporter => {
+    // The store is opened in start(), through the host: a process without a storage exporter (a
+    // forwarding collector) never opens it, so never loads chDB.
+    let exporter: StorageExporter | undefined;
+    return {
+      async start(host: Host): Promise<void> {
+        exporter = new StorageExporter(await host.traceStore(), {
+          maxBatchSpans: config.max_batch_spans,
+          maxQueuedSpans: config.max_queued_spans,
+          maxConcurrentWrites: config.max_concurrent_writes,
+          retryAfterMillis: config.retry_after_millis,
+          metrics: settings.metrics,
+        });
+      },
+      consume(spans: Span[]): Promise<ConsumeResult> {
+        if (!exporter) return Promise.resolve({ outcome: 'failure', message: `exporter ${settings.id.text} is not started` });
+        return exporter.consume(spans);
+      },
+      shutdown: async () => {
+        await exporter?.shutdown();
+      },
+    };
+  },
+};
