@@ -71,10 +71,13 @@ export interface ExporterContext extends ExporterTelemetry {
  */
 export function createForwardingExporter(id: string, rawConfig: unknown, context: ExporterContext): ManagedExporter {
   const parsed = parseExporterConfig(id, rawConfig);
-  if (parsed.type === 'loadbalancing') return buildLoadBalancingExporter(id, parsed.config, context, context.stateDir);
-  if (parsed.type === 'otlp') return buildOtlpExporter(id, parsed.config, context, context.stateDir);
-  return buildOtlpHttpExporter(id, parsed.config, context, context.stateDir);
+  if (parsed.type === 'loadbalancing') return buildLoadBalancingExporter(id, parsed.config, context, () => context.stateDir);
+  if (parsed.type === 'otlp') return buildOtlpExporter(id, parsed.config, context, () => context.stateDir);
+  return buildOtlpHttpExporter(id, parsed.config, context, () => context.stateDir);
 }
+
+/** The host's state directory, read only when an on-disk queue needs it. */
+type StateDirOf = () => string | undefined;
 
 /** A registry exporter around one built at `start(host)`; before that, callers are told to retry. */
 class HostedExporter implements Exporter {
@@ -82,11 +85,12 @@ class HostedExporter implements Exporter {
 
   constructor(
     private readonly settings: CreateSettings,
-    private readonly build: (stateDir: string | undefined) => ManagedExporter,
+    private readonly build: (stateDir: StateDirOf) => ManagedExporter,
   ) {}
 
   async start(host: Host): Promise<void> {
-    const exporter = this.build(host.stateDir);
+    // Asked lazily: the host creates the state directory on first use, and only an on-disk queue needs it.
+    const exporter = this.build(() => host.stateDir);
     await exporter.start();
     this.exporter = exporter;
   }
@@ -110,7 +114,7 @@ function buildOtlpExporter(
   id: string,
   config: OtlpExporterConfig,
   telemetry: ExporterTelemetry,
-  stateDir: string | undefined,
+  stateDir: StateDirOf,
 ): OtlpExporter {
   const transport = new OtlpGrpcTransport({
     endpoint: config.endpoint,
@@ -129,7 +133,7 @@ function buildOtlpHttpExporter(
   id: string,
   config: OtlpHttpExporterConfig,
   telemetry: ExporterTelemetry,
-  stateDir: string | undefined,
+  stateDir: StateDirOf,
 ): OtlpExporter {
   const transport = new OtlpHttpTransport({
     url: tracesUrl(config),
@@ -149,7 +153,7 @@ function buildLoadBalancingExporter(
   id: string,
   config: LoadBalancingExporterConfig,
   telemetry: ExporterTelemetry,
-  stateDir: string | undefined,
+  stateDir: StateDirOf,
 ): LoadBalancingExporter {
   const otlp: LoadBalancedOtlpConfig = config.protocol.otlp;
   const persistentRoot = queueDirectory(id, otlp.sending_queue, stateDir);
@@ -197,14 +201,15 @@ function tracesUrl(config: OtlpHttpExporterConfig): string {
 function queueDirectory(
   id: string,
   queue: { enabled: boolean; storage?: string | undefined; persistent: boolean },
-  stateDir: string | undefined,
+  stateDir: StateDirOf,
 ): string | undefined {
   if (!queue.enabled || (queue.storage === undefined && !queue.persistent)) return undefined;
-  if (stateDir === undefined) {
+  const directory = stateDir();
+  if (directory === undefined) {
     const key = `exporters.${id}.sending_queue`;
     throw new ConfigError(`${key}: an on-disk queue needs a data directory, and this Skein runs without one`, key);
   }
-  return join(stateDir, 'exporter-queues', encodeURIComponent(id));
+  return join(directory, 'exporter-queues', encodeURIComponent(id));
 }
 
 function retryPolicyOf(config: LoadBalancedOtlpConfig['retry_on_failure']): RetryPolicy {
