@@ -21,6 +21,7 @@ import { HttpRouter } from '../../src/query/http-router.js';
 import { addNativeApi } from '../../src/query/native-api.js';
 import { toNativeTrace } from '../../src/query/native-trace-json.js';
 import { bigTraceChunks } from '../support/big-trace.js';
+import { DEFAULT_TENANT } from '../../src/model/tenant.js';
 
 const FIXTURES = resolve(import.meta.dirname, '../../../ui/src/api/fixtures');
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
@@ -29,6 +30,7 @@ const T0 = 1_795_428_000_123_456_789n;
 
 function resource(service: string | undefined, extra: Span['resource']['attributes'] = [], schemaUrl = ''): Span['resource'] {
   return {
+    tenant: DEFAULT_TENANT,
     attributes: [...(service === undefined ? [] : [{ key: 'service.name', value: service }]), ...extra],
     droppedAttributesCount: 0,
     schemaUrl,
