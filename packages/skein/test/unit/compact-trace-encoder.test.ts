@@ -230,9 +230,12 @@ test('a big trace: small chunks, well under 150 B/span, columns of the right len
   }
 });
 
-/** A store that serves `spans` for TRACE_ID in pages of `pageSpans` (as asked), or fails as told. */
+/**
+ * A store whose default-tenant reader serves `spans` for TRACE_ID in pages of `pageSpans` (as
+ * asked), or fails as told; any other tenant is refused (the API reads as the default tenant).
+ */
 function fakeStore(spans: readonly Span[], failure?: Error): TraceStore {
-  return {
+  const reader = {
     getTrace: async () => assert.fail('the trace routes read traces in pages'),
     readTrace: async function* (traceId: string, options: { pageSpans?: number } = {}) {
       if (failure) throw failure;
@@ -240,6 +243,9 @@ function fakeStore(spans: readonly Span[], failure?: Error): TraceStore {
       const pageSpans = options.pageSpans ?? 10_000;
       for (let from = 0; from < spans.length; from += pageSpans) yield spans.slice(from, from + pageSpans);
     },
+  };
+  return {
+    forTenant: (tenant: string) => (tenant === DEFAULT_TENANT ? reader : assert.fail(`read as tenant ${tenant}`)),
   } as unknown as TraceStore;
 }
 
