@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { DEFAULT_STORAGE_EXPORTER_OPTIONS, StorageExporter } from '../../src/collector/exporters/storage-exporter.js';
 import type { Resource, Span } from '../../src/model/span.js';
 import { DEFAULT_TENANT, parseTenantId, type TenantId } from '../../src/model/tenant.js';
 import { featuresForVersion } from '../../src/storage/engine-features.js';
@@ -130,6 +131,43 @@ export function runTenantIsolationContract(name: string, env: ContractEnvironmen
         ]);
         assert.deepStrictEqual(await a.listOperations('beta'), []);
         assert.deepStrictEqual(await b.listOperations('beta'), [{ name: 'b-op', spanKind: 1 }]);
+      } finally {
+        await store.close();
+      }
+    });
+
+    test("the storage exporter's group commit merges requests of two tenants and keeps each one's", async () => {
+      const store = await env.openStore(env.newDatabase());
+      try {
+        const exporter = new StorageExporter(store, DEFAULT_STORAGE_EXPORTER_OPTIONS);
+        const request = (tenant: TenantId, trace: number): Span[] =>
+          [1, 2].map((span) =>
+            makeSpan({ trace, span, resource: resourceOf(`svc-${tenant}`, [], tenant), name: 'op', start: T0 + SECOND, duration: MS }),
+          );
+        // The first request is written at once; the two arriving meanwhile go into one insert.
+        const results = await Promise.all([
+          exporter.consume(request(A, 0x801)),
+          exporter.consume(request(B, 0x802)),
+          exporter.consume(request(A, 0x803)),
+        ]);
+        assert.deepStrictEqual(
+          results.map((r) => r.outcome),
+          ['success', 'success', 'success'],
+        );
+        assert.equal(exporter.stats().writtenSpans, 6);
+        const a = store.forTenant(A);
+        const b = store.forTenant(B);
+        assert.deepStrictEqual(
+          (await a.searchTraces(search())).map((t) => t.traceId),
+          [traceId(0x801), traceId(0x803)], // same start: by trace ID,
+        );
+        assert.deepStrictEqual(
+          (await b.searchTraces(search())).map((t) => t.traceId),
+          [traceId(0x802)],
+        );
+        assert.deepStrictEqual(await b.getTrace(traceId(0x803)), []);
+        assert.deepStrictEqual(await b.listServices(), [`svc-${B}`]);
+        await exporter.shutdown();
       } finally {
         await store.close();
       }
