@@ -17,6 +17,7 @@ import { TraceGenerator } from '../src/loadgen/trace-generator.js';
 import type { Span } from '../src/model/span.js';
 import { openTraceStore } from '../src/storage/open-trace-store.js';
 import type { TraceStore } from '../src/storage/trace-store.js';
+import { DEFAULT_TENANT } from '../src/model/tenant.js';
 
 const { values: options } = parseArgs({
   options: {
@@ -50,12 +51,12 @@ async function time<T>(runs: number, work: () => Promise<T>): Promise<{ p50: num
 async function measure(store: TraceStore, traceIds: string[], now: bigint, stored: number): Promise<object> {
   let pick = 0;
   const byId = await time(lookups, async () => {
-    const spans = await store.getTrace(traceIds[(pick = (pick * 7919 + 13) % traceIds.length)]!);
+    const spans = await store.forTenant(DEFAULT_TENANT).getTrace(traceIds[(pick = (pick * 7919 + 13) % traceIds.length)]!);
     if (spans.length === 0) throw new Error('trace not found');
   });
   const search = (hours: bigint) =>
     time(20, () =>
-      store.searchTraces({
+      store.forTenant(DEFAULT_TENANT).searchTraces({
         serviceName: 'gateway',
         attributes: [{ key: 'http.route', value: '/api/checkout' }],
         minDurationNano: 100_000_000n,
@@ -70,14 +71,18 @@ async function measure(store: TraceStore, traceIds: string[], now: bigint, store
     traceByIdMs: byId,
     search1hMs: await search(1n),
     search24hMs: await search(24n),
-    servicesMs: await time(20, () => store.listServices()),
-    operationsMs: await time(20, () => store.listOperations('cart')),
-    attributeKeys1hMs: await time(20, () => store.listAttributeKeys({ startTimeUnixNano: now - HOUR, endTimeUnixNano: now, limit: 200 })),
-    attributeValues1hMs: await time(20, () =>
-      store.listAttributeValues('http.route', { serviceName: 'gateway', startTimeUnixNano: now - HOUR, endTimeUnixNano: now, limit: 100 }),
+    servicesMs: await time(20, () => store.forTenant(DEFAULT_TENANT).listServices()),
+    operationsMs: await time(20, () => store.forTenant(DEFAULT_TENANT).listOperations('cart')),
+    attributeKeys1hMs: await time(20, () =>
+      store.forTenant(DEFAULT_TENANT).listAttributeKeys({ startTimeUnixNano: now - HOUR, endTimeUnixNano: now, limit: 200 }),
     ),
-    dependencies1hMs: await time(5, () => store.getDependencies(now - HOUR, now)),
-    dependencies24hMs: await time(3, () => store.getDependencies(now - 24n * HOUR, now)),
+    attributeValues1hMs: await time(20, () =>
+      store
+        .forTenant(DEFAULT_TENANT)
+        .listAttributeValues('http.route', { serviceName: 'gateway', startTimeUnixNano: now - HOUR, endTimeUnixNano: now, limit: 100 }),
+    ),
+    dependencies1hMs: await time(5, () => store.forTenant(DEFAULT_TENANT).getDependencies(now - HOUR, now)),
+    dependencies24hMs: await time(3, () => store.forTenant(DEFAULT_TENANT).getDependencies(now - 24n * HOUR, now)),
   };
   console.log(`\n${JSON.stringify(result)}`);
   return result;
@@ -118,7 +123,7 @@ async function main(): Promise<void> {
   await store.close();
 
   const session = new Session(dataDir);
-  for (const table of ['trace_spans', 'trace_index', 'resources', 'scopes', 'operations']) {
+  for (const table of ['trace_spans_v3', 'trace_index_v3', 'resources_v3', 'scopes_v3', 'operations_v3']) {
     await session.queryAsync(`OPTIMIZE TABLE skein.${table} FINAL`);
   }
   const perTable = (

@@ -66,12 +66,12 @@ async function main(): Promise<void> {
   let inserted = 0;
   for (const batch of batches) {
     if (batch.resources.length > 0) {
-      await session.insert({ table: 'skein.resources', columns: RESOURCE_COLUMNS, values: batch.resources, format: 'TabSeparated' });
+      await session.insert({ table: 'skein.resources_v3', columns: RESOURCE_COLUMNS, values: batch.resources, format: 'TabSeparated' });
     }
     if (batch.scopes.length > 0) {
-      await session.insert({ table: 'skein.scopes', columns: SCOPE_COLUMNS, values: batch.scopes, format: 'TabSeparated' });
+      await session.insert({ table: 'skein.scopes_v3', columns: SCOPE_COLUMNS, values: batch.scopes, format: 'TabSeparated' });
     }
-    await session.insert({ table: 'skein.trace_spans', columns: SPAN_COLUMNS, values: batch.spans, format: 'TabSeparated' });
+    await session.insert({ table: 'skein.trace_spans_v3', columns: SPAN_COLUMNS, values: batch.spans, format: 'TabSeparated' });
     inserted += batch.rows;
     const seconds = (performance.now() - started) / 1000;
     process.stdout.write(`\r  inserted ${inserted} spans, ${Math.round(inserted / seconds)} spans/s   `);
@@ -87,7 +87,7 @@ async function main(): Promise<void> {
       batchSpans,
       format: 'TabSeparated',
       topology: 'loadgen default (e-commerce)',
-      tables: ['resources', 'scopes', 'trace_spans (+ trace_index by materialized view)'],
+      tables: ['resources_v3', 'scopes_v3', 'trace_spans_v3 (+ trace_index_v3 by materialized view)'],
     },
     bytesPerSpanSent: Math.round(batches.reduce((sum, b) => sum + b.spans.length + b.resources.length + b.scopes.length, 0) / prepared),
     storageLimitSpansPerSecond: Math.round(prepared / seconds),

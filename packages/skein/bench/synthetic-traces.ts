@@ -4,6 +4,7 @@
  * stand-in until `skein loadgen` brings full topologies.
  */
 import type { KeyValue, Resource, Span, SpanKind } from '../src/model/span.js';
+import { DEFAULT_TENANT } from '../src/model/tenant.js';
 import { seededRandom } from '../test/unit/fixtures/sample-spans.js';
 
 export { seededRandom };
@@ -22,6 +23,7 @@ const ROUTES = ['/api/cart', '/api/cart/items', '/api/checkout', '/api/products/
 
 function resources(): Resource[] {
   return SERVICES.map((service, i) => ({
+    tenant: DEFAULT_TENANT,
     attributes: [
       { key: 'service.name', value: service },
       { key: 'service.version', value: `2.${i}.1` },

@@ -17,6 +17,7 @@ import { openTraceStore } from '../src/storage/open-trace-store.js';
 import type { TraceStore } from '../src/storage/trace-store.js';
 import { bigTraceChunks } from '../test/support/big-trace.js';
 import { randomTraceId } from '../test/support/span-factory.js';
+import { DEFAULT_TENANT } from '../src/model/tenant.js';
 
 const { values: options } = parseArgs({
   options: {
@@ -44,13 +45,13 @@ async function median(work: () => Promise<unknown>): Promise<number> {
 
 async function readAll(store: TraceStore, traceId: string, pageSpans: number): Promise<number> {
   let spans = 0;
-  for await (const page of store.readTrace(traceId, { pageSpans })) spans += page.length;
+  for await (const page of store.forTenant(DEFAULT_TENANT).readTrace(traceId, { pageSpans })) spans += page.length;
   return spans;
 }
 
 async function encodeAll(store: TraceStore, traceId: string, pageSpans: number): Promise<number> {
   const encoder = new CompactTraceEncoder(traceId);
-  for await (const page of store.readTrace(traceId, { pageSpans })) encoder.addPage(page);
+  for await (const page of store.forTenant(DEFAULT_TENANT).readTrace(traceId, { pageSpans })) encoder.addPage(page);
   let chars = 0;
   for (const piece of encoder.finish()) chars += piece.length;
   return chars;
@@ -71,9 +72,9 @@ try {
     for (const chunk of bigTraceChunks(traceId, size, start, 5_000)) await store.writeSpans(chunk);
     console.log(`${size} spans: written in ${Math.round(performance.now() - t0)} ms`);
     if (size <= GET_TRACE_MAX_SPANS) {
-      const count = (await store.getTrace(traceId)).length;
+      const count = (await store.forTenant(DEFAULT_TENANT).getTrace(traceId)).length;
       if (count !== size) throw new Error(`getTrace returned ${count} spans`);
-      console.log(`  getTrace: ${await median(() => store.getTrace(traceId))} ms`);
+      console.log(`  getTrace: ${await median(() => store.forTenant(DEFAULT_TENANT).getTrace(traceId))} ms`);
     }
     for (const pageSpans of pageSizes) {
       const count = await readAll(store, traceId, pageSpans);

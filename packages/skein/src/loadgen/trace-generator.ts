@@ -1,4 +1,5 @@
 import { SpanKind, StatusCode, type InstrumentationScope, type KeyValue, type Resource, type Span } from '../model/span.js';
+import { DEFAULT_TENANT } from '../model/tenant.js';
 import { compileAttributes, evaluateAttributes, type AttributeLookup, type AttributeMaker } from './attribute-values.js';
 import { Random } from './random.js';
 import type { Topology, TopologyOperation } from './topology.js';
@@ -329,7 +330,7 @@ function compileOperations(topology: Topology): Map<string, CompiledOperation> {
       for (const [key, value] of Object.entries(service.attributes)) {
         attributes.push({ key, value: typeof value === 'number' && Number.isInteger(value) ? BigInt(value) : value });
       }
-      list.push({ attributes, droppedAttributesCount: 0, schemaUrl: 'https://opentelemetry.io/schemas/1.26.0' });
+      list.push({ tenant: DEFAULT_TENANT, attributes, droppedAttributesCount: 0, schemaUrl: 'https://opentelemetry.io/schemas/1.26.0' });
     }
     resources.set(name, list);
   }

@@ -12,6 +12,7 @@ import {
 } from './otlp-json-values.js';
 import { groupByResourceAndScope } from './resource-scope-groups.js';
 import type { InstrumentationScope, Resource, Span } from './span.js';
+import { DEFAULT_TENANT, type TenantId } from './tenant.js';
 
 /** OTLP JSON `TracesData` / `ExportTraceServiceRequest`. */
 export interface OtlpJsonTracesData {
@@ -58,7 +59,7 @@ export function encodeOtlpJsonTraces(spans: readonly Span[]): OtlpJsonTracesData
  * (not JSON, wrong types); span-level problems such as bad IDs are left to validation so that
  * one bad span does not reject its request.
  */
-export function decodeOtlpJsonTraces(text: string): Span[] {
+export function decodeOtlpJsonTraces(text: string, tenant: TenantId = DEFAULT_TENANT): Span[] {
   let parsed: unknown;
   try {
     parsed = parseJsonPreservingInt64(text);
@@ -76,6 +77,7 @@ export function decodeOtlpJsonTraces(text: string): Span[] {
     const rs = asObject(resourceSpansList[r], rsPath);
     const rawResource = asObject(rs['resource'], `${rsPath}.resource`);
     const resource: Resource = {
+      tenant,
       attributes: keyValuesFromOtlpJson(rawResource['attributes'], `${rsPath}.resource.attributes`),
       droppedAttributesCount: uint32Field(
         rawResource['droppedAttributesCount'] ?? rawResource['dropped_attributes_count'],

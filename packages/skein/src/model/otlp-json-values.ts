@@ -1,5 +1,6 @@
 import { OtlpDecodeError } from './decode-error.js';
 import type { AnyValue, InstrumentationScope, KeyValue, Resource } from './span.js';
+import type { TenantId } from './tenant.js';
 
 /**
  * OTLP JSON for attribute values, resources and scopes (the OTLP/HTTP JSON encoding: proto3 JSON
@@ -181,9 +182,11 @@ export function resourceToJson(resource: Resource): {
   };
 }
 
-export function resourceFromJson(raw: unknown, path = 'resource'): Resource {
+/** `tenant`: whose resource it is (JSON of a resource never carries one, see Resource.tenant). */
+export function resourceFromJson(raw: unknown, tenant: TenantId, path = 'resource'): Resource {
   const o = asObject(raw, path);
   return {
+    tenant,
     attributes: keyValuesFromOtlpJson(o['attributes'], `${path}.attributes`),
     droppedAttributesCount: uint32Field(o['droppedAttributesCount'] ?? o['dropped_attributes_count'], `${path}.droppedAttributesCount`),
     schemaUrl: stringField(o['schemaUrl'] ?? o['schema_url'], `${path}.schemaUrl`),

@@ -1,4 +1,5 @@
 import { MessageSchema, ProtoReader, WireType } from './protobuf-reader.js';
+import { DEFAULT_TENANT, type TenantId } from './tenant.js';
 import type {
   AnyValue,
   InstrumentationScope,
@@ -106,20 +107,20 @@ const ARRAY_VALUE = new MessageSchema('ArrayValue', [[1, 'values', LEN]]);
 const KEY_VALUE_LIST = new MessageSchema('KeyValueList', [[1, 'values', LEN]]);
 
 /** Decodes an OTLP/protobuf trace export request; throws only {@link OtlpDecodeError}. */
-export function decodeOtlpProtoTraces(bytes: Uint8Array): Span[] {
+export function decodeOtlpProtoTraces(bytes: Uint8Array, tenant: TenantId = DEFAULT_TENANT): Span[] {
   const r = new ProtoReader(bytes);
   const spans: Span[] = [];
   const end = bytes.length;
   while (r.pos < end) {
     const tag = r.tag(end, REQUEST);
-    if (tag === 0x0a) decodeResourceSpans(r, r.lengthEnd(end, 'ExportTraceServiceRequest.resource_spans'), spans);
+    if (tag === 0x0a) decodeResourceSpans(r, r.lengthEnd(end, 'ExportTraceServiceRequest.resource_spans'), tenant, spans);
     else r.skipUnknown(tag, end, REQUEST);
   }
   return spans;
 }
 
-function decodeResourceSpans(r: ProtoReader, end: number, out: Span[]): void {
-  const resource: Resource = { attributes: [], droppedAttributesCount: 0, schemaUrl: '' };
+function decodeResourceSpans(r: ProtoReader, end: number, tenant: TenantId, out: Span[]): void {
+  const resource: Resource = { tenant, attributes: [], droppedAttributesCount: 0, schemaUrl: '' };
   while (r.pos < end) {
     const tag = r.tag(end, RESOURCE_SPANS);
     if (tag === 0x0a) decodeResource(r, r.lengthEnd(end, 'ResourceSpans.resource'), resource);

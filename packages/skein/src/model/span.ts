@@ -1,3 +1,5 @@
+import type { TenantId } from './tenant.js';
+
 /**
  * Skein's span model: everything OTLP carries, nothing lost.
  *
@@ -53,6 +55,16 @@ export interface KeyValue {
 }
 
 export interface Resource {
+  /**
+   * Who sent the spans (ARCHITECTURE decision 10). It lives on the Resource, not on each Span:
+   * a receiver builds one Resource per `ResourceSpans` of one request, so setting the tenant costs
+   * one store per request instead of one per span (and no memory per span in buffers and queues),
+   * and every batch, merge or fan-out that moves spans keeps each span's tenant through its
+   * resource pointer, so merging requests of two tenants cannot mix them up. Required, so that any
+   * code building a Resource (a processor's copy-on-write, a decoder) must say whose it is. Not part
+   * of OTLP: encoders never send it.
+   */
+  readonly tenant: TenantId;
   attributes: KeyValue[];
   droppedAttributesCount: number;
   /** `ResourceSpans.schema_url` */
@@ -123,8 +135,8 @@ export function serviceNameOf(resource: Resource): string {
   return 'unknown_service';
 }
 
-export function emptyResource(): Resource {
-  return { attributes: [], droppedAttributesCount: 0, schemaUrl: '' };
+export function emptyResource(tenant: TenantId): Resource {
+  return { tenant, attributes: [], droppedAttributesCount: 0, schemaUrl: '' };
 }
 
 export function emptyScope(): InstrumentationScope {

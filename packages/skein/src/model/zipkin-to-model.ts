@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { emptyScope, SpanKind, StatusCode, type InstrumentationScope, type KeyValue, type Resource, type Span } from './span.js';
 import type { ZipkinEndpoint, ZipkinSpan } from './zipkin-span.js';
+import { DEFAULT_TENANT, type TenantId } from './tenant.js';
 
 /**
  * Zipkin v2 spans → Skein's model, following OpenTelemetry's Zipkin mapping (the exporter spec read
@@ -43,7 +44,7 @@ const KIND: Record<string, SpanKind> = {
   CONSUMER: SpanKind.CONSUMER,
 };
 
-export function zipkinToModel(input: readonly ZipkinSpan[]): ZipkinConversion {
+export function zipkinToModel(input: readonly ZipkinSpan[], tenant: TenantId = DEFAULT_TENANT): ZipkinConversion {
   const resources = new Map<string, Resource>();
   const scopes = new Map<string, InstrumentationScope>();
   const noScope = emptyScope();
@@ -62,7 +63,7 @@ export function zipkinToModel(input: readonly ZipkinSpan[]): ZipkinConversion {
     const { span, serviceName, scopeName, scopeVersion } = converted;
     let resource = resources.get(serviceName);
     if (resource === undefined) {
-      resource = { attributes: [{ key: 'service.name', value: serviceName }], droppedAttributesCount: 0, schemaUrl: '' };
+      resource = { tenant, attributes: [{ key: 'service.name', value: serviceName }], droppedAttributesCount: 0, schemaUrl: '' };
       resources.set(serviceName, resource);
     }
     span.resource = resource;

@@ -1,5 +1,5 @@
 import type { Span } from '../model/span.js';
-import { MAX_PAGE_SPANS, type TraceStore } from '../storage/trace-store.js';
+import { MAX_PAGE_SPANS, type TenantTraceReader } from '../storage/trace-store.js';
 import { ApiError, fromStorage } from './api-error.js';
 import { CompactTraceEncoder } from './compact-trace-encoder.js';
 import { StreamedResponse } from './streamed-response.js';
@@ -23,10 +23,10 @@ export const MAX_WHOLE_TRACE_SPANS = 500_000;
  * `trace_too_large` (naming the way out) above {@link MAX_WHOLE_TRACE_SPANS} instead of failing
  * late on a string limit with a generic error that would invite retries.
  */
-export async function readTraceSpans(store: TraceStore, traceId: string): Promise<Span[]> {
+export async function readTraceSpans(reader: TenantTraceReader, traceId: string): Promise<Span[]> {
   const spans: Span[] = [];
   try {
-    for await (const page of store.readTrace(traceId, { pageSpans: PAGE_SPANS })) {
+    for await (const page of reader.readTrace(traceId, { pageSpans: PAGE_SPANS })) {
       if (spans.length + page.length > MAX_WHOLE_TRACE_SPANS) {
         throw new ApiError(
           'trace_too_large',
@@ -50,11 +50,11 @@ export async function readTraceSpans(store: TraceStore, traceId: string): Promis
  * is what lets a 1M-span trace through. Sending starts after the last page (the layout's header
  * and string table need the whole trace), so storage errors still get a proper status.
  */
-export async function compactTraceResponse(store: TraceStore, traceId: string): Promise<StreamedResponse> {
+export async function compactTraceResponse(reader: TenantTraceReader, traceId: string): Promise<StreamedResponse> {
   const encoder = new CompactTraceEncoder(traceId);
   let spanCount = 0;
   try {
-    for await (const page of store.readTrace(traceId, { pageSpans: PAGE_SPANS })) {
+    for await (const page of reader.readTrace(traceId, { pageSpans: PAGE_SPANS })) {
       encoder.addPage(page);
       spanCount += page.length;
     }

@@ -7,6 +7,7 @@ import { compactTraceResponse, readTraceSpans } from './compact-trace-route.js';
 import type { HttpRouter } from './http-router.js';
 import { toNativeSummary, toNativeTrace } from './native-trace-json.js';
 import { QueryParams } from './query-params.js';
+import { readerFor } from './tenant-of.js';
 
 const HOUR_NANO = 3_600_000_000_000n;
 const DEFAULT_SEARCH_LOOKBACK_NANO = HOUR_NANO;
@@ -40,9 +41,12 @@ function attributeFilters(raw: string[]): AttributeFilter[] {
   });
 }
 
-/** Skein's native JSON API (`docs/api.md`), used by the web UI and by tests. */
+/**
+ * Skein's native JSON API (`docs/api.md`), used by the web UI and by tests. Every route reads
+ * through `readerFor(store, request)`: the request's tenant's reader (tenant-of.ts).
+ */
 export function addNativeApi(router: HttpRouter, store: TraceStore): void {
-  router.get('/api/v1/traces/:traceId', async ({ url, params: path }) => {
+  router.get('/api/v1/traces/:traceId', async ({ request, url, params: path }) => {
     const params = new QueryParams(url.searchParams);
     const format = params.string('format') ?? 'native';
     params.rejectUnknown();
@@ -51,12 +55,13 @@ export function addNativeApi(router: HttpRouter, store: TraceStore): void {
     const traceId = normaliseTraceId(path['traceId']!);
     if (traceId === undefined)
       throw new ApiError('bad_parameter', `invalid trace ID ${JSON.stringify(path['traceId'])}: expected 1 to 32 hex digits, not all zero`);
-    if (format === 'compact') return compactTraceResponse(store, traceId);
-    const spans = await readTraceSpans(store, traceId);
+    const reader = readerFor(store, request);
+    if (format === 'compact') return compactTraceResponse(reader, traceId);
+    const spans = await readTraceSpans(reader, traceId);
     return format === 'otlp' ? encodeOtlpJsonTraces(spans) : toNativeTrace(traceId, spans);
   });
 
-  router.get('/api/v1/search', async ({ url }) => {
+  router.get('/api/v1/search', async ({ request, url }) => {
     const params = new QueryParams(url.searchParams);
     const serviceName = params.string('service');
     const spanName = params.string('spanName');
@@ -73,7 +78,7 @@ export function addNativeApi(router: HttpRouter, store: TraceStore): void {
       throw badParameter('minDuration', 'is greater than maxDuration');
     }
     const traces = await readingStorage(
-      store.searchTraces({
+      readerFor(store, request).searchTraces({
         ...(serviceName !== undefined && { serviceName }),
         ...(spanName !== undefined && { spanName }),
         attributes,
@@ -97,32 +102,32 @@ export function addNativeApi(router: HttpRouter, store: TraceStore): void {
     return { ...(serviceName !== undefined && { serviceName }), startTimeUnixNano: start, endTimeUnixNano: end, limit };
   };
 
-  router.get('/api/v1/attributes', async ({ url }) => {
+  router.get('/api/v1/attributes', async ({ request, url }) => {
     const query = attributeQuery(new QueryParams(url.searchParams), DEFAULT_ATTRIBUTE_KEYS_LIMIT);
-    return { attributes: await readingStorage(store.listAttributeKeys(query)) };
+    return { attributes: await readingStorage(readerFor(store, request).listAttributeKeys(query)) };
   });
 
-  router.get('/api/v1/attributes/:key/values', async ({ url, params: path }) => {
+  router.get('/api/v1/attributes/:key/values', async ({ request, url, params: path }) => {
     const query = attributeQuery(new QueryParams(url.searchParams), DEFAULT_ATTRIBUTE_VALUES_LIMIT);
-    return { values: await readingStorage(store.listAttributeValues(path['key']!, query)) };
+    return { values: await readingStorage(readerFor(store, request).listAttributeValues(path['key']!, query)) };
   });
 
-  router.get('/api/v1/services', async ({ url }) => {
+  router.get('/api/v1/services', async ({ request, url }) => {
     new QueryParams(url.searchParams).rejectUnknown();
-    return { services: await readingStorage(store.listServices()) };
+    return { services: await readingStorage(readerFor(store, request).listServices()) };
   });
 
-  router.get('/api/v1/services/:service/operations', async ({ url, params: path }) => {
+  router.get('/api/v1/services/:service/operations', async ({ request, url, params: path }) => {
     new QueryParams(url.searchParams).rejectUnknown();
-    const operations = await readingStorage(store.listOperations(path['service']!));
+    const operations = await readingStorage(readerFor(store, request).listOperations(path['service']!));
     return { operations: operations.map((operation) => ({ name: operation.name, spanKind: SPAN_KIND_NAMES[operation.spanKind] })) };
   });
 
-  router.get('/api/v1/dependencies', async ({ url }) => {
+  router.get('/api/v1/dependencies', async ({ request, url }) => {
     const params = new QueryParams(url.searchParams);
     const { start, end } = timeWindow(params, DEFAULT_DEPENDENCIES_LOOKBACK_NANO);
     params.rejectUnknown();
-    const edges = await readingStorage(store.getDependencies(start, end));
+    const edges = await readingStorage(readerFor(store, request).getDependencies(start, end));
     return { dependencies: edges, startTimeUnixNano: start.toString(), endTimeUnixNano: end.toString() };
   });
 }

@@ -9,6 +9,7 @@ export type {
   OperationInfo,
   ServiceSpanCount,
   StorageErrorCode,
+  TenantTraceReader,
   TraceReadOptions,
   TraceSearchQuery,
   TraceStore,

@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
 import { spanFromOtlpJson, spanToOtlpJson } from '../model/otlp-json.js';
 import { serviceNameOf, type InstrumentationScope, type Resource, type Span } from '../model/span.js';
+import type { TenantId } from '../model/tenant.js';
 import { attributesFromColumns, attributeTsvFields } from './attribute-columns.js';
 import { RowBuffer } from './row-buffer.js';
 import { tsvString } from './tsv-text.js';
 
 /**
- * Span ↔ table rows (schema v2, see schema/migrations.ts). The write side builds TabSeparated text
+ * Span ↔ table rows (schema v3, see schema/migrations.ts). The write side builds TabSeparated text
  * directly into one buffer per table. What makes the rows narrow:
  * - a resource or scope is stored once, in `resources` / `scopes`, under a 64-bit content hash;
  *   a span row carries only the hash. Each distinct resource/scope object of a batch is encoded
@@ -14,7 +15,12 @@ import { tsvString } from './tsv-text.js';
  * - attributes are typed parallel arrays (attribute-columns.ts), not OTLP JSON text;
  * - events and links, rare on most spans, are OTLP JSON text, and an empty string when absent;
  * - the end time is stored as the duration (end − start modulo 2^64: exact whatever the order of
- *   the two times; a "negative" duration wraps to ≥ 2^63, which queries read as 0).
+ *   the two times; a "negative" duration wraps to ≥ 2^63, which queries read as 0);
+ * - every row of every table starts with its tenant, the span's `resource.tenant`: one insert may
+ *   hold rows of several tenants (each row says whose it is, so nothing can mix them up, and one
+ *   insert per tenant would cost the engine milliseconds each); what the writer remembers as
+ *   stored (resources, scopes, operations) is keyed by tenant too, so tenant B's first span with a
+ *   resource identical to tenant A's still writes B's own resource row.
  */
 
 /** Spans are grouped in the main table by this time bucket (one minute), see the v2 migration. */
@@ -25,6 +31,7 @@ export const NEGATIVE_DURATION_FROM = 9223372036854775808n;
 const UINT64 = 18446744073709551616n;
 
 export const SPAN_COLUMNS = [
+  'tenant',
   'service_name',
   'bucket',
   'trace_id',
@@ -50,6 +57,7 @@ export const SPAN_COLUMNS = [
   'scope_hash',
 ] as const;
 export const RESOURCE_COLUMNS = [
+  'tenant',
   'resource_hash',
   'service_name',
   'attr_keys',
@@ -59,6 +67,7 @@ export const RESOURCE_COLUMNS = [
   'schema_url',
 ] as const;
 export const SCOPE_COLUMNS = [
+  'tenant',
   'scope_hash',
   'name',
   'version',
@@ -68,19 +77,20 @@ export const SCOPE_COLUMNS = [
   'dropped_attributes_count',
   'schema_url',
 ] as const;
-export const OPERATION_COLUMNS = ['service_name', 'name', 'kind', 'last_seen_ns'] as const;
+export const OPERATION_COLUMNS = ['tenant', 'service_name', 'name', 'kind', 'last_seen_ns'] as const;
 
 /** What the writer remembers between batches (owned by the store, updated after a successful insert). */
 export interface KnownRows {
+  /** `tenant/hash` keys (see {@link storedKey}). */
   resources: ReadonlySet<string>;
   scopes: ReadonlySet<string>;
-  /** Operation key → last-seen time written. */
+  /** Operation key (tenant first) → last-seen time written. */
   operations: ReadonlyMap<string, bigint>;
 }
 
 export interface RowBatches {
   spans: Buffer;
-  /** Only resources / scopes not in `known`: empty most of the time. */
+  /** Only resources / scopes not in `known`: empty most of the time. Keys are {@link storedKey}s. */
   resources: Buffer;
   scopes: Buffer;
   operations: Buffer;
@@ -96,8 +106,21 @@ function contentHash(text: string): string {
   return createHash('sha256').update(text).digest('hex').slice(0, 16);
 }
 
+/**
+ * What the writer and the read caches key a stored resource or scope by: the same content in two
+ * tenants is two rows. (The hash itself is of content only, so that the v2 → v3 migration keeps
+ * every stored hash valid.) Tenant IDs never contain `/`.
+ */
+export function storedKey(tenant: TenantId, hash: string): string {
+  return `${tenant}/${hash}`;
+}
+
 interface ResourceRef {
   hash: string;
+  /** {@link storedKey} */
+  key: string;
+  /** The tenant, TSV-ready (validated: nothing to escape). */
+  tenant: string;
   serviceName: string;
   row: string;
 }
@@ -106,15 +129,15 @@ function resourceRef(resource: Resource): ResourceRef {
   const serviceName = tsvString(serviceNameOf(resource));
   const body = `${attributeTsvFields(resource.attributes)}\t${resource.droppedAttributesCount}\t${tsvString(resource.schemaUrl)}`;
   const hash = contentHash(body);
-  return { hash, serviceName, row: `${hash}\t${serviceName}\t${body}\n` };
+  const tenant = resource.tenant;
+  return { hash, key: storedKey(tenant, hash), tenant, serviceName, row: `${tenant}\t${hash}\t${serviceName}\t${body}\n` };
 }
 
-function scopeRef(scope: InstrumentationScope): { hash: string; row: string } {
+function scopeRef(scope: InstrumentationScope): { hash: string; body: string } {
   const body =
     `${tsvString(scope.name)}\t${tsvString(scope.version)}\t${attributeTsvFields(scope.attributes)}\t` +
     `${scope.droppedAttributesCount}\t${tsvString(scope.schemaUrl)}`;
-  const hash = contentHash(body);
-  return { hash, row: `${hash}\t${body}\n` };
+  return { hash: contentHash(body), body };
 }
 
 /**
@@ -124,10 +147,10 @@ function scopeRef(scope: InstrumentationScope): { hash: string; row: string } {
  */
 export function buildRowBatches(spans: readonly Span[], known?: KnownRows): RowBatches {
   const resources = new Map<Resource, ResourceRef>();
-  const scopes = new Map<InstrumentationScope, string>();
+  const scopes = new Map<InstrumentationScope, { hash: string; body: string }>();
   const newResources = new Map<string, string>();
   const newScopes = new Map<string, string>();
-  const operations = new Map<string, { service: string; name: string; kind: number; lastSeen: bigint }>();
+  const operations = new Map<string, { tenant: string; service: string; name: string; kind: number; lastSeen: bigint }>();
   const spanRows = new RowBuffer();
 
   for (const span of spans) {
@@ -135,14 +158,18 @@ export function buildRowBatches(spans: readonly Span[], known?: KnownRows): RowB
     if (resource === undefined) {
       resource = resourceRef(span.resource);
       resources.set(span.resource, resource);
-      if (known?.resources.has(resource.hash) !== true) newResources.set(resource.hash, resource.row);
+      if (known?.resources.has(resource.key) !== true) newResources.set(resource.key, resource.row);
     }
-    let scopeHash = scopes.get(span.scope);
-    if (scopeHash === undefined) {
-      const scope = scopeRef(span.scope);
-      scopeHash = scope.hash;
-      scopes.set(span.scope, scopeHash);
-      if (known?.scopes.has(scope.hash) !== true) newScopes.set(scope.hash, scope.row);
+    let scope = scopes.get(span.scope);
+    if (scope === undefined) {
+      scope = scopeRef(span.scope);
+      scopes.set(span.scope, scope);
+    }
+    // A scope object is not tied to one tenant (a resource is): its row is per (tenant, hash).
+    const scopeHash = scope.hash;
+    const scopeKey = storedKey(span.resource.tenant, scopeHash);
+    if (known?.scopes.has(scopeKey) !== true && !newScopes.has(scopeKey)) {
+      newScopes.set(scopeKey, `${resource.tenant}\t${scopeHash}\t${scope.body}\n`);
     }
 
     const start = span.startTimeUnixNano;
@@ -160,16 +187,17 @@ export function buildRowBatches(spans: readonly Span[], known?: KnownRows): RowB
     }
 
     spanRows.append(
-      `${resource.serviceName}\t${bucket}\t${traceId}\t${tsvString(span.spanId)}\t${tsvString(span.parentSpanId)}\t${start}\t${duration}\t` +
+      `${resource.tenant}\t${resource.serviceName}\t${bucket}\t${traceId}\t${tsvString(span.spanId)}\t${tsvString(span.parentSpanId)}\t${start}\t${duration}\t` +
         `${name}\t${span.kind}\t${span.status.code}\t${tsvString(span.status.message)}\t${tsvString(span.traceState)}\t${span.flags}\t` +
         `${attributeTsvFields(span.attributes)}\t${span.droppedAttributesCount}\t` +
         `${events}\t${span.droppedEventsCount}\t${links}\t${span.droppedLinksCount}\t${resource.hash}\t${scopeHash}\n`,
     );
 
-    const opKey = `${resource.serviceName}\u0000${name}\u0000${span.kind}`;
+    const opKey = `${resource.tenant}\u0000${resource.serviceName}\u0000${name}\u0000${span.kind}`;
     const op = operations.get(opKey);
-    if (op === undefined) operations.set(opKey, { service: resource.serviceName, name, kind: span.kind, lastSeen: start });
-    else if (start > op.lastSeen) op.lastSeen = start;
+    if (op === undefined) {
+      operations.set(opKey, { tenant: resource.tenant, service: resource.serviceName, name, kind: span.kind, lastSeen: start });
+    } else if (start > op.lastSeen) op.lastSeen = start;
   }
 
   let opText = '';
@@ -178,7 +206,7 @@ export function buildRowBatches(spans: readonly Span[], known?: KnownRows): RowB
     const seen = known?.operations.get(key);
     if (seen !== undefined && op.lastSeen - seen < OPERATION_REFRESH_NANO) continue;
     writtenOperations.push([key, op.lastSeen]);
-    opText += `${op.service}\t${op.name}\t${op.kind}\t${op.lastSeen}\n`;
+    opText += `${op.tenant}\t${op.service}\t${op.name}\t${op.kind}\t${op.lastSeen}\n`;
   }
   return {
     spans: spanRows.bytes(),
@@ -241,8 +269,9 @@ export interface ScopeRow {
   schema_url: string;
 }
 
-export function resourceFromRow(row: ResourceRow): Resource {
+export function resourceFromRow(row: ResourceRow, tenant: TenantId): Resource {
   return {
+    tenant,
     attributes: attributesFromColumns(row.attr_keys, row.attr_types, row.attr_values),
     droppedAttributesCount: Number(row.dropped_attributes_count),
     schemaUrl: row.schema_url,
@@ -278,6 +307,8 @@ export function spansFromRows(
   rows: readonly SpanRow[],
   resources: ReadonlyMap<string, ResourceRow>,
   scopes: ReadonlyMap<string, ScopeRow>,
+  /** Whose spans these are: the tenant the read was scoped to. */
+  tenant: TenantId,
   /** Objects already built by earlier pages of the same read, reused (and extended) here. */
   built: BuiltObjects = newBuiltObjects(),
 ): Span[] {
@@ -287,7 +318,7 @@ export function spansFromRows(
     if (resource === undefined) {
       const stored = resources.get(row.resource_hash);
       if (stored === undefined) throw new Error(`resource ${row.resource_hash} is not stored`);
-      resource = resourceFromRow(stored);
+      resource = resourceFromRow(stored, tenant);
       builtResources.set(row.resource_hash, resource);
     }
     let scope = builtScopes.get(row.scope_hash);

@@ -11,9 +11,9 @@ import { OPERATION_COLUMNS, RESOURCE_COLUMNS, SCOPE_COLUMNS, SPAN_COLUMNS, type 
 export async function insertRowBatches(engine: SqlEngine, database: string, batches: RowBatches): Promise<void> {
   // A server runs these two in parallel; chDB serialises them, at no extra cost.
   await Promise.all([
-    engine.insertTabSeparated(`${database}.resources`, RESOURCE_COLUMNS, batches.resources),
-    engine.insertTabSeparated(`${database}.scopes`, SCOPE_COLUMNS, batches.scopes),
+    engine.insertTabSeparated(`${database}.resources_v3`, RESOURCE_COLUMNS, batches.resources),
+    engine.insertTabSeparated(`${database}.scopes_v3`, SCOPE_COLUMNS, batches.scopes),
   ]);
-  await engine.insertTabSeparated(`${database}.trace_spans`, SPAN_COLUMNS, batches.spans);
-  await engine.insertTabSeparated(`${database}.operations`, OPERATION_COLUMNS, batches.operations);
+  await engine.insertTabSeparated(`${database}.trace_spans_v3`, SPAN_COLUMNS, batches.spans);
+  await engine.insertTabSeparated(`${database}.operations_v3`, OPERATION_COLUMNS, batches.operations);
 }

@@ -1,17 +1,24 @@
 import { SPAN_ROW_COLUMNS } from './span-rows.js';
 
 /**
- * The store's reviewed SQL (schema v2). Table names are the validated, quoted database plus a
+ * The store's reviewed SQL (schema v3). Table names are the validated, quoted database plus a
  * fixed table name; every value arrives through a `{name:Type}` placeholder. The statements use
  * only what ClickHouse 18.16 understands (no CTEs, no JOIN ON, explicit join strictness), so one
  * text runs on every engine.
  *
- * Two fragments recur:
+ * Every statement reads one tenant's rows: the first condition of every WHERE, subqueries
+ * included, is {@link TENANT} (bound from the TenantTraceReader that runs it), and it is the first
+ * column of every table's sort key, so it also selects the primary-key range.
+ *
+ * Two more fragments recur:
  * - a time window is given both as minute buckets (the primary key's second column, so the
  *   engine reads only those ranges) and as exact nanoseconds;
  * - a trace's rows are found through `trace_index`: its (service, minute) pairs select exactly the
  *   primary-key ranges of `trace_spans` that hold the trace, never a scan.
  */
+
+/** The first condition of every WHERE here (ARCHITECTURE decision 10). */
+export const TENANT = 'tenant = {tenant:String}';
 
 const WINDOW = `bucket >= {startBucket:UInt32} AND bucket <= {endBucket:UInt32}
     AND start_ns >= {startNs:UInt64} AND start_ns <= {endNs:UInt64}`;
@@ -21,15 +28,15 @@ const DURATION = 'if(duration_ns < 9223372036854775808, duration_ns, 0)';
 
 /** The primary-key ranges of `trace_spans` holding the traces `traceIdsSql` selects. */
 function traceRanges(db: string, traceIdsSql: string): string {
-  return `(service_name, bucket) IN (SELECT service_name, bucket FROM ${db}.trace_index WHERE trace_id IN ${traceIdsSql})
+  return `(service_name, bucket) IN (SELECT service_name, bucket FROM ${db}.trace_index_v3 WHERE ${TENANT} AND trace_id IN ${traceIdsSql})
     AND trace_id IN ${traceIdsSql}`;
 }
 
 /** A trace's spans, one row per span ID (a retried batch may have stored copies). */
 export function getTraceSql(db: string): string {
   return `SELECT ${SPAN_ROW_COLUMNS}
-FROM ${db}.trace_spans
-WHERE ${traceRanges(db, '({traceId:String})')}
+FROM ${db}.trace_spans_v3
+WHERE ${TENANT} AND ${traceRanges(db, '({traceId:String})')}
 ORDER BY start_ns, span_id
 LIMIT 1 BY span_id`;
 }
@@ -49,8 +56,8 @@ export function traceSpanPageSql(db: string, after: boolean): string {
   AND (start_ns > {afterStart:UInt64} OR (start_ns = {afterStart:UInt64} AND span_id > {afterSpanId:String}))`
     : '';
   return `SELECT ${SPAN_ROW_COLUMNS}
-FROM ${db}.trace_spans
-WHERE ${traceRanges(db, '({traceId:String})')}${keyset}
+FROM ${db}.trace_spans_v3
+WHERE ${TENANT} AND ${traceRanges(db, '({traceId:String})')}${keyset}
 ORDER BY start_ns, span_id
 LIMIT 1 BY span_id
 LIMIT {limit:UInt32}`;
@@ -59,15 +66,15 @@ LIMIT {limit:UInt32}`;
 /** Stored resources by hash (deduplicated: merges of the ReplacingMergeTree happen whenever). */
 export function resourcesByHashSql(db: string): string {
   return `SELECT resource_hash, attr_keys, attr_types, attr_values, dropped_attributes_count, schema_url
-FROM ${db}.resources
-WHERE resource_hash IN (SELECT arrayJoin({hashes:Array(String)}))
+FROM ${db}.resources_v3
+WHERE ${TENANT} AND resource_hash IN (SELECT arrayJoin({hashes:Array(String)}))
 LIMIT 1 BY resource_hash`;
 }
 
 export function scopesByHashSql(db: string): string {
   return `SELECT scope_hash, name, version, attr_keys, attr_types, attr_values, dropped_attributes_count, schema_url
-FROM ${db}.scopes
-WHERE scope_hash IN (SELECT arrayJoin({hashes:Array(String)}))
+FROM ${db}.scopes_v3
+WHERE ${TENANT} AND scope_hash IN (SELECT arrayJoin({hashes:Array(String)}))
 LIMIT 1 BY scope_hash`;
 }
 
@@ -90,21 +97,21 @@ export interface SearchConditions {
  * engine's bloom filter index (where it has one) skip granules before the exact key/value test.
  */
 export function searchTraceIdsSql(db: string, c: SearchConditions): string {
-  const where = [WINDOW];
+  const where = [TENANT, WINDOW];
   if (c.serviceName) where.push('service_name = {serviceName:String}');
   if (c.spanName) where.push('name = {spanName:String}');
   for (let i = 0; i < c.attributeCount; i++) {
     const kv = `arrayExists((k, v) -> (k = {attrKey${i}:String}) AND (v = {attrValue${i}:String}), attr_keys, attr_values)`;
     where.push(
       `((has(attr_values, {attrValue${i}:String}) AND ${kv})
-      OR resource_hash IN (SELECT resource_hash FROM ${db}.resources WHERE ${kv}))`,
+      OR resource_hash IN (SELECT resource_hash FROM ${db}.resources_v3 WHERE ${TENANT} AND ${kv}))`,
     );
   }
   if (c.minDuration) where.push(`${DURATION} >= {minDurationNs:UInt64}`);
   if (c.maxDuration) where.push(`${DURATION} <= {maxDurationNs:UInt64}`);
   if (c.errorsOnly) where.push('status_code = 2');
   return `SELECT trace_id
-FROM ${db}.trace_spans
+FROM ${db}.trace_spans_v3
 WHERE ${where.join('\n  AND ')}
 GROUP BY trace_id
 ORDER BY min(start_ns) DESC, trace_id
@@ -153,8 +160,8 @@ FROM (
       any(start_ns) AS s_start,
       any(start_ns + duration_ns) AS s_end,
       any(status_code) AS s_status
-    FROM ${db}.trace_spans
-    WHERE ${traceRanges(db, '(SELECT arrayJoin({traceIds:Array(String)}))')}
+    FROM ${db}.trace_spans_v3
+    WHERE ${TENANT} AND ${traceRanges(db, '(SELECT arrayJoin({traceIds:Array(String)}))')}
     GROUP BY trace_id, span_id
   )
   GROUP BY trace_id, svc
@@ -177,11 +184,11 @@ export interface SearchRow {
 }
 
 export function listServicesSql(db: string): string {
-  return `SELECT service_name FROM ${db}.operations GROUP BY service_name ORDER BY service_name`;
+  return `SELECT service_name FROM ${db}.operations_v3 WHERE ${TENANT} GROUP BY service_name ORDER BY service_name`;
 }
 
 export function listOperationsSql(db: string): string {
-  return `SELECT name, kind FROM ${db}.operations WHERE service_name = {serviceName:String} GROUP BY name, kind ORDER BY name, kind`;
+  return `SELECT name, kind FROM ${db}.operations_v3 WHERE ${TENANT} AND service_name = {serviceName:String} GROUP BY name, kind ORDER BY name, kind`;
 }
 
 /**
@@ -193,7 +200,7 @@ export function listOperationsSql(db: string): string {
  * already one row per span.
  */
 export function dependenciesSql(db: string): string {
-  const childTraces = `(SELECT trace_id FROM ${db}.trace_spans WHERE ${WINDOW} AND parent_span_id != '')`;
+  const childTraces = `(SELECT trace_id FROM ${db}.trace_spans_v3 WHERE ${TENANT} AND ${WINDOW} AND parent_span_id != '')`;
   return `SELECT
   parent_service,
   child_service,
@@ -201,14 +208,14 @@ export function dependenciesSql(db: string): string {
   toUInt32(countIf(child_status = 2)) AS error_count
 FROM (
   SELECT trace_id, any(parent_span_id) AS join_span_id, any(service_name) AS child_service, any(status_code) AS child_status
-  FROM ${db}.trace_spans
-  WHERE ${WINDOW} AND parent_span_id != ''
+  FROM ${db}.trace_spans_v3
+  WHERE ${TENANT} AND ${WINDOW} AND parent_span_id != ''
   GROUP BY trace_id, span_id
 ) AS children
 ALL INNER JOIN (
   SELECT trace_id, span_id AS join_span_id, any(service_name) AS parent_service
-  FROM ${db}.trace_spans
-  WHERE bucket IN (SELECT bucket FROM ${db}.trace_index WHERE trace_id IN ${childTraces})
+  FROM ${db}.trace_spans_v3
+  WHERE ${TENANT} AND bucket IN (SELECT bucket FROM ${db}.trace_index_v3 WHERE ${TENANT} AND trace_id IN ${childTraces})
     AND trace_id IN ${childTraces}
   GROUP BY trace_id, span_id
 ) AS parents USING (trace_id, join_span_id)
@@ -230,8 +237,8 @@ export interface DependencyRow {
  * exact when the window holds fewer spans, a sample otherwise.
  */
 function sampledSpans(db: string, columns: string, serviceName: boolean, extra = ''): string {
-  return `(SELECT ${columns} FROM ${db}.trace_spans
-    WHERE ${WINDOW}${serviceName ? ' AND service_name = {serviceName:String}' : ''}${extra}
+  return `(SELECT ${columns} FROM ${db}.trace_spans_v3
+    WHERE ${TENANT} AND ${WINDOW}${serviceName ? ' AND service_name = {serviceName:String}' : ''}${extra}
     LIMIT {sample:UInt32})`;
 }
 
@@ -241,7 +248,7 @@ function resourceSide(db: string, serviceName: boolean, resourceColumns: string,
     SELECT resource_hash, count() AS spans FROM ${sampledSpans(db, 'resource_hash', serviceName)} GROUP BY resource_hash
   ) AS sampled ALL INNER JOIN (
     SELECT resource_hash, ${resourceColumns}
-    FROM (SELECT resource_hash, attr_keys, attr_values FROM ${db}.resources${extra} LIMIT 1 BY resource_hash)
+    FROM (SELECT resource_hash, attr_keys, attr_values FROM ${db}.resources_v3 WHERE ${TENANT}${extra} LIMIT 1 BY resource_hash)
   ) AS stored USING resource_hash`;
 }
 
@@ -269,7 +276,7 @@ FROM (
   FROM ${sampledSpans(db, 'attr_keys, attr_values', serviceName, ' AND has(attr_keys, {key:String})')}
   UNION ALL
   SELECT value, toUInt64(spans) AS spans
-  FROM ${resourceSide(db, serviceName, values, ' WHERE has(attr_keys, {key:String})')}
+  FROM ${resourceSide(db, serviceName, values, ' AND has(attr_keys, {key:String})')}
 )
 GROUP BY value
 ORDER BY count DESC, value

@@ -1,4 +1,5 @@
 import type { Span, SpanKind } from '../model/span.js';
+import type { TenantId } from '../model/tenant.js';
 
 /**
  * One attribute filter of a search: matches a span whose own attributes, or whose resource's
@@ -91,7 +92,7 @@ export interface AttributeValueCount {
   count: number;
 }
 
-/** Options of {@link TraceStore.readTrace}. */
+/** Options of {@link TenantTraceReader.readTrace}. */
 export interface TraceReadOptions {
   /** Most spans in one page, 1..100,000 (default 10,000). Pages may be smaller, see readTrace. */
   pageSpans?: number;
@@ -113,14 +114,37 @@ export const MAX_PAGE_SPANS = 100_000;
  * - Reads never load all spans into JS: filtering and aggregation run in the engine.
  * - Every span field round-trips exactly, including nanosecond times, typed attributes, events,
  *   links, resource, scope and dropped counts.
- * - A resource or scope is stored once (by content hash) and shared by the spans that carry it;
- *   spans read back from one stored resource/scope share one object.
+ * - A resource or scope is stored once per tenant (by content hash) and shared by the spans that
+ *   carry it; spans read back from one stored resource/scope share one object.
+ * - Tenants are isolated: spans are written under their resource's tenant and read back only
+ *   through {@link TraceStore.forTenant} of that tenant. The same trace ID in two tenants is two
+ *   traces. Spans read back carry the reader's tenant.
  */
 export interface TraceStore {
   /** Engine name and version, e.g. `chdb 26.7.2.1`, `clickhouse 18.16.1`. */
   readonly description: string;
 
+  /** Stores each span under its own tenant, `span.resource.tenant`; one batch may hold several. */
   writeSpans(spans: readonly Span[]): Promise<void>;
+
+  /**
+   * The read side, for one tenant: there is no read without one (ARCHITECTURE decision 10).
+   * Every query the reader runs starts with `tenant = {tenant}`, so nothing one tenant stored is
+   * visible through another tenant's reader, not even a trace whose ID it knows. Cheap: callers
+   * may take one per request.
+   */
+  forTenant(tenant: TenantId): TenantTraceReader;
+
+  /** Health check used by `/readyz`: resolves when the engine answers a trivial query. */
+  ping(): Promise<void>;
+
+  /** Releases the engine (closes the chDB session or the HTTP client). Idempotent. */
+  close(): Promise<void>;
+}
+
+/** One tenant's reads of a {@link TraceStore}: everything here sees that tenant's spans only. */
+export interface TenantTraceReader {
+  readonly tenant: TenantId;
 
   /**
    * All stored spans of a trace (deduplicated by span ID), ordered by start time then span ID;
@@ -129,7 +153,7 @@ export interface TraceStore {
   getTrace(traceId: string): Promise<Span[]>;
 
   /**
-   * The spans of {@link TraceStore.getTrace}, in pages, for traces too big to hold or to read as
+   * The spans of {@link TenantTraceReader.getTrace}, in pages, for traces too big to hold or to read as
    * one engine result (every engine returns a result to JS as one string, which V8 caps at
    * 2^29 − 24 characters: about 1M spans).
    *
@@ -171,15 +195,9 @@ export interface TraceStore {
   /**
    * Values of attribute `key` (span or resource attribute) in the window, in the string form
    * search matches, most frequent first, then by value; at most `limit`. Counted like
-   * {@link TraceStore.listAttributeKeys}.
+   * {@link TenantTraceReader.listAttributeKeys}.
    */
   listAttributeValues(key: string, query: AttributeQuery): Promise<AttributeValueCount[]>;
-
-  /** Health check used by `/readyz`: resolves when the engine answers a trivial query. */
-  ping(): Promise<void>;
-
-  /** Releases the engine (closes the chDB session or the HTTP client). Idempotent. */
-  close(): Promise<void>;
 }
 
 export type StorageErrorCode =

@@ -6,6 +6,7 @@ import { after, test } from 'node:test';
 import { ChdbEngine } from '../../src/storage/engines/chdb-engine.js';
 import { openTraceStore } from '../../src/storage/open-trace-store.js';
 import { StorageError } from '../../src/storage/trace-store.js';
+import { runTenantIsolationContract } from './tenant-isolation-contract.js';
 import { runTraceStoreContract } from './trace-store-contract.js';
 
 // chDB holds one data directory per process; each test gets its own database in it.
@@ -14,11 +15,13 @@ let counter = 0;
 const uniqueDatabase = (): string => `contract_${process.pid}_${++counter}`;
 after(() => rmSync(dataDir, { recursive: true, force: true }));
 
-runTraceStoreContract('chdb', {
+const environment = {
   newDatabase: uniqueDatabase,
-  openStore: (database) => openTraceStore({ engine: 'chdb', dataDir, database }),
-  openEngine: (database) => ChdbEngine.open(dataDir, database),
-});
+  openStore: (database: string) => openTraceStore({ engine: 'chdb', dataDir, database }),
+  openEngine: (database: string) => ChdbEngine.open(dataDir, database),
+};
+runTraceStoreContract('chdb', environment);
+runTenantIsolationContract('chdb', environment);
 
 test('chdb: migrations are idempotent, also when two stores start at once', async () => {
   const database = uniqueDatabase();

@@ -6,6 +6,7 @@ import { openTraceStore } from '../../src/storage/open-trace-store.js';
 import { StorageError } from '../../src/storage/trace-store.js';
 import { findClickHouseServer, startClickHouseServer, type ClickHouseServer } from '../support/clickhouse-server.js';
 import { BINDING_CASES } from './binding-cases.js';
+import { runTenantIsolationContract } from './tenant-isolation-contract.js';
 import { runTraceStoreContract } from './trace-store-contract.js';
 
 const binary = findClickHouseServer();
@@ -31,11 +32,13 @@ if (binary === undefined) {
     await server?.stop();
   });
 
-  runTraceStoreContract('clickhouse-server', {
+  const environment = {
     newDatabase: uniqueDatabase,
-    openStore: (database) => openTraceStore({ engine: 'clickhouse', url: url(), database }),
-    openEngine: (database) => ClickHouseEngine.open(url(), database),
-  });
+    openStore: (database: string) => openTraceStore({ engine: 'clickhouse', url: url(), database }),
+    openEngine: (database: string) => ClickHouseEngine.open(url(), database),
+  };
+  runTraceStoreContract('clickhouse-server', environment);
+  runTenantIsolationContract('clickhouse-server', environment);
 
   test('clickhouse: URL forms, database creation, idempotent migrations', async () => {
     const database = uniqueDatabase();

@@ -10,6 +10,7 @@ import type { Span } from '../../src/model/span.js';
 import { openTraceStore } from '../../src/storage/open-trace-store.js';
 import { buildRowBatches } from '../../src/storage/span-rows.js';
 import { MS, T0, makeSpan, resourceOf } from './trace-fixtures.js';
+import { DEFAULT_TENANT } from '../../src/model/tenant.js';
 
 const url = process.argv[2];
 const BATCH = 5000;
@@ -71,11 +72,13 @@ async function time(label: string, fn: () => Promise<unknown>): Promise<string> 
 }
 const window = { startTimeUnixNano: T0, endTimeUnixNano: T0 + BigInt(total) * MS, errorsOnly: false, limit: 20 };
 const reads = [
-  await time('getTrace', () => store.getTrace((5000).toString(16).padStart(32, '0'))),
-  await time('search service', () => store.searchTraces({ ...window, serviceName: 'service-3', attributes: [] })),
-  await time('search attr', () => store.searchTraces({ ...window, attributes: [{ key: 'user.id', value: 'user-7' }] })),
-  await time('search all', () => store.searchTraces({ ...window, attributes: [] })),
-  await time('dependencies', () => store.getDependencies(window.startTimeUnixNano, window.endTimeUnixNano)),
+  await time('getTrace', () => store.forTenant(DEFAULT_TENANT).getTrace((5000).toString(16).padStart(32, '0'))),
+  await time('search service', () => store.forTenant(DEFAULT_TENANT).searchTraces({ ...window, serviceName: 'service-3', attributes: [] })),
+  await time('search attr', () =>
+    store.forTenant(DEFAULT_TENANT).searchTraces({ ...window, attributes: [{ key: 'user.id', value: 'user-7' }] }),
+  ),
+  await time('search all', () => store.forTenant(DEFAULT_TENANT).searchTraces({ ...window, attributes: [] })),
+  await time('dependencies', () => store.forTenant(DEFAULT_TENANT).getDependencies(window.startTimeUnixNano, window.endTimeUnixNano)),
 ];
 console.log(store.description);
 console.log(

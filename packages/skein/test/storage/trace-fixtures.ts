@@ -1,4 +1,5 @@
 import type { AnyValue, InstrumentationScope, KeyValue, Resource, Span } from '../../src/model/span.js';
+import { DEFAULT_TENANT, type TenantId } from '../../src/model/tenant.js';
 
 /** Test data for the storage contract: hostile strings, rich spans, a small searchable world. */
 
@@ -29,8 +30,8 @@ export function spanId(n: number): string {
   return n.toString(16).padStart(16, '0');
 }
 
-export function resourceOf(service: string, extra: KeyValue[] = []): Resource {
-  return { attributes: [{ key: 'service.name', value: service }, ...extra], droppedAttributesCount: 0, schemaUrl: '' };
+export function resourceOf(service: string, extra: KeyValue[] = [], tenant: TenantId = DEFAULT_TENANT): Resource {
+  return { tenant, attributes: [{ key: 'service.name', value: service }, ...extra], droppedAttributesCount: 0, schemaUrl: '' };
 }
 
 export const plainScope: InstrumentationScope = { name: 'test', version: '1', attributes: [], droppedAttributesCount: 0, schemaUrl: '' };
@@ -109,6 +110,7 @@ const everyValue: KeyValue[] = [
 /** A span using every field and every attribute value type the model has. */
 export function richSpan(trace: number): Span {
   const resource: Resource = {
+    tenant: DEFAULT_TENANT,
     attributes: [{ key: 'service.name', value: 'rich-service' }, { key: 'host.name', value: "h'ost\n1" }, ...everyValue.slice(0, 8)],
     droppedAttributesCount: 3,
     schemaUrl: 'https://opentelemetry.io/schemas/1.21.0',

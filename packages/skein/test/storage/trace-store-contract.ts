@@ -1,11 +1,19 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Span } from '../../src/model/span.js';
+import { DEFAULT_TENANT } from '../../src/model/tenant.js';
 import { migrate } from '../../src/storage/schema/migrate.js';
 import { MIGRATIONS } from '../../src/storage/schema/migrations.js';
 import { featuresForVersion } from '../../src/storage/engine-features.js';
 import type { SqlEngine } from '../../src/storage/sql-engine.js';
-import type { AttributeQuery, StorageError, TraceSearchQuery, TraceStore, TraceSummary } from '../../src/storage/trace-store.js';
+import type {
+  AttributeQuery,
+  StorageError,
+  TenantTraceReader,
+  TraceSearchQuery,
+  TraceStore,
+  TraceSummary,
+} from '../../src/storage/trace-store.js';
 import { insertV1Spans } from './v1-rows.js';
 import { HOSTILE_STRINGS, MS, SECOND, T0, W_END, W_START, makeSpan, resourceOf, richSpan, searchWorld, traceId } from './trace-fixtures.js';
 
@@ -21,10 +29,11 @@ export interface ContractEnvironment {
  * every test owns its data.
  */
 export function runTraceStoreContract(name: string, env: ContractEnvironment): void {
-  async function withStore(fn: (store: TraceStore) => Promise<void>): Promise<void> {
+  /** A store on a fresh database, and its reader for the default tenant (what these tests write). */
+  async function withStore(fn: (store: TraceStore, reader: TenantTraceReader) => Promise<void>): Promise<void> {
     const store = await env.openStore(env.newDatabase());
     try {
-      await fn(store);
+      await fn(store, store.forTenant(DEFAULT_TENANT));
     } finally {
       await store.close();
     }
@@ -34,8 +43,8 @@ export function runTraceStoreContract(name: string, env: ContractEnvironment): v
     return { attributes: [], errorsOnly: false, startTimeUnixNano: W_START, endTimeUnixNano: W_END, limit: 100, ...overrides };
   }
 
-  async function ids(store: TraceStore, overrides: Partial<TraceSearchQuery> = {}): Promise<number[]> {
-    return (await store.searchTraces(query(overrides))).map((s) => parseInt(s.traceId, 16));
+  async function ids(reader: TenantTraceReader, overrides: Partial<TraceSearchQuery> = {}): Promise<number[]> {
+    return (await reader.searchTraces(query(overrides))).map((s) => parseInt(s.traceId, 16));
   }
 
   function byStartThenId(spans: readonly Span[]): Span[] {
@@ -52,7 +61,7 @@ export function runTraceStoreContract(name: string, env: ContractEnvironment): v
       }));
 
     test('every span field round-trips exactly', () =>
-      withStore(async (store) => {
+      withStore(async (store, reader) => {
         const rich = richSpan(0xa1);
         const sibling: Span = {
           ...richSpan(0xa1),
@@ -62,40 +71,40 @@ export function runTraceStoreContract(name: string, env: ContractEnvironment): v
           scope: rich.scope,
         };
         await store.writeSpans([rich, sibling]);
-        const got = await store.getTrace(rich.traceId);
+        const got = await reader.getTrace(rich.traceId);
         assert.deepStrictEqual(got, byStartThenId([rich, sibling]));
         // Spans of one resource come back sharing one resource object, as encoders expect.
         assert.equal(got[0]!.resource, got[1]!.resource);
       }));
 
     test('getTrace of an unknown or malformed ID is empty', () =>
-      withStore(async (store) => {
+      withStore(async (store, reader) => {
         await store.writeSpans(searchWorld());
-        assert.deepStrictEqual(await store.getTrace(traceId(0x77)), []);
-        assert.deepStrictEqual(await store.getTrace("'; DROP TABLE spans; --"), []);
-        assert.equal((await store.getTrace(traceId(1))).length, 3);
+        assert.deepStrictEqual(await reader.getTrace(traceId(0x77)), []);
+        assert.deepStrictEqual(await reader.getTrace("'; DROP TABLE spans; --"), []);
+        assert.equal((await reader.getTrace(traceId(1))).length, 3);
       }));
 
     test('spans stored twice are read once', () =>
-      withStore(async (store) => {
+      withStore(async (store, reader) => {
         const world = searchWorld();
         await store.writeSpans(world);
         await store.writeSpans(world.filter((s) => s.traceId === traceId(1)));
-        const trace = await store.getTrace(traceId(1));
+        const trace = await reader.getTrace(traceId(1));
         assert.deepStrictEqual(trace, byStartThenId(world.filter((s) => s.traceId === traceId(1))));
-        const [summary] = await store.searchTraces(query({ serviceName: 'frontend', spanName: 'GET /' }));
+        const [summary] = await reader.searchTraces(query({ serviceName: 'frontend', spanName: 'GET /' }));
         assert.equal(summary?.spanCount, 3);
         assert.equal(summary?.errorCount, 1);
-        assert.deepStrictEqual(await store.getDependencies(W_START, W_END), [
+        assert.deepStrictEqual(await reader.getDependencies(W_START, W_END), [
           { parentService: 'frontend', childService: 'backend', callCount: 2, errorCount: 1 },
           { parentService: 'frontend', childService: 'payments', callCount: 1, errorCount: 0 },
         ]);
       }));
 
     test('search summaries are exact', () =>
-      withStore(async (store) => {
+      withStore(async (store, reader) => {
         await store.writeSpans(searchWorld());
-        const summaries = await store.searchTraces(query({ serviceName: 'frontend' }));
+        const summaries = await reader.searchTraces(query({ serviceName: 'frontend' }));
         const expected: TraceSummary[] = [
           {
             traceId: traceId(2),
@@ -130,9 +139,9 @@ export function runTraceStoreContract(name: string, env: ContractEnvironment): v
       }));
 
     test('a trace without its root is summarised from its earliest span', () =>
-      withStore(async (store) => {
+      withStore(async (store, reader) => {
         await store.writeSpans(searchWorld());
-        assert.deepStrictEqual(await store.searchTraces(query({ spanName: 'orphan' })), [
+        assert.deepStrictEqual(await reader.searchTraces(query({ spanName: 'orphan' })), [
           {
             traceId: traceId(3),
             rootServiceName: 'backend',
@@ -148,62 +157,62 @@ export function runTraceStoreContract(name: string, env: ContractEnvironment): v
       }));
 
     test('search by service, span name, window; all services; limit; newest first with ties by trace ID', () =>
-      withStore(async (store) => {
+      withStore(async (store, reader) => {
         await store.writeSpans(searchWorld());
-        assert.deepStrictEqual(await ids(store), [5, 6, 3, 2, 1]);
-        assert.deepStrictEqual(await ids(store, { limit: 2 }), [5, 6]);
-        assert.deepStrictEqual(await ids(store, { limit: 1 }), [5]);
-        assert.deepStrictEqual(await ids(store, { serviceName: 'backend' }), [3, 1]);
-        assert.deepStrictEqual(await ids(store, { serviceName: 'nobody' }), []);
-        assert.deepStrictEqual(await ids(store, { spanName: 'charge' }), [2]);
-        assert.deepStrictEqual(await ids(store, { spanName: 'job' }), [5, 6]);
-        assert.deepStrictEqual(await ids(store, { startTimeUnixNano: T0 + 15n * SECOND, endTimeUnixNano: T0 + 25n * SECOND }), [2]);
-        assert.deepStrictEqual(await ids(store, { endTimeUnixNano: T0 + 3n * 3600n * SECOND }), [4, 5, 6, 3, 2, 1]);
-        assert.deepStrictEqual(await ids(store, { startTimeUnixNano: W_END, endTimeUnixNano: W_START }), []);
+        assert.deepStrictEqual(await ids(reader), [5, 6, 3, 2, 1]);
+        assert.deepStrictEqual(await ids(reader, { limit: 2 }), [5, 6]);
+        assert.deepStrictEqual(await ids(reader, { limit: 1 }), [5]);
+        assert.deepStrictEqual(await ids(reader, { serviceName: 'backend' }), [3, 1]);
+        assert.deepStrictEqual(await ids(reader, { serviceName: 'nobody' }), []);
+        assert.deepStrictEqual(await ids(reader, { spanName: 'charge' }), [2]);
+        assert.deepStrictEqual(await ids(reader, { spanName: 'job' }), [5, 6]);
+        assert.deepStrictEqual(await ids(reader, { startTimeUnixNano: T0 + 15n * SECOND, endTimeUnixNano: T0 + 25n * SECOND }), [2]);
+        assert.deepStrictEqual(await ids(reader, { endTimeUnixNano: T0 + 3n * 3600n * SECOND }), [4, 5, 6, 3, 2, 1]);
+        assert.deepStrictEqual(await ids(reader, { startTimeUnixNano: W_END, endTimeUnixNano: W_START }), []);
       }));
 
     test('search by span attribute, resource attribute, typed values, and several ANDed on one span', () =>
-      withStore(async (store) => {
+      withStore(async (store, reader) => {
         await store.writeSpans(searchWorld());
         const attr = (key: string, value: string) => ({ key, value });
-        assert.deepStrictEqual(await ids(store, { attributes: [attr('http.method', 'GET')] }), [1]);
-        assert.deepStrictEqual(await ids(store, { attributes: [attr('http.status_code', '200')] }), [1]);
-        assert.deepStrictEqual(await ids(store, { attributes: [attr('amount', '12.5')] }), [2]);
-        assert.deepStrictEqual(await ids(store, { attributes: [attr('retry', 'true')] }), [2]);
-        assert.deepStrictEqual(await ids(store, { attributes: [attr('db.statement', "SELECT * FROM t WHERE x = 'it''s'")] }), [1]);
-        assert.deepStrictEqual(await ids(store, { attributes: [attr('deployment.environment', 'prod')] }), [3, 1]);
-        assert.deepStrictEqual(await ids(store, { attributes: [attr('service.name', 'payments')] }), [2]);
-        assert.deepStrictEqual(await ids(store, { attributes: [attr('http.method', 'GET'), attr('http.status_code', '200')] }), [1]);
+        assert.deepStrictEqual(await ids(reader, { attributes: [attr('http.method', 'GET')] }), [1]);
+        assert.deepStrictEqual(await ids(reader, { attributes: [attr('http.status_code', '200')] }), [1]);
+        assert.deepStrictEqual(await ids(reader, { attributes: [attr('amount', '12.5')] }), [2]);
+        assert.deepStrictEqual(await ids(reader, { attributes: [attr('retry', 'true')] }), [2]);
+        assert.deepStrictEqual(await ids(reader, { attributes: [attr('db.statement', "SELECT * FROM t WHERE x = 'it''s'")] }), [1]);
+        assert.deepStrictEqual(await ids(reader, { attributes: [attr('deployment.environment', 'prod')] }), [3, 1]);
+        assert.deepStrictEqual(await ids(reader, { attributes: [attr('service.name', 'payments')] }), [2]);
+        assert.deepStrictEqual(await ids(reader, { attributes: [attr('http.method', 'GET'), attr('http.status_code', '200')] }), [1]);
         // On different spans of the same trace: no single span matches both.
-        assert.deepStrictEqual(await ids(store, { attributes: [attr('http.method', 'GET'), attr('deployment.environment', 'prod')] }), []);
-        assert.deepStrictEqual(await ids(store, { serviceName: 'backend', attributes: [attr('http.method', 'GET')] }), []);
+        assert.deepStrictEqual(await ids(reader, { attributes: [attr('http.method', 'GET'), attr('deployment.environment', 'prod')] }), []);
+        assert.deepStrictEqual(await ids(reader, { serviceName: 'backend', attributes: [attr('http.method', 'GET')] }), []);
         assert.deepStrictEqual(
-          await ids(store, { serviceName: 'frontend', spanName: 'GET /', attributes: [attr('deployment.environment', 'staging')] }),
+          await ids(reader, { serviceName: 'frontend', spanName: 'GET /', attributes: [attr('deployment.environment', 'staging')] }),
           [1],
         );
-        assert.deepStrictEqual(await ids(store, { attributes: [attr('http.method', 'get')] }), []);
-        assert.deepStrictEqual(await ids(store, { attributes: [attr('http.method=GET', '')] }), []);
+        assert.deepStrictEqual(await ids(reader, { attributes: [attr('http.method', 'get')] }), []);
+        assert.deepStrictEqual(await ids(reader, { attributes: [attr('http.method=GET', '')] }), []);
       }));
 
     test('search by duration bounds and errors only', () =>
-      withStore(async (store) => {
+      withStore(async (store, reader) => {
         await store.writeSpans(searchWorld());
-        assert.deepStrictEqual(await ids(store, { minDurationNano: 1000n * MS }), [5, 6, 2]);
-        assert.deepStrictEqual(await ids(store, { minDurationNano: 1600n * MS }), [2]);
-        assert.deepStrictEqual(await ids(store, { serviceName: 'backend', maxDurationNano: 5n * MS }), [3, 1]);
-        assert.deepStrictEqual(await ids(store, { minDurationNano: 1600n * MS, maxDurationNano: 3000n * MS }), [2]);
-        assert.deepStrictEqual(await ids(store, { minDurationNano: 1600n * MS, maxDurationNano: 1700n * MS }), []);
-        assert.deepStrictEqual(await ids(store, { errorsOnly: true }), [1]);
-        assert.deepStrictEqual(await ids(store, { errorsOnly: true, serviceName: 'frontend' }), []);
-        assert.deepStrictEqual(await ids(store, { errorsOnly: true, spanName: 'query', maxDurationNano: 50n * MS }), [1]);
+        assert.deepStrictEqual(await ids(reader, { minDurationNano: 1000n * MS }), [5, 6, 2]);
+        assert.deepStrictEqual(await ids(reader, { minDurationNano: 1600n * MS }), [2]);
+        assert.deepStrictEqual(await ids(reader, { serviceName: 'backend', maxDurationNano: 5n * MS }), [3, 1]);
+        assert.deepStrictEqual(await ids(reader, { minDurationNano: 1600n * MS, maxDurationNano: 3000n * MS }), [2]);
+        assert.deepStrictEqual(await ids(reader, { minDurationNano: 1600n * MS, maxDurationNano: 1700n * MS }), []);
+        assert.deepStrictEqual(await ids(reader, { errorsOnly: true }), [1]);
+        assert.deepStrictEqual(await ids(reader, { errorsOnly: true, serviceName: 'frontend' }), []);
+        assert.deepStrictEqual(await ids(reader, { errorsOnly: true, spanName: 'query', maxDurationNano: 50n * MS }), [1]);
       }));
 
     test('services and operations', () =>
-      withStore(async (store) => {
-        assert.deepStrictEqual(await store.listServices(), []);
+      withStore(async (store, reader) => {
+        assert.deepStrictEqual(await reader.listServices(), []);
         await store.writeSpans(searchWorld());
-        assert.deepStrictEqual(await store.listServices(), ['backend', 'batch', 'frontend', 'payments']);
-        assert.deepStrictEqual(await store.listOperations('frontend'), [
+        assert.deepStrictEqual(await reader.listServices(), ['backend', 'batch', 'frontend', 'payments']);
+        assert.deepStrictEqual(await reader.listOperations('frontend'), [
           { name: 'GET /', spanKind: 2 },
           { name: 'GET /checkout', spanKind: 2 },
           { name: 'GET /late', spanKind: 2 },
@@ -211,34 +220,34 @@ export function runTraceStoreContract(name: string, env: ContractEnvironment): v
         await store.writeSpans([
           makeSpan({ trace: 9, span: 91, resource: resourceOf('backend'), name: 'query', kind: 1, start: T0, duration: MS }),
         ]);
-        assert.deepStrictEqual(await store.listOperations('backend'), [
+        assert.deepStrictEqual(await reader.listOperations('backend'), [
           { name: 'cache', spanKind: 3 },
           { name: 'orphan', spanKind: 1 },
           { name: 'query', spanKind: 1 },
           { name: 'query', spanKind: 3 },
         ]);
-        assert.deepStrictEqual(await store.listOperations('nobody'), []);
+        assert.deepStrictEqual(await reader.listOperations('nobody'), []);
       }));
 
     test('dependencies across services in a window, with child errors', () =>
-      withStore(async (store) => {
+      withStore(async (store, reader) => {
         await store.writeSpans(searchWorld());
-        assert.deepStrictEqual(await store.getDependencies(W_START, W_END), [
+        assert.deepStrictEqual(await reader.getDependencies(W_START, W_END), [
           { parentService: 'frontend', childService: 'backend', callCount: 2, errorCount: 1 },
           { parentService: 'frontend', childService: 'payments', callCount: 1, errorCount: 0 },
         ]);
-        assert.deepStrictEqual(await store.getDependencies(T0 + 15n * SECOND, W_END), [
+        assert.deepStrictEqual(await reader.getDependencies(T0 + 15n * SECOND, W_END), [
           { parentService: 'frontend', childService: 'payments', callCount: 1, errorCount: 0 },
         ]);
         // The parent started before the window; the child inside it still makes the edge.
-        assert.deepStrictEqual(await store.getDependencies(T0 + 20n * SECOND + 50n * MS, T0 + 21n * SECOND), [
+        assert.deepStrictEqual(await reader.getDependencies(T0 + 20n * SECOND + 50n * MS, T0 + 21n * SECOND), [
           { parentService: 'frontend', childService: 'payments', callCount: 1, errorCount: 0 },
         ]);
-        assert.deepStrictEqual(await store.getDependencies(W_END, W_START), []);
+        assert.deepStrictEqual(await reader.getDependencies(W_END, W_START), []);
       }));
 
     test('hostile strings are stored, searched and listed unchanged', () =>
-      withStore(async (store) => {
+      withStore(async (store, reader) => {
         const spans = HOSTILE_STRINGS.map((s, i) =>
           makeSpan({
             trace: 0x100 + i,
@@ -253,18 +262,18 @@ export function runTraceStoreContract(name: string, env: ContractEnvironment): v
         await store.writeSpans(spans);
         for (const [i, s] of HOSTILE_STRINGS.entries()) {
           const span = spans[i]!;
-          assert.deepStrictEqual(await store.getTrace(span.traceId), [span]);
+          assert.deepStrictEqual(await reader.getTrace(span.traceId), [span]);
           const expected = [0x100 + i];
-          assert.deepStrictEqual(await ids(store, { serviceName: `svc ${s}` }), expected, `service ${JSON.stringify(s)}`);
-          assert.deepStrictEqual(await ids(store, { spanName: `op ${s}` }), expected, `name ${JSON.stringify(s)}`);
+          assert.deepStrictEqual(await ids(reader, { serviceName: `svc ${s}` }), expected, `service ${JSON.stringify(s)}`);
+          assert.deepStrictEqual(await ids(reader, { spanName: `op ${s}` }), expected, `name ${JSON.stringify(s)}`);
           assert.deepStrictEqual(
-            await ids(store, { attributes: [{ key: `k ${s}`, value: s }] }),
+            await ids(reader, { attributes: [{ key: `k ${s}`, value: s }] }),
             expected,
             `attribute ${JSON.stringify(s)}`,
           );
-          assert.deepStrictEqual(await store.listOperations(`svc ${s}`), [{ name: `op ${s}`, spanKind: 1 }]);
+          assert.deepStrictEqual(await reader.listOperations(`svc ${s}`), [{ name: `op ${s}`, spanKind: 1 }]);
         }
-        const services = await store.listServices();
+        const services = await reader.listServices();
         assert.deepStrictEqual([...services].sort(), HOSTILE_STRINGS.map((s) => `svc ${s}`).sort());
       }));
 
@@ -292,9 +301,9 @@ export function runTraceStoreContract(name: string, env: ContractEnvironment): v
         ]);
         const count = async (table: string): Promise<number> =>
           Number((await engine.query<{ n: string }>(`SELECT count() AS n FROM ${database}.${table}`))[0]?.n);
-        assert.equal(await count('resources'), 2);
-        assert.equal(await count('scopes'), 1);
-        const trace = await store.getTrace(traceId(0x500));
+        assert.equal(await count('resources_v3'), 2);
+        assert.equal(await count('scopes_v3'), 1);
+        const trace = await store.forTenant(DEFAULT_TENANT).getTrace(traceId(0x500));
         assert.equal(trace.length, 6);
         assert.ok(trace.every((span) => span.resource === trace[0]!.resource && span.scope === trace[0]!.scope));
         assert.deepStrictEqual(trace[0]!.resource, resourceOf('dedup', [{ key: 'k', value: 1n }]));
@@ -309,10 +318,10 @@ export function runTraceStoreContract(name: string, env: ContractEnvironment): v
     }
 
     test('attribute keys of spans and resources, most frequent first', () =>
-      withStore(async (store) => {
-        assert.deepStrictEqual(await store.listAttributeKeys(attributeQuery()), []);
+      withStore(async (store, reader) => {
+        assert.deepStrictEqual(await reader.listAttributeKeys(attributeQuery()), []);
         await store.writeSpans(searchWorld());
-        assert.deepStrictEqual(await store.listAttributeKeys(attributeQuery()), [
+        assert.deepStrictEqual(await reader.listAttributeKeys(attributeQuery()), [
           { key: 'service.name', scope: 'resource', count: 9 },
           { key: 'deployment.environment', scope: 'resource', count: 5 },
           { key: 'http.method', scope: 'span', count: 2 },
@@ -321,42 +330,42 @@ export function runTraceStoreContract(name: string, env: ContractEnvironment): v
           { key: 'http.status_code', scope: 'span', count: 1 },
           { key: 'retry', scope: 'span', count: 1 },
         ]);
-        assert.deepStrictEqual(await store.listAttributeKeys(attributeQuery({ serviceName: 'frontend' })), [
+        assert.deepStrictEqual(await reader.listAttributeKeys(attributeQuery({ serviceName: 'frontend' })), [
           { key: 'deployment.environment', scope: 'resource', count: 2 },
           { key: 'http.method', scope: 'span', count: 2 },
           { key: 'service.name', scope: 'resource', count: 2 },
           { key: 'http.status_code', scope: 'span', count: 1 },
         ]);
-        assert.deepStrictEqual(await store.listAttributeKeys(attributeQuery({ limit: 1 })), [
+        assert.deepStrictEqual(await reader.listAttributeKeys(attributeQuery({ limit: 1 })), [
           { key: 'service.name', scope: 'resource', count: 9 },
         ]);
-        assert.deepStrictEqual(await store.listAttributeKeys(attributeQuery({ serviceName: 'nobody' })), []);
-        assert.deepStrictEqual(await store.listAttributeKeys(attributeQuery({ startTimeUnixNano: W_END, endTimeUnixNano: W_START })), []);
+        assert.deepStrictEqual(await reader.listAttributeKeys(attributeQuery({ serviceName: 'nobody' })), []);
+        assert.deepStrictEqual(await reader.listAttributeKeys(attributeQuery({ startTimeUnixNano: W_END, endTimeUnixNano: W_START })), []);
       }));
 
     test('attribute values as search matches them, most frequent first', () =>
-      withStore(async (store) => {
+      withStore(async (store, reader) => {
         await store.writeSpans(searchWorld());
-        assert.deepStrictEqual(await store.listAttributeValues('http.method', attributeQuery()), [
+        assert.deepStrictEqual(await reader.listAttributeValues('http.method', attributeQuery()), [
           { value: 'GET', count: 1 },
           { value: 'POST', count: 1 },
         ]);
-        assert.deepStrictEqual(await store.listAttributeValues('deployment.environment', attributeQuery()), [
+        assert.deepStrictEqual(await reader.listAttributeValues('deployment.environment', attributeQuery()), [
           { value: 'prod', count: 3 },
           { value: 'staging', count: 2 },
         ]);
-        assert.deepStrictEqual(await store.listAttributeValues('http.status_code', attributeQuery()), [{ value: '200', count: 1 }]);
-        assert.deepStrictEqual(await store.listAttributeValues('amount', attributeQuery()), [{ value: '12.5', count: 1 }]);
-        assert.deepStrictEqual(await store.listAttributeValues('service.name', attributeQuery({ serviceName: 'backend' })), [
+        assert.deepStrictEqual(await reader.listAttributeValues('http.status_code', attributeQuery()), [{ value: '200', count: 1 }]);
+        assert.deepStrictEqual(await reader.listAttributeValues('amount', attributeQuery()), [{ value: '12.5', count: 1 }]);
+        assert.deepStrictEqual(await reader.listAttributeValues('service.name', attributeQuery({ serviceName: 'backend' })), [
           { value: 'backend', count: 3 },
         ]);
-        assert.deepStrictEqual(await store.listAttributeValues('deployment.environment', attributeQuery({ limit: 1 })), [
+        assert.deepStrictEqual(await reader.listAttributeValues('deployment.environment', attributeQuery({ limit: 1 })), [
           { value: 'prod', count: 3 },
         ]);
-        assert.deepStrictEqual(await store.listAttributeValues("'; DROP TABLE spans; --", attributeQuery()), []);
+        assert.deepStrictEqual(await reader.listAttributeValues("'; DROP TABLE spans; --", attributeQuery()), []);
       }));
 
-    test('schema v1 data is copied into v2, then the v1 tables are dropped', async () => {
+    test('schema v1 data is copied into v3 (default tenant), then the v1 and v2 tables are dropped', async () => {
       const database = env.newDatabase();
       const engine = await env.openEngine(database);
       try {
@@ -369,17 +378,29 @@ export function runTraceStoreContract(name: string, env: ContractEnvironment): v
         const world = searchWorld();
         await insertV1Spans(engine, database, [rich, ...world, world[0]!]);
         const store = await env.openStore(database);
+        const reader = store.forTenant(DEFAULT_TENANT);
         try {
-          assert.deepStrictEqual(await store.getTrace(rich.traceId), [rich]);
-          assert.deepStrictEqual(await store.getTrace(traceId(1)), byStartThenId(world.filter((s) => s.traceId === traceId(1))));
-          assert.deepStrictEqual(await ids(store, { attributes: [{ key: 'deployment.environment', value: 'prod' }] }), [3, 1]);
+          assert.deepStrictEqual(await reader.getTrace(rich.traceId), [rich]);
+          assert.deepStrictEqual(await reader.getTrace(traceId(1)), byStartThenId(world.filter((s) => s.traceId === traceId(1))));
+          assert.deepStrictEqual(await ids(reader, { attributes: [{ key: 'deployment.environment', value: 'prod' }] }), [3, 1]);
           const tables = await engine.query<{ name: string }>(
             'SELECT name FROM system.tables WHERE database = {database:String} ORDER BY name',
             {
               database,
             },
           );
-          assert.ok(!tables.some((t) => t.name === 'spans' || t.name === 'span_search'), JSON.stringify(tables));
+          assert.deepStrictEqual(
+            tables.map((t) => t.name),
+            [
+              'operations_v3',
+              'resources_v3',
+              'schema_migrations',
+              'scopes_v3',
+              'trace_index_v3',
+              'trace_index_v3_writer',
+              'trace_spans_v3',
+            ],
+          );
         } finally {
           await store.close();
         }
@@ -389,7 +410,7 @@ export function runTraceStoreContract(name: string, env: ContractEnvironment): v
     });
 
     test('readTrace: pages of getTrace, at any page size, across ties, minutes and duplicates', () =>
-      withStore(async (store) => {
+      withStore(async (store, reader) => {
         const front = resourceOf('frontend');
         const back = resourceOf('backend');
         // 23 spans over two services and two minute buckets; every third start is shared by a
@@ -416,11 +437,11 @@ export function runTraceStoreContract(name: string, env: ContractEnvironment): v
         // (a later page): getTrace keeps only the earliest copy, and so must every page size.
         await store.writeSpans(spans.slice(3, 9));
         await store.writeSpans([{ ...spans[4]!, startTimeUnixNano: spans[4]!.startTimeUnixNano + 90n * SECOND, name: 'late copy' }]);
-        const whole = await store.getTrace(traceId(0x900));
+        const whole = await reader.getTrace(traceId(0x900));
         assert.deepStrictEqual(whole, byStartThenId(spans));
         for (const pageSpans of [1, 2, 3, 5, 22, 23, 24, 10_000]) {
           const pages: Span[][] = [];
-          for await (const page of store.readTrace(traceId(0x900), { pageSpans })) pages.push(page);
+          for await (const page of reader.readTrace(traceId(0x900), { pageSpans })) pages.push(page);
           assert.deepStrictEqual(pages.flat(), whole, `pageSpans ${pageSpans}`);
           for (const page of pages) assert.ok(page.length >= 1 && page.length <= pageSpans, `page of ${page.length} at ${pageSpans}`);
           // Resources are shared across pages, not only within one.
@@ -430,14 +451,14 @@ export function runTraceStoreContract(name: string, env: ContractEnvironment): v
             true,
           );
         }
-        for await (const page of store.readTrace(traceId(0x900))) assert.deepStrictEqual(page, whole);
+        for await (const page of reader.readTrace(traceId(0x900))) assert.deepStrictEqual(page, whole);
         for (const unknown of [traceId(0x77), "'; DROP TABLE trace_spans; --"]) {
-          for await (const page of store.readTrace(unknown, { pageSpans: 2 })) assert.fail(`a page for ${unknown}: ${page.length} spans`);
+          for await (const page of reader.readTrace(unknown, { pageSpans: 2 })) assert.fail(`a page for ${unknown}: ${page.length} spans`);
         }
         for (const pageSpans of [0, 100_001, 1.5]) {
           await assert.rejects(
             async () => {
-              for await (const _page of store.readTrace(traceId(0x900), { pageSpans })) assert.fail('read with a bad page size');
+              for await (const _page of reader.readTrace(traceId(0x900), { pageSpans })) assert.fail('read with a bad page size');
             },
             (error: Error) => error.name === 'StorageError' && (error as StorageError).code === 'rejected',
           );
@@ -445,9 +466,9 @@ export function runTraceStoreContract(name: string, env: ContractEnvironment): v
       }));
 
     test('an empty batch is a no-op', () =>
-      withStore(async (store) => {
+      withStore(async (store, reader) => {
         await store.writeSpans([]);
-        assert.deepStrictEqual(await store.searchTraces(query()), []);
+        assert.deepStrictEqual(await reader.searchTraces(query()), []);
       }));
   });
 }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { InstrumentationScope, Resource, Span } from '../../src/model/span.js';
+import { DEFAULT_TENANT } from '../../src/model/tenant.js';
 
 export function randomTraceId(): string {
   return randomBytes(16).toString('hex');
@@ -10,7 +11,12 @@ export function randomSpanId(): string {
 }
 
 export function makeResource(serviceName: string, extra: Resource['attributes'] = []): Resource {
-  return { attributes: [{ key: 'service.name', value: serviceName }, ...extra], droppedAttributesCount: 0, schemaUrl: '' };
+  return {
+    tenant: DEFAULT_TENANT,
+    attributes: [{ key: 'service.name', value: serviceName }, ...extra],
+    droppedAttributesCount: 0,
+    schemaUrl: '',
+  };
 }
 
 export function makeScope(name = 'test-scope'): InstrumentationScope {

@@ -21,6 +21,7 @@ import { HttpRouter } from '../../src/query/http-router.js';
 import { addNativeApi } from '../../src/query/native-api.js';
 import { toNativeTrace } from '../../src/query/native-trace-json.js';
 import { bigTraceChunks } from '../support/big-trace.js';
+import { DEFAULT_TENANT } from '../../src/model/tenant.js';
 
 const FIXTURES = resolve(import.meta.dirname, '../../../ui/src/api/fixtures');
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
@@ -29,6 +30,7 @@ const T0 = 1_795_428_000_123_456_789n;
 
 function resource(service: string | undefined, extra: Span['resource']['attributes'] = [], schemaUrl = ''): Span['resource'] {
   return {
+    tenant: DEFAULT_TENANT,
     attributes: [...(service === undefined ? [] : [{ key: 'service.name', value: service }]), ...extra],
     droppedAttributesCount: 0,
     schemaUrl,
@@ -228,9 +230,12 @@ test('a big trace: small chunks, well under 150 B/span, columns of the right len
   }
 });
 
-/** A store that serves `spans` for TRACE_ID in pages of `pageSpans` (as asked), or fails as told. */
+/**
+ * A store whose default-tenant reader serves `spans` for TRACE_ID in pages of `pageSpans` (as
+ * asked), or fails as told; any other tenant is refused (the API reads as the default tenant).
+ */
 function fakeStore(spans: readonly Span[], failure?: Error): TraceStore {
-  return {
+  const reader = {
     getTrace: async () => assert.fail('the trace routes read traces in pages'),
     readTrace: async function* (traceId: string, options: { pageSpans?: number } = {}) {
       if (failure) throw failure;
@@ -238,6 +243,9 @@ function fakeStore(spans: readonly Span[], failure?: Error): TraceStore {
       const pageSpans = options.pageSpans ?? 10_000;
       for (let from = 0; from < spans.length; from += pageSpans) yield spans.slice(from, from + pageSpans);
     },
+  };
+  return {
+    forTenant: (tenant: string) => (tenant === DEFAULT_TENANT ? reader : assert.fail(`read as tenant ${tenant}`)),
   } as unknown as TraceStore;
 }
 

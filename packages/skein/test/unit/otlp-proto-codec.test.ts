@@ -26,6 +26,7 @@ import {
   varintField,
 } from './fixtures/protobuf-wire.js';
 import { realisticSpans, richSpans, seededRandom } from './fixtures/sample-spans.js';
+import { DEFAULT_TENANT } from '../../src/model/tenant.js';
 
 /** A request holding one span with the given fields (on top of valid IDs). */
 function oneSpan(...spanFields: Uint8Array[]): Uint8Array {
@@ -215,7 +216,7 @@ describe('defaults and edge decoding', () => {
       links: [],
       droppedLinksCount: 0,
       status: { code: 0, message: '' },
-      resource: { attributes: [], droppedAttributesCount: 0, schemaUrl: '' },
+      resource: { tenant: DEFAULT_TENANT, attributes: [], droppedAttributesCount: 0, schemaUrl: '' },
       scope: { name: '', version: '', attributes: [], droppedAttributesCount: 0, schemaUrl: '' },
     });
     assert.deepStrictEqual(decodeOtlpProtoTraces(new Uint8Array(0)), []);

@@ -10,6 +10,7 @@ import type { SqlParams } from '../../src/storage/sql-binding.js';
 import type { SqlEngine } from '../../src/storage/sql-engine.js';
 import type { SpanRow } from '../../src/storage/span-rows.js';
 import { StorageError } from '../../src/storage/trace-store.js';
+import { DEFAULT_TENANT } from '../../src/model/tenant.js';
 
 const TRACE_ID = '0000000000000000000000000000abcd';
 const V8_MAX_STRING_LENGTH = 0x1fffffe8;
@@ -88,7 +89,7 @@ function fakeEngine(rows: number, charsPerRow: number): { engine: SqlEngine; lim
 async function pagesOf(store: ClickHouseTraceStore, pageSpans: number): Promise<number[]> {
   const sizes: number[] = [];
   let next = 0;
-  for await (const page of store.readTrace(TRACE_ID, { pageSpans })) {
+  for await (const page of store.forTenant(DEFAULT_TENANT).readTrace(TRACE_ID, { pageSpans })) {
     for (const span of page) assert.equal(span.name, `span ${next++}`);
     sizes.push(page.length);
   }

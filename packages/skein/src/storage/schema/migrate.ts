@@ -11,6 +11,8 @@ export interface MigrateOptions {
   retentionDays?: number;
   /** For tests: a different migration list. */
   migrations?: readonly Migration[];
+  /** Progress lines of long data copies (default: written to stderr). */
+  progress?: (line: string) => void;
 }
 
 export interface MigrationOutcome {
@@ -22,9 +24,9 @@ export interface MigrationOutcome {
 
 /** Tables with a time, and that time in Unix nanoseconds: what TTL applies to. */
 const TTL_TABLES: readonly (readonly [string, string])[] = [
-  ['trace_spans', 'start_ns'],
-  ['trace_index', 'toUInt64(bucket) * 60000000000'],
-  ['operations', 'last_seen_ns'],
+  ['trace_spans_v3', 'start_ns'],
+  ['trace_index_v3', 'toUInt64(bucket) * 60000000000'],
+  ['operations_v3', 'last_seen_ns'],
 ];
 
 /**
@@ -45,7 +47,7 @@ export async function migrate(engine: SqlEngine, options: MigrateOptions): Promi
     const applied: number[] = [];
     for (const migration of migrations) {
       if (done.has(migration.version)) continue;
-      await applyMigration(engine, ctx, migration);
+      await applyMigration(engine, ctx, migration, options.progress ?? writeProgress);
       applied.push(migration.version);
       done.add(migration.version);
     }
@@ -58,9 +60,13 @@ export async function migrate(engine: SqlEngine, options: MigrateOptions): Promi
   }
 }
 
-async function applyMigration(engine: SqlEngine, ctx: DdlContext, migration: Migration): Promise<void> {
+function writeProgress(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
+async function applyMigration(engine: SqlEngine, ctx: DdlContext, migration: Migration, progress: (line: string) => void): Promise<void> {
   for (const statement of migration.statements(ctx)) await engine.command(statement);
-  await migration.moveData?.(engine, ctx);
+  await migration.moveData?.(engine, ctx, progress);
   await engine.command(
     `INSERT INTO ${ctx.db}.schema_migrations (version, name, applied_at) SELECT {version:UInt32}, {name:String}, now()`,
     {

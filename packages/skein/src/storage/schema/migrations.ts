@@ -1,5 +1,6 @@
 import type { SqlEngine } from '../sql-engine.js';
 import { copyV1Spans } from './v1-copy.js';
+import { copyV2Tables } from './v2-copy.js';
 import { codec, dayPartition, lowCardinalityString, skipIndex, type DdlContext } from './ddl-context.js';
 
 /**
@@ -12,8 +13,11 @@ export interface Migration {
   readonly version: number;
   readonly name: string;
   statements(ctx: DdlContext): string[];
-  /** Data to move after the statements ran, before the version is recorded; must be repeatable. */
-  moveData?(engine: SqlEngine, ctx: DdlContext): Promise<void>;
+  /**
+   * Data to move after the statements ran, before the version is recorded; must be repeatable.
+   * `progress` takes one line of text per step of a long copy (rows copied so far).
+   */
+  moveData?(engine: SqlEngine, ctx: DdlContext, progress: (line: string) => void): Promise<void>;
 }
 
 /**
@@ -112,13 +116,12 @@ ORDER BY (service_name, name, kind)`,
  * - `resources`, `scopes`: each distinct resource / instrumentation scope once, by content hash.
  * - `operations` is kept as it is.
  * ReplacingMergeTree everywhere: retried batches store identical rows with identical keys.
- * v1's `spans` are copied into these tables (v1-copy.ts), then `spans` and `span_search` are
- * dropped.
+ * v1's `spans` are copied by version 3, straight into its tables (the row builder writes only the
+ * newest schema), then `spans` and `span_search` are dropped.
  */
 const narrowRows: Migration = {
   version: 2,
   name: 'trace_spans, trace_index, resources, scopes',
-  moveData: copyV1Spans,
   statements(ctx) {
     const lc = lowCardinalityString(ctx);
     const time = codec(ctx, 'Delta, ZSTD(1)');
@@ -183,4 +186,101 @@ ORDER BY scope_hash`,
   },
 };
 
-export const MIGRATIONS: readonly Migration[] = [initialSchema, narrowRows];
+/**
+ * Version 3 — tenancy (ARCHITECTURE decision 10): every table gains `tenant`, the first column of
+ * its sort key, so a tenant's reads are primary-key ranges of its own and no query can reach
+ * another tenant's rows without naming it. Otherwise v2's layout, unchanged.
+ *
+ * New tables (`*_v3`) rather than v2's altered in place: ClickHouse cannot put a new column at the
+ * front of an existing sort key, and copying into tables under new names needs no RENAME, so the
+ * migration stays idempotent and safe with two processes at once (a v2 table that still exists
+ * is exactly what is left to copy). v2-copy.ts moves v2's rows to the default tenant with
+ * INSERT … SELECT and a bound constant (runs on 18.16), day by day with a progress line, then
+ * drops v2's tables; v1's `spans`, if still there, are copied through the row builder (v1-copy.ts).
+ * `tenant` is LowCardinality(String) where the engine has it: one value per row range, it costs
+ * next to nothing per span.
+ */
+const tenancy: Migration = {
+  version: 3,
+  name: 'tenant first in every sort key (*_v3 tables)',
+  async moveData(engine, ctx, progress) {
+    await copyV2Tables(engine, ctx, progress);
+    await copyV1Spans(engine, ctx);
+  },
+  statements(ctx) {
+    const lc = lowCardinalityString(ctx);
+    const time = codec(ctx, 'Delta, ZSTD(1)');
+    const text = codec(ctx, 'ZSTD(1)');
+    const attributes = `attr_keys Array(${lc}),
+  attr_types String${text},
+  attr_values Array(String)${text}`;
+    return [
+      `CREATE TABLE IF NOT EXISTS ${ctx.db}.trace_spans_v3 (
+  tenant ${lc},
+  service_name ${lc},
+  bucket UInt32,
+  trace_id String${text},
+  span_id String${text},
+  parent_span_id String${text},
+  start_ns UInt64${time},
+  duration_ns UInt64${text},
+  name ${lc},
+  kind UInt8,
+  status_code UInt8,
+  status_message String${text},
+  trace_state String${text},
+  flags UInt32,
+  ${attributes},
+  dropped_attributes_count UInt32,
+  events String${text},
+  dropped_events_count UInt32,
+  links String${text},
+  dropped_links_count UInt32,
+  resource_hash String${text},
+  scope_hash String${text}${skipIndex(ctx, 'attr_values_bloom attr_values TYPE bloom_filter(0.01) GRANULARITY 1')}
+) ENGINE = ReplacingMergeTree()
+PARTITION BY ${dayPartition('start_ns')}
+ORDER BY (tenant, service_name, bucket, trace_id, span_id)
+SETTINGS index_granularity = 1024`,
+      `CREATE TABLE IF NOT EXISTS ${ctx.db}.trace_index_v3 (
+  tenant ${lc},
+  trace_id String${text},
+  service_name ${lc},
+  bucket UInt32
+) ENGINE = ReplacingMergeTree()
+PARTITION BY ${dayPartition('toUInt64(bucket) * 60000000000')}
+ORDER BY (tenant, trace_id, service_name, bucket)`,
+      `CREATE MATERIALIZED VIEW IF NOT EXISTS ${ctx.db}.trace_index_v3_writer TO ${ctx.db}.trace_index_v3
+AS SELECT tenant, trace_id, service_name, bucket FROM ${ctx.db}.trace_spans_v3 GROUP BY tenant, trace_id, service_name, bucket`,
+      `CREATE TABLE IF NOT EXISTS ${ctx.db}.resources_v3 (
+  tenant ${lc},
+  resource_hash String,
+  service_name ${lc},
+  ${attributes},
+  dropped_attributes_count UInt32,
+  schema_url String
+) ENGINE = ReplacingMergeTree()
+ORDER BY (tenant, resource_hash)`,
+      `CREATE TABLE IF NOT EXISTS ${ctx.db}.scopes_v3 (
+  tenant ${lc},
+  scope_hash String,
+  name String,
+  version String,
+  ${attributes},
+  dropped_attributes_count UInt32,
+  schema_url String
+) ENGINE = ReplacingMergeTree()
+ORDER BY (tenant, scope_hash)`,
+      `CREATE TABLE IF NOT EXISTS ${ctx.db}.operations_v3 (
+  tenant ${lc},
+  service_name ${lc},
+  name ${lc},
+  kind UInt8,
+  last_seen_ns UInt64
+) ENGINE = ReplacingMergeTree(last_seen_ns)
+ORDER BY (tenant, service_name, name, kind)`,
+    ];
+  },
+};
+
+export const MIGRATIONS: readonly Migration[] = [initialSchema, narrowRows, tenancy];

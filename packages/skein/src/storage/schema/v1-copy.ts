@@ -7,7 +7,7 @@ import { spansFromV1Rows, V1_SPAN_COLUMNS, type V1SpanRow } from './v1-span-rows
 /** Traces copied per round trip: bounded memory whatever the size of the v1 data. */
 const TRACES_PER_PAGE = 2000;
 
-async function tableExists(engine: SqlEngine, ctx: DdlContext, table: string): Promise<boolean> {
+export async function tableExists(engine: SqlEngine, ctx: DdlContext, table: string): Promise<boolean> {
   const rows = await engine.query<{ n: number }>(
     'SELECT count() AS n FROM system.tables WHERE database = {database:String} AND name = {table:String}',
     { database: ctx.database, table },

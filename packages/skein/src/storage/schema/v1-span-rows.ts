@@ -1,4 +1,5 @@
 import { resourceFromJson, scopeFromJson, spanFromOtlpJson } from '../../model/otlp-json.js';
+import { DEFAULT_TENANT } from '../../model/tenant.js';
 import type { InstrumentationScope, Resource, Span } from '../../model/span.js';
 
 /**
@@ -36,8 +37,9 @@ export interface V1SpanRow {
 }
 
 /**
- * Rebuilds spans. Identical resource/scope text maps to one shared object, as the model expects
- * (encoders regroup spans by resource and scope identity first).
+ * Rebuilds spans, owned by the default tenant (v1 knew no tenants). Identical resource/scope text
+ * maps to one shared object, as the model expects (encoders regroup spans by resource and scope
+ * identity first).
  */
 export function spansFromV1Rows(rows: readonly V1SpanRow[]): Span[] {
   const resources = new Map<string, Resource>();
@@ -45,7 +47,7 @@ export function spansFromV1Rows(rows: readonly V1SpanRow[]): Span[] {
   return rows.map((row) => {
     let resource = resources.get(row.resource_json);
     if (resource === undefined) {
-      resource = resourceFromJson(JSON.parse(row.resource_json));
+      resource = resourceFromJson(JSON.parse(row.resource_json), DEFAULT_TENANT);
       resources.set(row.resource_json, resource);
     }
     let scope = scopes.get(row.scope_json);

@@ -1,0 +1,339 @@
+import type { SpanKind, Span } from '../model/span.js';
+import type { TenantId } from '../model/tenant.js';
+import type { SqlParams } from './sql-binding.js';
+import { isStringLimitError, type SqlEngine } from './sql-engine.js';
+import {
+  BUCKET_NANO,
+  newBuiltObjects,
+  spansFromRows,
+  storedKey,
+  type BuiltObjects,
+  type ResourceRow,
+  type ScopeRow,
+  type SpanRow,
+} from './span-rows.js';
+import {
+  attributeKeysSql,
+  attributeValuesSql,
+  dependenciesSql,
+  getTraceSql,
+  listOperationsSql,
+  listServicesSql,
+  resourcesByHashSql,
+  scopesByHashSql,
+  searchTraceIdsSql,
+  traceSpanPageSql,
+  traceSummariesSql,
+  type AttributeKeyRow,
+  type AttributeValueRow,
+  type DependencyRow,
+  type SearchRow,
+} from './trace-queries.js';
+import {
+  MAX_PAGE_SPANS,
+  StorageError,
+  type AttributeKeyCount,
+  type AttributeQuery,
+  type AttributeValueCount,
+  type DependencyEdge,
+  type OperationInfo,
+  type ServiceSpanCount,
+  type TenantTraceReader,
+  type TraceReadOptions,
+  type TraceSearchQuery,
+  type TraceSummary,
+} from './trace-store.js';
+
+const MAX_SEARCH_LIMIT = 10000;
+const MAX_ATTRIBUTE_LIMIT = 1000;
+/** Spans an autocompletion query looks at, at most (see trace-queries.ts, sampledSpans). */
+const ATTRIBUTE_SAMPLE_SPANS = 100_000;
+/** Decoded-row caches for reads: resources and scopes never change under a (tenant, hash). */
+const MAX_CACHED_ROWS = 10_000;
+const DEFAULT_PAGE_SPANS = 10_000;
+/**
+ * Result text a page of readTrace aims at, an eighth of V8's string cap: after the first page,
+ * each page's span count is sized from the text per span measured on the page before, so a page
+ * of larger spans than that still fits. The first page is sized by `pageSpans` alone (an extra
+ * small page would cost a whole extra pass over the trace: +30 % at 100k spans, measured); one
+ * that passes the cap anyway (spans of several kB each) is read again in halves.
+ */
+const PAGE_TEXT_CHARS = 64 * 1024 * 1024;
+
+/** The store's read statements, rendered once per store (they differ only by database). */
+export interface ReadStatements {
+  /** The quoted database, for the statements rendered per call. */
+  db: string;
+  getTrace: string;
+  firstPage: string;
+  nextPage: string;
+  resources: string;
+  scopes: string;
+  summaries: string;
+  services: string;
+  operations: string;
+  dependencies: string;
+}
+
+export function readStatements(db: string): ReadStatements {
+  return {
+    db,
+    getTrace: getTraceSql(db),
+    firstPage: traceSpanPageSql(db, false),
+    nextPage: traceSpanPageSql(db, true),
+    resources: resourcesByHashSql(db),
+    scopes: scopesByHashSql(db),
+    summaries: traceSummariesSql(db),
+    services: listServicesSql(db),
+    operations: listOperationsSql(db),
+    dependencies: dependenciesSql(db),
+  };
+}
+
+/** Decoded resource / scope rows shared by every reader of a store, keyed by {@link storedKey}. */
+export interface ReadCaches {
+  resourceRows: Map<string, ResourceRow>;
+  scopeRows: Map<string, ScopeRow>;
+}
+
+/**
+ * One tenant's reads (TraceStore.forTenant). Every statement is bound with this reader's tenant,
+ * which each one tests first (trace-queries.ts); the caches are keyed by tenant as well.
+ */
+export class ClickHouseTraceReader implements TenantTraceReader {
+  constructor(
+    private readonly engine: SqlEngine,
+    private readonly sql: ReadStatements,
+    private readonly caches: ReadCaches,
+    readonly tenant: TenantId,
+  ) {}
+
+  async getTrace(traceId: string): Promise<Span[]> {
+    const rows = await this.engine.query<SpanRow>(this.sql.getTrace, { tenant: this.tenant, traceId });
+    return this.spansOf(traceId, rows, newBuiltObjects());
+  }
+
+  async *readTrace(traceId: string, options: TraceReadOptions = {}): AsyncGenerator<Span[]> {
+    const pageSpans = options.pageSpans ?? DEFAULT_PAGE_SPANS;
+    if (!Number.isInteger(pageSpans) || pageSpans < 1 || pageSpans > MAX_PAGE_SPANS) {
+      throw new StorageError('rejected', `pageSpans must be an integer in 1..${MAX_PAGE_SPANS}, got ${pageSpans}`);
+    }
+    const built = newBuiltObjects();
+    // Span IDs already yielded: a copy of one of them starting later than its first copy sorts
+    // onto a later page, where getTrace's LIMIT 1 BY would have dropped it (~40 B per span).
+    const yielded = new Set<string>();
+    let limit = pageSpans;
+    let after: SpanRow | undefined;
+    for (;;) {
+      const { rows, textLength, asked } = await this.readPage(traceId, after, limit);
+      if (rows.length === 0) return;
+      after = rows[rows.length - 1]!;
+      const fresh = rows.filter((row) => !yielded.has(row.span_id));
+      for (const row of fresh) yielded.add(row.span_id);
+      if (fresh.length > 0) yield await this.spansOf(traceId, fresh, built);
+      if (rows.length < asked) return;
+      limit = Math.max(1, Math.min(pageSpans, Math.floor(PAGE_TEXT_CHARS / Math.max(1, textLength / rows.length))));
+    }
+  }
+
+  /** One page of readTrace; one that overflows V8's string cap anyway is read again in halves. */
+  private async readPage(
+    traceId: string,
+    after: SpanRow | undefined,
+    limit: number,
+  ): Promise<{ rows: SpanRow[]; textLength: number; asked: number }> {
+    for (;;) {
+      try {
+        const page =
+          after === undefined
+            ? await this.engine.querySized<SpanRow>(this.sql.firstPage, { tenant: this.tenant, traceId, limit })
+            : await this.engine.querySized<SpanRow>(this.sql.nextPage, {
+                tenant: this.tenant,
+                traceId,
+                limit,
+                afterBucket: BigInt(after.start_text) / BUCKET_NANO,
+                afterStart: BigInt(after.start_text),
+                afterSpanId: after.span_id,
+              });
+        return { ...page, asked: limit };
+      } catch (error) {
+        if (!isStringLimitError(error) || limit === 1) throw error;
+        limit = Math.ceil(limit / 2);
+      }
+    }
+  }
+
+  /** Spans from rows, with their resources and scopes (cached, the rest in one query each). */
+  private async spansOf(traceId: string, rows: readonly SpanRow[], built: BuiltObjects): Promise<Span[]> {
+    if (rows.length === 0) return [];
+    const [resources, scopes] = await Promise.all([
+      this.lookUp(
+        this.caches.resourceRows,
+        this.sql.resources,
+        rows.map((r) => r.resource_hash),
+        (r: ResourceRow) => r.resource_hash,
+      ),
+      this.lookUp(
+        this.caches.scopeRows,
+        this.sql.scopes,
+        rows.map((r) => r.scope_hash),
+        (r: ScopeRow) => r.scope_hash,
+      ),
+    ]);
+    try {
+      return spansFromRows(rows, resources, scopes, this.tenant, built);
+    } catch (error) {
+      throw new StorageError('rejected', `stored spans of trace ${traceId} could not be decoded: ${String(error)}`, { cause: error });
+    }
+  }
+
+  /** Resource or scope rows by hash: from the cache (keyed by tenant too), the rest in one query. */
+  private async lookUp<Row>(
+    cache: Map<string, Row>,
+    sql: string,
+    wanted: readonly string[],
+    hashOf: (row: Row) => string,
+  ): Promise<Map<string, Row>> {
+    const found = new Map<string, Row>();
+    const missing = new Set<string>();
+    for (const hash of wanted) {
+      const row = cache.get(storedKey(this.tenant, hash));
+      if (row !== undefined) found.set(hash, row);
+      else missing.add(hash);
+    }
+    if (missing.size === 0) return found;
+    const rows = await this.engine.query<Row>(sql, { tenant: this.tenant, hashes: [...missing] });
+    if (cache.size + rows.length > MAX_CACHED_ROWS) cache.clear();
+    for (const row of rows) {
+      found.set(hashOf(row), row);
+      cache.set(storedKey(this.tenant, hashOf(row)), row);
+    }
+    return found;
+  }
+
+  async searchTraces(query: TraceSearchQuery): Promise<TraceSummary[]> {
+    if (!Number.isInteger(query.limit) || query.limit < 1 || query.limit > MAX_SEARCH_LIMIT) {
+      throw new StorageError('rejected', `search limit must be an integer in 1..${MAX_SEARCH_LIMIT}, got ${query.limit}`);
+    }
+    if (query.endTimeUnixNano < query.startTimeUnixNano) return [];
+    const params: Record<string, unknown> = {
+      tenant: this.tenant,
+      ...windowParams(query.startTimeUnixNano, query.endTimeUnixNano),
+      limit: query.limit,
+    };
+    if (query.serviceName !== undefined) params['serviceName'] = query.serviceName;
+    if (query.spanName !== undefined) params['spanName'] = query.spanName;
+    query.attributes.forEach((filter, i) => {
+      params[`attrKey${i}`] = filter.key;
+      params[`attrValue${i}`] = filter.value;
+    });
+    if (query.minDurationNano !== undefined) params['minDurationNs'] = clampUInt64(query.minDurationNano);
+    if (query.maxDurationNano !== undefined) {
+      if (query.maxDurationNano < 0n) return [];
+      params['maxDurationNs'] = clampUInt64(query.maxDurationNano);
+    }
+    const sql = searchTraceIdsSql(this.sql.db, {
+      serviceName: query.serviceName !== undefined,
+      spanName: query.spanName !== undefined,
+      attributeCount: query.attributes.length,
+      minDuration: query.minDurationNano !== undefined,
+      maxDuration: query.maxDurationNano !== undefined,
+      errorsOnly: query.errorsOnly,
+    });
+    // Two statements: the matching IDs are few (≤ limit), and sending them back bound reads the
+    // traces by primary key; one statement would have to evaluate the search twice on 18.16.
+    const traceIds = (await this.engine.query<{ trace_id: string }>(sql, params as SqlParams)).map((r) => r.trace_id);
+    if (traceIds.length === 0) return [];
+    const rows = await this.engine.query<SearchRow>(this.sql.summaries, { tenant: this.tenant, traceIds });
+    return rows.map(summaryFromRow);
+  }
+
+  async listServices(): Promise<string[]> {
+    const rows = await this.engine.query<{ service_name: string }>(this.sql.services, { tenant: this.tenant });
+    return rows.map((r) => r.service_name);
+  }
+
+  async listOperations(serviceName: string): Promise<OperationInfo[]> {
+    const rows = await this.engine.query<{ name: string; kind: number }>(this.sql.operations, { tenant: this.tenant, serviceName });
+    return rows.map((r) => ({ name: r.name, spanKind: Number(r.kind) as SpanKind }));
+  }
+
+  async getDependencies(startTimeUnixNano: bigint, endTimeUnixNano: bigint): Promise<DependencyEdge[]> {
+    if (endTimeUnixNano < startTimeUnixNano) return [];
+    const rows = await this.engine.query<DependencyRow>(this.sql.dependencies, {
+      tenant: this.tenant,
+      ...windowParams(startTimeUnixNano, endTimeUnixNano),
+    });
+    return rows.map((r) => ({
+      parentService: r.parent_service,
+      childService: r.child_service,
+      callCount: Number(r.call_count),
+      errorCount: Number(r.error_count),
+    }));
+  }
+
+  async listAttributeKeys(query: AttributeQuery): Promise<AttributeKeyCount[]> {
+    const params = this.attributeParams(query);
+    if (params === undefined) return [];
+    const rows = await this.engine.query<AttributeKeyRow>(attributeKeysSql(this.sql.db, query.serviceName !== undefined), params);
+    return rows.map((r) => ({ key: r.key, scope: r.scope, count: Number(r.count) }));
+  }
+
+  async listAttributeValues(key: string, query: AttributeQuery): Promise<AttributeValueCount[]> {
+    const params = this.attributeParams(query);
+    if (params === undefined) return [];
+    const rows = await this.engine.query<AttributeValueRow>(attributeValuesSql(this.sql.db, query.serviceName !== undefined), {
+      ...params,
+      key,
+    });
+    return rows.map((r) => ({ value: r.value, count: Number(r.count) }));
+  }
+
+  private attributeParams(query: AttributeQuery): SqlParams | undefined {
+    if (!Number.isInteger(query.limit) || query.limit < 1 || query.limit > MAX_ATTRIBUTE_LIMIT) {
+      throw new StorageError('rejected', `attribute limit must be an integer in 1..${MAX_ATTRIBUTE_LIMIT}, got ${query.limit}`);
+    }
+    if (query.endTimeUnixNano < query.startTimeUnixNano) return undefined;
+    return {
+      tenant: this.tenant,
+      ...windowParams(query.startTimeUnixNano, query.endTimeUnixNano),
+      ...(query.serviceName !== undefined && { serviceName: query.serviceName }),
+      sample: ATTRIBUTE_SAMPLE_SPANS,
+      limit: query.limit,
+    };
+  }
+}
+
+/** A time window as bound parameters: exact nanoseconds and the minute buckets holding them. */
+function windowParams(startNano: bigint, endNano: bigint): Record<string, bigint> {
+  const startNs = clampUInt64(startNano);
+  const endNs = clampUInt64(endNano);
+  return { startNs, endNs, startBucket: startNs / BUCKET_NANO, endBucket: endNs / BUCKET_NANO };
+}
+
+/** Times and durations are unsigned 64-bit in storage; a query bound outside that range is clamped. */
+function clampUInt64(value: bigint): bigint {
+  if (value < 0n) return 0n;
+  const max = 18446744073709551615n;
+  return value > max ? max : value;
+}
+
+function summaryFromRow(row: SearchRow): TraceSummary {
+  const services: ServiceSpanCount[] = row.services.map((serviceName, i) => ({
+    serviceName,
+    spanCount: Number(row.service_spans[i] ?? 0),
+  }));
+  // Byte order for names, as the engine sorts strings, so every list Skein returns agrees.
+  services.sort((a, b) => b.spanCount - a.spanCount || Buffer.compare(Buffer.from(a.serviceName), Buffer.from(b.serviceName)));
+  return {
+    traceId: row.trace_id,
+    rootServiceName: row.root_service,
+    rootSpanName: row.root_name,
+    rootSpanMissing: Number(row.has_root) === 0,
+    startTimeUnixNano: BigInt(row.start_text),
+    durationNano: BigInt(row.duration_text),
+    spanCount: Number(row.span_count),
+    errorCount: Number(row.error_count),
+    services,
+  };
+}
