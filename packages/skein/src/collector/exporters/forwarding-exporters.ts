@@ -110,12 +110,7 @@ class HostedExporter implements Exporter {
   }
 }
 
-function buildOtlpExporter(
-  id: string,
-  config: OtlpExporterConfig,
-  telemetry: ExporterTelemetry,
-  stateDir: StateDirOf,
-): OtlpExporter {
+function buildOtlpExporter(id: string, config: OtlpExporterConfig, telemetry: ExporterTelemetry, stateDir: StateDirOf): OtlpExporter {
   const transport = new OtlpGrpcTransport({
     endpoint: config.endpoint,
     insecure: config.tls.insecure,
