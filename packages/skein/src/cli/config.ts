@@ -1,9 +1,8 @@
-import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { parseComponentId, type ComponentId, type ComponentKind } from '../component/component.js';
 import { endpointSchema, parseEndpoint } from '../component/endpoint.js';
-import { ConfigError } from '../model/config-error.js';
+import { ConfigError, configProblems } from '../model/config-error.js';
+import { readYamlFile } from '../model/yaml-file.js';
 import { factoryOf, knownTypes, type AnyFactory } from './component-registry.js';
 
 /**
@@ -140,10 +139,10 @@ export function validateConfig(raw: unknown, source: string): SkeinConfig {
   }
   const parsed = fileSchema.safeParse(input);
   if (!parsed.success) {
-    problems.push(...parsed.error.issues.map((issue) => describeIssue('', issue, valueAt(raw, issue.path))));
+    problems.push(...configProblems('', parsed.error.issues, raw));
     // Report the components' problems too, so one run shows every mistake.
     for (const name of Object.keys(SECTIONS) as Section[]) {
-      const written = valueAt(raw, [name]);
+      const written = (raw as Record<string, unknown>)[name];
       if (typeof written === 'object' && written !== null && !Array.isArray(written)) {
         defineSection(name, written as Record<string, unknown>, problems);
       }
@@ -229,8 +228,7 @@ export function parseComponentConfig(kind: ComponentKind, idText: string, raw: u
   }
   const parsed = factory.configSchema.safeParse(raw ?? {});
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => describeIssue(key, issue, valueAt(raw, issue.path)));
-    throw ConfigError.ofProblems(`invalid ${key}`, problems);
+    throw ConfigError.ofProblems(`invalid ${key}`, configProblems(key, parsed.error.issues, raw));
   }
   return { id, factory, config: parsed.data };
 }
@@ -251,39 +249,12 @@ function checkIds(
   });
 }
 
-/** `key.path: message (got value)`; the value is left out where the message already shows it. */
-function describeIssue(prefix: string, issue: z.core.$ZodIssue, value: unknown): string {
-  const key = [prefix, ...issue.path.map(String)].filter((part) => part !== '').join('.') || '(root)';
-  if (issue.code === 'unrecognized_keys') return `${key}: unknown key(s) ${issue.keys.map((name) => JSON.stringify(name)).join(', ')}`;
-  const shown =
-    value === undefined ? undefined : JSON.stringify(value, (_, item: unknown) => (typeof item === 'bigint' ? String(item) : item));
-  return shown === undefined || issue.message.includes(shown) ? `${key}: ${issue.message}` : `${key}: ${issue.message} (got ${shown})`;
-}
-
-function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
-  let current: unknown = raw;
-  for (const key of path) {
-    if (typeof current !== 'object' || current === null) return undefined;
-    current = (current as Record<PropertyKey, unknown>)[key];
-  }
-  return current;
-}
-
+/** The config file as a mapping (an empty file is an empty config). */
 export function readConfigFile(path: string): Record<string, unknown> {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new ConfigError(`cannot read config file ${path}: ${(error as Error).message}`);
-  }
-  let parsed: unknown;
-  try {
-    parsed = parseYaml(text);
-  } catch (error) {
-    throw new ConfigError(`config file ${path} is not valid YAML: ${(error as Error).message}`);
-  }
+  const parsed = readYamlFile(path, 'config file');
   if (parsed === null || parsed === undefined) return {};
-  if (typeof parsed !== 'object' || Array.isArray(parsed))
+  if (typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new ConfigError(`config file ${path} must hold a YAML mapping at the top level`);
+  }
   return parsed as Record<string, unknown>;
 }

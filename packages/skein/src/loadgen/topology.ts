@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError, configProblems } from '../model/config-error.js';
+import { ConfigError } from '../model/config-error.js';
 import { readYamlFile } from '../model/yaml-file.js';
 
 /**
@@ -145,12 +145,11 @@ export class TopologyError extends ConfigError {
 export function validateTopology(raw: unknown, source = 'topology'): Topology {
   const result = topologySchema.safeParse(raw);
   if (!result.success) {
-    const problems = configProblems('', result.error.issues, raw);
-    throw new TopologyError(`invalid topology in ${source}:\n${problems.map((p) => `  ${p}`).join('\n')}`, undefined, problems);
+    throw TopologyError.ofIssues(`invalid topology in ${source}`, '', result.error.issues, raw);
   }
   const problems = crossReferenceProblems(result.data);
   if (problems.length > 0) {
-    throw new TopologyError(`invalid topology in ${source}:\n${problems.map((p) => `  ${p}`).join('\n')}`, undefined, problems);
+    throw TopologyError.ofProblems(`invalid topology in ${source}`, problems);
   }
   return result.data;
 }

@@ -19,19 +19,36 @@ export class ConfigError extends Error {
     super(message);
   }
 
-  /** One error for many problems (as zod reports them): the message lists each on its own line. */
-  static ofProblems(heading: string, problems: readonly string[]): ConfigError {
-    return new ConfigError(`${heading}:\n${problems.map((problem) => `  ${problem}`).join('\n')}`, undefined, problems);
+  /**
+   * One error for many problems (as zod reports them): the message lists each on its own line.
+   * Called on a subclass (`TopologyError.ofProblems`), it builds that subclass.
+   */
+  static ofProblems<E extends ConfigError>(this: ConfigErrorClass<E>, heading: string, problems: readonly string[]): E {
+    return new this(listed(heading, problems), undefined, problems);
   }
 
   /**
    * The ConfigError of a failed zod parse of `raw`: one problem per issue, each `key: message (got value)`.
    * `prefix` is the key path of `raw` in the whole config (`processors.batch`), '' at the top.
    */
-  static ofIssues(heading: string, prefix: string, issues: readonly z.core.$ZodIssue[], raw: unknown): ConfigError {
-    return ConfigError.ofProblems(heading, configProblems(prefix, issues, raw));
+  static ofIssues<E extends ConfigError>(
+    this: ConfigErrorClass<E>,
+    heading: string,
+    prefix: string,
+    issues: readonly z.core.$ZodIssue[],
+    raw: unknown,
+  ): E {
+    const problems = configProblems(prefix, issues, raw);
+    return new this(listed(heading, problems), undefined, problems);
   }
 }
+
+function listed(heading: string, problems: readonly string[]): string {
+  return `${heading}:\n${problems.map((problem) => `  ${problem}`).join('\n')}`;
+}
+
+/** ConfigError or a subclass with its constructor (loadgen's TopologyError). */
+type ConfigErrorClass<E extends ConfigError> = new (message: string, keyPath?: string, problems?: readonly string[]) => E;
 
 /** `a.b.0.c`: the dotted key path after `prefix`, list indices as keys (as the config loader has always named them). */
 export function keyPathOf(prefix: string, path: readonly PropertyKey[]): string {

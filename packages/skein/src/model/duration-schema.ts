@@ -12,9 +12,14 @@ import { nanosToMillis, parseGoDurationNanos } from './go-duration.js';
 
 export const DURATION_EXPECTED = 'expected a duration such as 500ms, 5s or 1m';
 
-/** The message for a value that is not a duration; the key is named by whoever reports it (zod's path, a flag name). */
+/**
+ * The message for a value that is not a duration; the key is named by whoever reports it (zod's
+ * path, a flag name). A bare number gets the reason and the fix: the Collector (Go) reads one as
+ * nanoseconds and Skein used to read it as milliseconds, so either reading would surprise someone.
+ */
 export function notADuration(value: unknown): string {
-  const hint = typeof value === 'number' ? ': a bare number has no unit' : '';
+  const hint =
+    typeof value === 'number' ? `: a bare number has no unit, and Go reads it as nanoseconds; write ${value}ms or ${value}s` : '';
   return `${DURATION_EXPECTED} (got ${JSON.stringify(value)}${hint})`;
 }
 

@@ -125,6 +125,6 @@ test('a bare 0 is a duration (max_elapsed_time: 0, as Collector configs write "n
   assert.equal(parsed.type === 'otlp' && parsed.config.retry_on_failure.max_elapsed_time, 0);
   assert.throws(
     () => parseExporterConfig('otlp', { endpoint: 'a:4317', timeout: 5 }),
-    /exporters\.otlp\.timeout: expected a duration such as 500ms, 5s or 1m/,
+    /exporters\.otlp\.timeout: expected a duration such as 500ms, 5s or 1m \(got 5: a bare number has no unit/,
   );
 });

@@ -68,7 +68,10 @@ test('the factories name their type and kind; the default config is the schemaâ€
   assert.equal(loadBalancingExporterFactory.createDefaultConfig().routing_key, 'traceID');
   const parsed = otlpExporterFactory.configSchema.safeParse({ endpoint: 'a:4317', timeout: 5 });
   assert.equal(parsed.success, false, 'a bare number is not a duration');
-  assert.match(parsed.error!.issues[0]!.message, /got the bare number 5: write its unit/);
+  assert.match(
+    parsed.error!.issues[0]!.message,
+    /expected a duration such as 500ms, 5s or 1m \(got 5: a bare number has no unit, and Go reads it as nanoseconds; write 5ms or 5s\)/,
+  );
 });
 
 test('an on-disk queue lives under host.stateDir; without one, start refuses naming the key', async () => {

@@ -2,8 +2,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createPipelineStep } from '../support/build-step.js';
+import { ConfigError } from '../../src/model/config-error.js';
 import { parseGoDurationMillis } from '../../src/model/go-duration.js';
-import { TailSamplingConfigError, parseTailSamplingConfig } from '../../src/collector/sampling/tail-sampling-config.js';
+import { parseTailSamplingConfig } from '../../src/collector/sampling/tail-sampling-config.js';
 import { tailSamplingProcessorFactory } from '../../src/collector/sampling/tail-sampling-stage.js';
 import { SkeinMetrics } from '../../src/telemetry/skein-metrics.js';
 
@@ -112,7 +113,7 @@ test('errors name the processor and the bad key', () => {
   };
   assert.match(
     problems({ decision_wait: '10 seconds', policies: [ERRORS] }),
-    /processors\.tail_sampling\/edge\.decision_wait: "10 seconds" is not a duration/,
+    /processors\.tail_sampling\/edge\.decision_wait: expected a duration such as 500ms, 5s or 1m \(got "10 seconds"\)/,
   );
   assert.match(problems({ policies: [] }), /processors\.tail_sampling\/edge\.policies: at least one policy is needed/);
   assert.match(
@@ -137,13 +138,13 @@ test('errors name the processor and the bad key', () => {
   // Go reads a bare number as nanoseconds, Skein read it as milliseconds: neither is guessed.
   assert.match(
     problems({ policies: [ERRORS], decision_wait: 10 }),
-    /processors\.tail_sampling\/edge\.decision_wait: 10 is a bare number, which Go reads as nanoseconds: write the unit \(e\.g\. 10ms or 10s\)/,
+    /processors\.tail_sampling\/edge\.decision_wait: expected a duration such as 500ms, 5s or 1m \(got 10: a bare number has no unit, and Go reads it as nanoseconds; write 10ms or 10s\)/,
   );
   assert.match(
     problems({ policies: [ERRORS], early_decision_quiet_period: 500 }),
-    /processors\.tail_sampling\/edge\.early_decision_quiet_period: 500 is a bare number/,
+    /processors\.tail_sampling\/edge\.early_decision_quiet_period: expected a duration such as 500ms, 5s or 1m \(got 500: a bare number has no unit/,
   );
-  assert.throws(() => parseTailSamplingConfig({ policies: [ERRORS], num_tracez: 1 }), TailSamplingConfigError);
+  assert.throws(() => parseTailSamplingConfig({ policies: [ERRORS], num_tracez: 1 }), ConfigError);
 });
 
 test('the factory in the component-registry shape: defaults, and a stage connected by the pipeline', () => {

@@ -18,13 +18,31 @@ test('configProblems: every zod issue names its full key and the value found the
   assert.deepEqual(configProblems('processors.batch', result.error?.issues ?? [], raw).sort(), [
     'processors.batch.policies.0.name: Invalid input: expected string, received number (got 7)',
     'processors.batch.size: Invalid input: expected int, received number (got 1.5)',
-    'processors.batch.timeout: expected a duration such as 500ms, 5s or 1m (got 30: a bare number has no unit)',
+    'processors.batch.timeout: expected a duration such as 500ms, 5s or 1m (got 30: a bare number has no unit, and Go reads it as nanoseconds; write 30ms or 30s)',
     'processors.batch: unknown key(s) "typo"',
   ]);
   const error = ConfigError.ofIssues('invalid configuration in skein.yaml', '', result.error?.issues ?? [], raw);
   assert.ok(error instanceof ConfigError);
   assert.equal(error.problems.length, 4);
   assert.match(error.message, /^invalid configuration in skein\.yaml:\n {2}/);
+});
+
+test('ofProblems and ofIssues called on a subclass build that subclass, with the same message and problems', () => {
+  class TopologyLikeError extends ConfigError {
+    override readonly name: string = 'TopologyLikeError';
+  }
+  const listed = TopologyLikeError.ofProblems('invalid topology in t.yaml', ['services.a: unknown', 'services.b: unknown']);
+  assert.ok(listed instanceof TopologyLikeError);
+  assert.equal(listed.name, 'TopologyLikeError');
+  assert.equal(listed.message, 'invalid topology in t.yaml:\n  services.a: unknown\n  services.b: unknown');
+  assert.deepEqual(listed.problems, ['services.a: unknown', 'services.b: unknown']);
+  const raw = { timeout: 30 };
+  const parsed = z.object({ timeout: durationMillisSchema }).safeParse(raw);
+  const fromIssues = TopologyLikeError.ofIssues('invalid batch', 'processors.batch', parsed.error?.issues ?? [], raw);
+  assert.ok(fromIssues instanceof TopologyLikeError);
+  assert.deepEqual(fromIssues.problems, [
+    'processors.batch.timeout: expected a duration such as 500ms, 5s or 1m (got 30: a bare number has no unit, and Go reads it as nanoseconds; write 30ms or 30s)',
+  ]);
 });
 
 test('readYamlFile: the parsed document, or a ConfigError naming the file', () => {

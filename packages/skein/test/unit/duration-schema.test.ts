@@ -42,7 +42,12 @@ test('schemas: milliseconds and nanoseconds from one parser; YAML 0 is zero; oth
   assert.equal(bare.success, false);
   assert.deepEqual(
     bare.error?.issues.map((issue) => [issue.path.join('.'), issue.message]),
-    [['timeout', 'expected a duration such as 500ms, 5s or 1m (got 30: a bare number has no unit)']],
+    [
+      [
+        'timeout',
+        'expected a duration such as 500ms, 5s or 1m (got 30: a bare number has no unit, and Go reads it as nanoseconds; write 30ms or 30s)',
+      ],
+    ],
   );
   const wrong = schema.safeParse({ timeout: '5 minutes', window: true });
   assert.deepEqual(

@@ -4,6 +4,7 @@ import type { ExporterLogger } from './exporter-telemetry.js';
 import { ExportPayload } from './otlp-transport.js';
 import { PersistentQueue, type QueuedRecord } from './persistent-queue.js';
 import { QUEUE_RETRY_AFTER_MILLIS, type QueuedBatch, type SendingQueue } from './sending-queue.js';
+import { unavailable } from '../pipeline/consume-status.js';
 
 /**
  * The on-disk sending queue (`sending_queue.storage` / `.persistent`): a caller hears success once
@@ -47,12 +48,7 @@ export class DiskQueue implements SendingQueue {
       await this.queue.append(payload.proto(), payload.spanCount);
       return CONSUME_SUCCESS;
     } catch (error) {
-      return {
-        outcome: 'retryable',
-        reason: 'unavailable',
-        message: `exporter ${this.name}: cannot write its on-disk queue: ${(error as Error).message}`,
-        retryAfterMillis: QUEUE_RETRY_AFTER_MILLIS,
-      };
+      return unavailable(`exporter ${this.name}: cannot write its on-disk queue: ${(error as Error).message}`, QUEUE_RETRY_AFTER_MILLIS);
     }
   }
 

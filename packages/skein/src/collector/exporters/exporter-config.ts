@@ -1,37 +1,13 @@
 import { z } from 'zod';
 import { ConfigError } from '../../model/config-error.js';
-import { parseGoDurationMillis } from '../../model/go-duration.js';
+import { durationMillisSchema } from '../../model/duration-schema.js';
 
 /**
  * Configuration of the forwarding exporters, in the OpenTelemetry Collector's shape and key names
  * (otlpexporter, otlphttpexporter, loadbalancingexporter, exporterhelper's `retry_on_failure` and
  * `sending_queue`), so a Collector config carries over. Unknown keys are errors; defaults are the
- * Collector's. Durations are Go duration strings, parsed to milliseconds.
+ * Collector's. Durations are Go duration strings (model/duration-schema.ts), parsed to milliseconds.
  */
-
-/**
- * A duration key: a Go duration string (model/go-duration.ts), parsed to milliseconds. A bare
- * YAML `0` is taken too, as Go does (`max_elapsed_time: 0`, "never give up", is how Collector
- * configs write it); any other bare number is refused, since its unit would be a guess.
- */
-function goDuration(): z.ZodType<number, string | number> {
-  return z.union([z.string(), z.number()], { message: 'expected a duration such as 500ms, 5s or 1m' }).transform((value, context) => {
-    if (value === 0) return 0;
-    if (typeof value === 'number') {
-      context.addIssue({
-        code: 'custom',
-        message: `expected a duration such as 500ms, 5s or 1m (got the bare number ${value}: write its unit, e.g. ${value}s or ${value}ms)`,
-      });
-      return z.NEVER;
-    }
-    const millis = parseGoDurationMillis(value);
-    if (millis === undefined) {
-      context.addIssue({ code: 'custom', message: `expected a duration such as 500ms, 5s or 1m (got ${JSON.stringify(value)})` });
-      return z.NEVER;
-    }
-    return millis;
-  });
-}
 
 const hostPort = z
   .string()
@@ -74,12 +50,12 @@ const tls = z
 const retryOnFailure = z
   .object({
     enabled: z.boolean().default(true),
-    initial_interval: goDuration().default(5_000),
+    initial_interval: durationMillisSchema.default(5_000),
     randomization_factor: z.number().min(0).max(1).default(0.5),
     multiplier: z.number().min(1).default(1.5),
-    max_interval: goDuration().default(30_000),
+    max_interval: durationMillisSchema.default(30_000),
     /** 0: never give up. Applies to the in-memory queue; the on-disk queue retries until delivered. */
-    max_elapsed_time: goDuration().default(300_000),
+    max_elapsed_time: durationMillisSchema.default(300_000),
   })
   .strict()
   .prefault({});
@@ -113,7 +89,7 @@ const otlpCommon = {
 export const otlpExporterSchema = z
   .object({
     endpoint: grpcEndpoint,
-    timeout: goDuration().default(5_000),
+    timeout: durationMillisSchema.default(5_000),
     tls,
     ...otlpCommon,
   })
@@ -126,7 +102,7 @@ export const otlpHttpExporterSchema = z
     /** Full traces URL, used as is (wins over endpoint). */
     traces_endpoint: httpUrl.optional(),
     encoding: z.enum(['proto', 'json'], { message: 'expected proto or json' }).default('proto'),
-    timeout: goDuration().default(30_000),
+    timeout: durationMillisSchema.default(30_000),
     tls,
     ...otlpCommon,
   })
@@ -138,7 +114,7 @@ export const otlpHttpExporterSchema = z
 /** `protocol.otlp` of the load balancer: an otlp exporter without endpoint (the resolver gives those). */
 const loadBalancedOtlpSchema = z
   .object({
-    timeout: goDuration().default(5_000),
+    timeout: durationMillisSchema.default(5_000),
     tls,
     ...otlpCommon,
   })
@@ -161,8 +137,8 @@ export const loadBalancingExporterSchema = z
           .object({
             hostname: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'expected a host name'),
             port: z.number().int().min(1).max(65_535).default(4317),
-            interval: goDuration().default(5_000),
-            timeout: goDuration().default(1_000),
+            interval: durationMillisSchema.default(5_000),
+            timeout: durationMillisSchema.default(1_000),
           })
           .strict()
           .optional(),
@@ -184,21 +160,10 @@ export type ExporterConfig =
   | { type: 'otlphttp'; config: OtlpHttpExporterConfig }
   | { type: 'loadbalancing'; config: LoadBalancingExporterConfig };
 
-/**
- * Problems of one `exporters.<id>` section, from `parseExporterConfig` (the hand-wired start-up's
- * validation; the component registry validates with the factories' `configSchema` instead).
- */
-export class ExporterConfigError extends ConfigError {
-  /** One line per bad key, each starting with the key's full path. */
-  constructor(problems: readonly string[]) {
-    super(problems.join('; '), undefined, problems);
-  }
-}
-
 /** The types `exporters:` may define besides `storage` (an id is `type` or `type/name`). */
 export const FORWARDING_EXPORTER_TYPES = ['otlp', 'otlphttp', 'loadbalancing'] as const;
 
-/** Parses one `exporters.<id>` section; every problem is reported with its full key. */
+/** Parses one `exporters.<id>` section; a ConfigError reports every problem with its full key and value. */
 export function parseExporterConfig(id: string, raw: unknown): ExporterConfig {
   const type = id.split('/', 1)[0]!;
   // The Collector renamed `loadbalancing` to `load_balancing`; both spellings are accepted.
@@ -212,19 +177,12 @@ export function parseExporterConfig(id: string, raw: unknown): ExporterConfig {
           ? loadBalancingExporterSchema
           : undefined;
   if (schema === undefined) {
-    throw new ExporterConfigError([
+    throw new ConfigError(
       `exporters.${id}: unknown exporter type "${type}" (known: storage, ${FORWARDING_EXPORTER_TYPES.join(', ')})`,
-    ]);
+      `exporters.${id}`,
+    );
   }
   const parsed = schema.safeParse(raw ?? {});
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => {
-      const key = `exporters.${id}${issue.path.map((part) => `.${String(part)}`).join('')}`;
-      const message =
-        issue.code === 'unrecognized_keys' ? `unknown key(s) ${issue.keys.map((name) => JSON.stringify(name)).join(', ')}` : issue.message;
-      return `${key}: ${message}`;
-    });
-    throw new ExporterConfigError(problems);
-  }
+  if (!parsed.success) throw ConfigError.ofIssues(`invalid exporters.${id} config`, `exporters.${id}`, parsed.error.issues, raw ?? {});
   return { type: normalised, config: parsed.data } as ExporterConfig;
 }

@@ -22,6 +22,7 @@ import { OtlpExporter, type SendingQueueOptions } from './otlp-exporter.js';
 import { OtlpGrpcTransport } from './otlp-grpc-transport.js';
 import { OtlpHttpTransport } from './otlp-http-transport.js';
 import { QUEUE_RETRY_AFTER_MILLIS } from './sending-queue.js';
+import { unavailable } from '../pipeline/consume-status.js';
 
 /**
  * The factories of the forwarding exporters (`otlp`, `otlphttp`, `loadbalancing`), registered in
@@ -97,12 +98,7 @@ class HostedExporter implements Exporter {
 
   consume(spans: Span[]): Promise<ConsumeResult> {
     if (this.exporter) return this.exporter.consume(spans);
-    return Promise.resolve({
-      outcome: 'retryable',
-      reason: 'unavailable',
-      message: `exporter ${this.settings.id.text}: not started`,
-      retryAfterMillis: QUEUE_RETRY_AFTER_MILLIS,
-    });
+    return Promise.resolve(unavailable(`exporter ${this.settings.id.text}: not started`, QUEUE_RETRY_AFTER_MILLIS));
   }
 
   async shutdown(): Promise<void> {

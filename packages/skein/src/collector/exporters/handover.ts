@@ -1,6 +1,7 @@
 import type { Span } from '../../model/span.js';
 import type { ConsumeResult } from '../pipeline/consume-result.js';
 import { QUEUE_RETRY_AFTER_MILLIS } from './sending-queue.js';
+import { unavailable } from '../pipeline/consume-status.js';
 
 /** A batch a retired exporter no longer sends: whoever drains it places it and settles it with the outcome. */
 export interface HandedOverBatch {
@@ -25,12 +26,7 @@ export class Handover implements AsyncIterable<HandedOverBatch> {
   /** Hands `spans` over; resolves with what the reader settled it with. */
   offer(spans: Span[]): Promise<ConsumeResult> {
     if (this.ended) {
-      return Promise.resolve({
-        outcome: 'retryable',
-        reason: 'unavailable',
-        message: `exporter ${this.name}: retired, its backend left the set`,
-        retryAfterMillis: QUEUE_RETRY_AFTER_MILLIS,
-      });
+      return Promise.resolve(unavailable(`exporter ${this.name}: retired, its backend left the set`, QUEUE_RETRY_AFTER_MILLIS));
     }
     return new Promise<ConsumeResult>((resolve) => {
       let settled = false;

@@ -8,6 +8,7 @@ import type { ExporterTelemetry, ManagedExporter } from './exporter-telemetry.js
 import type { HandedOverBatch } from './handover.js';
 import type { OtlpExporter } from './otlp-exporter.js';
 import { splitByBackend, type RoutingKey } from './routing-key.js';
+import { unavailable } from '../pipeline/consume-status.js';
 
 export interface LoadBalancingOptions {
   routingKey: RoutingKey;
@@ -81,20 +82,10 @@ export class LoadBalancingExporter implements ManagedExporter {
   async consume(spans: Span[]): Promise<ConsumeResult> {
     if (spans.length === 0) return { outcome: 'success' };
     if (this.stopped) {
-      return {
-        outcome: 'retryable',
-        reason: 'unavailable',
-        message: 'Skein is shutting down',
-        retryAfterMillis: NO_BACKEND_RETRY_AFTER_MILLIS,
-      };
+      return unavailable('Skein is shutting down', NO_BACKEND_RETRY_AFTER_MILLIS);
     }
     if (this.ring.size === 0) {
-      return {
-        outcome: 'retryable',
-        reason: 'unavailable',
-        message: `exporter ${this.name}: no backends resolved yet`,
-        retryAfterMillis: NO_BACKEND_RETRY_AFTER_MILLIS,
-      };
+      return unavailable(`exporter ${this.name}: no backends resolved yet`, NO_BACKEND_RETRY_AFTER_MILLIS);
     }
     // Split and hand over in one synchronous turn: the ring and the backend map cannot change
     // in between, so every backend the ring names has its exporter.

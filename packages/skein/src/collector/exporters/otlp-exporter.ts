@@ -8,6 +8,7 @@ import { ExportPayload, type OtlpTransport } from './otlp-transport.js';
 import { RetrySender, type Delivery } from './retry-sender.js';
 import { MemoryBatch, MemoryQueue, QUEUE_RETRY_AFTER_MILLIS, type QueuedBatch, type SendingQueue } from './sending-queue.js';
 import { TransportSender } from './transport-sender.js';
+import { overloaded, unavailable } from '../pipeline/consume-status.js';
 
 // Kept where cli/start-skein.ts imports them from until the component registry replaces that wiring.
 export type { ExporterLogger, ExporterTelemetry, ManagedExporter } from './exporter-telemetry.js';
@@ -106,16 +107,16 @@ export class OtlpExporter implements ManagedExporter {
     const queue = this.queue;
     if (queue === undefined) {
       // On disk, before start: the queue is not open yet, and nothing may be acknowledged.
-      return Promise.resolve({ ...this.shuttingDown(), message: `exporter ${this.name}: not started yet` });
+      return Promise.resolve(unavailable(`exporter ${this.name}: not started yet`, QUEUE_RETRY_AFTER_MILLIS));
     }
     if (this.isFull(queue, spans.length)) {
       const { queueSize, sizer } = this.sendingQueue;
-      return Promise.resolve({
-        outcome: 'retryable',
-        reason: 'overloaded',
-        message: `exporter ${this.name}: sending queue is full (${this.queueUsage(queue)} of ${queueSize} ${sizer === 'items' ? 'spans' : 'batches'})`,
-        retryAfterMillis: QUEUE_RETRY_AFTER_MILLIS,
-      });
+      return Promise.resolve(
+        overloaded(
+          `exporter ${this.name}: sending queue is full (${this.queueUsage(queue)} of ${queueSize} ${sizer === 'items' ? 'spans' : 'batches'})`,
+          QUEUE_RETRY_AFTER_MILLIS,
+        ),
+      );
     }
     const offered = queue.offer(payload);
     this.pump();
@@ -261,11 +262,6 @@ export class OtlpExporter implements ManagedExporter {
   }
 
   private shuttingDown(): ConsumeResult {
-    return {
-      outcome: 'retryable',
-      reason: 'unavailable',
-      message: `exporter ${this.name}: Skein is shutting down`,
-      retryAfterMillis: QUEUE_RETRY_AFTER_MILLIS,
-    };
+    return unavailable(`exporter ${this.name}: Skein is shutting down`, QUEUE_RETRY_AFTER_MILLIS);
   }
 }

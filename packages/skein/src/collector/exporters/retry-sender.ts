@@ -3,6 +3,7 @@ import { retryWithPolicy, type RetryPolicy } from '../pipeline/retry-policy.js';
 import type { RateLimitedWarning } from './exporter-telemetry.js';
 import type { ExportPayload } from './otlp-transport.js';
 import type { TransportSender } from './transport-sender.js';
+import { overloaded, unavailable } from '../pipeline/consume-status.js';
 
 /** How one delivery ended: a result for whoever holds the batch, or cut short (shutdown, retire). */
 export type Delivery = ConsumeResult | 'interrupted';
@@ -40,12 +41,11 @@ export class RetrySender {
       case 'failure':
         return { outcome: 'failure', message: `exporter ${this.name}: ${result.error.message}` };
       case 'gave-up':
-        return {
-          outcome: 'retryable',
-          reason: result.error.throttled ? 'overloaded' : 'unavailable',
-          message: `exporter ${this.name}: ${result.error.message}`,
-          retryAfterMillis: result.retryAfterMillis,
-        };
+        // A throttling destination is passed upstream as throttling (429), anything else as 503.
+        return (result.error.throttled ? overloaded : unavailable)(
+          `exporter ${this.name}: ${result.error.message}`,
+          result.retryAfterMillis,
+        );
       case 'interrupted':
         return 'interrupted';
     }

@@ -3,6 +3,7 @@ import type { SkeinMetrics } from '../../telemetry/skein-metrics.js';
 import type { ConsumeResult, SpanConsumer } from '../pipeline/consume-result.js';
 import { attemptOfConsumeResult, retryWithPolicy, type RetryPolicy } from '../pipeline/retry-policy.js';
 import type { BufferedTrace } from './trace-buffer.js';
+import { unavailable } from '../pipeline/consume-status.js';
 
 /** A sampled trace on its way to the next stage, with the policy that sampled it (for its DECISIONS record). */
 export interface SampledTrace {
@@ -73,7 +74,7 @@ export class SampledDelivery {
     try {
       result = await this.options.next.consume(spans);
     } catch (error) {
-      result = { outcome: 'retryable', reason: 'unavailable', message: (error as Error).message, retryAfterMillis: THROWN_RETRY_AFTER_MS };
+      result = unavailable((error as Error).message, THROWN_RETRY_AFTER_MS);
     }
     if (result.outcome === 'success') this.options.metrics.processorOutgoingSpans.inc({ processor: this.options.name }, spans.length);
     return result;

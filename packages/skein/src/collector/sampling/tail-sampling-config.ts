@@ -1,29 +1,7 @@
 import { z } from 'zod';
-import { parseGoDurationMillis } from '../../model/go-duration.js';
+import { ConfigError } from '../../model/config-error.js';
+import { durationMillisSchema } from '../../model/duration-schema.js';
 import { policySchema } from './policy-config.js';
-
-/**
- * A Go duration string, in milliseconds. A bare number other than 0 is an error (the config
- * loader names the key): the Collector (Go) reads one as nanoseconds and Skein used to read it as
- * milliseconds, so either reading would surprise someone. YAML `0` means the same in both.
- * (Kept here until the shared duration schema in model/ replaces it.)
- */
-const duration = z.union([z.string(), z.number()]).transform((input, ctx) => {
-  if (typeof input === 'number') {
-    if (input === 0) return 0;
-    ctx.addIssue({
-      code: 'custom',
-      message: `${input} is a bare number, which Go reads as nanoseconds: write the unit (e.g. ${input}ms or ${input}s)`,
-    });
-    return z.NEVER;
-  }
-  const ms = parseGoDurationMillis(input);
-  if (ms === undefined || !Number.isFinite(ms) || ms < 0) {
-    ctx.addIssue({ code: 'custom', message: `"${input}" is not a duration (e.g. 500ms, 10s, 1m)` });
-    return z.NEVER;
-  }
-  return ms;
-});
 
 const cacheSize = z.number().int().min(0).default(100_000);
 
@@ -44,7 +22,8 @@ const journalSchema = z.union([
 /**
  * `tail_sampling`: the OpenTelemetry Collector's tail sampling processor configuration (same keys,
  * so a Collector config carries over), plus Skein keys for early decisions, bounds and the
- * crash-safe journal. Durations are Go duration strings, parsed to milliseconds (the sampler's
+ * crash-safe journal. Durations are Go duration strings (model/duration-schema.ts; a bare number
+ * other than 0 is an error), parsed to milliseconds (the sampler's
  * clock unit). docs/configuration.md has the reference with every default.
  *
  * ```yaml
@@ -66,14 +45,14 @@ const journalSchema = z.union([
  */
 export const tailSamplingConfigSchema = z
   .object({
-    decision_wait: duration.default(30_000).refine((ms) => ms > 0, 'decision_wait must be more than 0'),
+    decision_wait: durationMillisSchema.default(30_000).refine((ms) => ms > 0, 'decision_wait must be more than 0'),
     num_traces: z.number().int().positive().default(50_000),
     expected_new_traces_per_sec: z.number().int().min(0).default(0),
     decision_cache: z
       .object({ sampled_cache_size: cacheSize, non_sampled_cache_size: cacheSize })
       .strict()
       .default({ sampled_cache_size: 100_000, non_sampled_cache_size: 100_000 }),
-    early_decision_quiet_period: duration.default(1_000),
+    early_decision_quiet_period: durationMillisSchema.default(1_000),
     max_spans_per_trace: z.number().int().min(0).default(10_000),
     max_buffered_spans: z.number().int().positive().default(500_000),
     journal: journalSchema.default({ max_size_mib: 1024, segment_size_mib: 64 }),
@@ -101,17 +80,9 @@ export function defaultTailSamplingConfig(): TailSamplingConfig {
   return { ...tailSamplingConfigSchema.parse({ policies: [placeholder] }), policies: [] };
 }
 
-export class TailSamplingConfigError extends Error {
-  override readonly name = 'TailSamplingConfigError';
-}
-
-/** Parses a `tail_sampling` section; the error names every bad key by its path. */
+/** Parses a `tail_sampling` section; the ConfigError names every bad key by its path, and its value. */
 export function parseTailSamplingConfig(input: unknown): TailSamplingConfig {
   const result = tailSamplingConfigSchema.safeParse(input);
   if (result.success) return result.data;
-  const lines = result.error.issues.map((issue) => {
-    const path = issue.path.map((part) => (typeof part === 'number' ? `[${part}]` : `.${String(part)}`)).join('');
-    return `tail_sampling${path}: ${issue.message}`;
-  });
-  throw new TailSamplingConfigError(`invalid tail_sampling config:\n  ${lines.join('\n  ')}`);
+  throw ConfigError.ofIssues('invalid tail_sampling config', 'tail_sampling', result.error.issues, input);
 }

@@ -7,13 +7,16 @@ import { JournaledBuffer } from './journaled-buffer.js';
 import { SampledDelivery, type SampledTrace } from './sampled-delivery.js';
 import { TailSampler, type SamplingDecision } from './tail-sampler.js';
 import { defaultTailSamplingConfig, tailSamplingConfigSchema, type TailSamplingConfig } from './tail-sampling-config.js';
+import { overloaded, unavailable } from '../pipeline/consume-status.js';
+import { ConfigError } from '../../model/config-error.js';
 
 export { SAMPLING_POLICY_ATTRIBUTE } from './tail-sampler.js';
 
 const RETRY_AFTER_MS = 1_000;
 
-export class TailSamplingStartError extends Error {
-  override readonly name = 'TailSamplingStartError';
+/** A tail sampling configuration this Skein cannot run (a journal without a state directory). */
+export class TailSamplingStartError extends ConfigError {
+  override readonly name: string = 'TailSamplingStartError';
 }
 
 export interface TailSamplingStageOptions {
@@ -73,6 +76,7 @@ export class TailSamplingStage implements SpanStage {
         throw new TailSamplingStartError(
           `processors.${name}: the tail sampling journal needs a state directory and this Skein has none; ` +
             'run with a data directory, or set journal: false (a crash then loses the spans waiting for a decision)',
+          `processors.${name}.journal`,
         );
       }
       const dir = join(context.stateDir, name.replace(/[^A-Za-z0-9_.-]/g, '_'));
@@ -105,7 +109,7 @@ export class TailSamplingStage implements SpanStage {
 
   async consume(spans: Span[]): Promise<ConsumeResult> {
     if (this.closed) {
-      return { outcome: 'retryable', reason: 'unavailable', message: `${this.name} is shutting down`, retryAfterMillis: RETRY_AFTER_MS };
+      return unavailable(`${this.name} is shutting down`, RETRY_AFTER_MS);
     }
     if (spans.length === 0) return CONSUME_SUCCESS;
     const { metrics } = this.context;
@@ -142,7 +146,7 @@ export class TailSamplingStage implements SpanStage {
       lateSampled.length > 0 ? this.delivery.forward(lateSampled) : CONSUME_SUCCESS,
     ]);
     if (durable !== undefined) {
-      return { outcome: 'retryable', reason: 'unavailable', message: durable.message, retryAfterMillis: RETRY_AFTER_MS };
+      return unavailable(durable.message, RETRY_AFTER_MS);
     }
     // A late span the next stage refused is refused here too: the sender retries the request (the
     // buffered spans of it are then received twice; storage sees them at least once).
@@ -226,7 +230,7 @@ export class TailSamplingStage implements SpanStage {
   }
 
   private overloaded(detail: string): ConsumeResult {
-    return { outcome: 'retryable', reason: 'overloaded', message: `${this.name} is full (${detail})`, retryAfterMillis: RETRY_AFTER_MS };
+    return overloaded(`${this.name} is full (${detail})`, RETRY_AFTER_MS);
   }
 
   private updateGauges(): void {
