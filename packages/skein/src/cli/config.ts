@@ -4,6 +4,7 @@ import { endpointSchema, parseEndpoint } from '../component/endpoint.js';
 import { ConfigError, configProblems } from '../model/config-error.js';
 import { readYamlFile } from '../model/yaml-file.js';
 import { factoryOf, knownTypes, type AnyFactory } from './component-registry.js';
+import { httpServerLimitsSchema, type HttpServerLimits } from './http-server-limits.js';
 
 /**
  * Skein's configuration: a YAML file in the OpenTelemetry Collector's shape (receivers,
@@ -85,6 +86,8 @@ const fileSchema = z
           })
           .strict()
           .prefault({}),
+        // Slow-client timeouts of every HTTP listener (http-server-limits.ts).
+        http_server: httpServerLimitsSchema,
         pipelines: z
           .record(
             z.string(),
@@ -122,6 +125,8 @@ export interface SkeinConfig {
     /** Extensions to start (all-in-one; the roles pick from them, see service-graph.ts). */
     readonly extensions: readonly string[];
     readonly telemetry: { readonly metrics: { readonly address: string | null } };
+    /** Slow-client timeouts the host applies to every HTTP listener. */
+    readonly http_server: HttpServerLimits;
     /** By pipeline id: `traces` or `traces/<name>`. */
     readonly pipelines: Readonly<Record<string, PipelineConfig>>;
   };
@@ -191,7 +196,7 @@ export function validateConfig(raw: unknown, source: string): SkeinConfig {
   return {
     ...components,
     storage: file.storage,
-    service: { extensions, telemetry: service.telemetry, pipelines },
+    service: { extensions, telemetry: service.telemetry, http_server: service.http_server, pipelines },
   };
 }
 

@@ -9,6 +9,7 @@ import type { TraceStore } from '../storage/trace-store.js';
 import type { SkeinMetrics } from '../telemetry/skein-metrics.js';
 import type { Role } from './command-line.js';
 import type { StorageConfig } from './config.js';
+import { applyHttpServerLimits, DEFAULT_HTTP_SERVER_LIMITS, httpServerOptions, type HttpServerLimits } from './http-server-limits.js';
 import { listenGrpc, listenHttp } from './listen.js';
 import type { Logger } from './logger.js';
 
@@ -51,6 +52,8 @@ export class SkeinHost {
     private readonly role: Role,
     readonly logger: Logger,
     readonly metrics: SkeinMetrics,
+    /** Slow-client timeouts of every HTTP listener (`service.http_server`). */
+    private readonly httpLimits: HttpServerLimits = DEFAULT_HTTP_SERVER_LIMITS,
   ) {}
 
   /** `<data_dir>/collector-state`, made on first use; undefined in the query role (no durable state there). */
@@ -94,7 +97,8 @@ export class SkeinHost {
 
   private async listenHttp(owner: string, spec: HttpListenerSpec): Promise<number> {
     const { host, port } = parseEndpoint(spec.endpoint);
-    const server = createServer(spec.handler);
+    const server = createServer(httpServerOptions(this.httpLimits), spec.handler);
+    applyHttpServerLimits(server, this.httpLimits, this.logger, spec.description);
     this.record(owner, { kind: 'http', server });
     const bound = await listenHttp(server, host, port, spec.description, spec.portHint);
     this.ports[spec.portName] = bound;
