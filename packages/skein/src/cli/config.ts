@@ -35,7 +35,8 @@ type Section = keyof typeof SECTIONS;
  */
 const DEFAULT_COMPONENTS: Readonly<Record<Section, readonly string[]>> = {
   receivers: ['otlp', 'zipkin'],
-  processors: ['redaction'],
+  // memory_limiter first: memory protection is on by default (issue 20).
+  processors: ['memory_limiter', 'redaction'],
   exporters: ['storage'],
   connectors: [],
   extensions: ['query', 'health'],
@@ -51,6 +52,9 @@ const storageSchema = z
       .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected a plain identifier')
       .default('skein'),
     retention_days: z.number().int().min(1).max(36_500).optional(),
+    // chDB's own memory cap (max_server_memory_usage): its memory is outside the JS heap, so the
+    // memory_limiter alone cannot bound RSS. Default: 40 % of the machine's or cgroup's memory.
+    memory_limit_mib: z.number().int().min(64).optional(),
   })
   .strict()
   .superRefine((storage, context) => {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { durationMillisSchema } from '../../model/duration-schema.js';
 import type { Host } from '../../component/component.js';
 import type { Span } from '../../model/span.js';
 import type { Exporter, ExporterFactory } from '../pipeline/component-factories.js';
@@ -14,6 +15,10 @@ export const storageExporterConfigSchema = z
     max_queued_spans: positiveInt.default(200_000),
     max_concurrent_writes: positiveInt.max(64).default(1),
     retry_after_millis: positiveInt.default(1_000),
+    // A request's insert starts within this or the request is refused (429 / RESOURCE_EXHAUSTED) at
+    // once (0: no bound): well inside the OTel SDKs' 10 s export timeout, so no client times out waiting and
+    // resends what Skein later stores.
+    max_queue_wait: durationMillisSchema.default(3_000),
   })
   .strict();
 
@@ -35,6 +40,7 @@ export const storageExporterFactory: ExporterFactory<StorageExporterConfig> = {
           maxQueuedSpans: config.max_queued_spans,
           maxConcurrentWrites: config.max_concurrent_writes,
           retryAfterMillis: config.retry_after_millis,
+          ...(config.max_queue_wait > 0 && { maxQueueWaitMillis: config.max_queue_wait }),
           metrics: settings.metrics,
         });
       },
