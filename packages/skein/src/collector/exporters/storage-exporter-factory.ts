@@ -48,6 +48,7 @@ export const storageExporterFactory: ExporterFactory<StorageExporterConfig> = {
         if (!exporter) return Promise.resolve({ outcome: 'failure', message: `exporter ${settings.id.text} is not started` });
         return exporter.consume(spans);
       },
+      admission: () => exporter?.admission(),
       shutdown: async () => {
         await exporter?.shutdown();
       },

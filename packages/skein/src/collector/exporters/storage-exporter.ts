@@ -93,11 +93,9 @@ export class StorageExporter implements SpanConsumer {
         ),
       );
     }
+    const refusal = this.admission();
+    if (refusal !== undefined) return Promise.resolve(refusal);
     const maxWait = this.options.maxQueueWaitMillis;
-    if (maxWait !== undefined && this.waiting.length > 0) {
-      const predicted = this.predictedWaitMillis();
-      if (predicted > maxWait) return Promise.resolve(this.tooLongWait(`is predicted to be ${Math.round(predicted)} ms`));
-    }
     return new Promise<ConsumeResult>((resolve) => {
       const request: PendingRequest = { spans, resolve };
       if (maxWait !== undefined) {
@@ -109,6 +107,14 @@ export class StorageExporter implements SpanConsumer {
       this.options.metrics?.queueSpans.set(QUEUE, this.waitingSpans);
       this.pump();
     });
+  }
+
+  /** Refused now if a request arriving now could not start being written within maxQueueWaitMillis. */
+  admission(): ConsumeResult | undefined {
+    const maxWait = this.options.maxQueueWaitMillis;
+    if (maxWait === undefined || this.waiting.length === 0) return undefined;
+    const predicted = this.predictedWaitMillis();
+    return predicted > maxWait ? this.tooLongWait(`is predicted to be ${Math.round(predicted)} ms`) : undefined;
   }
 
   /**

@@ -185,17 +185,21 @@ export class MemoryLimiterProcessor implements SpanStage {
 
   consume(spans: Span[]): Promise<ConsumeResult> {
     this.metrics?.processorIncomingSpans.inc({ processor: this.name }, spans.length);
-    if (this.refusing) {
-      return Promise.resolve(
-        overloaded(
-          `memory usage ${toMib(this.lastResidentBytes)} MiB is above the soft limit of ${toMib(this.limits.softBytes)} MiB (${this.name})`,
-          // Memory is measured once per interval, so retrying sooner cannot succeed; 1 s to 1 min.
-          Math.min(60_000, Math.max(1_000, this.config.checkIntervalMillis)),
-        ),
-      );
-    }
+    if (this.refusing) return Promise.resolve(this.refusal());
     this.metrics?.processorOutgoingSpans.inc({ processor: this.name }, spans.length);
     return this.next.consume(spans);
+  }
+
+  admission(): ConsumeResult | undefined {
+    return this.refusing ? this.refusal() : this.next.admission?.();
+  }
+
+  private refusal(): ConsumeResult {
+    return overloaded(
+      `memory usage ${toMib(this.lastResidentBytes)} MiB is above the soft limit of ${toMib(this.limits.softBytes)} MiB (${this.name})`,
+      // Memory is measured once per interval, so retrying sooner cannot succeed; 1 s to 1 min.
+      Math.min(60_000, Math.max(1_000, this.config.checkIntervalMillis)),
+    );
   }
 
   shutdown(): Promise<void> {

@@ -96,6 +96,12 @@ async function exportCall(
     logger.warn(`OTLP/gRPC Export from ${peer}: ${grpcStatus[rpc.code]} ${rpc.message}`);
     return rpc;
   };
+  // Refused before decoding: an overloaded Skein spends nothing on data it would refuse.
+  const refusal = pipeline.admission?.();
+  if (refusal !== undefined) {
+    telemetry.refused(refusal.outcome === 'retryable' ? refusal.reason : 'internal');
+    return refuse(statusOf(refusal).rpc);
+  }
   let spans: Span[];
   try {
     spans = decodeOtlpProtoTraces(request);

@@ -110,6 +110,14 @@ async function handle(
     });
   }
 
+  // Refused before the body is read or decoded: an overloaded Skein spends nothing on data it
+  // would refuse (SpanConsumer.admission). The unread body is drained by node:http, keeping the connection.
+  const refusal = pipeline.admission?.();
+  if (refusal !== undefined) {
+    telemetry.refused(refusal.outcome === 'retryable' ? refusal.reason : 'internal');
+    return refuseWith(statusOf(refusal));
+  }
+
   const body = await readBody(request, options.maxRequestBodyBytes, reservation);
   if (!body.ok) {
     // Do not read the rest of an oversized or unadmitted body: answer and close the connection.
