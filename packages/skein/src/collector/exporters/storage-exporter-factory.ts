@@ -16,9 +16,10 @@ export const storageExporterConfigSchema = z
     max_concurrent_writes: positiveInt.max(64).default(1),
     retry_after_millis: positiveInt.default(1_000),
     // A request's insert starts within this or the request is refused (429 / RESOURCE_EXHAUSTED) at
-    // once (0: no bound): well inside the OTel SDKs' 10 s export timeout, so no client times out waiting and
-    // resends what Skein later stores.
-    max_queue_wait: durationMillisSchema.default(3_000),
+    // once (0: no bound). With inserts sized to about 1 s (storage-exporter.ts), an answer comes
+    // within about 3 s: inside the Collector's 5 s and the OTel SDKs' 10 s export timeouts, so no
+    // sender times out waiting and resends what Skein later stores.
+    max_queue_wait: durationMillisSchema.default(2_000),
   })
   .strict();
 
