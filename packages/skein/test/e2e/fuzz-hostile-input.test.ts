@@ -1,6 +1,6 @@
 /**
  * Seeded, time-bounded fuzzing of every listener of the all-in-one process (issue 20, item 6):
- * the OTLP/HTTP and Zipkin receivers, OTLP/gRPC, and every route of the query side. It fails on
+ * the OTLP/HTTP and Zipkin receivers, OTLP/gRPC, every route of the query side, and /metrics. It fails on
  * any 5xx, any request without an answer within 10 s, an answer that names an internal path, or
  * the process exiting.
  *
@@ -181,14 +181,20 @@ describe(`fuzzing every listener (seed ${SEED}, ${FUZZ_MILLIS} ms)`, () => {
             ? receiverCase(`http://127.0.0.1:${skein.ports.zipkin}`, pick(['/api/v2/spans', '/api/v1/spans']))
             : choice < 0.6
               ? grpcCase()
-              : (() => {
-                  const path = queryPath();
-                  return httpCase(
-                    `${skein.queryUrl}${path}`,
-                    { method: random() < 0.9 ? 'GET' : pick(['HEAD', 'POST', 'DELETE']) },
-                    `query ${path.slice(0, 200)}`,
-                  );
-                })();
+              : choice < 0.65
+                ? httpCase(
+                    `http://127.0.0.1:${skein.ports.metrics}/${random() < 0.5 ? 'metrics' : hostile()}${mutatedQuery()}`,
+                    { method: pick(['GET', 'GET', 'HEAD', 'POST']) },
+                    'metrics',
+                  )
+                : (() => {
+                    const path = queryPath();
+                    return httpCase(
+                      `${skein.queryUrl}${path}`,
+                      { method: random() < 0.9 ? 'GET' : pick(['HEAD', 'POST', 'DELETE']) },
+                      `query ${path.slice(0, 200)}`,
+                    );
+                  })();
       // Four at once: enough to interleave, few enough for a shared 2-core machine.
       const batch = [
         fuzzCase,
