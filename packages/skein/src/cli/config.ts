@@ -4,6 +4,7 @@ import { endpointSchema, parseEndpoint } from '../component/endpoint.js';
 import { ConfigError, configProblems } from '../model/config-error.js';
 import { readYamlFile } from '../model/yaml-file.js';
 import { factoryOf, knownTypes, type AnyFactory } from './component-registry.js';
+import { httpServerLimitsSchema, type HttpServerLimits } from './http-server-limits.js';
 
 /**
  * Skein's configuration: a YAML file in the OpenTelemetry Collector's shape (receivers,
@@ -34,7 +35,8 @@ type Section = keyof typeof SECTIONS;
  */
 const DEFAULT_COMPONENTS: Readonly<Record<Section, readonly string[]>> = {
   receivers: ['otlp', 'zipkin'],
-  processors: ['redaction'],
+  // memory_limiter first: memory protection is on by default (issue 20).
+  processors: ['memory_limiter', 'redaction'],
   exporters: ['storage'],
   connectors: [],
   extensions: ['query', 'health'],
@@ -50,6 +52,9 @@ const storageSchema = z
       .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected a plain identifier')
       .default('skein'),
     retention_days: z.number().int().min(1).max(36_500).optional(),
+    // chDB's own memory cap (max_server_memory_usage): its memory is outside the JS heap, so the
+    // memory_limiter alone cannot bound RSS. Default: 40 % of the machine's or cgroup's memory.
+    memory_limit_mib: z.number().int().min(64).optional(),
   })
   .strict()
   .superRefine((storage, context) => {
@@ -85,6 +90,8 @@ const fileSchema = z
           })
           .strict()
           .prefault({}),
+        // Slow-client timeouts of every HTTP listener (http-server-limits.ts).
+        http_server: httpServerLimitsSchema,
         pipelines: z
           .record(
             z.string(),
@@ -122,6 +129,8 @@ export interface SkeinConfig {
     /** Extensions to start (all-in-one; the roles pick from them, see service-graph.ts). */
     readonly extensions: readonly string[];
     readonly telemetry: { readonly metrics: { readonly address: string | null } };
+    /** Slow-client timeouts the host applies to every HTTP listener. */
+    readonly http_server: HttpServerLimits;
     /** By pipeline id: `traces` or `traces/<name>`. */
     readonly pipelines: Readonly<Record<string, PipelineConfig>>;
   };
@@ -191,7 +200,7 @@ export function validateConfig(raw: unknown, source: string): SkeinConfig {
   return {
     ...components,
     storage: file.storage,
-    service: { extensions, telemetry: service.telemetry, pipelines },
+    service: { extensions, telemetry: service.telemetry, http_server: service.http_server, pipelines },
   };
 }
 

@@ -4,11 +4,13 @@ import { join, resolve } from 'node:path';
 import type { Server as GrpcServer } from '@grpc/grpc-js';
 import type { GrpcListenerSpec, Host, HttpListenerSpec } from '../component/component.js';
 import { parseEndpoint } from '../component/endpoint.js';
+import { availableMemoryBytes } from '../model/available-memory.js';
 import { featuresForVersion, openTraceStore } from '../storage/index.js';
 import type { TraceStore } from '../storage/trace-store.js';
 import type { SkeinMetrics } from '../telemetry/skein-metrics.js';
 import type { Role } from './command-line.js';
 import type { StorageConfig } from './config.js';
+import { applyHttpServerLimits, DEFAULT_HTTP_SERVER_LIMITS, httpServerOptions, type HttpServerLimits } from './http-server-limits.js';
 import { listenGrpc, listenHttp } from './listen.js';
 import type { Logger } from './logger.js';
 
@@ -27,6 +29,16 @@ function prepareDataDir(dataDir: string): string {
     );
   }
   return absolute;
+}
+
+/** Share of available memory chDB may use by default: with memory_limiter's soft limit at 64 %, the rest is Node's. */
+const DEFAULT_CHDB_MEMORY_SHARE = 0.4;
+
+/** `storage.memory_limit_mib`, else 40 % of the machine's or cgroup's memory. */
+function chdbMemoryLimitBytes(storage: StorageConfig): number {
+  return storage.memory_limit_mib !== undefined
+    ? storage.memory_limit_mib * 1024 * 1024
+    : Math.floor(availableMemoryBytes() * DEFAULT_CHDB_MEMORY_SHARE);
 }
 
 type Listener = { kind: 'http'; server: HttpServer } | { kind: 'grpc'; server: GrpcServer };
@@ -51,6 +63,8 @@ export class SkeinHost {
     private readonly role: Role,
     readonly logger: Logger,
     readonly metrics: SkeinMetrics,
+    /** Slow-client timeouts of every HTTP listener (`service.http_server`). */
+    private readonly httpLimits: HttpServerLimits = DEFAULT_HTTP_SERVER_LIMITS,
   ) {}
 
   /** `<data_dir>/collector-state`, made on first use; undefined in the query role (no durable state there). */
@@ -94,7 +108,8 @@ export class SkeinHost {
 
   private async listenHttp(owner: string, spec: HttpListenerSpec): Promise<number> {
     const { host, port } = parseEndpoint(spec.endpoint);
-    const server = createServer(spec.handler);
+    const server = createServer(httpServerOptions(this.httpLimits), spec.handler);
+    applyHttpServerLimits(server, this.httpLimits, this.logger, spec.description);
     this.record(owner, { kind: 'http', server });
     const bound = await listenHttp(server, host, port, spec.description, spec.portHint);
     this.ports[spec.portName] = bound;
@@ -130,15 +145,22 @@ export class SkeinHost {
     const common = { database: storage.database, ...(storage.retention_days !== undefined && { retentionDays: storage.retention_days }) };
     const store =
       storage.engine === 'chdb'
-        ? await openTraceStore({ engine: 'chdb', dataDir: prepareDataDir(storage.data_dir), ...common })
+        ? await openTraceStore({
+            engine: 'chdb',
+            dataDir: prepareDataDir(storage.data_dir),
+            memoryLimitBytes: chdbMemoryLimitBytes(storage),
+            ...common,
+          })
         : await openTraceStore({ engine: 'clickhouse', url: storage.url!, ...common });
     const version = store.description.split(' ')[1] ?? '';
     if (storage.retention_days !== undefined && !featuresForVersion(version).ttl) {
       logger.warn(`storage.retention_days is ignored: ${store.description} has no TTL support; drop old partitions by hand`);
     }
-    logger.info(
-      `storage: ${store.description}${storage.engine === 'chdb' ? ` in ${resolve(storage.data_dir)}` : ` at ${storage.url ?? ''}`}`,
-    );
+    const where =
+      storage.engine === 'chdb'
+        ? ` in ${resolve(storage.data_dir)} (memory cap ${Math.round(chdbMemoryLimitBytes(storage) / 1024 / 1024)} MiB: storage.memory_limit_mib)`
+        : ` at ${storage.url ?? ''}`;
+    logger.info(`storage: ${store.description}${where}`);
     return store;
   }
 }

@@ -197,6 +197,10 @@ class PipelineComponent implements Component, SpanConsumer {
     return this.pipeline.consume(spans);
   }
 
+  admission(): ConsumeResult | undefined {
+    return this.pipeline?.admission();
+  }
+
   async shutdown(): Promise<void> {
     await this.pipeline?.shutdown();
   }
@@ -214,6 +218,13 @@ function fanOut(consumers: readonly SpanConsumer[]): SpanConsumer {
         consumers.map((consumer, index) => consumer.consume(index === consumers.length - 1 ? spans : structuredClone(spans))),
       );
       return results.find((result) => result.outcome !== 'success') ?? CONSUME_SUCCESS;
+    },
+    admission(): ConsumeResult | undefined {
+      for (const consumer of consumers) {
+        const refusal = consumer.admission?.();
+        if (refusal !== undefined) return refusal;
+      }
+      return undefined;
     },
   };
 }

@@ -17,7 +17,7 @@ export interface RunningSkein {
 export async function startSkein(config: SkeinConfig, role: Role, logger: Logger): Promise<RunningSkein> {
   const metrics = new SkeinMetrics();
   metrics.collectProcessMetrics();
-  const host = new SkeinHost(config.storage, role, logger, metrics);
+  const host = new SkeinHost(config.storage, role, logger, metrics, config.service.http_server);
   const graph = buildServiceGraph(config, role, { logger, metrics });
   try {
     await graph.start(host);

@@ -28,7 +28,7 @@ export const queryExtensionFactory: ExtensionFactory<QueryListenerConfig> = {
       // The web UI (`/`, `/search`, `/trace/…`, `/assets/…`) is answered in front of the JSON API.
       const port = await host.listenHttp({
         endpoint: config.endpoint,
-        handler: withUiAssets(router.handler(settings.logger)),
+        handler: withUiAssets(router.handler(settings.logger), { logger: settings.logger }),
         description: 'the query API',
         portHint: QUERY_PORT_HINT,
         portName: 'query',

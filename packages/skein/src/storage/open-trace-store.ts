@@ -13,7 +13,13 @@ interface CommonOptions {
 }
 
 export type OpenTraceStoreOptions =
-  (CommonOptions & { engine: 'chdb'; dataDir: string }) | (CommonOptions & { engine: 'clickhouse'; url: string });
+  | (CommonOptions & {
+      engine: 'chdb';
+      dataDir: string;
+      /** chDB's memory cap for all its work (none: chDB's own default, 90 % of RAM); see ChdbEngine.open. */
+      memoryLimitBytes?: number;
+    })
+  | (CommonOptions & { engine: 'clickhouse'; url: string });
 
 /** Opens the engine, brings the schema up to date, and returns the store. */
 export async function openTraceStore(options: OpenTraceStoreOptions): Promise<TraceStore> {
@@ -24,7 +30,7 @@ export async function openTraceStore(options: OpenTraceStoreOptions): Promise<Tr
     // Loaded only when used: the embedded engine maps ~250 MiB into the process, which a collector
     // or query node writing to a ClickHouse server should not carry.
     const { ChdbEngine } = await import('./engines/chdb-engine.js');
-    engine = await ChdbEngine.open(options.dataDir, database);
+    engine = await ChdbEngine.open(options.dataDir, database, options.memoryLimitBytes);
   } else {
     database = parseClickHouseUrl(options.url, options.database).database;
     engine = await ClickHouseEngine.open(options.url, database);

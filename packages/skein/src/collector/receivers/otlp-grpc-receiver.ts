@@ -11,6 +11,7 @@ import type { ReceiverLogger } from './otlp-http-receiver.js';
 import { ReceiverTelemetry } from './receiver-telemetry.js';
 import { GrpcCode, overloaded, statusOf, type RpcStatus } from '../pipeline/consume-status.js';
 import { encodeRpcStatus } from './rpc-status.js';
+import { installGrpcDecompressStatus } from './grpc-decompress-status.js';
 
 export interface OtlpGrpcReceiverOptions {
   /** Largest accepted message, after decompression (grpc-js answers RESOURCE_EXHAUSTED above it). */
@@ -48,6 +49,8 @@ const TRACE_SERVICE: ServiceDefinition = {
 
 /** The gRPC server with the trace service added; the CLI binds it to its port. */
 export function createOtlpGrpcServer(pipeline: SpanConsumer, options: OtlpGrpcReceiverOptions, logger: ReceiverLogger): Server {
+  // A body that does not decompress is INVALID_ARGUMENT, not grpc-js's INTERNAL (grpc-decompress-status.ts).
+  if (!installGrpcDecompressStatus()) logger.warn('OTLP/gRPC: undecompressable messages will be answered INTERNAL (grpc-js changed)');
   const server = new Server({
     'grpc.max_receive_message_length': options.maxReceiveMessageBytes,
     'grpc.max_send_message_length': 4 * 1024 * 1024,
@@ -93,6 +96,12 @@ async function exportCall(
     logger.warn(`OTLP/gRPC Export from ${peer}: ${grpcStatus[rpc.code]} ${rpc.message}`);
     return rpc;
   };
+  // Refused before decoding: an overloaded Skein spends nothing on data it would refuse.
+  const refusal = pipeline.admission?.();
+  if (refusal !== undefined) {
+    telemetry.refused(refusal.outcome === 'retryable' ? refusal.reason : 'internal');
+    return refuse(statusOf(refusal).rpc);
+  }
   let spans: Span[];
   try {
     spans = decodeOtlpProtoTraces(request);
