@@ -1,7 +1,8 @@
 import type { SpanKind, Span } from '../model/span.js';
 import type { TenantId } from '../model/tenant.js';
 import type { SqlParams } from './sql-binding.js';
-import { prefilterSql, type TraceCondition } from './traceql-prefilter.js';
+import type { TraceCondition } from './traceql-condition.js';
+import { prefilterSql } from './traceql-prefilter.js';
 import { isStringLimitError, type SqlEngine } from './sql-engine.js';
 import {
   BUCKET_NANO,

@@ -1,6 +1,6 @@
 import type { Span, SpanKind } from '../model/span.js';
 import type { TenantId } from '../model/tenant.js';
-import type { TraceCondition } from './traceql-prefilter.js';
+import type { TraceCondition } from './traceql-condition.js';
 
 /**
  * One attribute filter of a search: matches a span whose own attributes, or whose resource's
