@@ -12,6 +12,7 @@ export type {
   StorageErrorCode,
   TenantTraceReader,
   TraceReadOptions,
+  TracesReadOptions,
   TraceSearchQuery,
   TraceStore,
   TraceSummary,

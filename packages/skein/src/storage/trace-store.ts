@@ -101,6 +101,12 @@ export interface CandidateQuery {
   limit: number;
 }
 
+/** Options of {@link TenantTraceReader.getTraces}. */
+export interface TracesReadOptions {
+  /** False: spans come back without events and links (their columns are not read). Default true. */
+  eventsAndLinks?: boolean;
+}
+
 /** Options of {@link TenantTraceReader.readTrace}. */
 export interface TraceReadOptions {
   /** Most spans in one page, 1..100,000 (default 10,000). Pages may be smaller, see readTrace. */
@@ -194,7 +200,7 @@ export interface TenantTraceReader {
    * TraceQL search, step 2: the spans of several traces at once, as {@link TenantTraceReader.getTrace}
    * returns them per trace; unknown IDs are absent from the map.
    */
-  getTraces(traceIds: readonly string[]): Promise<Map<string, Span[]>>;
+  getTraces(traceIds: readonly string[], options?: TracesReadOptions): Promise<Map<string, Span[]>>;
 
   /** Every service name that has stored spans, sorted. */
   listServices(): Promise<string[]>;

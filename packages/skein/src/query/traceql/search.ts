@@ -1,6 +1,6 @@
 import { serviceNameOf, type AnyValue, type Span } from '../../model/span.js';
 import type { TenantTraceReader } from '../../storage/trace-store.js';
-import type { FieldExpr, SpansetExpr, TraceQLQuery } from './ast.js';
+import type { FieldExpr, ScalarExpr, SpansetExpr, TraceQLQuery } from './ast.js';
 import { TraceQLUnsupportedError } from './errors.js';
 import { evaluateSpans, type Spanset } from './evaluator.js';
 import { fieldText } from './field-text.js';
@@ -104,11 +104,16 @@ export async function executeTraceQLSearch(
     limit: maxCandidates,
   });
   const reported = reportedFields(parsed.spans);
+  // Events and links are read only when a condition or select() tests them.
+  const eventsAndLinks = [...reported, ...selectedFields(parsed.spans)].some(
+    (f) =>
+      (f.type === 'attribute' && (f.scope === 'event' || f.scope === 'link')) || (f.type === 'intrinsic' && /^(event|link):/.test(f.name)),
+  );
   const traces: TraceQLTraceResult[] = [];
   let inspected = 0;
   for (let start = 0; start < candidates.length && traces.length < limit; start += batchTraces) {
     const batch = candidates.slice(start, start + batchTraces);
-    const spansById = await reader.getTraces(batch);
+    const spansById = await reader.getTraces(batch, { eventsAndLinks });
     for (const traceId of batch) {
       if (traces.length >= limit) break;
       inspected++;
@@ -209,4 +214,22 @@ function reportedFields(expr: SpansetExpr): FieldExpr[] {
   };
   walk(expr);
   return out;
+}
+
+/** The fields of every `select(…)` and `by(…)` stage and aggregate of a query. */
+function selectedFields(expr: SpansetExpr): FieldExpr[] {
+  if (expr.type === 'filter') return [];
+  if (expr.type === 'spansetOp') return [...selectedFields(expr.left), ...selectedFields(expr.right)];
+  return expr.stages.flatMap((stage): FieldExpr[] => {
+    if (stage.type === 'select' || stage.type === 'by') return stage.fields;
+    if (stage.type === 'scalarFilter') return [...aggregateFields(stage.left), ...aggregateFields(stage.right)];
+    if (stage.type === 'coalesce') return [];
+    return selectedFields(stage);
+  });
+}
+
+function aggregateFields(expr: ScalarExpr): FieldExpr[] {
+  if (expr.type === 'aggregate') return expr.field === undefined ? [] : [expr.field];
+  if (expr.type === 'arithmetic') return [...aggregateFields(expr.left), ...aggregateFields(expr.right)];
+  return [];
 }
