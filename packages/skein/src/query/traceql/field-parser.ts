@@ -115,7 +115,8 @@ export function comparable(a: StaticKind, b: StaticKind): boolean {
 export function compileRegex(pattern: string, pos: Position): RegExp {
   // RE2's leading flag group (`(?i)`, `(?s)`, `(?is)`) becomes JS flags; JS has no inline flags.
   const flags = /^\(\?([is]+)\)/.exec(pattern);
-  const body = flags === null ? pattern : pattern.slice(flags[0].length);
+  // RE2's `(?P<name>…)` group is JS's `(?<name>…)`.
+  const body = (flags === null ? pattern : pattern.slice(flags[0].length)).replaceAll('(?P<', '(?<');
   try {
     return new RegExp(`^(?:${body})$`, flags === null ? '' : [...new Set(flags[1])].join(''));
   } catch (error) {
