@@ -5,16 +5,19 @@ export type {
   AttributeKeyCount,
   AttributeQuery,
   AttributeValueCount,
+  CandidateQuery,
   DependencyEdge,
   OperationInfo,
   ServiceSpanCount,
   StorageErrorCode,
   TenantTraceReader,
   TraceReadOptions,
+  TracesReadOptions,
   TraceSearchQuery,
   TraceStore,
   TraceSummary,
 } from './trace-store.js';
+export type { AttributeTest, PrefilterOp, SpanPredicate, TraceCondition } from './traceql-condition.js';
 export { openTraceStore } from './open-trace-store.js';
 export type { OpenTraceStoreOptions } from './open-trace-store.js';
 export { ClickHouseTraceStore } from './clickhouse-trace-store.js';
