@@ -4,6 +4,7 @@ import { endpointSchema, parseEndpoint } from '../component/endpoint.js';
 import { ConfigError, configProblems } from '../model/config-error.js';
 import { readYamlFile } from '../model/yaml-file.js';
 import { factoryOf, knownTypes, type AnyFactory } from './component-registry.js';
+import { securityConfigSchema, type SecurityConfig } from './security-config.js';
 
 /**
  * Skein's configuration: a YAML file in the OpenTelemetry Collector's shape (receivers,
@@ -72,6 +73,7 @@ const fileSchema = z
     connectors: section,
     extensions: section,
     storage: storageSchema.prefault({}),
+    security: securityConfigSchema.prefault({}),
     service: z
       .object({
         extensions: idList.optional(),
@@ -118,6 +120,7 @@ export interface SkeinConfig {
   readonly connectors: Readonly<Record<string, ComponentConfig>>;
   readonly extensions: Readonly<Record<string, ComponentConfig>>;
   readonly storage: StorageConfig;
+  readonly security: SecurityConfig;
   readonly service: {
     /** Extensions to start (all-in-one; the roles pick from them, see service-graph.ts). */
     readonly extensions: readonly string[];
@@ -191,6 +194,7 @@ export function validateConfig(raw: unknown, source: string): SkeinConfig {
   return {
     ...components,
     storage: file.storage,
+    security: file.security,
     service: { extensions, telemetry: service.telemetry, pipelines },
   };
 }

@@ -1,8 +1,8 @@
 import { accessSync, constants, mkdirSync } from 'node:fs';
-import { createServer, type Server as HttpServer } from 'node:http';
+import type { Server as HttpServer } from 'node:http';
 import { join, resolve } from 'node:path';
 import type { Server as GrpcServer } from '@grpc/grpc-js';
-import type { GrpcListenerSpec, Host, HttpListenerSpec } from '../component/component.js';
+import { accessFor, type GrpcListenerSpec, type Host, type HttpListenerSpec } from '../component/component.js';
 import { parseEndpoint } from '../component/endpoint.js';
 import { featuresForVersion, openTraceStore } from '../storage/index.js';
 import type { TraceStore } from '../storage/trace-store.js';
@@ -10,7 +10,9 @@ import type { SkeinMetrics } from '../telemetry/skein-metrics.js';
 import type { Role } from './command-line.js';
 import type { StorageConfig } from './config.js';
 import { listenGrpc, listenHttp } from './listen.js';
+import { ListenerSecurity } from './listener-security.js';
 import type { Logger } from './logger.js';
+import type { SecurityConfig } from './security-config.js';
 
 export class DataDirError extends Error {
   override readonly name = 'DataDirError';
@@ -31,6 +33,15 @@ function prepareDataDir(dataDir: string): string {
 
 type Listener = { kind: 'http'; server: HttpServer } | { kind: 'grpc'; server: GrpcServer };
 
+/** A bound listener as tests enumerate it: every one must refuse a stranger (docs/security.md). */
+export interface BoundListener {
+  readonly kind: 'http' | 'grpc';
+  readonly portName: string;
+  readonly port: number;
+  readonly description: string;
+  readonly routes: readonly string[];
+}
+
 /**
  * What the running process offers its components (component.ts `Host`): it binds their listeners
  * (messages from listen.ts), records each under the component that asked, and closes them when the
@@ -45,13 +56,19 @@ export class SkeinHost {
   private store: Promise<TraceStore> | undefined;
   private openedStore: TraceStore | undefined;
   private stateDirPath: string | undefined;
+  /** Every listener bound so far, in order. */
+  readonly bound: BoundListener[] = [];
+  private readonly security: ListenerSecurity;
 
   constructor(
     private readonly storage: StorageConfig,
     private readonly role: Role,
     readonly logger: Logger,
     readonly metrics: SkeinMetrics,
-  ) {}
+    security: SecurityConfig,
+  ) {
+    this.security = new ListenerSecurity(security, logger);
+  }
 
   /** `<data_dir>/collector-state`, made on first use; undefined in the query role (no durable state there). */
   get stateDir(): string | undefined {
@@ -86,26 +103,33 @@ export class SkeinHost {
   /** Closes listeners still open (a start that failed half-way), then the trace store. */
   async close(): Promise<void> {
     for (const owner of [...this.listeners.keys()].reverse()) await this.closeListenersOf(owner);
+    this.security.close();
     const store = this.store;
     this.store = undefined;
     this.openedStore = undefined;
     if (store) await (await store.catch(() => undefined))?.close();
   }
 
+  // Both listen through ListenerSecurity: loopback without auth, TLS, authentication and roles.
   private async listenHttp(owner: string, spec: HttpListenerSpec): Promise<number> {
     const { host, port } = parseEndpoint(spec.endpoint);
-    const server = createServer(spec.handler);
+    const bindHost = this.security.bindHost(host, spec.description);
+    const server = this.security.createHttpServer(spec.handler, spec.access ?? accessFor('read'));
     this.record(owner, { kind: 'http', server });
-    const bound = await listenHttp(server, host, port, spec.description, spec.portHint);
+    const bound = await listenHttp(server, bindHost, port, spec.description, spec.portHint);
     this.ports[spec.portName] = bound;
+    this.bound.push({ kind: 'http', portName: spec.portName, port: bound, description: spec.description, routes: spec.routes ?? ['/'] });
     return bound;
   }
 
   private async listenGrpc(owner: string, spec: GrpcListenerSpec): Promise<number> {
     const { host, port } = parseEndpoint(spec.endpoint);
+    const bindHost = this.security.bindHost(host, spec.description);
     this.record(owner, { kind: 'grpc', server: spec.server });
-    const bound = await listenGrpc(spec.server, host, port, spec.description, spec.portHint);
+    const credentials = this.security.grpcCredentials(spec.access ?? accessFor('read'));
+    const bound = await listenGrpc(spec.server, bindHost, port, spec.description, spec.portHint, credentials);
     this.ports[spec.portName] = bound;
+    this.bound.push({ kind: 'grpc', portName: spec.portName, port: bound, description: spec.description, routes: spec.routes ?? [] });
     return bound;
   }
 
