@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
+import type { TLSSocket } from 'node:tls';
 
 /** A throwaway PKI made by openssl: a CA, a server certificate for 127.0.0.1, a client, and a stranger CA's client. */
 export interface TestPki {
@@ -112,7 +113,7 @@ export function callWith(pki: TestPki, port: number, path: string, options: Call
             status: res.statusCode ?? 0,
             headers: res.headers,
             body: Buffer.concat(chunks).toString('utf8'),
-            serverSerial: (res.socket as import('node:tls').TLSSocket).getPeerCertificate?.()?.serialNumber ?? '',
+            serverSerial: (res.socket as TLSSocket).getPeerCertificate?.()?.serialNumber ?? '',
           }),
         );
       },
