@@ -6,6 +6,9 @@ import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { credentials as grpcCredentials, Metadata, status as grpcStatus, Client } from '@grpc/grpc-js';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { validateConfig } from '../../src/cli/config.js';
 import { createLogger } from '../../src/cli/logger.js';
 import { startSkein, type RunningSkein } from '../../src/cli/start-skein.js';
@@ -281,4 +284,21 @@ test('TLS: mTLS refuses a missing or foreign client certificate; a changed certi
     after = await call('query', '/healthz');
   }
   assert.notEqual(after.serverSerial, before.serverSerial, 'the reissued certificate is served');
+});
+
+test('the OpenTelemetry JS SDK sends with a header over mTLS, and its spans land in its tenant only', async () => {
+  const exporter = new OTLPTraceExporter({
+    url: `https://127.0.0.1:${skein.ports['otlpHttp']}/v1/traces`,
+    headers: { Authorization: `Bearer ${TOKENS.teamB}` },
+    httpAgentOptions: { ca: pki.caCert, cert: pki.client.cert, key: pki.client.key },
+  });
+  const provider = new BasicTracerProvider({
+    resource: resourceFromAttributes({ 'service.name': 'b-sdk' }),
+    spanProcessors: [new SimpleSpanProcessor(exporter)],
+  });
+  provider.getTracer('security-test').startSpan('sdk-span').end();
+  await provider.forceFlush();
+  await provider.shutdown();
+  assert.match((await call('query', '/api/v1/services', { headers: bearer(TOKENS.teamB) })).body, /b-sdk/);
+  assert.doesNotMatch((await call('query', '/api/v1/services', { headers: bearer(TOKENS.teamA) })).body, /b-sdk/);
 });
