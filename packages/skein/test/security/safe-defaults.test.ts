@@ -9,6 +9,7 @@ import { parseCommandLine } from '../../src/cli/command-line.js';
 import { ListenError } from '../../src/cli/listen.js';
 import { createLogger } from '../../src/cli/logger.js';
 import { startSkein } from '../../src/cli/start-skein.js';
+import { writeConfig } from '../support/skein-process.js';
 import { sha256Hex } from './security-support.js';
 
 /** A forwarding collector (no storage): the listeners alone, with `security` as given. */
@@ -108,4 +109,16 @@ test('query concurrency per tenant: the next query waits for one to finish; the 
   for (let i = 0; i < 20_000; i++) failures.failed(`10.0.${i >> 8}.${i & 255}`, 0);
   assert.equal(failures.blockedFor('10.0.0.0', 1), 0, 'the oldest clients were forgotten, not the table grown');
   assert.equal(failures.blockedFor('10.0.78.31', 1), 60, 'the newest is blocked for a minute');
+});
+
+test('the hardened example in docs/security.md is a valid configuration', async () => {
+  const { readFileSync } = await import('node:fs');
+  const doc = readFileSync(new URL('../../../../docs/security.md', import.meta.url), 'utf8');
+  const yaml = /```yaml\n([\s\S]*?)```/.exec(doc)?.[1];
+  assert.ok(yaml, 'docs/security.md has a yaml block');
+  const config = validateConfig(parseCommandLine(['--config', writeConfig(yaml)], {}).rawConfig, 'docs/security.md');
+  assert.equal(config.security.auth?.tokens.length, 3);
+  assert.equal(config.security.auth?.oidc?.clock_skew, 30_000);
+  assert.equal(config.security.tls?.client_ca_file, '/etc/skein/tls/clients-ca.crt');
+  assert.equal(config.security.limits['default']?.query_concurrency, 4);
 });
