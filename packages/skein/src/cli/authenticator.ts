@@ -73,8 +73,10 @@ export class Authenticator {
 
   private fromProxy(credentials: Credentials): RequestIdentity | undefined {
     const proxy = this.config.trusted_proxy;
-    const tenant = credentials.proxyTenant;
-    if (!proxy || tenant === undefined || !isTenantId(tenant)) return undefined;
+    if (!proxy) return undefined;
+    // The proxy vouches for every request; one that names no tenant is the default tenant's.
+    const tenant = credentials.proxyTenant ?? DEFAULT_TENANT;
+    if (!isTenantId(tenant)) return undefined;
     return { subject: `proxy:${tenant}`, tenant, roles: proxy.roles };
   }
 

@@ -134,7 +134,7 @@ export class ListenerSecurity {
       const tenantHeader = this.config.auth?.trusted_proxy?.tenant_header ?? 'X-Scope-OrgID';
       const proxyTenant = request.headers[tenantHeader.toLowerCase()];
       const found = await this.authenticator.authenticate({
-        authorization: request.headers.authorization,
+        authorization: request.headers.authorization ?? uiSessionCredential(request),
         proxyTenant: typeof proxyTenant === 'string' ? proxyTenant : undefined,
       });
       if (found === undefined) {
@@ -265,6 +265,27 @@ export class ListenerSecurity {
     }, this.config.tls.reload_interval);
     this.reloadTimer.unref();
   }
+}
+
+/**
+ * The web UI's login page keeps the token in the `skein_token` cookie (SameSite=Strict)
+ * so every same-origin request carries it, the trace-loading worker's too, without the UI adding
+ * headers; read only when no `Authorization` header is sent.
+ */
+export const UI_TOKEN_COOKIE = 'skein_token';
+
+function uiSessionCredential(request: IncomingMessage): string | undefined {
+  for (const part of (request.headers.cookie ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq !== -1 && part.slice(0, eq).trim() === UI_TOKEN_COOKIE) {
+      try {
+        return `Bearer ${decodeURIComponent(part.slice(eq + 1).trim())}`;
+      } catch {
+        return undefined;
+      }
+    }
+  }
+  return undefined;
 }
 
 function refuse(response: ServerResponse, status: number, message: string, headers: Record<string, string>): void {
