@@ -51,6 +51,12 @@ const storageSchema = z
       .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected a plain identifier')
       .default('skein'),
     retention_days: z.number().int().min(1).max(36_500).optional(),
+    /** TLS to an https:// ClickHouse server: `ca_file`, and `cert_file` + `key_file` for mTLS. */
+    tls: z
+      .object({ ca_file: z.string().min(1), cert_file: z.string().min(1).optional(), key_file: z.string().min(1).optional() })
+      .strict()
+      .refine((tls) => (tls.cert_file === undefined) === (tls.key_file === undefined), { message: 'give cert_file and key_file together' })
+      .optional(),
   })
   .strict()
   .superRefine((storage, context) => {

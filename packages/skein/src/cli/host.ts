@@ -1,10 +1,10 @@
-import { accessSync, constants, mkdirSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, readFileSync } from 'node:fs';
 import type { Server as HttpServer } from 'node:http';
 import { join, resolve } from 'node:path';
 import type { Server as GrpcServer } from '@grpc/grpc-js';
 import { accessFor, type GrpcListenerSpec, type Host, type HttpListenerSpec } from '../component/component.js';
 import { parseEndpoint } from '../component/endpoint.js';
-import { featuresForVersion, openTraceStore } from '../storage/index.js';
+import { featuresForVersion, openTraceStore, type ClickHouseTls } from '../storage/index.js';
 import type { TraceStore } from '../storage/trace-store.js';
 import type { SkeinMetrics } from '../telemetry/skein-metrics.js';
 import type { Role } from './command-line.js';
@@ -155,7 +155,12 @@ export class SkeinHost {
     const store =
       storage.engine === 'chdb'
         ? await openTraceStore({ engine: 'chdb', dataDir: prepareDataDir(storage.data_dir), ...common })
-        : await openTraceStore({ engine: 'clickhouse', url: storage.url!, ...common });
+        : await openTraceStore({
+            engine: 'clickhouse',
+            url: storage.url!,
+            ...common,
+            ...(storage.tls && { tls: readClickHouseTls(storage.tls) }),
+          });
     const version = store.description.split(' ')[1] ?? '';
     if (storage.retention_days !== undefined && !featuresForVersion(version).ttl) {
       logger.warn(`storage.retention_days is ignored: ${store.description} has no TTL support; drop old partitions by hand`);
@@ -165,6 +170,21 @@ export class SkeinHost {
     );
     return store;
   }
+}
+
+function readClickHouseTls(tls: NonNullable<StorageConfig['tls']>): ClickHouseTls {
+  const read = (file: string, key: string): Buffer => {
+    try {
+      return readFileSync(file);
+    } catch (error) {
+      throw new DataDirError(`storage.tls.${key}: cannot read ${file}: ${(error as Error).message}`);
+    }
+  };
+  return {
+    caCert: read(tls.ca_file, 'ca_file'),
+    ...(tls.cert_file !== undefined && { cert: read(tls.cert_file, 'cert_file') }),
+    ...(tls.key_file !== undefined && { key: read(tls.key_file, 'key_file') }),
+  };
 }
 
 async function closeListener(listener: Listener): Promise<void> {
