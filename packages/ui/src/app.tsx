@@ -1,4 +1,5 @@
 import { lazy, Suspense, useState, type FormEvent, type ReactNode } from 'react';
+import { hasSession, signOut } from './components/login-gate';
 import { Loading } from './components/status-views';
 import { normaliseTraceId } from './model/search-state';
 import { SearchPage } from './pages/search-page';
@@ -46,6 +47,11 @@ export function App(): ReactNode {
           </Link>
         </nav>
         <TraceLookup />
+        {hasSession() && (
+          <button type="button" className="icon-button" onClick={signOut} title="Sign out (forget the API token)" aria-label="Sign out">
+            ⎋
+          </button>
+        )}
         <button
           type="button"
           className="icon-button"

@@ -5,6 +5,7 @@ import { ConfigError, configProblems } from '../model/config-error.js';
 import { readYamlFile } from '../model/yaml-file.js';
 import { factoryOf, knownTypes, type AnyFactory } from './component-registry.js';
 import { httpServerLimitsSchema, type HttpServerLimits } from './http-server-limits.js';
+import { securityConfigSchema, type SecurityConfig } from './security-config.js';
 
 /**
  * Skein's configuration: a YAML file in the OpenTelemetry Collector's shape (receivers,
@@ -55,6 +56,12 @@ const storageSchema = z
     // chDB's own memory cap (max_server_memory_usage): its memory is outside the JS heap, so the
     // memory_limiter alone cannot bound RSS. Default: 40 % of the machine's or cgroup's memory.
     memory_limit_mib: z.number().int().min(64).optional(),
+    /** TLS to an https:// ClickHouse server: `ca_file`, and `cert_file` + `key_file` for mTLS. */
+    tls: z
+      .object({ ca_file: z.string().min(1), cert_file: z.string().min(1).optional(), key_file: z.string().min(1).optional() })
+      .strict()
+      .refine((tls) => (tls.cert_file === undefined) === (tls.key_file === undefined), { message: 'give cert_file and key_file together' })
+      .optional(),
   })
   .strict()
   .superRefine((storage, context) => {
@@ -77,6 +84,7 @@ const fileSchema = z
     connectors: section,
     extensions: section,
     storage: storageSchema.prefault({}),
+    security: securityConfigSchema.prefault({}),
     service: z
       .object({
         extensions: idList.optional(),
@@ -125,6 +133,7 @@ export interface SkeinConfig {
   readonly connectors: Readonly<Record<string, ComponentConfig>>;
   readonly extensions: Readonly<Record<string, ComponentConfig>>;
   readonly storage: StorageConfig;
+  readonly security: SecurityConfig;
   readonly service: {
     /** Extensions to start (all-in-one; the roles pick from them, see service-graph.ts). */
     readonly extensions: readonly string[];
@@ -200,6 +209,7 @@ export function validateConfig(raw: unknown, source: string): SkeinConfig {
   return {
     ...components,
     storage: file.storage,
+    security: file.security,
     service: { extensions, telemetry: service.telemetry, http_server: service.http_server, pipelines },
   };
 }

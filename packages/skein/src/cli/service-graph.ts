@@ -1,4 +1,4 @@
-import type { Component, CreateSettings, ExtensionFactory, Host } from '../component/component.js';
+import { accessFor, type Component, type CreateSettings, type ExtensionFactory, type Host } from '../component/component.js';
 import { parseEndpoint } from '../component/endpoint.js';
 import type {
   ConnectorFactory,
@@ -239,8 +239,11 @@ function metricsEndpoint(address: string, services: GraphServices): Component {
         description: "Skein's own metrics",
         portHint: 'set --metrics-port or SKEIN_METRICS_PORT',
         portName: 'metrics',
+        // Every tenant's counters are in it: an operator's view.
+        access: accessFor('admin'),
+        routes: ['/metrics'],
       });
-      services.logger.info(`metrics listening on http://${parseEndpoint(address).host}:${port}/metrics`);
+      services.logger.info(`metrics listening on http://${host.boundHost('metrics')}:${port}/metrics`);
     },
     shutdown: () => Promise.resolve(),
   };

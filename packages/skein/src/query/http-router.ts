@@ -35,6 +35,11 @@ export class HttpRouter {
     return this;
   }
 
+  /** Every route's pattern (`/api/v1/traces/:traceId`), so the host and tests can enumerate them. */
+  patterns(): string[] {
+    return this.routes.map((route) => `/${route.segments.join('/')}`);
+  }
+
   handler(logger: RouterLogger): RequestListener {
     return (request, response) => {
       this.dispatch(request, response).catch((error: unknown) => {

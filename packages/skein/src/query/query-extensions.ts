@@ -1,10 +1,21 @@
 import { z } from 'zod';
-import type { Component, ExtensionFactory, Host } from '../component/component.js';
-import { endpointSchema, parseEndpoint } from '../component/endpoint.js';
+import type { Component, ExtensionFactory, Host, ListenerAccess } from '../component/component.js';
+import { endpointSchema } from '../component/endpoint.js';
 import { addHealthEndpoints } from './health-endpoints.js';
 import { HttpRouter } from './http-router.js';
 import { addNativeApi } from './native-api.js';
-import { withUiAssets } from './ui-assets.js';
+import { isUiRoute, withUiAssets } from './ui-assets.js';
+
+const HEALTH_PATHS = new Set(['/healthz', '/readyz']);
+
+/**
+ * Health checks answer anyone (orchestrators probe without credentials; they reveal nothing), and
+ * so do the UI's page and static files, which hold no data and must load to show the login form.
+ * Every API path needs `read`: the data is behind it.
+ */
+const queryAccess: ListenerAccess = (_method, path) =>
+  HEALTH_PATHS.has(path) || isUiRoute(path) || path.startsWith('/assets/') ? 'public' : 'read';
+const healthAccess: ListenerAccess = (_method, path) => (HEALTH_PATHS.has(path) ? 'public' : 'read');
 
 /** One listener's config: where it listens (the UI and query port, 16686, by default). */
 export const queryListenerConfigSchema = z.object({ endpoint: endpointSchema.default('0.0.0.0:16686') }).strict();
@@ -32,8 +43,10 @@ export const queryExtensionFactory: ExtensionFactory<QueryListenerConfig> = {
         description: 'the query API',
         portHint: QUERY_PORT_HINT,
         portName: 'query',
+        access: queryAccess,
+        routes: [...router.patterns(), '/', '/search', '/trace/0af7651916cd43dd8448eb211c80319c', '/assets/index.js'],
       });
-      settings.logger.info(`query API listening on http://${parseEndpoint(config.endpoint).host}:${port}/api/v1`);
+      settings.logger.info(`query API listening on http://${host.boundHost('query')}:${port}/api/v1`);
     },
     shutdown: () => Promise.resolve(),
   }),
@@ -58,8 +71,10 @@ export const healthExtensionFactory: ExtensionFactory<QueryListenerConfig> = {
         description: 'health checks',
         portHint: QUERY_PORT_HINT,
         portName: 'query',
+        access: healthAccess,
+        routes: router.patterns(),
       });
-      settings.logger.info(`health checks listening on http://${parseEndpoint(config.endpoint).host}:${port}/healthz`);
+      settings.logger.info(`health checks listening on http://${host.boundHost('query')}:${port}/healthz`);
     },
     shutdown: () => Promise.resolve(),
   }),

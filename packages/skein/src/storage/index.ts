@@ -27,4 +27,5 @@ export type { SqlParams, SqlParamType } from './sql-binding.js';
 export { featuresForVersion, parseEngineVersion } from './engine-features.js';
 export type { EngineFeatures } from './engine-features.js';
 export { ClickHouseEngine } from './engines/clickhouse-engine.js';
+export type { ClickHouseTls } from './engines/clickhouse-engine.js';
 export { migrate } from './schema/migrate.js';

@@ -1,6 +1,6 @@
 import { ClickHouseTraceStore } from './clickhouse-trace-store.js';
 import { featuresForVersion } from './engine-features.js';
-import { ClickHouseEngine, parseClickHouseUrl } from './engines/clickhouse-engine.js';
+import { ClickHouseEngine, parseClickHouseUrl, type ClickHouseTls } from './engines/clickhouse-engine.js';
 import { migrate } from './schema/migrate.js';
 import type { SqlEngine } from './sql-engine.js';
 import type { TraceStore } from './trace-store.js';
@@ -19,7 +19,7 @@ export type OpenTraceStoreOptions =
       /** chDB's memory cap for all its work (none: chDB's own default, 90 % of RAM); see ChdbEngine.open. */
       memoryLimitBytes?: number;
     })
-  | (CommonOptions & { engine: 'clickhouse'; url: string });
+  | (CommonOptions & { engine: 'clickhouse'; url: string; tls?: ClickHouseTls });
 
 /** Opens the engine, brings the schema up to date, and returns the store. */
 export async function openTraceStore(options: OpenTraceStoreOptions): Promise<TraceStore> {
@@ -33,7 +33,7 @@ export async function openTraceStore(options: OpenTraceStoreOptions): Promise<Tr
     engine = await ChdbEngine.open(options.dataDir, database, options.memoryLimitBytes);
   } else {
     database = parseClickHouseUrl(options.url, options.database).database;
-    engine = await ClickHouseEngine.open(options.url, database);
+    engine = await ClickHouseEngine.open(options.url, database, options.tls);
   }
   try {
     await migrate(engine, {

@@ -1,4 +1,6 @@
 import { Metadata, Server, status as grpcStatus, type sendUnaryData, type ServerUnaryCall, type ServiceDefinition } from '@grpc/grpc-js';
+import { tenantOfCall } from '../../component/request-identity.js';
+import type { TenantId } from '../../model/tenant.js';
 import { OtlpDecodeError } from '../../model/decode-error.js';
 import { decodeOtlpProtoTraces } from '../../model/otlp-proto-decode.js';
 import { encodeExportTraceServiceResponse } from '../../model/otlp-proto-encode.js';
@@ -30,6 +32,8 @@ export const DEFAULT_OTLP_GRPC_RECEIVER_OPTIONS: OtlpGrpcReceiverOptions = { max
 
 const identity = (value: Buffer): Buffer => value;
 
+export const OTLP_GRPC_EXPORT_PATH = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
+
 /**
  * `opentelemetry.proto.collector.trace.v1.TraceService`, with raw-bytes (de)serialisers: decoding
  * happens in the handler, so an undecodable message is answered INVALID_ARGUMENT naming the
@@ -37,7 +41,7 @@ const identity = (value: Buffer): Buffer => value;
  */
 const TRACE_SERVICE: ServiceDefinition = {
   Export: {
-    path: '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
+    path: OTLP_GRPC_EXPORT_PATH,
     requestStream: false,
     responseStream: false,
     requestSerialize: identity,
@@ -70,7 +74,7 @@ export function createOtlpGrpcServer(pipeline: SpanConsumer, options: OtlpGrpcRe
         );
         return;
       }
-      exportCall(call.request, pipeline, logger, call.getPeer(), telemetry)
+      exportCall(call.request, tenantOfCall(call.metadata), pipeline, logger, call.getPeer(), telemetry)
         .then(
           (response) => (Buffer.isBuffer(response) ? callback(null, response) : callback(toServiceError(response))),
           (error: unknown) => {
@@ -87,6 +91,7 @@ export function createOtlpGrpcServer(pipeline: SpanConsumer, options: OtlpGrpcRe
 
 async function exportCall(
   request: Buffer,
+  tenant: TenantId,
   pipeline: SpanConsumer,
   logger: ReceiverLogger,
   peer: string,
@@ -104,7 +109,7 @@ async function exportCall(
   }
   let spans: Span[];
   try {
-    spans = decodeOtlpProtoTraces(request);
+    spans = decodeOtlpProtoTraces(request, tenant);
   } catch (error) {
     if (!(error instanceof OtlpDecodeError)) throw error;
     telemetry.refused('decode_error');

@@ -1,4 +1,5 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import { identityOf } from '../../component/request-identity.js';
 import { OtlpDecodeError } from '../../model/decode-error.js';
 import { decodeOtlpJsonTraces } from '../../model/otlp-json.js';
 import { decodeOtlpProtoTraces } from '../../model/otlp-proto-decode.js';
@@ -132,7 +133,9 @@ async function handle(
 
   let spans: Span[];
   try {
-    spans = wire === 'protobuf' ? decodeOtlpProtoTraces(body.body) : decodeOtlpJsonTraces(body.body.toString('utf8'));
+    // The tenant the host authenticated (the default one when auth is off) owns every span.
+    const { tenant } = identityOf(request);
+    spans = wire === 'protobuf' ? decodeOtlpProtoTraces(body.body, tenant) : decodeOtlpJsonTraces(body.body.toString('utf8'), tenant);
   } catch (error) {
     if (!(error instanceof OtlpDecodeError)) throw error;
     telemetry.refused('decode_error');

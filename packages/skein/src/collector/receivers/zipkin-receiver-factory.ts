@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { Component, Host } from '../../component/component.js';
-import { endpointSchema, parseEndpoint } from '../../component/endpoint.js';
+import { accessFor, type Component, type Host } from '../../component/component.js';
+import { endpointSchema } from '../../component/endpoint.js';
 import type { ReceiverFactory } from '../pipeline/component-factories.js';
 import { admissionSchema } from './admission-config.js';
 import { InFlightBytes } from './in-flight-bytes.js';
@@ -37,9 +37,11 @@ export const zipkinReceiverFactory: ReceiverFactory<ZipkinReceiverConfig> = {
         description: 'the Zipkin receiver',
         portHint: 'set --zipkin-port or SKEIN_ZIPKIN_PORT',
         portName: 'zipkin',
+        access: accessFor('ingest'),
+        routes: ['/api/v2/spans', '/api/v1/spans'],
       });
       logger.info(
-        `Zipkin receiver listening on http://${parseEndpoint(config.endpoint).host}:${port}/api/v2/spans (v2 JSON and protobuf, v1 JSON, gzip)`,
+        `Zipkin receiver listening on http://${host.boundHost('zipkin')}:${port}/api/v2/spans (v2 JSON and protobuf, v1 JSON, gzip)`,
       );
     },
     // Its listener is the host's: closed by it right after this, before the pipeline flushes.

@@ -1,4 +1,5 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import { identityOf } from '../../component/request-identity.js';
 import { OtlpDecodeError } from '../../model/decode-error.js';
 import { decodeZipkinV2Json } from '../../model/zipkin-json.js';
 import { decodeZipkinProto } from '../../model/zipkin-proto.js';
@@ -129,7 +130,7 @@ async function handle(
     return refuse(400, `cannot decode Zipkin ${format === 'v2-proto' ? 'protobuf' : 'JSON'} body: ${error.message}`);
   }
 
-  const converted = zipkinToModel(decoded.spans);
+  const converted = zipkinToModel(decoded.spans, identityOf(request).tenant);
   // Spans Zipkin decoding or conversion dropped are received and rejected as invalid here; the
   // rest are counted by exportTraces.
   const dropped = [...decoded.rejected, ...converted.rejected];
