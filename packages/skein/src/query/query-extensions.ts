@@ -3,6 +3,7 @@ import type { Component, ExtensionFactory, Host } from '../component/component.j
 import { endpointSchema, parseEndpoint } from '../component/endpoint.js';
 import { addHealthEndpoints } from './health-endpoints.js';
 import { HttpRouter } from './http-router.js';
+import { withJaegerApi } from './jaeger/jaeger-routes.js';
 import { addNativeApi } from './native-api.js';
 import { withUiAssets } from './ui-assets.js';
 
@@ -13,7 +14,7 @@ export type QueryListenerConfig = z.output<typeof queryListenerConfigSchema>;
 
 const QUERY_PORT_HINT = 'set --query-port or SKEIN_QUERY_PORT';
 
-/** `query`: the native JSON API, health checks and the web UI, reading the process's trace store. */
+/** `query`: the native JSON API, Jaeger's query APIs, health checks and the web UI, reading the process's trace store. */
 export const queryExtensionFactory: ExtensionFactory<QueryListenerConfig> = {
   kind: 'extension',
   type: 'query',
@@ -25,10 +26,11 @@ export const queryExtensionFactory: ExtensionFactory<QueryListenerConfig> = {
       const router = new HttpRouter();
       addHealthEndpoints(router, () => store);
       addNativeApi(router, store);
-      // The web UI (`/`, `/search`, `/trace/…`, `/assets/…`) is answered in front of the JSON API.
+      // The web UI (`/`, `/search`, `/trace/…`, `/assets/…`) is answered in front of the JSON API,
+      // Jaeger's query APIs (`/api/traces`, `/api/v3/…`) beside the native one (`/api/v1/…`).
       const port = await host.listenHttp({
         endpoint: config.endpoint,
-        handler: withUiAssets(router.handler(settings.logger)),
+        handler: withUiAssets(withJaegerApi(store, settings.logger, router.handler(settings.logger))),
         description: 'the query API',
         portHint: QUERY_PORT_HINT,
         portName: 'query',
