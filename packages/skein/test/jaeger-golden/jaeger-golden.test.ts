@@ -28,7 +28,27 @@ function golden(name: string): Golden {
   return JSON.parse(readFileSync(join(HERE, 'goldens', `${name}.json`), 'utf8')) as Golden;
 }
 
-const byJson = (a: unknown, b: unknown): number => JSON.stringify(a).localeCompare(JSON.stringify(b));
+/** JSON with object keys sorted: a canonical text to order values by. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (typeof value === 'object' && value !== null) {
+    const entries = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonical(item)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+const byJson = (a: unknown, b: unknown): number => (canonical(a) < canonical(b) ? -1 : canonical(a) > canonical(b) ? 1 : 0);
+
+/**
+ * A search result trace with its process IDs replaced by the processes themselves and its spans
+ * in span ID order: Jaeger's search returns a trace's spans in storage order, which varies between
+ * its answers (the same trace read by ID comes back in start order), and numbers processes p1, p2,
+ * … in that order. Traces read by ID are compared as they are.
+ */
+function searchTrace(trace: any): any {
+  const spans = trace.spans.map((span: any) => ({ ...span, processID: canonical(trace.processes[span.processID]) }));
+  return { ...trace, spans: spans.sort((a: any, b: any) => (a.spanID < b.spanID ? -1 : 1)), processes: sorted(Object.values(trace.processes)) };
+}
 const sorted = (list: unknown): unknown => (Array.isArray(list) ? [...list].sort(byJson) : list);
 
 /** Jaeger's memory store lists these in Go map order: compare them as sets. */
@@ -37,7 +57,8 @@ const UNORDERED_V3 = new Set(['v3-services', 'v3-operations']);
 
 function normalise(name: string, body: any): any {
   if (typeof body !== 'object' || body === null) return body;
-  if (UNORDERED_DATA.has(name) || name.startsWith('search-')) return { ...body, data: sorted(body.data) };
+  if (name.startsWith('search-') && Array.isArray(body.data)) return { ...body, data: sorted(body.data.map(searchTrace)) };
+  if (UNORDERED_DATA.has(name)) return { ...body, data: sorted(body.data) };
   if (UNORDERED_V3.has(name)) return Object.fromEntries(Object.entries(body).map(([key, value]) => [key, sorted(value)]));
   if (name.startsWith('v3-search') && body.result !== undefined) return { result: { resourceSpans: sorted(body.result.resourceSpans) } };
   return body;

@@ -3,8 +3,8 @@ import { JAEGER_SPAN_KIND } from '../../model/jaeger-json.js';
 import { encodeOtlpJsonTraces, type OtlpJsonResourceSpans } from '../../model/otlp-json.js';
 import { serviceNameOf, StatusCode, type KeyValue, type Span } from '../../model/span.js';
 import type { AttributeFilter, TenantTraceReader } from '../../storage/trace-store.js';
-import { readTraceSpans } from '../compact-trace-route.js';
 import { parseGoBool, parseGoDuration, parseGoRfc3339, parseJaegerTraceId, parseGoInt, type Parsed } from './go-parse.js';
+import { traceSpansOrNone } from './trace-spans.js';
 import { goJsonMapError, v3Answer, v3Error, type JaegerAnswer } from './jaeger-http.js';
 
 /**
@@ -63,7 +63,17 @@ function tracesAnswer(traces: readonly Span[][]): JaegerAnswer {
   if (traces.length === 0) return v3Error(404, 'No traces found');
   const resourceSpans: OtlpJsonResourceSpans[] = [];
   for (const spans of traces) resourceSpans.push(...encodeOtlpJsonTraces(sortedAttributes(spans)).resourceSpans);
-  return v3Answer({ result: { resourceSpans } });
+  // Jaeger's OTLP JSON (pdata's marshaler) leaves out an empty scope name and writes `status` on
+  // every span, `{}` when unset; Skein's encoder does the opposite on both counts.
+  const result = resourceSpans.map((resource) => ({
+    ...resource,
+    scopeSpans: resource.scopeSpans.map(({ scope: { name, ...scope }, spans, ...rest }) => ({
+      scope: name === '' ? scope : { name, ...scope },
+      spans: spans.map((span) => ({ ...span, status: span.status ?? {} })),
+      ...rest,
+    })),
+  }));
+  return v3Answer({ result: { resourceSpans: result } });
 }
 
 /** The current Jaeger's trace ID: Jaeger's hex form, else standard or URL base64 of 8 or 16 bytes. */
@@ -97,7 +107,7 @@ async function getTrace(reader: TenantTraceReader, url: URL, idText: string): Pr
     const parsed = parseGoBool(raw.value);
     if ('error' in parsed) return malformed(raw.name, parsed.error);
   }
-  const spans = await readTraceSpans(reader, traceId.value);
+  const spans = await traceSpansOrNone(reader, traceId.value);
   return tracesAnswer(spans.length === 0 ? [] : [spans]);
 }
 
@@ -175,7 +185,7 @@ async function findTraceIds(reader: TenantTraceReader, url: URL): Promise<string
 async function readTraces(reader: TenantTraceReader, traceIds: readonly string[]): Promise<Span[][]> {
   const traces: Span[][] = [];
   for (const traceId of traceIds) {
-    const spans = await readTraceSpans(reader, traceId);
+    const spans = await traceSpansOrNone(reader, traceId);
     if (spans.length > 0) traces.push(spans);
   }
   return traces;

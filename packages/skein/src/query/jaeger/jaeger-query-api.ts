@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { JAEGER_SPAN_KIND, jaegerTraceId, toJaegerTrace, type JaegerTrace } from '../../model/jaeger-json.js';
 import type { AttributeFilter, TenantTraceReader } from '../../storage/trace-store.js';
-import { readTraceSpans } from '../compact-trace-route.js';
+import { traceSpansOrNone } from './trace-spans.js';
 import { goJsonMapError, structuredAnswer, structuredError, type JaegerAnswer } from './jaeger-http.js';
 import { parseGoBool, parseGoDuration, parseGoInt, parseJaegerTraceId } from './go-parse.js';
 
@@ -111,7 +111,7 @@ function parseSearch(url: URL): SearchParameters | Failure {
 }
 
 async function jaegerTrace(reader: TenantTraceReader, traceId: string): Promise<JaegerTrace | undefined> {
-  const spans = await readTraceSpans(reader, traceId);
+  const spans = await traceSpansOrNone(reader, traceId);
   return spans.length === 0 ? undefined : toJaegerTrace(traceId, spans);
 }
 
