@@ -141,4 +141,102 @@ describe('Jaeger query APIs against Jaeger v1.75.0 goldens', () => {
       assert.deepEqual(normalise(request.name, skeinAnswer.body), normalise(request.name, jaeger.body));
     });
   }
+
+  // What the current Jaeger (after 1.75.0) and its UI add; checked against their sources, not recordings.
+  const api = (path: string) => getJson(`${skein.queryUrl}${path}`);
+  const camelWindow = 'query.startTimeMin=2026-01-15T09:00:00Z&query.startTimeMax=2026-01-15T11:00:00Z';
+  const MS = 1_000_000n;
+  const BASE = 1_768_471_200_000n * MS;
+
+  test('api_v3 search reads the camelCase spellings the current Jaeger UI sends, the same as snake_case', async () => {
+    const camel = await api(`/api/v3/traces?query.serviceName=driver&${camelWindow}&query.searchDepth=20`);
+    assert.equal(camel.status, 200);
+    assert.deepEqual(normalise('v3-search', camel.body), normalise('v3-search', golden('v3-search').body));
+    // Without a depth the current Jaeger searches 100 traces (1.75.0 failed with a 500).
+    const noDepth = await api(`/api/v3/traces?query.serviceName=driver&${camelWindow}`);
+    assert.deepEqual(normalise('v3-search', noDepth.body), normalise('v3-search', golden('v3-search').body));
+    const missing = await api('/api/v3/traces?query.serviceName=driver');
+    assert.deepEqual(missing, {
+      status: 400,
+      body: { error: { httpCode: 400, message: 'query.startTimeMin and query.startTimeMax are required' } },
+    });
+    const badDuration = await api(`/api/v3/traces?query.serviceName=driver&${camelWindow}&query.durationMin=5`);
+    assert.deepEqual(badDuration.body, {
+      error: { httpCode: 400, message: 'malformed parameter query.durationMin: time: missing unit in duration "5"' },
+    });
+    const ops = await api('/api/v3/operations?service=driver&spanKind=client');
+    assert.deepEqual(ops.body, { operations: [{ name: 'GetDriver', spanKind: 'client' }] });
+  });
+
+  test('api_v3 trace-summaries: Jaeger\'s summary of each whole trace, newest first', async () => {
+    const found = await api(`/api/v3/trace-summaries?query.serviceName=driver&${camelWindow}`);
+    assert.equal(found.status, 200);
+    assert.deepEqual(found.body, {
+      summaries: [
+        {
+          traceId: TRACE_3,
+          rootServiceName: 'driver',
+          rootOperationName: 'batch-job',
+          minStartTimeUnixNano: (BASE + 120_000n * MS).toString(),
+          maxEndTimeUnixNano: (BASE + 121_500n * MS).toString(),
+          spanCount: 2,
+          services: [{ name: 'driver', spanCount: 2 }],
+        },
+        {
+          traceId: TRACE_1,
+          rootServiceName: 'frontend',
+          rootOperationName: 'GET /dispatch',
+          minStartTimeUnixNano: BASE.toString(),
+          maxEndTimeUnixNano: (BASE + 500n * MS).toString(),
+          spanCount: 5,
+          errorSpanCount: 2,
+          services: [
+            { name: 'driver', spanCount: 2, errorSpanCount: 1 },
+            { name: 'frontend', spanCount: 2 },
+            { name: 'redis', spanCount: 1, errorSpanCount: 1 },
+          ],
+        },
+      ],
+    });
+    // No match is an empty list here (the UI reads it as "no results"), not traces' 404.
+    const none = await api(`/api/v3/trace-summaries?query.serviceName=nobody&${camelWindow}`);
+    assert.deepEqual(none, { status: 200, body: { summaries: [] } });
+    const attrs = encodeURIComponent('{"db.system":"redis"}');
+    const byAttribute = await api(`/api/v3/trace-summaries?${camelWindow}&query.attributes=${attrs}`);
+    assert.deepEqual(
+      byAttribute.body.summaries.map((summary: any) => summary.traceId),
+      [TRACE_1],
+    );
+    const badAttrs = await api(`/api/v3/trace-summaries?${camelWindow}&query.attributes=%5B1%5D`);
+    assert.deepEqual(badAttrs, {
+      status: 400,
+      body: { error: { httpCode: 400, message: 'malformed parameter query.attributes: json: cannot unmarshal array into Go value of type map[string]string' } },
+    });
+  });
+
+  test('api_v3 trace by base64 ID, as the current Jaeger accepts it', async () => {
+    const base64 = Buffer.from(TRACE_1, 'hex').toString('base64url');
+    const byBase64 = await api(`/api/v3/traces/${base64}`);
+    assert.equal(byBase64.status, 200);
+    assert.deepEqual(byBase64.body, golden('v3-trace').body);
+  });
+
+  test('search: the tag=k:v form and the tags JSON map combine; dependencies filter by service', async () => {
+    const window = 'start=1768467600000000&end=1768474800000000';
+    const both = await api(`/api/traces?service=redis&${window}&tag=db.statement:GET%20driver:1&tags=${encodeURIComponent('{"error":"true"}')}`);
+    assert.deepEqual(
+      both.body.data.map((trace: any) => trace.traceID),
+      [TRACE_1],
+    );
+    const mismatch = await api(`/api/traces?service=redis&${window}&tag=db.statement:GET%20driver:1&tags=${encodeURIComponent('{"db.system":"mysql"}')}`);
+    assert.deepEqual(mismatch.body, { data: [], total: 0, limit: 0, offset: 0, errors: null });
+    const deps = await api('/api/dependencies?endTs=1768474800000&lookback=7200000&service=redis');
+    assert.deepEqual(deps.body.data, [{ parent: 'driver', child: 'redis', callCount: 1 }]);
+  });
+
+  test('routes Jaeger does not have stay with the native API; other methods are not Jaeger\'s', async () => {
+    assert.equal((await api('/api/v1/services')).status, 200);
+    const post = await fetch(`${skein.queryUrl}/api/traces`, { method: 'POST' });
+    assert.equal(post.status, 405);
+  });
 });

@@ -42,9 +42,12 @@ export function v3Answer(body: unknown): JaegerAnswer {
   return { status: 200, contentType: 'application/json', body: stringifyJaegerJson(body) };
 }
 
+/** Gorilla mux's answer for a known path with another method: a bare 405. */
+export const METHOD_NOT_ALLOWED: JaegerAnswer = { status: 405, contentType: '', body: '' };
+
 export function sendAnswer(response: ServerResponse, answer: JaegerAnswer): void {
   response.statusCode = answer.status;
-  response.setHeader('Content-Type', answer.contentType);
+  if (answer.contentType !== '') response.setHeader('Content-Type', answer.contentType);
   if (answer.contentType.startsWith('text/plain')) response.setHeader('X-Content-Type-Options', 'nosniff');
   response.setHeader('Content-Length', Buffer.byteLength(answer.body));
   response.end(response.req.method === 'HEAD' ? undefined : answer.body);

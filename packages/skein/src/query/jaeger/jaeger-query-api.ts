@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { JAEGER_SPAN_KIND, jaegerTraceId, toJaegerTrace, type JaegerTrace } from '../../model/jaeger-json.js';
 import type { AttributeFilter, TenantTraceReader } from '../../storage/trace-store.js';
 import { traceSpansOrNone } from './trace-spans.js';
-import { goJsonMapError, structuredAnswer, structuredError, type JaegerAnswer } from './jaeger-http.js';
+import { goJsonMapError, METHOD_NOT_ALLOWED, structuredAnswer, structuredError, type JaegerAnswer } from './jaeger-http.js';
 import { parseGoBool, parseGoDuration, parseGoInt, parseJaegerTraceId } from './go-parse.js';
 
 /**
@@ -194,7 +194,8 @@ async function dependencies(reader: TenantTraceReader, url: URL): Promise<Jaeger
 
 /**
  * Answers the request when its path is one of Jaeger's internal API routes (GET only, as Jaeger
- * registers them), else `undefined`. Storage failures reject (the caller answers 500).
+ * registers them: other methods get its bare 405), else `undefined`. Storage failures reject (the
+ * caller answers 500).
  */
 export async function answerJaegerQuery(reader: () => TenantTraceReader, request: IncomingMessage, url: URL): Promise<JaegerAnswer | undefined> {
   const path = url.pathname;
@@ -202,18 +203,18 @@ export async function answerJaegerQuery(reader: () => TenantTraceReader, request
   const isGet = request.method === 'GET' || request.method === 'HEAD';
   if (segments[0] !== 'api') return undefined;
   if (path === '/api/services') {
-    if (!isGet) return undefined;
+    if (!isGet) return METHOD_NOT_ALLOWED;
     const services = await reader().listServices();
     return structuredAnswer(services.length === 0 ? null : services, { total: services.length });
   }
   if (segments.length === 4 && segments[1] === 'services' && segments[3] === 'operations' && segments[2] !== '') {
-    if (!isGet) return undefined;
+    if (!isGet) return METHOD_NOT_ALLOWED;
     const operations = await reader().listOperations(decodeURIComponent(segments[2]!));
     const names = [...new Set(operations.map((operation) => operation.name))];
     return structuredAnswer(names.length === 0 ? null : names, { total: names.length });
   }
   if (path === '/api/operations') {
-    if (!isGet) return undefined;
+    if (!isGet) return METHOD_NOT_ALLOWED;
     const service = formValue(url, 'service');
     if (service === '') return structuredError(400, "parameter 'service' is required");
     const spanKind = formValue(url, 'spanKind');
@@ -222,10 +223,10 @@ export async function answerJaegerQuery(reader: () => TenantTraceReader, request
       .filter((operation) => spanKind === '' || operation.spanKind === spanKind);
     return structuredAnswer(operations, { total: operations.length });
   }
-  if (path === '/api/traces') return isGet ? search(reader(), url) : undefined;
+  if (path === '/api/traces') return isGet ? search(reader(), url) : METHOD_NOT_ALLOWED;
   if (segments.length === 3 && segments[1] === 'traces' && segments[2] !== '') {
-    return isGet ? getTrace(reader(), url, decodeURIComponent(segments[2]!)) : undefined;
+    return isGet ? getTrace(reader(), url, decodeURIComponent(segments[2]!)) : METHOD_NOT_ALLOWED;
   }
-  if (path === '/api/dependencies') return isGet ? dependencies(reader(), url) : undefined;
+  if (path === '/api/dependencies') return isGet ? dependencies(reader(), url) : METHOD_NOT_ALLOWED;
   return undefined;
 }
