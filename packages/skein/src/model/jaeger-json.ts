@@ -112,7 +112,10 @@ function tagOf(key: string, value: AnyValue): JaegerTag {
 
 /** Sorted by key, stably (Go's sort of the adjuster keeps equal keys in order). */
 function sortedByKey(tags: JaegerTag[]): JaegerTag[] {
-  return tags.map((tag, index) => ({ tag, index })).sort((a, b) => (a.tag.key < b.tag.key ? -1 : a.tag.key > b.tag.key ? 1 : a.index - b.index)).map((entry) => entry.tag);
+  return tags
+    .map((tag, index) => ({ tag, index }))
+    .sort((a, b) => (a.tag.key < b.tag.key ? -1 : a.tag.key > b.tag.key ? 1 : a.index - b.index))
+    .map((entry) => entry.tag);
 }
 
 function tagsOf(attributes: readonly KeyValue[]): JaegerTag[] {
@@ -155,7 +158,8 @@ function references(span: Span): JaegerReference[] {
 function logs(span: Span): JaegerLog[] {
   return span.events.map((event) => {
     const fields = sortedByKey(tagsOf(event.attributes));
-    if (event.name !== '' && !event.attributes.some((a) => a.key === 'event')) fields.unshift({ key: 'event', type: 'string', value: event.name });
+    if (event.name !== '' && !event.attributes.some((a) => a.key === 'event'))
+      fields.unshift({ key: 'event', type: 'string', value: event.name });
     return { timestamp: event.timeUnixNano / NANOS_PER_MICRO, fields };
   });
 }

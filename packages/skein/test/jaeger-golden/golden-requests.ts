@@ -40,7 +40,10 @@ export const GOLDEN_REQUESTS: readonly GoldenRequest[] = [
   { name: 'trace-bad-start', path: `/api/traces/${TRACE_1}?start=yesterday` },
   { name: 'search-service', path: `/api/traces?service=frontend&${window}` },
   { name: 'search-operation', path: `/api/traces?service=driver&operation=batch-job&${window}` },
-  { name: 'search-tags-json', path: `/api/traces?service=frontend&${window}&tags=${encodeURIComponent('{"http.status_code":"200","http.method":"GET"}')}` },
+  {
+    name: 'search-tags-json',
+    path: `/api/traces?service=frontend&${window}&tags=${encodeURIComponent('{"http.status_code":"200","http.method":"GET"}')}`,
+  },
   { name: 'search-tag-form', path: `/api/traces?service=redis&${window}&tag=db.statement:GET%20driver:1` },
   { name: 'search-tag-error', path: `/api/traces?service=driver&${window}&tag=error:true` },
   { name: 'search-resource-tag', path: `/api/traces?service=driver&${window}&tag=host.name:drv-1` },
@@ -60,7 +63,7 @@ export const GOLDEN_REQUESTS: readonly GoldenRequest[] = [
   { name: 'search-bad-tags', path: `/api/traces?service=frontend&${window}&tags=notjson` },
   { name: 'search-bad-tag', path: `/api/traces?service=frontend&${window}&tag=novalue` },
   { name: 'search-bad-trace-id', path: `/api/traces?traceID=xyz` },
-  { name: 'dependencies', path: `/api/dependencies?endTs=${endTsMillis}&lookback=${2 * HOUR_MICROS / 1000}` },
+  { name: 'dependencies', path: `/api/dependencies?endTs=${endTsMillis}&lookback=${(2 * HOUR_MICROS) / 1000}` },
   { name: 'dependencies-empty', path: `/api/dependencies?endTs=1000000&lookback=1000` },
   { name: 'dependencies-bad-end', path: '/api/dependencies?endTs=soon' },
   { name: 'dependencies-bad-lookback', path: `/api/dependencies?endTs=${endTsMillis}&lookback=1h` },
@@ -76,7 +79,13 @@ export const GOLDEN_REQUESTS: readonly GoldenRequest[] = [
   { name: 'v3-search-operation', path: `/api/v3/traces?query.service_name=frontend&query.operation_name=GET%20/health&${v3Window}` },
   { name: 'v3-search-none', path: `/api/v3/traces?query.service_name=nobody&${v3Window}` },
   { name: 'v3-search-no-times', path: '/api/v3/traces?query.service_name=driver' },
-  { name: 'v3-search-bad-time', path: '/api/v3/traces?query.service_name=driver&query.start_time_min=yesterday&query.start_time_max=2026-01-15T11:00:00Z' },
-  { name: 'v3-search-bad-num-traces', path: `/api/v3/traces?query.service_name=driver&query.start_time_min=2026-01-15T09:00:00Z&query.start_time_max=2026-01-15T11:00:00Z&query.num_traces=many` },
+  {
+    name: 'v3-search-bad-time',
+    path: '/api/v3/traces?query.service_name=driver&query.start_time_min=yesterday&query.start_time_max=2026-01-15T11:00:00Z',
+  },
+  {
+    name: 'v3-search-bad-num-traces',
+    path: `/api/v3/traces?query.service_name=driver&query.start_time_min=2026-01-15T09:00:00Z&query.start_time_max=2026-01-15T11:00:00Z&query.num_traces=many`,
+  },
   { name: 'v3-search-bad-duration', path: `/api/v3/traces?query.service_name=driver&${v3Window}&query.duration_min=5` },
 ];

@@ -47,7 +47,11 @@ const byJson = (a: unknown, b: unknown): number => (canonical(a) < canonical(b) 
  */
 function searchTrace(trace: any): any {
   const spans = trace.spans.map((span: any) => ({ ...span, processID: canonical(trace.processes[span.processID]) }));
-  return { ...trace, spans: spans.sort((a: any, b: any) => (a.spanID < b.spanID ? -1 : 1)), processes: sorted(Object.values(trace.processes)) };
+  return {
+    ...trace,
+    spans: spans.sort((a: any, b: any) => (a.spanID < b.spanID ? -1 : 1)),
+    processes: sorted(Object.values(trace.processes)),
+  };
 }
 const sorted = (list: unknown): unknown => (Array.isArray(list) ? [...list].sort(byJson) : list);
 
@@ -168,7 +172,7 @@ describe('Jaeger query APIs against Jaeger v1.75.0 goldens', () => {
     assert.deepEqual(ops.body, { operations: [{ name: 'GetDriver', spanKind: 'client' }] });
   });
 
-  test('api_v3 trace-summaries: Jaeger\'s summary of each whole trace, newest first', async () => {
+  test("api_v3 trace-summaries: Jaeger's summary of each whole trace, newest first", async () => {
     const found = await api(`/api/v3/trace-summaries?query.serviceName=driver&${camelWindow}`);
     assert.equal(found.status, 200);
     assert.deepEqual(found.body, {
@@ -210,7 +214,12 @@ describe('Jaeger query APIs against Jaeger v1.75.0 goldens', () => {
     const badAttrs = await api(`/api/v3/trace-summaries?${camelWindow}&query.attributes=%5B1%5D`);
     assert.deepEqual(badAttrs, {
       status: 400,
-      body: { error: { httpCode: 400, message: 'malformed parameter query.attributes: json: cannot unmarshal array into Go value of type map[string]string' } },
+      body: {
+        error: {
+          httpCode: 400,
+          message: 'malformed parameter query.attributes: json: cannot unmarshal array into Go value of type map[string]string',
+        },
+      },
     });
   });
 
@@ -223,18 +232,22 @@ describe('Jaeger query APIs against Jaeger v1.75.0 goldens', () => {
 
   test('search: the tag=k:v form and the tags JSON map combine; dependencies filter by service', async () => {
     const window = 'start=1768467600000000&end=1768474800000000';
-    const both = await api(`/api/traces?service=redis&${window}&tag=db.statement:GET%20driver:1&tags=${encodeURIComponent('{"error":"true"}')}`);
+    const both = await api(
+      `/api/traces?service=redis&${window}&tag=db.statement:GET%20driver:1&tags=${encodeURIComponent('{"error":"true"}')}`,
+    );
     assert.deepEqual(
       both.body.data.map((trace: any) => trace.traceID),
       [TRACE_1],
     );
-    const mismatch = await api(`/api/traces?service=redis&${window}&tag=db.statement:GET%20driver:1&tags=${encodeURIComponent('{"db.system":"mysql"}')}`);
+    const mismatch = await api(
+      `/api/traces?service=redis&${window}&tag=db.statement:GET%20driver:1&tags=${encodeURIComponent('{"db.system":"mysql"}')}`,
+    );
     assert.deepEqual(mismatch.body, { data: [], total: 0, limit: 0, offset: 0, errors: null });
     const deps = await api('/api/dependencies?endTs=1768474800000&lookback=7200000&service=redis');
     assert.deepEqual(deps.body.data, [{ parent: 'driver', child: 'redis', callCount: 1 }]);
   });
 
-  test('routes Jaeger does not have stay with the native API; other methods are not Jaeger\'s', async () => {
+  test("routes Jaeger does not have stay with the native API; other methods are not Jaeger's", async () => {
     assert.equal((await api('/api/v1/services')).status, 200);
     const post = await fetch(`${skein.queryUrl}/api/traces`, { method: 'POST' });
     assert.equal(post.status, 405);

@@ -4,6 +4,7 @@
  * goldens are committed):
  *
  *   cd packages/skein && node --import tsx test/jaeger-golden/record-jaeger-goldens.ts /work/peers/jaeger/bin/jaeger
+ *   npx prettier --write test/jaeger-golden/goldens
  *
  * The binary is Jaeger v1.75.0 built from the Go module proxy
  * (`GOPROXY=https://proxy.golang.org go install github.com/jaegertracing/jaeger/cmd/jaeger@v1.75.0`).

@@ -236,7 +236,11 @@ function traceSummary(traceId: string, spans: readonly Span[]): Record<string, u
 }
 
 /** Answers api_v3 routes (GET), else `undefined`. Storage failures reject (the caller answers 500). */
-export async function answerJaegerApiV3(reader: () => TenantTraceReader, request: IncomingMessage, url: URL): Promise<JaegerAnswer | undefined> {
+export async function answerJaegerApiV3(
+  reader: () => TenantTraceReader,
+  request: IncomingMessage,
+  url: URL,
+): Promise<JaegerAnswer | undefined> {
   const path = url.pathname;
   if (!path.startsWith('/api/v3/') || (request.method !== 'GET' && request.method !== 'HEAD')) return undefined;
   if (path === '/api/v3/services') return v3Answer({ services: await reader().listServices() });

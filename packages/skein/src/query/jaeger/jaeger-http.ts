@@ -78,9 +78,18 @@ export function goJsonMapError(text: string): string | undefined {
     return 'unexpected end of JSON input';
   }
   const kind = (value: unknown): string =>
-    value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value === 'object' ? 'object' : typeof value === 'boolean' ? 'bool' : typeof value;
+    value === null
+      ? 'null'
+      : Array.isArray(value)
+        ? 'array'
+        : typeof value === 'object'
+          ? 'object'
+          : typeof value === 'boolean'
+            ? 'bool'
+            : typeof value;
   if (parsed === null) return undefined;
-  if (typeof parsed !== 'object' || Array.isArray(parsed)) return `json: cannot unmarshal ${kind(parsed)} into Go value of type map[string]string`;
+  if (typeof parsed !== 'object' || Array.isArray(parsed))
+    return `json: cannot unmarshal ${kind(parsed)} into Go value of type map[string]string`;
   for (const [key, value] of Object.entries(parsed)) {
     if (typeof value !== 'string' && value !== null)
       return `json: cannot unmarshal ${kind(value)} into Go struct field .${key} of type string`;

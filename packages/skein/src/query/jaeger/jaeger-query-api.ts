@@ -79,7 +79,8 @@ function parseSearch(url: URL): SearchParameters | Failure {
   if (limitText !== '') {
     const parsed = parseGoInt(limitText);
     if ('error' in parsed) return parsed;
-    if (parsed.value > 2147483647n || parsed.value < -2147483648n) return { error: `strconv.ParseInt: parsing ${JSON.stringify(limitText)}: value out of range` };
+    if (parsed.value > 2147483647n || parsed.value < -2147483648n)
+      return { error: `strconv.ParseInt: parsing ${JSON.stringify(limitText)}: value out of range` };
     // Jaeger passes 0 or less on to storage as "no limit given"; Skein reads that as the default.
     limit = parsed.value <= 0n ? DEFAULT_LIMIT : Math.min(Number(parsed.value), MAX_LIMIT);
   }
@@ -107,7 +108,17 @@ function parseSearch(url: URL): SearchParameters | Failure {
   if (minDurationNano !== 0n && maxDurationNano !== 0n && maxDurationNano < minDurationNano) {
     return { error: "'maxDuration' should be greater than 'minDuration'" };
   }
-  return { serviceName, operation: formValue(url, 'operation'), tags, startNano, endNano, limit, minDurationNano, maxDurationNano, traceIds };
+  return {
+    serviceName,
+    operation: formValue(url, 'operation'),
+    tags,
+    startNano,
+    endNano,
+    limit,
+    minDurationNano,
+    maxDurationNano,
+    traceIds,
+  };
 }
 
 async function jaegerTrace(reader: TenantTraceReader, traceId: string): Promise<JaegerTrace | undefined> {
@@ -197,7 +208,11 @@ async function dependencies(reader: TenantTraceReader, url: URL): Promise<Jaeger
  * registers them: other methods get its bare 405), else `undefined`. Storage failures reject (the
  * caller answers 500).
  */
-export async function answerJaegerQuery(reader: () => TenantTraceReader, request: IncomingMessage, url: URL): Promise<JaegerAnswer | undefined> {
+export async function answerJaegerQuery(
+  reader: () => TenantTraceReader,
+  request: IncomingMessage,
+  url: URL,
+): Promise<JaegerAnswer | undefined> {
   const path = url.pathname;
   const segments = path.split('/').slice(1);
   const isGet = request.method === 'GET' || request.method === 'HEAD';

@@ -30,7 +30,10 @@ export function withJaegerApi(store: TraceStore, logger: RouterLogger, next: Req
         const message = error instanceof Error ? error.message : String(error);
         // A path segment that is not valid percent-encoding is the client's error, as in Go's router.
         const status = error instanceof URIError ? 400 : 500;
-        if (status === 500) logger.warn(`Jaeger API ${request.method ?? '?'} ${request.url ?? ''}: ${error instanceof Error ? (error.stack ?? message) : message}`);
+        if (status === 500)
+          logger.warn(
+            `Jaeger API ${request.method ?? '?'} ${request.url ?? ''}: ${error instanceof Error ? (error.stack ?? message) : message}`,
+          );
         if (response.headersSent) response.destroy();
         else sendAnswer(response, isV3 ? v3Error(status, message) : structuredError(status, message));
       },
