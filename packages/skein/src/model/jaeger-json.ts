@@ -220,9 +220,10 @@ export function toJaegerTrace(traceId: string, spans: readonly Span[]): JaegerTr
 
 /**
  * JSON text of a value that may hold bigints (written as bare integers, as Go writes int64) and
- * `undefined` fields (left out, as JSON.stringify does). Everything else as JSON.stringify.
+ * `undefined` fields (left out, as JSON.stringify does). Everything else as JSON.stringify. With
+ * `indent`, laid out as Go's `json.MarshalIndent(v, "", indent)` (Jaeger's `prettyPrint`).
  */
-export function stringifyJaegerJson(value: unknown): string {
+export function stringifyJaegerJson(value: unknown, indent = '', depth = 0): string {
   if (value === null) return 'null';
   switch (typeof value) {
     case 'bigint':
@@ -233,12 +234,20 @@ export function stringifyJaegerJson(value: unknown): string {
     case 'number':
       return Number.isFinite(value) ? JSON.stringify(value) : JSON.stringify(String(value));
     case 'object': {
-      if (Array.isArray(value)) return `[${value.map((item) => (item === undefined ? 'null' : stringifyJaegerJson(item))).join(',')}]`;
+      const inner = indent === '' ? '' : `\n${indent.repeat(depth + 1)}`;
+      const outer = indent === '' ? '' : `\n${indent.repeat(depth)}`;
+      if (Array.isArray(value)) {
+        if (value.length === 0) return '[]';
+        const items = value.map((item) => (item === undefined ? 'null' : stringifyJaegerJson(item, indent, depth + 1)));
+        return `[${inner}${items.join(`,${inner}`)}${outer}]`;
+      }
       const parts: string[] = [];
       for (const [key, item] of Object.entries(value)) {
-        if (item !== undefined) parts.push(`${JSON.stringify(key)}:${stringifyJaegerJson(item)}`);
+        if (item !== undefined)
+          parts.push(`${JSON.stringify(key)}:${indent === '' ? '' : ' '}${stringifyJaegerJson(item, indent, depth + 1)}`);
       }
-      return `{${parts.join(',')}}`;
+      if (parts.length === 0) return '{}';
+      return `{${inner}${parts.join(`,${inner}`)}${outer}}`;
     }
     default:
       return 'null';

@@ -247,6 +247,14 @@ describe('Jaeger query APIs against Jaeger v1.75.0 goldens', () => {
     assert.deepEqual(deps.body.data, [{ parent: 'driver', child: 'redis', callCount: 1 }]);
   });
 
+  test("prettyPrint indents as Go's json.MarshalIndent with 4 spaces", async () => {
+    const text = await (await fetch(`${skein.queryUrl}/api/services/redis/operations?prettyPrint=true`)).text();
+    assert.equal(
+      text,
+      '{\n    "data": [\n        "GET"\n    ],\n    "total": 1,\n    "limit": 0,\n    "offset": 0,\n    "errors": null\n}',
+    );
+  });
+
   test("routes Jaeger does not have stay with the native API; other methods are not Jaeger's", async () => {
     assert.equal((await api('/api/v1/services')).status, 200);
     const post = await fetch(`${skein.queryUrl}/api/traces`, { method: 'POST' });

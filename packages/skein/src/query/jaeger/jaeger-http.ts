@@ -13,10 +13,19 @@ function goJsonEscapes(json: string): string {
   return json.replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
+/** Jaeger's `prettyPrint` parameter: anything but '' and `false` indents the body by 4 spaces. */
+export function prettyPrintIndent(url: URL): string {
+  const value = url.searchParams.get('prettyPrint') ?? '';
+  return value !== '' && value !== 'false' ? '    ' : '';
+}
+
 /** Jaeger's `structuredResponse` envelope, as its handlers write it (json.Marshal, no newline). */
-export function structuredAnswer(data: unknown, options: { total?: number; errors?: unknown[] | null } = {}): JaegerAnswer {
+export function structuredAnswer(
+  data: unknown,
+  options: { total?: number; errors?: unknown[] | null; indent?: string } = {},
+): JaegerAnswer {
   const envelope = { data, total: options.total ?? 0, limit: 0, offset: 0, errors: options.errors ?? null };
-  return { status: 200, contentType: 'application/json', body: goJsonEscapes(stringifyJaegerJson(envelope)) };
+  return { status: 200, contentType: 'application/json', body: goJsonEscapes(stringifyJaegerJson(envelope, options.indent ?? '')) };
 }
 
 /**

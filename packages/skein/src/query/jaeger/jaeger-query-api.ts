@@ -2,7 +2,14 @@ import type { IncomingMessage } from 'node:http';
 import { JAEGER_SPAN_KIND, jaegerTraceId, toJaegerTrace, type JaegerTrace } from '../../model/jaeger-json.js';
 import type { AttributeFilter, TenantTraceReader } from '../../storage/trace-store.js';
 import { traceSpansOrNone } from './trace-spans.js';
-import { goJsonMapError, METHOD_NOT_ALLOWED, structuredAnswer, structuredError, type JaegerAnswer } from './jaeger-http.js';
+import {
+  goJsonMapError,
+  METHOD_NOT_ALLOWED,
+  prettyPrintIndent,
+  structuredAnswer,
+  structuredError,
+  type JaegerAnswer,
+} from './jaeger-http.js';
 import { parseGoBool, parseGoDuration, parseGoInt, parseJaegerTraceId } from './go-parse.js';
 
 /**
@@ -137,7 +144,7 @@ async function search(reader: TenantTraceReader, url: URL): Promise<JaegerAnswer
       if (trace === undefined) errors.push({ msg: 'trace not found', traceID: jaegerTraceId(traceId) });
       else traces.push(trace);
     }
-    return structuredAnswer(traces, { errors: errors.length > 0 ? errors : null });
+    return structuredAnswer(traces, { errors: errors.length > 0 ? errors : null, indent: prettyPrintIndent(url) });
   }
   let errorsOnly = false;
   const attributes: AttributeFilter[] = [];
@@ -162,7 +169,7 @@ async function search(reader: TenantTraceReader, url: URL): Promise<JaegerAnswer
     const trace = await jaegerTrace(reader, summary.traceId);
     if (trace !== undefined) traces.push(trace);
   }
-  return structuredAnswer(traces);
+  return structuredAnswer(traces, { indent: prettyPrintIndent(url) });
 }
 
 async function getTrace(reader: TenantTraceReader, url: URL, idText: string): Promise<JaegerAnswer> {
@@ -181,7 +188,7 @@ async function getTrace(reader: TenantTraceReader, url: URL, idText: string): Pr
   }
   const trace = await jaegerTrace(reader, traceId.value);
   if (trace === undefined) return structuredError(404, 'trace not found');
-  return structuredAnswer([trace]);
+  return structuredAnswer([trace], { indent: prettyPrintIndent(url) });
 }
 
 async function dependencies(reader: TenantTraceReader, url: URL): Promise<JaegerAnswer> {
@@ -200,7 +207,7 @@ async function dependencies(reader: TenantTraceReader, url: URL): Promise<Jaeger
   const links = edges
     .filter((edge) => service === '' || edge.parentService === service || edge.childService === service)
     .map((edge) => ({ parent: edge.parentService, child: edge.childService, callCount: edge.callCount }));
-  return structuredAnswer(links);
+  return structuredAnswer(links, { indent: prettyPrintIndent(url) });
 }
 
 /**
@@ -220,13 +227,14 @@ export async function answerJaegerQuery(
   if (path === '/api/services') {
     if (!isGet) return METHOD_NOT_ALLOWED;
     const services = await reader().listServices();
-    return structuredAnswer(services.length === 0 ? null : services, { total: services.length });
+    return structuredAnswer(services.length === 0 ? null : services, { total: services.length, indent: prettyPrintIndent(url) });
   }
   if (segments.length === 4 && segments[1] === 'services' && segments[3] === 'operations' && segments[2] !== '') {
     if (!isGet) return METHOD_NOT_ALLOWED;
-    const operations = await reader().listOperations(decodeURIComponent(segments[2]!));
+    // Jaeger reads the name with url.QueryUnescape: `+` is a space there.
+    const operations = await reader().listOperations(decodeURIComponent(segments[2]!.replace(/\+/g, ' ')));
     const names = [...new Set(operations.map((operation) => operation.name))];
-    return structuredAnswer(names.length === 0 ? null : names, { total: names.length });
+    return structuredAnswer(names.length === 0 ? null : names, { total: names.length, indent: prettyPrintIndent(url) });
   }
   if (path === '/api/operations') {
     if (!isGet) return METHOD_NOT_ALLOWED;
@@ -236,7 +244,7 @@ export async function answerJaegerQuery(
     const operations = (await reader().listOperations(service))
       .map((operation) => ({ name: operation.name, spanKind: JAEGER_SPAN_KIND[operation.spanKind] }))
       .filter((operation) => spanKind === '' || operation.spanKind === spanKind);
-    return structuredAnswer(operations, { total: operations.length });
+    return structuredAnswer(operations, { total: operations.length, indent: prettyPrintIndent(url) });
   }
   if (path === '/api/traces') return isGet ? search(reader(), url) : METHOD_NOT_ALLOWED;
   if (segments.length === 3 && segments[1] === 'traces' && segments[2] !== '') {
