@@ -13,7 +13,8 @@ import { SpanKind, StatusCode, type AnyValue, type KeyValue, type Resource, type
  * - links become FOLLOWS_FROM references (CHILD_OF when the link says `opentracing.ref_type`
  *   `child_of`) after the parent's CHILD_OF; link attributes have no place and are dropped;
  * - events become logs whose first field is `event` (the event name);
- * - tags, process tags and log fields (after `event`) are sorted by key, as the adjusters sort;
+ * - tags, process tags and log fields (after `event`) are sorted by key, as the adjusters sort
+ *   (unless `adjusted: false`);
  * - resources become processes `p1`, `p2`, … in order of first use, identical ones shared;
  * - arrays and maps are `string` tags holding their JSON, bytes are `binary` tags in base64.
  * Integer tag values are bigints: int64 exceeds 2^53, so they are written by
@@ -122,10 +123,17 @@ function tagsOf(attributes: readonly KeyValue[]): JaegerTag[] {
   return attributes.map((attribute) => tagOf(attribute.key, attribute.value));
 }
 
-function spanTags(span: Span): JaegerTag[] {
-  const tags = tagsOf(span.attributes);
+/** Sorted (Jaeger's adjusters ran: stored traces) or as the translator orders them (`/api/transform`). */
+function arranged(tags: JaegerTag[], adjusted: boolean): JaegerTag[] {
+  return adjusted ? sortedByKey(tags) : tags;
+}
+
+/** In the translator's order: scope, attributes, kind, status code, error, status message, trace state. */
+function spanTags(span: Span, adjusted: boolean): JaegerTag[] {
+  const tags: JaegerTag[] = [];
   if (span.scope.name !== '') tags.push({ key: 'otel.scope.name', type: 'string', value: span.scope.name });
   if (span.scope.version !== '') tags.push({ key: 'otel.scope.version', type: 'string', value: span.scope.version });
+  tags.push(...tagsOf(span.attributes));
   const kind = JAEGER_SPAN_KIND[span.kind];
   if (kind !== '') tags.push({ key: 'span.kind', type: 'string', value: kind });
   if (span.status.code === StatusCode.ERROR) {
@@ -136,7 +144,7 @@ function spanTags(span: Span): JaegerTag[] {
   }
   if (span.status.message !== '') tags.push({ key: 'otel.status_description', type: 'string', value: span.status.message });
   if (span.traceState !== '') tags.push({ key: 'w3c.tracestate', type: 'string', value: span.traceState });
-  return sortedByKey(tags);
+  return arranged(tags, adjusted);
 }
 
 function references(span: Span): JaegerReference[] {
@@ -155,29 +163,31 @@ function references(span: Span): JaegerReference[] {
   return refs;
 }
 
-function logs(span: Span): JaegerLog[] {
+function logs(span: Span, adjusted: boolean): JaegerLog[] {
   return span.events.map((event) => {
-    const fields = sortedByKey(tagsOf(event.attributes));
+    const fields = arranged(tagsOf(event.attributes), adjusted);
     if (event.name !== '' && !event.attributes.some((a) => a.key === 'event'))
       fields.unshift({ key: 'event', type: 'string', value: event.name });
     return { timestamp: event.timeUnixNano / NANOS_PER_MICRO, fields };
   });
 }
 
-function processOf(resource: Resource): JaegerProcess {
+function processOf(resource: Resource, adjusted: boolean): JaegerProcess {
   if (resource.attributes.length === 0) return { serviceName: NO_SERVICE_NAME, tags: [] };
   const service = resource.attributes.find((a) => a.key === 'service.name');
   return {
     serviceName: typeof service?.value === 'string' ? service.value : '',
-    tags: sortedByKey(tagsOf(resource.attributes.filter((a) => a.key !== 'service.name'))),
+    tags: arranged(tagsOf(resource.attributes.filter((a) => a.key !== 'service.name')), adjusted),
   };
 }
 
 /**
  * One trace in Jaeger's JSON. `spans` in the order given (the store's: start time, then span ID);
- * the caller makes sure they all belong to `traceId`.
+ * the caller makes sure they all belong to `traceId`. `adjusted: false` leaves tags in the
+ * translator's order, as Jaeger's `/api/transform` answers (its adjusters do not run there).
  */
-export function toJaegerTrace(traceId: string, spans: readonly Span[]): JaegerTrace {
+export function toJaegerTrace(traceId: string, spans: readonly Span[], options: { adjusted?: boolean } = {}): JaegerTrace {
+  const adjusted = options.adjusted ?? true;
   const processes: Record<string, JaegerProcess> = {};
   // Resources are shared objects per stored resource; equal content still shares one process.
   const idByResource = new Map<Resource, string>();
@@ -185,7 +195,7 @@ export function toJaegerTrace(traceId: string, spans: readonly Span[]): JaegerTr
   const processIdOf = (resource: Resource): string => {
     const known = idByResource.get(resource);
     if (known !== undefined) return known;
-    const process = processOf(resource);
+    const process = processOf(resource, adjusted);
     const content = stringifyJaegerJson(process);
     let id = idByContent.get(content);
     if (id === undefined) {
@@ -207,8 +217,8 @@ export function toJaegerTrace(traceId: string, spans: readonly Span[]): JaegerTr
         startTime: span.startTimeUnixNano / NANOS_PER_MICRO,
         // Go's time.Duration of end − start, in whole microseconds (truncated).
         duration: (span.endTimeUnixNano - span.startTimeUnixNano) / NANOS_PER_MICRO,
-        tags: spanTags(span),
-        logs: logs(span),
+        tags: spanTags(span, adjusted),
+        logs: logs(span, adjusted),
         processID: processIdOf(span.resource),
         warnings: null,
       };

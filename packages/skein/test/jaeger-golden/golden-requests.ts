@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
 /**
  * The requests whose answers Jaeger v1.75.0 recorded (record-jaeger-goldens.ts) and Skein must
  * repeat (jaeger-golden.test.ts), for the dataset `dataset.otlp.json` (spans from 2026-01-15T10:00Z
@@ -22,6 +25,10 @@ const UNKNOWN = 'ffffffffffffffffffffffffffffffff';
 export interface GoldenRequest {
   name: string;
   path: string;
+  /** GET unless given. */
+  method?: 'POST';
+  /** The request body: the dataset file itself, or this text. */
+  body?: { dataset: true } | { text: string };
 }
 
 export const GOLDEN_REQUESTS: readonly GoldenRequest[] = [
@@ -67,6 +74,11 @@ export const GOLDEN_REQUESTS: readonly GoldenRequest[] = [
   { name: 'dependencies-empty', path: `/api/dependencies?endTs=1000000&lookback=1000` },
   { name: 'dependencies-bad-end', path: '/api/dependencies?endTs=soon' },
   { name: 'dependencies-bad-lookback', path: `/api/dependencies?endTs=${endTsMillis}&lookback=1h` },
+  { name: 'transform', path: '/api/transform', method: 'POST', body: { dataset: true } },
+  { name: 'transform-bad-body', path: '/api/transform', method: 'POST', body: { text: 'notjson' } },
+  { name: 'archive', path: `/api/archive/${TRACE_1}`, method: 'POST' },
+  { name: 'archive-bad-id', path: '/api/archive/xyz', method: 'POST' },
+  { name: 'traces-post', path: '/api/traces', method: 'POST' },
   { name: 'v3-services', path: '/api/v3/services' },
   { name: 'v3-operations', path: '/api/v3/operations?service=driver' },
   { name: 'v3-operations-span-kind', path: '/api/v3/operations?service=driver&span_kind=server' },
@@ -89,3 +101,15 @@ export const GOLDEN_REQUESTS: readonly GoldenRequest[] = [
   },
   { name: 'v3-search-bad-duration', path: `/api/v3/traces?query.service_name=driver&${v3Window}&query.duration_min=5` },
 ];
+
+/** The fetch options of a golden request (shared with the test, so both send the same bytes). */
+export function requestInit(request: GoldenRequest): RequestInit {
+  if (request.method === undefined) return {};
+  const body =
+    request.body === undefined
+      ? undefined
+      : 'dataset' in request.body
+        ? readFileSync(join(import.meta.dirname, 'dataset.otlp.json'))
+        : request.body.text;
+  return { method: request.method, ...(body !== undefined && { body, headers: { 'Content-Type': 'application/json' } }) };
+}

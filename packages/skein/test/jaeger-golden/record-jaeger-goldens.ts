@@ -16,7 +16,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { GOLDEN_REQUESTS } from './golden-requests.js';
+import { GOLDEN_REQUESTS, requestInit } from './golden-requests.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
@@ -105,7 +105,7 @@ async function main(): Promise<void> {
     const out = join(HERE, 'goldens');
     mkdirSync(out, { recursive: true });
     for (const request of GOLDEN_REQUESTS) {
-      const response = await fetch(`${query}${request.path}`);
+      const response = await fetch(`${query}${request.path}`, requestInit(request));
       const text = await response.text();
       let body: unknown;
       try {
@@ -113,7 +113,13 @@ async function main(): Promise<void> {
       } catch {
         body = text;
       }
-      const golden = { path: request.path, status: response.status, contentType: response.headers.get('content-type'), body };
+      const golden = {
+        ...(request.method !== undefined && { method: request.method }),
+        path: request.path,
+        status: response.status,
+        contentType: response.headers.get('content-type'),
+        body,
+      };
       writeFileSync(join(out, `${request.name}.json`), `${JSON.stringify(golden, null, 2)}\n`);
       console.log(`${response.status} ${request.name}`);
     }

@@ -1,5 +1,8 @@
 import type { IncomingMessage } from 'node:http';
+import { OtlpDecodeError } from '../../model/decode-error.js';
 import { JAEGER_SPAN_KIND, jaegerTraceId, toJaegerTrace, type JaegerTrace } from '../../model/jaeger-json.js';
+import { decodeOtlpJsonTraces } from '../../model/otlp-json.js';
+import type { Span } from '../../model/span.js';
 import type { AttributeFilter, TenantTraceReader } from '../../storage/trace-store.js';
 import { traceSpansOrNone } from './trace-spans.js';
 import {
@@ -210,6 +213,51 @@ async function dependencies(reader: TenantTraceReader, url: URL): Promise<Jaeger
   return structuredAnswer(links, { indent: prettyPrintIndent(url) });
 }
 
+/** Jaeger's HTTP server's default request body limit (confighttp's `max_request_body_size`). */
+const MAX_TRANSFORM_BODY_BYTES = 20 * 1024 * 1024;
+
+async function readBodyText(request: IncomingMessage): Promise<string | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_TRANSFORM_BODY_BYTES) return undefined;
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * `POST /api/transform`: an OTLP JSON file (Jaeger UI's trace upload) as Jaeger traces, one per
+ * trace ID in order of first appearance, spans and tags in file order (no adjusters run there).
+ */
+async function transform(request: IncomingMessage, url: URL): Promise<JaegerAnswer> {
+  const text = await readBodyText(request);
+  if (text === undefined) return structuredError(400, 'http: request body too large');
+  let spans: Span[];
+  try {
+    spans = decodeOtlpJsonTraces(text);
+  } catch (error) {
+    if (error instanceof OtlpDecodeError) return structuredError(400, `cannot unmarshal OTLP : ${error.message}`);
+    throw error;
+  }
+  const byTrace = new Map<string, Span[]>();
+  for (const span of spans) {
+    const trace = byTrace.get(span.traceId);
+    if (trace === undefined) byTrace.set(span.traceId, [span]);
+    else trace.push(span);
+  }
+  const traces = [...byTrace].map(([traceId, traceSpans]) => toJaegerTrace(traceId, traceSpans, { adjusted: false }));
+  return structuredAnswer(traces, { indent: prettyPrintIndent(url) });
+}
+
+/** `POST /api/archive/{id}`: Skein has no archive storage, so Jaeger's answer without one. */
+function archive(idText: string): JaegerAnswer {
+  const traceId = parseJaegerTraceId(idText);
+  if ('error' in traceId) return structuredError(400, traceId.error);
+  return structuredError(500, 'archive span storage was not configured');
+}
+
 /**
  * Answers the request when its path is one of Jaeger's internal API routes (GET only, as Jaeger
  * registers them: other methods get its bare 405), else `undefined`. Storage failures reject (the
@@ -251,5 +299,10 @@ export async function answerJaegerQuery(
     return isGet ? getTrace(reader(), url, decodeURIComponent(segments[2]!)) : METHOD_NOT_ALLOWED;
   }
   if (path === '/api/dependencies') return isGet ? dependencies(reader(), url) : METHOD_NOT_ALLOWED;
+  const isPost = request.method === 'POST';
+  if (path === '/api/transform') return isPost ? transform(request, url) : METHOD_NOT_ALLOWED;
+  if (segments.length === 3 && segments[1] === 'archive' && segments[2] !== '') {
+    return isPost ? archive(decodeURIComponent(segments[2]!)) : METHOD_NOT_ALLOWED;
+  }
   return undefined;
 }
