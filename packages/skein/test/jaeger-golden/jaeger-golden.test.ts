@@ -186,6 +186,8 @@ describe('Jaeger query APIs against Jaeger v1.75.0 goldens', () => {
     assert.deepEqual(badDuration.body, {
       error: { httpCode: 400, message: 'malformed parameter query.durationMin: time: missing unit in duration "5"' },
     });
+    const inverted = await api('/api/v3/traces?query.startTimeMin=2026-01-15T11:00:00Z&query.startTimeMax=2026-01-15T09:00:00Z');
+    assert.deepEqual(inverted.body, { error: { httpCode: 400, message: 'query.startTimeMin must be before query.startTimeMax' } });
     const ops = await api('/api/v3/operations?service=driver&spanKind=client');
     assert.deepEqual(ops.body, { operations: [{ name: 'GetDriver', spanKind: 'client' }] });
   });

@@ -143,6 +143,8 @@ async function findTraceIds(reader: TenantTraceReader, url: URL): Promise<string
   if ('error' in min) return malformed(timeMin.name, min.error);
   const max = parseGoRfc3339(timeMax.value);
   if ('error' in max) return malformed(timeMax.name, max.error);
+  // The current Jaeger refuses an empty or inverted window (1.75.0 searched it and found nothing).
+  if (min.value >= max.value) return v3Error(400, 'query.startTimeMin must be before query.startTimeMax');
   let depth = param(url, 'query.searchDepth', 'query.search_depth');
   if (depth.value === '') depth = { value: url.searchParams.get('query.num_traces') ?? '', name: 'query.num_traces' };
   let searchDepth = DEFAULT_SEARCH_DEPTH;
