@@ -1,5 +1,4 @@
 import { accessFor, type Component, type CreateSettings, type ExtensionFactory, type Host } from '../component/component.js';
-import { parseEndpoint } from '../component/endpoint.js';
 import type {
   ConnectorFactory,
   Exporter,
