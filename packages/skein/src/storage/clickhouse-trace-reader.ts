@@ -1,4 +1,5 @@
-import type { SpanKind, Span } from '../model/span.js';
+import { skewCorrectedExtent, type SkewSpan } from '../model/clock-skew.js';
+import { SpanKind, type Span } from '../model/span.js';
 import type { TenantId } from '../model/tenant.js';
 import type { SqlParams } from './sql-binding.js';
 import { isStringLimitError, type SqlEngine } from './sql-engine.js';
@@ -23,11 +24,13 @@ import {
   scopesByHashSql,
   searchTraceIdsSql,
   traceSpanPageSql,
+  traceSkeletonsSql,
   traceSummariesSql,
   type AttributeKeyRow,
   type AttributeValueRow,
   type DependencyRow,
   type SearchRow,
+  type SkeletonRow,
 } from './trace-queries.js';
 import {
   MAX_PAGE_SPANS,
@@ -52,6 +55,13 @@ const ATTRIBUTE_SAMPLE_SPANS = 100_000;
 const MAX_CACHED_ROWS = 10_000;
 const DEFAULT_PAGE_SPANS = 10_000;
 /**
+ * Spans of one search result read to correct its clock skew, at most; and of all results of one
+ * search together. A bigger trace keeps its raw times (`skewCorrected: false`), so a search of
+ * huge traces costs what it cost before (~40 B per span row read).
+ */
+export const MAX_SKEW_TRACE_SPANS = 10_000;
+const MAX_SKEW_SEARCH_SPANS = 200_000;
+/**
  * Result text a page of readTrace aims at, an eighth of V8's string cap: after the first page,
  * each page's span count is sized from the text per span measured on the page before, so a page
  * of larger spans than that still fits. The first page is sized by `pageSpans` alone (an extra
@@ -70,6 +80,7 @@ export interface ReadStatements {
   resources: string;
   scopes: string;
   summaries: string;
+  skeletons: string;
   services: string;
   operations: string;
   dependencies: string;
@@ -84,6 +95,7 @@ export function readStatements(db: string): ReadStatements {
     resources: resourcesByHashSql(db),
     scopes: scopesByHashSql(db),
     summaries: traceSummariesSql(db),
+    skeletons: traceSkeletonsSql(db),
     services: listServicesSql(db),
     operations: listOperationsSql(db),
     dependencies: dependenciesSql(db),
@@ -245,7 +257,55 @@ export class ClickHouseTraceReader implements TenantTraceReader {
     const traceIds = (await this.engine.query<{ trace_id: string }>(sql, params as SqlParams)).map((r) => r.trace_id);
     if (traceIds.length === 0) return [];
     const rows = await this.engine.query<SearchRow>(this.sql.summaries, { tenant: this.tenant, traceIds });
-    return rows.map(summaryFromRow);
+    return this.correctClockSkew(rows.map(summaryFromRow));
+  }
+
+  /**
+   * Summaries with the trace page's clock-skew correction applied to start and duration
+   * (model/clock-skew.ts), for the traces small enough; the rest keep raw times and say so.
+   * Re-sorted newest first by the corrected start (the adjuster moves only non-root spans, so this
+   * changes the order only when a skewed span started before its root).
+   */
+  private async correctClockSkew(summaries: TraceSummary[]): Promise<TraceSummary[]> {
+    const chosen: string[] = [];
+    let budget = MAX_SKEW_SEARCH_SPANS;
+    for (const summary of summaries) {
+      if (summary.spanCount <= MAX_SKEW_TRACE_SPANS && summary.spanCount <= budget) {
+        chosen.push(summary.traceId);
+        budget -= summary.spanCount;
+      }
+    }
+    if (chosen.length === 0) return summaries;
+    const rows = await this.engine.query<SkeletonRow>(this.sql.skeletons, { tenant: this.tenant, traceIds: chosen });
+    const resources = await this.lookUp(
+      this.caches.resourceRows,
+      this.sql.resources,
+      [...new Set(rows.map((r) => r.resource))],
+      (r: ResourceRow) => r.resource_hash,
+    );
+    const perTrace = new Map<string, SkewSpan[]>();
+    for (const row of rows) {
+      const span: SkewSpan = {
+        spanId: row.span_id,
+        parentSpanId: row.parent,
+        startNano: BigInt(row.start_text),
+        durationNano: BigInt(row.duration_text),
+        kind: Number(row.kind) === SpanKind.CLIENT ? 'CLIENT' : Number(row.kind) === SpanKind.SERVER ? 'SERVER' : 'OTHER',
+        hostKey: hostKeyOf(resources.get(row.resource), row.service),
+      };
+      const list = perTrace.get(row.trace_id);
+      if (list === undefined) perTrace.set(row.trace_id, [span]);
+      else list.push(span);
+    }
+    const corrected = summaries.map((summary): TraceSummary => {
+      const spans = perTrace.get(summary.traceId);
+      if (spans === undefined) return summary;
+      const extent = skewCorrectedExtent(spans);
+      return { ...summary, startTimeUnixNano: extent.startNano, durationNano: extent.durationNano, skewCorrected: true };
+    });
+    return corrected.sort((a, b) =>
+      a.startTimeUnixNano !== b.startTimeUnixNano ? (a.startTimeUnixNano > b.startTimeUnixNano ? -1 : 1) : a.traceId < b.traceId ? -1 : a.traceId > b.traceId ? 1 : 0,
+    );
   }
 
   async listServices(): Promise<string[]> {
@@ -318,6 +378,20 @@ function clampUInt64(value: bigint): bigint {
   return value > max ? max : value;
 }
 
+/** The clock a span was timed by, as the UI's hostKey names it: host, else instance, else service. */
+function hostKeyOf(resource: ResourceRow | undefined, serviceName: string): string {
+  const value = (key: string): string | undefined => {
+    const index = resource?.attr_keys.indexOf(key) ?? -1;
+    const found = index < 0 ? undefined : resource?.attr_values[index];
+    return found === undefined || found === '' ? undefined : found;
+  };
+  const host = value('host.name');
+  if (host !== undefined) return `host:${host}`;
+  const instance = value('service.instance.id');
+  if (instance !== undefined) return `instance:${instance}`;
+  return `service:${serviceName}`;
+}
+
 function summaryFromRow(row: SearchRow): TraceSummary {
   const services: ServiceSpanCount[] = row.services.map((serviceName, i) => ({
     serviceName,
@@ -335,5 +409,6 @@ function summaryFromRow(row: SearchRow): TraceSummary {
     spanCount: Number(row.span_count),
     errorCount: Number(row.error_count),
     services,
+    skewCorrected: false,
   };
 }

@@ -45,10 +45,18 @@ export interface TraceSummary {
    * stands in for the root in `rootServiceName` / `rootSpanName`.
    */
   rootSpanMissing: boolean;
-  /** Earliest span start. */
+  /**
+   * Earliest span start, after clock-skew correction when `skewCorrected` (the correction the
+   * trace page applies: model/clock-skew.ts).
+   */
   startTimeUnixNano: bigint;
-  /** Latest span end minus earliest span start. */
+  /** Latest span end minus earliest span start, corrected likewise. */
   durationNano: bigint;
+  /**
+   * True when start and duration are clock-skew corrected (they then equal the trace page's);
+   * false when they are the raw recorded times (traces of more than 10,000 spans).
+   */
+  skewCorrected: boolean;
   spanCount: number;
   errorCount: number;
   /** Sorted by span count descending, then service name. */
@@ -172,7 +180,10 @@ export interface TenantTraceReader {
    */
   readTrace(traceId: string, options?: TraceReadOptions): AsyncIterable<Span[]>;
 
-  /** Matching traces, newest first (by trace start, ties by trace ID): deterministic. */
+  /**
+   * Matching traces, newest first (by trace start as summarised, ties by trace ID): deterministic.
+   * Summaries of traces up to 10,000 spans carry clock-skew corrected times (`skewCorrected`).
+   */
   searchTraces(query: TraceSearchQuery): Promise<TraceSummary[]>;
 
   /** Every service name that has stored spans, sorted. */

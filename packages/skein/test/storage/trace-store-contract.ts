@@ -101,6 +101,43 @@ export function runTraceStoreContract(name: string, env: ContractEnvironment): v
         ]);
       }));
 
+    test('search summaries carry the trace page clock-skew correction; sub-millisecond jitter is left alone', () =>
+      withStore(async (store, reader) => {
+        const web = resourceOf('web', [{ key: 'host.name', value: 'web-1' }]);
+        const skewed = resourceOf('fraud', [{ key: 'host.name', value: 'fraud-1' }]);
+        const jittery = resourceOf('geo', [{ key: 'host.name', value: 'geo-1' }]);
+        const start = T0 + 30n * SECOND;
+        await store.writeSpans([
+          // Trace 0x31: the fraud host runs 2.5 s ahead; its SERVER span is centred in the CLIENT call.
+          makeSpan({ trace: 0x31, span: 1, resource: web, name: 'GET /order', kind: 2, start, duration: 86n * MS }),
+          makeSpan({ trace: 0x31, span: 2, parent: 1, resource: web, name: 'POST fraud', kind: 3, start: start + 10n * MS, duration: 40n * MS }),
+          makeSpan({ trace: 0x31, span: 3, parent: 2, resource: skewed, name: 'check', kind: 2, start: start + 2510n * MS, duration: 30n * MS }),
+          // Trace 0x32: the geo server span sticks out of its client by 0.3 ms: within tolerance, raw.
+          makeSpan({ trace: 0x32, span: 1, resource: web, name: 'GET /near', kind: 2, start: start + SECOND, duration: 20n * MS }),
+          makeSpan({ trace: 0x32, span: 2, parent: 1, resource: web, name: 'GET geo', kind: 3, start: start + SECOND + MS, duration: 10n * MS }),
+          makeSpan({
+            trace: 0x32,
+            span: 3,
+            parent: 2,
+            resource: jittery,
+            name: 'radius',
+            kind: 2,
+            start: start + SECOND + MS - 300_000n,
+            duration: 10n * MS + 200_000n,
+          }),
+        ]);
+        const summaries = await reader.searchTraces(query({ serviceName: 'web' }));
+        assert.deepStrictEqual(
+          summaries.map((s) => [parseInt(s.traceId, 16), s.startTimeUnixNano - start, s.durationNano, s.skewCorrected]),
+          [
+            // Newer first. The 0.3 ms early start is jitter: nothing moves, the root's 20 ms stand.
+            [0x32, SECOND, 20n * MS, true],
+            // Raw this trace spans 2.54 s; corrected it is its root's 86 ms.
+            [0x31, 0n, 86n * MS, true],
+          ],
+        );
+      }));
+
     test('search summaries are exact', () =>
       withStore(async (store, reader) => {
         await store.writeSpans(searchWorld());
@@ -119,6 +156,7 @@ export function runTraceStoreContract(name: string, env: ContractEnvironment): v
               { serviceName: 'frontend', spanCount: 1 },
               { serviceName: 'payments', spanCount: 1 },
             ],
+            skewCorrected: true,
           },
           {
             traceId: traceId(1),
@@ -133,6 +171,7 @@ export function runTraceStoreContract(name: string, env: ContractEnvironment): v
               { serviceName: 'backend', spanCount: 2 },
               { serviceName: 'frontend', spanCount: 1 },
             ],
+            skewCorrected: true,
           },
         ];
         assert.deepStrictEqual(summaries, expected);
@@ -152,6 +191,7 @@ export function runTraceStoreContract(name: string, env: ContractEnvironment): v
             spanCount: 1,
             errorCount: 0,
             services: [{ serviceName: 'backend', spanCount: 1 }],
+            skewCorrected: true,
           },
         ]);
       }));

@@ -106,6 +106,8 @@ export const traceSummarySchema = z.object({
   rootSpanMissing: z.boolean(),
   startTimeUnixNano: nanos,
   durationNano: nanos,
+  /** Start and duration carry the trace page's clock-skew correction; false: raw recorded times. */
+  skewCorrected: z.boolean(),
   spanCount: z.number(),
   errorCount: z.number(),
   services: z.array(z.object({ serviceName: z.string(), spanCount: z.number() })),

@@ -72,7 +72,14 @@ export function TraceList({ traces }: { traces: readonly TraceSummary[] }): Reac
                     style={{ width: `${Math.max(0.5, (duration / slowest) * 100)}%`, background: serviceColor(trace.rootServiceName) }}
                   />
                 </div>
-                <span className="duration mono">{formatDuration(duration)}</span>
+                <span className="duration mono">
+                  {formatDuration(duration)}
+                  {!trace.skewCorrected && (
+                    <span className="badge raw-times" title="Raw recorded times: this trace is too big for search to correct clock skew">
+                      raw
+                    </span>
+                  )}
+                </span>
               </div>
               <div className="result-meta">
                 <span>

@@ -8,6 +8,7 @@ const summary = (traceId: string, startMs: number, durationMs: number, errorCoun
   rootServiceName: 'frontend',
   rootSpanName: 'GET /',
   rootSpanMissing: false,
+  skewCorrected: true,
   startTimeUnixNano: (1_795_428_000_000_000_000n + BigInt(startMs) * 1_000_000n).toString(),
   durationNano: (BigInt(durationMs) * 1_000_000n).toString(),
   spanCount: 1,
