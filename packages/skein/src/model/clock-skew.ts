@@ -95,7 +95,9 @@ export function clockSkewShifts(spans: readonly SkewSpan[]): Map<string, bigint>
     }
   };
   for (const root of roots) walk(root);
-  const rest = spans.filter((span) => !shifts.has(span.spanId)).sort((a, b) => (a.startNano < b.startNano ? -1 : a.startNano > b.startNano ? 1 : 0));
+  const rest = spans
+    .filter((span) => !shifts.has(span.spanId))
+    .sort((a, b) => (a.startNano < b.startNano ? -1 : a.startNano > b.startNano ? 1 : 0));
   for (const span of rest) if (!shifts.has(span.spanId)) walk(span);
   return shifts;
 }

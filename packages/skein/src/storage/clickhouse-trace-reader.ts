@@ -304,7 +304,15 @@ export class ClickHouseTraceReader implements TenantTraceReader {
       return { ...summary, startTimeUnixNano: extent.startNano, durationNano: extent.durationNano, skewCorrected: true };
     });
     return corrected.sort((a, b) =>
-      a.startTimeUnixNano !== b.startTimeUnixNano ? (a.startTimeUnixNano > b.startTimeUnixNano ? -1 : 1) : a.traceId < b.traceId ? -1 : a.traceId > b.traceId ? 1 : 0,
+      a.startTimeUnixNano !== b.startTimeUnixNano
+        ? a.startTimeUnixNano > b.startTimeUnixNano
+          ? -1
+          : 1
+        : a.traceId < b.traceId
+          ? -1
+          : a.traceId > b.traceId
+            ? 1
+            : 0,
     );
   }
 

@@ -110,11 +110,38 @@ export function runTraceStoreContract(name: string, env: ContractEnvironment): v
         await store.writeSpans([
           // Trace 0x31: the fraud host runs 2.5 s ahead; its SERVER span is centred in the CLIENT call.
           makeSpan({ trace: 0x31, span: 1, resource: web, name: 'GET /order', kind: 2, start, duration: 86n * MS }),
-          makeSpan({ trace: 0x31, span: 2, parent: 1, resource: web, name: 'POST fraud', kind: 3, start: start + 10n * MS, duration: 40n * MS }),
-          makeSpan({ trace: 0x31, span: 3, parent: 2, resource: skewed, name: 'check', kind: 2, start: start + 2510n * MS, duration: 30n * MS }),
+          makeSpan({
+            trace: 0x31,
+            span: 2,
+            parent: 1,
+            resource: web,
+            name: 'POST fraud',
+            kind: 3,
+            start: start + 10n * MS,
+            duration: 40n * MS,
+          }),
+          makeSpan({
+            trace: 0x31,
+            span: 3,
+            parent: 2,
+            resource: skewed,
+            name: 'check',
+            kind: 2,
+            start: start + 2510n * MS,
+            duration: 30n * MS,
+          }),
           // Trace 0x32: the geo server span sticks out of its client by 0.3 ms: within tolerance, raw.
           makeSpan({ trace: 0x32, span: 1, resource: web, name: 'GET /near', kind: 2, start: start + SECOND, duration: 20n * MS }),
-          makeSpan({ trace: 0x32, span: 2, parent: 1, resource: web, name: 'GET geo', kind: 3, start: start + SECOND + MS, duration: 10n * MS }),
+          makeSpan({
+            trace: 0x32,
+            span: 2,
+            parent: 1,
+            resource: web,
+            name: 'GET geo',
+            kind: 3,
+            start: start + SECOND + MS,
+            duration: 10n * MS,
+          }),
           makeSpan({
             trace: 0x32,
             span: 3,

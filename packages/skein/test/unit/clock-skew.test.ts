@@ -31,10 +31,7 @@ for (const skewCase of shared.cases) {
       hostKey: `host:${span.host}`,
     }));
     const shifts = clockSkewShifts(spans);
-    assert.deepEqual(
-      Object.fromEntries([...shifts].map(([id, shift]) => [id, Number(shift)])),
-      skewCase.shiftsNano,
-    );
+    assert.deepEqual(Object.fromEntries([...shifts].map(([id, shift]) => [id, Number(shift)])), skewCase.shiftsNano);
     assert.equal(skewCorrectedExtent(spans).durationNano, BigInt(skewCase.traceDurationNano));
   });
 }
