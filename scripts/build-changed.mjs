@@ -12,9 +12,11 @@
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
+import process from 'node:process';
+import { fileURLToPath } from 'node:url';
 
-const root = new URL('..', import.meta.url).pathname;
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Build order: a workspace after those it builds against. */
 const WORKSPACES = [
@@ -59,13 +61,13 @@ for (const workspace of WORKSPACES) {
   const stampFile = join(root, workspace.dir, 'dist', '.build-fingerprint');
   const previous = existsSync(stampFile) ? readFileSync(stampFile, 'utf8').trim() : '';
   if (previous === current) continue;
-  console.error(`build-changed: building ${workspace.name} (${previous === '' ? 'no previous build' : 'sources changed'})`);
+  process.stderr.write(`build-changed: building ${workspace.name} (${previous === '' ? 'no previous build' : 'sources changed'})\n`);
   execFileSync('npm', ['run', 'build', '--workspace', workspace.name], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
   writeFileSync(stampFile, `${current}\n`);
   built.push(workspace.name);
 }
-console.error(
+process.stderr.write(
   built.length === 0
-    ? `build-changed: every workspace is up to date (checked in ${Date.now() - started} ms)`
-    : `build-changed: built ${built.join(', ')} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+    ? `build-changed: every workspace is up to date (checked in ${Date.now() - started} ms)\n`
+    : `build-changed: built ${built.join(', ')} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
 );
