@@ -18,6 +18,7 @@ import {
   attributeValuesSql,
   dependenciesSql,
   getTraceSql,
+  incomingLinksSql,
   listOperationsSql,
   listServicesSql,
   resourcesByHashSql,
@@ -29,6 +30,7 @@ import {
   type AttributeKeyRow,
   type AttributeValueRow,
   type DependencyRow,
+  type IncomingLinkRow,
   type SearchRow,
   type SkeletonRow,
 } from './trace-queries.js';
@@ -39,6 +41,7 @@ import {
   type AttributeQuery,
   type AttributeValueCount,
   type DependencyEdge,
+  type IncomingLink,
   type OperationInfo,
   type ServiceSpanCount,
   type TenantTraceReader,
@@ -314,6 +317,40 @@ export class ClickHouseTraceReader implements TenantTraceReader {
             ? 1
             : 0,
     );
+  }
+
+  async findIncomingLinks(traceId: string, startTimeUnixNano: bigint, endTimeUnixNano: bigint, limit: number): Promise<IncomingLink[]> {
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_ATTRIBUTE_LIMIT) {
+      throw new StorageError('rejected', `incoming links limit must be an integer in 1..${MAX_ATTRIBUTE_LIMIT}, got ${limit}`);
+    }
+    if (endTimeUnixNano < startTimeUnixNano || !/^[0-9a-f]{32}$/.test(traceId)) return [];
+    const rows = await this.engine.query<IncomingLinkRow>(incomingLinksSql(this.sql.db), {
+      tenant: this.tenant,
+      ...windowParams(startTimeUnixNano, endTimeUnixNano),
+      needle: `"traceId":"${traceId}"`,
+      traceId,
+      limit,
+    });
+    const found: IncomingLink[] = [];
+    for (const row of rows) {
+      let links: unknown;
+      try {
+        links = JSON.parse(row.links_text);
+      } catch (error) {
+        throw new StorageError('rejected', `stored links of span ${row.span_id} could not be decoded: ${String(error)}`, { cause: error });
+      }
+      for (const link of Array.isArray(links) ? (links as { traceId?: unknown; spanId?: unknown }[]) : []) {
+        if (link.traceId !== traceId || typeof link.spanId !== 'string') continue;
+        found.push({
+          traceId: row.trace_id,
+          spanId: row.span_id,
+          serviceName: row.service,
+          spanName: row.span_name,
+          linkedSpanId: link.spanId,
+        });
+      }
+    }
+    return found;
   }
 
   async listServices(): Promise<string[]> {

@@ -14,6 +14,7 @@ export type {
   TraceSearchQuery,
   TraceStore,
   TraceSummary,
+  IncomingLink,
 } from './trace-store.js';
 export { openTraceStore } from './open-trace-store.js';
 export type { OpenTraceStoreOptions } from './open-trace-store.js';

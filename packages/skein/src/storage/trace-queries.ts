@@ -214,6 +214,29 @@ export interface SearchRow {
   service_spans: number[];
 }
 
+/**
+ * Spans in the window whose links name the trace (`"traceId":"<hex>"` in their OTLP JSON links
+ * text, span-rows.ts), other traces only, one row per span ID. `position` on the raw text: every
+ * engine has it, and only the rare spans with links carry any text there.
+ */
+export function incomingLinksSql(db: string): string {
+  return `SELECT trace_id, span_id, any(service_name) AS service, any(name) AS span_name, any(links) AS links_text, min(start_ns) AS first_start
+FROM ${db}.trace_spans_v3
+WHERE ${TENANT} AND ${WINDOW}
+  AND links != '' AND position(links, {needle:String}) > 0 AND trace_id != {traceId:String}
+GROUP BY trace_id, span_id
+ORDER BY first_start, trace_id, span_id
+LIMIT {limit:UInt32}`;
+}
+
+export interface IncomingLinkRow {
+  trace_id: string;
+  span_id: string;
+  service: string;
+  span_name: string;
+  links_text: string;
+}
+
 export function listServicesSql(db: string): string {
   return `SELECT service_name FROM ${db}.operations_v3 WHERE ${TENANT} GROUP BY service_name ORDER BY service_name`;
 }

@@ -100,6 +100,17 @@ export interface AttributeValueCount {
   count: number;
 }
 
+/** A span of another trace that links to a span of the trace asked about (a queue consumer, say). */
+export interface IncomingLink {
+  /** The linking span. */
+  traceId: string;
+  spanId: string;
+  serviceName: string;
+  spanName: string;
+  /** The span of the asked trace it links to. */
+  linkedSpanId: string;
+}
+
 /** Options of {@link TenantTraceReader.readTrace}. */
 export interface TraceReadOptions {
   /** Most spans in one page, 1..100,000 (default 10,000). Pages may be smaller, see readTrace. */
@@ -185,6 +196,14 @@ export interface TenantTraceReader {
    * Summaries of traces up to 10,000 spans carry clock-skew corrected times (`skewCorrected`).
    */
   searchTraces(query: TraceSearchQuery): Promise<TraceSummary[]>;
+
+  /**
+   * Spans of other traces, starting inside the window, with a link to a span of `traceId`: the
+   * reverse of span links, which OTLP stores only on the linking side. Sorted by the linking
+   * span's start, then IDs; at most `limit` (1..1000). Cost: a scan of the window's `links`
+   * column (no index), so callers keep the window near the trace (the UI asks ±1 h).
+   */
+  findIncomingLinks(traceId: string, startTimeUnixNano: bigint, endTimeUnixNano: bigint, limit: number): Promise<IncomingLink[]>;
 
   /** Every service name that has stored spans, sorted. */
   listServices(): Promise<string[]>;

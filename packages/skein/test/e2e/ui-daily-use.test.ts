@@ -24,6 +24,10 @@ describe('web UI: first ten minutes and daily use', { skip: skipBrowser }, () =>
   const pageErrors: string[] = [];
   const skewedTraceId = randomTraceId();
   const steadyTraceId = randomTraceId();
+  const producerTraceId = randomTraceId();
+  const consumerTraceId = randomTraceId();
+  const producerSpanId = randomSpanId();
+  const consumerSpanId = randomSpanId();
   const base = BigInt(Date.now() - 3 * 60_000) * MS;
 
   before(async () => {
@@ -84,10 +88,17 @@ describe('web UI: first ten minutes and daily use', { skip: skipBrowser }, () =>
       const id = randomTraceId();
       return span(id, randomSpanId(), '', `GET /item/${i}`, 2, gateway, 5_000 + i * 2_000, 5_000 + i * 2_000 + ms);
     });
+    // A queue hop: the consumer's own trace links back to the producer span (as the demo's notify does).
+    const queue = [
+      span(producerTraceId, producerSpanId, '', 'publish order.created', 4, order, 20_000, 20_002),
+      span(consumerTraceId, consumerSpanId, '', 'process order.created', 5, notify, 20_050, 20_090, {
+        links: [{ traceId: producerTraceId, spanId: producerSpanId, traceState: '', attributes: [], droppedAttributesCount: 0, flags: 1 }],
+      }),
+    ];
     const response = await fetch(skein.otlpHttpUrl, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify(encodeOtlpJsonTraces([...skewed, ...steady, ...spread])),
+      body: JSON.stringify(encodeOtlpJsonTraces([...skewed, ...steady, ...spread, ...queue])),
     });
     assert.equal(response.status, 200, await response.text());
   });
@@ -245,19 +256,30 @@ describe('web UI: first ten minutes and daily use', { skip: skipBrowser }, () =>
     await saveScreenshot(page, 'ui21-search-compact');
 
     // Every service dot and bar drawn, notify's included, is a palette colour, never --error.
-    const { errorColour, serviceColours } = await page.evaluate(() => {
+    const { errorColour, serviceColours } = (await page.evaluate(`(() => {
       const probe = document.createElement('span');
       probe.style.color = 'var(--error)';
       document.body.append(probe);
       const errorColour = getComputedStyle(probe).color;
       probe.remove();
-      const serviceColours = [...document.querySelectorAll<HTMLElement>('.service-dot, .bar-fill')].map(
-        (element) => getComputedStyle(element).backgroundColor,
-      );
+      const serviceColours = [...document.querySelectorAll('.service-dot, .bar-fill')].map((element) => getComputedStyle(element).backgroundColor);
       return { errorColour, serviceColours };
-    });
+    })()`)) as { errorColour: string; serviceColours: string[] };
     assert.ok(serviceColours.length > 0);
     assert.ok(!serviceColours.includes(errorColour), `${errorColour} among ${[...new Set(serviceColours)].join(', ')}`);
+    assert.deepEqual(pageErrors, []);
+  });
+
+  test('a producer span lists the consumer span of another trace that links to it, and opens it', async () => {
+    const page = await newPage();
+    await page.goto(`${skein.queryUrl}/trace/${producerTraceId}?span=${producerSpanId}`);
+    const linked = page.locator('.span-details .foreign-link a');
+    await linked.waitFor();
+    assert.match(await linked.innerText(), /notify:\s*process order\.created/);
+    await linked.click();
+    await page.waitForURL(`${skein.queryUrl}/trace/${consumerTraceId}?span=${consumerSpanId}`);
+    await page.locator('.span-details').waitFor();
+    assert.match(await page.locator('.span-details').innerText(), /Links\s*1/);
     assert.deepEqual(pageErrors, []);
   });
 

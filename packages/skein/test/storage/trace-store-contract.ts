@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Span } from '../../src/model/span.js';
-import { DEFAULT_TENANT } from '../../src/model/tenant.js';
+import { DEFAULT_TENANT, type TenantId } from '../../src/model/tenant.js';
 import { migrate } from '../../src/storage/schema/migrate.js';
 import { MIGRATIONS } from '../../src/storage/schema/migrations.js';
 import { featuresForVersion } from '../../src/storage/engine-features.js';
@@ -15,7 +15,20 @@ import type {
   TraceSummary,
 } from '../../src/storage/trace-store.js';
 import { insertV1Spans } from './v1-rows.js';
-import { HOSTILE_STRINGS, MS, SECOND, T0, W_END, W_START, makeSpan, resourceOf, richSpan, searchWorld, traceId } from './trace-fixtures.js';
+import {
+  HOSTILE_STRINGS,
+  MS,
+  SECOND,
+  T0,
+  W_END,
+  W_START,
+  makeSpan,
+  resourceOf,
+  richSpan,
+  searchWorld,
+  spanId,
+  traceId,
+} from './trace-fixtures.js';
 
 /** How the contract reaches an engine: a fresh database name per test, a store and a raw engine on it. */
 export interface ContractEnvironment {
@@ -162,6 +175,43 @@ export function runTraceStoreContract(name: string, env: ContractEnvironment): v
             // Raw this trace spans 2.54 s; corrected it is its root's 86 ms.
             [0x31, 0n, 86n * MS, true],
           ],
+        );
+      }));
+
+    test('incoming links: spans of other traces linking to this one, in the window, this tenant only', () =>
+      withStore(async (store, reader) => {
+        const queue = resourceOf('queue');
+        const start = T0 + 40n * SECOND;
+        const producer = makeSpan({ trace: 0x41, span: 1, resource: queue, name: 'publish order', kind: 4, start, duration: MS });
+        const link = (toTrace: number, toSpan: number) => ({
+          traceId: traceId(toTrace),
+          spanId: spanId(toSpan),
+          traceState: '',
+          attributes: [{ key: 'messaging.operation', value: 'process' }],
+          droppedAttributesCount: 0,
+          flags: 1,
+        });
+        const consumer: Span = {
+          ...makeSpan({ trace: 0x42, span: 7, resource: queue, name: 'process order', kind: 5, start: start + 2n * SECOND, duration: MS }),
+          links: [link(0x99, 1), link(0x41, 1)],
+        };
+        const sameTrace: Span = {
+          ...makeSpan({ trace: 0x41, span: 2, resource: queue, name: 'retry', start: start + MS, duration: MS }),
+          links: [link(0x41, 1)],
+        };
+        const elsewhere = { ...resourceOf('queue'), tenant: 'other-tenant' as TenantId };
+        const otherTenant: Span = { ...consumer, spanId: spanId(8), resource: elsewhere };
+        await store.writeSpans([producer, consumer, sameTrace, otherTenant]);
+        assert.deepStrictEqual(await reader.findIncomingLinks(traceId(0x41), W_START, W_END, 10), [
+          { traceId: traceId(0x42), spanId: spanId(7), serviceName: 'queue', spanName: 'process order', linkedSpanId: spanId(1) },
+        ]);
+        // Outside the window, or asked for a trace nobody links to: nothing.
+        assert.deepStrictEqual(await reader.findIncomingLinks(traceId(0x41), W_START, start, 10), []);
+        assert.deepStrictEqual(await reader.findIncomingLinks(traceId(0x42), W_START, W_END, 10), []);
+        assert.equal((await store.forTenant('other-tenant' as TenantId).findIncomingLinks(traceId(0x41), W_START, W_END, 10)).length, 1);
+        await assert.rejects(
+          reader.findIncomingLinks(traceId(0x41), W_START, W_END, 0),
+          (error: StorageError) => error.code === 'rejected',
         );
       }));
 
