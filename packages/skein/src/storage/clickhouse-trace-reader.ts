@@ -1,4 +1,5 @@
-import type { SpanKind, Span } from '../model/span.js';
+import { skewCorrectedExtent, type SkewSpan } from '../model/clock-skew.js';
+import { SpanKind, type Span } from '../model/span.js';
 import type { TenantId } from '../model/tenant.js';
 import type { SqlParams } from './sql-binding.js';
 import type { TraceCondition } from './traceql-condition.js';
@@ -19,18 +20,22 @@ import {
   attributeValuesSql,
   dependenciesSql,
   getTraceSql,
+  incomingLinksSql,
   listOperationsSql,
   listServicesSql,
   resourcesByHashSql,
   scopesByHashSql,
   searchTraceIdsSql,
   traceSpanPageSql,
+  traceSkeletonsSql,
   traceSummariesSql,
   tracesSpansSql,
   type AttributeKeyRow,
   type AttributeValueRow,
   type DependencyRow,
+  type IncomingLinkRow,
   type SearchRow,
+  type SkeletonRow,
 } from './trace-queries.js';
 import {
   MAX_PAGE_SPANS,
@@ -41,6 +46,7 @@ import {
   type CandidateQuery,
   type TracesReadOptions,
   type DependencyEdge,
+  type IncomingLink,
   type OperationInfo,
   type ServiceSpanCount,
   type TenantTraceReader,
@@ -57,6 +63,13 @@ const ATTRIBUTE_SAMPLE_SPANS = 100_000;
 /** Decoded-row caches for reads: resources and scopes never change under a (tenant, hash). */
 const MAX_CACHED_ROWS = 10_000;
 const DEFAULT_PAGE_SPANS = 10_000;
+/**
+ * Spans of one search result read to correct its clock skew, at most; and of all results of one
+ * search together. A bigger trace keeps its raw times (`skewCorrected: false`), so a search of
+ * huge traces costs what it cost before (~40 B per span row read).
+ */
+export const MAX_SKEW_TRACE_SPANS = 10_000;
+const MAX_SKEW_SEARCH_SPANS = 200_000;
 /**
  * Result text a page of readTrace aims at, an eighth of V8's string cap: after the first page,
  * each page's span count is sized from the text per span measured on the page before, so a page
@@ -76,6 +89,7 @@ export interface ReadStatements {
   resources: string;
   scopes: string;
   summaries: string;
+  skeletons: string;
   services: string;
   operations: string;
   dependencies: string;
@@ -92,6 +106,7 @@ export function readStatements(db: string): ReadStatements {
     resources: resourcesByHashSql(db),
     scopes: scopesByHashSql(db),
     summaries: traceSummariesSql(db),
+    skeletons: traceSkeletonsSql(db),
     services: listServicesSql(db),
     operations: listOperationsSql(db),
     dependencies: dependenciesSql(db),
@@ -255,7 +270,97 @@ export class ClickHouseTraceReader implements TenantTraceReader {
     const traceIds = (await this.engine.query<{ trace_id: string }>(sql, params as SqlParams)).map((r) => r.trace_id);
     if (traceIds.length === 0) return [];
     const rows = await this.engine.query<SearchRow>(this.sql.summaries, { tenant: this.tenant, traceIds });
-    return rows.map(summaryFromRow);
+    return this.correctClockSkew(rows.map(summaryFromRow));
+  }
+
+  /**
+   * Summaries with the trace page's clock-skew correction applied to start and duration
+   * (model/clock-skew.ts), for the traces small enough; the rest keep raw times and say so.
+   * Re-sorted newest first by the corrected start (the adjuster moves only non-root spans, so this
+   * changes the order only when a skewed span started before its root).
+   */
+  private async correctClockSkew(summaries: TraceSummary[]): Promise<TraceSummary[]> {
+    const chosen: string[] = [];
+    let budget = MAX_SKEW_SEARCH_SPANS;
+    for (const summary of summaries) {
+      if (summary.spanCount <= MAX_SKEW_TRACE_SPANS && summary.spanCount <= budget) {
+        chosen.push(summary.traceId);
+        budget -= summary.spanCount;
+      }
+    }
+    if (chosen.length === 0) return summaries;
+    const rows = await this.engine.query<SkeletonRow>(this.sql.skeletons, { tenant: this.tenant, traceIds: chosen });
+    const resources = await this.lookUp(
+      this.caches.resourceRows,
+      this.sql.resources,
+      [...new Set(rows.map((r) => r.resource))],
+      (r: ResourceRow) => r.resource_hash,
+    );
+    const perTrace = new Map<string, SkewSpan[]>();
+    for (const row of rows) {
+      const span: SkewSpan = {
+        spanId: row.span_id,
+        parentSpanId: row.parent,
+        startNano: BigInt(row.start_text),
+        durationNano: BigInt(row.duration_text),
+        kind: Number(row.kind) === SpanKind.CLIENT ? 'CLIENT' : Number(row.kind) === SpanKind.SERVER ? 'SERVER' : 'OTHER',
+        hostKey: hostKeyOf(resources.get(row.resource), row.service),
+      };
+      const list = perTrace.get(row.trace_id);
+      if (list === undefined) perTrace.set(row.trace_id, [span]);
+      else list.push(span);
+    }
+    const corrected = summaries.map((summary): TraceSummary => {
+      const spans = perTrace.get(summary.traceId);
+      if (spans === undefined) return summary;
+      const extent = skewCorrectedExtent(spans);
+      return { ...summary, startTimeUnixNano: extent.startNano, durationNano: extent.durationNano, skewCorrected: true };
+    });
+    return corrected.sort((a, b) =>
+      a.startTimeUnixNano !== b.startTimeUnixNano
+        ? a.startTimeUnixNano > b.startTimeUnixNano
+          ? -1
+          : 1
+        : a.traceId < b.traceId
+          ? -1
+          : a.traceId > b.traceId
+            ? 1
+            : 0,
+    );
+  }
+
+  async findIncomingLinks(traceId: string, startTimeUnixNano: bigint, endTimeUnixNano: bigint, limit: number): Promise<IncomingLink[]> {
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_ATTRIBUTE_LIMIT) {
+      throw new StorageError('rejected', `incoming links limit must be an integer in 1..${MAX_ATTRIBUTE_LIMIT}, got ${limit}`);
+    }
+    if (endTimeUnixNano < startTimeUnixNano || !/^[0-9a-f]{32}$/.test(traceId)) return [];
+    const rows = await this.engine.query<IncomingLinkRow>(incomingLinksSql(this.sql.db), {
+      tenant: this.tenant,
+      ...windowParams(startTimeUnixNano, endTimeUnixNano),
+      needle: `"traceId":"${traceId}"`,
+      traceId,
+      limit,
+    });
+    const found: IncomingLink[] = [];
+    for (const row of rows) {
+      let links: unknown;
+      try {
+        links = JSON.parse(row.links_text);
+      } catch (error) {
+        throw new StorageError('rejected', `stored links of span ${row.span_id} could not be decoded: ${String(error)}`, { cause: error });
+      }
+      for (const link of Array.isArray(links) ? (links as { traceId?: unknown; spanId?: unknown }[]) : []) {
+        if (link.traceId !== traceId || typeof link.spanId !== 'string') continue;
+        found.push({
+          traceId: row.trace_id,
+          spanId: row.span_id,
+          serviceName: row.service,
+          spanName: row.span_name,
+          linkedSpanId: link.spanId,
+        });
+      }
+    }
+    return found;
   }
 
   async traceQLCandidates(condition: TraceCondition, query: CandidateQuery): Promise<string[]> {
@@ -358,6 +463,20 @@ function clampUInt64(value: bigint): bigint {
   return value > max ? max : value;
 }
 
+/** The clock a span was timed by, as the UI's hostKey names it: host, else instance, else service. */
+function hostKeyOf(resource: ResourceRow | undefined, serviceName: string): string {
+  const value = (key: string): string | undefined => {
+    const index = resource?.attr_keys.indexOf(key) ?? -1;
+    const found = index < 0 ? undefined : resource?.attr_values[index];
+    return found === undefined || found === '' ? undefined : found;
+  };
+  const host = value('host.name');
+  if (host !== undefined) return `host:${host}`;
+  const instance = value('service.instance.id');
+  if (instance !== undefined) return `instance:${instance}`;
+  return `service:${serviceName}`;
+}
+
 function summaryFromRow(row: SearchRow): TraceSummary {
   const services: ServiceSpanCount[] = row.services.map((serviceName, i) => ({
     serviceName,
@@ -375,5 +494,6 @@ function summaryFromRow(row: SearchRow): TraceSummary {
     spanCount: Number(row.span_count),
     errorCount: Number(row.error_count),
     services,
+    skewCorrected: false,
   };
 }

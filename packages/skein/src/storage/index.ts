@@ -16,6 +16,7 @@ export type {
   TraceSearchQuery,
   TraceStore,
   TraceSummary,
+  IncomingLink,
 } from './trace-store.js';
 export type { AttributeTest, PrefilterOp, SpanPredicate, TraceCondition } from './traceql-condition.js';
 export { openTraceStore } from './open-trace-store.js';

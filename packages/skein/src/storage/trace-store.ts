@@ -46,10 +46,18 @@ export interface TraceSummary {
    * stands in for the root in `rootServiceName` / `rootSpanName`.
    */
   rootSpanMissing: boolean;
-  /** Earliest span start. */
+  /**
+   * Earliest span start, after clock-skew correction when `skewCorrected` (the correction the
+   * trace page applies: model/clock-skew.ts).
+   */
   startTimeUnixNano: bigint;
-  /** Latest span end minus earliest span start. */
+  /** Latest span end minus earliest span start, corrected likewise. */
   durationNano: bigint;
+  /**
+   * True when start and duration are clock-skew corrected (they then equal the trace page's);
+   * false when they are the raw recorded times (traces of more than 10,000 spans).
+   */
+  skewCorrected: boolean;
   spanCount: number;
   errorCount: number;
   /** Sorted by span count descending, then service name. */
@@ -105,6 +113,17 @@ export interface CandidateQuery {
 export interface TracesReadOptions {
   /** False: spans come back without events and links (their columns are not read). Default true. */
   eventsAndLinks?: boolean;
+}
+
+/** A span of another trace that links to a span of the trace asked about (a queue consumer, say). */
+export interface IncomingLink {
+  /** The linking span. */
+  traceId: string;
+  spanId: string;
+  serviceName: string;
+  spanName: string;
+  /** The span of the asked trace it links to. */
+  linkedSpanId: string;
 }
 
 /** Options of {@link TenantTraceReader.readTrace}. */
@@ -187,7 +206,10 @@ export interface TenantTraceReader {
    */
   readTrace(traceId: string, options?: TraceReadOptions): AsyncIterable<Span[]>;
 
-  /** Matching traces, newest first (by trace start, ties by trace ID): deterministic. */
+  /**
+   * Matching traces, newest first (by trace start as summarised, ties by trace ID): deterministic.
+   * Summaries of traces up to 10,000 spans carry clock-skew corrected times (`skewCorrected`).
+   */
   searchTraces(query: TraceSearchQuery): Promise<TraceSummary[]>;
 
   /**
@@ -201,6 +223,14 @@ export interface TenantTraceReader {
    * returns them per trace; unknown IDs are absent from the map.
    */
   getTraces(traceIds: readonly string[], options?: TracesReadOptions): Promise<Map<string, Span[]>>;
+
+  /**
+   * Spans of other traces, starting inside the window, with a link to a span of `traceId`: the
+   * reverse of span links, which OTLP stores only on the linking side. Sorted by the linking
+   * span's start, then IDs; at most `limit` (1..1000). Cost: a scan of the window's `links`
+   * column (no index), so callers keep the window near the trace (the UI asks ±1 h).
+   */
+  findIncomingLinks(traceId: string, startTimeUnixNano: bigint, endTimeUnixNano: bigint, limit: number): Promise<IncomingLink[]>;
 
   /** Every service name that has stored spans, sorted. */
   listServices(): Promise<string[]>;

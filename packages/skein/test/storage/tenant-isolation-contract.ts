@@ -219,11 +219,20 @@ export function runTenantIsolationContract(name: string, env: ContractEnvironmen
         const progress: string[] = [];
         const outcome = await migrate(engine, { database, features, progress: (line) => progress.push(line) });
         assert.deepStrictEqual(outcome.applied, [3]);
-        assert.deepStrictEqual(progress, [
-          `schema v3: copying ${world.length} span rows of 2 day(s) to tenant single-tenant`,
-          `schema v3: ${world.length - 2} of ${world.length} span rows copied (day 20231114)`,
-          `schema v3: ${world.length} of ${world.length} span rows copied (day 20231115)`,
-        ]);
+        assert.equal(progress.length, 3, progress.join('\n'));
+        assert.equal(progress[0], `schema v3: copying ${world.length} span rows of 2 day(s) to tenant single-tenant`);
+        // Count, share, rate and time left per day.
+        const share = (((world.length - 2) / world.length) * 100).toFixed(1);
+        assert.match(
+          progress[1]!,
+          new RegExp(
+            `^schema v3: ${world.length - 2} of ${world.length} span rows copied \\(day 20231114\\), ${share} %, [\\d,]+/s, ETA \\d+ s$`,
+          ),
+        );
+        assert.match(
+          progress[2]!,
+          new RegExp(`^schema v3: ${world.length} of ${world.length} span rows copied \\(day 20231115\\), 100.0 %, [\\d,]+/s, done$`),
+        );
         // Idempotent: nothing left to apply, nothing copied twice.
         assert.deepStrictEqual((await migrate(engine, { database, features, progress: (line) => progress.push(line) })).applied, []);
         assert.equal(progress.length, 3);

@@ -4,6 +4,7 @@ import {
   attributesResponseSchema,
   attributeValuesResponseSchema,
   dependenciesResponseSchema,
+  incomingLinksResponseSchema,
   nativeTraceSchema,
   operationsResponseSchema,
   otlpTracesEnvelopeSchema,
@@ -12,6 +13,7 @@ import {
   type AttributeKey,
   type AttributeValue,
   type DependenciesResponse,
+  type ForeignIncomingLink,
   type NativeTrace,
   type Operation,
   type SearchResponse,
@@ -82,6 +84,21 @@ export class SkeinApi {
   }
 
   /** Caller → callee service edges with call and error counts over the lookback (default 24h). */
+  /**
+   * Spans of other traces that link to spans of this one, starting within `marginNano` of the
+   * trace (a queue consumer of a producer here). A backend without the endpoint: none.
+   */
+  async incomingLinks(traceId: string, startNano: bigint, endNano: bigint, signal?: AbortSignal): Promise<ForeignIncomingLink[]> {
+    const query = `?start=${startNano}&end=${endNano}`;
+    try {
+      return (await this.get(`/api/v1/traces/${encodeURIComponent(traceId)}/incoming-links${query}`, incomingLinksResponseSchema, signal))
+        .links;
+    } catch (error) {
+      if (error instanceof ApiClientError && error.status === 404) return [];
+      throw error;
+    }
+  }
+
   async dependencies(lookback: string | undefined, signal?: AbortSignal): Promise<DependenciesResponse> {
     const query = lookback ? `?lookback=${encodeURIComponent(lookback)}` : '';
     return this.get(`/api/v1/dependencies${query}`, dependenciesResponseSchema, signal);

@@ -106,6 +106,8 @@ export const traceSummarySchema = z.object({
   rootSpanMissing: z.boolean(),
   startTimeUnixNano: nanos,
   durationNano: nanos,
+  /** Start and duration carry the trace page's clock-skew correction; false: raw recorded times. */
+  skewCorrected: z.boolean(),
   spanCount: z.number(),
   errorCount: z.number(),
   services: z.array(z.object({ serviceName: z.string(), spanCount: z.number() })),
@@ -122,6 +124,12 @@ export const servicesResponseSchema = z.object({ services: z.array(z.string()) }
 
 export const operationsResponseSchema = z.object({
   operations: z.array(z.object({ name: z.string(), spanKind: spanKindSchema })),
+});
+
+export const incomingLinksResponseSchema = z.object({
+  links: z.array(
+    z.object({ traceId: z.string(), spanId: z.string(), serviceName: z.string(), spanName: z.string(), linkedSpanId: z.string() }),
+  ),
 });
 
 export const dependenciesResponseSchema = z.object({
@@ -160,6 +168,7 @@ export type SpanKind = z.infer<typeof spanKindSchema>;
 export type TraceSummary = z.infer<typeof traceSummarySchema>;
 export type SearchResponse = z.infer<typeof searchResponseSchema>;
 export type DependenciesResponse = z.infer<typeof dependenciesResponseSchema>;
+export type ForeignIncomingLink = z.infer<typeof incomingLinksResponseSchema>['links'][number];
 export type Operation = z.infer<typeof operationsResponseSchema>['operations'][number];
 export type AttributeKey = z.infer<typeof attributesResponseSchema>['attributes'][number];
 export type AttributeValue = z.infer<typeof attributeValuesResponseSchema>['values'][number];

@@ -205,7 +205,7 @@ const tenancy: Migration = {
   name: 'tenant first in every sort key (*_v3 tables)',
   async moveData(engine, ctx, progress) {
     await copyV2Tables(engine, ctx, progress);
-    await copyV1Spans(engine, ctx);
+    await copyV1Spans(engine, ctx, progress);
   },
   statements(ctx) {
     const lc = lowCardinalityString(ctx);
