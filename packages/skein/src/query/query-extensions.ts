@@ -3,6 +3,7 @@ import type { Component, ExtensionFactory, Host } from '../component/component.j
 import { endpointSchema, parseEndpoint } from '../component/endpoint.js';
 import { addHealthEndpoints } from './health-endpoints.js';
 import { HttpRouter } from './http-router.js';
+import { addMetricsApi } from './metrics-api.js';
 import { addNativeApi } from './native-api.js';
 import { withUiAssets } from './ui-assets.js';
 
@@ -25,6 +26,7 @@ export const queryExtensionFactory: ExtensionFactory<QueryListenerConfig> = {
       const router = new HttpRouter();
       addHealthEndpoints(router, () => store);
       addNativeApi(router, store);
+      addMetricsApi(router, store);
       // The web UI (`/`, `/search`, `/trace/…`, `/assets/…`) is answered in front of the JSON API.
       const port = await host.listenHttp({
         endpoint: config.endpoint,

@@ -211,6 +211,7 @@ ORDER BY minute, service_name, span_name, kind, duration_ns DESC
 LIMIT 1 BY minute, service_name, span_name, kind
 LIMIT {limit:UInt32}`;
     const rows = await this.engine.query<ExemplarSqlRow>(sql, params);
+    if (query.serviceName !== undefined) rows.push(...(await this.storedSpanExemplars(params, query.spanName, rows)));
     return rows.map((r) => ({
       serviceName: r.service_name,
       spanName: r.span_name,
@@ -222,4 +223,69 @@ LIMIT {limit:UInt32}`;
       statusCode: Number(r.status_code),
     }));
   }
+
+  /**
+   * The fallback when the tap's exemplars of a (service, operation, minute) were all sampled out:
+   * the slowest and the slowest failed span that *was* stored in that minute, read from
+   * `trace_spans_v3` by its primary key (tenant, service, minute). A sanitised operation name
+   * (`/users/{id}`) matches the stored names it stands for (`LIKE '/users/%'`).
+   */
+  private async storedSpanExemplars(
+    params: Record<string, unknown>,
+    spanName: string | undefined,
+    confirmed: readonly ExemplarSqlRow[],
+  ): Promise<ExemplarSqlRow[]> {
+    const covered = new Set(confirmed.map((r) => `${r.span_name}\u0000${Number(r.minute)}\u0000${r.kind}`));
+    const filters = [TENANT, 'service_name = {serviceName:String}', 'bucket >= {startMinute:UInt32} AND bucket < {endMinute:UInt32}'];
+    const bound: Record<string, unknown> = {
+      tenant: params['tenant'],
+      serviceName: params['serviceName'],
+      startMinute: params['startMinute'],
+      endMinute: params['endMinute'],
+      limit: params['limit'],
+    };
+    if (spanName !== undefined) {
+      filters.push('name LIKE {namePattern:String}');
+      bound['namePattern'] = spanName
+        .split('{id}')
+        .map((part) => part.replace(/[\\%_]/g, (c) => `\\${c}`))
+        .join('%');
+    }
+    const sql = `SELECT service_name, name AS span_name, bucket AS minute,
+  argMax(trace_id, duration_ns) AS slow_trace, argMax(span_id, duration_ns) AS slow_span, max(duration_ns) AS slow_ns,
+  argMaxIf(trace_id, duration_ns, status_code = 2) AS error_trace, argMaxIf(span_id, duration_ns, status_code = 2) AS error_span,
+  maxIf(duration_ns, status_code = 2) AS error_ns, countIf(status_code = 2) AS error_count
+FROM ${this.db}.trace_spans_v3
+WHERE ${filters.join(' AND ')}
+GROUP BY service_name, name, bucket
+ORDER BY bucket, name
+LIMIT {limit:UInt32}`;
+    const rows = await this.engine.query<StoredExemplarRow>(sql, bound);
+    const out: ExemplarSqlRow[] = [];
+    for (const r of rows) {
+      // Stored names are raw; the tap's are sanitised: a fallback is keyed by the name asked for.
+      const name = spanName ?? r.span_name;
+      const base = { service_name: r.service_name, span_name: name, minute: r.minute };
+      if (!covered.has(`${name}\u0000${Number(r.minute)}\u0000slowest`)) {
+        out.push({ ...base, kind: 'slowest', trace_id: r.slow_trace, span_id: r.slow_span, duration_ns: r.slow_ns, status_code: 0 });
+      }
+      if (Number(r.error_count) > 0 && !covered.has(`${name}\u0000${Number(r.minute)}\u0000error`)) {
+        out.push({ ...base, kind: 'error', trace_id: r.error_trace, span_id: r.error_span, duration_ns: r.error_ns, status_code: 2 });
+      }
+    }
+    return out;
+  }
+}
+
+interface StoredExemplarRow {
+  service_name: string;
+  span_name: string;
+  minute: number | string;
+  slow_trace: string;
+  slow_span: string;
+  slow_ns: number | string;
+  error_trace: string;
+  error_span: string;
+  error_ns: number | string;
+  error_count: number | string;
 }

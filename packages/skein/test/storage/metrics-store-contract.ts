@@ -39,10 +39,24 @@ export function runMetricsStoreContract(name: string, environment: ContractEnvir
     test('series sum across flushes, histograms merge, steps group minutes, tenants stay apart', async () => {
       const store = await environment.openStore(environment.newDatabase());
       try {
-        await store.writeMetrics({ spanMetrics: [series(MINUTE, 3, [10, 20, 30]), series(MINUTE + 1, 2, [40, 50])], edges: [], exemplars: [] });
-        await store.writeMetrics({ spanMetrics: [series(MINUTE, 1, [1000]), series(MINUTE, 5, [1, 1, 1, 1, 1], B)], edges: [], exemplars: [] });
+        await store.writeMetrics({
+          spanMetrics: [series(MINUTE, 3, [10, 20, 30]), series(MINUTE + 1, 2, [40, 50])],
+          edges: [],
+          exemplars: [],
+        });
+        await store.writeMetrics({
+          spanMetrics: [series(MINUTE, 1, [1000]), series(MINUTE, 5, [1, 1, 1, 1, 1], B)],
+          edges: [],
+          exemplars: [],
+        });
         const reader = store.forTenant(DEFAULT_TENANT);
-        const points = await reader.readSeries({ startMinute: MINUTE, endMinute: MINUTE + 2, spanKinds: [], stepMinutes: 1, groupBy: 'operation' });
+        const points = await reader.readSeries({
+          startMinute: MINUTE,
+          endMinute: MINUTE + 2,
+          spanKinds: [],
+          stepMinutes: 1,
+          groupBy: 'operation',
+        });
         assert.deepEqual(
           points.map((p) => [p.minute, p.calls, p.errors]),
           [
@@ -50,13 +64,22 @@ export function runMetricsStoreContract(name: string, environment: ContractEnvir
             [MINUTE + 1, 2, 1],
           ],
         );
-        const byService = await reader.readSeries({ startMinute: MINUTE, endMinute: MINUTE + 2, serviceName: 'api', spanKinds: [2], stepMinutes: 2, groupBy: 'service' });
+        const byService = await reader.readSeries({
+          startMinute: MINUTE,
+          endMinute: MINUTE + 2,
+          serviceName: 'api',
+          spanKinds: [2],
+          stepMinutes: 2,
+          groupBy: 'service',
+        });
         assert.equal(byService.length, 1);
         assert.equal(byService[0]!.calls, 6);
         assert.equal(byService[0]!.spanName, '');
         const p50 = histogramQuantileNanos(byService[0]!.histogramIndexes, byService[0]!.histogramCounts, 0.5)!;
         assert.ok(Math.abs(p50 - 30e6) / 30e6 < 0.045, `p50 ${p50}`);
-        const other = await store.forTenant(B).readSeries({ startMinute: MINUTE, endMinute: MINUTE + 2, spanKinds: [], stepMinutes: 1, groupBy: 'service' });
+        const other = await store
+          .forTenant(B)
+          .readSeries({ startMinute: MINUTE, endMinute: MINUTE + 2, spanKinds: [], stepMinutes: 1, groupBy: 'service' });
         assert.deepEqual(
           other.map((p) => p.calls),
           [5],
@@ -69,8 +92,22 @@ export function runMetricsStoreContract(name: string, environment: ContractEnvir
     test('edges sum and answer dependencies; exemplars only for stored traces', async () => {
       const store = await environment.openStore(environment.newDatabase());
       try {
-        const edge = { tenant: DEFAULT_TENANT, client: 'frontend', server: 'api', connectionType: '', histogramIndexes: [100], histogramCounts: [1] };
-        const stored = makeSpan({ trace: 77, span: 1, resource: resourceOf('api'), name: 'GET /x', start: BigInt(MINUTE) * 60_000_000_000n + 1000n, duration: 5n });
+        const edge = {
+          tenant: DEFAULT_TENANT,
+          client: 'frontend',
+          server: 'api',
+          connectionType: '',
+          histogramIndexes: [100],
+          histogramCounts: [1],
+        };
+        const stored = makeSpan({
+          trace: 77,
+          span: 1,
+          resource: resourceOf('api'),
+          name: 'GET /x',
+          start: BigInt(MINUTE) * 60_000_000_000n + 1000n,
+          duration: 5n,
+        });
         await store.writeSpans([stored]);
         await store.writeMetrics({
           spanMetrics: [],
@@ -80,8 +117,28 @@ export function runMetricsStoreContract(name: string, environment: ContractEnvir
             { ...edge, server: 'orders', connectionType: 'database', minute: MINUTE, calls: 7, failed: 0 },
           ],
           exemplars: [
-            { tenant: DEFAULT_TENANT, minute: MINUTE, serviceName: 'api', spanName: 'GET /x', kind: 'slowest', traceId: stored.traceId, spanId: stored.spanId, durationNanos: 5, statusCode: 0 },
-            { tenant: DEFAULT_TENANT, minute: MINUTE, serviceName: 'api', spanName: 'GET /x', kind: 'random', traceId: 'f'.repeat(32), spanId: 'e'.repeat(16), durationNanos: 5, statusCode: 0 },
+            {
+              tenant: DEFAULT_TENANT,
+              minute: MINUTE,
+              serviceName: 'api',
+              spanName: 'GET /x',
+              kind: 'slowest',
+              traceId: stored.traceId,
+              spanId: stored.spanId,
+              durationNanos: 5,
+              statusCode: 0,
+            },
+            {
+              tenant: DEFAULT_TENANT,
+              minute: MINUTE,
+              serviceName: 'api',
+              spanName: 'GET /x',
+              kind: 'random',
+              traceId: 'f'.repeat(32),
+              spanId: 'e'.repeat(16),
+              durationNanos: 5,
+              statusCode: 0,
+            },
           ],
         });
         const reader = store.forTenant(DEFAULT_TENANT);
@@ -104,6 +161,32 @@ export function runMetricsStoreContract(name: string, environment: ContractEnvir
           [['slowest', stored.traceId]],
         );
         assert.deepEqual(await store.forTenant(B).readEdges(MINUTE, MINUTE + 10), []);
+
+        // Every tap exemplar sampled out: the slowest (and failed) span stored in that minute stands in.
+        const failed = makeSpan({
+          trace: 78,
+          span: 2,
+          resource: resourceOf('api'),
+          name: 'GET /users/42',
+          error: true,
+          start: start + 2n * 60_000_000_000n,
+          duration: 9n,
+        });
+        await store.writeSpans([failed]);
+        const fallback = await reader.readExemplars({
+          startMinute: MINUTE,
+          endMinute: MINUTE + 3,
+          serviceName: 'api',
+          spanName: 'GET /users/{id}',
+          limit: 10,
+        });
+        assert.deepEqual(
+          fallback.map((e) => [e.kind, e.spanName, e.minute, e.traceId]),
+          [
+            ['slowest', 'GET /users/{id}', MINUTE + 2, failed.traceId],
+            ['error', 'GET /users/{id}', MINUTE + 2, failed.traceId],
+          ],
+        );
       } finally {
         await store.close();
       }
