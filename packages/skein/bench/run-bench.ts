@@ -4,7 +4,7 @@
  * writes report-latest.md / report-latest.json (+ a dated copy) and prints the Markdown table:
  *   a. decode (bench/decode-bench.ts)          b. storage limit (bench/storage-limit-bench.ts)
  *   c. end to end (bench/e2e-bench.ts)         d. queries at 1M (+10M with --full) (bench/query-bench.ts)
- *   e. bytes per span after merges (from d and c)
+ *   e. bytes per span after merges (from d and c)   f. metrics tap cost (bench/metrics-tap-bench.ts)
  * b runs before c in the same invocation so that the ratio c/b compares figures of the same
  * machine state.
  *
@@ -84,6 +84,13 @@ const STEPS: Step[] = [
     script: 'bench/query-bench.ts',
     args: options.quick ? ['--checkpoints', '50000', '--lookups', '50'] : ['--checkpoints', options.full ? '1000000,10000000' : '1000000'],
   },
+  {
+    key: 'metricsTap',
+    name: 'metrics-tap',
+    label: 'f. metrics tap: CPU per span and memory at the cardinality limit',
+    script: 'bench/metrics-tap-bench.ts',
+    args: options.quick ? ['--spans', '50000', '--runs', '2'] : [],
+  },
 ];
 
 function git(...args: string[]): string {
@@ -120,7 +127,7 @@ function environment(): BenchEnvironment {
 
 /** Runs one benchmark with its output on our terminal; resolves with its exit code. */
 function run(script: string, args: string[]): Promise<number | null> {
-  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd: packageDir, stdio: 'inherit' });
+  const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', script, ...args], { cwd: packageDir, stdio: 'inherit' });
   return new Promise((done) => {
     child.once('exit', (code) => done(code));
     child.once('error', () => done(null));

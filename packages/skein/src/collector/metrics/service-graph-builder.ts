@@ -1,9 +1,9 @@
 import { histogramIndexOf } from '../../model/latency-histogram.js';
-import { SpanKind, StatusCode, serviceNameOf, type Span } from '../../model/span.js';
+import { SpanKind, StatusCode, serviceNameOf, type KeyValue, type Span } from '../../model/span.js';
 import type { TenantId } from '../../model/tenant.js';
 import type { ServiceGraphEdgeRow } from '../../storage/metrics-store.js';
 import type { ServiceGraphConfig } from './metrics-tap-config.js';
-import { attributeText, bucketOf } from './span-metrics-aggregator.js';
+import { bucketOf } from './span-metrics-aggregator.js';
 
 /**
  * The service graph (the Collector's `servicegraph` connector), from every span before sampling.
@@ -21,6 +21,7 @@ const SEP = '\u001f';
 
 interface PendingEdge {
   readonly tenant: TenantId;
+  traceId: string;
   readonly expiresAtMillis: number;
   readonly minute: number;
   weight: number;
@@ -32,8 +33,6 @@ interface PendingEdge {
   messaging: boolean;
   /** The client's peer, for a virtual node if the server never comes. */
   peer: { readonly name: string; readonly connectionType: string } | undefined;
-  /** The server half was a root span (no parent): its caller is the virtual `user` node. */
-  serverIsRoot: boolean;
 }
 
 export interface EdgeSeries {
@@ -67,6 +66,7 @@ export class ServiceGraphBuilder {
 
   constructor(private readonly config: ServiceGraphConfig) {
     this.boundsNanos = config.latency_histogram_buckets.map(Number);
+    this.peerRanks = new Map(config.virtual_node_peer_attributes.map((key, rank) => [key, rank]));
   }
 
   get pendingSize(): number {
@@ -78,12 +78,29 @@ export class ServiceGraphBuilder {
     const isServer = span.kind === SpanKind.SERVER || span.kind === SpanKind.CONSUMER;
     if (!isClient && !isServer) return;
     const tenant = span.resource.tenant;
-    let key: string;
-    if (isClient) key = `${tenant}${SEP}${span.traceId}${SEP}${span.spanId}`;
-    else if (span.parentSpanId !== '') key = `${tenant}${SEP}${span.traceId}${SEP}${span.parentSpanId}`;
-    else if (span.kind === SpanKind.CONSUMER && span.links[0]) key = `${tenant}${SEP}${span.links[0].traceId}${SEP}${span.links[0].spanId}`;
-    else key = `${tenant}${SEP}${span.traceId}${SEP}root:${span.spanId}`;
+    // A root server span has no caller that could still arrive: its edge from the virtual `user`
+    // node is counted now, without waiting in the store.
+    if (isServer && span.parentSpanId === '' && !(span.kind === SpanKind.CONSUMER && span.links[0])) {
+      const duration = Math.max(0, Number(span.endTimeUnixNano) - Number(span.startTimeUnixNano));
+      const root = this.newPending(span, tenant, weight, nowMillis);
+      root.server = serviceNameOf(span.resource);
+      root.serverNanos = duration;
+      root.failed = span.status.code === StatusCode.ERROR;
+      this.count(root, 'user', root.server, 'virtual_node');
+      return;
+    }
+    // Keyed by the span ID alone: an existing string (no concatenation, no allocation), 64 random
+    // bits; the trace ID and tenant are compared on a match, and a mismatch (a collision) is
+    // counted as unpaired rather than paired wrongly.
+    const link = span.kind === SpanKind.CONSUMER && span.parentSpanId === '' ? span.links[0] : undefined;
+    const key = isClient ? span.spanId : link ? link.spanId : span.parentSpanId;
+    const traceId = link ? link.traceId : span.traceId;
     let edge = this.pending.get(key);
+    if (edge && (edge.traceId !== traceId || edge.tenant !== tenant)) {
+      this.pending.delete(key);
+      this.expired(edge);
+      edge = undefined;
+    }
     if (!edge) {
       if (this.pending.size >= this.config.store.max_items) {
         this.expire(nowMillis);
@@ -92,23 +109,11 @@ export class ServiceGraphBuilder {
           return;
         }
       }
-      edge = {
-        tenant,
-        expiresAtMillis: nowMillis + this.config.store.ttl,
-        minute: Number(span.startTimeUnixNano / 60_000_000_000n),
-        weight,
-        client: undefined,
-        server: undefined,
-        clientNanos: 0,
-        serverNanos: 0,
-        failed: false,
-        messaging: false,
-        peer: undefined,
-        serverIsRoot: false,
-      };
+      edge = this.newPending(span, tenant, weight, nowMillis);
+      edge.traceId = traceId;
       this.pending.set(key, edge);
     }
-    const durationNanos = Math.max(0, Number(span.endTimeUnixNano - span.startTimeUnixNano));
+    const durationNanos = Math.max(0, Number(span.endTimeUnixNano) - Number(span.startTimeUnixNano));
     if (span.status.code === StatusCode.ERROR) edge.failed = true;
     if (span.kind === SpanKind.PRODUCER || span.kind === SpanKind.CONSUMER) edge.messaging = true;
     if (isClient) {
@@ -119,7 +124,6 @@ export class ServiceGraphBuilder {
     } else {
       edge.server = serviceNameOf(span.resource);
       edge.serverNanos = durationNanos;
-      edge.serverIsRoot = span.parentSpanId === '' && !(span.kind === SpanKind.CONSUMER && span.links.length > 0);
     }
     if (edge.client !== undefined && edge.server !== undefined) {
       this.pending.delete(key);
@@ -133,14 +137,35 @@ export class ServiceGraphBuilder {
     for (const [key, edge] of this.pending) {
       if (!everything && edge.expiresAtMillis > nowMillis) break;
       this.pending.delete(key);
-      if (edge.client !== undefined) {
-        if (edge.peer) this.count(edge, edge.client, edge.peer.name, edge.peer.connectionType);
-        else this.unpairedClientSpans += edge.weight;
-      } else if (edge.server !== undefined) {
-        if (edge.serverIsRoot) this.count(edge, 'user', edge.server, 'virtual_node');
-        else this.unpairedServerSpans += edge.weight;
-      }
+      this.expired(edge);
     }
+  }
+
+  /** A half whose other half never came: a virtual peer's edge, or counted as unpaired. */
+  private expired(edge: PendingEdge): void {
+    if (edge.client !== undefined) {
+      if (edge.peer) this.count(edge, edge.client, edge.peer.name, edge.peer.connectionType);
+      else this.unpairedClientSpans += edge.weight;
+    } else if (edge.server !== undefined) {
+      this.unpairedServerSpans += edge.weight;
+    }
+  }
+
+  private newPending(span: Span, tenant: TenantId, weight: number, nowMillis: number): PendingEdge {
+    return {
+      tenant,
+      traceId: span.traceId,
+      expiresAtMillis: nowMillis + this.config.store.ttl,
+      minute: Math.floor(Number(span.startTimeUnixNano) / 60e9),
+      weight,
+      client: undefined,
+      server: undefined,
+      clientNanos: 0,
+      serverNanos: 0,
+      failed: false,
+      messaging: false,
+      peer: undefined,
+    };
   }
 
   /** Edge deltas since the last call, per minute, as storage rows. */
@@ -204,13 +229,23 @@ export class ServiceGraphBuilder {
     entry.delta.histogram.set(index, (entry.delta.histogram.get(index) ?? 0) + weight);
   }
 
+  /** The configured peer attributes by key, with their rank (earlier in the list wins). */
+  private readonly peerRanks: ReadonlyMap<string, number>;
+
+  /** One pass over the span's attributes: the best-ranked peer attribute present. */
   private peerOf(span: Span): PendingEdge['peer'] {
-    for (const key of this.config.virtual_node_peer_attributes) {
-      const name = attributeText(span.attributes, key);
-      if (name === undefined || name === '') continue;
-      const connectionType = key.startsWith('db.') ? 'database' : key.startsWith('messaging.') ? 'messaging_system' : 'virtual_node';
-      return { name, connectionType };
+    let bestRank = Infinity;
+    let best: KeyValue | undefined;
+    for (const attribute of span.attributes) {
+      const rank = this.peerRanks.get(attribute.key);
+      if (rank !== undefined && rank < bestRank && typeof attribute.value === 'string' && attribute.value !== '') {
+        bestRank = rank;
+        best = attribute;
+      }
     }
-    return undefined;
+    if (!best) return undefined;
+    const key = best.key;
+    const connectionType = key.startsWith('db.') ? 'database' : key.startsWith('messaging.') ? 'messaging_system' : 'virtual_node';
+    return { name: best.value as string, connectionType };
   }
 }
