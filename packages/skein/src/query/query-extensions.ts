@@ -3,6 +3,7 @@ import type { Component, ExtensionFactory, Host } from '../component/component.j
 import { endpointSchema, parseEndpoint } from '../component/endpoint.js';
 import { addHealthEndpoints } from './health-endpoints.js';
 import { HttpRouter } from './http-router.js';
+import { addJaegerSpmApi } from './jaeger-spm-api.js';
 import { addMetricsApi } from './metrics-api.js';
 import { addNativeApi } from './native-api.js';
 import { withUiAssets } from './ui-assets.js';
@@ -27,6 +28,7 @@ export const queryExtensionFactory: ExtensionFactory<QueryListenerConfig> = {
       addHealthEndpoints(router, () => store);
       addNativeApi(router, store);
       addMetricsApi(router, store);
+      addJaegerSpmApi(router, store);
       // The web UI (`/`, `/search`, `/trace/…`, `/assets/…`) is answered in front of the JSON API.
       const port = await host.listenHttp({
         endpoint: config.endpoint,

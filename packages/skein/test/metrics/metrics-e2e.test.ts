@@ -254,6 +254,31 @@ describe('metrics from 100 % of traffic through a 1 % tail sampler', { timeout: 
     );
   });
 
+  test("Jaeger's SPM API as the Monitor tab calls it", async () => {
+    const endTs = Number((M0 + MINUTE_NANO) / MS) - 1;
+    const spm = `service=frontend&service=checkout&endTs=${endTs}&lookback=60000&step=60000&ratePer=600000`;
+    const { status, body: calls } = await getJson(`${skein.queryUrl}/api/metrics/calls?${spm}`);
+    assert.equal(status, 200);
+    assert.equal(calls.name, 'service_call_rate');
+    assert.equal(calls.type, 'GAUGE');
+    const byService = new Map<string, any>(calls.metrics.map((m: any) => [m.labels[0].value, m]));
+    assert.deepEqual(byService.get('frontend').labels, [{ name: 'service_name', value: 'frontend' }]);
+    assert.equal(byService.get('frontend').metricPoints[0].gaugeValue.doubleValue, TRACES / 60);
+    assert.match(byService.get('frontend').metricPoints[0].timestamp, /^\d{4}-\d\d-\d\dT\d\d:\d\d:00Z$/);
+    const { body: errors } = await getJson(`${skein.queryUrl}/api/metrics/errors?${spm}&groupByOperation=true`);
+    assert.equal(errors.name, 'service_operation_error_rate');
+    const checkout = errors.metrics.find((m: any) => m.labels[0].value === 'checkout');
+    assert.deepEqual(checkout.labels[1], { name: 'operation', value: 'POST /api/orders/{id}' });
+    assert.equal(checkout.metricPoints[0].gaugeValue.doubleValue, 0.1);
+    const { body: latencies } = await getJson(`${skein.queryUrl}/api/metrics/latencies?${spm}&quantile=0.99`);
+    assert.equal(latencies.name, 'service_latencies');
+    const p99 = latencies.metrics.find((m: any) => m.labels[0].value === 'frontend').metricPoints[0].gaugeValue.doubleValue;
+    assert.ok(Math.abs(p99 - 216) / 216 <= HISTOGRAM_RELATIVE_ERROR + 1e-9, `p99 ${p99}`);
+    assert.deepEqual((await getJson(`${skein.queryUrl}/api/metrics/minstep`)).body.data, 60_000);
+    assert.equal((await getJson(`${skein.queryUrl}/api/metrics/latencies?service=frontend`)).status, 400, 'quantile is required');
+    assert.equal((await getJson(`${skein.queryUrl}/api/metrics/calls`)).status, 400, 'a service is required');
+  });
+
   test(
     'a real Prometheus scrapes /metrics: rate() and histogram_quantile() give the expected values',
     { skip: existsSync(PROMETHEUS) ? false : 'prometheus is not installed' },
