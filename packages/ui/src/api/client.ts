@@ -4,6 +4,11 @@ import {
   attributesResponseSchema,
   attributeValuesResponseSchema,
   dependenciesResponseSchema,
+  exemplarsResponseSchema,
+  metricsOperationsResponseSchema,
+  metricsServicesResponseSchema,
+  type Exemplar,
+  type RedGroup,
   nativeTraceSchema,
   operationsResponseSchema,
   otlpTracesEnvelopeSchema,
@@ -82,6 +87,24 @@ export class SkeinApi {
   }
 
   /** Caller → callee service edges with call and error counts over the lookback (default 24h). */
+  /** RED per service from the metrics tap's per-minute tables, with the previous window. */
+  async serviceMetrics(lookback: string, signal?: AbortSignal): Promise<RedGroup[]> {
+    const query = new URLSearchParams({ lookback });
+    return (await this.get(`/api/v1/metrics/services?${query}`, metricsServicesResponseSchema, signal)).services;
+  }
+
+  async operationMetrics(service: string, lookback: string, signal?: AbortSignal): Promise<RedGroup[]> {
+    const query = new URLSearchParams({ lookback });
+    const path = `/api/v1/metrics/services/${encodeURIComponent(service)}/operations?${query}`;
+    return (await this.get(path, metricsOperationsResponseSchema, signal)).operations;
+  }
+
+  /** Exemplars whose traces are stored (the API confirms them). */
+  async exemplars(service: string, lookback: string, signal?: AbortSignal): Promise<Exemplar[]> {
+    const query = new URLSearchParams({ service, lookback });
+    return (await this.get(`/api/v1/metrics/exemplars?${query}`, exemplarsResponseSchema, signal)).exemplars;
+  }
+
   async dependencies(lookback: string | undefined, signal?: AbortSignal): Promise<DependenciesResponse> {
     const query = lookback ? `?lookback=${encodeURIComponent(lookback)}` : '';
     return this.get(`/api/v1/dependencies${query}`, dependenciesResponseSchema, signal);
