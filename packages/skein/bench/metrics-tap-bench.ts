@@ -6,11 +6,16 @@
  *
  *   node --import tsx bench/metrics-tap-bench.ts [--spans 200000] [--runs 5] [--ingest-cpu-s-per-100k 4.35] [--json out.json]
  */
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { MetricsTap } from '../src/collector/metrics/metrics-tap.js';
 import { metricsTapConfigSchema } from '../src/collector/metrics/metrics-tap-config.js';
 import type { Span } from '../src/model/span.js';
+import { DEFAULT_TENANT } from '../src/model/tenant.js';
+import type { ServiceGraphEdgeRow } from '../src/storage/metrics-store.js';
+import { openTraceStore } from '../src/storage/open-trace-store.js';
 import { defaultTopology } from '../src/loadgen/default-topology.js';
 import { TraceGenerator } from '../src/loadgen/trace-generator.js';
 import { realisticSpans } from '../test/unit/fixtures/sample-spans.js';
@@ -64,7 +69,50 @@ for (let n = 0; n < 20_000; n += BATCH) {
 }
 global.gc?.();
 const heapAfter = process.memoryUsage().heapUsed;
+// Dependencies over 24 h from the edge table on chDB: 60 edges × 1,440 minutes × 4 flushes a
+// minute (a 15 s flush interval) = 345,600 rows, whatever the span volume behind them.
+const dataDir = mkdtempSync(join(tmpdir(), 'skein-metrics-bench-'));
+const store = await openTraceStore({ engine: 'chdb', dataDir, database: 'metrics_bench' });
+const nowMinute = Math.floor(Date.now() / 60_000);
+for (let minute = nowMinute - 1440; minute < nowMinute; minute += 60) {
+  const edges: ServiceGraphEdgeRow[] = [];
+  for (let m = minute; m < minute + 60; m++) {
+    for (let flush = 0; flush < 4; flush++) {
+      for (let e = 0; e < 60; e++) {
+        edges.push({
+          tenant: DEFAULT_TENANT,
+          minute: m,
+          client: `svc-${e % 12}`,
+          server: `svc-${(e * 7 + 3) % 15}`,
+          connectionType: '',
+          calls: 100,
+          failed: 1,
+          histogramIndexes: [100, 110],
+          histogramCounts: [60, 40],
+        });
+      }
+    }
+  }
+  await store.writeMetrics({ spanMetrics: [], edges, exemplars: [] });
+}
+const reader = store.forTenant(DEFAULT_TENANT);
+const endNano = BigInt(nowMinute) * 60_000_000_000n;
+const timings: number[] = [];
+for (let run = 0; run < 12; run++) {
+  const started = process.hrtime.bigint();
+  await reader.getDependencies(endNano - 86_400_000_000_000n, endNano);
+  if (run > 1) timings.push(Number(process.hrtime.bigint() - started) / 1e6);
+}
+await store.close();
+rmSync(dataDir, { recursive: true, force: true });
+timings.sort((a, b) => a - b);
+const dependencies24hMillis = {
+  p50: Math.round(timings[Math.floor(timings.length / 2)]! * 10) / 10,
+  max: Math.round(timings[timings.length - 1]! * 10) / 10,
+};
+
 const result = {
+  dependencies24hMillis,
   microsPerSpan: Math.round(microsPerSpan * 1000) / 1000,
   ingestMicrosPerSpan,
   shareOfIngestCpu: Math.round((microsPerSpan / ingestMicrosPerSpan) * 10_000) / 100,
@@ -74,6 +122,6 @@ const result = {
 };
 console.log(
   `metrics tap: ${result.microsPerSpan} CPU-µs/span = ${result.shareOfIngestCpu} % of ingest (${ingestMicrosPerSpan} µs/span); ` +
-    `${result.series} series at limit ${limit}: +${result.heapMiB} MiB heap`,
+    `${result.series} series at limit ${limit}: +${result.heapMiB} MiB heap; dependencies 24 h from edges (345,600 rows) p50 ${dependencies24hMillis.p50} ms, max ${dependencies24hMillis.max} ms`,
 );
 if (options.json) writeFileSync(options.json, JSON.stringify(result, null, 2));

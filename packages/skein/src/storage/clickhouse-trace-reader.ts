@@ -266,7 +266,7 @@ export class ClickHouseTraceReader extends ClickHouseMetricsReader implements Te
     // Edges the metrics tap wrote cover whole minutes: the window is widened to the minutes it touches.
     const startMinute = Number(clampUInt64(startTimeUnixNano) / BUCKET_NANO);
     const endMinute = Number(clampUInt64(endTimeUnixNano) / BUCKET_NANO) + 1;
-    const edges = await this.readEdges(startMinute, endMinute);
+    const edges = await this.readEdgeCounts(startMinute, endMinute);
     if (edges.length > 0) {
       return edges.map((edge) => ({
         parentService: edge.client,

@@ -176,6 +176,24 @@ ORDER BY client, server`;
     }));
   }
 
+  /** Calls and failures per edge only (no histogram merge, the costly part): what dependencies need. */
+  async readEdgeCounts(
+    startMinute: number,
+    endMinute: number,
+  ): Promise<{ client: string; server: string; calls: number; failed: number }[]> {
+    const sql = `SELECT client, server, sum(calls) AS calls, sum(failed) AS failed
+FROM ${this.db}.service_graph_edges_v4
+WHERE ${TENANT} AND ${MINUTES}
+GROUP BY client, server
+ORDER BY client, server`;
+    const rows = await this.engine.query<{ client: string; server: string; calls: number; failed: number }>(sql, {
+      tenant: this.tenant,
+      startMinute,
+      endMinute: Math.max(startMinute, endMinute),
+    });
+    return rows.map((r) => ({ client: r.client, server: r.server, calls: Number(r.calls), failed: Number(r.failed) }));
+  }
+
   /**
    * Exemplars confirmed against `trace_index_v3` (a primary-key lookup per trace ID): the tap
    * records exemplars before sampling decides, so only those whose trace was stored are returned.
