@@ -176,14 +176,17 @@ ORDER BY client, server`;
     }));
   }
 
-  /** Calls and failures per edge only (no histogram merge, the costly part): what dependencies need. */
+  /**
+   * Calls and failures per edge between instrumented services only (no virtual nodes: those are
+   * the service map's), without the histogram merge (the costly part): what dependencies need.
+   */
   async readEdgeCounts(
     startMinute: number,
     endMinute: number,
   ): Promise<{ client: string; server: string; calls: number; failed: number }[]> {
     const sql = `SELECT client, server, sum(calls) AS calls, sum(failed) AS failed
 FROM ${this.db}.service_graph_edges_v4
-WHERE ${TENANT} AND ${MINUTES}
+WHERE ${TENANT} AND ${MINUTES} AND connection_type IN ('', 'messaging_system')
 GROUP BY client, server
 ORDER BY client, server`;
     const rows = await this.engine.query<{ client: string; server: string; calls: number; failed: number }>(sql, {

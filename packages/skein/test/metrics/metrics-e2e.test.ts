@@ -289,7 +289,8 @@ describe('metrics from 100 % of traffic through a 1 % tail sampler', { timeout: 
         (v) => v === TRACES + 1,
       );
       // rate() over a range from just before the load to a few scrapes after it, evaluated then.
-      const evaluateAt = load.endMillis + 5000;
+      // Long after the load, so a late scrape costs rate() little extrapolation (range ≫ scrape interval).
+      const evaluateAt = load.endMillis + 15_000;
       const rangeSeconds = Math.ceil((evaluateAt - load.startMillis) / 1000) + 2;
       await new Promise((resolve) => setTimeout(resolve, Math.max(0, evaluateAt + 2000 - Date.now())));
       const rate = await promValue(

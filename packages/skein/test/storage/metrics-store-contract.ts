@@ -151,10 +151,11 @@ export function runMetricsStoreContract(name: string, environment: ContractEnvir
           ],
         );
         const start = BigInt(MINUTE) * 60_000_000_000n;
-        assert.deepEqual(await reader.getDependencies(start, start + 10n * 60_000_000_000n), [
-          { parentService: 'frontend', childService: 'api', callCount: 15, errorCount: 1 },
-          { parentService: 'frontend', childService: 'orders', callCount: 7, errorCount: 0 },
-        ]);
+        assert.deepEqual(
+          await reader.getDependencies(start, start + 10n * 60_000_000_000n),
+          [{ parentService: 'frontend', childService: 'api', callCount: 15, errorCount: 1 }],
+          'dependencies list instrumented pairs; the database is a virtual node of the service map',
+        );
         const exemplars = await reader.readExemplars({ startMinute: MINUTE, endMinute: MINUTE + 1, limit: 10 });
         assert.deepEqual(
           exemplars.map((e) => [e.kind, e.traceId]),
