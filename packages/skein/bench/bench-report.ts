@@ -29,6 +29,7 @@ export interface BenchResults {
   e2e?: unknown;
   query?: unknown;
   overload?: unknown;
+  metricsTap?: unknown;
 }
 
 export interface StepOutcome {
@@ -51,7 +52,7 @@ export interface Target {
 
 export interface Figure {
   /** a..e, as the issue numbers the benchmark parts. */
-  part: 'a' | 'b' | 'c' | 'd' | 'e' | 'f';
+  part: 'a' | 'b' | 'c' | 'd' | 'e' | 'f' | 'g';
   name: string;
   /** The number compared with the target (null when the benchmark did not produce it). */
   value: number | null;
@@ -291,6 +292,7 @@ export function buildFigures(results: BenchResults): Figure[] {
     ...queryFigures(results.query),
     ...diskFigures(results.query, results.e2e),
     ...overloadFigures(results.overload),
+    ...metricsTapFigures(results.metricsTap, results.e2e),
   ];
 }
 
@@ -342,6 +344,30 @@ function overloadFigures(overload: unknown): Figure[] {
       'MiB',
       undefined,
       limitMib === undefined ? undefined : { op: '<=', value: limitMib, condition: 'the configured limit' },
+    ),
+  ];
+}
+
+/**
+ * g. the metrics tap (issue 12, item 7): CPU per span on loadgen's traffic, as a share of c's
+ * measured ingest CPU per span (the tap's own figure when this run has no c), and the heap it
+ * holds at the default cardinality limit.
+ */
+function metricsTapFigures(tap: unknown, e2e: unknown): Figure[] {
+  const micros = num(tap, 'microsPerSpan');
+  const ingestCpuSecondsPer100k = num(e2e, 'skein', 'cpuSecondsPer100kSpans');
+  const ingestMicros = ingestCpuSecondsPer100k === undefined ? num(tap, 'ingestMicrosPerSpan') : ingestCpuSecondsPer100k * 10;
+  const share = micros === undefined || ingestMicros === undefined ? undefined : Math.round((micros / ingestMicros) * 10_000) / 100;
+  const limit = num(tap, 'cardinalityLimit');
+  return [
+    figure('g', 'metrics tap: CPU per span (span metrics + service graph, loadgen traffic)', micros, 'CPU-µs', undefined),
+    figure('g', 'metrics tap: share of ingest CPU per span', share, '%', undefined, { op: '<=', value: 5 }),
+    figure(
+      'g',
+      `metrics tap: heap at the cardinality limit (${limit === undefined ? '?' : formatCount(limit)} series)`,
+      num(tap, 'heapMiB'),
+      'MiB',
+      undefined,
     ),
   ];
 }

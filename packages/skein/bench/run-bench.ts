@@ -6,6 +6,7 @@
  *   c. end to end (bench/e2e-bench.ts)         d. queries at 1M (+10M with --full) (bench/query-bench.ts)
  *   e. bytes per span after merges (from d and c)
  *   f. overload: capacity, accepted under 3×, answer p99, peak RSS (bench/overload-bench.ts)
+ *   g. metrics tap cost (bench/metrics-tap-bench.ts)
  * b runs before c in the same invocation so that the ratio c/b compares figures of the same
  * machine state.
  *
@@ -92,6 +93,13 @@ const STEPS: Step[] = [
     script: 'bench/overload-bench.ts',
     args: options.quick ? ['--calibrate', '3s', '--duration', '6s'] : [],
   },
+  {
+    key: 'metricsTap',
+    name: 'metrics-tap',
+    label: 'g. metrics tap: CPU per span and memory at the cardinality limit',
+    script: 'bench/metrics-tap-bench.ts',
+    args: options.quick ? ['--spans', '50000', '--runs', '2'] : [],
+  },
 ];
 
 function git(...args: string[]): string {
@@ -128,7 +136,7 @@ function environment(): BenchEnvironment {
 
 /** Runs one benchmark with its output on our terminal; resolves with its exit code. */
 function run(script: string, args: string[]): Promise<number | null> {
-  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd: packageDir, stdio: 'inherit' });
+  const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', script, ...args], { cwd: packageDir, stdio: 'inherit' });
   return new Promise((done) => {
     child.once('exit', (code) => done(code));
     child.once('error', () => done(null));

@@ -9,17 +9,32 @@ import { useTheme } from './theme';
 
 // The service map (its page and layout code) loads when first visited, not with every search.
 const ServiceMapPage = lazy(async () => ({ default: (await import('./pages/service-map-page')).ServiceMapPage }));
+const ServicesPage = lazy(async () => ({ default: (await import('./pages/services-page')).ServicesPage }));
+const ServicePage = lazy(async () => ({ default: (await import('./pages/services-page')).ServicePage }));
 
 export function App(): ReactNode {
   const location = useLocation();
   const [theme, toggleTheme] = useTheme();
   const traceMatch = /^\/trace\/([^/]+)\/?$/.exec(location.pathname);
+  const serviceMatch = /^\/services\/([^/]+)\/?$/.exec(location.pathname);
   let page: ReactNode;
   if (location.pathname === '/' || location.pathname === '/search') page = <SearchPage location={location} />;
   else if (location.pathname === '/map')
     page = (
       <Suspense fallback={<Loading what="the service map" />}>
         <ServiceMapPage location={location} />
+      </Suspense>
+    );
+  else if (location.pathname === '/services')
+    page = (
+      <Suspense fallback={<Loading what="services" />}>
+        <ServicesPage location={location} />
+      </Suspense>
+    );
+  else if (serviceMatch)
+    page = (
+      <Suspense fallback={<Loading what="the service" />}>
+        <ServicePage service={decodeURIComponent(serviceMatch[1]!)} location={location} />
       </Suspense>
     );
   else if (traceMatch) page = <TracePage traceId={decodeURIComponent(traceMatch[1]!)} location={location} />;
@@ -41,6 +56,9 @@ export function App(): ReactNode {
         <nav className="topnav">
           <Link to="/search" className={location.pathname !== '/search' && location.pathname !== '/' ? '' : 'active'}>
             Search
+          </Link>
+          <Link to="/services" className={location.pathname.startsWith('/services') ? 'active' : ''}>
+            Services
           </Link>
           <Link to="/map" className={location.pathname === '/map' ? 'active' : ''}>
             Service map

@@ -36,8 +36,9 @@ type Section = keyof typeof SECTIONS;
  */
 const DEFAULT_COMPONENTS: Readonly<Record<Section, readonly string[]>> = {
   receivers: ['otlp', 'zipkin'],
-  // memory_limiter first: memory protection is on by default (issue 20).
-  processors: ['memory_limiter', 'redaction'],
+  // memory_limiter first: memory protection is on by default (issue 20); the metrics tap sees
+  // every span before any sampler (decision 6).
+  processors: ['memory_limiter', 'redaction', 'metrics_tap'],
   exporters: ['storage'],
   connectors: [],
   extensions: ['query', 'health'],
@@ -62,6 +63,8 @@ const storageSchema = z
       .strict()
       .refine((tls) => (tls.cert_file === undefined) === (tls.key_file === undefined), { message: 'give cert_file and key_file together' })
       .optional(),
+    // The metrics tables' own retention: pre-aggregated minutes are small, dashboards look back further.
+    metrics_retention_days: z.number().int().min(1).max(36_500).optional(),
   })
   .strict()
   .superRefine((storage, context) => {
@@ -190,13 +193,20 @@ export function validateConfig(raw: unknown, source: string): SkeinConfig {
       problems.push(`${key}: unknown pipeline ${JSON.stringify(pipelineId)} (Skein has traces pipelines: traces or traces/<name>)`);
       continue;
     }
-    // Left out, a list is the defaults that are still defined (`zipkin: null` drops zipkin).
-    const defaults = (name: Section): string[] => DEFAULT_COMPONENTS[name].filter((dflt) => dflt in components[name]);
-    const pipeline: PipelineConfig = {
-      receivers: written.receivers ?? defaults('receivers'),
-      processors: written.processors ?? defaults('processors'),
-      exporters: written.exporters ?? defaults('exporters'),
-    };
+    // Left out, a list is the defaults that are still defined (`zipkin: null` drops zipkin); the
+    // metrics tap is placed by withMetricsTap, written or not.
+    const defaults = (name: Section): string[] =>
+      DEFAULT_COMPONENTS[name].filter((dflt) => dflt in components[name] && dflt !== METRICS_TAP);
+    const pipeline: PipelineConfig = withMetricsTap(
+      {
+        receivers: written.receivers ?? defaults('receivers'),
+        processors: written.processors ?? defaults('processors'),
+        exporters: written.exporters ?? defaults('exporters'),
+      },
+      components,
+      key,
+      problems,
+    );
     for (const field of ['receivers', 'exporters'] as const) {
       if (pipeline[field].length === 0) problems.push(`${key}.${field}: a pipeline needs at least one (its defaults were set to null)`);
     }
@@ -212,6 +222,44 @@ export function validateConfig(raw: unknown, source: string): SkeinConfig {
     security: file.security,
     service: { extensions, telemetry: service.telemetry, http_server: service.http_server, pipelines },
   };
+}
+
+/** The id the metrics tap is defined under by default. */
+const METRICS_TAP = 'metrics_tap';
+/** Processor types that drop spans by sampling: the metrics tap must see spans before them. */
+const SAMPLING_TYPES: ReadonlySet<string> = new Set(['probabilistic_sampler', 'tail_sampling']);
+
+/**
+ * ARCHITECTURE decision 6: span metrics and the service graph see 100 % of traffic. A pipeline
+ * that exports to a `storage` exporter gets the `metrics_tap` processor right before its first
+ * sampling stage (at the end when it has none), whether or not the file names it; a pipeline that
+ * lists a tap keeps it where written, which must be before every sampler. `metrics_tap: null` (or
+ * `enabled: false`) turns it off; a forwarding pipeline gets no tap unless it lists one.
+ */
+function withMetricsTap(
+  pipeline: PipelineConfig,
+  components: Record<Section, Record<string, ComponentConfig>>,
+  key: string,
+  problems: string[],
+): PipelineConfig {
+  const typeOf = (id: string): string | undefined => components.processors[id]?.id.type;
+  const firstSampler = pipeline.processors.findIndex((id) => SAMPLING_TYPES.has(typeOf(id) ?? ''));
+  const taps = pipeline.processors.flatMap((id, index) => (typeOf(id) === METRICS_TAP ? [index] : []));
+  if (taps.length > 0) {
+    for (const index of taps) {
+      if (firstSampler !== -1 && index > firstSampler) {
+        problems.push(
+          `${key}.processors.${index}: "${pipeline.processors[index]}" must come before the sampling stage "${pipeline.processors[firstSampler]}" (the metrics tap counts 100 % of spans)`,
+        );
+      }
+    }
+    return pipeline;
+  }
+  const tap = components.processors[METRICS_TAP];
+  if (tap?.id.type !== METRICS_TAP) return pipeline;
+  if (!pipeline.exporters.some((id) => components.exporters[id]?.id.type === 'storage')) return pipeline;
+  const at = firstSampler === -1 ? pipeline.processors.length : firstSampler;
+  return { ...pipeline, processors: [...pipeline.processors.slice(0, at), METRICS_TAP, ...pipeline.processors.slice(at)] };
 }
 
 /** Parses one section: every written id through its factory, plus the defaults not written. */

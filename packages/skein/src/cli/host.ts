@@ -171,7 +171,11 @@ export class SkeinHost {
         `running "${role}" on embedded chDB: other Skein processes cannot share its data directory; use --storage clickhouse://… to scale out`,
       );
     }
-    const common = { database: storage.database, ...(storage.retention_days !== undefined && { retentionDays: storage.retention_days }) };
+    const common = {
+      database: storage.database,
+      ...(storage.retention_days !== undefined && { retentionDays: storage.retention_days }),
+      ...(storage.metrics_retention_days !== undefined && { metricsRetentionDays: storage.metrics_retention_days }),
+    };
     const store =
       storage.engine === 'chdb'
         ? await openTraceStore({

@@ -185,6 +185,7 @@ class PipelineComponent implements Component, SpanConsumer {
       get stateDir() {
         return host.stateDir;
       },
+      traceStore: () => host.traceStore(),
     };
     this.pipeline = new TracePipeline(this.exporters, steps, context);
     this.services.logger.info(`${this.id} pipeline: ${receivers.join(' + ')} → ${[...processors, exporters.join(' + ')].join(' → ')}`);

@@ -4,6 +4,8 @@ import { endpointSchema } from '../component/endpoint.js';
 import { addHealthEndpoints } from './health-endpoints.js';
 import { HttpRouter } from './http-router.js';
 import { withJaegerApi } from './jaeger/jaeger-routes.js';
+import { addJaegerSpmApi } from './jaeger-spm-api.js';
+import { addMetricsApi } from './metrics-api.js';
 import { addNativeApi } from './native-api.js';
 import { isUiRoute, withUiAssets } from './ui-assets.js';
 
@@ -51,6 +53,8 @@ export const queryExtensionFactory: ExtensionFactory<QueryListenerConfig> = {
       const router = new HttpRouter();
       addHealthEndpoints(router, () => store);
       addNativeApi(router, store);
+      addMetricsApi(router, store);
+      addJaegerSpmApi(router, store);
       // The web UI (`/`, `/search`, `/trace/…`, `/assets/…`) is answered in front of the JSON API,
       // Jaeger's query APIs (`/api/traces`, `/api/v3/…`) beside the native one (`/api/v1/…`).
       const port = await host.listenHttp({

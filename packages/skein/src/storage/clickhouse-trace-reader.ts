@@ -1,6 +1,7 @@
 import { skewCorrectedExtent, type SkewSpan } from '../model/clock-skew.js';
 import { SpanKind, type Span } from '../model/span.js';
 import type { TenantId } from '../model/tenant.js';
+import { ClickHouseMetricsReader } from './metrics-tables.js';
 import type { SqlParams } from './sql-binding.js';
 import type { TraceCondition } from './traceql-condition.js';
 import { prefilterSql } from './traceql-prefilter.js';
@@ -125,13 +126,15 @@ export interface ReadCaches {
  * One tenant's reads (TraceStore.forTenant). Every statement is bound with this reader's tenant,
  * which each one tests first (trace-queries.ts); the caches are keyed by tenant as well.
  */
-export class ClickHouseTraceReader implements TenantTraceReader {
+export class ClickHouseTraceReader extends ClickHouseMetricsReader implements TenantTraceReader {
   constructor(
-    private readonly engine: SqlEngine,
+    engine: SqlEngine,
     private readonly sql: ReadStatements,
     private readonly caches: ReadCaches,
-    readonly tenant: TenantId,
-  ) {}
+    tenant: TenantId,
+  ) {
+    super(engine, sql.db, tenant);
+  }
 
   async getTrace(traceId: string): Promise<Span[]> {
     const rows = await this.engine.query<SpanRow>(this.sql.getTrace, { tenant: this.tenant, traceId });
@@ -405,6 +408,18 @@ export class ClickHouseTraceReader implements TenantTraceReader {
 
   async getDependencies(startTimeUnixNano: bigint, endTimeUnixNano: bigint): Promise<DependencyEdge[]> {
     if (endTimeUnixNano < startTimeUnixNano) return [];
+    // Edges the metrics tap wrote cover whole minutes: the window is widened to the minutes it touches.
+    const startMinute = Number(clampUInt64(startTimeUnixNano) / BUCKET_NANO);
+    const endMinute = Number(clampUInt64(endTimeUnixNano) / BUCKET_NANO) + 1;
+    const edges = await this.readEdgeCounts(startMinute, endMinute);
+    if (edges.length > 0) {
+      return edges.map((edge) => ({
+        parentService: edge.client,
+        childService: edge.server,
+        callCount: Math.round(edge.calls),
+        errorCount: Math.round(edge.failed),
+      }));
+    }
     const rows = await this.engine.query<DependencyRow>(this.sql.dependencies, {
       tenant: this.tenant,
       ...windowParams(startTimeUnixNano, endTimeUnixNano),

@@ -6,6 +6,8 @@ import type { SqlEngine } from './sql-engine.js';
 import { insertRowBatches } from './span-writer.js';
 import { buildRowBatches } from './span-rows.js';
 import type { TenantTraceReader, TraceStore } from './trace-store.js';
+import type { MetricsBatch } from './metrics-store.js';
+import { writeMetricsBatch } from './metrics-tables.js';
 
 /** Caches of names and hashes are forgotten when they grow past this (IDs in names, churn). */
 const MAX_KNOWN = 100_000;
@@ -41,6 +43,10 @@ export class ClickHouseTraceStore implements TraceStore {
     remember(this.known.scopes, batches.newScopes);
     if (this.known.operations.size > MAX_KNOWN) this.known.operations.clear();
     for (const [key, lastSeen] of batches.writtenOperations) this.known.operations.set(key, lastSeen);
+  }
+
+  async writeMetrics(batch: MetricsBatch): Promise<void> {
+    await writeMetricsBatch(this.engine, this.database, batch);
   }
 
   forTenant(tenant: TenantId): TenantTraceReader {

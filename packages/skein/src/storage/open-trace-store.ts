@@ -10,6 +10,8 @@ interface CommonOptions {
   database?: string;
   /** Drop spans older than this many days on engines with TTL (default: keep everything). */
   retentionDays?: number;
+  /** Drop metrics older than this many days on engines with TTL (default: keep everything). */
+  metricsRetentionDays?: number;
 }
 
 export type OpenTraceStoreOptions =
@@ -40,6 +42,7 @@ export async function openTraceStore(options: OpenTraceStoreOptions): Promise<Tr
       database,
       features: featuresForVersion(engine.version),
       ...(options.retentionDays !== undefined ? { retentionDays: options.retentionDays } : {}),
+      ...(options.metricsRetentionDays !== undefined ? { metricsRetentionDays: options.metricsRetentionDays } : {}),
     });
   } catch (error) {
     await engine.close();

@@ -1,6 +1,7 @@
 import type { Span, SpanKind } from '../model/span.js';
 import type { TenantId } from '../model/tenant.js';
 import type { TraceCondition } from './traceql-condition.js';
+import type { MetricsReader, MetricsWriter } from './metrics-store.js';
 
 /**
  * One attribute filter of a search: matches a span whose own attributes, or whose resource's
@@ -154,7 +155,7 @@ export const MAX_PAGE_SPANS = 100_000;
  *   through {@link TraceStore.forTenant} of that tenant. The same trace ID in two tenants is two
  *   traces. Spans read back carry the reader's tenant.
  */
-export interface TraceStore {
+export interface TraceStore extends MetricsWriter {
   /** Engine name and version, e.g. `chdb 26.7.2.1`, `clickhouse 18.16.1`. */
   readonly description: string;
 
@@ -177,7 +178,7 @@ export interface TraceStore {
 }
 
 /** One tenant's reads of a {@link TraceStore}: everything here sees that tenant's spans only. */
-export interface TenantTraceReader {
+export interface TenantTraceReader extends MetricsReader {
   readonly tenant: TenantId;
 
   /**
@@ -238,7 +239,11 @@ export interface TenantTraceReader {
   /** Distinct (span name, span kind) pairs of a service, sorted by name then kind. */
   listOperations(serviceName: string): Promise<OperationInfo[]>;
 
-  /** Service edges from spans starting inside the window, sorted by parent then child. */
+  /**
+   * Service edges in the window, sorted by parent then child: from the service-graph edges the
+   * metrics tap wrote (minute resolution, every span before sampling) when it wrote any for the
+   * window, else from the stored spans starting inside it (the tap is off, or data predates it).
+   */
   getDependencies(startTimeUnixNano: bigint, endTimeUnixNano: bigint): Promise<DependencyEdge[]>;
 
   /**

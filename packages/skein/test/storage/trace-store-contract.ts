@@ -509,10 +509,13 @@ export function runTraceStoreContract(name: string, env: ContractEnvironment): v
           assert.deepStrictEqual(
             tables.map((t) => t.name),
             [
+              'metric_exemplars_v4',
               'operations_v3',
               'resources_v3',
               'schema_migrations',
               'scopes_v3',
+              'service_graph_edges_v4',
+              'span_metrics_v4',
               'trace_index_v3',
               'trace_index_v3_writer',
               'trace_spans_v3',

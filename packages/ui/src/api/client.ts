@@ -5,6 +5,11 @@ import {
   attributeValuesResponseSchema,
   dependenciesResponseSchema,
   incomingLinksResponseSchema,
+  exemplarsResponseSchema,
+  metricsOperationsResponseSchema,
+  metricsServicesResponseSchema,
+  type Exemplar,
+  type RedGroup,
   nativeTraceSchema,
   operationsResponseSchema,
   otlpTracesEnvelopeSchema,
@@ -97,6 +102,24 @@ export class SkeinApi {
       if (error instanceof ApiClientError && error.status === 404) return [];
       throw error;
     }
+  }
+
+  /** RED per service from the metrics tap's per-minute tables, with the previous window. */
+  async serviceMetrics(lookback: string, signal?: AbortSignal): Promise<RedGroup[]> {
+    const query = new URLSearchParams({ lookback });
+    return (await this.get(`/api/v1/metrics/services?${query}`, metricsServicesResponseSchema, signal)).services;
+  }
+
+  async operationMetrics(service: string, lookback: string, signal?: AbortSignal): Promise<RedGroup[]> {
+    const query = new URLSearchParams({ lookback });
+    const path = `/api/v1/metrics/services/${encodeURIComponent(service)}/operations?${query}`;
+    return (await this.get(path, metricsOperationsResponseSchema, signal)).operations;
+  }
+
+  /** Exemplars whose traces are stored (the API confirms them). */
+  async exemplars(service: string, lookback: string, signal?: AbortSignal): Promise<Exemplar[]> {
+    const query = new URLSearchParams({ service, lookback });
+    return (await this.get(`/api/v1/metrics/exemplars?${query}`, exemplarsResponseSchema, signal)).exemplars;
   }
 
   async dependencies(lookback: string | undefined, signal?: AbortSignal): Promise<DependenciesResponse> {
