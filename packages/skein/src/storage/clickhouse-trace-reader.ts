@@ -3,6 +3,17 @@ import type { TenantId } from '../model/tenant.js';
 import type { SqlParams } from './sql-binding.js';
 import { isStringLimitError, type SqlEngine } from './sql-engine.js';
 import {
+  aggregationRowsFrom,
+  MAX_AGGREGATION_ROWS,
+  spanAggregationSql,
+  typedValuesSql,
+  type SpanAggregationQuery,
+  type SpanAggregationRawRow,
+  type SpanAggregationRow,
+  type TypedValueRow,
+  type TypedValuesQuery,
+} from './span-aggregation.js';
+import {
   BUCKET_NANO,
   newBuiltObjects,
   spansFromRows,
@@ -287,6 +298,25 @@ export class ClickHouseTraceReader implements TenantTraceReader {
       key,
     });
     return rows.map((r) => ({ value: r.value, count: Number(r.count) }));
+  }
+
+  async aggregateSpans(query: SpanAggregationQuery): Promise<SpanAggregationRow[]> {
+    const { sql, params } = spanAggregationSql(this.sql.db, query);
+    const rows = await this.engine.query<SpanAggregationRawRow>(sql, { ...params, tenant: this.tenant });
+    if (rows.length > MAX_AGGREGATION_ROWS) {
+      throw new StorageError(
+        'rejected',
+        `the aggregation has more than ${MAX_AGGREGATION_ROWS} (series × steps) rows: use a larger step or fewer groups`,
+      );
+    }
+    return aggregationRowsFrom(rows, query.groupBy.length);
+  }
+
+  async listTypedValues(query: TypedValuesQuery): Promise<TypedValueRow[]> {
+    if (query.endNano < query.startNano) return [];
+    const { sql, params } = typedValuesSql(this.sql.db, query);
+    const rows = await this.engine.query<{ value: string; type: string }>(sql, { ...params, tenant: this.tenant });
+    return rows.map((row) => ({ value: row.value, type: row.type }));
   }
 
   private attributeParams(query: AttributeQuery): SqlParams | undefined {

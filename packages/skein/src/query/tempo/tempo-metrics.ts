@@ -1,0 +1,276 @@
+import type { SpanAggregate, SpanAggregationRow } from '../../storage/span-aggregation.js';
+import type { SpanField, SpanFilter } from '../../storage/span-conditions.js';
+import type { TenantTraceReader } from '../../storage/trace-store.js';
+import { fieldOf, FilterSyntaxError, parseSpanFilter } from './span-filter-text.js';
+
+/**
+ * TraceQL metrics (`{ … } | rate() by (resource.service.name)`) for `/api/metrics/query_range`
+ * and `/api/metrics/query`, computed in the engine (storage/span-aggregation.ts): one statement
+ * groups the window's matching spans by slot and series; JS only shapes the rows into Tempo's
+ * `QueryRangeResponse` / `QueryInstantResponse` and applies `topk`/`bottomk` to whole series.
+ *
+ * Semantics follow Tempo's engine (facts from its source and docs): slots are right-closed and a
+ * sample's timestamp is its slot's end; `rate` is spans per second of the step; durations are in
+ * seconds; an ungrouped series is labelled `__name__=<function>`, a quantile series `p=<level>`,
+ * a histogram series `__bucket=<upper bound in seconds>`. Quantiles are exact (Tempo's are
+ * log2-bucket estimates), so values can differ from Tempo's by its bucket error.
+ *
+ * Not yet: `compare()`, spanset operators before the metrics stage, arithmetic between metrics;
+ * each answers 400 naming it. Span-metrics tables (pre-aggregated) are not read yet: every query
+ * reads raw spans (ARCHITECTURE decision 12 says long windows should read them).
+ */
+
+export type MetricsFunction =
+  | 'rate'
+  | 'count_over_time'
+  | 'sum_over_time'
+  | 'avg_over_time'
+  | 'min_over_time'
+  | 'max_over_time'
+  | 'quantile_over_time'
+  | 'histogram_over_time';
+
+export interface MetricsQuery {
+  filter: SpanFilter;
+  fn: MetricsFunction;
+  /** The attribute argument as written (sum/avg/min/max/quantile/histogram). */
+  argument?: { text: string; field: SpanField };
+  quantiles: number[];
+  by: Array<{ text: string; field: SpanField }>;
+  second?: { fn: 'topk' | 'bottomk'; count: number };
+}
+
+const FUNCTIONS: readonly MetricsFunction[] = [
+  'rate',
+  'count_over_time',
+  'sum_over_time',
+  'avg_over_time',
+  'min_over_time',
+  'max_over_time',
+  'quantile_over_time',
+  'histogram_over_time',
+];
+
+/** Parses the metrics query; every problem is a FilterSyntaxError (a 400). */
+export function parseMetricsQuery(text: string): MetricsQuery {
+  const { filter, rest } = parseSpanFilter(text);
+  let remaining = rest.trim();
+  const stage = /^\|\s*([a-z_]+)\s*\(([^)]*)\)\s*/.exec(remaining);
+  if (stage === null) throw new FilterSyntaxError('expected a metrics function after the filter: | rate(), | count_over_time(), …');
+  const name = stage[1]!;
+  if (name === 'compare') throw new FilterSyntaxError('compare() is not supported yet');
+  if (!FUNCTIONS.includes(name as MetricsFunction)) throw new FilterSyntaxError(`unknown metrics function ${name}()`);
+  const fn = name as MetricsFunction;
+  const args = stage[2]!
+    .split(',')
+    .map((arg) => arg.trim())
+    .filter((arg) => arg !== '');
+  remaining = remaining.slice(stage[0].length);
+  const query: MetricsQuery = { filter, fn, quantiles: [], by: [] };
+  if (fn === 'rate' || fn === 'count_over_time') {
+    if (args.length > 0) throw new FilterSyntaxError(`${fn}() takes no arguments`);
+  } else {
+    const first = args[0];
+    const field = first === undefined ? undefined : fieldOf(first);
+    if (first === undefined || field === undefined)
+      throw new FilterSyntaxError(`${fn}() needs an attribute or duration as its first argument`);
+    query.argument = { text: first, field };
+    if (fn === 'quantile_over_time') {
+      query.quantiles = args.slice(1).map((arg) => {
+        const level = Number(arg);
+        if (!/^\d*\.?\d+$/.test(arg) || level < 0 || level > 1)
+          throw new FilterSyntaxError(`quantile ${arg} is not a number between 0 and 1`);
+        return level;
+      });
+      if (query.quantiles.length === 0)
+        throw new FilterSyntaxError('quantile_over_time() needs at least one quantile, e.g. quantile_over_time(duration, .99)');
+    } else if (args.length > 1) throw new FilterSyntaxError(`${fn}() takes one argument`);
+  }
+  const by = /^by\s*\(([^)]*)\)\s*/.exec(remaining);
+  if (by !== null) {
+    query.by = by[1]!
+      .split(',')
+      .map((item) => item.trim())
+      .map((item) => {
+        const field = fieldOf(item);
+        if (field === undefined) throw new FilterSyntaxError(`by(${item}): not an attribute or intrinsic storage can group on`);
+        return { text: item, field };
+      });
+    remaining = remaining.slice(by[0].length);
+  }
+  const second = /^\|\s*(topk|bottomk)\s*\(\s*(\d+)\s*\)\s*/.exec(remaining);
+  if (second !== null) {
+    query.second = { fn: second[1] as 'topk' | 'bottomk', count: Number(second[2]) };
+    remaining = remaining.slice(second[0].length);
+  }
+  // Query hints (`with (exemplars=true)`) change how Tempo samples, not what the answer means.
+  remaining = remaining.replace(/^with\s*\([^)]*\)\s*/, '');
+  if (remaining !== '') throw new FilterSyntaxError(`unexpected ${JSON.stringify(remaining.slice(0, 40))} after the metrics function`);
+  return query;
+}
+
+export interface MetricsWindow {
+  startNano: bigint;
+  endNano: bigint;
+  stepNano: bigint;
+  instant: boolean;
+  exemplars: number;
+}
+
+interface KeyValueJson {
+  key: string;
+  value: Record<string, unknown>;
+}
+
+export interface TempoSeries {
+  labels: KeyValueJson[];
+  /** One value per slot (undefined: no spans there). */
+  values: Array<number | undefined>;
+  exemplars: Array<{ labels: KeyValueJson[]; value: number; timestampMs: bigint }>;
+}
+
+/** Runs the query and returns the series with their slot values. */
+export async function runMetricsQuery(
+  reader: TenantTraceReader,
+  query: MetricsQuery,
+  window: MetricsWindow,
+): Promise<{ series: TempoSeries[]; slotEndsMs: bigint[] }> {
+  // Range slots are aligned to the step (Tempo aligns them so that repeated queries agree); an
+  // instant query is one slot covering [start, end).
+  const step = window.instant ? window.endNano - window.startNano : window.stepNano;
+  const from = window.instant ? window.startNano - 1n : window.startNano - (window.startNano % step);
+  const to = window.instant
+    ? window.endNano - 1n
+    : window.endNano % step === 0n
+      ? window.endNano
+      : window.endNano - (window.endNano % step) + step;
+  const slotCount = Number((to - from) / step);
+  const aggregate: SpanAggregate =
+    query.fn === 'rate' || query.fn === 'count_over_time'
+      ? { fn: 'count' }
+      : query.fn === 'quantile_over_time'
+        ? { fn: 'quantiles', field: query.argument!.field, levels: query.quantiles }
+        : query.fn === 'histogram_over_time'
+          ? { fn: 'histogram', field: query.argument!.field }
+          : { fn: query.fn.slice(0, 3) as 'sum' | 'avg' | 'min' | 'max', field: query.argument!.field };
+  const rows = await reader.aggregateSpans({
+    filter: query.filter,
+    groupBy: query.by.map((item) => item.field),
+    aggregate,
+    fromNano: from,
+    toNano: to,
+    stepNano: step,
+    exemplarsPerRow: window.exemplars > 0 ? 2 : 0,
+  });
+  const stepSeconds = Number(step) / 1e9;
+  const isDuration = query.argument?.field.kind === 'intrinsic' && query.argument.field.name === 'duration';
+  const bySeries = new Map<string, TempoSeries>();
+  const seriesOf = (labels: KeyValueJson[]): TempoSeries => {
+    const key = JSON.stringify(labels);
+    let series = bySeries.get(key);
+    if (series === undefined) {
+      series = { labels, values: new Array<number | undefined>(slotCount).fill(undefined), exemplars: [] };
+      bySeries.set(key, series);
+    }
+    return series;
+  };
+  let exemplarBudget = window.exemplars;
+  for (const row of rows) {
+    const groupLabels = labelsOf(query, row);
+    const outputs: Array<{ labels: KeyValueJson[]; value: number }> =
+      query.fn === 'quantile_over_time'
+        ? query.quantiles.map((level, i) => ({
+            labels: [...groupLabels, { key: 'p', value: { doubleValue: level } }],
+            value: row.values[i] ?? NaN,
+          }))
+        : query.fn === 'histogram_over_time'
+          ? [
+              {
+                labels: [
+                  ...groupLabels,
+                  { key: '__bucket', value: { doubleValue: isDuration ? (row.bucket ?? 0) / 1e9 : (row.bucket ?? 0) } },
+                ],
+                value: row.values[0]!,
+              },
+            ]
+          : [
+              {
+                labels: groupLabels.length > 0 ? groupLabels : [{ key: '__name__', value: { stringValue: query.fn } }],
+                value: (row.values[0] ?? NaN) / (query.fn === 'rate' ? stepSeconds : 1),
+              },
+            ];
+    for (const output of outputs) {
+      if (row.slot < 0 || row.slot >= slotCount || Number.isNaN(output.value)) continue;
+      const series = seriesOf(output.labels);
+      series.values[row.slot] = output.value;
+      for (const exemplar of row.exemplars) {
+        if (exemplarBudget <= 0) break;
+        exemplarBudget--;
+        series.exemplars.push({
+          labels: [
+            { key: 'trace:id', value: { stringValue: exemplar.traceId } },
+            { key: 'span:id', value: { stringValue: exemplar.spanId } },
+          ],
+          value: exemplar.value,
+          timestampMs: exemplar.startNano / 1_000_000n,
+        });
+      }
+    }
+  }
+  let series = [...bySeries.values()];
+  if (query.second !== undefined) series = topOrBottom(series, query.second.fn, query.second.count);
+  const slotEndsMs = Array.from({ length: slotCount }, (_, i) => (from + BigInt(i + 1) * step) / 1_000_000n);
+  return { series, slotEndsMs };
+}
+
+/** Labels of a row's group: typed as the stored value was (ints as intValue, …). */
+function labelsOf(query: MetricsQuery, row: SpanAggregationRow): KeyValueJson[] {
+  const labels: KeyValueJson[] = [];
+  query.by.forEach((item, i) => {
+    const group = row.groups[i]!;
+    labels.push({ key: item.text, value: typedValue(group.value, group.type) });
+  });
+  return labels;
+}
+
+const STATUS_NAMES = ['unset', 'ok', 'error'];
+const KIND_NAMES = ['unspecified', 'internal', 'server', 'client', 'producer', 'consumer'];
+
+function typedValue(value: string, type: string): Record<string, unknown> {
+  switch (type) {
+    case 'i':
+      return { intValue: value };
+    case 'd':
+    case 'z':
+      return { doubleValue: Number(value) };
+    case 'b':
+      return { boolValue: value === 'true' };
+    case 'status':
+      return { stringValue: STATUS_NAMES[Number(value)] ?? value };
+    case 'kind':
+      return { stringValue: KIND_NAMES[Number(value)] ?? value };
+    case '':
+      return { stringValue: 'nil' };
+    default:
+      return { stringValue: value };
+  }
+}
+
+/**
+ * `topk(n)` / `bottomk(n)`: per slot, the n series with the highest (lowest) value, as Prometheus
+ * and Tempo define them; a series keeps only the slots where it made the cut.
+ */
+function topOrBottom(series: TempoSeries[], fn: 'topk' | 'bottomk', count: number): TempoSeries[] {
+  const slots = series[0]?.values.length ?? 0;
+  const keep = series.map(() => new Array<boolean>(slots).fill(false));
+  for (let slot = 0; slot < slots; slot++) {
+    const ranked = series
+      .map((s, index) => ({ index, value: s.values[slot] }))
+      .filter((entry): entry is { index: number; value: number } => entry.value !== undefined)
+      .sort((a, b) => (fn === 'topk' ? b.value - a.value : a.value - b.value));
+    for (const entry of ranked.slice(0, count)) keep[entry.index]![slot] = true;
+  }
+  return series
+    .map((s, index) => ({ ...s, values: s.values.map((value, slot) => (keep[index]![slot] ? value : undefined)) }))
+    .filter((s) => s.values.some((value) => value !== undefined));
+}
