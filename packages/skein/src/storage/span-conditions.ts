@@ -30,7 +30,9 @@ export type ConditionValue =
   | { type: 'bool'; value: boolean }
   | { type: 'duration'; nanos: bigint }
   | { type: 'status'; code: number }
-  | { type: 'kind'; kind: number };
+  | { type: 'kind'; kind: number }
+  /** `attr != nil` (the attribute exists) and `attr = nil` (it does not). */
+  | { type: 'nil' };
 
 export interface SpanCondition {
   field: SpanField;
@@ -38,10 +40,16 @@ export interface SpanCondition {
   value: ConditionValue;
 }
 
-/** Conditions combined with AND (`all`) or OR (`any`); an empty `all` is every span. */
-export interface SpanFilter {
-  combine: 'all' | 'any';
-  conditions: readonly SpanCondition[];
+/**
+ * A boolean combination of conditions: `all` (AND), `any` (OR), `not`. An empty `all` is every
+ * span, an empty `any` none.
+ */
+export type SpanFilter =
+  | { combine: 'all' | 'any'; conditions: readonly (SpanCondition | SpanFilter)[] }
+  | { combine: 'not'; conditions: readonly [SpanCondition | SpanFilter] };
+
+function isFilter(node: SpanCondition | SpanFilter): node is SpanFilter {
+  return 'combine' in node;
 }
 
 /** Collects the placeholders of a statement being built. */
@@ -67,12 +75,20 @@ const TYPES = 'arrayMap((i, s) -> substring(s, i, 1), arrayEnumerate(attr_keys),
 
 /** SQL: the span satisfies the filter. */
 export function filterSql(b: SqlBuilder, filter: SpanFilter): string {
-  if (filter.conditions.length === 0) return filter.combine === 'all' ? '1' : '0';
-  return `(${filter.conditions.map((condition) => conditionSql(b, condition)).join(filter.combine === 'all' ? ' AND ' : ' OR ')})`;
+  const parts = filter.conditions.map((node) => (isFilter(node) ? filterSql(b, node) : conditionSql(b, node)));
+  if (filter.combine === 'not') return `NOT ${parts[0]!}`;
+  if (parts.length === 0) return filter.combine === 'all' ? '1' : '0';
+  return `(${parts.join(filter.combine === 'all' ? ' AND ' : ' OR ')})`;
 }
 
 function conditionSql(b: SqlBuilder, condition: SpanCondition): string {
   const { field } = condition;
+  if (condition.value.type === 'nil') {
+    if (condition.op !== '=' && condition.op !== '!=') throw new SpanConditionError(`nil compares with = or !=, not ${condition.op}`);
+    if (field.kind === 'intrinsic') return condition.op === '=' ? '0' : '1';
+    const exists = existsSql(b, field.scope, field.key);
+    return condition.op === '!=' ? exists : `NOT ${exists}`;
+  }
   if (field.kind === 'intrinsic') return intrinsicConditionSql(b, field.name, condition);
   if (field.key === 'service.name' && field.scope === 'resource' && condition.value.type === 'string') {
     return compare(b, 'service_name', condition.op, condition.value);
@@ -84,6 +100,17 @@ function conditionSql(b: SqlBuilder, condition: SpanCondition): string {
   if (field.scope === 'span') return spanSide();
   if (field.scope === 'resource') return resourceSide();
   return `(${spanSide()} OR ${resourceSide()})`;
+}
+
+/** The span (or its resource, by scope) has attribute `key`. */
+function existsSql(b: SqlBuilder, scope: 'span' | 'resource' | 'any', key: string): string {
+  if (scope === 'resource' && key === 'service.name') return '1';
+  const span = (): string => `has(attr_keys, ${b.bind('String', key)})`;
+  const resource = (): string =>
+    `resource_hash IN (SELECT resource_hash FROM ${b.db}.resources_v3 WHERE ${TENANT} AND has(attr_keys, ${b.bind('String', key)}))`;
+  if (scope === 'span') return span();
+  if (scope === 'resource') return resource();
+  return `(${span()} OR ${resource()})`;
 }
 
 function intrinsicConditionSql(b: SqlBuilder, name: SpanIntrinsic, condition: SpanCondition): string {

@@ -407,7 +407,7 @@ for (const target of storageTargets()) {
 
     test('metrics: quantiles, histogram, topk, exemplars', async () => {
       const quantiles = await get(
-        `${tempo}/api/metrics/query_range${query({ q: '{} | quantile_over_time(duration, .5, 1)', start: T0_SECONDS, end: T0_SECONDS + 180, step: '180s' })}`,
+        `${tempo}/api/metrics/query_range${query({ q: '{} | quantile_over_time(duration, 0.5, 1)', start: T0_SECONDS, end: T0_SECONDS + 180, step: '180s' })}`,
       );
       assert.deepEqual(
         quantiles.json.series.map((s: any) => [s.labels, samplesOf(s)]),
@@ -445,6 +445,17 @@ for (const target of storageTargets()) {
       assert.deepEqual(new Set(found.map((e: any) => e.labels[0].value.stringValue)), new Set([traceB]));
     });
 
+    test('metrics filters: nil, !, ||, parentheses; a second-stage comparison', async () => {
+      const filtered = await getOk(
+        `${tempo}/api/metrics/query${query({ q: '{ .http.method != nil && !(name = "GET /" || status = error) } | count_over_time()', start: T0_SECONDS, end: T0_SECONDS + 180 })}`,
+      );
+      assert.deepEqual(filtered.series, [{ labels: [{ key: '__name__', value: { stringValue: 'count_over_time' } }], value: 1 }]);
+      const busy = await getOk(
+        `${tempo}/api/metrics/query${query({ q: '{} | count_over_time() by (resource.service.name) > 1', start: T0_SECONDS, end: T0_SECONDS + 180 })}`,
+      );
+      assert.deepEqual(busy.series, [{ labels: [{ key: 'resource.service.name', value: { stringValue: 'checkout' } }], value: 2 }]);
+    });
+
     test('metrics instant query: one value per series, only QueryInstantResponse’s fields (Grafana’s strict jsonpb)', async () => {
       const response = await get(
         `${tempo}/api/metrics/query${query({ q: '{status=error} | count_over_time() by (resource.service.name)', start: T0_SECONDS, end: T0_SECONDS + 180 })}`,
@@ -464,13 +475,14 @@ for (const target of storageTargets()) {
 
     test('metrics errors are 400s naming the problem', async () => {
       for (const [q, message] of [
-        ['{} | compare({status=error})', /compare\(\) is not supported yet/],
-        ['{ span.http.method = } | rate()', /expected <attribute> <operator> <value>/],
-        ['{} | frobnicate()', /unknown metrics function frobnicate\(\)/],
-        ['{} | quantile_over_time(duration, 2)', /quantile 2 is not a number between 0 and 1/],
-        ['{ status = 5 } | rate()', /5 is not a value status can be compared with/],
-        ['{} | rate() by (event.x)', /by\(event\.x\)/],
-        ['{ duration > "slow" } | rate()', /duration compares with a duration/],
+        ['{} | compare({status=error})', /compare\(\) is not supported/],
+        ['{ span.http.method = } | rate()', /invalid TraceQL query: parse error at line 1, col 22: expected/],
+        ['{} | frobnicate()', /parse error at line 1, col 6/],
+        ['{} | quantile_over_time(duration, 2)', /quantile 2 is not between 0 and 1/],
+        ['{ status = 5 } | rate()', /cannot compare status with int/],
+        ['{} | rate() by (event.x)', /event attributes in metrics queries is not supported/],
+        ['{ duration > "slow" } | rate()', /cannot compare duration with string/],
+        ['{} >> {} | rate()', /spanset operators or pipelines before a metrics function/],
       ] as const) {
         const response = await get(`${tempo}/api/metrics/query_range${query({ q, ...range })}`);
         assert.equal(response.status, 400, q);

@@ -1,19 +1,12 @@
-import type { ComparisonOp, ConditionValue, SpanCondition, SpanField, SpanFilter } from '../../storage/span-conditions.js';
+import type { ComparisonOp, ConditionValue, SpanCondition, SpanField } from '../../storage/span-conditions.js';
 import { parseGoDurationNanos } from '../../model/go-duration.js';
 
 /**
- * The spanset filter `{ a = 1 && b =~ "x" }` of a Tempo request, as storage conditions. Two uses:
- * - lenient (`extractMatchers`), for the `q` of tag and tag-value autocompletion: Tempo documents
- *   that it takes the valid matchers out of a possibly half-typed query (`{ resource.cluster = }`)
- *   and ignores the rest, never failing;
- * - strict (`parseSpanFilter`), for the spanset filter that starts a TraceQL metrics query: any
- *   construct outside conditions joined by one of `&&` / `||` is a 400 naming it.
- * The full TraceQL grammar is the TraceQL parser's (query/traceql/); this covers one spanset.
+ * The matchers of a possibly half-typed spanset filter (`{ a = 1 && resource.cluster = }`), as
+ * storage conditions, for the `q` of tag and tag-value autocompletion: Tempo documents that it
+ * takes the valid matchers out of such a query and ignores the rest, never failing, so this is
+ * deliberately not the TraceQL parser (query/traceql/), which rejects what it cannot parse.
  */
-
-export class FilterSyntaxError extends Error {
-  override readonly name = 'FilterSyntaxError';
-}
 
 const OPS: readonly ComparisonOp[] = ['=~', '!~', '!=', '>=', '<=', '=', '>', '<'];
 const STATUS: Record<string, number> = { unset: 0, ok: 1, error: 2 };
@@ -120,8 +113,8 @@ function bodyOf(query: string): { body: string; rest: string } | undefined {
 }
 
 /** Lenient: the usable matchers of a possibly unfinished `{ … }`; every span when there are none. */
-export function extractMatchers(query: string | undefined): SpanFilter {
-  const all: SpanFilter = { combine: 'all', conditions: [] };
+export function extractMatchers(query: string | undefined): { combine: 'all' | 'any'; conditions: SpanCondition[] } {
+  const all = { combine: 'all' as const, conditions: [] };
   if (query === undefined) return all;
   const found = bodyOf(query);
   if (found === undefined) return all;
@@ -130,25 +123,4 @@ export function extractMatchers(query: string | undefined): SpanFilter {
   // Mixed && and || need precedence the matchers alone cannot keep: fall back to no filter.
   if (operators.size > 1) return all;
   return { combine: operators.has('||') ? 'any' : 'all', conditions };
-}
-
-/** Strict: one spanset filter at the start of `query`; returns it and the text after it. */
-export function parseSpanFilter(query: string): { filter: SpanFilter; rest: string } {
-  const trimmed = query.trimStart();
-  if (!trimmed.startsWith('{')) throw new FilterSyntaxError('a TraceQL metrics query starts with a spanset filter { … }');
-  const found = bodyOf(trimmed);
-  if (found === undefined || (found.rest === '' && !trimmed.trimEnd().endsWith('}')))
-    throw new FilterSyntaxError('unclosed spanset filter: expected }');
-  if (found.body.trim() === '') return { filter: { combine: 'all', conditions: [] }, rest: found.rest };
-  if (/^\s*(>>|>|<<|<|~|!>|!<|!~|&>|&<)/.test(found.rest) || /\}\s*(&&|\|\|)\s*\{/.test(trimmed)) {
-    throw new FilterSyntaxError('spanset operators (&&, ||, >, >>, ~ … between { } filters) are not supported in metrics queries yet');
-  }
-  const { parts, operators } = splitBody(found.body);
-  if (operators.size > 1) throw new FilterSyntaxError('mixing && and || in one metrics filter is not supported yet: use one of them');
-  const conditions = parts.map((part) => {
-    const condition = conditionOf(part);
-    if ('problem' in condition) throw new FilterSyntaxError(condition.problem);
-    return condition;
-  });
-  return { filter: { combine: operators.has('||') ? 'any' : 'all', conditions }, rest: found.rest };
 }

@@ -2,9 +2,11 @@ import { SpanConditionError } from '../../storage/span-conditions.js';
 import type { TraceStore } from '../../storage/trace-store.js';
 import { readingStorage } from '../api-error.js';
 import { readerFor } from '../tenant-of.js';
-import { FilterSyntaxError } from './span-filter-text.js';
+import { isTraceQLError } from '../traceql/errors.js';
+import { parseTraceQL } from '../traceql/parser.js';
 import { badRequest, json, type TempoRouter } from './tempo-http.js';
-import { parseMetricsQuery, runMetricsQuery, type MetricsQuery, type MetricsWindow, type TempoSeries } from './tempo-metrics.js';
+import { runMetricsQuery, type MetricsQuery, type MetricsWindow, type TempoSeries } from './tempo-metrics.js';
+import { planMetricsQuery } from './traceql-metrics-plan.js';
 import { defaultStepNano, metricsTimeParam, nowNano, param, positiveIntegerParam, secondsOrDurationParam } from './tempo-params.js';
 
 /**
@@ -23,9 +25,9 @@ function queryOf(url: URL): MetricsQuery {
   const text = param(url, 'q') ?? param(url, 'query');
   if (text === undefined) throw badRequest('query is required: give q (a TraceQL metrics query)');
   try {
-    return parseMetricsQuery(text);
+    return planMetricsQuery(parseTraceQL(text));
   } catch (error) {
-    if (error instanceof FilterSyntaxError) throw badRequest(`invalid TraceQL query: ${error.message}`);
+    if (isTraceQLError(error)) throw badRequest(`invalid TraceQL query: ${error.message}`);
     throw error;
   }
 }

@@ -1,7 +1,6 @@
 import type { SpanAggregate, SpanAggregationRow } from '../../storage/span-aggregation.js';
 import type { SpanField, SpanFilter } from '../../storage/span-conditions.js';
 import type { TenantTraceReader } from '../../storage/trace-store.js';
-import { fieldOf, FilterSyntaxError, parseSpanFilter } from './span-filter-text.js';
 
 /**
  * TraceQL metrics (`{ … } | rate() by (resource.service.name)`) for `/api/metrics/query_range`
@@ -16,7 +15,7 @@ import { fieldOf, FilterSyntaxError, parseSpanFilter } from './span-filter-text.
  * log2-bucket estimates), so values can differ from Tempo's by its bucket error.
  *
  * Not yet: `compare()`, spanset operators before the metrics stage, arithmetic between metrics;
- * each answers 400 naming it. Span-metrics tables (pre-aggregated) are not read yet: every query
+ * each answers 400 naming it (traceql-metrics-plan.ts). Span-metrics tables (pre-aggregated) are not read yet: every query
  * reads raw spans (ARCHITECTURE decision 12 says long windows should read them).
  */
 
@@ -37,76 +36,7 @@ export interface MetricsQuery {
   argument?: { text: string; field: SpanField };
   quantiles: number[];
   by: Array<{ text: string; field: SpanField }>;
-  second?: { fn: 'topk' | 'bottomk'; count: number };
-}
-
-const FUNCTIONS: readonly MetricsFunction[] = [
-  'rate',
-  'count_over_time',
-  'sum_over_time',
-  'avg_over_time',
-  'min_over_time',
-  'max_over_time',
-  'quantile_over_time',
-  'histogram_over_time',
-];
-
-/** Parses the metrics query; every problem is a FilterSyntaxError (a 400). */
-export function parseMetricsQuery(text: string): MetricsQuery {
-  const { filter, rest } = parseSpanFilter(text);
-  let remaining = rest.trim();
-  const stage = /^\|\s*([a-z_]+)\s*\(([^)]*)\)\s*/.exec(remaining);
-  if (stage === null) throw new FilterSyntaxError('expected a metrics function after the filter: | rate(), | count_over_time(), …');
-  const name = stage[1]!;
-  if (name === 'compare') throw new FilterSyntaxError('compare() is not supported yet');
-  if (!FUNCTIONS.includes(name as MetricsFunction)) throw new FilterSyntaxError(`unknown metrics function ${name}()`);
-  const fn = name as MetricsFunction;
-  const args = stage[2]!
-    .split(',')
-    .map((arg) => arg.trim())
-    .filter((arg) => arg !== '');
-  remaining = remaining.slice(stage[0].length);
-  const query: MetricsQuery = { filter, fn, quantiles: [], by: [] };
-  if (fn === 'rate' || fn === 'count_over_time') {
-    if (args.length > 0) throw new FilterSyntaxError(`${fn}() takes no arguments`);
-  } else {
-    const first = args[0];
-    const field = first === undefined ? undefined : fieldOf(first);
-    if (first === undefined || field === undefined)
-      throw new FilterSyntaxError(`${fn}() needs an attribute or duration as its first argument`);
-    query.argument = { text: first, field };
-    if (fn === 'quantile_over_time') {
-      query.quantiles = args.slice(1).map((arg) => {
-        const level = Number(arg);
-        if (!/^\d*\.?\d+$/.test(arg) || level < 0 || level > 1)
-          throw new FilterSyntaxError(`quantile ${arg} is not a number between 0 and 1`);
-        return level;
-      });
-      if (query.quantiles.length === 0)
-        throw new FilterSyntaxError('quantile_over_time() needs at least one quantile, e.g. quantile_over_time(duration, .99)');
-    } else if (args.length > 1) throw new FilterSyntaxError(`${fn}() takes one argument`);
-  }
-  const by = /^by\s*\(([^)]*)\)\s*/.exec(remaining);
-  if (by !== null) {
-    query.by = by[1]!
-      .split(',')
-      .map((item) => item.trim())
-      .map((item) => {
-        const field = fieldOf(item);
-        if (field === undefined) throw new FilterSyntaxError(`by(${item}): not an attribute or intrinsic storage can group on`);
-        return { text: item, field };
-      });
-    remaining = remaining.slice(by[0].length);
-  }
-  const second = /^\|\s*(topk|bottomk)\s*\(\s*(\d+)\s*\)\s*/.exec(remaining);
-  if (second !== null) {
-    query.second = { fn: second[1] as 'topk' | 'bottomk', count: Number(second[2]) };
-    remaining = remaining.slice(second[0].length);
-  }
-  // Query hints (`with (exemplars=true)`) change how Tempo samples, not what the answer means.
-  remaining = remaining.replace(/^with\s*\([^)]*\)\s*/, '');
-  if (remaining !== '') throw new FilterSyntaxError(`unexpected ${JSON.stringify(remaining.slice(0, 40))} after the metrics function`);
-  return query;
+  second?: { fn: 'topk' | 'bottomk'; count: number } | { fn: 'filter'; op: string; value: number };
 }
 
 export interface MetricsWindow {
@@ -218,7 +148,9 @@ export async function runMetricsQuery(
     }
   }
   let series = [...bySeries.values()];
-  if (query.second !== undefined) series = topOrBottom(series, query.second.fn, query.second.count);
+  const second = query.second;
+  if (second?.fn === 'filter') series = keepSamples(series, (value) => compareNumbers(value, second.op, second.value));
+  else if (second !== undefined) series = topOrBottom(series, second.fn, second.count);
   const slotEndsMs = Array.from({ length: slotCount }, (_, i) => (from + BigInt(i + 1) * step) / 1_000_000n);
   return { series, slotEndsMs };
 }
@@ -273,4 +205,28 @@ function topOrBottom(series: TempoSeries[], fn: 'topk' | 'bottomk', count: numbe
   return series
     .map((s, index) => ({ ...s, values: s.values.map((value, slot) => (keep[index]![slot] ? value : undefined)) }))
     .filter((s) => s.values.some((value) => value !== undefined));
+}
+
+/** `| … > 10`: keeps the samples whose value passes, drops series left empty. */
+function keepSamples(series: TempoSeries[], keep: (value: number) => boolean): TempoSeries[] {
+  return series
+    .map((s) => ({ ...s, values: s.values.map((value) => (value !== undefined && keep(value) ? value : undefined)) }))
+    .filter((s) => s.values.some((value) => value !== undefined));
+}
+
+function compareNumbers(value: number, op: string, bound: number): boolean {
+  switch (op) {
+    case '=':
+      return value === bound;
+    case '!=':
+      return value !== bound;
+    case '>':
+      return value > bound;
+    case '>=':
+      return value >= bound;
+    case '<':
+      return value < bound;
+    default:
+      return value <= bound;
+  }
 }
