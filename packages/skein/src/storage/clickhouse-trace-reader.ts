@@ -1,6 +1,7 @@
 import type { SpanKind, Span } from '../model/span.js';
 import type { TenantId } from '../model/tenant.js';
 import type { SqlParams } from './sql-binding.js';
+import { prefilterSql, type TraceCondition } from './traceql-prefilter.js';
 import { isStringLimitError, type SqlEngine } from './sql-engine.js';
 import {
   aggregationRowsFrom,
@@ -35,6 +36,7 @@ import {
   searchTraceIdsSql,
   traceSpanPageSql,
   traceSummariesSql,
+  tracesSpansSql,
   type AttributeKeyRow,
   type AttributeValueRow,
   type DependencyRow,
@@ -46,6 +48,7 @@ import {
   type AttributeKeyCount,
   type AttributeQuery,
   type AttributeValueCount,
+  type CandidateQuery,
   type DependencyEdge,
   type OperationInfo,
   type ServiceSpanCount,
@@ -56,6 +59,7 @@ import {
 } from './trace-store.js';
 
 const MAX_SEARCH_LIMIT = 10000;
+const MAX_CANDIDATES = 100_000;
 const MAX_ATTRIBUTE_LIMIT = 1000;
 /** Spans an autocompletion query looks at, at most (see trace-queries.ts, sampledSpans). */
 const ATTRIBUTE_SAMPLE_SPANS = 100_000;
@@ -84,6 +88,7 @@ export interface ReadStatements {
   services: string;
   operations: string;
   dependencies: string;
+  tracesSpans: string;
 }
 
 export function readStatements(db: string): ReadStatements {
@@ -98,6 +103,7 @@ export function readStatements(db: string): ReadStatements {
     services: listServicesSql(db),
     operations: listOperationsSql(db),
     dependencies: dependenciesSql(db),
+    tracesSpans: tracesSpansSql(db),
   };
 }
 
@@ -257,6 +263,35 @@ export class ClickHouseTraceReader implements TenantTraceReader {
     if (traceIds.length === 0) return [];
     const rows = await this.engine.query<SearchRow>(this.sql.summaries, { tenant: this.tenant, traceIds });
     return rows.map(summaryFromRow);
+  }
+
+  async traceQLCandidates(condition: TraceCondition, query: CandidateQuery): Promise<string[]> {
+    if (!Number.isInteger(query.limit) || query.limit < 1 || query.limit > MAX_CANDIDATES) {
+      throw new StorageError('rejected', `candidate limit must be an integer in 1..${MAX_CANDIDATES}, got ${query.limit}`);
+    }
+    if (query.endTimeUnixNano < query.startTimeUnixNano) return [];
+    const { sql, params } = prefilterSql(this.sql.db, condition);
+    const rows = await this.engine.query<{ trace_id: string }>(sql, {
+      ...params,
+      tenant: this.tenant,
+      ...windowParams(query.startTimeUnixNano, query.endTimeUnixNano),
+      limit: query.limit,
+    });
+    return rows.map((r) => r.trace_id);
+  }
+
+  async getTraces(traceIds: readonly string[]): Promise<Map<string, Span[]>> {
+    const traces = new Map<string, Span[]>();
+    if (traceIds.length === 0) return traces;
+    const rows = await this.engine.query<SpanRow>(this.sql.tracesSpans, { tenant: this.tenant, traceIds: [...traceIds] });
+    const built = newBuiltObjects();
+    for (let start = 0; start < rows.length;) {
+      let end = start;
+      while (end < rows.length && rows[end]!.trace_id === rows[start]!.trace_id) end++;
+      traces.set(rows[start]!.trace_id, await this.spansOf(rows[start]!.trace_id, rows.slice(start, end), built));
+      start = end;
+    }
+    return traces;
   }
 
   async listServices(): Promise<string[]> {

@@ -5,6 +5,7 @@ export type {
   AttributeKeyCount,
   AttributeQuery,
   AttributeValueCount,
+  CandidateQuery,
   DependencyEdge,
   OperationInfo,
   ServiceSpanCount,
@@ -15,6 +16,7 @@ export type {
   TraceStore,
   TraceSummary,
 } from './trace-store.js';
+export type { AttributeTest, PrefilterOp, SpanPredicate, TraceCondition } from './traceql-prefilter.js';
 export { openTraceStore } from './open-trace-store.js';
 export type { OpenTraceStoreOptions } from './open-trace-store.js';
 export { ClickHouseTraceStore } from './clickhouse-trace-store.js';

@@ -293,3 +293,15 @@ export interface AttributeValueRow {
   value: string;
   count: string | number;
 }
+
+/**
+ * The spans of several traces (TraceQL search reads its candidates in batches), one row per
+ * (trace, span ID), grouped by trace and in getTrace's order within each.
+ */
+export function tracesSpansSql(db: string): string {
+  return `SELECT ${SPAN_ROW_COLUMNS}
+FROM ${db}.trace_spans_v3
+WHERE ${TENANT} AND ${traceRanges(db, '(SELECT arrayJoin({traceIds:Array(String)}))')}
+ORDER BY trace_id, start_ns, span_id
+LIMIT 1 BY trace_id, span_id`;
+}

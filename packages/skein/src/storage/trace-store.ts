@@ -1,6 +1,7 @@
 import type { Span, SpanKind } from '../model/span.js';
 import type { TenantId } from '../model/tenant.js';
 import type { SpanAggregationQuery, SpanAggregationRow, TypedValueRow, TypedValuesQuery } from './span-aggregation.js';
+import type { TraceCondition } from './traceql-prefilter.js';
 
 /**
  * One attribute filter of a search: matches a span whose own attributes, or whose resource's
@@ -93,6 +94,14 @@ export interface AttributeValueCount {
   count: number;
 }
 
+/** The window and size of {@link TenantTraceReader.traceQLCandidates}. */
+export interface CandidateQuery {
+  startTimeUnixNano: bigint;
+  endTimeUnixNano: bigint;
+  /** Most trace IDs returned, 1..100,000. */
+  limit: number;
+}
+
 /** Options of {@link TenantTraceReader.readTrace}. */
 export interface TraceReadOptions {
   /** Most spans in one page, 1..100,000 (default 10,000). Pages may be smaller, see readTrace. */
@@ -175,6 +184,18 @@ export interface TenantTraceReader {
 
   /** Matching traces, newest first (by trace start, ties by trace ID): deterministic. */
   searchTraces(query: TraceSearchQuery): Promise<TraceSummary[]>;
+
+  /**
+   * TraceQL search, step 1: IDs of the traces whose spans starting in the window meet `condition`
+   * (traceql-prefilter.ts), newest first by their earliest such span, ties by trace ID.
+   */
+  traceQLCandidates(condition: TraceCondition, query: CandidateQuery): Promise<string[]>;
+
+  /**
+   * TraceQL search, step 2: the spans of several traces at once, as {@link TenantTraceReader.getTrace}
+   * returns them per trace; unknown IDs are absent from the map.
+   */
+  getTraces(traceIds: readonly string[]): Promise<Map<string, Span[]>>;
 
   /** Every service name that has stored spans, sorted. */
   listServices(): Promise<string[]>;

@@ -16,8 +16,8 @@ import { storageTargets } from '../support/storage-targets.js';
 
 const MS = 1_000_000n;
 const SECOND = 1000n * MS;
-/** A 10-minute boundary 30–40 minutes ago: metrics slots are aligned to the step, as Tempo aligns them. */
-const T0 = ((BigInt(Date.now()) * MS) / (600n * SECOND) - 3n) * 600n * SECOND;
+/** A 30-minute boundary 30–60 minutes ago: metrics slots are aligned to the step, as Tempo aligns them. */
+const T0 = ((BigInt(Date.now()) * MS) / (1800n * SECOND) - 1n) * 1800n * SECOND;
 const T0_SECONDS = Number(T0 / SECOND);
 
 const checkout = makeResource('checkout', [{ key: 'deployment.environment', value: 'prod' }]);
@@ -293,6 +293,44 @@ for (const target of storageTargets()) {
         assert.equal(response.status, 400, JSON.stringify(params));
         assert.match(response.text, message);
       }
+    });
+
+    test('TraceQL search as Grafana sends it (q, limit=20, spss=3, start/end seconds): spanSets, matched, structural', async () => {
+      const window = { start: T0_SECONDS - 60, end: T0_SECONDS + 600 };
+      const grafana = (q: string, extra: Record<string, string | number> = {}): string =>
+        `${tempo}/api/search${query({ q, limit: 20, spss: 3, ...window, ...extra })}`;
+      const post = await getOk(grafana('{ resource.service.name = "checkout" && span.http.method = "POST" }'));
+      assert.equal(post.traces.length, 1);
+      const trace = post.traces[0];
+      assert.deepEqual(
+        [trace.traceID, trace.rootServiceName, trace.rootTraceName, trace.startTimeUnixNano, trace.durationMs],
+        [traceB.replace(/^0+/, ''), 'checkout', 'POST /pay', (T0 + 70_000n * MS).toString(), 300],
+      );
+      assert.deepEqual(trace.spanSet, trace.spanSets[0]);
+      assert.equal(trace.spanSets[0].matched, 1);
+      const matched = trace.spanSets[0].spans[0];
+      assert.deepEqual(
+        [matched.spanID, matched.name, matched.startTimeUnixNano, matched.durationNanos],
+        [rootB, 'POST /pay', (T0 + 70_000n * MS).toString(), '300000000'],
+      );
+      assert.deepEqual(trace.serviceStats, { checkout: { spanCount: 1, errorCount: 1 }, payments: { spanCount: 1, errorCount: 1 } });
+
+      const structural = await getOk(grafana('{ resource.service.name = "checkout" } >> { status = error }'));
+      assert.deepEqual(
+        structural.traces.map((t: any) => t.spanSets[0].spans.map((s: any) => s.name)),
+        [['charge']],
+      );
+      const all = await getOk(grafana('{ }', { spss: 1 }));
+      assert.deepEqual(all.traces.map((t: any) => t.traceID).sort(), [traceA, traceB, traceC].map((id) => id.replace(/^0+/, '')).sort());
+      assert.ok(all.traces.every((t: any) => t.spanSets[0].spans.length === 1));
+      assert.equal(all.traces.find((t: any) => t.traceID === traceB.replace(/^0+/, '')).spanSets[0].matched, 2);
+
+      const bad = await get(grafana('{ .a = }'));
+      assert.equal(bad.status, 400);
+      assert.match(bad.text, /^invalid TraceQL query: parse error at line 1, col 8/);
+      const metrics = await get(grafana('{ } | rate()'));
+      assert.equal(metrics.status, 400);
+      assert.match(metrics.text, /rate\(\) in a search/);
     });
 
     test('tag names: v1 and v2 with scopes, as Grafana’s language provider asks (limit=5000)', async () => {

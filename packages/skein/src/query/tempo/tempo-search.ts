@@ -1,12 +1,15 @@
 import type { AttributeFilter, TraceSummary, TraceStore } from '../../storage/trace-store.js';
 import { readingStorage } from '../api-error.js';
+import { anyValueToOtlpJson } from '../../model/otlp-json.js';
 import { readerFor } from '../tenant-of.js';
+import { isTraceQLError } from '../traceql/errors.js';
+import { executeTraceQLSearch, type TraceQLAttribute, type TraceQLSpanset, type TraceQLTraceResult } from '../traceql/search.js';
 import { badRequest, json, type TempoRouter } from './tempo-http.js';
 import { durationParam, nowNano, param, positiveIntegerParam, secondsParam } from './tempo-params.js';
 import { parseLogfmt } from './logfmt.js';
 
 /**
- * `/api/search`: TraceQL (`q`) or tag-based (`tags`, logfmt) search, with `minDuration`,
+ * `/api/search`: TraceQL (`q`, run by the TraceQL engine, query/traceql/search.ts) or tag-based (`tags`, logfmt) search, with `minDuration`,
  * `maxDuration`, `limit` (default 20), `spss` (default 3), `start`/`end` (Unix seconds). The answer
  * is Tempo's `SearchResponse` in its JSON form: trace IDs without leading zeros, start times as
  * strings (uint64), zero fields left out, `rootServiceName` `<root span not yet received>` when
@@ -22,20 +25,6 @@ const DEFAULT_LIMIT = 20;
 const MAX_LIMIT = 10_000;
 const DEFAULT_LOOKBACK_NANO = 3_600_000_000_000n;
 const ROOT_SPAN_NOT_YET_RECEIVED = '<root span not yet received>';
-
-/** TraceQL search, provided by the TraceQL engine once wired (undefined until then: 400). */
-export type TraceqlSearch = (
-  reader: ReturnType<typeof readerFor>,
-  query: string,
-  options: { startNano: bigint; endNano: bigint; limit: number; spss: number },
-) => Promise<unknown[]>;
-
-let traceqlSearch: TraceqlSearch | undefined;
-
-/** Installs the TraceQL search engine used for `q`. */
-export function useTraceqlSearch(search: TraceqlSearch): void {
-  traceqlSearch = search;
-}
 
 export function addTempoSearchRoute(router: TempoRouter, store: TraceStore): void {
   router.get('/api/search', async ({ request, url }) => {
@@ -63,12 +52,20 @@ export function addTempoSearchRoute(router: TempoRouter, store: TraceStore): voi
     const start = startParam !== undefined && startParam !== 0n ? startParam : end - DEFAULT_LOOKBACK_NANO;
     const reader = readerFor(store, request);
 
-    if (q !== undefined && q.trim() !== '' && q.trim() !== '{}') {
-      if (traceqlSearch === undefined) throw badRequest('TraceQL search (q) is not available in this build: use tags');
-      const traces = await readingStorage(
-        traceqlSearch(reader, q, { startNano: start, endNano: end, limit: Math.min(limit, MAX_LIMIT), spss }),
-      );
-      return json({ traces, metrics: { completedJobs: 1, totalJobs: 1 } });
+    if (q !== undefined && q.trim() !== '') {
+      let result;
+      try {
+        result = await readingStorage(
+          executeTraceQLSearch(reader, q, { startNano: start, endNano: end, limit: Math.min(limit, MAX_LIMIT), spss }),
+        );
+      } catch (error) {
+        if (isTraceQLError(error)) throw badRequest(`invalid TraceQL query: ${error.message}`);
+        throw error;
+      }
+      return json({
+        traces: result.traces.map(traceqlTraceJson),
+        metrics: { inspectedTraces: result.metrics.inspectedTraces, completedJobs: 1, totalJobs: 1 },
+      });
     }
 
     const filters = tags === undefined ? [] : [...parseLogfmt(tags, (message) => badRequest(`invalid tags: ${message}`))];
@@ -120,4 +117,44 @@ export function traceSearchMetadata(trace: TraceSummary): Record<string, unknown
   }
   if (trace.services.length > 0) out['serviceStats'] = serviceStats;
   return out;
+}
+
+/** A TraceQL result in Tempo's JSON: `spanSets`, and `spanSet` (deprecated, the first) as Tempo still sends it. */
+function traceqlTraceJson(trace: TraceQLTraceResult): Record<string, unknown> {
+  const out: Record<string, unknown> = { traceID: trace.traceID.replace(/^0+/, ''), rootServiceName: trace.rootServiceName };
+  if (trace.rootTraceName !== '') out['rootTraceName'] = trace.rootTraceName;
+  out['startTimeUnixNano'] = trace.startTimeUnixNano.toString();
+  if (trace.durationMs !== 0) out['durationMs'] = trace.durationMs;
+  const spanSets = trace.spanSets.map(spansetJson);
+  if (spanSets.length > 0) {
+    out['spanSet'] = spanSets[0];
+    out['spanSets'] = spanSets;
+  }
+  const stats = Object.entries(trace.serviceStats);
+  if (stats.length > 0) {
+    out['serviceStats'] = Object.fromEntries(
+      stats.map(([service, { spanCount, errorCount }]) => [service, errorCount === 0 ? { spanCount } : { spanCount, errorCount }]),
+    );
+  }
+  return out;
+}
+
+function spansetJson(spanset: TraceQLSpanset): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    spans: spanset.spans.map((span) => {
+      const json: Record<string, unknown> = { spanID: span.spanID };
+      if (span.name !== '') json['name'] = span.name;
+      json['startTimeUnixNano'] = span.startTimeUnixNano.toString();
+      json['durationNanos'] = span.durationNanos.toString();
+      if (span.attributes.length > 0) json['attributes'] = attributesJson(span.attributes);
+      return json;
+    }),
+    matched: spanset.matched,
+  };
+  if (spanset.attributes.length > 0) out['attributes'] = attributesJson(spanset.attributes);
+  return out;
+}
+
+function attributesJson(attributes: readonly TraceQLAttribute[]): Array<{ key: string; value: unknown }> {
+  return attributes.map((attribute) => ({ key: attribute.key, value: anyValueToOtlpJson(attribute.value) }));
 }

@@ -7,7 +7,6 @@ import type {
   MetricsSecondStage,
   MetricsStage,
   PipelineStage,
-  Position,
   QueryHint,
   ScalarExpr,
   SpansetExpr,
@@ -321,5 +320,3 @@ function hintValue(s: TokenStream): StaticValue {
   }
   return parseNumber(s) ?? s.unexpected('a hint value (true, false, a number, a duration or a string)');
 }
-
-export type { Position };
