@@ -23,6 +23,7 @@ import { runMetricsQuery } from '../src/query/tempo/tempo-metrics.js';
 import { planMetricsQuery } from '../src/query/tempo/traceql-metrics-plan.js';
 import { defaultStepNano } from '../src/query/tempo/tempo-params.js';
 import { parseTraceQL } from '../src/query/traceql/parser.js';
+import { executeTraceQLSearch } from '../src/query/traceql/search.js';
 
 const { values: options } = parseArgs({
   options: {
@@ -98,8 +99,7 @@ async function measure(store: TraceStore, traceIds: string[], now: bigint, store
  * Issue 11's TraceQL figures: tag and value autocompletion as Grafana's editor asks for them
  * (`/api/v2/search/tags`, `/api/v2/search/tag/resource.service.name/values` over the last hour),
  * and `{ } | rate() by (resource.service.name)` over 24 h at Tempo's default step (as the Tempo
- * API runs them, parse to series). TraceQL search (single condition, structural) is measured
- * once the TraceQL engine is wired into the Tempo API.
+ * API runs them, parse to series), and TraceQL search over 24 h (one condition; structural).
  */
 async function traceqlFigures(store: TraceStore, now: bigint): Promise<object> {
   const reader = store.forTenant(DEFAULT_TENANT);
@@ -132,6 +132,18 @@ async function traceqlFigures(store: TraceStore, now: bigint): Promise<object> {
         endNano: now,
         sampleSpans: 100_000,
         limit: 1000,
+      }),
+    ),
+    // Search over 24 h as Grafana sends it (limit 20, spss 3): one condition, then a structural query.
+    traceqlFilterMs: await time(10, () =>
+      executeTraceQLSearch(reader, '{ span.http.route = "/api/checkout" }', { startNano: start, endNano: now, limit: 20, spss: 3 }),
+    ),
+    traceqlStructuralMs: await time(5, () =>
+      executeTraceQLSearch(reader, '{ resource.service.name = "gateway" } >> { resource.service.name = "payment" && status = error }', {
+        startNano: start,
+        endNano: now,
+        limit: 20,
+        spss: 3,
       }),
     ),
     traceqlRateByService24hMs: await time(5, () =>

@@ -344,7 +344,7 @@ export class ClickHouseTraceReader implements TenantTraceReader {
         `the aggregation has more than ${MAX_AGGREGATION_ROWS} (series × steps) rows: use a larger step or fewer groups`,
       );
     }
-    return aggregationRowsFrom(rows, query.groupBy.length);
+    return aggregationRowsFrom(rows, query.aggregate.fn === 'compare' ? 2 : query.groupBy.length);
   }
 
   async listTypedValues(query: TypedValuesQuery): Promise<TypedValueRow[]> {

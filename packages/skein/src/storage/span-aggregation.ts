@@ -19,7 +19,14 @@ export type SpanAggregate =
   | { fn: 'sum' | 'avg' | 'min' | 'max'; field: SpanField }
   | { fn: 'quantiles'; field: SpanField; levels: readonly number[] }
   /** Counts per power-of-two bucket of the field (nanoseconds for durations). */
-  | { fn: 'histogram'; field: SpanField };
+  | { fn: 'histogram'; field: SpanField }
+  /**
+   * TraceQL `compare()`: per slot and per (attribute, value) of every span (span and resource
+   * attributes, `name`, `status`, `kind`), `[baseline count, selection count]`; a span is in the
+   * selection when it passes `selection` (and starts inside the selection window, when given).
+   * Rows have no `groupBy` fields: `groups` is `[attribute name, value]`. Ignores `groupBy`.
+   */
+  | { fn: 'compare'; selection: SpanFilter; selectionFromNano?: bigint; selectionToNano?: bigint };
 
 export interface SpanAggregationQuery {
   filter: SpanFilter;
@@ -63,6 +70,7 @@ interface AggregationSql {
 /** The statement; the tenant is bound by the reader (`tenant` parameter). */
 export function spanAggregationSql(db: string, query: SpanAggregationQuery): AggregationSql {
   if (query.stepNano <= 0n) throw new SpanConditionError('step must be positive');
+  if (query.aggregate.fn === 'compare') return compareSql(db, query, query.aggregate);
   const b = new SqlBuilder(db);
   const joinColumns: string[] = [];
   const resourceAliases = new Map<string, string>();
@@ -164,6 +172,45 @@ function numericSql(b: SqlBuilder, field: SpanField, resourceAlias: (key: string
   }
   const { value, type } = fieldSql(b, field, resourceAlias);
   return { value: `toFloat64OrZero(${value})`, present: `${type} IN ('i', 'd', 'z')` };
+}
+
+/** The `compare` aggregate's statement (see {@link SpanAggregate}). */
+function compareSql(db: string, query: SpanAggregationQuery, compare: Extract<SpanAggregate, { fn: 'compare' }>): AggregationSql {
+  const b = new SqlBuilder(db);
+  const from = b.bind('UInt64', query.fromNano < 0n ? 0n : query.fromNano);
+  const to = b.bind('UInt64', query.toNano < 0n ? 0n : query.toNano);
+  const step = b.bind('UInt64', query.stepNano);
+  const where = [
+    TENANT,
+    `bucket >= ${b.bind('UInt64', (query.fromNano < 0n ? 0n : query.fromNano) / BUCKET_NANO)}`,
+    `bucket <= ${b.bind('UInt64', (query.toNano < 0n ? 0n : query.toNano) / BUCKET_NANO)}`,
+    `start_ns > ${from}`,
+    `start_ns <= ${to}`,
+    filterSql(b, query.filter),
+  ];
+  let selected = filterSql(b, compare.selection);
+  if (compare.selectionFromNano !== undefined && compare.selectionToNano !== undefined) {
+    selected = `(start_ns > ${b.bind('UInt64', compare.selectionFromNano)} AND start_ns <= ${b.bind('UInt64', compare.selectionToNano)} AND ${selected})`;
+  }
+  // Types as arrays passed into the lambdas (18.16 cannot capture a String column, see span-conditions.ts).
+  const types = (keys: string, raw: string): string => `arrayResize([${raw}], length(${keys}), ${raw})`;
+  const pairs = (keys: string, values: string, raw: string, prefix: string): string =>
+    `arrayMap((k, v, s, i) -> (concat('${prefix}', k), v, substring(s, i, 1)), ${keys}, ${values}, ${types(keys, raw)}, arrayEnumerate(${keys}))`;
+  const intrinsics = `[('name', toString(name), 's'), ('status', toString(status_code), 'status'), ('kind', toString(kind), 'kind')]`;
+  const sql = `SELECT slot, tupleElement(kv, 1) AS g0_v, '' AS g0_t, tupleElement(kv, 2) AS g1_v, tupleElement(kv, 3) AS g1_t,
+  array(toFloat64(countIf(NOT selected)), toFloat64(countIf(selected))) AS agg
+FROM (
+  SELECT toUInt32(intDiv(start_ns - ${from} - 1, ${step})) AS slot, ${selected} AS selected,
+    arrayJoin(arrayConcat(${pairs('attr_keys', 'attr_values', 'attr_types', 'span.')}, ${pairs('r_keys', 'r_values', 'r_types', 'resource.')}, ${intrinsics})) AS kv
+  FROM ${db}.trace_spans_v3
+  ANY LEFT JOIN (SELECT resource_hash, attr_keys AS r_keys, attr_values AS r_values, attr_types AS r_types FROM ${db}.resources_v3 WHERE ${TENANT} LIMIT 1 BY resource_hash) AS resource_columns USING resource_hash
+  WHERE ${where.join('\n    AND ')}
+)
+WHERE g1_t IN ('s', 'i', 'd', 'z', 'b', 'status', 'kind')
+GROUP BY slot, g0_v, g1_v, g1_t
+ORDER BY slot, g0_v, g1_v, g1_t
+LIMIT ${MAX_AGGREGATION_ROWS + 1}`;
+  return { sql, params: b.params };
 }
 
 interface RawRow {

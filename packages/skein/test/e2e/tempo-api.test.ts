@@ -494,6 +494,44 @@ for (const target of storageTargets()) {
       assert.deepEqual(busy.series, [{ labels: [{ key: 'resource.service.name', value: { stringValue: 'checkout' } }], value: 2 }]);
     });
 
+    test('compare(): baseline and selection per attribute value, totals, topN (Traces Drilldown’s comparison)', async () => {
+      const compare = async (q: string): Promise<Map<string, number>> => {
+        const body = await getOk(`${tempo}/api/metrics/query${query({ q, start: T0_SECONDS, end: T0_SECONDS + 180 })}`);
+        return new Map(
+          body.series.map((s: any) => [
+            `${s.labels[0].value.stringValue} ${s.labels[1].key}=${JSON.stringify(s.labels[1].value)}`,
+            s.value,
+          ]),
+        );
+      };
+      const all = await compare('{ } | compare({ status = error })');
+      for (const [series, value] of [
+        ['baseline name={"stringValue":"GET /cart"}', 1],
+        ['baseline status={"stringValue":"unset"}', 3],
+        ['baseline kind={"stringValue":"server"}', 2],
+        ['baseline span.http.method={"stringValue":"GET"}', 2],
+        ['baseline span.http.status_code={"intValue":"200"}', 1],
+        ['baseline resource.deployment.environment={"stringValue":"staging"}', 1],
+        ['selection name={"stringValue":"charge"}', 1],
+        ['selection status={"stringValue":"error"}', 2],
+        ['selection resource.service.name={"stringValue":"payments"}', 1],
+        ['selection span.http.status_code={"intValue":"500"}', 1],
+        ['baseline_total resource.service.name={}', 3],
+        ['baseline_total span.http.method={}', 2],
+        ['selection_total name={}', 2],
+        ['selection_total resource.deployment.environment={}', 1],
+      ] as const) {
+        assert.equal(all.get(series), value, series);
+      }
+      assert.equal(all.get('selection span.http.method={"stringValue":"GET"}'), undefined);
+      assert.equal(all.size, 14 + 10 + 8 + 7, 'value series of both sides, then the totals of each attribute');
+      const top1 = await compare('{ } | compare({ status = error }, 1)');
+      assert.deepEqual(
+        [...top1.keys()].filter((key) => key.startsWith('selection name=')),
+        ['selection name={"stringValue":"POST /pay"}'],
+      );
+    });
+
     test('metrics instant query: one value per series, only QueryInstantResponse’s fields (Grafana’s strict jsonpb)', async () => {
       const response = await get(
         `${tempo}/api/metrics/query${query({ q: '{status=error} | count_over_time() by (resource.service.name)', start: T0_SECONDS, end: T0_SECONDS + 180 })}`,
@@ -513,7 +551,7 @@ for (const target of storageTargets()) {
 
     test('metrics errors are 400s naming the problem', async () => {
       for (const [q, message] of [
-        ['{} | compare({status=error})', /compare\(\) is not supported/],
+        ['{} | compare({status=error} >> {})', /compare\(\) selection other than one spanset filter/],
         ['{ span.http.method = } | rate()', /invalid TraceQL query: parse error at line 1, col 22: expected/],
         ['{} | frobnicate()', /parse error at line 1, col 6/],
         ['{} | quantile_over_time(duration, 2)', /quantile 2 is not between 0 and 1/],

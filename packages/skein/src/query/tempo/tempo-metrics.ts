@@ -27,7 +27,8 @@ export type MetricsFunction =
   | 'min_over_time'
   | 'max_over_time'
   | 'quantile_over_time'
-  | 'histogram_over_time';
+  | 'histogram_over_time'
+  | 'compare';
 
 export interface MetricsQuery {
   filter: SpanFilter;
@@ -36,6 +37,8 @@ export interface MetricsQuery {
   argument?: { text: string; field: SpanField };
   quantiles: number[];
   by: Array<{ text: string; field: SpanField }>;
+  /** compare(): the selection, the values kept per attribute, the optional selection window. */
+  compare?: { selection: SpanFilter; topN: number; fromNano?: bigint; toNano?: bigint };
   second?: { fn: 'topk' | 'bottomk'; count: number } | { fn: 'filter'; op: string; value: number };
 }
 
@@ -75,14 +78,22 @@ export async function runMetricsQuery(
       ? window.endNano
       : window.endNano - (window.endNano % step) + step;
   const slotCount = Number((to - from) / step);
+  const compare = query.compare;
   const aggregate: SpanAggregate =
-    query.fn === 'rate' || query.fn === 'count_over_time'
-      ? { fn: 'count' }
-      : query.fn === 'quantile_over_time'
-        ? { fn: 'quantiles', field: query.argument!.field, levels: query.quantiles }
-        : query.fn === 'histogram_over_time'
-          ? { fn: 'histogram', field: query.argument!.field }
-          : { fn: query.fn.slice(0, 3) as 'sum' | 'avg' | 'min' | 'max', field: query.argument!.field };
+    compare !== undefined
+      ? {
+          fn: 'compare',
+          selection: compare.selection,
+          ...(compare.fromNano !== undefined &&
+            compare.toNano !== undefined && { selectionFromNano: compare.fromNano, selectionToNano: compare.toNano }),
+        }
+      : query.fn === 'rate' || query.fn === 'count_over_time'
+        ? { fn: 'count' }
+        : query.fn === 'quantile_over_time'
+          ? { fn: 'quantiles', field: query.argument!.field, levels: query.quantiles }
+          : query.fn === 'histogram_over_time'
+            ? { fn: 'histogram', field: query.argument!.field }
+            : { fn: query.fn.slice(0, 3) as 'sum' | 'avg' | 'min' | 'max', field: query.argument!.field };
   const rows = await reader.aggregateSpans({
     filter: query.filter,
     groupBy: query.by.map((item) => item.field),
@@ -92,6 +103,8 @@ export async function runMetricsQuery(
     stepNano: step,
     exemplarsPerRow: window.exemplars > 0 ? 2 : 0,
   });
+  const slotEndsMs = Array.from({ length: slotCount }, (_, i) => (from + BigInt(i + 1) * step) / 1_000_000n);
+  if (compare !== undefined) return { series: compareSeries(rows, compare.topN, slotCount), slotEndsMs };
   const stepSeconds = Number(step) / 1e9;
   const isDuration = query.argument?.field.kind === 'intrinsic' && query.argument.field.name === 'duration';
   const bySeries = new Map<string, TempoSeries>();
@@ -151,7 +164,6 @@ export async function runMetricsQuery(
   const second = query.second;
   if (second?.fn === 'filter') series = keepSamples(series, (value) => compareNumbers(value, second.op, second.value));
   else if (second !== undefined) series = topOrBottom(series, second.fn, second.count);
-  const slotEndsMs = Array.from({ length: slotCount }, (_, i) => (from + BigInt(i + 1) * step) / 1_000_000n);
   return { series, slotEndsMs };
 }
 
@@ -229,4 +241,64 @@ function compareNumbers(value: number, op: string, bound: number): boolean {
     default:
       return value <= bound;
   }
+}
+
+/**
+ * compare()'s series, as Tempo builds them: per attribute, the `topN` values with the most spans
+ * (over the whole range) as `{__meta_type="baseline"|"selection", <attribute>=<value>}`, and the
+ * attribute's totals as `{__meta_type="baseline_total"|"selection_total", <attribute>=nil}`.
+ */
+function compareSeries(rows: readonly SpanAggregationRow[], topN: number, slotCount: number): TempoSeries[] {
+  type Counts = { label: KeyValueJson; counts: number[]; total: number };
+  const sides = [new Map<string, Map<string, Counts>>(), new Map<string, Map<string, Counts>>()];
+  const totals = [new Map<string, number[]>(), new Map<string, number[]>()];
+  for (const row of rows) {
+    if (row.slot < 0 || row.slot >= slotCount) continue;
+    const key = row.groups[0]!.value;
+    const value = row.groups[1]!;
+    row.values.forEach((count, side) => {
+      if (count === 0) return;
+      let values = sides[side]!.get(key);
+      if (values === undefined) sides[side]!.set(key, (values = new Map()));
+      const valueKey = `${value.type}:${value.value}`;
+      let entry = values.get(valueKey);
+      if (entry === undefined) {
+        entry = { label: { key, value: typedValue(value.value, value.type) }, counts: new Array<number>(slotCount).fill(0), total: 0 };
+        values.set(valueKey, entry);
+      }
+      entry.counts[row.slot]! += count;
+      entry.total += count;
+      let total = totals[side]!.get(key);
+      if (total === undefined) totals[side]!.set(key, (total = new Array<number>(slotCount).fill(0)));
+      total[row.slot]! += count;
+    });
+  }
+  const series: TempoSeries[] = [];
+  const asValues = (counts: number[]): Array<number | undefined> => counts.map((count) => (count === 0 ? undefined : count));
+  (['baseline', 'selection'] as const).forEach((type, side) => {
+    for (const [, values] of [...sides[side]!].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+      const top = [...values.values()]
+        .sort((a, b) => b.total - a.total || JSON.stringify(a.label).localeCompare(JSON.stringify(b.label)))
+        .slice(0, topN);
+      for (const entry of top)
+        series.push({
+          labels: [{ key: '__meta_type', value: { stringValue: type } }, entry.label],
+          values: asValues(entry.counts),
+          exemplars: [],
+        });
+    }
+  });
+  (['baseline_total', 'selection_total'] as const).forEach((type, side) => {
+    for (const [key, counts] of [...totals[side]!].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+      series.push({
+        labels: [
+          { key: '__meta_type', value: { stringValue: type } },
+          { key, value: {} },
+        ],
+        values: asValues(counts),
+        exemplars: [],
+      });
+    }
+  });
+  return series;
 }

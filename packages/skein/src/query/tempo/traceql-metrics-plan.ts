@@ -1,5 +1,5 @@
 import type { ComparisonOp, ConditionValue, SpanCondition, SpanField, SpanFilter } from '../../storage/span-conditions.js';
-import type { FieldExpr, MetricsFn, StaticValue, TraceQLQuery } from '../traceql/ast.js';
+import type { FieldExpr, StaticValue, TraceQLQuery } from '../traceql/ast.js';
 import { TraceQLUnsupportedError } from '../traceql/errors.js';
 import type { MetricsFunction, MetricsQuery } from './tempo-metrics.js';
 
@@ -7,10 +7,13 @@ import type { MetricsFunction, MetricsQuery } from './tempo-metrics.js';
  * A parsed TraceQL metrics query (the TraceQL parser's AST) → what storage aggregates: the
  * spanset filter as a tree of storage conditions, the function, its argument and `by` fields.
  * What storage cannot evaluate in one pass (spanset operators and pipelines before the metrics
- * stage, arithmetic, event/link/instrumentation attributes, trace-level intrinsics, `compare()`)
+ * stage, arithmetic, event/link/instrumentation attributes, trace-level intrinsics, a compare()
+ * selection that is not one filter)
  * is a TraceQLUnsupportedError naming the construct and its position: a 400, never a wrong series.
  */
 
+/** Tempo's default for compare()'s second argument. */
+const DEFAULT_COMPARE_TOP_N = 10;
 const STATUS_CODES = { unset: 0, ok: 1, error: 2 } as const;
 const KIND_CODES = { unspecified: 0, internal: 1, server: 2, client: 3, producer: 4, consumer: 5 } as const;
 const FLIPPED: Record<ComparisonOp, ComparisonOp> = {
@@ -32,16 +35,21 @@ export function planMetricsQuery(query: TraceQLQuery): MetricsQuery {
       'a query without a metrics function (rate(), count_over_time() …) on the metrics API',
       query.spans.pos,
     );
-  if (metrics.fn === 'compare') throw new TraceQLUnsupportedError('compare()', metrics.pos);
   if (query.spans.type !== 'filter')
     throw new TraceQLUnsupportedError('spanset operators or pipelines before a metrics function', query.spans.pos);
   const filter: SpanFilter = query.spans.condition === undefined ? { combine: 'all', conditions: [] } : filterOf(query.spans.condition);
-  const planned: MetricsQuery = {
-    filter,
-    fn: metrics.fn as Exclude<MetricsFn, 'compare'> satisfies MetricsFunction,
-    quantiles: metrics.quantiles,
-    by: [],
-  };
+  const planned: MetricsQuery = { filter, fn: metrics.fn satisfies MetricsFunction, quantiles: metrics.quantiles, by: [] };
+  if (metrics.fn === 'compare') {
+    const compare = metrics.compare;
+    if (compare === undefined || compare.selection.type !== 'filter') {
+      throw new TraceQLUnsupportedError('a compare() selection other than one spanset filter { … }', compare?.selection.pos ?? metrics.pos);
+    }
+    planned.compare = {
+      selection: compare.selection.condition === undefined ? { combine: 'all', conditions: [] } : filterOf(compare.selection.condition),
+      topN: compare.topN ?? DEFAULT_COMPARE_TOP_N,
+      ...(compare.startNano !== undefined && compare.endNano !== undefined && { fromNano: compare.startNano, toNano: compare.endNano }),
+    };
+  }
   if (metrics.field !== undefined) planned.argument = { text: textOf(metrics.field), field: fieldOf(metrics.field) };
   planned.by = metrics.by.map((expr) => ({ text: textOf(expr), field: fieldOf(expr) }));
   const second = query.metricsSecondStage;
