@@ -276,9 +276,9 @@ function compareSeries(rows: readonly SpanAggregationRow[], topN: number, slotCo
   const series: TempoSeries[] = [];
   const asValues = (counts: number[]): Array<number | undefined> => counts.map((count) => (count === 0 ? undefined : count));
   (['baseline', 'selection'] as const).forEach((type, side) => {
-    for (const [, values] of [...sides[side]!].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    for (const [, values] of [...sides[side]!].sort(([a], [b]) => byCodeUnits(a, b))) {
       const top = [...values.values()]
-        .sort((a, b) => b.total - a.total || JSON.stringify(a.label).localeCompare(JSON.stringify(b.label)))
+        .sort((a, b) => b.total - a.total || byCodeUnits(JSON.stringify(a.label), JSON.stringify(b.label)))
         .slice(0, topN);
       for (const entry of top)
         series.push({
@@ -289,7 +289,7 @@ function compareSeries(rows: readonly SpanAggregationRow[], topN: number, slotCo
     }
   });
   (['baseline_total', 'selection_total'] as const).forEach((type, side) => {
-    for (const [key, counts] of [...totals[side]!].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    for (const [key, counts] of [...totals[side]!].sort(([a], [b]) => byCodeUnits(a, b))) {
       series.push({
         labels: [
           { key: '__meta_type', value: { stringValue: type } },
@@ -301,4 +301,9 @@ function compareSeries(rows: readonly SpanAggregationRow[], topN: number, slotCo
     }
   });
   return series;
+}
+
+/** Locale-independent order, so that ties break the same way everywhere. */
+function byCodeUnits(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
