@@ -8,12 +8,9 @@ import {
   MAX_AGGREGATION_ROWS,
   spanAggregationSql,
   typedValuesSql,
-  type SpanAggregationQuery,
   type SpanAggregationRawRow,
-  type SpanAggregationRow,
-  type TypedValueRow,
-  type TypedValuesQuery,
 } from './span-aggregation.js';
+import type { SpanAggregationQuery, SpanAggregationRow, TypedValueRow, TypedValuesQuery } from './span-query-types.js';
 import {
   BUCKET_NANO,
   newBuiltObjects,

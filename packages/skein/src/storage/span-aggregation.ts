@@ -1,5 +1,6 @@
 import { BUCKET_NANO } from './span-rows.js';
-import { fieldSql, filterSql, SpanConditionError, SqlBuilder, type SpanField, type SpanFilter } from './span-conditions.js';
+import { fieldSql, filterSql, SpanConditionError, SqlBuilder } from './span-conditions.js';
+import type { SpanAggregate, SpanAggregationQuery, SpanAggregationRow, SpanField, TypedValuesQuery } from './span-query-types.js';
 import { TENANT } from './trace-queries.js';
 
 /**
@@ -12,52 +13,6 @@ import { TENANT } from './trace-queries.js';
  * that ends there. Duplicated rows of a retried batch (not yet merged by ReplacingMergeTree) are
  * counted twice: exact deduplication would cost a GROUP BY span over the whole window.
  */
-
-export type SpanAggregate =
-  | { fn: 'count' }
-  /** Of a numeric field: durations in seconds (as Tempo reports them), attributes of type int or double. */
-  | { fn: 'sum' | 'avg' | 'min' | 'max'; field: SpanField }
-  | { fn: 'quantiles'; field: SpanField; levels: readonly number[] }
-  /** Counts per power-of-two bucket of the field (nanoseconds for durations). */
-  | { fn: 'histogram'; field: SpanField }
-  /**
-   * TraceQL `compare()`: per slot and per (attribute, value) of every span (span and resource
-   * attributes, `name`, `status`, `kind`), `[baseline count, selection count]`; a span is in the
-   * selection when it passes `selection` (and starts inside the selection window, when given).
-   * Rows have no `groupBy` fields: `groups` is `[attribute name, value]`. Ignores `groupBy`.
-   */
-  | { fn: 'compare'; selection: SpanFilter; selectionFromNano?: bigint; selectionToNano?: bigint };
-
-export interface SpanAggregationQuery {
-  filter: SpanFilter;
-  groupBy: readonly SpanField[];
-  aggregate: SpanAggregate;
-  /** Exclusive start of the window, nanoseconds. */
-  fromNano: bigint;
-  /** Inclusive end of the window. */
-  toNano: bigint;
-  stepNano: bigint;
-  /** Example spans kept per row (0: none). */
-  exemplarsPerRow: number;
-}
-
-export interface SpanAggregationExemplar {
-  traceId: string;
-  spanId: string;
-  startNano: bigint;
-  value: number;
-}
-
-export interface SpanAggregationRow {
-  slot: number;
-  /** Per `groupBy` field: its value as text and its type tag ('' when the span lacks it). */
-  groups: Array<{ value: string; type: string }>;
-  /** count: [n]; sum/avg/min/max: [x]; quantiles: one per level; histogram: [n]. */
-  values: number[];
-  /** histogram only: the bucket's upper bound, in the field's unit (nanoseconds for durations). */
-  bucket?: number;
-  exemplars: SpanAggregationExemplar[];
-}
 
 /** Most rows one aggregation may return (series × slots): a bound on memory, named in the error. */
 export const MAX_AGGREGATION_ROWS = 500_000;
@@ -240,23 +195,6 @@ export function aggregationRowsFrom(rows: readonly RawRow[], groupCount: number)
 }
 
 export type { RawRow as SpanAggregationRawRow };
-
-/** A window and filter for typed value autocompletion (Tempo's `/api/v2/search/tag/{tag}/values`). */
-export interface TypedValuesQuery {
-  field: SpanField;
-  filter: SpanFilter;
-  startNano: bigint;
-  endNano: bigint;
-  /** Spans looked at, at most (the first the engine reads in the window): keeps it fast on any store. */
-  sampleSpans: number;
-  limit: number;
-}
-
-export interface TypedValueRow {
-  value: string;
-  /** The attribute type tag (attribute-columns.ts). */
-  type: string;
-}
 
 /** Distinct values of a field on the sampled spans that pass the filter, most frequent first. */
 export function typedValuesSql(db: string, query: TypedValuesQuery): AggregationSql {

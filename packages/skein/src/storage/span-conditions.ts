@@ -1,3 +1,4 @@
+import type { ComparisonOp, SpanCondition, SpanField, SpanFilter, SpanIntrinsic } from './span-query-types.js';
 import { TENANT } from './trace-queries.js';
 
 /**
@@ -12,41 +13,6 @@ import { TENANT } from './trace-queries.js';
  * satisfy it)`, which runs on 18.16 and reads only that tenant's resources. `resource.service.name`
  * is the span row's own `service_name` column (the sort key's second column).
  */
-
-export type SpanIntrinsic = 'name' | 'status' | 'kind' | 'duration' | 'statusMessage' | 'serviceName';
-
-export type SpanField =
-  | { kind: 'intrinsic'; name: SpanIntrinsic }
-  /** `any`: TraceQL's unscoped `.key`, the span's attribute or else its resource's. */
-  | { kind: 'attribute'; scope: 'span' | 'resource' | 'any'; key: string };
-
-export type ComparisonOp = '=' | '!=' | '>' | '>=' | '<' | '<=' | '=~' | '!~';
-
-/** A comparison value, typed as in TraceQL: status and kind are their OTLP numbers, durations nanoseconds. */
-export type ConditionValue =
-  | { type: 'string'; value: string }
-  | { type: 'int'; value: bigint }
-  | { type: 'float'; value: number }
-  | { type: 'bool'; value: boolean }
-  | { type: 'duration'; nanos: bigint }
-  | { type: 'status'; code: number }
-  | { type: 'kind'; kind: number }
-  /** `attr != nil` (the attribute exists) and `attr = nil` (it does not). */
-  | { type: 'nil' };
-
-export interface SpanCondition {
-  field: SpanField;
-  op: ComparisonOp;
-  value: ConditionValue;
-}
-
-/**
- * A boolean combination of conditions: `all` (AND), `any` (OR), `not`. An empty `all` is every
- * span, an empty `any` none.
- */
-export type SpanFilter =
-  | { combine: 'all' | 'any'; conditions: readonly (SpanCondition | SpanFilter)[] }
-  | { combine: 'not'; conditions: readonly [SpanCondition | SpanFilter] };
 
 function isFilter(node: SpanCondition | SpanFilter): node is SpanFilter {
   return 'combine' in node;

@@ -1,4 +1,4 @@
-import type { ComparisonOp, ConditionValue, SpanCondition, SpanField } from '../../storage/span-conditions.js';
+import type { ComparisonOp, ConditionValue, SpanCondition, SpanField } from '../../storage/span-query-types.js';
 import { parseGoDurationNanos } from '../../model/go-duration.js';
 
 /**

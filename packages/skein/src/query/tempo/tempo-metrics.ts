@@ -1,5 +1,4 @@
-import type { SpanAggregate, SpanAggregationRow } from '../../storage/span-aggregation.js';
-import type { SpanField, SpanFilter } from '../../storage/span-conditions.js';
+import type { SpanAggregate, SpanAggregationRow, SpanField, SpanFilter } from '../../storage/span-query-types.js';
 import type { TenantTraceReader } from '../../storage/trace-store.js';
 
 /**

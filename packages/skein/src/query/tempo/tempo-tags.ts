@@ -1,4 +1,4 @@
-import type { SpanField } from '../../storage/span-conditions.js';
+import type { SpanField } from '../../storage/span-query-types.js';
 import type { TraceStore } from '../../storage/trace-store.js';
 import { readerFor } from '../tenant-of.js';
 import { extractMatchers, fieldOf } from './span-filter-text.js';

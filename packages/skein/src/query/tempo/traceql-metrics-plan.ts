@@ -1,4 +1,4 @@
-import type { ComparisonOp, ConditionValue, SpanCondition, SpanField, SpanFilter } from '../../storage/span-conditions.js';
+import type { ComparisonOp, ConditionValue, SpanCondition, SpanField, SpanFilter } from '../../storage/span-query-types.js';
 import type { FieldExpr, StaticValue, TraceQLQuery } from '../traceql/ast.js';
 import { TraceQLUnsupportedError } from '../traceql/errors.js';
 import type { MetricsFunction, MetricsQuery } from './tempo-metrics.js';
