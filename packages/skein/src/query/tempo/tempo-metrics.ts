@@ -13,7 +13,7 @@ import type { TenantTraceReader } from '../../storage/trace-store.js';
  * a histogram series `__bucket=<upper bound in seconds>`. Quantiles are exact (Tempo's are
  * log2-bucket estimates), so values can differ from Tempo's by its bucket error.
  *
- * Not yet: `compare()`, spanset operators before the metrics stage, arithmetic between metrics;
+ * Not yet: spanset operators before the metrics stage, arithmetic between metrics;
  * each answers 400 naming it (traceql-metrics-plan.ts). Span-metrics tables (pre-aggregated) are not read yet: every query
  * reads raw spans (ARCHITECTURE decision 12 says long windows should read them).
  */
