@@ -1,7 +1,8 @@
 import type { SpanKind, Span } from '../model/span.js';
 import type { TenantId } from '../model/tenant.js';
 import type { SqlParams } from './sql-binding.js';
-import { prefilterSql, type TraceCondition } from './traceql-prefilter.js';
+import type { TraceCondition } from './traceql-condition.js';
+import { prefilterSql } from './traceql-prefilter.js';
 import { isStringLimitError, type SqlEngine } from './sql-engine.js';
 import {
   aggregationRowsFrom,
@@ -46,6 +47,7 @@ import {
   type AttributeQuery,
   type AttributeValueCount,
   type CandidateQuery,
+  type TracesReadOptions,
   type DependencyEdge,
   type OperationInfo,
   type ServiceSpanCount,
@@ -86,6 +88,7 @@ export interface ReadStatements {
   operations: string;
   dependencies: string;
   tracesSpans: string;
+  tracesSpansNarrow: string;
 }
 
 export function readStatements(db: string): ReadStatements {
@@ -100,7 +103,8 @@ export function readStatements(db: string): ReadStatements {
     services: listServicesSql(db),
     operations: listOperationsSql(db),
     dependencies: dependenciesSql(db),
-    tracesSpans: tracesSpansSql(db),
+    tracesSpans: tracesSpansSql(db, true),
+    tracesSpansNarrow: tracesSpansSql(db, false),
   };
 }
 
@@ -277,10 +281,11 @@ export class ClickHouseTraceReader implements TenantTraceReader {
     return rows.map((r) => r.trace_id);
   }
 
-  async getTraces(traceIds: readonly string[]): Promise<Map<string, Span[]>> {
+  async getTraces(traceIds: readonly string[], options: TracesReadOptions = {}): Promise<Map<string, Span[]>> {
     const traces = new Map<string, Span[]>();
     if (traceIds.length === 0) return traces;
-    const rows = await this.engine.query<SpanRow>(this.sql.tracesSpans, { tenant: this.tenant, traceIds: [...traceIds] });
+    const sql = options.eventsAndLinks === false ? this.sql.tracesSpansNarrow : this.sql.tracesSpans;
+    const rows = await this.engine.query<SpanRow>(sql, { tenant: this.tenant, traceIds: [...traceIds] });
     const built = newBuiltObjects();
     for (let start = 0; start < rows.length;) {
       let end = start;

@@ -12,11 +12,12 @@ export type {
   StorageErrorCode,
   TenantTraceReader,
   TraceReadOptions,
+  TracesReadOptions,
   TraceSearchQuery,
   TraceStore,
   TraceSummary,
 } from './trace-store.js';
-export type { AttributeTest, PrefilterOp, SpanPredicate, TraceCondition } from './traceql-prefilter.js';
+export type { AttributeTest, PrefilterOp, SpanPredicate, TraceCondition } from './traceql-condition.js';
 export { openTraceStore } from './open-trace-store.js';
 export type { OpenTraceStoreOptions } from './open-trace-store.js';
 export { ClickHouseTraceStore } from './clickhouse-trace-store.js';

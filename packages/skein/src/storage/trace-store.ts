@@ -1,7 +1,7 @@
 import type { Span, SpanKind } from '../model/span.js';
 import type { TenantId } from '../model/tenant.js';
 import type { SpanAggregationQuery, SpanAggregationRow, TypedValueRow, TypedValuesQuery } from './span-query-types.js';
-import type { TraceCondition } from './traceql-prefilter.js';
+import type { TraceCondition } from './traceql-condition.js';
 
 /**
  * One attribute filter of a search: matches a span whose own attributes, or whose resource's
@@ -102,6 +102,12 @@ export interface CandidateQuery {
   limit: number;
 }
 
+/** Options of {@link TenantTraceReader.getTraces}. */
+export interface TracesReadOptions {
+  /** False: spans come back without events and links (their columns are not read). Default true. */
+  eventsAndLinks?: boolean;
+}
+
 /** Options of {@link TenantTraceReader.readTrace}. */
 export interface TraceReadOptions {
   /** Most spans in one page, 1..100,000 (default 10,000). Pages may be smaller, see readTrace. */
@@ -195,7 +201,7 @@ export interface TenantTraceReader {
    * TraceQL search, step 2: the spans of several traces at once, as {@link TenantTraceReader.getTrace}
    * returns them per trace; unknown IDs are absent from the map.
    */
-  getTraces(traceIds: readonly string[]): Promise<Map<string, Span[]>>;
+  getTraces(traceIds: readonly string[], options?: TracesReadOptions): Promise<Map<string, Span[]>>;
 
   /** Every service name that has stored spans, sorted. */
   listServices(): Promise<string[]>;

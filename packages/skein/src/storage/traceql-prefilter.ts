@@ -1,4 +1,5 @@
 import { TENANT } from './trace-queries.js';
+import type { AttributeTest, PrefilterOp, SpanNumberColumn, SpanPredicate, TraceCondition } from './traceql-condition.js';
 
 /**
  * The SQL side of TraceQL search: a prefilter that picks candidate traces on the narrowest
@@ -7,34 +8,8 @@ import { TENANT } from './trace-queries.js';
  * AND/OR of "the trace has a span (starting in the window) satisfying P". This file renders it as
  * one statement: every span predicate P_i becomes a fixed SQL fragment with bound values, the
  * WHERE keeps spans meeting any of them, and HAVING combines `countIf(P_i) > 0` per trace. Only
- * what ClickHouse 18.16 has is used (countIf, arrayExists with several arrays, match, substring).
+ * what ClickHouse 18.16 has is used (countIf, arrayExists with several arrays, match, extractAll).
  */
-
-/** Span columns a predicate may test (a whitelist: nothing else reaches the SQL text). */
-export type SpanStringColumn = 'name' | 'service_name' | 'status_message' | 'trace_id' | 'span_id' | 'parent_span_id';
-export type SpanNumberColumn = 'kind' | 'status_code' | 'duration_ns';
-export type PrefilterOp = '=' | '!=' | '>' | '>=' | '<' | '<=';
-
-export type SpanPredicate =
-  | { kind: 'and' | 'or'; parts: SpanPredicate[] }
-  | { kind: 'string'; column: SpanStringColumn; op: PrefilterOp; value: string }
-  | { kind: 'regex'; column: SpanStringColumn; negated: boolean; pattern: string }
-  | { kind: 'number'; column: SpanNumberColumn; op: PrefilterOp; value: bigint }
-  /**
-   * An attribute of the span (`span`), of its resource (`resource`) or of either. The value test
-   * is on the stored text form (attribute-columns.ts); an array-valued attribute always passes
-   * (its elements are tested exactly later). `exists` only asks for the key.
-   */
-  | { kind: 'attribute'; scope: 'span' | 'resource' | 'either'; key: string; test: AttributeTest };
-
-export type AttributeTest =
-  | { kind: 'exists' }
-  | { kind: 'text'; op: PrefilterOp; value: string }
-  | { kind: 'number'; op: PrefilterOp; value: number }
-  | { kind: 'regex'; pattern: string };
-
-/** A necessary condition on a trace; `true` keeps every trace with a span in the window. */
-export type TraceCondition = { kind: 'true' } | { kind: 'and' | 'or'; parts: TraceCondition[] } | { kind: 'hasSpan'; span: SpanPredicate };
 
 export interface PrefilterStatement {
   sql: string;

@@ -133,6 +133,10 @@ export function runTraceQLSearchContract(engineName: string, openStore: () => Pr
     assert.equal(await candidates('{ span.foo = "bar" }'), 1);
     assert.equal(await candidates('{ kind = server && duration >= 30ms }'), 3);
     assert.equal(await candidates('{ kind = server && duration > 30ms }'), 2);
+    // A negated structural operator needs only its right side; a pipeline every filter stage.
+    assert.equal(await candidates('{ name = "nothing such" } !> { status = error }'), 1);
+    assert.equal(await candidates('{ kind = server } | by(resource.service.name) | { status = error }'), 1);
+    assert.equal(await candidates('{ .deployment.environment = "staging" }'), 1);
     // Trace-level intrinsics are evaluated per trace: every trace is a candidate.
     assert.equal(await candidates('{ trace:duration > 5s }'), 5);
   });

@@ -42,7 +42,7 @@ const ADDITIVE = new Set<string>(['+', '-']);
 const MULTIPLICATIVE = new Set<string>(['*', '/', '%']);
 
 export function parseFieldExpr(s: TokenStream): FieldExpr {
-  return parseOr(s);
+  return s.nested(() => parseOr(s));
 }
 
 function parseOr(s: TokenStream): FieldExpr {
@@ -115,7 +115,8 @@ export function comparable(a: StaticKind, b: StaticKind): boolean {
 export function compileRegex(pattern: string, pos: Position): RegExp {
   // RE2's leading flag group (`(?i)`, `(?s)`, `(?is)`) becomes JS flags; JS has no inline flags.
   const flags = /^\(\?([is]+)\)/.exec(pattern);
-  const body = flags === null ? pattern : pattern.slice(flags[0].length);
+  // RE2's `(?P<name>…)` group is JS's `(?<name>…)`.
+  const body = (flags === null ? pattern : pattern.slice(flags[0].length)).replaceAll('(?P<', '(?<');
   try {
     return new RegExp(`^(?:${body})$`, flags === null ? '' : [...new Set(flags[1])].join(''));
   } catch (error) {
@@ -145,7 +146,12 @@ function parsePower(s: TokenStream): FieldExpr {
   const base = parseUnary(s);
   if (!s.isPunct('^')) return base;
   const pos = s.next().pos;
-  return arithmetic('^', base, parsePower(s), pos);
+  return arithmetic(
+    '^',
+    base,
+    s.nested(() => parsePower(s)),
+    pos,
+  );
 }
 
 function arithmetic(op: ArithmeticOp, left: FieldExpr, right: FieldExpr, pos: Position): FieldExpr {
@@ -161,7 +167,7 @@ function parseUnary(s: TokenStream): FieldExpr {
   const token = s.peek();
   if (token.kind === 'punct' && (token.value === '!' || token.value === '-')) {
     s.next();
-    const operand = parseUnary(s);
+    const operand = s.nested(() => parseUnary(s));
     const type = staticType(operand);
     if (token.value === '!' && type !== undefined && type !== 'bool')
       throw new TraceQLParseError(operand.pos, `expected a boolean after '!', found ${type}`);
@@ -187,7 +193,7 @@ function parsePrimary(s: TokenStream): FieldExpr {
     case 'punct':
       if (token.value === '(') {
         s.next();
-        const inner = parseOr(s);
+        const inner = parseFieldExpr(s);
         s.expectPunct(')', 'to close the parenthesis');
         return inner;
       }

@@ -107,7 +107,7 @@ class Lexer {
       } else if (c === '"' || c === '`') {
         const start = this.offset;
         this.tokens.push({ kind: 'string', value: this.quoted(c), pos: this.position(start) });
-      } else if (/[0-9]/.test(c)) {
+      } else if (/[0-9]/.test(c) || (c === '.' && /[0-9]/.test(t[this.offset + 1] ?? ''))) {
         this.number();
       } else if (c === '.') {
         const start = this.offset++;
@@ -172,7 +172,8 @@ class Lexer {
   private number(): void {
     const t = this.text;
     const start = this.offset;
-    const match = /^(?:[0-9]+(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?)/.exec(t.slice(start))!;
+    // `.99` is a float (as Go's scanner reads it; Tempo's quantile examples use it).
+    const match = /^(?:[0-9]*\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][+-]?[0-9]+)?/.exec(t.slice(start))!;
     let end = start + match[0].length;
     // A duration: number+unit, repeated (Go's time.ParseDuration form, `1h30m`, `1.5s`).
     const duration = /^(?:[0-9]+(?:\.[0-9]+)?(?:ns|us|µs|μs|ms|s|m|h))+/.exec(t.slice(start));

@@ -132,7 +132,7 @@ function parseSpansetExpr(s: TokenStream, minPrecedence: number): SpansetExpr {
     const precedence = token.kind === 'punct' ? SPANSET_OPS[token.value] : undefined;
     if (precedence === undefined || precedence <= minPrecedence) return left;
     s.next();
-    const right = parseSpansetExpr(s, precedence);
+    const right = s.nested(() => parseSpansetExpr(s, precedence));
     left = { type: 'spansetOp', op: (token as { value: string }).value as SpansetOp, left, right, pos: token.pos };
   }
 }
@@ -154,7 +154,7 @@ function parseSpansetPrimary(s: TokenStream): SpansetExpr {
   }
   if (s.isPunct('(')) {
     s.next();
-    const inner = parsePipeline(s, false);
+    const inner = s.nested(() => parsePipeline(s, false));
     s.expectPunct(')', 'to close the parenthesis');
     return inner;
   }
@@ -184,7 +184,7 @@ function parseScalar(s: TokenStream, minPrecedence: number): ScalarExpr {
     if (precedence === undefined || precedence <= minPrecedence) return left;
     s.next();
     // `^` is right-associative: its right side may hold another `^`.
-    const right = parseScalar(s, token.kind === 'punct' && token.value === '^' ? precedence - 1 : precedence);
+    const right = s.nested(() => parseScalar(s, token.kind === 'punct' && token.value === '^' ? precedence - 1 : precedence));
     left = { type: 'arithmetic', op: (token as { value: string }).value as ArithmeticOp, left, right, pos: token.pos };
   }
 }
@@ -204,7 +204,7 @@ function parseScalarPrimary(s: TokenStream): ScalarExpr {
   }
   if (s.isPunct('(')) {
     s.next();
-    const inner = parseScalar(s, 0);
+    const inner = s.nested(() => parseScalar(s, 0));
     s.expectPunct(')', 'to close the parenthesis');
     return inner;
   }

@@ -1,4 +1,4 @@
-import type { AttributeTest, PrefilterOp, SpanPredicate, TraceCondition } from '../../storage/traceql-prefilter.js';
+import type { AttributeTest, PrefilterOp, SpanPredicate, TraceCondition } from '../../storage/traceql-condition.js';
 import type { ComparisonOp, FieldExpr, SpansetExpr, StaticValue } from './ast.js';
 
 /**

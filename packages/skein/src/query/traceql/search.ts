@@ -1,6 +1,7 @@
 import { serviceNameOf, type AnyValue, type Span } from '../../model/span.js';
+import { isStringLimitError } from '../../storage/sql-engine.js';
 import type { TenantTraceReader } from '../../storage/trace-store.js';
-import type { FieldExpr, SpansetExpr, TraceQLQuery } from './ast.js';
+import type { FieldExpr, ScalarExpr, SpansetExpr, TraceQLQuery } from './ast.js';
 import { TraceQLUnsupportedError } from './errors.js';
 import { evaluateSpans, type Spanset } from './evaluator.js';
 import { fieldText } from './field-text.js';
@@ -65,6 +66,8 @@ export interface TraceQLSearchResult {
     inspectedTraces: number;
     /** True when the prefilter hit `maxCandidates`: older matching traces may exist. */
     candidatesCapped: boolean;
+    /** Candidates too big to read in one engine result (V8's string cap, ~1M spans): not evaluated. */
+    skippedTraces: number;
   };
 }
 
@@ -104,15 +107,25 @@ export async function executeTraceQLSearch(
     limit: maxCandidates,
   });
   const reported = reportedFields(parsed.spans);
+  // Events and links are read only when a condition or select() tests them.
+  const eventsAndLinks = [...reported, ...selectedFields(parsed.spans)].some(
+    (f) =>
+      (f.type === 'attribute' && (f.scope === 'event' || f.scope === 'link')) || (f.type === 'intrinsic' && /^(event|link):/.test(f.name)),
+  );
   const traces: TraceQLTraceResult[] = [];
   let inspected = 0;
+  let tooBig = 0;
   for (let start = 0; start < candidates.length && traces.length < limit; start += batchTraces) {
     const batch = candidates.slice(start, start + batchTraces);
-    const spansById = await reader.getTraces(batch);
+    const spansById = await readBatch(reader, batch, eventsAndLinks);
     for (const traceId of batch) {
       if (traces.length >= limit) break;
       inspected++;
       const spans = spansById.get(traceId);
+      if (spans === TOO_BIG) {
+        tooBig++;
+        continue;
+      }
       if (spans === undefined || spans.length === 0) continue;
       const view = new TraceView(traceId, spans);
       const spansets = evaluateSpans(parsed.spans, view);
@@ -121,8 +134,38 @@ export async function executeTraceQLSearch(
   }
   return {
     traces,
-    metrics: { candidateTraces: candidates.length, inspectedTraces: inspected, candidatesCapped: candidates.length >= maxCandidates },
+    metrics: {
+      candidateTraces: candidates.length,
+      inspectedTraces: inspected,
+      candidatesCapped: candidates.length >= maxCandidates,
+      skippedTraces: tooBig,
+    },
   };
+}
+
+const TOO_BIG = 'too big' as const;
+
+/**
+ * One batch of candidate traces. A batch whose result would pass V8's string cap is read again in
+ * halves; a single trace that still does not fit is marked {@link TOO_BIG} (and reported).
+ */
+async function readBatch(
+  reader: TenantTraceReader,
+  traceIds: string[],
+  eventsAndLinks: boolean,
+): Promise<Map<string, Span[] | typeof TOO_BIG>> {
+  try {
+    return await reader.getTraces(traceIds, { eventsAndLinks });
+  } catch (error) {
+    if (!isStringLimitError(error)) throw error;
+    if (traceIds.length === 1) return new Map([[traceIds[0]!, TOO_BIG]]);
+    const half = Math.ceil(traceIds.length / 2);
+    const [a, b] = [
+      await readBatch(reader, traceIds.slice(0, half), eventsAndLinks),
+      await readBatch(reader, traceIds.slice(half), eventsAndLinks),
+    ];
+    return new Map([...a, ...b]);
+  }
 }
 
 function positive(value: number | undefined, fallback: number, name: string): number {
@@ -209,4 +252,22 @@ function reportedFields(expr: SpansetExpr): FieldExpr[] {
   };
   walk(expr);
   return out;
+}
+
+/** The fields of every `select(…)` and `by(…)` stage and aggregate of a query. */
+function selectedFields(expr: SpansetExpr): FieldExpr[] {
+  if (expr.type === 'filter') return [];
+  if (expr.type === 'spansetOp') return [...selectedFields(expr.left), ...selectedFields(expr.right)];
+  return expr.stages.flatMap((stage): FieldExpr[] => {
+    if (stage.type === 'select' || stage.type === 'by') return stage.fields;
+    if (stage.type === 'scalarFilter') return [...aggregateFields(stage.left), ...aggregateFields(stage.right)];
+    if (stage.type === 'coalesce') return [];
+    return selectedFields(stage);
+  });
+}
+
+function aggregateFields(expr: ScalarExpr): FieldExpr[] {
+  if (expr.type === 'aggregate') return expr.field === undefined ? [] : [expr.field];
+  if (expr.type === 'arithmetic') return [...aggregateFields(expr.left), ...aggregateFields(expr.right)];
+  return [];
 }

@@ -3,9 +3,30 @@ import { TraceQLParseError } from './errors.js';
 import type { Token } from './lexer.js';
 
 /** A cursor over tokens with the error helpers every parser part uses. */
+/** Deepest nesting a query may have: recursion stays far from the JS stack limit. */
+export const MAX_NESTING = 128;
+/** Longest query, in tokens: bounds parse and evaluation work whatever the input. */
+export const MAX_TOKENS = 4096;
+
 export class TokenStream {
   private index = 0;
-  constructor(private readonly tokens: readonly Token[]) {}
+  private depth = 0;
+  constructor(private readonly tokens: readonly Token[]) {
+    const last = tokens[Math.min(tokens.length, MAX_TOKENS) - 1];
+    if (tokens.length > MAX_TOKENS && last !== undefined) {
+      throw new TraceQLParseError(last.pos, `query too long: at most ${MAX_TOKENS} tokens`);
+    }
+  }
+
+  /** Runs one level of a recursive rule; fails past {@link MAX_NESTING} levels. */
+  nested<T>(rule: () => T): T {
+    if (++this.depth > MAX_NESTING) throw new TraceQLParseError(this.peek().pos, `query nested too deeply: at most ${MAX_NESTING} levels`);
+    try {
+      return rule();
+    } finally {
+      this.depth--;
+    }
+  }
 
   peek(ahead = 0): Token {
     return this.tokens[Math.min(this.index + ahead, this.tokens.length - 1)]!;

@@ -130,7 +130,15 @@ export function evaluateField(expr: FieldExpr, c: FieldContext): Value {
         case '^':
           return arithmetic(expr.op, evaluateField(expr.left, c), evaluateField(expr.right, c));
         default:
-          return { kind: 'bool', value: compare(expr.op, evaluateField(expr.left, c), evaluateField(expr.right, c), regexOf(expr.right)) };
+          return {
+            kind: 'bool',
+            value: compare(
+              expr.op,
+              evaluateField(expr.left, c),
+              evaluateField(expr.right, c),
+              expr.op === '=~' || expr.op === '!~' ? regexOf(expr.right) : undefined,
+            ),
+          };
       }
   }
 }
