@@ -4,13 +4,7 @@ import type { SqlParams } from './sql-binding.js';
 import type { TraceCondition } from './traceql-condition.js';
 import { prefilterSql } from './traceql-prefilter.js';
 import { isStringLimitError, type SqlEngine } from './sql-engine.js';
-import {
-  aggregationRowsFrom,
-  MAX_AGGREGATION_ROWS,
-  spanAggregationSql,
-  typedValuesSql,
-  type SpanAggregationRawRow,
-} from './span-aggregation.js';
+import { aggregateSpans, listTypedValues } from './span-aggregation.js';
 import type { SpanAggregationQuery, SpanAggregationRow, TypedValueRow, TypedValuesQuery } from './span-query-types.js';
 import {
   BUCKET_NANO,
@@ -337,23 +331,12 @@ export class ClickHouseTraceReader implements TenantTraceReader {
     return rows.map((r) => ({ value: r.value, count: Number(r.count) }));
   }
 
-  async aggregateSpans(query: SpanAggregationQuery): Promise<SpanAggregationRow[]> {
-    const { sql, params } = spanAggregationSql(this.sql.db, query);
-    const rows = await this.engine.query<SpanAggregationRawRow>(sql, { ...params, tenant: this.tenant });
-    if (rows.length > MAX_AGGREGATION_ROWS) {
-      throw new StorageError(
-        'rejected',
-        `the aggregation has more than ${MAX_AGGREGATION_ROWS} (series × steps) rows: use a larger step or fewer groups`,
-      );
-    }
-    return aggregationRowsFrom(rows, query.aggregate.fn === 'compare' ? 2 : query.groupBy.length);
+  aggregateSpans(query: SpanAggregationQuery): Promise<SpanAggregationRow[]> {
+    return aggregateSpans(this.engine, this.sql.db, this.tenant, query);
   }
 
-  async listTypedValues(query: TypedValuesQuery): Promise<TypedValueRow[]> {
-    if (query.endNano < query.startNano) return [];
-    const { sql, params } = typedValuesSql(this.sql.db, query);
-    const rows = await this.engine.query<{ value: string; type: string }>(sql, { ...params, tenant: this.tenant });
-    return rows.map((row) => ({ value: row.value, type: row.type }));
+  listTypedValues(query: TypedValuesQuery): Promise<TypedValueRow[]> {
+    return listTypedValues(this.engine, this.sql.db, this.tenant, query);
   }
 
   private attributeParams(query: AttributeQuery): SqlParams | undefined {

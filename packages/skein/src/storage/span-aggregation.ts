@@ -1,6 +1,16 @@
 import { BUCKET_NANO } from './span-rows.js';
 import { fieldSql, filterSql, SpanConditionError, SqlBuilder } from './span-conditions.js';
-import type { SpanAggregate, SpanAggregationQuery, SpanAggregationRow, SpanField, TypedValuesQuery } from './span-query-types.js';
+import type { TenantId } from '../model/tenant.js';
+import type { SqlEngine } from './sql-engine.js';
+import type {
+  SpanAggregate,
+  SpanAggregationQuery,
+  SpanAggregationRow,
+  SpanField,
+  TypedValueRow,
+  TypedValuesQuery,
+} from './span-query-types.js';
+import { StorageError } from './trace-store.js';
 import { TENANT } from './trace-queries.js';
 
 /**
@@ -233,4 +243,30 @@ GROUP BY value, type
 ORDER BY n DESC, value, type
 LIMIT ${limit}`;
   return { sql, params: b.params };
+}
+
+/** Runs an aggregation for one tenant (TenantTraceReader.aggregateSpans). */
+export async function aggregateSpans(
+  engine: SqlEngine,
+  db: string,
+  tenant: TenantId,
+  query: SpanAggregationQuery,
+): Promise<SpanAggregationRow[]> {
+  const { sql, params } = spanAggregationSql(db, query);
+  const rows = await engine.query<RawRow>(sql, { ...params, tenant });
+  if (rows.length > MAX_AGGREGATION_ROWS) {
+    throw new StorageError(
+      'rejected',
+      `the aggregation has more than ${MAX_AGGREGATION_ROWS} (series × steps) rows: use a larger step or fewer groups`,
+    );
+  }
+  return aggregationRowsFrom(rows, query.aggregate.fn === 'compare' ? 2 : query.groupBy.length);
+}
+
+/** Typed values for one tenant (TenantTraceReader.listTypedValues). */
+export async function listTypedValues(engine: SqlEngine, db: string, tenant: TenantId, query: TypedValuesQuery): Promise<TypedValueRow[]> {
+  if (query.endNano < query.startNano) return [];
+  const { sql, params } = typedValuesSql(db, query);
+  const rows = await engine.query<{ value: string; type: string }>(sql, { ...params, tenant });
+  return rows.map((row) => ({ value: row.value, type: row.type }));
 }
