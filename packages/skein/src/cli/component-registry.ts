@@ -14,6 +14,7 @@ import { otlpReceiverFactory } from '../collector/receivers/otlp-receiver-factor
 import { zipkinReceiverFactory } from '../collector/receivers/zipkin-receiver-factory.js';
 import { tailSamplingProcessorFactory } from '../collector/sampling/tail-sampling-stage.js';
 import { healthExtensionFactory, queryExtensionFactory } from '../query/query-extensions.js';
+import { tempoExtensionFactory } from '../query/tempo/tempo-extension.js';
 
 /**
  * The component registry (docs/architecture.md, "Component registry"): every factory Skein has,
@@ -49,6 +50,7 @@ const CONNECTORS: readonly ConnectorFactory<unknown>[] = [];
 const EXTENSIONS = [
   queryExtensionFactory, //
   healthExtensionFactory,
+  tempoExtensionFactory,
 ];
 
 /** Other spellings of a type, as the Collector accepts them (it renamed `loadbalancing`). */

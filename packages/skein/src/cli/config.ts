@@ -32,7 +32,7 @@ type Section = keyof typeof SECTIONS;
 /**
  * Components defined when the file does not write them, so that no config at all is today's
  * all-in-one: [otlp, zipkin] → redaction → storage, the query API on :16686 (a collector answers
- * health checks there instead). Setting one of these to null removes it (`zipkin: null`).
+ * health checks there instead) and the Tempo API on :3200. Setting one of these to null removes it (`zipkin: null`).
  */
 const DEFAULT_COMPONENTS: Readonly<Record<Section, readonly string[]>> = {
   receivers: ['otlp', 'zipkin'],
@@ -41,7 +41,7 @@ const DEFAULT_COMPONENTS: Readonly<Record<Section, readonly string[]>> = {
   processors: ['memory_limiter', 'redaction', 'metrics_tap'],
   exporters: ['storage'],
   connectors: [],
-  extensions: ['query', 'health'],
+  extensions: ['query', 'health', 'tempo'],
 };
 
 const storageSchema = z
@@ -183,7 +183,7 @@ export function validateConfig(raw: unknown, source: string): SkeinConfig {
   }
 
   const service = file.service;
-  const extensions = service.extensions ?? ['query'].filter((id) => id in components.extensions);
+  const extensions = service.extensions ?? ['query', 'tempo'].filter((id) => id in components.extensions);
   checkIds(extensions, 'service.extensions', 'extension', [components.extensions], problems);
   const pipelines: Record<string, PipelineConfig> = {};
   for (const [pipelineId, written] of Object.entries(service.pipelines ?? { traces: {} })) {

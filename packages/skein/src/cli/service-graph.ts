@@ -25,7 +25,7 @@ import type { Logger } from './logger.js';
  * flush front to back, exporters drain, extensions stop, then the host closes the trace store.
  *
  * Roles pick parts of the same graph: `collector` runs the pipelines and the `health` extension,
- * `query` the listed extensions of type `query`, `all-in-one` the pipelines and every listed
+ * `query` the listed query APIs (extensions of type `query` and `tempo`), `all-in-one` the pipelines and every listed
  * extension. Every role serves /metrics.
  */
 
@@ -148,14 +148,18 @@ export function buildServiceGraph(config: SkeinConfig, role: Role, services: Gra
   return new ServiceGraph(nodes);
 }
 
+/** Extension types that serve queries: the query role runs them, a collector does not. */
+const QUERY_API_TYPES: readonly string[] = ['query', 'tempo'];
+
 /** The extensions `role` runs, in start order. */
 function extensionsOf(config: SkeinConfig, role: Role): string[] {
   const typeOf = (id: string): string | undefined => config.extensions[id]?.id.type;
   const listed = config.service.extensions;
   if (role === 'all-in-one') return [...listed];
-  if (role === 'query') return listed.filter((id) => typeOf(id) === 'query');
+  const isQueryApi = (id: string): boolean => QUERY_API_TYPES.includes(typeOf(id) ?? '');
+  if (role === 'query') return listed.filter(isQueryApi);
   // A collector serves no queries; it answers health checks (on the query port unless configured).
-  const others = listed.filter((id) => typeOf(id) !== 'query');
+  const others = listed.filter((id) => !isQueryApi(id));
   return others.some((id) => typeOf(id) === 'health') || !('health' in config.extensions) ? others : ['health', ...others];
 }
 

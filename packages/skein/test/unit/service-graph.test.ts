@@ -26,7 +26,7 @@ test('an unknown type names the known ones, per section', () => {
   assert.match(message, /^invalid configuration in skein\.yaml:\n/);
   assert.match(message, /receivers\.jaeger: unknown receiver type "jaeger" \(known: otlp, zipkin\)/);
   assert.match(message, /processors\.nope\/x: unknown processor type "nope" \(known: attributes, resource, redaction, filter, /);
-  assert.match(message, /extensions\.pprof: unknown extension type "pprof" \(known: query, health\)/);
+  assert.match(message, /extensions\.pprof: unknown extension type "pprof" \(known: query, health, tempo\)/);
 });
 
 test('a component is validated by its factory, naming <section>.<id>.<key> and the value', () => {
@@ -71,8 +71,9 @@ test('defaults are today’s all-in-one; null removes a default component; a sec
   assert.deepEqual(defaults.service.pipelines, {
     traces: { receivers: ['otlp', 'zipkin'], processors: ['memory_limiter', 'redaction', 'metrics_tap'], exporters: ['storage'] },
   });
-  assert.deepEqual(defaults.service.extensions, ['query']);
+  assert.deepEqual(defaults.service.extensions, ['query', 'tempo']);
   assert.deepEqual(defaults.extensions['query']?.config, { endpoint: '0.0.0.0:16686' });
+  assert.deepEqual(defaults.extensions['tempo']?.config, { endpoint: '0.0.0.0:3200' });
   assert.deepEqual(defaults.extensions['health']?.config, { endpoint: '0.0.0.0:16686' });
   assert.equal(defaults.service.telemetry.metrics.address, '0.0.0.0:8888');
 
@@ -109,6 +110,7 @@ test('defaults are today’s all-in-one; null removes a default component; a sec
     [
       'metrics',
       'extension query',
+      'extension tempo',
       'exporter storage',
       'exporter otlp',
       'pipeline traces',
@@ -127,7 +129,7 @@ test('defaults are today’s all-in-one; null removes a default component; a sec
     'receiver otlp',
     'receiver zipkin',
   ]);
-  assert.deepEqual(roles('query'), ['metrics', 'extension query']);
+  assert.deepEqual(roles('query'), ['metrics', 'extension query', 'extension tempo']);
 });
 
 test('the graph starts in order, shuts down in exact reverse, closing each node’s listeners after it; a failed start unwinds', async () => {
