@@ -99,7 +99,7 @@ export class ListenerSecurity {
   }
 
   /** Credentials for a gRPC listener: TLS (files re-read by grpc-js) and the authentication interceptor. */
-  grpcCredentials(access: ListenerAccess): ServerCredentials {
+  async grpcCredentials(access: ListenerAccess): Promise<ServerCredentials> {
     const tls = this.config.tls;
     let base = ServerCredentials.createInsecure();
     if (tls) {
@@ -116,6 +116,13 @@ export class ListenerSecurity {
       // grpc-js names this function's first parameter the CA provider but uses it as the identity
       // (server-credentials.js: the constructor takes identity first); the test proves the order.
       base = experimental.createCertificateProviderServerCredentials(identity, ca, ca !== null);
+      // The providers read their files asynchronously: until they have, grpc-js drops every TLS
+      // handshake ("socket disconnected before secure TLS connection"), so the first clients after
+      // "listening" would fail. Bind only once both have delivered their first certificates.
+      await Promise.all([
+        new Promise<void>((loaded) => identity.addIdentityCertificateListener((update) => update !== null && loaded())),
+        ca === null ? undefined : new Promise<void>((loaded) => ca.addCaCertificateListener((update) => update !== null && loaded())),
+      ]);
     }
     return experimental.createServerCredentialsWithInterceptors(base, [this.grpcInterceptor(access)]);
   }
