@@ -89,7 +89,16 @@ export class ListenerSecurity {
 
   /** An HTTP or, with `security.tls`, HTTPS server whose requests pass {@link guard} first. */
   createHttpServer(handler: RequestListener, access: ListenerAccess, options: HttpServerOptions = {}): Server {
-    const guarded: RequestListener = (request, response) => this.guard(request, response, access, handler);
+    // The one net under every listener's handlers: a handler that throws would otherwise leave its request
+    // unanswered (the fuzz test found one) and reach the process as an unhandled rejection.
+    const guarded: RequestListener = (request, response) =>
+      this.guard(request, response, access, handler).catch((error: unknown) => {
+        this.logger.warn(
+          `${request.method ?? '?'} ${request.url ?? ''}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+        );
+        if (response.headersSent) response.destroy();
+        else refuse(response, 500, 'internal error (the server log says why)', {});
+      });
     if (!this.config.tls) return createHttpServer(options, guarded);
     const server = createHttpsServer({ ...options, ...this.tlsOptions() }, guarded) as unknown as Server;
     this.httpsServers.add(server);
@@ -302,9 +311,11 @@ function uiSessionCredential(request: IncomingMessage): string | undefined {
   return undefined;
 }
 
+const REFUSAL_CODES: Record<number, string> = { 401: 'unauthenticated', 403: 'forbidden', 429: 'too_many_requests' };
+
 function refuse(response: ServerResponse, status: number, message: string, headers: Record<string, string>): void {
   const body = JSON.stringify({
-    error: { code: status === 401 ? 'unauthenticated' : status === 403 ? 'forbidden' : 'too_many_requests', message },
+    error: { code: REFUSAL_CODES[status] ?? 'internal', message },
   });
   response.statusCode = status;
   for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);

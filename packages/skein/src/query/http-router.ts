@@ -1,6 +1,7 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { ApiError } from './api-error.js';
 import { sendStreamed, StreamedResponse } from './streamed-response.js';
+import { requestUrl } from './request-url.js';
 
 export interface RouteContext {
   request: IncomingMessage;
@@ -61,7 +62,7 @@ export class HttpRouter {
   }
 
   private async dispatch(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const url = new URL(request.url ?? '/', 'http://localhost');
+    const url = requestUrl(request);
     const pathSegments = url.pathname.split('/').filter(Boolean);
     let pathMatched = false;
     for (const route of this.routes) {

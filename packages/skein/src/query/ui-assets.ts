@@ -2,6 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { requestUrl } from './request-url.js';
 
 /**
  * Serves the web UI (packages/ui, built by Vite into packages/ui/dist) on the query port, in
@@ -79,7 +80,7 @@ export function withUiAssets(next: RequestListener, options: UiAssetsOptions = {
   return (request, response) => {
     let pathname: string;
     try {
-      pathname = decodeURIComponent(new URL(request.url ?? '/', 'http://localhost').pathname);
+      pathname = decodeURIComponent(requestUrl(request).pathname);
     } catch {
       next(request, response);
       return;

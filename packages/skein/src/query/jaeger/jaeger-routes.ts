@@ -5,6 +5,7 @@ import { readerFor } from '../tenant-of.js';
 import { answerJaegerApiV3 } from './jaeger-api-v3.js';
 import { sendAnswer, structuredError, v3Error } from './jaeger-http.js';
 import { answerJaegerQuery } from './jaeger-query-api.js';
+import { requestUrl } from '../request-url.js';
 
 /**
  * Puts Jaeger's query APIs (internal `/api/…` and api_v3 `/api/v3/…`) in front of `next` on the
@@ -13,7 +14,7 @@ import { answerJaegerQuery } from './jaeger-query-api.js';
  */
 export function withJaegerApi(store: TraceStore, logger: RouterLogger, next: RequestListener): RequestListener {
   return (request: IncomingMessage, response: ServerResponse) => {
-    const url = new URL(request.url ?? '/', 'http://localhost');
+    const url = requestUrl(request);
     if (!url.pathname.startsWith('/api/') || url.pathname.startsWith('/api/v1/')) {
       next(request, response);
       return;

@@ -1,5 +1,6 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { ApiError, fromStorage } from '../api-error.js';
+import { requestUrl } from '../request-url.js';
 
 /**
  * The Tempo API's HTTP layer. Not the native API's router (http-router.ts): Tempo answers errors as
@@ -85,7 +86,7 @@ export class TempoRouter {
   }
 
   private async dispatch(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const url = new URL(request.url ?? '/', 'http://localhost');
+    const url = requestUrl(request);
     const path = url.pathname.split('/').filter(Boolean);
     let pathMatched = false;
     for (const route of this.routes) {
