@@ -45,6 +45,7 @@ export class ListenerSecurity {
   private readonly failures: FailureLimiter;
   private readonly limits: TenantLimits;
   private readonly httpsServers = new Set<Server>();
+  private readonly providerListenerReleases: Array<() => void> = [];
   private reloadTimer: NodeJS.Timeout | undefined;
   private tlsFilesSeen = '';
   private loopbackNoteLogged = false;
@@ -128,10 +129,11 @@ export class ListenerSecurity {
       // The providers read their files asynchronously: until they have, grpc-js drops every TLS
       // handshake ("socket disconnected before secure TLS connection"), so the first clients after
       // "listening" would fail. Bind only once both have delivered their first certificates.
-      await Promise.all([
-        new Promise<void>((loaded) => identity.addIdentityCertificateListener((update) => update !== null && loaded())),
-        ca === null ? undefined : new Promise<void>((loaded) => ca.addCaCertificateListener((update) => update !== null && loaded())),
-      ]);
+      // The waiting listeners stay until close(): a provider keeps its refresh interval (not unref'd) while any
+      // listener remains, so they must go at shutdown (once they were never removed and every process that had
+      // closed its servers stayed alive: CI timed out on test/security/listener-security.test.ts), but not
+      // earlier: a provider left without listeners for two intervals forgets its certificates.
+      await Promise.all([this.firstUpdate(identity, 'identity'), ca === null ? undefined : this.firstUpdate(ca, 'ca')]);
     }
     return experimental.createServerCredentialsWithInterceptors(base, [this.grpcInterceptor(access)]);
   }
@@ -139,6 +141,23 @@ export class ListenerSecurity {
   close(): void {
     if (this.reloadTimer) clearInterval(this.reloadTimer);
     this.reloadTimer = undefined;
+    for (const release of this.providerListenerReleases.splice(0)) release();
+  }
+
+  /** Resolves on the provider's first certificate of the given kind; the listener is removed by {@link close}. */
+  private firstUpdate(provider: FileWatcher, kind: 'identity' | 'ca'): Promise<void> {
+    return new Promise<void>((loaded) => {
+      const listener = (update: unknown): void => {
+        if (update !== null) loaded();
+      };
+      if (kind === 'identity') {
+        provider.addIdentityCertificateListener(listener);
+        this.providerListenerReleases.push(() => provider.removeIdentityCertificateListener(listener));
+      } else {
+        provider.addCaCertificateListener(listener);
+        this.providerListenerReleases.push(() => provider.removeCaCertificateListener(listener));
+      }
+    });
   }
 
   private async guard(request: IncomingMessage, response: ServerResponse, access: ListenerAccess, handler: RequestListener): Promise<void> {
@@ -310,6 +329,8 @@ function uiSessionCredential(request: IncomingMessage): string | undefined {
   }
   return undefined;
 }
+
+type FileWatcher = InstanceType<typeof experimental.FileWatcherCertificateProvider>;
 
 const REFUSAL_CODES: Record<number, string> = { 401: 'unauthenticated', 403: 'forbidden', 429: 'too_many_requests' };
 
