@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { encodeExportTraceServiceResponse } from '../../src/model/otlp-proto-encode.js';
-import { parseRetryAfter, retryDelayFromStatusDetails } from '../../src/loadgen/exporters/export-outcome.js';
+import { decodeRpcStatus, parseRetryAfterHeader as parseRetryAfter } from '../../src/model/rpc-status.js';
 import { parseLoadgenArgs, runLoadgen } from '../../src/loadgen/run-loadgen.js';
 
 const quiet = { info: (): void => {}, warn: (): void => {} };
@@ -75,8 +75,8 @@ test('Retry-After and RetryInfo parsing', () => {
   const retryInfo = Buffer.concat([Buffer.from([0x0a, duration.length]), duration]);
   const any = Buffer.concat([Buffer.from([0x0a, typeUrl.length]), typeUrl, Buffer.from([0x12, retryInfo.length]), retryInfo]);
   const status = Buffer.concat([Buffer.from([0x08, 0x08, 0x1a, any.length]), any]);
-  assert.equal(retryDelayFromStatusDetails(status), 2500);
-  assert.equal(retryDelayFromStatusDetails(Buffer.from([0x08, 0x08])), undefined);
+  assert.equal(decodeRpcStatus(status)?.retryDelayMillis, 2500);
+  assert.equal(decodeRpcStatus(Buffer.from([0x08, 0x08]))?.retryDelayMillis, undefined);
 });
 
 function varint(n: number): number[] {

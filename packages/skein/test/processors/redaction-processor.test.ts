@@ -255,7 +255,9 @@ test('the same resource is redacted once per batch and its spans keep sharing it
   assert.notEqual(spans[0]!.resource, resource);
 });
 
-test('long hostile values take linear time', () => {
+// No timing assert (BENCHMARKS.md holds speed): a regex that backtracks super-linearly on 200,000 characters runs
+// for minutes or more, so the test's own timeout is what catches one.
+test('long hostile values take linear time', { timeout: 60_000 }, () => {
   const values = [
     'a'.repeat(200_000) + '@',
     'x'.repeat(200_000) + '://',
@@ -264,8 +266,7 @@ test('long hostile values take linear time', () => {
     'Bearer ' + 'a'.repeat(200_000),
   ];
   const span = makeSpan({ attributes: values.map((value, i) => ({ key: `k${i}`, value })) });
-  const start = performance.now();
-  defaults().process([span]);
-  assert.ok(performance.now() - start < 1000, `took ${performance.now() - start} ms`);
+  const [redacted] = defaults().process([span]);
+  assert.equal(redacted?.attributes.length, values.length);
   assert.equal(stripSqlLiterals("'".repeat(100_001)).length < 10, true);
 });

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Client, credentials, Metadata, status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
 import { decodeExportTraceServiceResponse } from '../../model/otlp-proto-encode.js';
 import { tenantHeaders, type ExportPayload, type OtlpTransport, type SendOutcome } from './otlp-transport.js';
-import { decodeRpcStatus } from './rpc-status-details.js';
+import { decodeRpcStatus } from '../../model/rpc-status.js';
 
 const EXPORT_METHOD = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
 

@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import { decodeExportTraceServiceResponse } from '../../model/otlp-proto-encode.js';
 import { tenantHeaders, type ExportPayload, type OtlpTransport, type SendOutcome } from './otlp-transport.js';
-import { decodeRpcStatus, parseRetryAfterHeader } from './rpc-status-details.js';
+import { decodeRpcStatus, parseRetryAfterHeader } from '../../model/rpc-status.js';
 
 const gzipAsync = promisify(gzip);
 

@@ -1,6 +1,7 @@
 import { Client, credentials, Metadata, status as grpcStatus, type ServiceError } from '@grpc/grpc-js';
 import { decodeExportTraceServiceResponse } from '../../model/otlp-proto-encode.js';
-import { retryDelayFromStatusDetails, type ExportOutcome, type Exporter } from './export-outcome.js';
+import { decodeRpcStatus } from '../../model/rpc-status.js';
+import type { ExportOutcome, Exporter } from './export-outcome.js';
 
 /**
  * OTLP/gRPC sender: raw protobuf bytes through `TraceService/Export`, one HTTP/2 connection per
@@ -80,7 +81,7 @@ function outcomeOfError(error: ServiceError): ExportOutcome {
   const reason = `${grpcStatus[error.code] ?? error.code}: ${error.details}`;
   if (!RETRYABLE.has(error.code)) return { kind: 'failed', reason };
   const details = error.metadata?.get('grpc-status-details-bin')[0];
-  const delay = Buffer.isBuffer(details) ? retryDelayFromStatusDetails(details) : undefined;
+  const delay = Buffer.isBuffer(details) ? decodeRpcStatus(details)?.retryDelayMillis : undefined;
   return delay === undefined ? { kind: 'retry', reason } : { kind: 'retry', reason, delayMillis: delay };
 }
 

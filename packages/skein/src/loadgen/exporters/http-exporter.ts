@@ -1,7 +1,8 @@
 import http from 'node:http';
 import https from 'node:https';
 import { decodeExportTraceServiceResponse } from '../../model/otlp-proto-encode.js';
-import { parseRetryAfter, type ExportOutcome, type Exporter } from './export-outcome.js';
+import { parseRetryAfterHeader } from '../../model/rpc-status.js';
+import type { ExportOutcome, Exporter } from './export-outcome.js';
 
 /**
  * OTLP/HTTP sender (protobuf or JSON) over keep-alive connections: one agent with `connections`
@@ -74,7 +75,7 @@ function outcomeOf(status: number, retryAfter: string | undefined, body: Buffer,
     .trim();
   const reason = `HTTP ${status}${text === '' ? '' : `: ${text}`}`;
   if (!RETRYABLE.has(status)) return { kind: 'failed', reason };
-  const delay = parseRetryAfter(retryAfter);
+  const delay = parseRetryAfterHeader(retryAfter);
   return delay === undefined ? { kind: 'retry', reason } : { kind: 'retry', reason, delayMillis: delay };
 }
 

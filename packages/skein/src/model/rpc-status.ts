@@ -1,4 +1,4 @@
-import { MessageSchema, ProtoReader, WireType } from '../../model/protobuf-reader.js';
+import { MessageSchema, ProtoReader, WireType } from './protobuf-reader.js';
 
 /**
  * Reads a `google.rpc.Status` (code 1, message 2, details 3 as `google.protobuf.Any`) as OTLP
