@@ -7,6 +7,7 @@ import { StorageError } from '../trace-store.js';
  * permanent (62 SYNTAX_ERROR, 60 UNKNOWN_TABLE, 47 UNKNOWN_IDENTIFIER, 53 TYPE_MISMATCH, 27
  * CANNOT_PARSE_INPUT_ASSERTION_FAILED, 81 UNKNOWN_DATABASE, 516 AUTHENTICATION_FAILED, …): a
  * retry sends the same statement and gets the same answer, so it is 'rejected', not retried.
+ * Every number and name below was checked against ClickHouse's src/Common/ErrorCodes.cpp (stop 10).
  */
 const TRANSIENT_CODES = new Set([
   159, // TIMEOUT_EXCEEDED
@@ -14,7 +15,7 @@ const TRANSIENT_CODES = new Set([
   164, // READONLY
   173, // CANNOT_ALLOCATE_MEMORY
   198, // DNS_ERROR
-  201, // QUOTA_EXCEEDED (the quota interval ends)
+  201, // QUOTA_EXPIRED (renamed QUOTA_EXCEEDED later; the quota interval ends)
   202, // TOO_MANY_SIMULTANEOUS_QUERIES
   203, // NO_FREE_CONNECTION
   209, // SOCKET_TIMEOUT
