@@ -1,5 +1,4 @@
 import { accessSync, constants, mkdirSync } from 'node:fs';
-import { createServer, type Server as HttpServer } from 'node:http';
 import { join, resolve } from 'node:path';
 import type { Server as GrpcServer } from '@grpc/grpc-js';
 import type { GrpcListenerSpec, Host, HttpListenerSpec } from '../component/component.js';
@@ -10,6 +9,7 @@ import type { SkeinMetrics } from '../telemetry/skein-metrics.js';
 import type { Role } from './command-line.js';
 import type { StorageConfig } from './config.js';
 import { listenGrpc, listenHttp } from './listen.js';
+import { SharedHttpServer } from './shared-http-server.js';
 import type { Logger } from './logger.js';
 
 export class DataDirError extends Error {
@@ -29,7 +29,7 @@ function prepareDataDir(dataDir: string): string {
   return absolute;
 }
 
-type Listener = { kind: 'http'; server: HttpServer } | { kind: 'grpc'; server: GrpcServer };
+type Listener = { kind: 'http'; shared: SharedHttpServer } | { kind: 'grpc'; server: GrpcServer };
 
 /**
  * What the running process offers its components (component.ts `Host`): it binds their listeners
@@ -42,6 +42,8 @@ export class SkeinHost {
   /** Bound ports by listener name (`otlpGrpc`, `otlpHttp`, `zipkin`, `query`, `metrics`). */
   readonly ports: Record<string, number> = {};
   private readonly listeners = new Map<string, Listener[]>();
+  /** HTTP servers by endpoint: listeners of one endpoint that claim their requests share one. */
+  private readonly httpServers: SharedHttpServer[] = [];
   private store: Promise<TraceStore> | undefined;
   private openedStore: TraceStore | undefined;
   private stateDirPath: string | undefined;
@@ -76,11 +78,22 @@ export class SkeinHost {
     };
   }
 
-  /** Closes what `owner` listens on: HTTP servers finish their requests in flight first. */
+  /**
+   * Closes what `owner` listens on: HTTP servers finish their requests in flight first. A server
+   * shared with another component's listener stays open, without `owner`'s routes, until the last
+   * of them has stopped.
+   */
   async closeListenersOf(owner: string): Promise<void> {
     const listeners = this.listeners.get(owner) ?? [];
     this.listeners.delete(owner);
-    await Promise.all(listeners.map(closeListener));
+    const closing = listeners.filter((listener) => {
+      if (listener.kind === 'grpc') return true;
+      const index = this.httpServers.indexOf(listener.shared);
+      if (index === -1 || !listener.shared.remove(owner)) return false;
+      this.httpServers.splice(index, 1);
+      return true;
+    });
+    await Promise.all(closing.map(closeListener));
   }
 
   /** Closes listeners still open (a start that failed half-way), then the trace store. */
@@ -94,9 +107,18 @@ export class SkeinHost {
 
   private async listenHttp(owner: string, spec: HttpListenerSpec): Promise<number> {
     const { host, port } = parseEndpoint(spec.endpoint);
-    const server = createServer(spec.handler);
-    this.record(owner, { kind: 'http', server });
-    const bound = await listenHttp(server, host, port, spec.description, spec.portHint);
+    const joined = this.httpServers.find((candidate) => candidate.boundPort !== undefined && candidate.accepts(spec, port !== 0));
+    const shared = joined ?? new SharedHttpServer(spec.endpoint);
+    shared.add(owner, spec);
+    this.record(owner, { kind: 'http', shared });
+    if (joined === undefined) {
+      this.httpServers.push(shared);
+      shared.boundPort = listenHttp(shared.server, host, port, spec.description, spec.portHint).catch((error: unknown) => {
+        this.httpServers.splice(this.httpServers.indexOf(shared), 1);
+        throw error;
+      });
+    }
+    const bound = await shared.boundPort!;
     this.ports[spec.portName] = bound;
     return bound;
   }
@@ -148,7 +170,7 @@ async function closeListener(listener: Listener): Promise<void> {
     await new Promise<void>((done) => listener.server.tryShutdown(() => done()));
     return;
   }
-  const { server } = listener;
+  const { server } = listener.shared;
   if (!server.listening) return;
   await new Promise<void>((done) => server.close(() => done()));
   server.closeAllConnections();

@@ -1,4 +1,4 @@
-import type { RequestListener } from 'node:http';
+import type { IncomingMessage, RequestListener } from 'node:http';
 import type { Server as GrpcServer } from '@grpc/grpc-js';
 import type { z } from 'zod';
 import type { TraceStore } from '../storage/trace-store.js';
@@ -63,6 +63,14 @@ export interface HttpListenerSpec {
   readonly portHint: string;
   /** Key of the bound port in the running process's port list (`otlpHttp`), which tests and tools read. */
   readonly portName: string;
+  /**
+   * The requests this listener answers when another component listens on the same endpoint (the
+   * Zipkin receiver takes `POST`s on :9411, the Zipkin query API the `GET`s). Listeners of one
+   * endpoint share one server; each request goes to the first listener that claims it, else to the
+   * one listener without `claims`. Without it a listener claims every request, so two such
+   * listeners on one fixed port are a "port in use" error, as with separate servers.
+   */
+  readonly claims?: (request: IncomingMessage) => boolean;
 }
 
 export interface GrpcListenerSpec {

@@ -37,6 +37,8 @@ export const zipkinReceiverFactory: ReceiverFactory<ZipkinReceiverConfig> = {
         description: 'the Zipkin receiver',
         portHint: 'set --zipkin-port or SKEIN_ZIPKIN_PORT',
         portName: 'zipkin',
+        // Sharing :9411 with the Zipkin query API (query/zipkin), which takes the GETs.
+        claims: (request) => request.method !== 'GET' && request.method !== 'HEAD',
       });
       logger.info(
         `Zipkin receiver listening on http://${parseEndpoint(config.endpoint).host}:${port}/api/v2/spans (v2 JSON and protobuf, v1 JSON, gzip)`,

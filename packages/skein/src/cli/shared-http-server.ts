@@ -1,0 +1,63 @@
+import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
+import type { HttpListenerSpec } from '../component/component.js';
+
+interface Claim {
+  readonly owner: string;
+  readonly spec: HttpListenerSpec;
+}
+
+/**
+ * One HTTP server for every listener spec bound to the same endpoint, as a Zipkin server answers
+ * both `POST /api/v2/spans` (collector) and `GET /api/v2/…` (query) on :9411 while Skein builds
+ * them as two components. A request goes to the first listener whose `claims` accepts it, else to
+ * the first listener bound, whose own handler answers as it did alone (404, 405): one listener on
+ * its own behaves exactly as a server of its own.
+ */
+export class SharedHttpServer {
+  readonly server: HttpServer;
+  private claims: Claim[] = [];
+  /** The bound port once listening; set by the host. */
+  boundPort: Promise<number> | undefined;
+
+  constructor(readonly endpoint: string) {
+    this.server = createServer((request, response) => this.dispatch(request, response));
+  }
+
+  /**
+   * Whether `spec` may join this server. It must say which requests are its own (`claims`); on a
+   * fixed port that suffices (without it, the host makes a second server and the bind fails "port
+   * in use" as before). Port 0 means "any free port", so two listeners written `127.0.0.1:0` are
+   * only meant to share when every one claims its requests and they are different listeners (port
+   * names), as a test running the Zipkin receiver and the Zipkin API on one free port writes them.
+   */
+  accepts(spec: HttpListenerSpec, fixedPort: boolean): boolean {
+    if (spec.claims === undefined || spec.endpoint !== this.endpoint) return false;
+    if (fixedPort) return true;
+    return this.claims.every((claim) => claim.spec.claims !== undefined && claim.spec.portName !== spec.portName);
+  }
+
+  add(owner: string, spec: HttpListenerSpec): void {
+    this.claims.push({ owner, spec });
+  }
+
+  /** Removes `owner`'s listeners; true when none is left (the host then closes the server). */
+  remove(owner: string): boolean {
+    this.claims = this.claims.filter((claim) => claim.owner !== owner);
+    return this.claims.length === 0;
+  }
+
+  hasOwner(owner: string): boolean {
+    return this.claims.some((claim) => claim.owner === owner);
+  }
+
+  private dispatch(request: IncomingMessage, response: ServerResponse): void {
+    const claim = this.claims.find((candidate) => candidate.spec.claims?.(request) === true) ?? this.claims[0];
+    if (claim === undefined) {
+      // Between the last owner leaving and the server closing.
+      response.statusCode = 503;
+      response.end();
+      return;
+    }
+    void claim.spec.handler(request, response);
+  }
+}

@@ -1,0 +1,89 @@
+import assert from 'node:assert/strict';
+import type { IncomingMessage, RequestListener } from 'node:http';
+import { createServer } from 'node:net';
+import { after, describe, it } from 'node:test';
+import type { HttpListenerSpec } from '../../src/component/component.js';
+import { SkeinHost } from '../../src/cli/host.js';
+import { createLogger } from '../../src/cli/logger.js';
+import { SkeinMetrics } from '../../src/telemetry/skein-metrics.js';
+
+const quiet = createLogger({ write: () => undefined });
+
+function newHost(): SkeinHost {
+  return new SkeinHost({ engine: 'chdb', data_dir: './unused', database: 'skein' }, 'all-in-one', quiet, new SkeinMetrics());
+}
+
+function answering(text: string): RequestListener {
+  return (_request, response) => response.end(text);
+}
+
+function spec(endpoint: string, portName: string, text: string, claims?: (request: IncomingMessage) => boolean): HttpListenerSpec {
+  return { endpoint, portName, handler: answering(text), description: portName, portHint: 'set another port', ...(claims && { claims }) };
+}
+
+const isPost = (request: IncomingMessage): boolean => request.method === 'POST';
+const isGet = (request: IncomingMessage): boolean => request.method === 'GET' || request.method === 'HEAD';
+
+async function call(port: number, method: string): Promise<string> {
+  const response = await fetch(`http://127.0.0.1:${port}/api/v2/spans`, { method, ...(method === 'POST' && { body: '[]' }) });
+  return response.text();
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const address = server.address();
+  await new Promise<void>((done) => server.close(() => done()));
+  return typeof address === 'object' && address !== null ? address.port : 0;
+}
+
+describe('host: listeners on one endpoint share one server', () => {
+  const hosts: SkeinHost[] = [];
+  after(async () => {
+    for (const host of hosts) await host.close();
+  });
+
+  it('routes each request to the listener that claims it, on a fixed port', async () => {
+    const host = newHost();
+    hosts.push(host);
+    const endpoint = `127.0.0.1:${await freePort()}`;
+    const receiverPort = await host.viewFor('receiver zipkin').listenHttp(spec(endpoint, 'zipkin', 'receiver', isPost));
+    const queryPort = await host.viewFor('extension zipkin').listenHttp(spec(endpoint, 'zipkinQuery', 'query', isGet));
+    assert.equal(queryPort, receiverPort);
+    assert.deepEqual(host.ports, { zipkin: receiverPort, zipkinQuery: receiverPort });
+    assert.equal(await call(receiverPort, 'POST'), 'receiver');
+    assert.equal(await call(receiverPort, 'GET'), 'query');
+    // Unclaimed (DELETE): the first listener bound answers, as it would alone.
+    assert.equal(await call(receiverPort, 'DELETE'), 'receiver');
+
+    // The receiver stops first: the server stays up for the query API, which now gets everything.
+    await host.closeListenersOf('receiver zipkin');
+    assert.equal(await call(receiverPort, 'GET'), 'query');
+    assert.equal(await call(receiverPort, 'POST'), 'query');
+    await host.closeListenersOf('extension zipkin');
+    await assert.rejects(call(receiverPort, 'GET'));
+  });
+
+  it('shares port 0 only between different listeners that each claim their requests', async () => {
+    const host = newHost();
+    hosts.push(host);
+    const a = await host.viewFor('a').listenHttp(spec('127.0.0.1:0', 'zipkin', 'a', isPost));
+    const b = await host.viewFor('b').listenHttp(spec('127.0.0.1:0', 'zipkinQuery', 'b', isGet));
+    assert.equal(a, b);
+    // Same port name (a second Zipkin receiver) or no claims: a free port of its own.
+    const c = await host.viewFor('c').listenHttp(spec('127.0.0.1:0', 'zipkin', 'c', isPost));
+    const d = await host.viewFor('d').listenHttp(spec('127.0.0.1:0', 'otlpHttp', 'd'));
+    assert.notEqual(c, a);
+    assert.notEqual(d, a);
+    assert.notEqual(d, c);
+    assert.equal(await call(d, 'POST'), 'd');
+  });
+
+  it('a second listener without claims on a taken fixed port fails as before', async () => {
+    const host = newHost();
+    hosts.push(host);
+    const endpoint = `127.0.0.1:${await freePort()}`;
+    await host.viewFor('first').listenHttp(spec(endpoint, 'query', 'first'));
+    await assert.rejects(host.viewFor('second').listenHttp(spec(endpoint, 'other', 'second')), /already in use/);
+  });
+});
