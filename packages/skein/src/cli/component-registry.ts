@@ -13,6 +13,7 @@ import { otlpReceiverFactory } from '../collector/receivers/otlp-receiver-factor
 import { zipkinReceiverFactory } from '../collector/receivers/zipkin-receiver-factory.js';
 import { tailSamplingProcessorFactory } from '../collector/sampling/tail-sampling-stage.js';
 import { healthExtensionFactory, queryExtensionFactory } from '../query/query-extensions.js';
+import { zipkinApiExtensionFactory } from '../query/zipkin/zipkin-extension.js';
 
 /**
  * The component registry (docs/architecture.md, "Component registry"): every factory Skein has,
@@ -47,6 +48,7 @@ const CONNECTORS: readonly ConnectorFactory<unknown>[] = [];
 const EXTENSIONS = [
   queryExtensionFactory, //
   healthExtensionFactory,
+  zipkinApiExtensionFactory,
 ];
 
 /** Other spellings of a type, as the Collector accepts them (it renamed `loadbalancing`). */

@@ -30,14 +30,15 @@ type Section = keyof typeof SECTIONS;
 /**
  * Components defined when the file does not write them, so that no config at all is today's
  * all-in-one: [otlp, zipkin] → redaction → storage, the query API on :16686 (a collector answers
- * health checks there instead). Setting one of these to null removes it (`zipkin: null`).
+ * health checks there instead), Zipkin's query API beside the Zipkin receiver on :9411. Setting one
+ * of these to null removes it (`zipkin: null`).
  */
 const DEFAULT_COMPONENTS: Readonly<Record<Section, readonly string[]>> = {
   receivers: ['otlp', 'zipkin'],
   processors: ['redaction'],
   exporters: ['storage'],
   connectors: [],
-  extensions: ['query', 'health'],
+  extensions: ['query', 'health', 'zipkin'],
 };
 
 const storageSchema = z
@@ -161,8 +162,21 @@ export function validateConfig(raw: unknown, source: string): SkeinConfig {
     components.extensions['health'] = { ...health, config: { endpoint: (query.config as { endpoint: string }).endpoint } };
   }
 
+  // Zipkin's API answers where the Zipkin receiver listens (one Zipkin server answers both),
+  // and only where there is one, unless written.
+  if ((file.extensions ?? {})['zipkin'] === undefined && components.extensions['zipkin']) {
+    const receiver = components.receivers['zipkin'];
+    if (receiver) {
+      const endpoint = (receiver.config as { endpoint: string }).endpoint;
+      const zipkin = components.extensions['zipkin'];
+      components.extensions['zipkin'] = { ...zipkin, config: { ...(zipkin.config as object), endpoint } };
+    } else {
+      delete components.extensions['zipkin'];
+    }
+  }
+
   const service = file.service;
-  const extensions = service.extensions ?? ['query'].filter((id) => id in components.extensions);
+  const extensions = service.extensions ?? ['query', 'zipkin'].filter((id) => id in components.extensions);
   checkIds(extensions, 'service.extensions', 'extension', [components.extensions], problems);
   const pipelines: Record<string, PipelineConfig> = {};
   for (const [pipelineId, written] of Object.entries(service.pipelines ?? { traces: {} })) {

@@ -149,14 +149,18 @@ export function buildServiceGraph(config: SkeinConfig, role: Role, services: Gra
   return new ServiceGraph(nodes);
 }
 
+/** Extension types that read traces: the `query` role runs them, a collector does not. */
+const QUERY_SIDE_TYPES: ReadonlySet<string> = new Set(['query', 'zipkin']);
+
 /** The extensions `role` runs, in start order. */
 function extensionsOf(config: SkeinConfig, role: Role): string[] {
   const typeOf = (id: string): string | undefined => config.extensions[id]?.id.type;
+  const queryside = (id: string): boolean => QUERY_SIDE_TYPES.has(typeOf(id) ?? '');
   const listed = config.service.extensions;
   if (role === 'all-in-one') return [...listed];
-  if (role === 'query') return listed.filter((id) => typeOf(id) === 'query');
+  if (role === 'query') return listed.filter(queryside);
   // A collector serves no queries; it answers health checks (on the query port unless configured).
-  const others = listed.filter((id) => typeOf(id) !== 'query');
+  const others = listed.filter((id) => !queryside(id));
   return others.some((id) => typeOf(id) === 'health') || !('health' in config.extensions) ? others : ['health', ...others];
 }
 

@@ -10,8 +10,8 @@ interface Claim {
  * One HTTP server for every listener spec bound to the same endpoint, as a Zipkin server answers
  * both `POST /api/v2/spans` (collector) and `GET /api/v2/…` (query) on :9411 while Skein builds
  * them as two components. A request goes to the first listener whose `claims` accepts it, else to
- * the first listener bound, whose own handler answers as it did alone (404, 405): one listener on
- * its own behaves exactly as a server of its own.
+ * the listener without `claims`, else to the first listener bound, whose own handler answers as it
+ * did alone (404, 405): one listener on its own behaves exactly as a server of its own.
  */
 export class SharedHttpServer {
   readonly server: HttpServer;
@@ -24,16 +24,18 @@ export class SharedHttpServer {
   }
 
   /**
-   * Whether `spec` may join this server. It must say which requests are its own (`claims`); on a
-   * fixed port that suffices (without it, the host makes a second server and the bind fails "port
-   * in use" as before). Port 0 means "any free port", so two listeners written `127.0.0.1:0` are
-   * only meant to share when every one claims its requests and they are different listeners (port
-   * names), as a test running the Zipkin receiver and the Zipkin API on one free port writes them.
+   * Whether `spec` may join this server: at most one of its listeners may lack `claims` (it gets
+   * every request no other claims), so two such listeners on one fixed port stay a "port in use"
+   * error. Port 0 means "any free port": listeners written `127.0.0.1:0` share only when one of
+   * them names the other's port in `sharesPortWith` (the Zipkin API names the Zipkin receiver's),
+   * so that unrelated listeners on free ports (OTLP/HTTP and Zipkin in tests) stay apart.
    */
   accepts(spec: HttpListenerSpec, fixedPort: boolean): boolean {
-    if (spec.claims === undefined || spec.endpoint !== this.endpoint) return false;
+    if (spec.endpoint !== this.endpoint) return false;
+    const withoutClaims = this.claims.filter((claim) => claim.spec.claims === undefined).length + (spec.claims === undefined ? 1 : 0);
+    if (withoutClaims > 1) return false;
     if (fixedPort) return true;
-    return this.claims.every((claim) => claim.spec.claims !== undefined && claim.spec.portName !== spec.portName);
+    return this.claims.some((claim) => claim.spec.sharesPortWith === spec.portName || spec.sharesPortWith === claim.spec.portName);
   }
 
   add(owner: string, spec: HttpListenerSpec): void {
@@ -51,7 +53,10 @@ export class SharedHttpServer {
   }
 
   private dispatch(request: IncomingMessage, response: ServerResponse): void {
-    const claim = this.claims.find((candidate) => candidate.spec.claims?.(request) === true) ?? this.claims[0];
+    const claim =
+      this.claims.find((candidate) => candidate.spec.claims?.(request) === true) ??
+      this.claims.find((candidate) => candidate.spec.claims === undefined) ??
+      this.claims[0];
     if (claim === undefined) {
       // Between the last owner leaving and the server closing.
       response.statusCode = 503;

@@ -67,10 +67,15 @@ export interface HttpListenerSpec {
    * The requests this listener answers when another component listens on the same endpoint (the
    * Zipkin receiver takes `POST`s on :9411, the Zipkin query API the `GET`s). Listeners of one
    * endpoint share one server; each request goes to the first listener that claims it, else to the
-   * one listener without `claims`. Without it a listener claims every request, so two such
-   * listeners on one fixed port are a "port in use" error, as with separate servers.
+   * one listener without `claims`. Two listeners without it on one fixed port are a "port in use"
+   * error, as with separate servers.
    */
   readonly claims?: (request: IncomingMessage) => boolean;
+  /**
+   * The `portName` of a listener this one is meant to share a port with even when the endpoint's
+   * port is 0 (tests): on a fixed port, equal endpoints suffice.
+   */
+  readonly sharesPortWith?: string;
 }
 
 export interface GrpcListenerSpec {

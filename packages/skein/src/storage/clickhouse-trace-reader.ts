@@ -227,6 +227,11 @@ export class ClickHouseTraceReader implements TenantTraceReader {
       params[`attrKey${i}`] = filter.key;
       params[`attrValue${i}`] = filter.value;
     });
+    const terms = query.keysOrEventNames ?? [];
+    terms.forEach((term, i) => {
+      params[`term${i}`] = term;
+      params[`termJson${i}`] = `"name":${JSON.stringify(term)}`;
+    });
     if (query.minDurationNano !== undefined) params['minDurationNs'] = clampUInt64(query.minDurationNano);
     if (query.maxDurationNano !== undefined) {
       if (query.maxDurationNano < 0n) return [];
@@ -236,6 +241,7 @@ export class ClickHouseTraceReader implements TenantTraceReader {
       serviceName: query.serviceName !== undefined,
       spanName: query.spanName !== undefined,
       attributeCount: query.attributes.length,
+      keyOrEventCount: terms.length,
       minDuration: query.minDurationNano !== undefined,
       maxDuration: query.maxDurationNano !== undefined,
       errorsOnly: query.errorsOnly,

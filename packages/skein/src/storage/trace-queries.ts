@@ -82,6 +82,7 @@ export interface SearchConditions {
   serviceName: boolean;
   spanName: boolean;
   attributeCount: number;
+  keyOrEventCount: number;
   minDuration: boolean;
   maxDuration: boolean;
   errorsOnly: boolean;
@@ -105,6 +106,13 @@ export function searchTraceIdsSql(db: string, c: SearchConditions): string {
     where.push(
       `((has(attr_values, {attrValue${i}:String}) AND ${kv})
       OR resource_hash IN (SELECT resource_hash FROM ${db}.resources_v3 WHERE ${TENANT} AND ${kv}))`,
+    );
+  }
+  // An event name is found in the events' OTLP JSON text as its `"name":"…"` member.
+  for (let i = 0; i < c.keyOrEventCount; i++) {
+    where.push(
+      `(has(attr_keys, {term${i}:String}) OR position(events, {termJson${i}:String}) > 0
+      OR resource_hash IN (SELECT resource_hash FROM ${db}.resources_v3 WHERE ${TENANT} AND has(attr_keys, {term${i}:String})))`,
     );
   }
   if (c.minDuration) where.push(`${DURATION} >= {minDurationNs:UInt64}`);

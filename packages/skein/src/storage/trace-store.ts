@@ -20,6 +20,11 @@ export interface TraceSearchQuery {
   serviceName?: string;
   spanName?: string;
   attributes: readonly AttributeFilter[];
+  /**
+   * Names the span must carry, each as an attribute key (its own or its resource's, any value) or
+   * as an event name: Zipkin's bare `annotationQuery` terms (a tag key or an annotation value).
+   */
+  keysOrEventNames?: readonly string[];
   minDurationNano?: bigint;
   maxDurationNano?: bigint;
   /** Only spans with status code ERROR match. */

@@ -343,6 +343,33 @@ export function runTraceStoreContract(name: string, env: ContractEnvironment): v
         assert.deepStrictEqual(await reader.listAttributeKeys(attributeQuery({ startTimeUnixNano: W_END, endTimeUnixNano: W_START })), []);
       }));
 
+    test('search by key or event name: a span or resource attribute key, or an event name (Zipkin annotationQuery terms)', () =>
+      withStore(async (store, reader) => {
+        const withEvent = makeSpan({
+          trace: 7,
+          span: 71,
+          resource: resourceOf('worker'),
+          name: 'poll',
+          start: T0 + 50n * SECOND,
+          duration: MS,
+        });
+        withEvent.events = [
+          {
+            timeUnixNano: T0 + 50n * SECOND,
+            name: 'cache "miss"',
+            attributes: [{ key: 'name', value: 'retry' }],
+            droppedAttributesCount: 0,
+          },
+        ];
+        await store.writeSpans([...searchWorld(), withEvent]);
+        assert.deepStrictEqual(await ids(reader, { keysOrEventNames: ['retry'] }), [2], 'a span attribute key (an event attribute is not)');
+        assert.deepStrictEqual(await ids(reader, { keysOrEventNames: ['deployment.environment'] }), [3, 2, 1], 'a resource attribute key');
+        assert.deepStrictEqual(await ids(reader, { keysOrEventNames: ['cache "miss"'] }), [7], 'an event name');
+        assert.deepStrictEqual(await ids(reader, { keysOrEventNames: ['cache'] }), [], 'a whole event name only');
+        assert.deepStrictEqual(await ids(reader, { keysOrEventNames: ['retry', 'amount'] }), [2], 'every term on one span');
+        assert.deepStrictEqual(await ids(reader, { keysOrEventNames: ['retry', 'http.method'] }), []);
+      }));
+
     test('attribute values as search matches them, most frequent first', () =>
       withStore(async (store, reader) => {
         await store.writeSpans(searchWorld());

@@ -26,7 +26,7 @@ test('an unknown type names the known ones, per section', () => {
   assert.match(message, /^invalid configuration in skein\.yaml:\n/);
   assert.match(message, /receivers\.jaeger: unknown receiver type "jaeger" \(known: otlp, zipkin\)/);
   assert.match(message, /processors\.nope\/x: unknown processor type "nope" \(known: attributes, resource, redaction, filter, /);
-  assert.match(message, /extensions\.pprof: unknown extension type "pprof" \(known: query, health\)/);
+  assert.match(message, /extensions\.pprof: unknown extension type "pprof" \(known: query, health, zipkin\)/);
 });
 
 test('a component is validated by its factory, naming <section>.<id>.<key> and the value', () => {
@@ -71,14 +71,23 @@ test('defaults are today’s all-in-one; null removes a default component; a sec
   assert.deepEqual(defaults.service.pipelines, {
     traces: { receivers: ['otlp', 'zipkin'], processors: ['redaction'], exporters: ['storage'] },
   });
-  assert.deepEqual(defaults.service.extensions, ['query']);
+  assert.deepEqual(defaults.service.extensions, ['query', 'zipkin']);
   assert.deepEqual(defaults.extensions['query']?.config, { endpoint: '0.0.0.0:16686' });
+  assert.equal(
+    (defaults.extensions['zipkin']?.config as { endpoint: string }).endpoint,
+    '0.0.0.0:9411',
+    'the Zipkin API shares the receiver port',
+  );
+  const movedZipkin = validateConfig({ receivers: { zipkin: { endpoint: '127.0.0.1:9999' } } }, 'f');
+  assert.equal((movedZipkin.extensions['zipkin']?.config as { endpoint: string }).endpoint, '127.0.0.1:9999', 'and follows it');
   assert.deepEqual(defaults.extensions['health']?.config, { endpoint: '0.0.0.0:16686' });
   assert.equal(defaults.service.telemetry.metrics.address, '0.0.0.0:8888');
 
   const noZipkin = validateConfig({ receivers: { zipkin: null }, extensions: { query: { endpoint: '127.0.0.1:1' } } }, 'f');
   assert.deepEqual(noZipkin.service.pipelines['traces']?.receivers, ['otlp']);
   assert.deepEqual(noZipkin.extensions['health']?.config, { endpoint: '127.0.0.1:1' }, 'health follows the query endpoint');
+  assert.equal(noZipkin.extensions['zipkin'], undefined, 'no Zipkin API without the Zipkin receiver, unless written');
+  assert.deepEqual(noZipkin.service.extensions, ['query']);
   assert.match(problemsOf({ exporters: { storage: null } }), /service\.pipelines\.traces\.exporters: a pipeline needs at least one/);
 
   const two = validateConfig(
@@ -105,6 +114,7 @@ test('defaults are today’s all-in-one; null removes a default component; a sec
     [
       'metrics',
       'extension query',
+      'extension zipkin',
       'exporter storage',
       'exporter otlp',
       'pipeline traces',
@@ -123,7 +133,7 @@ test('defaults are today’s all-in-one; null removes a default component; a sec
     'receiver otlp',
     'receiver zipkin',
   ]);
-  assert.deepEqual(roles('query'), ['metrics', 'extension query']);
+  assert.deepEqual(roles('query'), ['metrics', 'extension query', 'extension zipkin']);
 });
 
 test('the graph starts in order, shuts down in exact reverse, closing each node’s listeners after it; a failed start unwinds', async () => {

@@ -17,8 +17,22 @@ function answering(text: string): RequestListener {
   return (_request, response) => response.end(text);
 }
 
-function spec(endpoint: string, portName: string, text: string, claims?: (request: IncomingMessage) => boolean): HttpListenerSpec {
-  return { endpoint, portName, handler: answering(text), description: portName, portHint: 'set another port', ...(claims && { claims }) };
+function spec(
+  endpoint: string,
+  portName: string,
+  text: string,
+  claims?: (request: IncomingMessage) => boolean,
+  sharesPortWith?: string,
+): HttpListenerSpec {
+  return {
+    endpoint,
+    portName,
+    handler: answering(text),
+    description: portName,
+    portHint: 'set another port',
+    ...(claims && { claims }),
+    ...(sharesPortWith !== undefined && { sharesPortWith }),
+  };
 }
 
 const isPost = (request: IncomingMessage): boolean => request.method === 'POST';
@@ -64,19 +78,32 @@ describe('host: listeners on one endpoint share one server', () => {
     await assert.rejects(call(receiverPort, 'GET'));
   });
 
-  it('shares port 0 only between different listeners that each claim their requests', async () => {
+  it('shares port 0 only with the listener named in sharesPortWith', async () => {
     const host = newHost();
     hosts.push(host);
-    const a = await host.viewFor('a').listenHttp(spec('127.0.0.1:0', 'zipkin', 'a', isPost));
-    const b = await host.viewFor('b').listenHttp(spec('127.0.0.1:0', 'zipkinQuery', 'b', isGet));
+    const a = await host.viewFor('a').listenHttp(spec('127.0.0.1:0', 'zipkinQuery', 'a', isGet, 'zipkin'));
+    const b = await host.viewFor('b').listenHttp(spec('127.0.0.1:0', 'zipkin', 'b', isPost));
     assert.equal(a, b);
-    // Same port name (a second Zipkin receiver) or no claims: a free port of its own.
-    const c = await host.viewFor('c').listenHttp(spec('127.0.0.1:0', 'zipkin', 'c', isPost));
-    const d = await host.viewFor('d').listenHttp(spec('127.0.0.1:0', 'otlpHttp', 'd'));
+    assert.equal(await call(a, 'POST'), 'b');
+    assert.equal(await call(a, 'GET'), 'a');
+    // Not named: a free port of its own, even when it claims its requests.
+    const c = await host.viewFor('c').listenHttp(spec('127.0.0.1:0', 'otlpHttp', 'c'));
+    const d = await host.viewFor('d').listenHttp(spec('127.0.0.1:0', 'other', 'd', isPost));
     assert.notEqual(c, a);
     assert.notEqual(d, a);
     assert.notEqual(d, c);
-    assert.equal(await call(d, 'POST'), 'd');
+    assert.equal(await call(c, 'POST'), 'c');
+  });
+
+  it('a listener with claims joins one without on a fixed port, in either order', async () => {
+    const host = newHost();
+    hosts.push(host);
+    const endpoint = `127.0.0.1:${await freePort()}`;
+    const port = await host.viewFor('sampling').listenHttp(spec(endpoint, 'samplingQuery', 'sampling', (r) => r.url === '/api/sampling'));
+    assert.equal(await host.viewFor('query').listenHttp(spec(endpoint, 'query', 'query')), port);
+    const answer = async (path: string): Promise<string> => (await fetch(`http://127.0.0.1:${port}${path}`)).text();
+    assert.equal(await answer('/api/sampling'), 'sampling');
+    assert.equal(await answer('/api/v1/services'), 'query');
   });
 
   it('a second listener without claims on a taken fixed port fails as before', async () => {
