@@ -20,6 +20,8 @@ import {
   listOperationsSql,
   listServicesSql,
   resourcesByHashSql,
+  rootSpanCountsSql,
+  samplingProbabilitiesSql,
   scopesByHashSql,
   searchTraceIdsSql,
   traceSpanPageSql,
@@ -37,6 +39,8 @@ import {
   type AttributeValueCount,
   type DependencyEdge,
   type OperationInfo,
+  type RootSpanCount,
+  type SamplingProbability,
   type ServiceSpanCount,
   type TenantTraceReader,
   type TraceReadOptions,
@@ -307,6 +311,29 @@ export class ClickHouseTraceReader implements TenantTraceReader {
       sample: ATTRIBUTE_SAMPLE_SPANS,
       limit: query.limit,
     };
+  }
+
+  async countRootSpans(startTimeUnixNano: bigint, endTimeUnixNano: bigint): Promise<RootSpanCount[]> {
+    if (endTimeUnixNano < startTimeUnixNano) return [];
+    const rows = await this.engine.query<{ service_name: string; name: string; threshold: string; spans: number | string }>(
+      rootSpanCountsSql(this.sql.db),
+      { tenant: this.tenant, ...windowParams(startTimeUnixNano, endTimeUnixNano) },
+    );
+    return rows.map((row) => ({ serviceName: row.service_name, spanName: row.name, threshold: row.threshold, count: Number(row.spans) }));
+  }
+
+  async readSamplingProbabilities(): Promise<SamplingProbability[]> {
+    const rows = await this.engine.query<{ service_name: string; operation: string; p: number | string; computed_text: string }>(
+      samplingProbabilitiesSql(this.sql.db),
+      { tenant: this.tenant },
+    );
+    return rows.map((row) => ({
+      tenant: this.tenant,
+      serviceName: row.service_name,
+      operation: row.operation,
+      probability: Number(row.p),
+      computedAtMillis: Number(row.computed_text),
+    }));
   }
 }
 

@@ -301,3 +301,21 @@ export interface AttributeValueRow {
   value: string;
   count: string | number;
 }
+
+/** Root spans per operation and `ot=th` threshold in a window (adaptive sampling's throughput). */
+export function rootSpanCountsSql(db: string): string {
+  return `SELECT service_name, name, extract(trace_state, '(?:^|,) *ot=(?:[^,;]*;)*th:([0-9a-f]{1,14})') AS threshold, count() AS spans
+FROM ${db}.trace_spans_v3
+WHERE ${TENANT} AND ${WINDOW} AND parent_span_id = ''
+GROUP BY service_name, name, threshold
+ORDER BY service_name, name, threshold`;
+}
+
+/** The latest stored probability per (service, operation): rows are replaced only at merges. */
+export function samplingProbabilitiesSql(db: string): string {
+  return `SELECT service_name, operation, argMax(probability, computed_ms) AS p, toString(max(computed_ms)) AS computed_text
+FROM ${db}.sampling_probabilities
+WHERE ${TENANT}
+GROUP BY service_name, operation
+ORDER BY service_name, operation`;
+}

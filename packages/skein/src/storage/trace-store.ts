@@ -97,6 +97,28 @@ export interface AttributeValueCount {
   count: number;
 }
 
+/**
+ * Root spans (one per sampled trace) of one operation in a window, by the OpenTelemetry sampling
+ * threshold their trace state carried (`ot=th:…`): what adaptive sampling counts (query/sampling).
+ */
+export interface RootSpanCount {
+  serviceName: string;
+  spanName: string;
+  /** The `th` hex digits of the span's `ot` trace state entry; '' when it had none. */
+  threshold: string;
+  count: number;
+}
+
+/** One probability adaptive sampling computed, stored so that every Skein node serves the same. */
+export interface SamplingProbability {
+  tenant: TenantId;
+  serviceName: string;
+  operation: string;
+  probability: number;
+  /** When it was computed; the latest per (tenant, service, operation) wins. */
+  computedAtMillis: number;
+}
+
 /** Options of {@link TenantTraceReader.readTrace}. */
 export interface TraceReadOptions {
   /** Most spans in one page, 1..100,000 (default 10,000). Pages may be smaller, see readTrace. */
@@ -139,6 +161,9 @@ export interface TraceStore {
    * may take one per request.
    */
   forTenant(tenant: TenantId): TenantTraceReader;
+
+  /** Stores adaptive sampling's probabilities, each under its tenant (a small table, tenant first). */
+  writeSamplingProbabilities(rows: readonly SamplingProbability[]): Promise<void>;
 
   /** Health check used by `/readyz`: resolves when the engine answers a trivial query. */
   ping(): Promise<void>;
@@ -203,6 +228,16 @@ export interface TenantTraceReader {
    * {@link TenantTraceReader.listAttributeKeys}.
    */
   listAttributeValues(key: string, query: AttributeQuery): Promise<AttributeValueCount[]>;
+
+  /**
+   * Root spans starting in the window per (service, span name, `ot=th` threshold), sorted by
+   * service, name, threshold. Read from the span table by its primary key (tenant, service,
+   * minute): adaptive sampling's throughput until the metrics tap's per-operation counts land.
+   */
+  countRootSpans(startTimeUnixNano: bigint, endTimeUnixNano: bigint): Promise<RootSpanCount[]>;
+
+  /** The latest stored probability per (service, operation), sorted by service then operation. */
+  readSamplingProbabilities(): Promise<SamplingProbability[]>;
 }
 
 export type StorageErrorCode =

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Span } from '../../src/model/span.js';
-import { DEFAULT_TENANT } from '../../src/model/tenant.js';
+import { DEFAULT_TENANT, parseTenantId } from '../../src/model/tenant.js';
 import { migrate } from '../../src/storage/schema/migrate.js';
 import { MIGRATIONS } from '../../src/storage/schema/migrations.js';
 import { featuresForVersion } from '../../src/storage/engine-features.js';
@@ -370,6 +370,38 @@ export function runTraceStoreContract(name: string, env: ContractEnvironment): v
         assert.deepStrictEqual(await ids(reader, { keysOrEventNames: ['retry', 'http.method'] }), []);
       }));
 
+    test('root spans per operation and ot=th threshold; sampling probabilities, latest wins, per tenant', () =>
+      withStore(async (store, reader) => {
+        const world = searchWorld(); // trace 3's only span has a parent: not a root
+        world[3]!.traceState = 'vendor=th:ff,ot=rv:abcdef01234567;th:fc';
+        world[0]!.traceState = 'ot=th:8';
+        await store.writeSpans(world);
+        assert.deepStrictEqual(await reader.countRootSpans(W_START, W_END), [
+          { serviceName: 'batch', spanName: 'job', threshold: '', count: 2 },
+          { serviceName: 'frontend', spanName: 'GET /', threshold: '8', count: 1 },
+          { serviceName: 'frontend', spanName: 'GET /checkout', threshold: 'fc', count: 1 },
+        ]);
+        assert.deepStrictEqual(await reader.countRootSpans(W_END, W_START), []);
+
+        const row = (operation: string, probability: number, computedAtMillis: number, tenant = DEFAULT_TENANT) => ({
+          tenant,
+          serviceName: 'frontend',
+          operation,
+          probability,
+          computedAtMillis,
+        });
+        await store.writeSamplingProbabilities([row('GET /', 0.5, 1000), row('GET /checkout', 0.25, 1000)]);
+        await store.writeSamplingProbabilities([
+          row('GET /', 0.125, 2000),
+          row('GET /', 1, 1500),
+          row('GET /', 0.9, 3000, parseTenantId('other')),
+        ]);
+        assert.deepStrictEqual(await reader.readSamplingProbabilities(), [row('GET /', 0.125, 2000), row('GET /checkout', 0.25, 1000)]);
+        assert.deepStrictEqual(await store.forTenant(parseTenantId('other')).readSamplingProbabilities(), [
+          row('GET /', 0.9, 3000, parseTenantId('other')),
+        ]);
+      }));
+
     test('attribute values as search matches them, most frequent first', () =>
       withStore(async (store, reader) => {
         await store.writeSpans(searchWorld());
@@ -421,6 +453,7 @@ export function runTraceStoreContract(name: string, env: ContractEnvironment): v
             [
               'operations_v3',
               'resources_v3',
+              'sampling_probabilities',
               'schema_migrations',
               'scopes_v3',
               'trace_index_v3',
