@@ -13,6 +13,7 @@ import { otlpReceiverFactory } from '../collector/receivers/otlp-receiver-factor
 import { zipkinReceiverFactory } from '../collector/receivers/zipkin-receiver-factory.js';
 import { tailSamplingProcessorFactory } from '../collector/sampling/tail-sampling-stage.js';
 import { healthExtensionFactory, queryExtensionFactory } from '../query/query-extensions.js';
+import { samplingExtensionFactory } from '../query/sampling/sampling-extension.js';
 import { zipkinApiExtensionFactory } from '../query/zipkin/zipkin-extension.js';
 
 /**
@@ -49,6 +50,7 @@ const EXTENSIONS = [
   queryExtensionFactory, //
   healthExtensionFactory,
   zipkinApiExtensionFactory,
+  samplingExtensionFactory,
 ];
 
 /** Other spellings of a type, as the Collector accepts them (it renamed `loadbalancing`). */

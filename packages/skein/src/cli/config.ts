@@ -162,6 +162,16 @@ export function validateConfig(raw: unknown, source: string): SkeinConfig {
     components.extensions['health'] = { ...health, config: { endpoint: (query.config as { endpoint: string }).endpoint } };
   }
 
+  // The sampling API's `/api/sampling` answers on the query port unless written.
+  const sampling = Object.values(components.extensions).filter((c) => c.id.type === 'sampling');
+  for (const component of sampling) {
+    const written = (file.extensions ?? {})[component.id.text] as Record<string, unknown> | null | undefined;
+    if (query && (written ?? {})['query_endpoint'] === undefined) {
+      const endpoint = (query.config as { endpoint: string }).endpoint;
+      components.extensions[component.id.text] = { ...component, config: { ...(component.config as object), query_endpoint: endpoint } };
+    }
+  }
+
   // Zipkin's API answers where the Zipkin receiver listens (one Zipkin server answers both),
   // and only where there is one, unless written.
   if ((file.extensions ?? {})['zipkin'] === undefined && components.extensions['zipkin']) {

@@ -315,11 +315,20 @@ export class ClickHouseTraceReader implements TenantTraceReader {
 
   async countRootSpans(startTimeUnixNano: bigint, endTimeUnixNano: bigint): Promise<RootSpanCount[]> {
     if (endTimeUnixNano < startTimeUnixNano) return [];
-    const rows = await this.engine.query<{ service_name: string; name: string; threshold: string; spans: number | string }>(
-      rootSpanCountsSql(this.sql.db),
-      { tenant: this.tenant, ...windowParams(startTimeUnixNano, endTimeUnixNano) },
-    );
-    return rows.map((row) => ({ serviceName: row.service_name, spanName: row.name, threshold: row.threshold, count: Number(row.spans) }));
+    const rows = await this.engine.query<{
+      service_name: string;
+      name: string;
+      threshold: string;
+      sampler_param: string;
+      spans: number | string;
+    }>(rootSpanCountsSql(this.sql.db), { tenant: this.tenant, ...windowParams(startTimeUnixNano, endTimeUnixNano) });
+    return rows.map((row) => ({
+      serviceName: row.service_name,
+      spanName: row.name,
+      threshold: row.threshold,
+      samplerParam: row.sampler_param,
+      count: Number(row.spans),
+    }));
   }
 
   async readSamplingProbabilities(): Promise<SamplingProbability[]> {

@@ -106,6 +106,12 @@ export interface RootSpanCount {
   spanName: string;
   /** The `th` hex digits of the span's `ot` trace state entry; '' when it had none. */
   threshold: string;
+  /**
+   * The span's `jaeger.sampler.param` when its `jaeger.sampler.type` is `probabilistic` (the
+   * probability a Jaeger remote sampler, such as OpenTelemetry Go's, says it sampled with); ''
+   * otherwise.
+   */
+  samplerParam: string;
   count: number;
 }
 
@@ -230,8 +236,8 @@ export interface TenantTraceReader {
   listAttributeValues(key: string, query: AttributeQuery): Promise<AttributeValueCount[]>;
 
   /**
-   * Root spans starting in the window per (service, span name, `ot=th` threshold), sorted by
-   * service, name, threshold. Read from the span table by its primary key (tenant, service,
+   * Root spans starting in the window per (service, span name, `ot=th` threshold, Jaeger sampler
+   * param), sorted by those. Read from the span table by its primary key (tenant, service,
    * minute): adaptive sampling's throughput until the metrics tap's per-operation counts land.
    */
   countRootSpans(startTimeUnixNano: bigint, endTimeUnixNano: bigint): Promise<RootSpanCount[]>;
