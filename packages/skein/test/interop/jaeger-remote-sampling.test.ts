@@ -1,7 +1,8 @@
 /**
- * Remote and adaptive sampling with a stock client (issue 13, items 4 and 5): the Go SDK's Jaeger
- * remote sampler (go.opentelemetry.io/contrib/samplers/jaegerremote, in the Go interop client)
- * polls a running Skein's sampling API while starting root spans of two operations, one with 100×
+ * Remote and adaptive sampling with stock clients (issue 13, items 4 and 5): the Go SDK's Jaeger
+ * remote sampler (go.opentelemetry.io/contrib/samplers/jaegerremote, in the Go interop client) and
+ * the JavaScript one (@opentelemetry/sampler-jaeger-remote, js/jaeger-remote-client.mjs) poll a
+ * running Skein's sampling API while starting root spans of two operations, one with 100×
  * the traffic of the other; Skein's adaptive sampling must converge to a ~100× lower probability
  * for the busy one within a few intervals, and the SDK must follow (both sample ~ the target).
  * Also: the gRPC SamplingManager answers what HTTP answers.
@@ -12,7 +13,9 @@ import { after, before, describe, test } from 'node:test';
 import { credentials, makeGenericClientConstructor, type ServiceError } from '@grpc/grpc-js';
 import protobuf from 'protobufjs';
 import { removeDir, startSkein, writeConfig, type SkeinProcess } from '../support/skein-process.js';
-import { GO_CLIENT, interopSkip } from './interop-support.js';
+import { GO_CLIENT, INTEROP_DIR, interopSkip } from './interop-support.js';
+
+const JS_CLIENT = `${INTEROP_DIR}/js/jaeger-remote-client.mjs`;
 
 const INTERVAL_SECONDS = 2;
 const TARGET_PER_SECOND = 5;
@@ -75,24 +78,12 @@ service:
     if (skein) removeDir(skein.dataDir);
   });
 
-  test('an operation with 100× the traffic converges to ~100× lower probability, and the SDK follows', async () => {
-    const client = spawn(
-      GO_CLIENT,
-      [
-        'sample',
-        '-endpoint',
-        `127.0.0.1:${skein.ports.otlpGrpc}`,
-        '-sampling-url',
-        httpUrl,
-        '-service',
-        'go-sampled',
-        '-rates',
-        `${HOT}=2000,${COLD}=20`,
-        '-duration',
-        '26s',
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
+  /**
+   * Runs a client (one JSON line a second: `{"sampled": {op: n}}`) while reading Skein's strategy
+   * for its service every second; asserts the convergence over the last ~10 seconds.
+   */
+  async function converges(command: string, args: string[], service: string): Promise<void> {
+    const client = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     client.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -103,7 +94,7 @@ service:
     const seen: string[] = [];
     for (let second = 0; second < 25; second++) {
       await new Promise((done) => setTimeout(done, 1000));
-      const strategy = (await (await fetch(`${httpUrl}?service=go-sampled`)).json()) as Strategy;
+      const strategy = (await (await fetch(`${httpUrl}?service=${service}`)).json()) as Strategy;
       const p = probabilities(strategy);
       seen.push(`${second}s: hot ${p.get(HOT)} cold ${p.get(COLD)}`);
       const hot = p.get(HOT);
@@ -128,7 +119,46 @@ service:
         `${op} sampled ${rate}/s (target ${TARGET_PER_SECOND}/s)\n${seen.join('\n')}\n${stdout}`,
       );
     }
-  });
+  }
+
+  test('Go (jaegerremote): an operation with 100× the traffic converges to ~100× lower probability, and the SDK follows', () =>
+    converges(
+      GO_CLIENT,
+      [
+        'sample',
+        '-endpoint',
+        `127.0.0.1:${skein.ports.otlpGrpc}`,
+        '-sampling-url',
+        httpUrl,
+        '-service',
+        'go-sampled',
+        '-rates',
+        `${HOT}=2000,${COLD}=20`,
+        '-duration',
+        '26s',
+      ],
+      'go-sampled',
+    ));
+
+  test('JavaScript (@opentelemetry/sampler-jaeger-remote): the same convergence', () =>
+    converges(
+      process.execPath,
+      [
+        JS_CLIENT,
+        '--otlp',
+        skein.otlpHttpUrl,
+        // The JS sampler appends `/sampling` itself.
+        '--sampling',
+        httpUrl.replace(/\/sampling$/, ''),
+        '--service',
+        'js-sampled',
+        '--rates',
+        `${HOT}=2000,${COLD}=20`,
+        '--seconds',
+        '26',
+      ],
+      'js-sampled',
+    ));
 
   test('gRPC SamplingManager/GetSamplingStrategy answers what HTTP answers', async () => {
     const Request = SamplingTypes.lookupType('SamplingStrategyParameters');

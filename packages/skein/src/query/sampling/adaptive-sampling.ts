@@ -49,6 +49,8 @@ export class AdaptiveSampling {
   /** Tenants whose SDKs asked: their probabilities are computed too (the default tenant always). */
   private readonly tenants = new Set<TenantId>([DEFAULT_TENANT]);
   private readonly rates = new Map<string, number>();
+  /** Per operation, the probability stored before the last computation: SDKs poll, so some still use it. */
+  private readonly previousTold = new Map<string, number>();
   private readonly cache = new Map<TenantId, { at: number; rows: Promise<SamplingProbability[]> }>();
   private running: Promise<void> | undefined;
 
@@ -84,7 +86,9 @@ export class AdaptiveSampling {
 
   /** One interval for one tenant: counts of the last interval → new probabilities → stored. */
   async recompute(tenant: TenantId, nowMillis: number): Promise<SamplingProbability[]> {
-    const end = BigInt(nowMillis) * 1_000_000n;
+    // The window ends a little before now: spans of its last moments may still be on their way.
+    const settleMillis = Math.min(this.config.intervalMillis / 2, 5000);
+    const end = BigInt(Math.round(nowMillis - settleMillis)) * 1_000_000n;
     const start = end - BigInt(this.config.intervalMillis) * 1_000_000n;
     const [counts, stored] = await Promise.all([this.source.countsBetween(tenant, start, end), this.probabilities(tenant, true)]);
     const told = new Map(stored.map((row) => [`${row.serviceName}\u0000${row.operation}`, row.probability]));
@@ -95,14 +99,19 @@ export class AdaptiveSampling {
     }
     const rows: SamplingProbability[] = [];
     for (const [key, operationCounts] of byOperation) {
-      const toldProbability = told.get(key) ?? this.config.initialSamplingProbability;
-      const measured = trueTracesPerSecond(operationCounts, toldProbability, this.config.intervalMillis / 1000);
+      // An SDK that has not polled since the last computation still samples with the previous
+      // probability: the larger of the two keeps the estimate from running away after a drop.
       const rateKey = `${tenant}\u0000${key}`;
+      const current = told.get(key) ?? this.config.initialSamplingProbability;
+      const toldProbability = Math.max(current, this.previousTold.get(rateKey) ?? current);
+      const measured = trueTracesPerSecond(operationCounts, toldProbability, this.config.intervalMillis / 1000);
       const previous = this.rates.get(rateKey);
       const rate = previous === undefined ? measured : previous + RATE_SMOOTHING * (measured - previous);
       this.rates.set(rateKey, rate);
       const { serviceName, operation } = operationCounts[0]!;
-      rows.push({ tenant, serviceName, operation, probability: probabilityFor(rate, this.config), computedAtMillis: nowMillis });
+      const probability = probabilityFor(rate, this.config);
+      this.previousTold.set(rateKey, current);
+      rows.push({ tenant, serviceName, operation, probability, computedAtMillis: nowMillis });
     }
     await this.store.writeSamplingProbabilities(rows);
     this.cache.delete(tenant);
