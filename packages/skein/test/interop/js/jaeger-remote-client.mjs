@@ -1,3 +1,4 @@
+/* global process, setInterval, clearInterval */
 // The JavaScript SDK's stock Jaeger remote sampler (@opentelemetry/sampler-jaeger-remote) polling
 // Skein, as the Go client's `sample` command does (go/sampling.go):
 //   node jaeger-remote-client.mjs --otlp http://127.0.0.1:4318/v1/traces --sampling http://127.0.0.1:5778
