@@ -87,6 +87,17 @@ test('defaults are today’s all-in-one; null removes a default component; a sec
   assert.deepEqual(noZipkin.service.pipelines['traces']?.receivers, ['otlp']);
   assert.deepEqual(noZipkin.extensions['health']?.config, { endpoint: '127.0.0.1:1' }, 'health follows the query endpoint');
   assert.equal(noZipkin.extensions['zipkin'], undefined, 'no Zipkin API without the Zipkin receiver, unless written');
+  const sampling = validateConfig({ extensions: { sampling: {} }, service: { extensions: ['query', 'sampling'] } }, 'f');
+  assert.deepEqual(sampling.extensions['sampling']?.config, {
+    http: { endpoint: '0.0.0.0:5778' },
+    grpc: { endpoint: '0.0.0.0:5779' },
+    query_endpoint: '0.0.0.0:16686',
+    reload_interval: 10_000,
+  });
+  const rolesOf = (role: 'collector' | 'query'): string[] =>
+    buildServiceGraph(sampling, role, { logger: silent, metrics: new SkeinMetrics() }).nodes.map((node) => node.label);
+  assert.ok(rolesOf('collector').includes('extension sampling'), 'SDKs poll collectors');
+  assert.ok(!rolesOf('query').includes('extension sampling'));
   assert.deepEqual(noZipkin.service.extensions, ['query']);
   assert.match(problemsOf({ exporters: { storage: null } }), /service\.pipelines\.traces\.exporters: a pipeline needs at least one/);
 
