@@ -26,7 +26,7 @@ test('an unknown type names the known ones, per section', () => {
   assert.match(message, /^invalid configuration in skein\.yaml:\n/);
   assert.match(message, /receivers\.jaeger: unknown receiver type "jaeger" \(known: otlp, zipkin\)/);
   assert.match(message, /processors\.nope\/x: unknown processor type "nope" \(known: attributes, resource, redaction, filter, /);
-  assert.match(message, /extensions\.pprof: unknown extension type "pprof" \(known: query, health, zipkin\)/);
+  assert.match(message, /extensions\.pprof: unknown extension type "pprof" \(known: query, health, zipkin, sampling\)/);
 });
 
 test('a component is validated by its factory, naming <section>.<id>.<key> and the value', () => {
