@@ -7,7 +7,15 @@ export type Env = Readonly<Record<string, string | undefined>>;
 export type SamplerSpec =
   | { type: 'always_on' | 'always_off'; parentBased: boolean }
   | { type: 'ratio'; ratio: number; parentBased: boolean }
-  | { type: 'remote'; endpoint: string; pollIntervalMs: number; initialRatio: number; parentBased: boolean };
+  | {
+      type: 'remote';
+      endpoint: string;
+      pollIntervalMs: number;
+      initialRatio: number;
+      parentBased: boolean;
+      /** The implicit default (Skein's sampling API beside the OTLP endpoint): failures are not reported. */
+      quiet?: boolean;
+    };
 
 /** Options and environment merged into the one set of decisions `register()` acts on. */
 export interface ResolvedConfig {
@@ -86,7 +94,22 @@ function parseRemoteArg(raw: string | undefined, parentBased: boolean, warnings:
   };
 }
 
-function resolveSampler(options: RegisterOptions, env: Env, warnings: string[]): SamplerSpec {
+/** Skein's sampling API (`extensions.sampling`, :5778) on the host the spans go to. */
+function skeinSamplingEndpoint(tracesUrl: string): string | undefined {
+  try {
+    const url = new URL(tracesUrl);
+    return `${url.protocol}//${url.hostname}:5778`; // an IPv6 hostname keeps its brackets
+  } catch {
+    return undefined;
+  }
+}
+
+function resolveSampler(options: RegisterOptions, env: Env, warnings: string[], tracesUrl: string): SamplerSpec {
+  if (options.samplingEndpoint === false) {
+    return options.sampleRatio === undefined
+      ? { type: 'always_on', parentBased: true }
+      : { type: 'ratio', ratio: options.sampleRatio, parentBased: true };
+  }
   if (options.samplingEndpoint !== undefined) {
     return {
       type: 'remote',
@@ -100,7 +123,13 @@ function resolveSampler(options: RegisterOptions, env: Env, warnings: string[]):
   const name = envValue(env, 'OTEL_TRACES_SAMPLER');
   const arg = envValue(env, 'OTEL_TRACES_SAMPLER_ARG');
   switch (name) {
-    case undefined:
+    case undefined: {
+      // Nothing configured: follow the strategies of the Skein the spans go to, sampling everything
+      // until it answers (and for good when it serves none: polling failures stay quiet).
+      const endpoint = skeinSamplingEndpoint(tracesUrl);
+      if (endpoint === undefined) return { type: 'always_on', parentBased: true };
+      return { type: 'remote', endpoint, pollIntervalMs: DEFAULT_POLL_INTERVAL_MS, initialRatio: 1, parentBased: true, quiet: true };
+    }
     case 'parentbased_always_on':
       return { type: 'always_on', parentBased: true };
     case 'always_on':
@@ -144,11 +173,12 @@ function resolvePropagators(options: RegisterOptions, env: Env, warnings: string
 export function resolveConfig(options: RegisterOptions, env: Env): ResolvedConfig {
   const warnings: string[] = [];
   const protocol = resolveProtocol(options, env, warnings);
+  const tracesUrl = resolveTracesUrl(options, env, protocol);
   return {
     protocol,
-    tracesUrl: resolveTracesUrl(options, env, protocol),
+    tracesUrl,
     headers: { ...options.headers },
-    sampler: resolveSampler(options, env, warnings),
+    sampler: resolveSampler(options, env, warnings, tracesUrl),
     inject: resolvePropagators(options, env, warnings),
     extractAllFormats: options.extractAllFormats ?? true,
     shutdownOnExit: options.shutdownOnExit ?? true,

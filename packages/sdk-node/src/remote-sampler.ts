@@ -5,8 +5,8 @@ import { SamplingDecision, TraceIdRatioBasedSampler } from '@opentelemetry/sdk-t
 import type { Sampler, SamplingResult } from '@opentelemetry/sdk-trace';
 
 /**
- * A client of the Jaeger remote sampling API (`GET {endpoint}/sampling?service=NAME`), as a Jaeger
- * collector serves it on :5778.
+ * A client of the Jaeger remote sampling API (`GET {endpoint}/sampling?service=NAME`), as Skein's
+ * `sampling` extension serves it on :5778 (a Jaeger collector serves the same API).
  *
  * Written here rather than taken from `@opentelemetry/sampler-jaeger-remote` (0.222, experimental):
  * that one pins an older `@opentelemetry/sdk-trace`, first asks only after a whole poll interval,

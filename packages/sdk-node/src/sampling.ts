@@ -28,7 +28,7 @@ export function createSampler(spec: SamplerSpec, serviceName: string, onRemoteEr
         serviceName,
         pollIntervalMs: spec.pollIntervalMs,
         initialSampler: new TraceIdRatioBasedSampler(spec.initialRatio),
-        onError: onRemoteError,
+        onError: spec.quiet === true ? () => undefined : onRemoteError,
       });
       remote.start();
       root = remote;

@@ -2,11 +2,21 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { resolveConfig } from '../src/config.js';
 
-test('defaults: http/protobuf to localhost:4318, parent-based always-on, W3C injection, extract all', () => {
+test("defaults: http/protobuf to localhost:4318, Skein's sampling strategies (always-on until it answers), W3C injection, extract all", () => {
   const c = resolveConfig({}, {});
   assert.equal(c.protocol, 'http/protobuf');
   assert.equal(c.tracesUrl, 'http://localhost:4318/v1/traces');
-  assert.deepEqual(c.sampler, { type: 'always_on', parentBased: true });
+  assert.deepEqual(c.sampler, {
+    type: 'remote',
+    endpoint: 'http://localhost:5778',
+    pollIntervalMs: 60_000,
+    initialRatio: 1,
+    parentBased: true,
+    quiet: true,
+  });
+  assert.equal((resolveConfig({ endpoint: 'https://[::1]:4318' }, {}).sampler as { endpoint: string }).endpoint, 'https://[::1]:5778');
+  assert.deepEqual(resolveConfig({ samplingEndpoint: false }, {}).sampler, { type: 'always_on', parentBased: true });
+  assert.deepEqual(resolveConfig({}, { OTEL_TRACES_SAMPLER: 'parentbased_always_on' }).sampler, { type: 'always_on', parentBased: true });
   assert.deepEqual(c.inject, ['tracecontext', 'baggage']);
   assert.equal(c.extractAllFormats, true);
   assert.deepEqual(c.warnings, []);
