@@ -124,7 +124,9 @@ test('one log line per listener, SIGTERM flushes and exits 0, data survives the 
   const dataDir = makeTempDir('restart');
   mkdirSync(dataDir, { recursive: true });
   const first = await startSkein({ dataDir });
-  assert.equal(first.logs.filter((l) => /listening on/.test(l)).length, 5);
+  // OTLP gRPC, OTLP HTTP, Zipkin receiver, Zipkin API (same port), query, metrics.
+  assert.equal(first.logs.filter((l) => /listening on/.test(l)).length, 6);
+  assert.ok(first.logs.some((l) => new RegExp(`Zipkin API listening on http://127\\.0\\.0\\.1:${first.ports.zipkin}/api/v2$`).test(l)));
   assert.ok(first.logs.some((l) => /metrics listening on http:\/\/127\.0\.0\.1:\d+\/metrics$/.test(l)));
   const span = makeSpan();
   const response = await fetch(first.otlpHttpUrl, {
