@@ -51,6 +51,24 @@ module.exports = {
       },
     },
     {
+      name: 'metrics-tap-imports-model-pipeline-and-storage-types',
+      comment:
+        'collector/metrics (the metrics tap: span metrics, service graph) counts spans and writes through the host store; it reads the ot tracestate helpers of processors.',
+      severity: 'error',
+      from: { path: `${SRC}collector/metrics/` },
+      to: {
+        path: SRC,
+        pathNot: [
+          `${SRC}collector/(metrics|pipeline)/`,
+          `${SRC}collector/processors/ot-tracestate\\.ts$`,
+          `${SRC}component/`,
+          `${SRC}model/`,
+          `${SRC}storage/metrics-store\\.ts$`,
+          `${SRC}telemetry/`,
+        ],
+      },
+    },
+    {
       name: 'exporters-import-model-storage-pipeline',
       severity: 'error',
       from: { path: `${SRC}collector/exporters/` },

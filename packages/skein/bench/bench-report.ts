@@ -28,6 +28,8 @@ export interface BenchResults {
   storageLimit?: unknown;
   e2e?: unknown;
   query?: unknown;
+  overload?: unknown;
+  metricsTap?: unknown;
 }
 
 export interface StepOutcome {
@@ -50,7 +52,7 @@ export interface Target {
 
 export interface Figure {
   /** a..e, as the issue numbers the benchmark parts. */
-  part: 'a' | 'b' | 'c' | 'd' | 'e';
+  part: 'a' | 'b' | 'c' | 'd' | 'e' | 'f' | 'g';
   name: string;
   /** The number compared with the target (null when the benchmark did not produce it). */
   value: number | null;
@@ -289,6 +291,84 @@ export function buildFigures(results: BenchResults): Figure[] {
     ...e2eFigures(results.e2e, results.storageLimit),
     ...queryFigures(results.query),
     ...diskFigures(results.query, results.e2e),
+    ...overloadFigures(results.overload),
+    ...metricsTapFigures(results.metricsTap, results.e2e),
+  ];
+}
+
+/** f. overload (issue 20): bench/overload-bench.ts. */
+function overloadFigures(overload: unknown): Figure[] {
+  if (overload === undefined) return [];
+  const capacity = num(overload, 'capacitySpansPerSecond');
+  const accepted = num(overload, 'acceptedSpansPerSecond');
+  const attempted = num(overload, 'attemptedSpansPerSecond');
+  const offered = num(overload, 'offeredSpansPerSecond');
+  const wait = str(overload, 'settings', 'maxQueueWait') ?? '?';
+  const limitMib = num(overload, 'settings', 'limitMib');
+  const p99 = num(overload, 'answerMillis', 'p99');
+  const max = num(overload, 'answerMillis', 'max');
+  const share = num(overload, 'acceptedShareOfCapacity');
+  const load = num(overload, 'machine', 'loadAverage1mBefore');
+  return [
+    figure(
+      'f',
+      `overload: capacity (loadgen --rate max; 1-min load average before: ${load === undefined ? '?' : formatNumber(load)})`,
+      capacity,
+      'spans/s',
+      undefined,
+    ),
+    figure(
+      'f',
+      `overload: accepted under 3× (offered ${offered === undefined ? '?' : formatNumber(offered)}, the client reached ${attempted === undefined ? '?' : formatNumber(attempted)} spans/s)`,
+      share === undefined ? undefined : share * 100,
+      '% of capacity',
+      accepted === undefined || share === undefined ? undefined : `${formatNumber(share * 100)} % (${formatNumber(accepted)} spans/s)`,
+      { op: '>=', value: 90 },
+    ),
+    figure(
+      'f',
+      `overload: answer time p99 (max_queue_wait ${wait}; max ${max === undefined ? '?' : formatNumber(max)} ms)`,
+      p99,
+      'ms',
+      undefined,
+      {
+        op: '<=',
+        value: 5_000,
+        condition: "inside the Collector's 5 s export timeout",
+      },
+    ),
+    figure(
+      'f',
+      'overload: peak RSS, chDB included',
+      num(overload, 'peakRssMib'),
+      'MiB',
+      undefined,
+      limitMib === undefined ? undefined : { op: '<=', value: limitMib, condition: 'the configured limit' },
+    ),
+  ];
+}
+
+/**
+ * g. the metrics tap (issue 12, item 7): CPU per span on loadgen's traffic, as a share of c's
+ * measured ingest CPU per span (the tap's own figure when this run has no c), and the heap it
+ * holds at the default cardinality limit.
+ */
+function metricsTapFigures(tap: unknown, e2e: unknown): Figure[] {
+  const micros = num(tap, 'microsPerSpan');
+  const ingestCpuSecondsPer100k = num(e2e, 'skein', 'cpuSecondsPer100kSpans');
+  const ingestMicros = ingestCpuSecondsPer100k === undefined ? num(tap, 'ingestMicrosPerSpan') : ingestCpuSecondsPer100k * 10;
+  const share = micros === undefined || ingestMicros === undefined ? undefined : Math.round((micros / ingestMicros) * 10_000) / 100;
+  const limit = num(tap, 'cardinalityLimit');
+  return [
+    figure('g', 'metrics tap: CPU per span (span metrics + service graph, loadgen traffic)', micros, 'CPU-µs', undefined),
+    figure('g', 'metrics tap: share of ingest CPU per span', share, '%', undefined, { op: '<=', value: 5 }),
+    figure(
+      'g',
+      `metrics tap: heap at the cardinality limit (${limit === undefined ? '?' : formatCount(limit)} series)`,
+      num(tap, 'heapMiB'),
+      'MiB',
+      undefined,
+    ),
   ];
 }
 
@@ -324,7 +404,7 @@ export function renderMarkdown(report: BenchReport): string {
     '',
     `- Date: ${env.date}; git commit ${env.commit.slice(0, 12)}${env.dirty ? ' with uncommitted changes' : ''}`,
     `- Machine: ${env.cores} cores (${env.cpuModel}), ${env.ramGiB} GiB RAM; Node ${env.node}; chDB ${env.chdb} (npm chdb ${env.chdbNpm})`,
-    `- Targets (issue 3): ${met} met, ${missed} missed${failed.length > 0 ? `; ${failed.length} benchmark(s) failed` : ''}`,
+    `- Targets (issue 3${report.results.overload === undefined ? '' : ', 20'}): ${met} met, ${missed} missed${failed.length > 0 ? `; ${failed.length} benchmark(s) failed` : ''}`,
   ];
   if (env.mode === 'quick') lines.push('- Quick mode: smoke-test sizes; the figures are not comparable with full runs.');
   // c sends the loadgen e-commerce topology; until b says it prepared the same spans, its rows may

@@ -5,10 +5,12 @@
  *   a. decode (bench/decode-bench.ts)          b. storage limit (bench/storage-limit-bench.ts)
  *   c. end to end (bench/e2e-bench.ts)         d. queries at 1M (+10M with --full) (bench/query-bench.ts)
  *   e. bytes per span after merges (from d and c)
+ *   f. overload: capacity, accepted under 3×, answer p99, peak RSS (bench/overload-bench.ts)
+ *   g. metrics tap cost (bench/metrics-tap-bench.ts)
  * b runs before c in the same invocation so that the ratio c/b compares figures of the same
  * machine state.
  *
- *   npm run bench [-- --quick | --full] [--only decode,storage-limit,e2e,query [--reuse-latest]] [--duration 60s] [--connections 16] [--out DIR]
+ *   npm run bench [-- --quick | --full] [--only decode,storage-limit,e2e,query,overload [--reuse-latest]] [--duration 60s] [--connections 16] [--out DIR]
  *
  * --quick: smoke sizes (~1–2 min), report in $TMPDIR/skein-bench-quick unless --out. The default
  * run takes ~6 min; --full adds the 10M-span query checkpoint (~20–30 min in all).
@@ -84,6 +86,20 @@ const STEPS: Step[] = [
     script: 'bench/query-bench.ts',
     args: options.quick ? ['--checkpoints', '50000', '--lookups', '50'] : ['--checkpoints', options.full ? '1000000,10000000' : '1000000'],
   },
+  {
+    key: 'overload',
+    name: 'overload',
+    label: 'f. overload: capacity, accepted under 3×, answer times, peak RSS (issue 20)',
+    script: 'bench/overload-bench.ts',
+    args: options.quick ? ['--calibrate', '3s', '--duration', '6s'] : [],
+  },
+  {
+    key: 'metricsTap',
+    name: 'metrics-tap',
+    label: 'g. metrics tap: CPU per span and memory at the cardinality limit',
+    script: 'bench/metrics-tap-bench.ts',
+    args: options.quick ? ['--spans', '50000', '--runs', '2'] : [],
+  },
 ];
 
 function git(...args: string[]): string {
@@ -120,7 +136,7 @@ function environment(): BenchEnvironment {
 
 /** Runs one benchmark with its output on our terminal; resolves with its exit code. */
 function run(script: string, args: string[]): Promise<number | null> {
-  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd: packageDir, stdio: 'inherit' });
+  const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', script, ...args], { cwd: packageDir, stdio: 'inherit' });
   return new Promise((done) => {
     child.once('exit', (code) => done(code));
     child.once('error', () => done(null));

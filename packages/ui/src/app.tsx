@@ -1,4 +1,5 @@
 import { lazy, Suspense, useState, type FormEvent, type ReactNode } from 'react';
+import { hasSession, signOut } from './components/login-gate';
 import { Loading } from './components/status-views';
 import { normaliseTraceId } from './model/search-state';
 import { SearchPage } from './pages/search-page';
@@ -8,17 +9,32 @@ import { useTheme } from './theme';
 
 // The service map (its page and layout code) loads when first visited, not with every search.
 const ServiceMapPage = lazy(async () => ({ default: (await import('./pages/service-map-page')).ServiceMapPage }));
+const ServicesPage = lazy(async () => ({ default: (await import('./pages/services-page')).ServicesPage }));
+const ServicePage = lazy(async () => ({ default: (await import('./pages/services-page')).ServicePage }));
 
 export function App(): ReactNode {
   const location = useLocation();
   const [theme, toggleTheme] = useTheme();
   const traceMatch = /^\/trace\/([^/]+)\/?$/.exec(location.pathname);
+  const serviceMatch = /^\/services\/([^/]+)\/?$/.exec(location.pathname);
   let page: ReactNode;
   if (location.pathname === '/' || location.pathname === '/search') page = <SearchPage location={location} />;
   else if (location.pathname === '/map')
     page = (
       <Suspense fallback={<Loading what="the service map" />}>
         <ServiceMapPage location={location} />
+      </Suspense>
+    );
+  else if (location.pathname === '/services')
+    page = (
+      <Suspense fallback={<Loading what="services" />}>
+        <ServicesPage location={location} />
+      </Suspense>
+    );
+  else if (serviceMatch)
+    page = (
+      <Suspense fallback={<Loading what="the service" />}>
+        <ServicePage service={decodeURIComponent(serviceMatch[1]!)} location={location} />
       </Suspense>
     );
   else if (traceMatch) page = <TracePage traceId={decodeURIComponent(traceMatch[1]!)} location={location} />;
@@ -41,11 +57,19 @@ export function App(): ReactNode {
           <Link to="/search" className={location.pathname !== '/search' && location.pathname !== '/' ? '' : 'active'}>
             Search
           </Link>
+          <Link to="/services" className={location.pathname.startsWith('/services') ? 'active' : ''}>
+            Services
+          </Link>
           <Link to="/map" className={location.pathname === '/map' ? 'active' : ''}>
             Service map
           </Link>
         </nav>
         <TraceLookup />
+        {hasSession() && (
+          <button type="button" className="icon-button" onClick={signOut} title="Sign out (forget the API token)" aria-label="Sign out">
+            ⎋
+          </button>
+        )}
         <button
           type="button"
           className="icon-button"

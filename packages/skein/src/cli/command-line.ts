@@ -15,7 +15,10 @@ Options (each has a SKEIN_* environment variable; flags win over variables, vari
       --data-dir DIR       embedded storage directory (default ./data)           SKEIN_DATA_DIR
       --storage TARGET     chdb (default), or a ClickHouse server:               SKEIN_STORAGE
                            clickhouse://[user:pass@]host:8123/database or http(s)://host:8123/?database=db
-      --host HOST          listen address of every listener (default 0.0.0.0)    SKEIN_HOST
+      --host HOST          listen address of every listener (default 0.0.0.0;    SKEIN_HOST
+                           loopback only until security.auth is configured)
+      --insecure-expose    listen on other addresses without authentication      SKEIN_INSECURE_EXPOSE=true
+                           (anyone who reaches Skein can write and read every trace; docs/security.md)
       --otlp-grpc-port N   OTLP/gRPC receiver port (default 4317)                SKEIN_OTLP_GRPC_PORT
       --otlp-http-port N   OTLP/HTTP receiver port (default 4318)                SKEIN_OTLP_HTTP_PORT
       --zipkin-port N      Zipkin receiver port (default 9411)                   SKEIN_ZIPKIN_PORT
@@ -66,6 +69,7 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
         'query-port': { type: 'string' },
         'zipkin-port': { type: 'string' },
         'metrics-port': { type: 'string' },
+        'insecure-expose': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -97,6 +101,10 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
   if (dataDir) setPath(rawConfig, ['storage', 'data_dir'], dataDir.value);
   const storage = value('storage');
   if (storage) applyStorageTarget(rawConfig, storage.value, storage.from);
+
+  if (parsed.values['insecure-expose'] === true || env['SKEIN_INSECURE_EXPOSE'] === 'true') {
+    setPath(rawConfig, ['security', 'expose_without_auth'], true);
+  }
 
   const host = value('host');
   const ports: Array<[string, string[], string]> = [

@@ -2,6 +2,7 @@ import type { ComponentKind, ExtensionFactory } from '../component/component.js'
 import { loadBalancingExporterFactory, otlpExporterFactory, otlpHttpExporterFactory } from '../collector/exporters/forwarding-exporters.js';
 import { storageExporterFactory } from '../collector/exporters/storage-exporter-factory.js';
 import type { ConnectorFactory, ExporterFactory, ProcessorFactory, ReceiverFactory } from '../collector/pipeline/component-factories.js';
+import { metricsTapProcessorFactory } from '../collector/metrics/metrics-tap.js';
 import { attributesProcessorFactory } from '../collector/processors/attributes-processor.js';
 import { batchProcessorFactory } from '../collector/processors/batch-processor.js';
 import { filterProcessorFactory } from '../collector/processors/filter-processor.js';
@@ -40,6 +41,7 @@ const PROCESSORS = [
   batchProcessorFactory,
   memoryLimiterProcessorFactory,
   tailSamplingProcessorFactory,
+  metricsTapProcessorFactory,
 ];
 
 const EXPORTERS = [storageExporterFactory, otlpExporterFactory, otlpHttpExporterFactory, loadBalancingExporterFactory];

@@ -4,6 +4,8 @@ import { endpointSchema, parseEndpoint } from '../component/endpoint.js';
 import { ConfigError, configProblems } from '../model/config-error.js';
 import { readYamlFile } from '../model/yaml-file.js';
 import { factoryOf, knownTypes, type AnyFactory } from './component-registry.js';
+import { httpServerLimitsSchema, type HttpServerLimits } from './http-server-limits.js';
+import { securityConfigSchema, type SecurityConfig } from './security-config.js';
 
 /**
  * Skein's configuration: a YAML file in the OpenTelemetry Collector's shape (receivers,
@@ -35,7 +37,9 @@ type Section = keyof typeof SECTIONS;
  */
 const DEFAULT_COMPONENTS: Readonly<Record<Section, readonly string[]>> = {
   receivers: ['otlp', 'zipkin'],
-  processors: ['redaction'],
+  // memory_limiter first: memory protection is on by default (issue 20); the metrics tap sees
+  // every span before any sampler (decision 6).
+  processors: ['memory_limiter', 'redaction', 'metrics_tap'],
   exporters: ['storage'],
   connectors: [],
   extensions: ['query', 'health', 'zipkin'],
@@ -51,6 +55,17 @@ const storageSchema = z
       .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected a plain identifier')
       .default('skein'),
     retention_days: z.number().int().min(1).max(36_500).optional(),
+    // chDB's own memory cap (max_server_memory_usage): its memory is outside the JS heap, so the
+    // memory_limiter alone cannot bound RSS. Default: 40 % of the machine's or cgroup's memory.
+    memory_limit_mib: z.number().int().min(64).optional(),
+    /** TLS to an https:// ClickHouse server: `ca_file`, and `cert_file` + `key_file` for mTLS. */
+    tls: z
+      .object({ ca_file: z.string().min(1), cert_file: z.string().min(1).optional(), key_file: z.string().min(1).optional() })
+      .strict()
+      .refine((tls) => (tls.cert_file === undefined) === (tls.key_file === undefined), { message: 'give cert_file and key_file together' })
+      .optional(),
+    // The metrics tables' own retention: pre-aggregated minutes are small, dashboards look back further.
+    metrics_retention_days: z.number().int().min(1).max(36_500).optional(),
   })
   .strict()
   .superRefine((storage, context) => {
@@ -73,6 +88,7 @@ const fileSchema = z
     connectors: section,
     extensions: section,
     storage: storageSchema.prefault({}),
+    security: securityConfigSchema.prefault({}),
     service: z
       .object({
         extensions: idList.optional(),
@@ -86,6 +102,8 @@ const fileSchema = z
           })
           .strict()
           .prefault({}),
+        // Slow-client timeouts of every HTTP listener (http-server-limits.ts).
+        http_server: httpServerLimitsSchema,
         pipelines: z
           .record(
             z.string(),
@@ -119,10 +137,13 @@ export interface SkeinConfig {
   readonly connectors: Readonly<Record<string, ComponentConfig>>;
   readonly extensions: Readonly<Record<string, ComponentConfig>>;
   readonly storage: StorageConfig;
+  readonly security: SecurityConfig;
   readonly service: {
     /** Extensions to start (all-in-one; the roles pick from them, see service-graph.ts). */
     readonly extensions: readonly string[];
     readonly telemetry: { readonly metrics: { readonly address: string | null } };
+    /** Slow-client timeouts the host applies to every HTTP listener. */
+    readonly http_server: HttpServerLimits;
     /** By pipeline id: `traces` or `traces/<name>`. */
     readonly pipelines: Readonly<Record<string, PipelineConfig>>;
   };
@@ -196,13 +217,20 @@ export function validateConfig(raw: unknown, source: string): SkeinConfig {
       problems.push(`${key}: unknown pipeline ${JSON.stringify(pipelineId)} (Skein has traces pipelines: traces or traces/<name>)`);
       continue;
     }
-    // Left out, a list is the defaults that are still defined (`zipkin: null` drops zipkin).
-    const defaults = (name: Section): string[] => DEFAULT_COMPONENTS[name].filter((dflt) => dflt in components[name]);
-    const pipeline: PipelineConfig = {
-      receivers: written.receivers ?? defaults('receivers'),
-      processors: written.processors ?? defaults('processors'),
-      exporters: written.exporters ?? defaults('exporters'),
-    };
+    // Left out, a list is the defaults that are still defined (`zipkin: null` drops zipkin); the
+    // metrics tap is placed by withMetricsTap, written or not.
+    const defaults = (name: Section): string[] =>
+      DEFAULT_COMPONENTS[name].filter((dflt) => dflt in components[name] && dflt !== METRICS_TAP);
+    const pipeline: PipelineConfig = withMetricsTap(
+      {
+        receivers: written.receivers ?? defaults('receivers'),
+        processors: written.processors ?? defaults('processors'),
+        exporters: written.exporters ?? defaults('exporters'),
+      },
+      components,
+      key,
+      problems,
+    );
     for (const field of ['receivers', 'exporters'] as const) {
       if (pipeline[field].length === 0) problems.push(`${key}.${field}: a pipeline needs at least one (its defaults were set to null)`);
     }
@@ -215,8 +243,47 @@ export function validateConfig(raw: unknown, source: string): SkeinConfig {
   return {
     ...components,
     storage: file.storage,
-    service: { extensions, telemetry: service.telemetry, pipelines },
+    security: file.security,
+    service: { extensions, telemetry: service.telemetry, http_server: service.http_server, pipelines },
   };
+}
+
+/** The id the metrics tap is defined under by default. */
+const METRICS_TAP = 'metrics_tap';
+/** Processor types that drop spans by sampling: the metrics tap must see spans before them. */
+const SAMPLING_TYPES: ReadonlySet<string> = new Set(['probabilistic_sampler', 'tail_sampling']);
+
+/**
+ * ARCHITECTURE decision 6: span metrics and the service graph see 100 % of traffic. A pipeline
+ * that exports to a `storage` exporter gets the `metrics_tap` processor right before its first
+ * sampling stage (at the end when it has none), whether or not the file names it; a pipeline that
+ * lists a tap keeps it where written, which must be before every sampler. `metrics_tap: null` (or
+ * `enabled: false`) turns it off; a forwarding pipeline gets no tap unless it lists one.
+ */
+function withMetricsTap(
+  pipeline: PipelineConfig,
+  components: Record<Section, Record<string, ComponentConfig>>,
+  key: string,
+  problems: string[],
+): PipelineConfig {
+  const typeOf = (id: string): string | undefined => components.processors[id]?.id.type;
+  const firstSampler = pipeline.processors.findIndex((id) => SAMPLING_TYPES.has(typeOf(id) ?? ''));
+  const taps = pipeline.processors.flatMap((id, index) => (typeOf(id) === METRICS_TAP ? [index] : []));
+  if (taps.length > 0) {
+    for (const index of taps) {
+      if (firstSampler !== -1 && index > firstSampler) {
+        problems.push(
+          `${key}.processors.${index}: "${pipeline.processors[index]}" must come before the sampling stage "${pipeline.processors[firstSampler]}" (the metrics tap counts 100 % of spans)`,
+        );
+      }
+    }
+    return pipeline;
+  }
+  const tap = components.processors[METRICS_TAP];
+  if (tap?.id.type !== METRICS_TAP) return pipeline;
+  if (!pipeline.exporters.some((id) => components.exporters[id]?.id.type === 'storage')) return pipeline;
+  const at = firstSampler === -1 ? pipeline.processors.length : firstSampler;
+  return { ...pipeline, processors: [...pipeline.processors.slice(0, at), METRICS_TAP, ...pipeline.processors.slice(at)] };
 }
 
 /** Parses one section: every written id through its factory, plus the defaults not written. */

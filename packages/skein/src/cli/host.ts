@@ -1,16 +1,20 @@
-import { accessSync, constants, mkdirSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Server as GrpcServer } from '@grpc/grpc-js';
-import type { GrpcListenerSpec, Host, HttpListenerSpec } from '../component/component.js';
+import { accessFor, type GrpcListenerSpec, type Host, type HttpListenerSpec } from '../component/component.js';
 import { parseEndpoint } from '../component/endpoint.js';
-import { featuresForVersion, openTraceStore } from '../storage/index.js';
+import { availableMemoryBytes } from '../model/available-memory.js';
+import { featuresForVersion, openTraceStore, type ClickHouseTls } from '../storage/index.js';
 import type { TraceStore } from '../storage/trace-store.js';
 import type { SkeinMetrics } from '../telemetry/skein-metrics.js';
 import type { Role } from './command-line.js';
 import type { StorageConfig } from './config.js';
+import { applyHttpServerLimits, DEFAULT_HTTP_SERVER_LIMITS, httpServerOptions, type HttpServerLimits } from './http-server-limits.js';
 import { listenGrpc, listenHttp } from './listen.js';
+import { ListenerSecurity } from './listener-security.js';
 import { SharedHttpServer } from './shared-http-server.js';
 import type { Logger } from './logger.js';
+import type { SecurityConfig } from './security-config.js';
 
 export class DataDirError extends Error {
   override readonly name = 'DataDirError';
@@ -29,7 +33,26 @@ function prepareDataDir(dataDir: string): string {
   return absolute;
 }
 
+/** Share of available memory chDB may use by default: with memory_limiter's soft limit at 64 %, the rest is Node's. */
+const DEFAULT_CHDB_MEMORY_SHARE = 0.4;
+
+/** `storage.memory_limit_mib`, else 40 % of the machine's or cgroup's memory. */
+function chdbMemoryLimitBytes(storage: StorageConfig): number {
+  return storage.memory_limit_mib !== undefined
+    ? storage.memory_limit_mib * 1024 * 1024
+    : Math.floor(availableMemoryBytes() * DEFAULT_CHDB_MEMORY_SHARE);
+}
+
 type Listener = { kind: 'http'; shared: SharedHttpServer } | { kind: 'grpc'; server: GrpcServer };
+
+/** A bound listener as tests enumerate it: every one must refuse a stranger (docs/security.md). */
+export interface BoundListener {
+  readonly kind: 'http' | 'grpc';
+  readonly portName: string;
+  readonly port: number;
+  readonly description: string;
+  readonly routes: readonly string[];
+}
 
 /**
  * What the running process offers its components (component.ts `Host`): it binds their listeners
@@ -41,19 +64,29 @@ type Listener = { kind: 'http'; shared: SharedHttpServer } | { kind: 'grpc'; ser
 export class SkeinHost {
   /** Bound ports by listener name (`otlpGrpc`, `otlpHttp`, `zipkin`, `query`, `metrics`). */
   readonly ports: Record<string, number> = {};
+  /** Bound address by listener name, for log lines (loopback when no auth is configured). */
+  private readonly boundHosts: Record<string, string> = {};
   private readonly listeners = new Map<string, Listener[]>();
   /** HTTP servers by endpoint: listeners of one endpoint that claim their requests share one. */
   private readonly httpServers: SharedHttpServer[] = [];
   private store: Promise<TraceStore> | undefined;
   private openedStore: TraceStore | undefined;
   private stateDirPath: string | undefined;
+  /** Every listener bound so far, in order. */
+  readonly bound: BoundListener[] = [];
+  private readonly security: ListenerSecurity;
 
   constructor(
     private readonly storage: StorageConfig,
     private readonly role: Role,
     readonly logger: Logger,
     readonly metrics: SkeinMetrics,
-  ) {}
+    security: SecurityConfig,
+    /** Slow-client timeouts of every HTTP listener (`service.http_server`). */
+    private readonly httpLimits: HttpServerLimits = DEFAULT_HTTP_SERVER_LIMITS,
+  ) {
+    this.security = new ListenerSecurity(security, logger);
+  }
 
   /** `<data_dir>/collector-state`, made on first use; undefined in the query role (no durable state there). */
   get stateDir(): string | undefined {
@@ -75,6 +108,7 @@ export class SkeinHost {
       listenGrpc: (spec) => this.listenGrpc(owner, spec),
       traceStore: () => this.traceStore(),
       openedTraceStore: () => this.openedStore,
+      boundHost: (portName) => this.boundHosts[portName] ?? '127.0.0.1',
     };
   }
 
@@ -99,35 +133,50 @@ export class SkeinHost {
   /** Closes listeners still open (a start that failed half-way), then the trace store. */
   async close(): Promise<void> {
     for (const owner of [...this.listeners.keys()].reverse()) await this.closeListenersOf(owner);
+    this.security.close();
     const store = this.store;
     this.store = undefined;
     this.openedStore = undefined;
     if (store) await (await store.catch(() => undefined))?.close();
   }
 
+  // Both listen through ListenerSecurity: loopback without auth, TLS, authentication and roles.
   private async listenHttp(owner: string, spec: HttpListenerSpec): Promise<number> {
     const { host, port } = parseEndpoint(spec.endpoint);
+    const bindHost = this.security.bindHost(host, spec.description);
     const joined = this.httpServers.find((candidate) => candidate.boundPort !== undefined && candidate.accepts(spec, port !== 0));
-    const shared = joined ?? new SharedHttpServer(spec.endpoint);
+    const shared =
+      joined ??
+      new SharedHttpServer(spec.endpoint, (handler, access) => {
+        const server = this.security.createHttpServer(handler, access, httpServerOptions(this.httpLimits));
+        applyHttpServerLimits(server, this.httpLimits, this.logger, spec.description);
+        return server;
+      });
     shared.add(owner, spec);
     this.record(owner, { kind: 'http', shared });
     if (joined === undefined) {
       this.httpServers.push(shared);
-      shared.boundPort = listenHttp(shared.server, host, port, spec.description, spec.portHint).catch((error: unknown) => {
+      shared.boundPort = listenHttp(shared.server, bindHost, port, spec.description, spec.portHint).catch((error: unknown) => {
         this.httpServers.splice(this.httpServers.indexOf(shared), 1);
         throw error;
       });
     }
     const bound = await shared.boundPort!;
     this.ports[spec.portName] = bound;
+    this.boundHosts[spec.portName] = bindHost;
+    this.bound.push({ kind: 'http', portName: spec.portName, port: bound, description: spec.description, routes: spec.routes ?? ['/'] });
     return bound;
   }
 
   private async listenGrpc(owner: string, spec: GrpcListenerSpec): Promise<number> {
     const { host, port } = parseEndpoint(spec.endpoint);
+    const bindHost = this.security.bindHost(host, spec.description);
     this.record(owner, { kind: 'grpc', server: spec.server });
-    const bound = await listenGrpc(spec.server, host, port, spec.description, spec.portHint);
+    const credentials = this.security.grpcCredentials(spec.access ?? accessFor('read'));
+    const bound = await listenGrpc(spec.server, bindHost, port, spec.description, spec.portHint, credentials);
     this.ports[spec.portName] = bound;
+    this.boundHosts[spec.portName] = bindHost;
+    this.bound.push({ kind: 'grpc', portName: spec.portName, port: bound, description: spec.description, routes: spec.routes ?? [] });
     return bound;
   }
 
@@ -149,20 +198,51 @@ export class SkeinHost {
         `running "${role}" on embedded chDB: other Skein processes cannot share its data directory; use --storage clickhouse://… to scale out`,
       );
     }
-    const common = { database: storage.database, ...(storage.retention_days !== undefined && { retentionDays: storage.retention_days }) };
+    const common = {
+      database: storage.database,
+      ...(storage.retention_days !== undefined && { retentionDays: storage.retention_days }),
+      ...(storage.metrics_retention_days !== undefined && { metricsRetentionDays: storage.metrics_retention_days }),
+    };
     const store =
       storage.engine === 'chdb'
-        ? await openTraceStore({ engine: 'chdb', dataDir: prepareDataDir(storage.data_dir), ...common })
-        : await openTraceStore({ engine: 'clickhouse', url: storage.url!, ...common });
+        ? await openTraceStore({
+            engine: 'chdb',
+            dataDir: prepareDataDir(storage.data_dir),
+            memoryLimitBytes: chdbMemoryLimitBytes(storage),
+            ...common,
+          })
+        : await openTraceStore({
+            engine: 'clickhouse',
+            url: storage.url!,
+            ...common,
+            ...(storage.tls && { tls: readClickHouseTls(storage.tls) }),
+          });
     const version = store.description.split(' ')[1] ?? '';
     if (storage.retention_days !== undefined && !featuresForVersion(version).ttl) {
       logger.warn(`storage.retention_days is ignored: ${store.description} has no TTL support; drop old partitions by hand`);
     }
-    logger.info(
-      `storage: ${store.description}${storage.engine === 'chdb' ? ` in ${resolve(storage.data_dir)}` : ` at ${storage.url ?? ''}`}`,
-    );
+    const where =
+      storage.engine === 'chdb'
+        ? ` in ${resolve(storage.data_dir)} (memory cap ${Math.round(chdbMemoryLimitBytes(storage) / 1024 / 1024)} MiB: storage.memory_limit_mib)`
+        : ` at ${storage.url ?? ''}`;
+    logger.info(`storage: ${store.description}${where}`);
     return store;
   }
+}
+
+function readClickHouseTls(tls: NonNullable<StorageConfig['tls']>): ClickHouseTls {
+  const read = (file: string, key: string): Buffer => {
+    try {
+      return readFileSync(file);
+    } catch (error) {
+      throw new DataDirError(`storage.tls.${key}: cannot read ${file}: ${(error as Error).message}`);
+    }
+  };
+  return {
+    caCert: read(tls.ca_file, 'ca_file'),
+    ...(tls.cert_file !== undefined && { cert: read(tls.cert_file, 'cert_file') }),
+    ...(tls.key_file !== undefined && { key: read(tls.key_file, 'key_file') }),
+  };
 }
 
 async function closeListener(listener: Listener): Promise<void> {

@@ -31,10 +31,17 @@ export function listenHttp(server: HttpServer, host: string, port: number, label
   });
 }
 
-export function listenGrpc(server: GrpcServer, host: string, port: number, label: string, hint: string): Promise<number> {
+export function listenGrpc(
+  server: GrpcServer,
+  host: string,
+  port: number,
+  label: string,
+  hint: string,
+  credentials: ServerCredentials = ServerCredentials.createInsecure(),
+): Promise<number> {
   const target = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
   return new Promise((resolve, reject) => {
-    server.bindAsync(target, ServerCredentials.createInsecure(), (error, boundPort) => {
+    server.bindAsync(target, credentials, (error, boundPort) => {
       if (error) reject(explain(label, host, port, hint, error));
       else resolve(boundPort);
     });

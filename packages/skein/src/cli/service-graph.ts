@@ -1,5 +1,4 @@
-import type { Component, CreateSettings, ExtensionFactory, Host } from '../component/component.js';
-import { parseEndpoint } from '../component/endpoint.js';
+import { accessFor, type Component, type CreateSettings, type ExtensionFactory, type Host } from '../component/component.js';
 import type {
   ConnectorFactory,
   Exporter,
@@ -190,6 +189,7 @@ class PipelineComponent implements Component, SpanConsumer {
       get stateDir() {
         return host.stateDir;
       },
+      traceStore: () => host.traceStore(),
     };
     this.pipeline = new TracePipeline(this.exporters, steps, context);
     this.services.logger.info(`${this.id} pipeline: ${receivers.join(' + ')} → ${[...processors, exporters.join(' + ')].join(' → ')}`);
@@ -199,6 +199,10 @@ class PipelineComponent implements Component, SpanConsumer {
   consume(spans: Span[]): Promise<ConsumeResult> {
     if (!this.pipeline) return Promise.resolve({ outcome: 'failure', message: `pipeline ${this.id} is not started` });
     return this.pipeline.consume(spans);
+  }
+
+  admission(): ConsumeResult | undefined {
+    return this.pipeline?.admission();
   }
 
   async shutdown(): Promise<void> {
@@ -219,6 +223,13 @@ function fanOut(consumers: readonly SpanConsumer[]): SpanConsumer {
       );
       return results.find((result) => result.outcome !== 'success') ?? CONSUME_SUCCESS;
     },
+    admission(): ConsumeResult | undefined {
+      for (const consumer of consumers) {
+        const refusal = consumer.admission?.();
+        if (refusal !== undefined) return refusal;
+      }
+      return undefined;
+    },
   };
 }
 
@@ -232,8 +243,11 @@ function metricsEndpoint(address: string, services: GraphServices): Component {
         description: "Skein's own metrics",
         portHint: 'set --metrics-port or SKEIN_METRICS_PORT',
         portName: 'metrics',
+        // Every tenant's counters are in it: an operator's view.
+        access: accessFor('admin'),
+        routes: ['/metrics'],
       });
-      services.logger.info(`metrics listening on http://${parseEndpoint(address).host}:${port}/metrics`);
+      services.logger.info(`metrics listening on http://${host.boundHost('metrics')}:${port}/metrics`);
     },
     shutdown: () => Promise.resolve(),
   };

@@ -1,5 +1,8 @@
-import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
-import type { HttpListenerSpec } from '../component/component.js';
+import type { IncomingMessage, RequestListener, Server as HttpServer, ServerResponse } from 'node:http';
+import { accessFor, type HttpListenerSpec, type ListenerAccess } from '../component/component.js';
+
+/** Makes the server with the host's security and limits around one handler and one access rule. */
+export type HttpServerFactory = (handler: RequestListener, access: ListenerAccess) => HttpServer;
 
 interface Claim {
   readonly owner: string;
@@ -12,6 +15,9 @@ interface Claim {
  * them as two components. A request goes to the first listener whose `claims` accepts it, else to
  * the listener without `claims`, else to the first listener bound, whose own handler answers as it
  * did alone (404, 405): one listener on its own behaves exactly as a server of its own.
+ * The role a request needs is the `access` of the listener that claims it (the receiver's
+ * `ingest` for `POST /api/v2/spans`, the Zipkin API's `read` for its `GET`s), decided by the same
+ * lookup before authentication, so sharing a port never changes who may call what.
  */
 export class SharedHttpServer {
   readonly server: HttpServer;
@@ -19,8 +25,17 @@ export class SharedHttpServer {
   /** The bound port once listening; set by the host. */
   boundPort: Promise<number> | undefined;
 
-  constructor(readonly endpoint: string) {
-    this.server = createServer((request, response) => this.dispatch(request, response));
+  constructor(
+    readonly endpoint: string,
+    createServer: HttpServerFactory,
+  ) {
+    this.server = createServer(
+      (request, response) => this.dispatch(request, response),
+      (method, path) => {
+        const claim = this.claimFor(method, path);
+        return (claim?.spec.access ?? accessFor('read'))(method, path);
+      },
+    );
   }
 
   /**
@@ -52,11 +67,16 @@ export class SharedHttpServer {
     return this.claims.some((claim) => claim.owner === owner);
   }
 
-  private dispatch(request: IncomingMessage, response: ServerResponse): void {
-    const claim =
-      this.claims.find((candidate) => candidate.spec.claims?.(request) === true) ??
+  private claimFor(method: string, path: string): Claim | undefined {
+    return (
+      this.claims.find((candidate) => candidate.spec.claims?.(method, path) === true) ??
       this.claims.find((candidate) => candidate.spec.claims === undefined) ??
-      this.claims[0];
+      this.claims[0]
+    );
+  }
+
+  private dispatch(request: IncomingMessage, response: ServerResponse): void {
+    const claim = this.claimFor(request.method ?? 'GET', (request.url ?? '/').split('?')[0]!);
     if (claim === undefined) {
       // Between the last owner leaving and the server closing.
       response.statusCode = 503;

@@ -1,7 +1,7 @@
 import { SkeinMetrics } from '../telemetry/skein-metrics.js';
 import type { Role } from './command-line.js';
 import type { SkeinConfig } from './config.js';
-import { DataDirError, SkeinHost } from './host.js';
+import { DataDirError, SkeinHost, type BoundListener } from './host.js';
 import { ListenError } from './listen.js';
 import type { Logger } from './logger.js';
 import { buildServiceGraph } from './service-graph.js';
@@ -9,6 +9,8 @@ import { buildServiceGraph } from './service-graph.js';
 export interface RunningSkein {
   /** Bound ports by listener name (`otlpGrpc`, `otlpHttp`, `zipkin`, `query`, `metrics`). */
   ports: Record<string, number>;
+  /** Every listener bound, with its routes: what the security tests knock on. */
+  listeners: readonly BoundListener[];
   /** Stops listening, writes everything already accepted, closes storage. */
   stop(): Promise<void>;
 }
@@ -17,7 +19,7 @@ export interface RunningSkein {
 export async function startSkein(config: SkeinConfig, role: Role, logger: Logger): Promise<RunningSkein> {
   const metrics = new SkeinMetrics();
   metrics.collectProcessMetrics();
-  const host = new SkeinHost(config.storage, role, logger, metrics);
+  const host = new SkeinHost(config.storage, role, logger, metrics, config.security, config.service.http_server);
   const graph = buildServiceGraph(config, role, { logger, metrics });
   try {
     await graph.start(host);
@@ -32,7 +34,7 @@ export async function startSkein(config: SkeinConfig, role: Role, logger: Logger
       await host.close();
     }
   };
-  return { ports: host.ports, stop };
+  return { ports: host.ports, listeners: host.bound, stop };
 }
 
 export { DataDirError, ListenError };

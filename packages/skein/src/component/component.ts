@@ -1,7 +1,8 @@
-import type { IncomingMessage, RequestListener } from 'node:http';
+import type { RequestListener } from 'node:http';
 import type { Server as GrpcServer } from '@grpc/grpc-js';
 import type { z } from 'zod';
 import type { TraceStore } from '../storage/trace-store.js';
+import type { AccessRole } from './request-identity.js';
 import type { SkeinMetrics } from '../telemetry/skein-metrics.js';
 
 /**
@@ -52,6 +53,25 @@ export interface CreateSettings {
   readonly metrics: SkeinMetrics;
 }
 
+/**
+ * Which role a request needs, by method and path (gRPC: `POST` and the method path), or `public`
+ * for what anyone may fetch (health checks, the UI's static files and its login page). The host
+ * checks it before the handler runs; a listener that does not say is treated as a query API
+ * (`read`), the strict choice, so a new listener is never open by omission.
+ */
+export type ListenerAccess = (method: string, path: string) => AccessRequirement;
+
+/**
+ * One role, or a list of roles any one of which suffices (SDKs fetch sampling strategies with the
+ * `ingest` credential they send spans with, operators' tools with `read`), or `public`.
+ */
+export type AccessRequirement = AccessRole | readonly AccessRole[] | 'public';
+
+/** Every request needs `role`. */
+export function accessFor(role: AccessRole): ListenerAccess {
+  return () => role;
+}
+
 /** One HTTP listener, bound by the host (so TLS, timeouts and auth live in one place). */
 export interface HttpListenerSpec {
   /** `host:port`, as in config (`0.0.0.0:4318`); port 0 picks a free one. */
@@ -70,12 +90,16 @@ export interface HttpListenerSpec {
    * one listener without `claims`. Two listeners without it on one fixed port are a "port in use"
    * error, as with separate servers.
    */
-  readonly claims?: (request: IncomingMessage) => boolean;
+  readonly claims?: (method: string, path: string) => boolean;
   /**
    * The `portName` of a listener this one is meant to share a port with even when the endpoint's
    * port is 0 (tests): on a fixed port, equal endpoints suffice.
    */
   readonly sharesPortWith?: string;
+  /** Who may call it (default: `read` on every path). */
+  readonly access?: ListenerAccess;
+  /** The paths it answers (`/api/v1/traces/:traceId`), so tests can prove each one refuses strangers. */
+  readonly routes?: readonly string[];
 }
 
 export interface GrpcListenerSpec {
@@ -85,6 +109,10 @@ export interface GrpcListenerSpec {
   readonly description: string;
   readonly portHint: string;
   readonly portName: string;
+  /** Who may call it, by method path (default: `read`). */
+  readonly access?: ListenerAccess;
+  /** The method paths it serves, for the tests that enumerate them. */
+  readonly routes?: readonly string[];
 }
 
 /**
@@ -115,6 +143,11 @@ export interface Host {
    * report on storage where it is used without opening it where it is not.
    */
   openedTraceStore(): TraceStore | undefined;
+  /**
+   * The address the listener named `portName` was bound to, for its log line: without
+   * authentication a `0.0.0.0` endpoint binds loopback (ARCHITECTURE decision 13).
+   */
+  boundHost(portName: string): string;
 }
 
 /** What every built component is: started in dependency order, shut down in reverse. */

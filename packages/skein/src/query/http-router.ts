@@ -35,6 +35,11 @@ export class HttpRouter {
     return this;
   }
 
+  /** Every route's pattern (`/api/v1/traces/:traceId`), so the host and tests can enumerate them. */
+  patterns(): string[] {
+    return this.routes.map((route) => `/${route.segments.join('/')}`);
+  }
+
   /**
    * `sendError` writes an error response (default: Skein's JSON error body); foreign APIs pass
    * their server's own error form (Zipkin answers plain text).

@@ -17,6 +17,7 @@ const MAX_SEARCH_LIMIT = 10_000;
 const DEFAULT_ATTRIBUTE_KEYS_LIMIT = 200;
 const DEFAULT_ATTRIBUTE_VALUES_LIMIT = 100;
 const MAX_ATTRIBUTE_LIMIT = 1000;
+const DEFAULT_INCOMING_LINKS_LIMIT = 100;
 
 function nowUnixNano(): bigint {
   return BigInt(Date.now()) * 1_000_000n;
@@ -59,6 +60,18 @@ export function addNativeApi(router: HttpRouter, store: TraceStore): void {
     if (format === 'compact') return compactTraceResponse(reader, traceId);
     const spans = await readTraceSpans(reader, traceId);
     return format === 'otlp' ? encodeOtlpJsonTraces(spans) : toNativeTrace(traceId, spans);
+  });
+
+  router.get('/api/v1/traces/:traceId/incoming-links', async ({ request, url, params: path }) => {
+    const params = new QueryParams(url.searchParams);
+    const { start, end } = timeWindow(params, DEFAULT_DEPENDENCIES_LOOKBACK_NANO);
+    const limit = params.integer('limit', 1, MAX_ATTRIBUTE_LIMIT) ?? DEFAULT_INCOMING_LINKS_LIMIT;
+    params.rejectUnknown();
+    const traceId = normaliseTraceId(path['traceId']!);
+    if (traceId === undefined)
+      throw new ApiError('bad_parameter', `invalid trace ID ${JSON.stringify(path['traceId'])}: expected 1 to 32 hex digits, not all zero`);
+    const links = await readingStorage(readerFor(store, request).findIncomingLinks(traceId, start, end, limit));
+    return { links, limit, startTimeUnixNano: start.toString(), endTimeUnixNano: end.toString() };
   });
 
   router.get('/api/v1/search', async ({ request, url }) => {

@@ -119,6 +119,7 @@ export function toNativeSummary(summary: TraceSummary): object {
     rootSpanMissing: summary.rootSpanMissing,
     startTimeUnixNano: summary.startTimeUnixNano.toString(),
     durationNano: summary.durationNano.toString(),
+    skewCorrected: summary.skewCorrected,
     spanCount: summary.spanCount,
     errorCount: summary.errorCount,
     services: summary.services,

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
  * front of the JSON API router. The UI's code is never imported here: only its built files are
  * read, so the backend and the UI stay apart (docs/architecture.md, `ui` row).
  *
- * - `/`, `/search`, `/trace/…`: index.html (the SPA routes on the client; deep links reload)
+ * - `/`, `/search`, `/map`, `/services`, `/services/…`, `/trace/…`: index.html (the SPA routes on the client; deep links reload)
  * - `/assets/…`: Vite's content-hashed files, cached for a year (a new build has new names)
  * - everything else (`/api/*`, `/healthz`, `/readyz`, unknown paths) goes to the API router
  */
@@ -50,6 +50,8 @@ const NOT_BUILT_MESSAGE = [
 export interface UiAssetsOptions {
   /** The Vite output folder; defaults to packages/ui/dist beside this package. */
   distDir?: string;
+  /** Where unexpected file-system errors are logged (their text names paths, so it is not sent). */
+  logger?: { warn(message: string): void };
 }
 
 /** True for the client-side routes that answer with index.html. */
@@ -60,6 +62,8 @@ export function isUiRoute(pathname: string): boolean {
     pathname === '/search/' ||
     pathname === '/map' ||
     pathname === '/map/' ||
+    pathname === '/services' ||
+    pathname.startsWith('/services/') ||
     pathname.startsWith('/trace/')
   );
 }
@@ -71,6 +75,7 @@ export function isUiRoute(pathname: string): boolean {
 export function withUiAssets(next: RequestListener, options: UiAssetsOptions = {}): RequestListener {
   const distDir = resolve(options.distDir ?? DEFAULT_UI_DIST_DIR);
   const assetsDir = join(distDir, 'assets');
+  const onError = (message: string): void => options.logger?.warn(message);
   return (request, response) => {
     let pathname: string;
     try {
@@ -91,7 +96,9 @@ export function withUiAssets(next: RequestListener, options: UiAssetsOptions = {
     }
     const served = isAsset ? serveAsset(assetsDir, pathname.slice('/assets/'.length), response) : serveIndex(distDir, response);
     served.catch((error: unknown) => {
-      if (!response.headersSent) sendText(response, 500, `cannot read the web UI's files: ${(error as Error).message}\n`);
+      // The file system's message names the install path: it goes to the log, not to the client.
+      onError(`web UI ${request.method ?? '?'} ${pathname}: ${(error as Error).message}`);
+      if (!response.headersSent) sendText(response, 500, "cannot read the web UI's files (the server log says why)\n");
       else response.destroy();
     });
   };
@@ -110,11 +117,32 @@ async function serveIndex(distDir: string, response: ServerResponse): Promise<vo
   send(response, 200, html, 'text/html; charset=utf-8', 'no-cache');
 }
 
+/** Longest asset name served: Vite's are under 100 bytes, and file systems refuse names of 256 bytes or more. */
+const MAX_ASSET_NAME_BYTES = 200;
+
+/**
+ * Why an asset name cannot be a file of the assets folder, or undefined when it may be one. Checked
+ * before any file-system call, so a hostile name (a NUL byte, a name too long for the file system,
+ * `..`) is a plain 404 naming the problem, never an error from the file system (whose message
+ * carries the install path).
+ */
+export function assetNameProblem(relative: string): string | undefined {
+  if (relative === '') return 'an asset name is missing';
+  if (Buffer.byteLength(relative) > MAX_ASSET_NAME_BYTES) return `asset names are at most ${MAX_ASSET_NAME_BYTES} bytes`;
+  // Control characters (NUL among them) never occur in Vite's file names.
+  if ([...relative].some((char) => char < ' ' || char === '\u007f' || char === '\\'))
+    return 'asset names contain no control characters or backslashes';
+  if (relative.split('/').some((segment) => segment === '' || segment === '.' || segment === '..'))
+    return 'asset names contain no empty, "." or ".." segments';
+  return undefined;
+}
+
 async function serveAsset(assetsDir: string, relative: string, response: ServerResponse): Promise<void> {
+  const problem = assetNameProblem(relative);
   const file = resolve(assetsDir, relative);
-  // No escaping the assets folder with `..` or absolute paths.
-  if (relative === '' || !file.startsWith(assetsDir + sep)) {
-    sendText(response, 404, 'not found\n');
+  // No escaping the assets folder with `..` or absolute paths (also checked after resolving).
+  if (problem !== undefined || !file.startsWith(assetsDir + sep)) {
+    sendText(response, 404, `no such asset: ${problem ?? 'outside the assets folder'}\n`);
     return;
   }
   try {
@@ -123,7 +151,9 @@ async function serveAsset(assetsDir: string, relative: string, response: ServerR
       return;
     }
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT' && (error as NodeJS.ErrnoException).code !== 'ENOTDIR') throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    // ENAMETOOLONG/EINVAL cannot pass the check above; they are answered as missing all the same.
+    if (code !== 'ENOENT' && code !== 'ENOTDIR' && code !== 'ENAMETOOLONG' && code !== 'EINVAL') throw error;
     sendText(response, 404, `no such asset: /assets/${relative} (was the UI rebuilt? reload the page)\n`);
     return;
   }

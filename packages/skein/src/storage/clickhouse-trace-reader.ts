@@ -1,6 +1,10 @@
-import type { SpanKind, Span } from '../model/span.js';
+import { skewCorrectedExtent, type SkewSpan } from '../model/clock-skew.js';
+import { SpanKind, type Span } from '../model/span.js';
 import type { TenantId } from '../model/tenant.js';
+import { ClickHouseMetricsReader } from './metrics-tables.js';
 import type { SqlParams } from './sql-binding.js';
+import type { TraceCondition } from './traceql-condition.js';
+import { prefilterSql } from './traceql-prefilter.js';
 import { isStringLimitError, type SqlEngine } from './sql-engine.js';
 import {
   BUCKET_NANO,
@@ -17,6 +21,7 @@ import {
   attributeValuesSql,
   dependenciesSql,
   getTraceSql,
+  incomingLinksSql,
   listOperationsSql,
   listServicesSql,
   resourcesByHashSql,
@@ -25,11 +30,15 @@ import {
   scopesByHashSql,
   searchTraceIdsSql,
   traceSpanPageSql,
+  traceSkeletonsSql,
   traceSummariesSql,
+  tracesSpansSql,
   type AttributeKeyRow,
   type AttributeValueRow,
   type DependencyRow,
+  type IncomingLinkRow,
   type SearchRow,
+  type SkeletonRow,
 } from './trace-queries.js';
 import {
   MAX_PAGE_SPANS,
@@ -37,7 +46,10 @@ import {
   type AttributeKeyCount,
   type AttributeQuery,
   type AttributeValueCount,
+  type CandidateQuery,
+  type TracesReadOptions,
   type DependencyEdge,
+  type IncomingLink,
   type OperationInfo,
   type RootSpanCount,
   type SamplingProbability,
@@ -49,12 +61,20 @@ import {
 } from './trace-store.js';
 
 const MAX_SEARCH_LIMIT = 10000;
+const MAX_CANDIDATES = 100_000;
 const MAX_ATTRIBUTE_LIMIT = 1000;
 /** Spans an autocompletion query looks at, at most (see trace-queries.ts, sampledSpans). */
 const ATTRIBUTE_SAMPLE_SPANS = 100_000;
 /** Decoded-row caches for reads: resources and scopes never change under a (tenant, hash). */
 const MAX_CACHED_ROWS = 10_000;
 const DEFAULT_PAGE_SPANS = 10_000;
+/**
+ * Spans of one search result read to correct its clock skew, at most; and of all results of one
+ * search together. A bigger trace keeps its raw times (`skewCorrected: false`), so a search of
+ * huge traces costs what it cost before (~40 B per span row read).
+ */
+export const MAX_SKEW_TRACE_SPANS = 10_000;
+const MAX_SKEW_SEARCH_SPANS = 200_000;
 /**
  * Result text a page of readTrace aims at, an eighth of V8's string cap: after the first page,
  * each page's span count is sized from the text per span measured on the page before, so a page
@@ -74,9 +94,12 @@ export interface ReadStatements {
   resources: string;
   scopes: string;
   summaries: string;
+  skeletons: string;
   services: string;
   operations: string;
   dependencies: string;
+  tracesSpans: string;
+  tracesSpansNarrow: string;
 }
 
 export function readStatements(db: string): ReadStatements {
@@ -88,9 +111,12 @@ export function readStatements(db: string): ReadStatements {
     resources: resourcesByHashSql(db),
     scopes: scopesByHashSql(db),
     summaries: traceSummariesSql(db),
+    skeletons: traceSkeletonsSql(db),
     services: listServicesSql(db),
     operations: listOperationsSql(db),
     dependencies: dependenciesSql(db),
+    tracesSpans: tracesSpansSql(db, true),
+    tracesSpansNarrow: tracesSpansSql(db, false),
   };
 }
 
@@ -104,13 +130,15 @@ export interface ReadCaches {
  * One tenant's reads (TraceStore.forTenant). Every statement is bound with this reader's tenant,
  * which each one tests first (trace-queries.ts); the caches are keyed by tenant as well.
  */
-export class ClickHouseTraceReader implements TenantTraceReader {
+export class ClickHouseTraceReader extends ClickHouseMetricsReader implements TenantTraceReader {
   constructor(
-    private readonly engine: SqlEngine,
+    engine: SqlEngine,
     private readonly sql: ReadStatements,
     private readonly caches: ReadCaches,
-    readonly tenant: TenantId,
-  ) {}
+    tenant: TenantId,
+  ) {
+    super(engine, sql.db, tenant);
+  }
 
   async getTrace(traceId: string): Promise<Span[]> {
     const rows = await this.engine.query<SpanRow>(this.sql.getTrace, { tenant: this.tenant, traceId });
@@ -255,7 +283,127 @@ export class ClickHouseTraceReader implements TenantTraceReader {
     const traceIds = (await this.engine.query<{ trace_id: string }>(sql, params as SqlParams)).map((r) => r.trace_id);
     if (traceIds.length === 0) return [];
     const rows = await this.engine.query<SearchRow>(this.sql.summaries, { tenant: this.tenant, traceIds });
-    return rows.map(summaryFromRow);
+    return this.correctClockSkew(rows.map(summaryFromRow));
+  }
+
+  /**
+   * Summaries with the trace page's clock-skew correction applied to start and duration
+   * (model/clock-skew.ts), for the traces small enough; the rest keep raw times and say so.
+   * Re-sorted newest first by the corrected start (the adjuster moves only non-root spans, so this
+   * changes the order only when a skewed span started before its root).
+   */
+  private async correctClockSkew(summaries: TraceSummary[]): Promise<TraceSummary[]> {
+    const chosen: string[] = [];
+    let budget = MAX_SKEW_SEARCH_SPANS;
+    for (const summary of summaries) {
+      if (summary.spanCount <= MAX_SKEW_TRACE_SPANS && summary.spanCount <= budget) {
+        chosen.push(summary.traceId);
+        budget -= summary.spanCount;
+      }
+    }
+    if (chosen.length === 0) return summaries;
+    const rows = await this.engine.query<SkeletonRow>(this.sql.skeletons, { tenant: this.tenant, traceIds: chosen });
+    const resources = await this.lookUp(
+      this.caches.resourceRows,
+      this.sql.resources,
+      [...new Set(rows.map((r) => r.resource))],
+      (r: ResourceRow) => r.resource_hash,
+    );
+    const perTrace = new Map<string, SkewSpan[]>();
+    for (const row of rows) {
+      const span: SkewSpan = {
+        spanId: row.span_id,
+        parentSpanId: row.parent,
+        startNano: BigInt(row.start_text),
+        durationNano: BigInt(row.duration_text),
+        kind: Number(row.kind) === SpanKind.CLIENT ? 'CLIENT' : Number(row.kind) === SpanKind.SERVER ? 'SERVER' : 'OTHER',
+        hostKey: hostKeyOf(resources.get(row.resource), row.service),
+      };
+      const list = perTrace.get(row.trace_id);
+      if (list === undefined) perTrace.set(row.trace_id, [span]);
+      else list.push(span);
+    }
+    const corrected = summaries.map((summary): TraceSummary => {
+      const spans = perTrace.get(summary.traceId);
+      if (spans === undefined) return summary;
+      const extent = skewCorrectedExtent(spans);
+      return { ...summary, startTimeUnixNano: extent.startNano, durationNano: extent.durationNano, skewCorrected: true };
+    });
+    return corrected.sort((a, b) =>
+      a.startTimeUnixNano !== b.startTimeUnixNano
+        ? a.startTimeUnixNano > b.startTimeUnixNano
+          ? -1
+          : 1
+        : a.traceId < b.traceId
+          ? -1
+          : a.traceId > b.traceId
+            ? 1
+            : 0,
+    );
+  }
+
+  async findIncomingLinks(traceId: string, startTimeUnixNano: bigint, endTimeUnixNano: bigint, limit: number): Promise<IncomingLink[]> {
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_ATTRIBUTE_LIMIT) {
+      throw new StorageError('rejected', `incoming links limit must be an integer in 1..${MAX_ATTRIBUTE_LIMIT}, got ${limit}`);
+    }
+    if (endTimeUnixNano < startTimeUnixNano || !/^[0-9a-f]{32}$/.test(traceId)) return [];
+    const rows = await this.engine.query<IncomingLinkRow>(incomingLinksSql(this.sql.db), {
+      tenant: this.tenant,
+      ...windowParams(startTimeUnixNano, endTimeUnixNano),
+      needle: `"traceId":"${traceId}"`,
+      traceId,
+      limit,
+    });
+    const found: IncomingLink[] = [];
+    for (const row of rows) {
+      let links: unknown;
+      try {
+        links = JSON.parse(row.links_text);
+      } catch (error) {
+        throw new StorageError('rejected', `stored links of span ${row.span_id} could not be decoded: ${String(error)}`, { cause: error });
+      }
+      for (const link of Array.isArray(links) ? (links as { traceId?: unknown; spanId?: unknown }[]) : []) {
+        if (link.traceId !== traceId || typeof link.spanId !== 'string') continue;
+        found.push({
+          traceId: row.trace_id,
+          spanId: row.span_id,
+          serviceName: row.service,
+          spanName: row.span_name,
+          linkedSpanId: link.spanId,
+        });
+      }
+    }
+    return found;
+  }
+
+  async traceQLCandidates(condition: TraceCondition, query: CandidateQuery): Promise<string[]> {
+    if (!Number.isInteger(query.limit) || query.limit < 1 || query.limit > MAX_CANDIDATES) {
+      throw new StorageError('rejected', `candidate limit must be an integer in 1..${MAX_CANDIDATES}, got ${query.limit}`);
+    }
+    if (query.endTimeUnixNano < query.startTimeUnixNano) return [];
+    const { sql, params } = prefilterSql(this.sql.db, condition);
+    const rows = await this.engine.query<{ trace_id: string }>(sql, {
+      ...params,
+      tenant: this.tenant,
+      ...windowParams(query.startTimeUnixNano, query.endTimeUnixNano),
+      limit: query.limit,
+    });
+    return rows.map((r) => r.trace_id);
+  }
+
+  async getTraces(traceIds: readonly string[], options: TracesReadOptions = {}): Promise<Map<string, Span[]>> {
+    const traces = new Map<string, Span[]>();
+    if (traceIds.length === 0) return traces;
+    const sql = options.eventsAndLinks === false ? this.sql.tracesSpansNarrow : this.sql.tracesSpans;
+    const rows = await this.engine.query<SpanRow>(sql, { tenant: this.tenant, traceIds: [...traceIds] });
+    const built = newBuiltObjects();
+    for (let start = 0; start < rows.length;) {
+      let end = start;
+      while (end < rows.length && rows[end]!.trace_id === rows[start]!.trace_id) end++;
+      traces.set(rows[start]!.trace_id, await this.spansOf(rows[start]!.trace_id, rows.slice(start, end), built));
+      start = end;
+    }
+    return traces;
   }
 
   async listServices(): Promise<string[]> {
@@ -270,6 +418,18 @@ export class ClickHouseTraceReader implements TenantTraceReader {
 
   async getDependencies(startTimeUnixNano: bigint, endTimeUnixNano: bigint): Promise<DependencyEdge[]> {
     if (endTimeUnixNano < startTimeUnixNano) return [];
+    // Edges the metrics tap wrote cover whole minutes: the window is widened to the minutes it touches.
+    const startMinute = Number(clampUInt64(startTimeUnixNano) / BUCKET_NANO);
+    const endMinute = Number(clampUInt64(endTimeUnixNano) / BUCKET_NANO) + 1;
+    const edges = await this.readEdgeCounts(startMinute, endMinute);
+    if (edges.length > 0) {
+      return edges.map((edge) => ({
+        parentService: edge.client,
+        childService: edge.server,
+        callCount: Math.round(edge.calls),
+        errorCount: Math.round(edge.failed),
+      }));
+    }
     const rows = await this.engine.query<DependencyRow>(this.sql.dependencies, {
       tenant: this.tenant,
       ...windowParams(startTimeUnixNano, endTimeUnixNano),
@@ -360,6 +520,20 @@ function clampUInt64(value: bigint): bigint {
   return value > max ? max : value;
 }
 
+/** The clock a span was timed by, as the UI's hostKey names it: host, else instance, else service. */
+function hostKeyOf(resource: ResourceRow | undefined, serviceName: string): string {
+  const value = (key: string): string | undefined => {
+    const index = resource?.attr_keys.indexOf(key) ?? -1;
+    const found = index < 0 ? undefined : resource?.attr_values[index];
+    return found === undefined || found === '' ? undefined : found;
+  };
+  const host = value('host.name');
+  if (host !== undefined) return `host:${host}`;
+  const instance = value('service.instance.id');
+  if (instance !== undefined) return `instance:${instance}`;
+  return `service:${serviceName}`;
+}
+
 function summaryFromRow(row: SearchRow): TraceSummary {
   const services: ServiceSpanCount[] = row.services.map((serviceName, i) => ({
     serviceName,
@@ -377,5 +551,6 @@ function summaryFromRow(row: SearchRow): TraceSummary {
     spanCount: Number(row.span_count),
     errorCount: Number(row.error_count),
     services,
+    skewCorrected: false,
   };
 }

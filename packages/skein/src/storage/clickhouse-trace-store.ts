@@ -7,6 +7,8 @@ import { insertRowBatches } from './span-writer.js';
 import { buildRowBatches } from './span-rows.js';
 import { StorageError, type SamplingProbability, type TenantTraceReader, type TraceStore } from './trace-store.js';
 import { tsvString } from './tsv-text.js';
+import type { MetricsBatch } from './metrics-store.js';
+import { writeMetricsBatch } from './metrics-tables.js';
 
 const SAMPLING_COLUMNS = ['tenant', 'service_name', 'operation', 'probability', 'computed_ms'];
 
@@ -56,6 +58,10 @@ export class ClickHouseTraceStore implements TraceStore {
       })
       .join('');
     await this.engine.insertTabSeparated(`${this.database}.sampling_probabilities`, SAMPLING_COLUMNS, Buffer.from(text));
+  }
+
+  async writeMetrics(batch: MetricsBatch): Promise<void> {
+    await writeMetricsBatch(this.engine, this.database, batch);
   }
 
   forTenant(tenant: TenantId): TenantTraceReader {

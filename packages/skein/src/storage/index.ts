@@ -5,16 +5,20 @@ export type {
   AttributeKeyCount,
   AttributeQuery,
   AttributeValueCount,
+  CandidateQuery,
   DependencyEdge,
   OperationInfo,
   ServiceSpanCount,
   StorageErrorCode,
   TenantTraceReader,
   TraceReadOptions,
+  TracesReadOptions,
   TraceSearchQuery,
   TraceStore,
   TraceSummary,
+  IncomingLink,
 } from './trace-store.js';
+export type { AttributeTest, PrefilterOp, SpanPredicate, TraceCondition } from './traceql-condition.js';
 export { openTraceStore } from './open-trace-store.js';
 export type { OpenTraceStoreOptions } from './open-trace-store.js';
 export { ClickHouseTraceStore } from './clickhouse-trace-store.js';
@@ -24,4 +28,5 @@ export type { SqlParams, SqlParamType } from './sql-binding.js';
 export { featuresForVersion, parseEngineVersion } from './engine-features.js';
 export type { EngineFeatures } from './engine-features.js';
 export { ClickHouseEngine } from './engines/clickhouse-engine.js';
+export type { ClickHouseTls } from './engines/clickhouse-engine.js';
 export { migrate } from './schema/migrate.js';

@@ -1,6 +1,6 @@
 import { ClickHouseTraceStore } from './clickhouse-trace-store.js';
 import { featuresForVersion } from './engine-features.js';
-import { ClickHouseEngine, parseClickHouseUrl } from './engines/clickhouse-engine.js';
+import { ClickHouseEngine, parseClickHouseUrl, type ClickHouseTls } from './engines/clickhouse-engine.js';
 import { migrate } from './schema/migrate.js';
 import type { SqlEngine } from './sql-engine.js';
 import type { TraceStore } from './trace-store.js';
@@ -10,10 +10,18 @@ interface CommonOptions {
   database?: string;
   /** Drop spans older than this many days on engines with TTL (default: keep everything). */
   retentionDays?: number;
+  /** Drop metrics older than this many days on engines with TTL (default: keep everything). */
+  metricsRetentionDays?: number;
 }
 
 export type OpenTraceStoreOptions =
-  (CommonOptions & { engine: 'chdb'; dataDir: string }) | (CommonOptions & { engine: 'clickhouse'; url: string });
+  | (CommonOptions & {
+      engine: 'chdb';
+      dataDir: string;
+      /** chDB's memory cap for all its work (none: chDB's own default, 90 % of RAM); see ChdbEngine.open. */
+      memoryLimitBytes?: number;
+    })
+  | (CommonOptions & { engine: 'clickhouse'; url: string; tls?: ClickHouseTls });
 
 /** Opens the engine, brings the schema up to date, and returns the store. */
 export async function openTraceStore(options: OpenTraceStoreOptions): Promise<TraceStore> {
@@ -24,16 +32,17 @@ export async function openTraceStore(options: OpenTraceStoreOptions): Promise<Tr
     // Loaded only when used: the embedded engine maps ~250 MiB into the process, which a collector
     // or query node writing to a ClickHouse server should not carry.
     const { ChdbEngine } = await import('./engines/chdb-engine.js');
-    engine = await ChdbEngine.open(options.dataDir, database);
+    engine = await ChdbEngine.open(options.dataDir, database, options.memoryLimitBytes);
   } else {
     database = parseClickHouseUrl(options.url, options.database).database;
-    engine = await ClickHouseEngine.open(options.url, database);
+    engine = await ClickHouseEngine.open(options.url, database, options.tls);
   }
   try {
     await migrate(engine, {
       database,
       features: featuresForVersion(engine.version),
       ...(options.retentionDays !== undefined ? { retentionDays: options.retentionDays } : {}),
+      ...(options.metricsRetentionDays !== undefined ? { metricsRetentionDays: options.metricsRetentionDays } : {}),
     });
   } catch (error) {
     await engine.close();

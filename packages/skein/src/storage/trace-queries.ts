@@ -178,6 +178,37 @@ GROUP BY trace_id
 ORDER BY min(svc_start) DESC, trace_id`;
 }
 
+/**
+ * Search, step 3: what the clock-skew adjuster needs of each span of the given traces (one row per
+ * span ID, as the summaries count them), and its resource for the host. Only for traces whose
+ * span count the summaries showed to be small enough (clickhouse-trace-reader.ts).
+ */
+export function traceSkeletonsSql(db: string): string {
+  return `SELECT
+  trace_id,
+  span_id,
+  any(parent_span_id) AS parent,
+  toString(any(start_ns)) AS start_text,
+  toString(any(${DURATION})) AS duration_text,
+  any(kind) AS kind,
+  any(service_name) AS service,
+  any(resource_hash) AS resource
+FROM ${db}.trace_spans_v3
+WHERE ${TENANT} AND ${traceRanges(db, '(SELECT arrayJoin({traceIds:Array(String)}))')}
+GROUP BY trace_id, span_id`;
+}
+
+export interface SkeletonRow {
+  trace_id: string;
+  span_id: string;
+  parent: string;
+  start_text: string;
+  duration_text: string;
+  kind: number;
+  service: string;
+  resource: string;
+}
+
 export interface SearchRow {
   trace_id: string;
   start_text: string;
@@ -189,6 +220,29 @@ export interface SearchRow {
   root_name: string;
   services: string[];
   service_spans: number[];
+}
+
+/**
+ * Spans in the window whose links name the trace (`"traceId":"<hex>"` in their OTLP JSON links
+ * text, span-rows.ts), other traces only, one row per span ID. `position` on the raw text: every
+ * engine has it, and only the rare spans with links carry any text there.
+ */
+export function incomingLinksSql(db: string): string {
+  return `SELECT trace_id, span_id, any(service_name) AS service, any(name) AS span_name, any(links) AS links_text, min(start_ns) AS first_start
+FROM ${db}.trace_spans_v3
+WHERE ${TENANT} AND ${WINDOW}
+  AND links != '' AND position(links, {needle:String}) > 0 AND trace_id != {traceId:String}
+GROUP BY trace_id, span_id
+ORDER BY first_start, trace_id, span_id
+LIMIT {limit:UInt32}`;
+}
+
+export interface IncomingLinkRow {
+  trace_id: string;
+  span_id: string;
+  service: string;
+  span_name: string;
+  links_text: string;
 }
 
 export function listServicesSql(db: string): string {
@@ -321,4 +375,21 @@ FROM ${db}.sampling_probabilities
 WHERE ${TENANT}
 GROUP BY service_name, operation
 ORDER BY service_name, operation`;
+}
+
+/**
+ * The spans of several traces (TraceQL search reads its candidates in batches), one row per
+ * (trace, span ID), grouped by trace and in getTrace's order within each. Without
+ * `eventsAndLinks` the two widest optional columns are not read (spans come back without events
+ * and links): a query that tests neither needs only the rest.
+ */
+export function tracesSpansSql(db: string, eventsAndLinks: boolean): string {
+  const columns = eventsAndLinks
+    ? SPAN_ROW_COLUMNS
+    : SPAN_ROW_COLUMNS.replace(/\bevents,/, "'' AS events,").replace(/\blinks,/, "'' AS links,");
+  return `SELECT ${columns}
+FROM ${db}.trace_spans_v3
+WHERE ${TENANT} AND ${traceRanges(db, '(SELECT arrayJoin({traceIds:Array(String)}))')}
+ORDER BY trace_id, start_ns, span_id
+LIMIT 1 BY trace_id, span_id`;
 }

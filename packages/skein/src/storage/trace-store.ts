@@ -1,5 +1,7 @@
 import type { Span, SpanKind } from '../model/span.js';
 import type { TenantId } from '../model/tenant.js';
+import type { TraceCondition } from './traceql-condition.js';
+import type { MetricsReader, MetricsWriter } from './metrics-store.js';
 
 /**
  * One attribute filter of a search: matches a span whose own attributes, or whose resource's
@@ -50,10 +52,18 @@ export interface TraceSummary {
    * stands in for the root in `rootServiceName` / `rootSpanName`.
    */
   rootSpanMissing: boolean;
-  /** Earliest span start. */
+  /**
+   * Earliest span start, after clock-skew correction when `skewCorrected` (the correction the
+   * trace page applies: model/clock-skew.ts).
+   */
   startTimeUnixNano: bigint;
-  /** Latest span end minus earliest span start. */
+  /** Latest span end minus earliest span start, corrected likewise. */
   durationNano: bigint;
+  /**
+   * True when start and duration are clock-skew corrected (they then equal the trace page's);
+   * false when they are the raw recorded times (traces of more than 10,000 spans).
+   */
+  skewCorrected: boolean;
   spanCount: number;
   errorCount: number;
   /** Sorted by span count descending, then service name. */
@@ -125,6 +135,31 @@ export interface SamplingProbability {
   computedAtMillis: number;
 }
 
+/** The window and size of {@link TenantTraceReader.traceQLCandidates}. */
+export interface CandidateQuery {
+  startTimeUnixNano: bigint;
+  endTimeUnixNano: bigint;
+  /** Most trace IDs returned, 1..100,000. */
+  limit: number;
+}
+
+/** Options of {@link TenantTraceReader.getTraces}. */
+export interface TracesReadOptions {
+  /** False: spans come back without events and links (their columns are not read). Default true. */
+  eventsAndLinks?: boolean;
+}
+
+/** A span of another trace that links to a span of the trace asked about (a queue consumer, say). */
+export interface IncomingLink {
+  /** The linking span. */
+  traceId: string;
+  spanId: string;
+  serviceName: string;
+  spanName: string;
+  /** The span of the asked trace it links to. */
+  linkedSpanId: string;
+}
+
 /** Options of {@link TenantTraceReader.readTrace}. */
 export interface TraceReadOptions {
   /** Most spans in one page, 1..100,000 (default 10,000). Pages may be smaller, see readTrace. */
@@ -153,7 +188,7 @@ export const MAX_PAGE_SPANS = 100_000;
  *   through {@link TraceStore.forTenant} of that tenant. The same trace ID in two tenants is two
  *   traces. Spans read back carry the reader's tenant.
  */
-export interface TraceStore {
+export interface TraceStore extends MetricsWriter {
   /** Engine name and version, e.g. `chdb 26.7.2.1`, `clickhouse 18.16.1`. */
   readonly description: string;
 
@@ -179,7 +214,7 @@ export interface TraceStore {
 }
 
 /** One tenant's reads of a {@link TraceStore}: everything here sees that tenant's spans only. */
-export interface TenantTraceReader {
+export interface TenantTraceReader extends MetricsReader {
   readonly tenant: TenantId;
 
   /**
@@ -208,8 +243,31 @@ export interface TenantTraceReader {
    */
   readTrace(traceId: string, options?: TraceReadOptions): AsyncIterable<Span[]>;
 
-  /** Matching traces, newest first (by trace start, ties by trace ID): deterministic. */
+  /**
+   * Matching traces, newest first (by trace start as summarised, ties by trace ID): deterministic.
+   * Summaries of traces up to 10,000 spans carry clock-skew corrected times (`skewCorrected`).
+   */
   searchTraces(query: TraceSearchQuery): Promise<TraceSummary[]>;
+
+  /**
+   * TraceQL search, step 1: IDs of the traces whose spans starting in the window meet `condition`
+   * (traceql-prefilter.ts), newest first by their earliest such span, ties by trace ID.
+   */
+  traceQLCandidates(condition: TraceCondition, query: CandidateQuery): Promise<string[]>;
+
+  /**
+   * TraceQL search, step 2: the spans of several traces at once, as {@link TenantTraceReader.getTrace}
+   * returns them per trace; unknown IDs are absent from the map.
+   */
+  getTraces(traceIds: readonly string[], options?: TracesReadOptions): Promise<Map<string, Span[]>>;
+
+  /**
+   * Spans of other traces, starting inside the window, with a link to a span of `traceId`: the
+   * reverse of span links, which OTLP stores only on the linking side. Sorted by the linking
+   * span's start, then IDs; at most `limit` (1..1000). Cost: a scan of the window's `links`
+   * column (no index), so callers keep the window near the trace (the UI asks ±1 h).
+   */
+  findIncomingLinks(traceId: string, startTimeUnixNano: bigint, endTimeUnixNano: bigint, limit: number): Promise<IncomingLink[]>;
 
   /** Every service name that has stored spans, sorted. */
   listServices(): Promise<string[]>;
@@ -217,7 +275,11 @@ export interface TenantTraceReader {
   /** Distinct (span name, span kind) pairs of a service, sorted by name then kind. */
   listOperations(serviceName: string): Promise<OperationInfo[]>;
 
-  /** Service edges from spans starting inside the window, sorted by parent then child. */
+  /**
+   * Service edges in the window, sorted by parent then child: from the service-graph edges the
+   * metrics tap wrote (minute resolution, every span before sampling) when it wrote any for the
+   * window, else from the stored spans starting inside it (the tap is off, or data predates it).
+   */
   getDependencies(startTimeUnixNano: bigint, endTimeUnixNano: bigint): Promise<DependencyEdge[]>;
 
   /**

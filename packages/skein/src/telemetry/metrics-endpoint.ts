@@ -20,7 +20,8 @@ export function createMetricsHandler(metrics: SkeinMetrics): RequestListener {
       response.setHeader('Allow', 'GET, HEAD');
       return reply(405, 'text/plain; charset=utf-8', 'use GET /metrics\n');
     }
-    metrics.render().then(
+    const openMetrics = /application\/openmetrics-text/.test(request.headers.accept ?? '');
+    metrics.render(openMetrics).then(
       ({ contentType, body }) => reply(200, contentType, body),
       (error: unknown) =>
         reply(500, 'text/plain; charset=utf-8', `cannot collect metrics: ${error instanceof Error ? error.message : String(error)}\n`),

@@ -176,7 +176,30 @@ export class SkeinMetrics {
   }
 
   /** Prometheus text exposition of every family. */
-  async render(): Promise<{ contentType: string; body: string }> {
-    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  private readonly expositions = new Set<(openMetrics: boolean) => string>();
+
+  /**
+   * Adds text rendered by someone else to every scrape (the metrics tap's span metrics and service
+   * graph, in their own exposition code because their series change shape at run time); returns
+   * the function that removes it.
+   */
+  addExposition(render: (openMetrics: boolean) => string): () => void {
+    this.expositions.add(render);
+    return () => this.expositions.delete(render);
+  }
+
+  /**
+   * Prometheus text 0.0.4, or OpenMetrics 1.0 when `openMetrics` (the scraper's Accept header
+   * asked for it): only OpenMetrics carries exemplars.
+   */
+  async render(openMetrics = false): Promise<{ contentType: string; body: string }> {
+    const extra = [...this.expositions].map((render) => render(openMetrics)).join('');
+    if (!openMetrics) return { contentType: this.registry.contentType, body: (await this.registry.metrics()) + extra };
+    // A throwaway registry over the same metric objects, typed for OpenMetrics (prom-client types
+    // a registry by its content type; merge() builds the default kind).
+    const registry = Registry.merge([this.registry]) as unknown as Registry<typeof Registry.OPENMETRICS_CONTENT_TYPE>;
+    registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
+    const own = (await registry.metrics()).replace(/# EOF\n?$/, '');
+    return { contentType: Registry.OPENMETRICS_CONTENT_TYPE, body: `${own}${extra}# EOF\n` };
   }
 }

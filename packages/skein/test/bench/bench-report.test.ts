@@ -126,3 +126,29 @@ test('Markdown tables pad every column to one width', () => {
   assert.equal(new Set(lines.map((l) => l.length)).size, 1);
   assert.equal(lines[1], '| --------- | --: |');
 });
+
+test('f. overload figures: accepted share judged against 90 %, answer p99 against 5 s, peak RSS against the configured limit', () => {
+  const figures = buildFigures({
+    overload: {
+      machine: { loadAverage1mBefore: 3.2 },
+      settings: { limitMib: 1200, maxQueueWait: '2s' },
+      capacitySpansPerSecond: 10_000,
+      offeredSpansPerSecond: 30_000,
+      attemptedSpansPerSecond: 29_000,
+      acceptedSpansPerSecond: 9_500,
+      acceptedShareOfCapacity: 0.95,
+      answerMillis: { p50: 900, p90: 1_800, p99: 2_400, max: 2_900 },
+      peakRssMib: 1_300,
+    },
+  }).filter((f) => f.part === 'f');
+  assert.deepEqual(
+    figures.map((f) => [f.value, f.status]),
+    [
+      [10_000, 'n/a'],
+      [95, 'met'],
+      [2_400, 'met'],
+      [1_300, 'missed'],
+    ],
+  );
+  assert.match(figures[1]!.name, /offered 30,000, the client reached 29,000 spans\/s/);
+});

@@ -33,7 +33,9 @@ describe('configured processors', () => {
 
   test('filter drops, redaction masks, attributes inserts, in the configured order', async () => {
     assert.ok(
-      skein.logs.some((line) => line.includes('traces pipeline: otlp + zipkin → filter/health → redaction → attributes/env → storage')),
+      skein.logs.some((line) =>
+        line.includes('traces pipeline: otlp + zipkin → filter/health → redaction → attributes/env → metrics_tap → storage'),
+      ),
     );
     const traceId = randomTraceId();
     const spans = [

@@ -108,6 +108,7 @@ describe('native query API', () => {
       rootSpanMissing: false,
       startTimeUnixNano: base.toString(),
       durationNano: (300n * MS).toString(),
+      skewCorrected: true,
       spanCount: 2,
       errorCount: 1,
       services: [

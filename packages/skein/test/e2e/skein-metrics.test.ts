@@ -137,8 +137,8 @@ describe('Skein metrics endpoint', () => {
     assert.ok((value('skein_process_resident_memory_bytes') ?? 0) > 10 * 1024 * 1024, 'Node process metrics, prefixed skein_');
     assert.ok(samples.has('skein_nodejs_eventloop_lag_seconds'));
 
-    // Fixed names and label values only.
-    for (const [key] of samples) assert.match(key, /^skein_/, key);
+    // Fixed names and label values only; the metrics tap's series (issue 12) are labelled by span data.
+    for (const [key] of samples) assert.match(key, /^(skein_|traces_(span_metrics|service_graph)_)/, key);
     for (const [key] of samples) {
       const reason = /reason="([^"]*)"/.exec(key)?.[1];
       if (reason === undefined) continue;

@@ -39,6 +39,7 @@ function host(stateDir: string | undefined): Host {
     listenHttp: () => Promise.reject(new Error('no listeners in this test')),
     listenGrpc: () => Promise.reject(new Error('no listeners in this test')),
     openedTraceStore: () => undefined,
+    boundHost: () => '127.0.0.1',
     traceStore: () => Promise.reject(new Error('no storage in this test')),
   };
 }

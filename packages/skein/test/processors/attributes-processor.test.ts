@@ -148,6 +148,7 @@ test('config errors name the bad key or action', () => {
     'batch',
     'filter',
     'memory_limiter',
+    'metrics_tap',
     'probabilistic_sampler',
     'redaction',
     'resource',

@@ -70,10 +70,11 @@ test('limits as the Collector computes them: spike defaults to 20 %, percentages
   // limit_mib wins over limit_percentage, as in the Collector.
   assert.equal(resolveMemoryLimits(config({ limit_mib: 100, limit_percentage: 90 }), probe).hardBytes, 100 * MIB);
   assert.equal(config({ limit_mib: 1 }).checkIntervalMillis, 1000);
+  // Neither limit written: 80 % of available memory, the default that keeps memory protection on (issue 20).
+  assert.deepEqual(resolveMemoryLimits(config({}), probe), { hardBytes: 800 * MIB, softBytes: 640 * MIB });
 });
 
 test('bad configurations are refused naming the key', () => {
-  assert.throws(() => createPipelineStep('memory_limiter', {}), /processors\.memory_limiter\.limit_mib: set limit_mib or limit_percentage/);
   assert.throws(
     () => createPipelineStep('memory_limiter', { limit_mib: 100, spike_limit_mib: 100 }),
     /processors\.memory_limiter\.spike_limit_mib: must be below limit_mib \(100\)/,

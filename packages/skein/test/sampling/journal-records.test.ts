@@ -11,14 +11,15 @@ import {
 import { crc32, crc32Portable } from '../../src/model/crc32.js';
 import { decodeOtlpProtoTraces } from '../../src/model/otlp-proto-decode.js';
 import { encodeOtlpProtoTraces } from '../../src/model/otlp-proto-encode.js';
+import { parseTenantId } from '../../src/model/tenant.js';
 import { makeSpan, randomTraceId } from '../support/span-factory.js';
 
 test('spans, decisions and snapshots round-trip', () => {
   const spans = [makeSpan(), makeSpan({ attributes: [{ key: 'big', value: 9_007_199_254_740_993n }] })];
   const decisions = [
-    { traceId: randomTraceId(), decision: 'errors' as const },
-    { traceId: randomTraceId(), decision: false as const },
-    { traceId: randomTraceId(), decision: 'politique-été' },
+    { traceKey: randomTraceId(), decision: 'errors' as const },
+    { traceKey: randomTraceId(), decision: false as const },
+    { traceKey: randomTraceId(), decision: 'politique-été' },
   ];
   const bytes = Buffer.concat([
     SEGMENT_MAGIC,
@@ -40,8 +41,8 @@ test('spans, decisions and snapshots round-trip', () => {
 });
 
 test('a flipped bit or a cut record stops the read there', () => {
-  const first = encodeDecisionsRecord([{ traceId: randomTraceId(), decision: 'a' }]);
-  const second = encodeDecisionsRecord([{ traceId: randomTraceId(), decision: 'b' }]);
+  const first = encodeDecisionsRecord([{ traceKey: randomTraceId(), decision: 'a' }]);
+  const second = encodeDecisionsRecord([{ traceKey: randomTraceId(), decision: 'b' }]);
   const whole = Buffer.concat([SEGMENT_MAGIC, first, second]);
   const flipped = Buffer.from(whole);
   flipped[whole.length - 2]! ^= 0x01;
@@ -63,4 +64,28 @@ test('one CRC-32 for the journal and the exporter queues: native where Node has 
   assert.equal(crc32Portable(bytes.subarray(10), crc32Portable(bytes.subarray(0, 10))), 0x414fa339, 'continues from an initial value');
   assert.equal(crc32(bytes.subarray(10), crc32(bytes.subarray(0, 10))), 0x414fa339);
   assert.equal(crc32Portable(new Uint8Array(0)), 0);
+});
+
+test("tenants' spans and decisions round-trip with their tenant; the default tenant's records keep the old types", () => {
+  const teamA = parseTenantId('team-a');
+  const span = makeSpan();
+  const spans = [{ ...span, resource: { ...span.resource, tenant: teamA } }];
+  const traceId = randomTraceId();
+  const decisions = [
+    { traceKey: `team-a/${traceId}`, decision: 'errors' },
+    { traceKey: traceId, decision: false as const },
+  ];
+  const bytes = Buffer.concat([
+    SEGMENT_MAGIC,
+    encodeSpansRecord(5, encodeOtlpProtoTraces(spans), teamA),
+    encodeDecisionsRecord(decisions, true),
+  ]);
+  const { records } = readSegment(bytes, 'seg');
+  const [spanRecord, snapshot] = records;
+  assert.ok(spanRecord?.type === 'spans');
+  assert.equal(spanRecord.tenant, 'team-a');
+  assert.deepEqual(decodeOtlpProtoTraces(spanRecord.otlp, spanRecord.tenant), spans);
+  assert.deepEqual(snapshot, { type: 'snapshot', entries: decisions });
+  assert.equal(encodeSpansRecord(5, encodeOtlpProtoTraces([span]))[8], 1, 'SPANS for the default tenant, as before tenancy');
+  assert.equal(encodeDecisionsRecord([{ traceKey: traceId, decision: false }])[8], 2, 'DECISIONS as before');
 });

@@ -6,6 +6,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TailSampler, type SamplingDecision } from '../../src/collector/sampling/tail-sampler.js';
 import type { Span } from '../../src/model/span.js';
+import { parseTenantId } from '../../src/model/tenant.js';
 import { makeSpan, randomSpanId, randomTraceId } from '../support/span-factory.js';
 import { ALWAYS, config } from './sampling-test-support.js';
 
@@ -100,7 +101,7 @@ describe('TailSampler', () => {
     assert.equal(attribute(lateKept, 'tailsampling.policy'), 'errors');
     assert.equal(classified.lateDropped, 1);
     assert.deepEqual(classified.fresh, [newcomer]);
-    assert.deepEqual([...s.resolvedDecisions()], [{ traceId: dropped[0]!.traceId, decision: false }], 'unresolved: not in a snapshot');
+    assert.deepEqual([...s.resolvedDecisions()], [{ traceKey: dropped[0]!.traceId, decision: false }], 'unresolved: not in a snapshot');
     s.markResolved([kept[0]!.traceId]);
     assert.deepEqual(s.classify([makeSpan({ traceId: kept[0]!.traceId })]).lateSampled, [], 'resolved, not cached: a new trace');
   });
@@ -164,5 +165,24 @@ describe('TailSampler', () => {
     );
     assert.equal(s.traceCount, 0);
     assert.equal(s.spanCount, 0);
+  });
+
+  test('two tenants sending the same trace ID get two traces and two decisions (the key is tenant + trace ID)', () => {
+    const s = sampler({ decision_wait: '10s', policies: ERRORS });
+    const ofB = (span: Span): Span => ({ ...span, resource: { ...span.resource, tenant: parseTenantId('team-b') } });
+    const a = traceSpans(1, failed);
+    const b = [ofB(makeSpan({ traceId: a[0]!.traceId }))];
+    s.add([...a, ...b], T0);
+    assert.equal(s.traceCount, 2);
+    const decisions = s.tick(T0 + 10_000);
+    assert.deepEqual(
+      decisions.map(({ trace, sampled }) => ({ key: trace.key, sampled })),
+      [
+        { key: a[0]!.traceId, sampled: true },
+        { key: `team-b/${a[0]!.traceId}`, sampled: false },
+      ],
+    );
+    const late = s.classify([ofB(makeSpan({ traceId: a[0]!.traceId }))]);
+    assert.equal(late.lateDropped, 1, "B's late span follows B's decision, not A's");
   });
 });

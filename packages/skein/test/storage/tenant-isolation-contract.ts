@@ -218,12 +218,21 @@ export function runTenantIsolationContract(name: string, env: ContractEnvironmen
         // T0 is 2023-11-14 22:13 UTC: the search world's trace 4 and 'next-day' start on the 15th.
         const progress: string[] = [];
         const outcome = await migrate(engine, { database, features, progress: (line) => progress.push(line) });
-        assert.deepStrictEqual(outcome.applied, [3, 4]);
-        assert.deepStrictEqual(progress, [
-          `schema v3: copying ${world.length} span rows of 2 day(s) to tenant single-tenant`,
-          `schema v3: ${world.length - 2} of ${world.length} span rows copied (day 20231114)`,
-          `schema v3: ${world.length} of ${world.length} span rows copied (day 20231115)`,
-        ]);
+        assert.deepStrictEqual(outcome.applied, [3, 4, 5], 'v3 moves the data; v4 adds the metrics tables, v5 sampling_probabilities');
+        assert.equal(progress.length, 3, progress.join('\n'));
+        assert.equal(progress[0], `schema v3: copying ${world.length} span rows of 2 day(s) to tenant single-tenant`);
+        // Count, share, rate and time left per day.
+        const share = (((world.length - 2) / world.length) * 100).toFixed(1);
+        assert.match(
+          progress[1]!,
+          new RegExp(
+            `^schema v3: ${world.length - 2} of ${world.length} span rows copied \\(day 20231114\\), ${share} %, [\\d,]+/s, ETA \\d+ s$`,
+          ),
+        );
+        assert.match(
+          progress[2]!,
+          new RegExp(`^schema v3: ${world.length} of ${world.length} span rows copied \\(day 20231115\\), 100.0 %, [\\d,]+/s, done$`),
+        );
         // Idempotent: nothing left to apply, nothing copied twice.
         assert.deepStrictEqual((await migrate(engine, { database, features, progress: (line) => progress.push(line) })).applied, []);
         assert.equal(progress.length, 3);
@@ -253,11 +262,14 @@ export function runTenantIsolationContract(name: string, env: ContractEnvironmen
         assert.deepStrictEqual(
           tables.map((t) => t.name),
           [
+            'metric_exemplars_v4',
             'operations_v3',
             'resources_v3',
             'sampling_probabilities',
             'schema_migrations',
             'scopes_v3',
+            'service_graph_edges_v4',
+            'span_metrics_v4',
             'trace_index_v3',
             'trace_index_v3_writer',
             'trace_spans_v3',

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Span } from '../../src/model/span.js';
-import { DEFAULT_TENANT, parseTenantId } from '../../src/model/tenant.js';
+import { DEFAULT_TENANT, parseTenantId, type TenantId } from '../../src/model/tenant.js';
 import { migrate } from '../../src/storage/schema/migrate.js';
 import { MIGRATIONS } from '../../src/storage/schema/migrations.js';
 import { featuresForVersion } from '../../src/storage/engine-features.js';
@@ -15,7 +15,20 @@ import type {
   TraceSummary,
 } from '../../src/storage/trace-store.js';
 import { insertV1Spans } from './v1-rows.js';
-import { HOSTILE_STRINGS, MS, SECOND, T0, W_END, W_START, makeSpan, resourceOf, richSpan, searchWorld, traceId } from './trace-fixtures.js';
+import {
+  HOSTILE_STRINGS,
+  MS,
+  SECOND,
+  T0,
+  W_END,
+  W_START,
+  makeSpan,
+  resourceOf,
+  richSpan,
+  searchWorld,
+  spanId,
+  traceId,
+} from './trace-fixtures.js';
 
 /** How the contract reaches an engine: a fresh database name per test, a store and a raw engine on it. */
 export interface ContractEnvironment {
@@ -101,6 +114,107 @@ export function runTraceStoreContract(name: string, env: ContractEnvironment): v
         ]);
       }));
 
+    test('search summaries carry the trace page clock-skew correction; sub-millisecond jitter is left alone', () =>
+      withStore(async (store, reader) => {
+        const web = resourceOf('web', [{ key: 'host.name', value: 'web-1' }]);
+        const skewed = resourceOf('fraud', [{ key: 'host.name', value: 'fraud-1' }]);
+        const jittery = resourceOf('geo', [{ key: 'host.name', value: 'geo-1' }]);
+        const start = T0 + 30n * SECOND;
+        await store.writeSpans([
+          // Trace 0x31: the fraud host runs 2.5 s ahead; its SERVER span is centred in the CLIENT call.
+          makeSpan({ trace: 0x31, span: 1, resource: web, name: 'GET /order', kind: 2, start, duration: 86n * MS }),
+          makeSpan({
+            trace: 0x31,
+            span: 2,
+            parent: 1,
+            resource: web,
+            name: 'POST fraud',
+            kind: 3,
+            start: start + 10n * MS,
+            duration: 40n * MS,
+          }),
+          makeSpan({
+            trace: 0x31,
+            span: 3,
+            parent: 2,
+            resource: skewed,
+            name: 'check',
+            kind: 2,
+            start: start + 2510n * MS,
+            duration: 30n * MS,
+          }),
+          // Trace 0x32: the geo server span sticks out of its client by 0.3 ms: within tolerance, raw.
+          makeSpan({ trace: 0x32, span: 1, resource: web, name: 'GET /near', kind: 2, start: start + SECOND, duration: 20n * MS }),
+          makeSpan({
+            trace: 0x32,
+            span: 2,
+            parent: 1,
+            resource: web,
+            name: 'GET geo',
+            kind: 3,
+            start: start + SECOND + MS,
+            duration: 10n * MS,
+          }),
+          makeSpan({
+            trace: 0x32,
+            span: 3,
+            parent: 2,
+            resource: jittery,
+            name: 'radius',
+            kind: 2,
+            start: start + SECOND + MS - 300_000n,
+            duration: 10n * MS + 200_000n,
+          }),
+        ]);
+        const summaries = await reader.searchTraces(query({ serviceName: 'web' }));
+        assert.deepStrictEqual(
+          summaries.map((s) => [parseInt(s.traceId, 16), s.startTimeUnixNano - start, s.durationNano, s.skewCorrected]),
+          [
+            // Newer first. The 0.3 ms early start is jitter: nothing moves, the root's 20 ms stand.
+            [0x32, SECOND, 20n * MS, true],
+            // Raw this trace spans 2.54 s; corrected it is its root's 86 ms.
+            [0x31, 0n, 86n * MS, true],
+          ],
+        );
+      }));
+
+    test('incoming links: spans of other traces linking to this one, in the window, this tenant only', () =>
+      withStore(async (store, reader) => {
+        const queue = resourceOf('queue');
+        const start = T0 + 40n * SECOND;
+        const producer = makeSpan({ trace: 0x41, span: 1, resource: queue, name: 'publish order', kind: 4, start, duration: MS });
+        const link = (toTrace: number, toSpan: number) => ({
+          traceId: traceId(toTrace),
+          spanId: spanId(toSpan),
+          traceState: '',
+          attributes: [{ key: 'messaging.operation', value: 'process' }],
+          droppedAttributesCount: 0,
+          flags: 1,
+        });
+        const consumer: Span = {
+          ...makeSpan({ trace: 0x42, span: 7, resource: queue, name: 'process order', kind: 5, start: start + 2n * SECOND, duration: MS }),
+          links: [link(0x99, 1), link(0x41, 1)],
+        };
+        const sameTrace: Span = {
+          ...makeSpan({ trace: 0x41, span: 2, resource: queue, name: 'retry', start: start + MS, duration: MS }),
+          links: [link(0x41, 1)],
+        };
+        const elsewhere = { ...resourceOf('queue'), tenant: 'other-tenant' as TenantId };
+        const otherTenant: Span = { ...consumer, spanId: spanId(8), resource: elsewhere };
+        await store.writeSpans([producer, consumer, sameTrace, otherTenant]);
+        assert.deepStrictEqual(await reader.findIncomingLinks(traceId(0x41), W_START, W_END, 10), [
+          { traceId: traceId(0x42), spanId: spanId(7), serviceName: 'queue', spanName: 'process order', linkedSpanId: spanId(1) },
+        ]);
+        // Outside the window, or asked for a trace nobody links to: nothing.
+        assert.deepStrictEqual(await reader.findIncomingLinks(traceId(0x41), W_START, start, 10), []);
+        assert.deepStrictEqual(await reader.findIncomingLinks(traceId(0x42), W_START, W_END, 10), []);
+        assert.equal((await store.forTenant('other-tenant' as TenantId).findIncomingLinks(traceId(0x41), W_START, W_END, 10)).length, 1);
+        await assert.rejects(
+          reader.findIncomingLinks(traceId(0x41), W_START, W_END, 0),
+          (error: StorageError) => error.code === 'rejected',
+        );
+      }));
+
     test('search summaries are exact', () =>
       withStore(async (store, reader) => {
         await store.writeSpans(searchWorld());
@@ -119,6 +233,7 @@ export function runTraceStoreContract(name: string, env: ContractEnvironment): v
               { serviceName: 'frontend', spanCount: 1 },
               { serviceName: 'payments', spanCount: 1 },
             ],
+            skewCorrected: true,
           },
           {
             traceId: traceId(1),
@@ -133,6 +248,7 @@ export function runTraceStoreContract(name: string, env: ContractEnvironment): v
               { serviceName: 'backend', spanCount: 2 },
               { serviceName: 'frontend', spanCount: 1 },
             ],
+            skewCorrected: true,
           },
         ];
         assert.deepStrictEqual(summaries, expected);
@@ -152,6 +268,7 @@ export function runTraceStoreContract(name: string, env: ContractEnvironment): v
             spanCount: 1,
             errorCount: 0,
             services: [{ serviceName: 'backend', spanCount: 1 }],
+            skewCorrected: true,
           },
         ]);
       }));
@@ -460,11 +577,14 @@ export function runTraceStoreContract(name: string, env: ContractEnvironment): v
           assert.deepStrictEqual(
             tables.map((t) => t.name),
             [
+              'metric_exemplars_v4',
               'operations_v3',
               'resources_v3',
               'sampling_probabilities',
               'schema_migrations',
               'scopes_v3',
+              'service_graph_edges_v4',
+              'span_metrics_v4',
               'trace_index_v3',
               'trace_index_v3_writer',
               'trace_spans_v3',

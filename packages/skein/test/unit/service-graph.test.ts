@@ -69,7 +69,7 @@ test('pipelines: undefined and duplicate ids, unknown pipeline types; the old qu
 test('defaults are today’s all-in-one; null removes a default component; a second pipeline traces/b', () => {
   const defaults = validateConfig({}, 'defaults');
   assert.deepEqual(defaults.service.pipelines, {
-    traces: { receivers: ['otlp', 'zipkin'], processors: ['redaction'], exporters: ['storage'] },
+    traces: { receivers: ['otlp', 'zipkin'], processors: ['memory_limiter', 'redaction', 'metrics_tap'], exporters: ['storage'] },
   });
   assert.deepEqual(defaults.service.extensions, ['query', 'zipkin']);
   assert.deepEqual(defaults.extensions['query']?.config, { endpoint: '0.0.0.0:16686' });
@@ -115,7 +115,11 @@ test('defaults are today’s all-in-one; null removes a default component; a sec
     'f',
   );
   assert.deepEqual(Object.keys(two.service.pipelines), ['traces', 'traces/b']);
-  assert.deepEqual(two.service.pipelines['traces'], { receivers: ['otlp'], processors: ['redaction'], exporters: ['storage'] });
+  assert.deepEqual(two.service.pipelines['traces'], {
+    receivers: ['otlp'],
+    processors: ['memory_limiter', 'redaction', 'metrics_tap'],
+    exporters: ['storage'],
+  });
   assert.equal(two.processors['batch']?.id.type, 'batch', 'null is the defaults for a component not defined by default');
 
   // One instance per receiver and exporter, whatever the number of pipelines using them; start order.

@@ -1,16 +1,23 @@
 import assert from 'node:assert/strict';
-import type { IncomingMessage, RequestListener } from 'node:http';
+import type { RequestListener } from 'node:http';
 import { createServer } from 'node:net';
 import { after, describe, it } from 'node:test';
 import type { HttpListenerSpec } from '../../src/component/component.js';
 import { SkeinHost } from '../../src/cli/host.js';
 import { createLogger } from '../../src/cli/logger.js';
+import { securityConfigSchema } from '../../src/cli/security-config.js';
 import { SkeinMetrics } from '../../src/telemetry/skein-metrics.js';
 
 const quiet = createLogger({ write: () => undefined });
 
 function newHost(): SkeinHost {
-  return new SkeinHost({ engine: 'chdb', data_dir: './unused', database: 'skein' }, 'all-in-one', quiet, new SkeinMetrics());
+  return new SkeinHost(
+    { engine: 'chdb', data_dir: './unused', database: 'skein' },
+    'all-in-one',
+    quiet,
+    new SkeinMetrics(),
+    securityConfigSchema.parse({}),
+  );
 }
 
 function answering(text: string): RequestListener {
@@ -21,7 +28,7 @@ function spec(
   endpoint: string,
   portName: string,
   text: string,
-  claims?: (request: IncomingMessage) => boolean,
+  claims?: (method: string, path: string) => boolean,
   sharesPortWith?: string,
 ): HttpListenerSpec {
   return {
@@ -35,8 +42,8 @@ function spec(
   };
 }
 
-const isPost = (request: IncomingMessage): boolean => request.method === 'POST';
-const isGet = (request: IncomingMessage): boolean => request.method === 'GET' || request.method === 'HEAD';
+const isPost = (method: string): boolean => method === 'POST';
+const isGet = (method: string): boolean => method === 'GET' || method === 'HEAD';
 
 async function call(port: number, method: string): Promise<string> {
   const response = await fetch(`http://127.0.0.1:${port}/api/v2/spans`, { method, ...(method === 'POST' && { body: '[]' }) });
@@ -99,7 +106,9 @@ describe('host: listeners on one endpoint share one server', () => {
     const host = newHost();
     hosts.push(host);
     const endpoint = `127.0.0.1:${await freePort()}`;
-    const port = await host.viewFor('sampling').listenHttp(spec(endpoint, 'samplingQuery', 'sampling', (r) => r.url === '/api/sampling'));
+    const port = await host
+      .viewFor('sampling')
+      .listenHttp(spec(endpoint, 'samplingQuery', 'sampling', (_method, path) => path === '/api/sampling'));
     assert.equal(await host.viewFor('query').listenHttp(spec(endpoint, 'query', 'query')), port);
     const answer = async (path: string): Promise<string> => (await fetch(`http://127.0.0.1:${port}${path}`)).text();
     assert.equal(await answer('/api/sampling'), 'sampling');

@@ -126,3 +126,37 @@ test('a batch larger than maxBatchSpans is written in several inserts; shutdown 
   assert.deepEqual(store.writes, [4, 4, 2]);
   assert.equal((await exporter.consume(spans(1))).outcome, 'retryable', 'refuses work after shutdown');
 });
+
+test('bounded wait: a request whose insert cannot start within max wait is refused at once, one that waits too long is refused then', async () => {
+  const store = new GatedStore();
+  const exporter = new StorageExporter(store as unknown as TraceStore, {
+    maxBatchSpans: 100_000,
+    maxQueuedSpans: 1_000_000,
+    maxConcurrentWrites: 1,
+    retryAfterMillis: 500,
+    maxQueueWaitMillis: 200,
+  });
+  // Measure the cost: 100 spans in about 50 ms, 0.5 ms a span.
+  const first = exporter.consume(spans(100));
+  await new Promise((r) => setTimeout(r, 50));
+  store.releaseAll();
+  assert.equal((await first).outcome, 'success');
+
+  const running = exporter.consume(spans(100));
+  await tick();
+  const queued = exporter.consume(spans(400)); // nothing waits ahead of it: admitted
+  const started = performance.now();
+  const refused = await exporter.consume(spans(10)); // about 50 + 400 × 0.5 = 250 ms ahead of it
+  assert.ok(refused.outcome === 'retryable' && refused.reason === 'overloaded', JSON.stringify(refused));
+  assert.match(refused.message, /cannot start this write within 200 ms: the wait is predicted to be \d+ ms/);
+  assert.ok(performance.now() - started < 100, 'refused at once, not after waiting');
+  // Nothing is released: the waiting request is refused when its wait passes 200 ms.
+  const queuedResult = await queued;
+  assert.ok(queuedResult.outcome === 'retryable' && queuedResult.reason === 'overloaded', JSON.stringify(queuedResult));
+  assert.match(queuedResult.message, /the wait passed the limit/);
+  assert.ok(performance.now() - started < 1_000);
+  assert.equal(exporter.stats().queuedSpans, 0);
+  store.releaseAll();
+  assert.equal((await running).outcome, 'success');
+  assert.deepEqual(store.writes, [100, 100], 'refused requests are never written');
+});

@@ -4,6 +4,12 @@ import {
   attributesResponseSchema,
   attributeValuesResponseSchema,
   dependenciesResponseSchema,
+  incomingLinksResponseSchema,
+  exemplarsResponseSchema,
+  metricsOperationsResponseSchema,
+  metricsServicesResponseSchema,
+  type Exemplar,
+  type RedGroup,
   nativeTraceSchema,
   operationsResponseSchema,
   otlpTracesEnvelopeSchema,
@@ -12,6 +18,7 @@ import {
   type AttributeKey,
   type AttributeValue,
   type DependenciesResponse,
+  type ForeignIncomingLink,
   type NativeTrace,
   type Operation,
   type SearchResponse,
@@ -82,6 +89,39 @@ export class SkeinApi {
   }
 
   /** Caller → callee service edges with call and error counts over the lookback (default 24h). */
+  /**
+   * Spans of other traces that link to spans of this one, starting within `marginNano` of the
+   * trace (a queue consumer of a producer here). A backend without the endpoint: none.
+   */
+  async incomingLinks(traceId: string, startNano: bigint, endNano: bigint, signal?: AbortSignal): Promise<ForeignIncomingLink[]> {
+    const query = `?start=${startNano}&end=${endNano}`;
+    try {
+      return (await this.get(`/api/v1/traces/${encodeURIComponent(traceId)}/incoming-links${query}`, incomingLinksResponseSchema, signal))
+        .links;
+    } catch (error) {
+      if (error instanceof ApiClientError && error.status === 404) return [];
+      throw error;
+    }
+  }
+
+  /** RED per service from the metrics tap's per-minute tables, with the previous window. */
+  async serviceMetrics(lookback: string, signal?: AbortSignal): Promise<RedGroup[]> {
+    const query = new URLSearchParams({ lookback });
+    return (await this.get(`/api/v1/metrics/services?${query}`, metricsServicesResponseSchema, signal)).services;
+  }
+
+  async operationMetrics(service: string, lookback: string, signal?: AbortSignal): Promise<RedGroup[]> {
+    const query = new URLSearchParams({ lookback });
+    const path = `/api/v1/metrics/services/${encodeURIComponent(service)}/operations?${query}`;
+    return (await this.get(path, metricsOperationsResponseSchema, signal)).operations;
+  }
+
+  /** Exemplars whose traces are stored (the API confirms them). */
+  async exemplars(service: string, lookback: string, signal?: AbortSignal): Promise<Exemplar[]> {
+    const query = new URLSearchParams({ service, lookback });
+    return (await this.get(`/api/v1/metrics/exemplars?${query}`, exemplarsResponseSchema, signal)).exemplars;
+  }
+
   async dependencies(lookback: string | undefined, signal?: AbortSignal): Promise<DependenciesResponse> {
     const query = lookback ? `?lookback=${encodeURIComponent(lookback)}` : '';
     return this.get(`/api/v1/dependencies${query}`, dependenciesResponseSchema, signal);

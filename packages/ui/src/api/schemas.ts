@@ -106,6 +106,8 @@ export const traceSummarySchema = z.object({
   rootSpanMissing: z.boolean(),
   startTimeUnixNano: nanos,
   durationNano: nanos,
+  /** Start and duration carry the trace page's clock-skew correction; false: raw recorded times. */
+  skewCorrected: z.boolean(),
   spanCount: z.number(),
   errorCount: z.number(),
   services: z.array(z.object({ serviceName: z.string(), spanCount: z.number() })),
@@ -122,6 +124,12 @@ export const servicesResponseSchema = z.object({ services: z.array(z.string()) }
 
 export const operationsResponseSchema = z.object({
   operations: z.array(z.object({ name: z.string(), spanKind: spanKindSchema })),
+});
+
+export const incomingLinksResponseSchema = z.object({
+  links: z.array(
+    z.object({ traceId: z.string(), spanId: z.string(), serviceName: z.string(), spanName: z.string(), linkedSpanId: z.string() }),
+  ),
 });
 
 export const dependenciesResponseSchema = z.object({
@@ -160,6 +168,56 @@ export type SpanKind = z.infer<typeof spanKindSchema>;
 export type TraceSummary = z.infer<typeof traceSummarySchema>;
 export type SearchResponse = z.infer<typeof searchResponseSchema>;
 export type DependenciesResponse = z.infer<typeof dependenciesResponseSchema>;
+export type ForeignIncomingLink = z.infer<typeof incomingLinksResponseSchema>['links'][number];
 export type Operation = z.infer<typeof operationsResponseSchema>['operations'][number];
 export type AttributeKey = z.infer<typeof attributesResponseSchema>['attributes'][number];
 export type AttributeValue = z.infer<typeof attributeValuesResponseSchema>['values'][number];
+
+/** RED figures of a window, a step or a node/edge (docs/api.md, "Metrics"). */
+const redFields = {
+  calls: z.number(),
+  rate: z.number(),
+  errors: z.number(),
+  errorRatio: z.number(),
+  p50Millis: z.nullable(z.number()),
+  p95Millis: z.nullable(z.number()),
+  p99Millis: z.nullable(z.number()),
+};
+const redSchema = z.object(redFields);
+const redGroupSchema = z.object({
+  serviceName: z.string(),
+  operation: z.optional(z.string()),
+  ...redFields,
+  previous: redSchema,
+  change: z.record(z.string(), z.nullable(z.number())),
+  points: z.array(z.object({ timeUnixMillis: z.number(), ...redFields })),
+});
+export const metricsServicesResponseSchema = z.object({
+  startTimeUnixMillis: z.number(),
+  endTimeUnixMillis: z.number(),
+  stepMillis: z.number(),
+  services: z.array(redGroupSchema),
+});
+export const metricsOperationsResponseSchema = z.object({
+  startTimeUnixMillis: z.number(),
+  endTimeUnixMillis: z.number(),
+  stepMillis: z.number(),
+  operations: z.array(redGroupSchema),
+});
+export const exemplarsResponseSchema = z.object({
+  exemplars: z.array(
+    z.object({
+      serviceName: z.string(),
+      operation: z.string(),
+      timeUnixMillis: z.number(),
+      kind: z.string(),
+      traceId: z.string(),
+      spanId: z.string(),
+      durationMillis: z.number(),
+      error: z.boolean(),
+    }),
+  ),
+});
+export type RedGroup = z.infer<typeof redGroupSchema>;
+export type RedFigures = z.infer<typeof redSchema>;
+export type Exemplar = z.infer<typeof exemplarsResponseSchema>['exemplars'][number];

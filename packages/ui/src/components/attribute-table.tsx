@@ -1,4 +1,4 @@
-import type { ReactNode } from 'react';
+import { Fragment, type ReactNode } from 'react';
 import type { KeyValue } from '../api/schemas';
 import { describeValue } from '../model/format';
 
@@ -20,8 +20,8 @@ export function AttributeTable({
           const { type, text } = describeValue(attribute.value);
           return (
             <tr key={`${attribute.key}:${index}`}>
-              <th scope="row" className="mono">
-                {attribute.key}
+              <th scope="row" className="mono" title={attribute.key}>
+                <KeyText text={attribute.key} />
               </th>
               <td>
                 <span className={`value mono type-${type}`}>{text}</span>
@@ -40,4 +40,19 @@ export function AttributeTable({
       </tbody>
     </table>
   );
+}
+
+/**
+ * An attribute key that wraps only after its separators (`http.response.` / `status_code`), never
+ * mid-word, unless one segment alone is wider than the column.
+ */
+function KeyText({ text }: { text: string }): ReactNode {
+  const parts = text.split(/(?<=[._/-])/);
+  // <wbr> between the pieces, not inside them: each piece stays one box on screen.
+  return parts.map((part, index) => (
+    <Fragment key={index}>
+      <span>{part}</span>
+      {index < parts.length - 1 && <wbr />}
+    </Fragment>
+  ));
 }

@@ -1,4 +1,4 @@
-import { useMemo, type ReactNode } from 'react';
+import { useMemo, useState, type ReactNode } from 'react';
 import type { SearchResponse, TraceSummary } from '../api/schemas';
 import { formatAge, formatDuration, formatTimestamp } from '../model/format';
 import { serviceColor } from '../model/service-colors';
@@ -13,8 +13,19 @@ interface Props {
   onSort(sort: TraceSortOrder): void;
 }
 
+const COMPACT_KEY = 'skein.compactResults';
+
+function compactAtFirst(): boolean {
+  try {
+    return localStorage.getItem(COMPACT_KEY) === 'true';
+  } catch {
+    return false;
+  }
+}
+
 export function SearchResults({ response, sort, onSort }: Props): ReactNode {
   const sorted = useMemo(() => sortTraces(response.traces, sort), [response, sort]);
+  const [compact, setCompact] = useState(compactAtFirst);
   return (
     <div className="results">
       <div className="results-head">
@@ -25,7 +36,23 @@ export function SearchResults({ response, sort, onSort }: Props): ReactNode {
         <span className="muted small">
           {formatTimestamp(response.startTimeUnixNano)} – {formatTimestamp(response.endTimeUnixNano)}
         </span>
-        <label className="sort-select right">
+        <label className="inline-check compact-toggle right" title="One line per trace: about three times as many on a screen">
+          <input
+            type="checkbox"
+            name="compactList"
+            checked={compact}
+            onChange={(event) => {
+              setCompact(event.target.checked);
+              try {
+                localStorage.setItem(COMPACT_KEY, String(event.target.checked));
+              } catch {
+                // Private mode: this page only.
+              }
+            }}
+          />
+          compact list
+        </label>
+        <label className="sort-select">
           Sort
           <select name="sort" value={sort} onChange={(event) => onSort(event.target.value as TraceSortOrder)}>
             {TRACE_SORT_ORDERS.map((order) => (
@@ -37,17 +64,17 @@ export function SearchResults({ response, sort, onSort }: Props): ReactNode {
         </label>
       </div>
       <TraceScatter traces={response.traces} />
-      <TraceList traces={sorted} />
+      <TraceList traces={sorted} compact={compact} />
     </div>
   );
 }
 
 /** Result rows: root service and span, a duration bar relative to the slowest, spans per service. */
-export function TraceList({ traces }: { traces: readonly TraceSummary[] }): ReactNode {
+export function TraceList({ traces, compact = false }: { traces: readonly TraceSummary[]; compact?: boolean }): ReactNode {
   const slowest = Math.max(1, ...traces.map((trace) => Number(trace.durationNano)));
   const now = Date.now();
   return (
-    <ol className="result-list">
+    <ol className={`result-list${compact ? ' compact' : ''}`}>
       {traces.map((trace) => {
         const duration = Number(trace.durationNano);
         return (
@@ -72,7 +99,14 @@ export function TraceList({ traces }: { traces: readonly TraceSummary[] }): Reac
                     style={{ width: `${Math.max(0.5, (duration / slowest) * 100)}%`, background: serviceColor(trace.rootServiceName) }}
                   />
                 </div>
-                <span className="duration mono">{formatDuration(duration)}</span>
+                <span className="duration mono">
+                  {formatDuration(duration)}
+                  {!trace.skewCorrected && (
+                    <span className="badge raw-times" title="Raw recorded times: this trace is too big for search to correct clock skew">
+                      raw
+                    </span>
+                  )}
+                </span>
               </div>
               <div className="result-meta">
                 <span>

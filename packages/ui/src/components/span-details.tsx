@@ -1,5 +1,5 @@
 import type { ReactNode } from 'react';
-import type { NativeTrace } from '../api/schemas';
+import type { ForeignIncomingLink, NativeTrace } from '../api/schemas';
 import { criticalTime, type Segment } from '../model/critical-path';
 import { formatDuration, formatTimestamp } from '../model/format';
 import { linkTarget, type IncomingLink } from '../model/span-links';
@@ -15,12 +15,14 @@ interface Props {
   criticalSegments: readonly Segment[] | undefined;
   /** Spans of this trace whose links point at this span. */
   incoming: readonly IncomingLink[];
+  /** Spans of other traces that link here (from the API's incoming-links lookup). */
+  foreignIncoming: readonly ForeignIncomingLink[];
   raw: boolean;
   onClose(): void;
   onSelect(key: string): void;
 }
 
-export function SpanDetails({ node, tree, trace, criticalSegments, incoming, raw, onClose, onSelect }: Props): ReactNode {
+export function SpanDetails({ node, tree, trace, criticalSegments, incoming, foreignIncoming, raw, onClose, onSelect }: Props): ReactNode {
   const span = node.span!;
   const resource = trace.resources[span.resourceIndex];
   const scope = trace.scopes[span.scopeIndex];
@@ -151,8 +153,18 @@ export function SpanDetails({ node, tree, trace, criticalSegments, incoming, raw
         {span.droppedLinksCount > 0 && <div className="muted small">{span.droppedLinksCount} links dropped by the SDK</div>}
       </Section>
 
-      <Section title="Linked from" count={incoming.length}>
-        {incoming.length === 0 && <div className="muted small">no span of this trace links here</div>}
+      <Section title="Linked from" count={incoming.length + foreignIncoming.length}>
+        {incoming.length + foreignIncoming.length === 0 && <div className="muted small">no span links here</div>}
+        {foreignIncoming.map((link) => (
+          <div className="event link foreign-link" key={`${link.traceId}/${link.spanId}`}>
+            <Link to={`/trace/${link.traceId}?span=${link.spanId}`} title="Open the linking span in its own trace">
+              <span className="muted">{link.serviceName}:</span> {link.spanName}{' '}
+              <span className="mono small">
+                trace {link.traceId.slice(0, 8)}… span {link.spanId}
+              </span>
+            </Link>
+          </div>
+        ))}
         {incoming.map(({ from, linkIndex }) => {
           const link = from.span!.links[linkIndex]!;
           return (

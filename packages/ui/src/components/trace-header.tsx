@@ -1,4 +1,4 @@
-import type { ReactNode } from 'react';
+import { useState, type ReactNode } from 'react';
 import type { BottleneckHint } from '../model/critical-path';
 import { formatDuration, formatTimestamp } from '../model/format';
 import { serviceColor } from '../model/service-colors';
@@ -20,10 +20,33 @@ interface Props {
   actions?: ReactNode;
 }
 
+const DETAILS_KEY = 'skein.traceDetailsOpen';
+
+function detailsOpenAtFirst(): boolean {
+  try {
+    return localStorage.getItem(DETAILS_KEY) === 'true';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The trace's title, its facts on one line, and the view tabs: compact, so the spans get the
+ * screen. The service breakdown is behind "Details" (remembered across traces).
+ */
 export function TraceHeader({ tree, skewedCount, hint, state, onChange, onSelectHint, actions }: Props): ReactNode {
   const root = tree.rootSpan;
+  const [detailsOpen, setDetailsOpen] = useState(detailsOpenAtFirst);
+  const toggleDetails = (): void => {
+    setDetailsOpen(!detailsOpen);
+    try {
+      localStorage.setItem(DETAILS_KEY, String(!detailsOpen));
+    } catch {
+      // Private mode: remembered for this page only.
+    }
+  };
   return (
-    <header className="trace-header">
+    <header className="trace-header compact">
       {actions}
       <h1>
         {root && (
@@ -38,7 +61,6 @@ export function TraceHeader({ tree, skewedCount, hint, state, onChange, onSelect
           </span>
         )}
       </h1>
-      <div className="trace-id mono">Trace {tree.traceId}</div>
       <dl className="facts">
         <Fact label="Start">{root ? formatTimestamp(tree.startNano.toString()) : '–'}</Fact>
         <Fact label="Duration">{formatDuration(tree.durationNano)}</Fact>
@@ -53,6 +75,14 @@ export function TraceHeader({ tree, skewedCount, hint, state, onChange, onSelect
             <span title="Spans whose parent span is not stored">{tree.orphanCount}</span>
           </Fact>
         )}
+        <div className="facts-extra">
+          <span className="trace-id mono" title="Trace ID">
+            {tree.traceId}
+          </span>
+          <button type="button" className="link-button details-toggle" aria-expanded={detailsOpen} onClick={toggleDetails}>
+            {detailsOpen ? 'Hide details' : 'Details'}
+          </button>
+        </div>
       </dl>
       {hint && (
         <div className="bottleneck">
@@ -67,11 +97,16 @@ export function TraceHeader({ tree, skewedCount, hint, state, onChange, onSelect
           </button>
         </div>
       )}
-      <div className="chips">
-        {spansPerService(tree).map(({ serviceName, spanCount }) => (
-          <ServiceChip key={serviceName} service={serviceName} count={spanCount} />
-        ))}
-      </div>
+      {detailsOpen && (
+        <div className="trace-details">
+          <span className="muted small">Spans per service</span>
+          <div className="chips">
+            {spansPerService(tree).map(({ serviceName, spanCount }) => (
+              <ServiceChip key={serviceName} service={serviceName} count={spanCount} />
+            ))}
+          </div>
+        </div>
+      )}
       <div className="trace-toolbar">
         <nav className="tabs" role="tablist" aria-label="Trace views">
           {TRACE_VIEWS.map((view) => (

@@ -1,11 +1,20 @@
 import { useMemo, useState, type ReactNode } from 'react';
 import type { TraceSummary } from '../api/schemas';
 import { formatDuration, formatTimestamp } from '../model/format';
-import { scatterPlot, tickTime, type ScatterPoint } from '../model/scatter';
+import { scatterPlot, tickTime, type ScatterPoint, type ScatterScale } from '../model/scatter';
 import { navigate } from '../router';
 import { useElementWidth } from './use-element-width';
 
 const HEIGHT = 190;
+const SCALE_KEY = 'skein.scatterScale';
+
+function initialScale(): ScatterScale {
+  try {
+    return localStorage.getItem(SCALE_KEY) === 'log' ? 'log' : 'linear';
+  } catch {
+    return 'linear';
+  }
+}
 const MARGIN = { left: 62, right: 16, top: 12, bottom: 26 };
 
 /**
@@ -15,6 +24,7 @@ const MARGIN = { left: 62, right: 16, top: 12, bottom: 26 };
 export function TraceScatter({ traces }: { traces: readonly TraceSummary[] }): ReactNode {
   const [ref, width] = useElementWidth<HTMLDivElement>(800);
   const [hovered, setHovered] = useState<ScatterPoint | undefined>();
+  const [scale, setScale] = useState<ScatterScale>(initialScale);
   const area = useMemo(
     () => ({
       left: MARGIN.left,
@@ -24,18 +34,37 @@ export function TraceScatter({ traces }: { traces: readonly TraceSummary[] }): R
     }),
     [width],
   );
-  const plot = useMemo(() => scatterPlot(traces, area), [traces, area]);
+  const plot = useMemo(() => scatterPlot(traces, area, scale), [traces, area, scale]);
   const bottom = area.top + area.height;
   // Errors drawn last, so a red dot is never hidden under a blue one.
   const points = [...plot.points].sort((a, b) => Number(a.error) - Number(b.error));
   return (
     <div className="scatter" ref={ref}>
+      <div className="scatter-toolbar">
+        <label className="inline-check scatter-scale" title="Logarithmic duration axis: fast and slow traces both readable">
+          <input
+            type="checkbox"
+            name="logScale"
+            checked={scale === 'log'}
+            onChange={(event) => {
+              const next: ScatterScale = event.target.checked ? 'log' : 'linear';
+              setScale(next);
+              try {
+                localStorage.setItem(SCALE_KEY, next);
+              } catch {
+                // Private mode: this page only.
+              }
+            }}
+          />
+          log scale
+        </label>
+      </div>
       <svg width={width} height={HEIGHT} role="img" aria-label={`Duration over time of ${traces.length} traces`}>
         {plot.yTicks.map((tick) => (
           <g key={`y${tick.value}`}>
             <line className="scatter-grid" x1={area.left} x2={area.left + area.width} y1={tick.position} y2={tick.position} />
             <text className="scatter-label" x={area.left - 8} y={tick.position} textAnchor="end" dominantBaseline="middle">
-              {formatDuration(tick.value)}
+              {tick.value === 0 ? '0' : formatDuration(tick.value)}
             </text>
           </g>
         ))}

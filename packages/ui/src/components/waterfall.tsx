@@ -1,10 +1,11 @@
-import { memo, useEffect, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
+import { memo, useEffect, useLayoutEffect, useMemo, useRef, useState, type CSSProperties, type KeyboardEvent, type ReactNode } from 'react';
 import type { Segment } from '../model/critical-path';
 import { formatDuration } from '../model/format';
 import { serviceColor } from '../model/service-colors';
 import type { SpanNode, TraceTree } from '../model/trace-tree';
 import { placeBar, placePoint, windowFromDrag, windowTicks, type ZoomWindow } from '../model/trace-zoom';
 import { scrollTopToReveal, virtualWindow } from '../model/virtual-rows';
+import { useColumnResize } from './use-column-resize';
 import { useDragRange } from './use-drag-range';
 
 interface Props {
@@ -50,6 +51,7 @@ export function Waterfall(props: Props): ReactNode {
   const viewportRef = useRef<HTMLDivElement>(null);
   const [scrollTop, setScrollTop] = useState(0);
   const [viewportHeight, setViewportHeight] = useState(600);
+  const nameColumn = useColumnResize();
   const drag = useDragRange((a, b) => {
     const next = windowFromDrag(a, b, window);
     if (next) onZoom(next);
@@ -100,6 +102,7 @@ export function Waterfall(props: Props): ReactNode {
       role="tree"
       aria-label="Spans"
       tabIndex={0}
+      {...(nameColumn.widthPx !== undefined && { style: { '--name-col': `${nameColumn.widthPx}px` } as CSSProperties })}
       onKeyDown={(event) => props.onKeyDown(event, Math.max(1, Math.floor(viewportHeight / ROW_HEIGHT) - 1))}
     >
       {/* The ruler scrolls with the rows (sticky) so a scrollbar never shifts bars against ticks. */}
@@ -107,11 +110,20 @@ export function Waterfall(props: Props): ReactNode {
         <div className="wf-header">
           <div className="wf-name-col">
             Service · span <span className="muted wf-row-count">{rows.length.toLocaleString('en-US')} rows</span>
+            <span
+              className="wf-col-resizer"
+              role="separator"
+              aria-orientation="vertical"
+              aria-label="Resize the name column (drag, or arrow keys; double-click resets)"
+              title="Drag to resize the name column; double-click to reset"
+              tabIndex={0}
+              {...nameColumn.handleProps}
+            />
           </div>
           <div className="wf-ruler" {...drag.handlers} title="Drag to zoom to a time window">
             {ticks.map((tick) => (
               <span key={tick} className="wf-tick" style={tickStyle(tickPct(tick))}>
-                {formatDuration(tick)}
+                {tick === 0 ? '0' : formatDuration(tick)}
               </span>
             ))}
             {selecting && (
@@ -205,7 +217,12 @@ const WaterfallRow = memo(function WaterfallRow({
       <div
         className="wf-name"
         style={{ paddingLeft: 6 + Math.min(node.depth, MAX_INDENT_LEVELS) * INDENT_PX }}
-        {...(node.depth > MAX_INDENT_LEVELS && { title: `depth ${node.depth}` })}
+        // The full service and span name on hover, however narrow the column.
+        title={
+          span
+            ? `${span.serviceName} · ${span.name}${node.depth > MAX_INDENT_LEVELS ? ` (depth ${node.depth})` : ''}`
+            : `missing parent span ${node.missingSpanId ?? ''}`
+        }
       >
         {node.children.length > 0 ? (
           <button
@@ -227,9 +244,7 @@ const WaterfallRow = memo(function WaterfallRow({
           <>
             <span className="service-dot" style={{ background: color }} aria-hidden="true" />
             <span className="wf-service">{span.serviceName}</span>
-            <span className="wf-span-name" title={span.name}>
-              {span.name}
-            </span>
+            <span className="wf-span-name">{span.name}</span>
             {error && (
               <span className="error-mark" title={span.status.message || 'status ERROR'} aria-label="error">
                 !

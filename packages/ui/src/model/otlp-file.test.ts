@@ -158,6 +158,7 @@ test('several traces in one file, newest first; JSON lines (the Collector file e
     rootSpanMissing: false,
     startTimeUnixNano: '1795428000123456789',
     durationNano: '500000000',
+    skewCorrected: true,
     spanCount: 2,
     errorCount: 1,
     services: [

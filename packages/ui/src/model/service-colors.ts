@@ -1,21 +1,26 @@
 /**
  * A stable colour per service: the same name gets the same colour on every page and every load,
  * so a service is recognisable across the search results and every trace.
+ *
+ * No colour here may read as the error colour (styles.css `--error`: #d92d20 light, #f97066
+ * dark): the Tableau red #e15759 and its pink #ff9da7 were replaced by an indigo and a teal
+ * after the demo's `notify` service was drawn in error red. service-colors.test.ts checks every
+ * entry's hue against the reds.
  */
-const PALETTE = [
+export const SERVICE_PALETTE = [
   '#4e79a7',
   '#f28e2b',
   '#59a14f',
   '#b07aa1',
   '#76b7b2',
   '#edc948',
-  '#ff9da7',
+  '#7b6fd6',
   '#9c755f',
   '#3b8bd9',
   '#8cd17d',
   '#d37295',
   '#499894',
-  '#e15759',
+  '#2f8fa3',
   '#a0cbe8',
   '#f1ce63',
   '#86bcb6',
@@ -32,5 +37,5 @@ function hash(text: string): number {
 }
 
 export function serviceColor(serviceName: string): string {
-  return PALETTE[hash(serviceName) % PALETTE.length]!;
+  return SERVICE_PALETTE[hash(serviceName) % SERVICE_PALETTE.length]!;
 }

@@ -42,18 +42,22 @@ test('the host of a span: host.name, else service.instance.id, else the service'
 });
 
 test('skew of one child: smallest shift into the parent, CLIENT→SERVER centred, longer children only aligned at the start', () => {
-  const parent = { start: 100, duration: 100, kind: 'INTERNAL' };
-  assert.equal(skewFor({ start: 120, duration: 50, kind: 'INTERNAL' }, parent), 0);
-  assert.equal(skewFor({ start: 80, duration: 50, kind: 'INTERNAL' }, parent), 20);
-  assert.equal(skewFor({ start: 170, duration: 50, kind: 'INTERNAL' }, parent), -20);
-  assert.equal(skewFor({ start: 80, duration: 150, kind: 'INTERNAL' }, parent), 20);
-  assert.equal(skewFor({ start: 120, duration: 150, kind: 'INTERNAL' }, parent), 0);
+  const parent = { start: 100 * MS, duration: 100 * MS, kind: 'INTERNAL' };
+  assert.equal(skewFor({ start: 120 * MS, duration: 50 * MS, kind: 'INTERNAL' }, parent), 0);
+  assert.equal(skewFor({ start: 80 * MS, duration: 50 * MS, kind: 'INTERNAL' }, parent), 20 * MS);
+  assert.equal(skewFor({ start: 170 * MS, duration: 50 * MS, kind: 'INTERNAL' }, parent), -20 * MS);
+  assert.equal(skewFor({ start: 80 * MS, duration: 150 * MS, kind: 'INTERNAL' }, parent), 20 * MS);
+  assert.equal(skewFor({ start: 120 * MS, duration: 150 * MS, kind: 'INTERNAL' }, parent), 0);
   // Client 100–200, server of 60 → centred at 120–180, whichever side it was off.
-  const client = { start: 100, duration: 100, kind: 'CLIENT' };
-  assert.equal(skewFor({ start: 0, duration: 60, kind: 'SERVER' }, client), 120);
-  assert.equal(skewFor({ start: 190, duration: 60, kind: 'SERVER' }, client), -70);
+  const client = { start: 100 * MS, duration: 100 * MS, kind: 'CLIENT' };
+  assert.equal(skewFor({ start: 0, duration: 60 * MS, kind: 'SERVER' }, client), 120 * MS);
+  assert.equal(skewFor({ start: 190 * MS, duration: 60 * MS, kind: 'SERVER' }, client), -70 * MS);
+  // Sticking out by up to the tolerance (1 ms) is jitter, not skew: left where it is.
+  assert.equal(skewFor({ start: 99.5 * MS, duration: 50 * MS, kind: 'INTERNAL' }, parent), 0);
+  assert.equal(skewFor({ start: 150.8 * MS, duration: 50 * MS, kind: 'SERVER' }, client), 0);
+  assert.equal(skewFor({ start: 99.5 * MS, duration: 150 * MS, kind: 'INTERNAL' }, parent), 0);
   // A fitting server span is left where it is.
-  assert.equal(skewFor({ start: 101, duration: 60, kind: 'SERVER' }, client), 0);
+  assert.equal(skewFor({ start: 101 * MS, duration: 60 * MS, kind: 'SERVER' }, client), 0);
 });
 
 test('clock skew: a skewed host subtree is shifted as a whole, same-host spans never on their own, other hosts judged afresh', () => {
@@ -239,4 +243,55 @@ test('critical path of a wide trace (20,000 sequential children) is computed qui
     [...path.values()].reduce((sum, segments) => sum + criticalTime(segments), 0),
     2_000_000,
   );
+});
+
+test('clock skew: the shared cases the backend summaries are held to (fixtures/clock-skew-cases.json)', () => {
+  const shared = JSON.parse(readFileSync(new URL('./fixtures/clock-skew-cases.json', import.meta.url), 'utf8')) as {
+    baseUnixNano: string;
+    cases: {
+      name: string;
+      spans: { spanId: string; parentSpanId: string; start: number; duration: number; kind: string; host: string }[];
+      shiftsNano: Record<string, number>;
+      traceDurationNano: number;
+    }[];
+  };
+  const base = BigInt(shared.baseUnixNano);
+  for (const skewCase of shared.cases) {
+    const hosts = [...new Set(skewCase.spans.map((span) => span.host))];
+    const trace = nativeTraceSchema.parse({
+      traceId: '0000000000000000000000000000c10c',
+      resources: hosts.map((host) => ({
+        attributes: [{ key: 'host.name', value: { stringValue: host } }],
+        droppedAttributesCount: 0,
+        schemaUrl: '',
+      })),
+      scopes: [{ name: 'test', version: '', attributes: [], droppedAttributesCount: 0, schemaUrl: '' }],
+      spans: skewCase.spans.map((span) => ({
+        traceId: '0000000000000000000000000000c10c',
+        spanId: span.spanId,
+        parentSpanId: span.parentSpanId,
+        traceState: '',
+        flags: 1,
+        name: `span ${span.spanId}`,
+        kind: span.kind,
+        serviceName: span.host,
+        startTimeUnixNano: (base + BigInt(span.start)).toString(),
+        endTimeUnixNano: (base + BigInt(span.start + span.duration)).toString(),
+        durationNano: String(span.duration),
+        attributes: [],
+        droppedAttributesCount: 0,
+        events: [],
+        droppedEventsCount: 0,
+        links: [],
+        droppedLinksCount: 0,
+        status: { code: 'UNSET', message: '' },
+        resourceIndex: hosts.indexOf(span.host),
+        scopeIndex: 0,
+      })),
+    });
+    const { adjusted } = buildTraceViews(trace);
+    const shifts = Object.fromEntries([...adjusted.byKey.values()].map((node) => [node.span!.spanId, node.skewNano]));
+    assert.deepEqual(shifts, skewCase.shiftsNano, skewCase.name);
+    assert.equal(adjusted.durationNano, skewCase.traceDurationNano, skewCase.name);
+  }
 });

@@ -8,6 +8,7 @@ const trace = (traceId: string, startOffset: bigint, durationNano: string, spanC
   rootServiceName: 'frontend',
   rootSpanName: 'GET /',
   rootSpanMissing: false,
+  skewCorrected: true,
   // Beyond 2^53: one nanosecond apart must still order correctly.
   startTimeUnixNano: (1_795_428_000_000_000_000n + startOffset).toString(),
   durationNano,

@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState, type ReactNode } from 'react';
-import { ApiClientError } from '../api/client';
+import { api, ApiClientError } from '../api/client';
 import type { NativeTrace } from '../api/schemas';
 import type { TraceLoadProgress } from '../api/trace-loader';
 import { FlameGraph } from '../components/flame-graph';
@@ -71,6 +71,8 @@ function TraceLoading({ traceId, progress }: { traceId: string; progress: TraceL
   );
 }
 
+const LINK_MARGIN_NANO = 3_600_000_000_000n;
+
 function TraceView({ views, trace, state }: { views: TraceViews; trace: NativeTrace; state: TraceState }): ReactNode {
   const tree = state.raw ? views.raw : views.adjusted;
   const critical = useMemo(() => criticalPath(tree), [tree]);
@@ -82,6 +84,13 @@ function TraceView({ views, trace, state }: { views: TraceViews; trace: NativeTr
   const go = (change: Partial<TraceState>): void => navigate(traceHref(tree.traceId, { ...state, ...change }), { replace: true });
   const select = (key: string | undefined): void => go({ span: key });
   const incoming = useMemo(() => incomingLinkIndex(tree), [tree]);
+  // Links from other traces (a consumer of a producer here): stored only on the linking span, so
+  // storage is asked for spans within an hour of this trace that link to it.
+  const foreign = useAsync(
+    (signal) => api.incomingLinks(tree.traceId, tree.startNano - LINK_MARGIN_NANO, tree.endNano + LINK_MARGIN_NANO, signal),
+    [tree.traceId],
+  );
+  const foreignLinks = foreign.status === 'ok' ? foreign.data : [];
   let body: ReactNode;
   if (state.view === 'table') body = <SpanTable tree={tree} critical={critical} selectedKey={selectedKey} onSelect={select} />;
   else if (state.view === 'stats') body = <TraceStats tree={tree} />;
@@ -117,6 +126,7 @@ function TraceView({ views, trace, state }: { views: TraceViews; trace: NativeTr
             trace={trace}
             criticalSegments={critical.get(selected.key)}
             incoming={incoming.get(selected.span!.spanId) ?? []}
+            foreignIncoming={foreignLinks.filter((link) => link.linkedSpanId === selected.span!.spanId)}
             raw={state.raw}
             onClose={() => select(undefined)}
             onSelect={select}

@@ -1,3 +1,4 @@
+import { DEFAULT_TENANT, isTenantId, type TenantId } from '../../model/tenant.js';
 import { rm } from 'node:fs/promises';
 import { CONSUME_SUCCESS, type ConsumeResult } from '../pipeline/consume-result.js';
 import type { ExporterLogger } from './exporter-telemetry.js';
@@ -45,7 +46,7 @@ export class DiskQueue implements SendingQueue {
 
   async offer(payload: ExportPayload): Promise<ConsumeResult> {
     try {
-      await this.queue.append(payload.proto(), payload.spanCount);
+      await this.queue.append(tenantRecord(payload.tenant, payload.proto()), payload.spanCount);
       return CONSUME_SUCCESS;
     } catch (error) {
       return unavailable(`exporter ${this.name}: cannot write its on-disk queue: ${(error as Error).message}`, QUEUE_RETRY_AFTER_MILLIS);
@@ -90,7 +91,8 @@ class DiskBatch implements QueuedBatch {
   }
 
   async payload(): Promise<ExportPayload> {
-    return ExportPayload.ofProto(await this.queue.read(this.record), this.record.spanCount);
+    const { tenant, proto } = readTenantRecord(await this.queue.read(this.record));
+    return ExportPayload.ofProto(proto, this.record.spanCount, tenant);
   }
 
   finish(result: ConsumeResult): void {
@@ -102,4 +104,24 @@ class DiskBatch implements QueuedBatch {
   interrupt(): void {
     this.queue.giveBack(this.record);
   }
+}
+
+/**
+ * A queued record: `0x00 | u8 tenant length | tenant | OTLP protobuf`. An OTLP request never starts
+ * with 0x00 (field 0 does not exist), so records written before tenancy (bare OTLP) still read back,
+ * as the default tenant's, and a restart restores every batch to the tenant that sent it.
+ */
+const TENANT_RECORD_MARK = 0x00;
+
+function tenantRecord(tenant: TenantId, proto: Uint8Array): Uint8Array {
+  const name = Buffer.from(tenant, 'utf8');
+  return Buffer.concat([Buffer.from([TENANT_RECORD_MARK, name.length]), name, proto]);
+}
+
+function readTenantRecord(bytes: Uint8Array): { tenant: TenantId; proto: Uint8Array } {
+  if (bytes.length < 2 || bytes[0] !== TENANT_RECORD_MARK) return { tenant: DEFAULT_TENANT, proto: bytes };
+  const length = bytes[1]!;
+  const name = Buffer.from(bytes.buffer, bytes.byteOffset + 2, length).toString('utf8');
+  if (!isTenantId(name)) throw new Error(`queued record names an invalid tenant ${JSON.stringify(name)}`);
+  return { tenant: name, proto: bytes.subarray(2 + length) };
 }

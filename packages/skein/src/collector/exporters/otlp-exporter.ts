@@ -4,6 +4,7 @@ import { attemptOfConsumeResult, retryWithPolicy, type RetryPolicy } from '../pi
 import { DiskQueue } from './disk-queue.js';
 import { RateLimitedWarning, type ExporterTelemetry, type ManagedExporter } from './exporter-telemetry.js';
 import { Handover, type HandedOverBatch } from './handover.js';
+import { splitByTenant } from '../../model/tenant-groups.js';
 import { ExportPayload, type OtlpTransport } from './otlp-transport.js';
 import { RetrySender, type Delivery } from './retry-sender.js';
 import { MemoryBatch, MemoryQueue, QUEUE_RETRY_AFTER_MILLIS, type QueuedBatch, type SendingQueue } from './sending-queue.js';
@@ -100,6 +101,13 @@ export class OtlpExporter implements ManagedExporter {
 
   consume(spans: Span[]): Promise<ConsumeResult> {
     if (spans.length === 0) return Promise.resolve(CONSUME_SUCCESS);
+    // One request per tenant: the tenant rides in a header, which is per request.
+    const byTenant = splitByTenant(spans);
+    if (byTenant.length > 1) {
+      return Promise.all(byTenant.map((group) => this.consume(group))).then(
+        (results) => results.find((result) => result.outcome !== 'success') ?? CONSUME_SUCCESS,
+      );
+    }
     if (this.handover) return this.handover.offer(spans);
     if (this.stopping.signal.aborted) return Promise.resolve(this.shuttingDown());
     const payload = ExportPayload.ofSpans(spans);

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Client, credentials, Metadata, status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
 import { decodeExportTraceServiceResponse } from '../../model/otlp-proto-encode.js';
-import type { ExportPayload, OtlpTransport, SendOutcome } from './otlp-transport.js';
+import { tenantHeaders, type ExportPayload, type OtlpTransport, type SendOutcome } from './otlp-transport.js';
 import { decodeRpcStatus } from './rpc-status-details.js';
 
 const EXPORT_METHOD = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
@@ -63,13 +63,15 @@ export class OtlpGrpcTransport implements OtlpTransport {
 
   send(payload: ExportPayload): Promise<SendOutcome> {
     const proto = payload.proto();
+    const metadata = this.metadata.clone();
+    for (const [key, value] of Object.entries(tenantHeaders(payload.tenant))) metadata.set(key.toLowerCase(), value);
     return new Promise((resolve) => {
       this.client.makeUnaryRequest(
         EXPORT_METHOD,
         (bytes: Buffer) => bytes,
         (bytes: Buffer) => bytes,
         Buffer.from(proto.buffer, proto.byteOffset, proto.byteLength),
-        this.metadata.clone(),
+        metadata,
         { deadline: Date.now() + this.options.timeoutMillis },
         (error: ServiceError | null, response?: Buffer) => {
           if (error) {

@@ -4,7 +4,7 @@ import https from 'node:https';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import { decodeExportTraceServiceResponse } from '../../model/otlp-proto-encode.js';
-import type { ExportPayload, OtlpTransport, SendOutcome } from './otlp-transport.js';
+import { tenantHeaders, type ExportPayload, type OtlpTransport, type SendOutcome } from './otlp-transport.js';
 import { decodeRpcStatus, parseRetryAfterHeader } from './rpc-status-details.js';
 
 const gzipAsync = promisify(gzip);
@@ -55,6 +55,7 @@ export class OtlpHttpTransport implements OtlpTransport {
     return new Promise<SendOutcome>((resolve) => {
       const headers: Record<string, string> = {
         ...this.options.headers,
+        ...tenantHeaders(payload.tenant),
         'Content-Type': this.options.encoding === 'json' ? 'application/json' : 'application/x-protobuf',
         'Content-Length': String(body.byteLength),
       };

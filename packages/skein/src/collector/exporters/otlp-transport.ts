@@ -2,17 +2,21 @@ import { encodeOtlpJsonTraces } from '../../model/otlp-json.js';
 import { decodeOtlpProtoTraces } from '../../model/otlp-proto-decode.js';
 import { encodeOtlpProtoTraces } from '../../model/otlp-proto-encode.js';
 import type { Span } from '../../model/span.js';
+import { DEFAULT_TENANT, type TenantId } from '../../model/tenant.js';
 
 /**
- * One OTLP export request on its way out. It holds spans (in-memory queue) or the protobuf bytes
- * already written to disk (persistent queue), and converts lazily and once: a request replayed
- * from disk over gRPC is never decoded, a request from memory is encoded only when sent.
+ * One OTLP export request on its way out, all of one tenant (the exporter splits batches by tenant,
+ * and the tenant travels as `X-Scope-OrgID`: OTLP bytes have no place for it). It holds spans
+ * (in-memory queue) or the protobuf bytes already written to disk (persistent queue), and converts
+ * lazily and once: a request replayed from disk over gRPC is never decoded, a request from memory
+ * is encoded only when sent.
  */
 export class ExportPayload {
   private spanList: Span[] | undefined;
   private protoBytes: Uint8Array | undefined;
 
   private constructor(
+    readonly tenant: TenantId,
     readonly spanCount: number,
     spans: Span[] | undefined,
     proto: Uint8Array | undefined,
@@ -21,16 +25,17 @@ export class ExportPayload {
     this.protoBytes = proto;
   }
 
+  /** Spans of one tenant (the first span's: callers split by tenant first). */
   static ofSpans(spans: Span[]): ExportPayload {
-    return new ExportPayload(spans.length, spans, undefined);
+    return new ExportPayload(spans[0]?.resource.tenant ?? DEFAULT_TENANT, spans.length, spans, undefined);
   }
 
-  static ofProto(proto: Uint8Array, spanCount: number): ExportPayload {
-    return new ExportPayload(spanCount, undefined, proto);
+  static ofProto(proto: Uint8Array, spanCount: number, tenant: TenantId): ExportPayload {
+    return new ExportPayload(tenant, spanCount, undefined, proto);
   }
 
   spans(): Span[] {
-    this.spanList ??= decodeOtlpProtoTraces(this.protoBytes!);
+    this.spanList ??= decodeOtlpProtoTraces(this.protoBytes!, this.tenant);
     return this.spanList;
   }
 
@@ -62,4 +67,9 @@ export interface OtlpTransport {
   readonly destination: string;
   send(payload: ExportPayload): Promise<SendOutcome>;
   close(): void;
+}
+
+/** Tempo's and Skein's tenant header; not sent for the default tenant, so single-tenant traffic is as before. */
+export function tenantHeaders(tenant: TenantId): Record<string, string> {
+  return tenant === DEFAULT_TENANT ? {} : { 'X-Scope-OrgID': tenant };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { durationMillisSchema } from '../../model/duration-schema.js';
 import type { Host } from '../../component/component.js';
 import type { Span } from '../../model/span.js';
 import type { Exporter, ExporterFactory } from '../pipeline/component-factories.js';
@@ -14,6 +15,11 @@ export const storageExporterConfigSchema = z
     max_queued_spans: positiveInt.default(200_000),
     max_concurrent_writes: positiveInt.max(64).default(1),
     retry_after_millis: positiveInt.default(1_000),
+    // A request's insert starts within this or the request is refused (429 / RESOURCE_EXHAUSTED) at
+    // once (0: no bound). With inserts sized to about 1 s (storage-exporter.ts), an answer comes
+    // within about 3 s: inside the Collector's 5 s and the OTel SDKs' 10 s export timeouts, so no
+    // sender times out waiting and resends what Skein later stores.
+    max_queue_wait: durationMillisSchema.default(2_000),
   })
   .strict();
 
@@ -35,6 +41,7 @@ export const storageExporterFactory: ExporterFactory<StorageExporterConfig> = {
           maxQueuedSpans: config.max_queued_spans,
           maxConcurrentWrites: config.max_concurrent_writes,
           retryAfterMillis: config.retry_after_millis,
+          ...(config.max_queue_wait > 0 && { maxQueueWaitMillis: config.max_queue_wait }),
           metrics: settings.metrics,
         });
       },
@@ -42,6 +49,7 @@ export const storageExporterFactory: ExporterFactory<StorageExporterConfig> = {
         if (!exporter) return Promise.resolve({ outcome: 'failure', message: `exporter ${settings.id.text} is not started` });
         return exporter.consume(spans);
       },
+      admission: () => exporter?.admission(),
       shutdown: async () => {
         await exporter?.shutdown();
       },

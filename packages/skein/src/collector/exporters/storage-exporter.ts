@@ -13,6 +13,11 @@ export interface StorageExporterOptions {
   maxConcurrentWrites: number;
   /** Retry hint sent with 'overloaded' / 'unavailable'. */
   retryAfterMillis: number;
+  /**
+   * Longest a request may wait before its insert starts (none: unbounded). A request whose
+   * predicted wait is longer is refused at once; one still waiting when it passes is refused then.
+   */
+  maxQueueWaitMillis?: number;
   /** Queue depth (queue "storage"), spans written or failed (exporter "storage"), insert timings. */
   metrics?: SkeinMetrics;
 }
@@ -30,7 +35,16 @@ export const DEFAULT_STORAGE_EXPORTER_OPTIONS: StorageExporterOptions = {
 interface PendingRequest {
   spans: Span[];
   resolve: (result: ConsumeResult) => void;
+  /** Refuses the request once it has waited maxQueueWaitMillis; cleared when its insert starts. */
+  expiry?: NodeJS.Timeout;
+  expired?: boolean;
 }
+
+/** With a bounded wait, inserts are sized to take about this long (see takeBatch). */
+const MAX_INSERT_MILLIS = 1_000;
+
+/** Weight of the newest insert in the moving average of insert cost. */
+const COST_SMOOTHING = 0.3;
 
 export interface StorageExporterStats {
   queuedSpans: number;
@@ -56,6 +70,10 @@ export class StorageExporter implements SpanConsumer {
   private failedWrites = 0;
   private idleWaiters: Array<() => void> = [];
   private shuttingDown = false;
+  /** Moving average of insert milliseconds per span, measured on this store; undefined before the first insert. */
+  private millisPerSpan: number | undefined;
+  /** When each running insert is predicted to finish (performance.now() milliseconds). */
+  private readonly runningUntil: number[] = [];
 
   constructor(
     private readonly store: TraceStore,
@@ -78,12 +96,64 @@ export class StorageExporter implements SpanConsumer {
         ),
       );
     }
+    const refusal = this.admission();
+    if (refusal !== undefined) return Promise.resolve(refusal);
+    const maxWait = this.options.maxQueueWaitMillis;
     return new Promise<ConsumeResult>((resolve) => {
-      this.waiting.push({ spans, resolve });
+      const request: PendingRequest = { spans, resolve };
+      if (maxWait !== undefined) {
+        // Not unref'd: a waiting request is a promise someone awaits; the timer is cleared when its insert starts.
+        request.expiry = setTimeout(() => this.expire(request), maxWait);
+      }
+      this.waiting.push(request);
       this.waitingSpans += spans.length;
       this.options.metrics?.queueSpans.set(QUEUE, this.waitingSpans);
       this.pump();
     });
+  }
+
+  /** Refused now if a request arriving now could not start being written within maxQueueWaitMillis. */
+  admission(): ConsumeResult | undefined {
+    const maxWait = this.options.maxQueueWaitMillis;
+    if (maxWait === undefined || this.waiting.length === 0) return undefined;
+    const predicted = this.predictedWaitMillis();
+    return predicted > maxWait ? this.tooLongWait(`is predicted to be ${Math.round(predicted)} ms`) : undefined;
+  }
+
+  /**
+   * How long a request arriving now would wait for its insert to start: the running inserts'
+   * predicted remaining time, then the spans already waiting at the measured cost per span. Under
+   * overload the waiting requests go out in batches of maxBatchSpans, so the fixed cost of an
+   * insert (7-20 ms on chDB) is spread over many spans and the per-span average predicts well.
+   */
+  private predictedWaitMillis(): number {
+    const perSpan = this.millisPerSpan;
+    if (perSpan === undefined) return 0;
+    const now = performance.now();
+    let running = 0;
+    if (this.writesInFlight >= this.options.maxConcurrentWrites) {
+      running = Number.POSITIVE_INFINITY;
+      for (const until of this.runningUntil) running = Math.min(running, Math.max(0, until - now));
+      if (!Number.isFinite(running)) running = 0;
+    }
+    return running + (this.waitingSpans * perSpan) / this.options.maxConcurrentWrites;
+  }
+
+  private tooLongWait(why: string): ConsumeResult {
+    return overloaded(
+      `storage cannot start this write within ${this.options.maxQueueWaitMillis ?? 0} ms: the wait ${why} (${this.waitingSpans} spans waiting)`,
+      this.options.retryAfterMillis,
+    );
+  }
+
+  private expire(request: PendingRequest): void {
+    const index = this.waiting.indexOf(request);
+    if (index < 0) return;
+    this.waiting.splice(index, 1);
+    this.waitingSpans -= request.spans.length;
+    this.options.metrics?.queueSpans.set(QUEUE, this.waitingSpans);
+    request.resolve(this.tooLongWait('passed the limit'));
+    this.pump();
   }
 
   stats(): StorageExporterStats {
@@ -115,14 +185,23 @@ export class StorageExporter implements SpanConsumer {
     }
   }
 
-  /** Whole requests up to maxBatchSpans (at least one request, however big). */
+  /**
+   * Whole requests up to maxBatchSpans (at least one request, however big). With a bounded wait,
+   * also no more than about MAX_INSERT_MILLIS of work at the measured cost: every request of a
+   * batch is answered when the insert ends, so a batch of 3 s of spans would add 3 s to the wait
+   * (measured: answers at 8.4 s with a 3 s wait before this cap). The fixed cost of an insert
+   * (7-20 ms on chDB) stays below 2 % of a 1 s insert.
+   */
   private takeBatch(): PendingRequest[] {
     const batch: PendingRequest[] = [];
     let spans = 0;
+    const perSpan = this.options.maxQueueWaitMillis === undefined ? undefined : this.millisPerSpan;
+    const maxSpans = Math.min(this.options.maxBatchSpans, perSpan ? Math.max(1, Math.floor(MAX_INSERT_MILLIS / perSpan)) : Infinity);
     while (this.waiting.length > 0) {
       const next = this.waiting[0]!;
-      if (batch.length > 0 && spans + next.spans.length > this.options.maxBatchSpans) break;
+      if (batch.length > 0 && spans + next.spans.length > maxSpans) break;
       this.waiting.shift();
+      clearTimeout(next.expiry);
       batch.push(next);
       spans += next.spans.length;
     }
@@ -157,12 +236,20 @@ export class StorageExporter implements SpanConsumer {
   private async timedWrite(spans: Span[]): Promise<void> {
     const metrics = this.options.metrics;
     const started = performance.now();
+    const until = started + spans.length * (this.millisPerSpan ?? 0);
+    this.runningUntil.push(until);
     let outcome: 'success' | 'failure' = 'failure';
     try {
       await this.store.writeSpans(spans);
       outcome = 'success';
     } finally {
-      metrics?.storageWriteSeconds.observe({ outcome }, (performance.now() - started) / 1000);
+      this.runningUntil.splice(this.runningUntil.indexOf(until), 1);
+      const elapsed = performance.now() - started;
+      if (outcome === 'success') {
+        const cost = elapsed / spans.length;
+        this.millisPerSpan = this.millisPerSpan === undefined ? cost : this.millisPerSpan + COST_SMOOTHING * (cost - this.millisPerSpan);
+      }
+      metrics?.storageWriteSeconds.observe({ outcome }, elapsed / 1000);
       metrics?.storageWriteSpans.observe(spans.length);
     }
   }

@@ -22,4 +22,12 @@ export const CONSUME_SUCCESS: ConsumeResult = Object.freeze({ outcome: 'success'
 /** Anything that takes spans: an exporter, a processor chain, the whole pipeline. */
 export interface SpanConsumer {
   consume(spans: Span[]): Promise<ConsumeResult>;
+  /**
+   * The refusal this consumer would answer any batch with right now (memory above the limit, a
+   * storage queue longer than its bounded wait), or undefined when it may take one. Receivers ask
+   * before reading and decoding a body, so an overloaded Skein spends no CPU on data it refuses,
+   * which is what keeps accepted throughput near capacity under overload (issue 20). Optional: a
+   * consumer without it is asked nothing and answers through consume().
+   */
+  admission?(): ConsumeResult | undefined;
 }

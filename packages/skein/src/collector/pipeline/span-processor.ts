@@ -1,3 +1,4 @@
+import type { Host } from '../../component/component.js';
 import type { Span } from '../../model/span.js';
 import type { DropReason, SkeinMetrics } from '../../telemetry/skein-metrics.js';
 import type { SpanConsumer } from '../pipeline/consume-result.js';
@@ -26,6 +27,11 @@ export interface StageContext {
    * refuse to start with a clear message).
    */
   readonly stateDir: string | undefined;
+  /**
+   * The host's trace store, opened on first call: for the metrics tap, which writes pre-aggregated
+   * metrics through it off the ingest path. Absent where a pipeline runs without a host (tests).
+   */
+  readonly traceStore?: Host['traceStore'];
 }
 
 /**

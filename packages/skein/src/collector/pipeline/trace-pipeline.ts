@@ -49,6 +49,10 @@ export class TracePipeline implements SpanConsumer {
     return this.head.consume(spans);
   }
 
+  admission(): ConsumeResult | undefined {
+    return this.head.admission?.();
+  }
+
   /** Stops stateful stages front to back, so each one's last spans reach the stages after it. */
   async shutdown(): Promise<void> {
     for (const stage of this.stages) await stage.shutdown();
@@ -79,6 +83,10 @@ class ProcessorRun implements SpanConsumer {
     }
     return this.next.consume(spans);
   }
+
+  admission(): ConsumeResult | undefined {
+    return this.next.admission?.();
+  }
 }
 
 class FanOut implements SpanConsumer {
@@ -87,5 +95,13 @@ class FanOut implements SpanConsumer {
   async consume(spans: Span[]): Promise<ConsumeResult> {
     const results = await Promise.all(this.exporters.map((exporter) => exporter.consume(spans)));
     return results.find((result) => result.outcome !== 'success') ?? CONSUME_SUCCESS;
+  }
+
+  admission(): ConsumeResult | undefined {
+    for (const exporter of this.exporters) {
+      const refusal = exporter.admission?.();
+      if (refusal !== undefined) return refusal;
+    }
+    return undefined;
   }
 }

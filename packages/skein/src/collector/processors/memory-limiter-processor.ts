@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { totalmem } from 'node:os';
 import { z } from 'zod';
+import { availableMemoryBytes } from '../../model/available-memory.js';
 import type { Span } from '../../model/span.js';
 import type { SkeinMetrics } from '../../telemetry/skein-metrics.js';
 import type { ConsumeResult, SpanConsumer } from '../pipeline/consume-result.js';
@@ -20,7 +19,8 @@ import { overloaded } from '../pipeline/consume-status.js';
  *     check_interval: 1s           # how often memory is measured (> 0)
  *     limit_mib: 1500              # hard limit, MiB of resident memory
  *     spike_limit_mib: 300         # default 20 % of limit_mib; soft limit = limit − spike
- *     # or, relative to the machine (or the cgroup memory limit when one is set):
+ *     # or, relative to the machine (or the cgroup memory limit when one is set);
+ *     # neither written: limit_percentage 80 (the default pipeline runs memory_limiter so)
  *     limit_percentage: 75         # used when limit_mib is 0 / absent
  *     spike_limit_percentage: 15   # default 20 % of the resulting limit
  *     min_gc_interval_when_soft_limited: 10s  # forced GCs above the soft limit at most this often
@@ -46,6 +46,9 @@ import { overloaded } from '../pipeline/consume-status.js';
  */
 const MIB = 1024 * 1024;
 
+/** The hard limit of the memory_limiter that the default pipeline runs, in % of available memory. */
+export const DEFAULT_LIMIT_PERCENTAGE = 80;
+
 export const memoryLimiterConfigSchema = z
   .object({
     check_interval: durationNanosSchema.default(1_000_000_000n),
@@ -59,9 +62,6 @@ export const memoryLimiterConfigSchema = z
   .strict()
   .superRefine((config, context) => {
     if (config.check_interval <= 0n) context.addIssue({ code: 'custom', path: ['check_interval'], message: 'must be above 0' });
-    if (config.limit_mib === 0 && config.limit_percentage === 0) {
-      context.addIssue({ code: 'custom', path: ['limit_mib'], message: 'set limit_mib or limit_percentage (both are 0)' });
-    }
     if (config.limit_mib > 0 && config.spike_limit_mib >= config.limit_mib) {
       context.addIssue({ code: 'custom', path: ['spike_limit_mib'], message: `must be below limit_mib (${config.limit_mib})` });
     }
@@ -80,7 +80,12 @@ export const memoryLimiterConfigSchema = z
     limit:
       config.limit_mib > 0
         ? ({ kind: 'fixed', limitBytes: config.limit_mib * MIB, spikeBytes: config.spike_limit_mib * MIB } as const)
-        : ({ kind: 'percentage', limitPercent: config.limit_percentage, spikePercent: config.spike_limit_percentage } as const),
+        : ({
+            kind: 'percentage',
+            // Neither written: the default limit, so memory protection is on without a number to guess.
+            limitPercent: config.limit_percentage > 0 ? config.limit_percentage : DEFAULT_LIMIT_PERCENTAGE,
+            spikePercent: config.spike_limit_percentage,
+          } as const),
   }));
 
 export type MemoryLimiterConfig = z.output<typeof memoryLimiterConfigSchema>;
@@ -99,7 +104,7 @@ export interface MemoryProbe {
 
 export const SYSTEM_MEMORY_PROBE: MemoryProbe = {
   residentBytes: () => process.memoryUsage.rss(),
-  totalBytes: () => Math.min(totalmem(), cgroupMemoryLimit() ?? Number.POSITIVE_INFINITY),
+  totalBytes: availableMemoryBytes,
   collectGarbage: () => {
     // `gc` exists only under `node --expose-gc` (also accepted in NODE_OPTIONS).
     const gc = (globalThis as { gc?: () => void }).gc;
@@ -109,22 +114,6 @@ export const SYSTEM_MEMORY_PROBE: MemoryProbe = {
   },
   now: () => performance.now(),
 };
-
-/** cgroup v2 `memory.max`, else v1 `memory.limit_in_bytes`; undefined when unlimited or absent. */
-function cgroupMemoryLimit(): number | undefined {
-  for (const file of ['/sys/fs/cgroup/memory.max', '/sys/fs/cgroup/memory/memory.limit_in_bytes']) {
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8').trim();
-    } catch {
-      continue;
-    }
-    const bytes = Number(text);
-    // "max" (v2) or a page-rounded 2^63 (v1) mean no limit.
-    return Number.isFinite(bytes) && bytes > 0 && bytes < 2 ** 60 ? bytes : undefined;
-  }
-  return undefined;
-}
 
 export interface MemoryLimits {
   hardBytes: number;
@@ -196,17 +185,21 @@ export class MemoryLimiterProcessor implements SpanStage {
 
   consume(spans: Span[]): Promise<ConsumeResult> {
     this.metrics?.processorIncomingSpans.inc({ processor: this.name }, spans.length);
-    if (this.refusing) {
-      return Promise.resolve(
-        overloaded(
-          `memory usage ${toMib(this.lastResidentBytes)} MiB is above the soft limit of ${toMib(this.limits.softBytes)} MiB (${this.name})`,
-          // Memory is measured once per interval, so retrying sooner cannot succeed; 1 s to 1 min.
-          Math.min(60_000, Math.max(1_000, this.config.checkIntervalMillis)),
-        ),
-      );
-    }
+    if (this.refusing) return Promise.resolve(this.refusal());
     this.metrics?.processorOutgoingSpans.inc({ processor: this.name }, spans.length);
     return this.next.consume(spans);
+  }
+
+  admission(): ConsumeResult | undefined {
+    return this.refusing ? this.refusal() : this.next.admission?.();
+  }
+
+  private refusal(): ConsumeResult {
+    return overloaded(
+      `memory usage ${toMib(this.lastResidentBytes)} MiB is above the soft limit of ${toMib(this.limits.softBytes)} MiB (${this.name})`,
+      // Memory is measured once per interval, so retrying sooner cannot succeed; 1 s to 1 min.
+      Math.min(60_000, Math.max(1_000, this.config.checkIntervalMillis)),
+    );
   }
 
   shutdown(): Promise<void> {
@@ -233,12 +226,14 @@ export const memoryLimiterProcessorFactory: ProcessorFactory<MemoryLimiterConfig
   kind: 'processor',
   type: 'memory_limiter',
   configSchema: memoryLimiterConfigSchema,
-  // As the Collector's: no limit, refused until limit_mib or limit_percentage is written.
+  // On by default (issue 20): it is in the default pipeline with 80 % of the machine's or cgroup's
+  // memory as the hard limit and 64 % as the soft one (spike 20 % of the limit). Unlike the
+  // Collector's, a section without limit_mib or limit_percentage gets that default too.
   createDefaultConfig: () => ({
     checkIntervalMillis: 1_000,
     minGcIntervalSoftMillis: 10_000,
     minGcIntervalHardMillis: 0,
-    limit: { kind: 'percentage', limitPercent: 0, spikePercent: 0 },
+    limit: { kind: 'percentage', limitPercent: DEFAULT_LIMIT_PERCENTAGE, spikePercent: 0 },
   }),
   create: (settings, config) => ({
     kind: 'stage',

@@ -1,4 +1,6 @@
 import { Metadata, Server, status as grpcStatus, type sendUnaryData, type ServerUnaryCall, type ServiceDefinition } from '@grpc/grpc-js';
+import { tenantOfCall } from '../../component/request-identity.js';
+import type { TenantId } from '../../model/tenant.js';
 import { OtlpDecodeError } from '../../model/decode-error.js';
 import { decodeOtlpProtoTraces } from '../../model/otlp-proto-decode.js';
 import { encodeExportTraceServiceResponse } from '../../model/otlp-proto-encode.js';
@@ -11,6 +13,7 @@ import type { ReceiverLogger } from './otlp-http-receiver.js';
 import { ReceiverTelemetry } from './receiver-telemetry.js';
 import { GrpcCode, overloaded, statusOf, type RpcStatus } from '../pipeline/consume-status.js';
 import { encodeRpcStatus } from './rpc-status.js';
+import { installGrpcDecompressStatus } from './grpc-decompress-status.js';
 
 export interface OtlpGrpcReceiverOptions {
   /** Largest accepted message, after decompression (grpc-js answers RESOURCE_EXHAUSTED above it). */
@@ -29,6 +32,8 @@ export const DEFAULT_OTLP_GRPC_RECEIVER_OPTIONS: OtlpGrpcReceiverOptions = { max
 
 const identity = (value: Buffer): Buffer => value;
 
+export const OTLP_GRPC_EXPORT_PATH = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
+
 /**
  * `opentelemetry.proto.collector.trace.v1.TraceService`, with raw-bytes (de)serialisers: decoding
  * happens in the handler, so an undecodable message is answered INVALID_ARGUMENT naming the
@@ -36,7 +41,7 @@ const identity = (value: Buffer): Buffer => value;
  */
 const TRACE_SERVICE: ServiceDefinition = {
   Export: {
-    path: '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
+    path: OTLP_GRPC_EXPORT_PATH,
     requestStream: false,
     responseStream: false,
     requestSerialize: identity,
@@ -48,6 +53,8 @@ const TRACE_SERVICE: ServiceDefinition = {
 
 /** The gRPC server with the trace service added; the CLI binds it to its port. */
 export function createOtlpGrpcServer(pipeline: SpanConsumer, options: OtlpGrpcReceiverOptions, logger: ReceiverLogger): Server {
+  // A body that does not decompress is INVALID_ARGUMENT, not grpc-js's INTERNAL (grpc-decompress-status.ts).
+  if (!installGrpcDecompressStatus()) logger.warn('OTLP/gRPC: undecompressable messages will be answered INTERNAL (grpc-js changed)');
   const server = new Server({
     'grpc.max_receive_message_length': options.maxReceiveMessageBytes,
     'grpc.max_send_message_length': 4 * 1024 * 1024,
@@ -67,7 +74,7 @@ export function createOtlpGrpcServer(pipeline: SpanConsumer, options: OtlpGrpcRe
         );
         return;
       }
-      exportCall(call.request, pipeline, logger, call.getPeer(), telemetry)
+      exportCall(call.request, tenantOfCall(call.metadata), pipeline, logger, call.getPeer(), telemetry)
         .then(
           (response) => (Buffer.isBuffer(response) ? callback(null, response) : callback(toServiceError(response))),
           (error: unknown) => {
@@ -84,6 +91,7 @@ export function createOtlpGrpcServer(pipeline: SpanConsumer, options: OtlpGrpcRe
 
 async function exportCall(
   request: Buffer,
+  tenant: TenantId,
   pipeline: SpanConsumer,
   logger: ReceiverLogger,
   peer: string,
@@ -93,9 +101,15 @@ async function exportCall(
     logger.warn(`OTLP/gRPC Export from ${peer}: ${grpcStatus[rpc.code]} ${rpc.message}`);
     return rpc;
   };
+  // Refused before decoding: an overloaded Skein spends nothing on data it would refuse.
+  const refusal = pipeline.admission?.();
+  if (refusal !== undefined) {
+    telemetry.refused(refusal.outcome === 'retryable' ? refusal.reason : 'internal');
+    return refuse(statusOf(refusal).rpc);
+  }
   let spans: Span[];
   try {
-    spans = decodeOtlpProtoTraces(request);
+    spans = decodeOtlpProtoTraces(request, tenant);
   } catch (error) {
     if (!(error instanceof OtlpDecodeError)) throw error;
     telemetry.refused('decode_error');

@@ -1,4 +1,5 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import { identityOf } from '../../component/request-identity.js';
 import { OtlpDecodeError } from '../../model/decode-error.js';
 import { decodeOtlpJsonTraces } from '../../model/otlp-json.js';
 import { decodeOtlpProtoTraces } from '../../model/otlp-proto-decode.js';
@@ -9,6 +10,7 @@ import type { SpanConsumer } from '../pipeline/consume-result.js';
 import { exportTraces } from './export-traces.js';
 import type { CorsPolicy } from './cors-policy.js';
 import { IN_FLIGHT_RETRY_AFTER_MILLIS, type BodyReservation, type InFlightBytes } from './in-flight-bytes.js';
+import { closeAfterAnswer } from './lingering-close.js';
 import { readBody } from './read-body.js';
 import { ReceiverTelemetry } from './receiver-telemetry.js';
 import { GrpcCode, overloaded, statusOf, type ConsumeStatus, type RpcStatus } from '../pipeline/consume-status.js';
@@ -109,10 +111,18 @@ async function handle(
     });
   }
 
+  // Refused before the body is read or decoded: an overloaded Skein spends nothing on data it
+  // would refuse (SpanConsumer.admission). The unread body is drained by node:http, keeping the connection.
+  const refusal = pipeline.admission?.();
+  if (refusal !== undefined) {
+    telemetry.refused(refusal.outcome === 'retryable' ? refusal.reason : 'internal');
+    return refuseWith(statusOf(refusal));
+  }
+
   const body = await readBody(request, options.maxRequestBodyBytes, reservation);
   if (!body.ok) {
     // Do not read the rest of an oversized or unadmitted body: answer and close the connection.
-    if (body.status === 413 || body.status === 429) response.setHeader('Connection', 'close');
+    if (body.status === 413 || body.status === 429) closeAfterAnswer(request, response);
     if (body.status === 429) {
       telemetry.refused('overloaded');
       return refuseWith(statusOf(overloaded(body.message, IN_FLIGHT_RETRY_AFTER_MILLIS)));
@@ -123,7 +133,9 @@ async function handle(
 
   let spans: Span[];
   try {
-    spans = wire === 'protobuf' ? decodeOtlpProtoTraces(body.body) : decodeOtlpJsonTraces(body.body.toString('utf8'));
+    // The tenant the host authenticated (the default one when auth is off) owns every span.
+    const { tenant } = identityOf(request);
+    spans = wire === 'protobuf' ? decodeOtlpProtoTraces(body.body, tenant) : decodeOtlpJsonTraces(body.body.toString('utf8'), tenant);
   } catch (error) {
     if (!(error instanceof OtlpDecodeError)) throw error;
     telemetry.refused('decode_error');

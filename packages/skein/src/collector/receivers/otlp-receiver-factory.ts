@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import type { Component, Host } from '../../component/component.js';
-import { endpointSchema, parseEndpoint } from '../../component/endpoint.js';
+import { accessFor, type Component, type Host } from '../../component/component.js';
+import { endpointSchema } from '../../component/endpoint.js';
 import type { ReceiverFactory } from '../pipeline/component-factories.js';
 import { CorsPolicy } from './cors-policy.js';
 import { InFlightBytes } from './in-flight-bytes.js';
 import { admissionSchema } from './admission-config.js';
-import { createOtlpGrpcServer } from './otlp-grpc-receiver.js';
+import { createOtlpGrpcServer, OTLP_GRPC_EXPORT_PATH } from './otlp-grpc-receiver.js';
 import { createOtlpHttpHandler } from './otlp-http-receiver.js';
 
 const positiveInt = z.number().int().positive();
@@ -70,9 +70,11 @@ export const otlpReceiverFactory: ReceiverFactory<OtlpReceiverConfig> = {
           description: 'the OTLP/gRPC receiver',
           portHint: 'set --otlp-grpc-port or SKEIN_OTLP_GRPC_PORT',
           portName: 'otlpGrpc',
+          access: accessFor('ingest'),
+          routes: [OTLP_GRPC_EXPORT_PATH],
         });
         logger.info(
-          `OTLP/gRPC receiver listening on ${parseEndpoint(grpc.endpoint).host}:${port} (opentelemetry.proto.collector.trace.v1.TraceService/Export)`,
+          `OTLP/gRPC receiver listening on ${host.boundHost('otlpGrpc')}:${port} (opentelemetry.proto.collector.trace.v1.TraceService/Export)`,
         );
       }
       if (http) {
@@ -94,10 +96,10 @@ export const otlpReceiverFactory: ReceiverFactory<OtlpReceiverConfig> = {
           description: 'the OTLP/HTTP receiver',
           portHint: 'set --otlp-http-port or SKEIN_OTLP_HTTP_PORT',
           portName: 'otlpHttp',
+          access: accessFor('ingest'),
+          routes: ['/v1/traces'],
         });
-        logger.info(
-          `OTLP/HTTP receiver listening on http://${parseEndpoint(http.endpoint).host}:${port}/v1/traces (protobuf and JSON, gzip)`,
-        );
+        logger.info(`OTLP/HTTP receiver listening on http://${host.boundHost('otlpHttp')}:${port}/v1/traces (protobuf and JSON, gzip)`);
       }
     },
     // Its listeners are the host's: closed by it right after this, before the pipeline flushes.

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { Component, Host } from '../../component/component.js';
-import { endpointSchema, parseEndpoint } from '../../component/endpoint.js';
+import { accessFor, type Component, type Host } from '../../component/component.js';
+import { endpointSchema } from '../../component/endpoint.js';
 import type { ReceiverFactory } from '../pipeline/component-factories.js';
 import { admissionSchema } from './admission-config.js';
 import { InFlightBytes } from './in-flight-bytes.js';
@@ -38,10 +38,12 @@ export const zipkinReceiverFactory: ReceiverFactory<ZipkinReceiverConfig> = {
         portHint: 'set --zipkin-port or SKEIN_ZIPKIN_PORT',
         portName: 'zipkin',
         // Sharing :9411 with the Zipkin query API (query/zipkin), which takes the GETs.
-        claims: (request) => request.method !== 'GET' && request.method !== 'HEAD',
+        claims: (method) => method !== 'GET' && method !== 'HEAD',
+        access: accessFor('ingest'),
+        routes: ['/api/v2/spans', '/api/v1/spans'],
       });
       logger.info(
-        `Zipkin receiver listening on http://${parseEndpoint(config.endpoint).host}:${port}/api/v2/spans (v2 JSON and protobuf, v1 JSON, gzip)`,
+        `Zipkin receiver listening on http://${host.boundHost('zipkin')}:${port}/api/v2/spans (v2 JSON and protobuf, v1 JSON, gzip)`,
       );
     },
     // Its listener is the host's: closed by it right after this, before the pipeline flushes.

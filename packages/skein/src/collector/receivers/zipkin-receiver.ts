@@ -1,4 +1,5 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import { identityOf } from '../../component/request-identity.js';
 import { OtlpDecodeError } from '../../model/decode-error.js';
 import { decodeZipkinV2Json } from '../../model/zipkin-json.js';
 import { decodeZipkinProto } from '../../model/zipkin-proto.js';
@@ -11,6 +12,7 @@ import { overloaded, statusOf, type ConsumeStatus } from '../pipeline/consume-st
 import { exportTraces } from './export-traces.js';
 import type { ReceiverLogger } from './otlp-http-receiver.js';
 import { IN_FLIGHT_RETRY_AFTER_MILLIS, type BodyReservation, type InFlightBytes } from './in-flight-bytes.js';
+import { closeAfterAnswer } from './lingering-close.js';
 import { readBody } from './read-body.js';
 import { ReceiverTelemetry } from './receiver-telemetry.js';
 
@@ -97,10 +99,18 @@ async function handle(
     return refuse(415, `unsupported Content-Type "${request.headers['content-type'] ?? ''}" on ${path}: use ${accepted}`);
   }
 
+  // Refused before the body is read or decoded: an overloaded Skein spends nothing on data it
+  // would refuse (SpanConsumer.admission). The unread body is drained by node:http, keeping the connection.
+  const refusal = pipeline.admission?.();
+  if (refusal !== undefined) {
+    telemetry.refused(refusal.outcome === 'retryable' ? refusal.reason : 'internal');
+    return refuseWith(statusOf(refusal));
+  }
+
   const body = await readBody(request, options.maxRequestBodyBytes, reservation);
   if (!body.ok) {
     // Do not read the rest of an oversized or unadmitted body: answer and close the connection.
-    if (body.status === 413 || body.status === 429) response.setHeader('Connection', 'close');
+    if (body.status === 413 || body.status === 429) closeAfterAnswer(request, response);
     if (body.status === 429) {
       telemetry.refused('overloaded');
       return refuseWith(statusOf(overloaded(body.message, IN_FLIGHT_RETRY_AFTER_MILLIS)));
@@ -120,7 +130,7 @@ async function handle(
     return refuse(400, `cannot decode Zipkin ${format === 'v2-proto' ? 'protobuf' : 'JSON'} body: ${error.message}`);
   }
 
-  const converted = zipkinToModel(decoded.spans);
+  const converted = zipkinToModel(decoded.spans, identityOf(request).tenant);
   // Spans Zipkin decoding or conversion dropped are received and rejected as invalid here; the
   // rest are counted by exportTraces.
   const dropped = [...decoded.rejected, ...converted.rejected];

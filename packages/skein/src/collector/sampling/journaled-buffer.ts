@@ -1,14 +1,16 @@
 import { decodeOtlpProtoTraces } from '../../model/otlp-proto-decode.js';
 import { encodeOtlpProtoTraces } from '../../model/otlp-proto-encode.js';
 import type { Span } from '../../model/span.js';
+import { splitByTenant } from '../../model/tenant-groups.js';
 import { encodeDecisionsRecord, encodeSpansRecord, type DecisionEntry, type JournalRecord } from './journal-records.js';
 import { TailSamplingJournal, type Appended } from './tail-sampling-journal.js';
 import type { BufferedTrace } from './trace-buffer.js';
+import type { TraceKey } from './trace-key.js';
 
 /** What a replay rebuilds: the sampler's buffer and decision cache (implemented by `TailSampler`). */
 export interface ReplayTarget {
   restoreSpans(spans: readonly Span[], arrivalMs: number): Iterable<BufferedTrace>;
-  restoreDecision(traceId: string, decision: string | false, resolves: boolean): BufferedTrace | undefined;
+  restoreDecision(key: TraceKey, decision: string | false, resolves: boolean): BufferedTrace | undefined;
   /** The decisions a new segment's snapshot records (those of resolved traces). */
   resolvedDecisions(): Iterable<DecisionEntry>;
 }
@@ -58,7 +60,10 @@ export class JournaledBuffer {
 
   /** Encodes spans that arrived at `now`, or refuses when the journal has no room (max_size_mib). */
   prepare(spans: Span[], now: number): PreparedSpans {
-    const record = encodeSpansRecord(now, encodeOtlpProtoTraces(spans));
+    // One SPANS record per tenant: OTLP bytes cannot say whose spans they are.
+    const record = Buffer.concat(
+      splitByTenant(spans).map((group) => encodeSpansRecord(now, encodeOtlpProtoTraces(group), group[0]!.resource.tenant)),
+    );
     if (this.journal.hasRoomFor(record.length)) return { record };
     return { refusal: `journal holds ${this.journal.sizeBytes} bytes, limit journal.max_size_mib ${this.journal.maxSizeMib}` };
   }
@@ -120,7 +125,7 @@ function replay(
   if (record.type === 'spans') {
     let spans: Span[];
     try {
-      spans = decodeOtlpProtoTraces(record.otlp);
+      spans = decodeOtlpProtoTraces(record.otlp, record.tenant);
     } catch (error) {
       // The CRC matched, so this is not a torn write; refusing to start would not bring it back.
       options.logger.error(
@@ -131,8 +136,8 @@ function replay(
     for (const trace of target.restoreSpans(spans, record.arrivalMs)) retainSegment(journal, trace, segment);
     return;
   }
-  for (const { traceId, decision } of record.entries) {
-    const resolved = target.restoreDecision(traceId, decision, record.type === 'decisions');
+  for (const { traceKey, decision } of record.entries) {
+    const resolved = target.restoreDecision(traceKey, decision, record.type === 'decisions');
     if (resolved) for (const held of resolved.segments) journal.release(held);
   }
 }

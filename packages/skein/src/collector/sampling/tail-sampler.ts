@@ -3,6 +3,7 @@ import { DecisionCache } from './decision-cache.js';
 import { PolicySet, type PolicyAttribution } from './policy-set.js';
 import type { TailSamplingConfig } from './tail-sampling-config.js';
 import { TraceBuffer, type BufferedTrace } from './trace-buffer.js';
+import { traceKeyOf, type TraceKey } from './trace-key.js';
 
 /** The span attribute naming the policy that sampled the trace (the Collector's `recordpolicy` attribute). */
 export const SAMPLING_POLICY_ATTRIBUTE = 'tailsampling.policy';
@@ -78,7 +79,8 @@ export class TailSampler {
     const lateSampled: Span[] = [];
     let lateDropped = 0;
     for (const span of spans) {
-      const decision = this.buffer.get(span.traceId) === undefined ? this.decisionOf(span.traceId) : undefined;
+      const key = traceKeyOf(span);
+      const decision = this.buffer.get(key) === undefined ? this.decisionOf(key) : undefined;
       if (decision === undefined) fresh.push(span);
       else if (decision === false) lateDropped++;
       else {
@@ -127,13 +129,13 @@ export class TailSampler {
   }
 
   /** The next stage took these sampled traces (or they were not sampled) and that is being recorded. */
-  markResolved(traceIds: Iterable<string>): void {
-    for (const traceId of traceIds) this.unresolved.delete(traceId);
+  markResolved(keys: Iterable<TraceKey>): void {
+    for (const key of keys) this.unresolved.delete(key);
   }
 
   /** Every cached decision of a resolved trace, least recently used first (a journal snapshot). */
-  *resolvedDecisions(): IterableIterator<{ traceId: string; decision: string | false }> {
-    for (const [traceId, decision] of this.cache.entries()) if (!this.unresolved.has(traceId)) yield { traceId, decision };
+  *resolvedDecisions(): IterableIterator<{ traceKey: TraceKey; decision: string | false }> {
+    for (const [traceKey, decision] of this.cache.entries()) if (!this.unresolved.has(traceKey)) yield { traceKey, decision };
   }
 
   /**
@@ -151,13 +153,13 @@ export class TailSampler {
    * Replay: restores a cached decision; when it `resolves` the trace (a DECISIONS record), the
    * trace leaves the buffer and is returned, so its journal segments can be released.
    */
-  restoreDecision(traceId: string, decision: string | false, resolves: boolean): BufferedTrace | undefined {
-    this.cache.put(traceId, decision);
-    return resolves ? this.buffer.remove(traceId) : undefined;
+  restoreDecision(key: TraceKey, decision: string | false, resolves: boolean): BufferedTrace | undefined {
+    this.cache.put(key, decision);
+    return resolves ? this.buffer.remove(key) : undefined;
   }
 
-  private decisionOf(traceId: string): string | false | undefined {
-    return this.unresolved.get(traceId) ?? this.cache.get(traceId);
+  private decisionOf(key: TraceKey): string | false | undefined {
+    return this.unresolved.get(key) ?? this.cache.get(key);
   }
 
   private decideOldestBeyondCapacity(now: number, decisions: SamplingDecision[]): void {
@@ -165,16 +167,16 @@ export class TailSampler {
   }
 
   private decide(trace: BufferedTrace, now: number, decisions: SamplingDecision[]): void {
-    if (this.buffer.remove(trace.traceId) === undefined) return;
+    if (this.buffer.remove(trace.key) === undefined) return;
     const { sampled, policy } = this.policies.decide(trace, now);
     const name = policy ?? NO_POLICY;
     if (sampled) {
-      this.cache.put(trace.traceId, name);
+      this.cache.put(trace.key, name);
       const attribution = this.policies.attributionOf(name);
       for (const span of trace.spans) tagPolicy(span, attribution);
-      this.unresolved.set(trace.traceId, name);
+      this.unresolved.set(trace.key, name);
     } else {
-      this.cache.put(trace.traceId, false);
+      this.cache.put(trace.key, false);
     }
     decisions.push({ trace, sampled, policy: name });
   }

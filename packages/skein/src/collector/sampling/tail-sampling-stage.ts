@@ -222,10 +222,10 @@ export class TailSamplingStage implements SpanStage {
 
   /** The traces are resolved: late spans now follow the cache alone, and the journal may release them. */
   private resolve(resolved: readonly { trace: SampledTrace['trace']; policy: string | false }[]): void {
-    this.sampler.markResolved(resolved.map(({ trace }) => trace.traceId));
+    this.sampler.markResolved(resolved.map(({ trace }) => trace.key));
     this.journal?.release(
       resolved.map(({ trace }) => trace),
-      resolved.map(({ trace, policy }) => ({ traceId: trace.traceId, decision: policy })),
+      resolved.map(({ trace, policy }) => ({ traceKey: trace.key, decision: policy })),
     );
   }
 

@@ -1,7 +1,10 @@
 import type { Span } from '../../model/span.js';
+import { traceKeyOf, type TraceKey } from './trace-key.js';
 
 /** A trace waiting for its sampling decision. */
 export interface BufferedTrace {
+  /** Tenant and trace ID (trace-key.ts): what the buffer, the decision cache and the journal key by. */
+  readonly key: TraceKey;
   readonly traceId: string;
   readonly spans: Span[];
   /** Clock reading (ms) when its first span arrived: decision_wait counts from here. */
@@ -32,15 +35,17 @@ export class TraceBuffer {
     return this.spans;
   }
 
-  get(traceId: string): BufferedTrace | undefined {
-    return this.traces.get(traceId);
+  get(key: TraceKey): BufferedTrace | undefined {
+    return this.traces.get(key);
   }
 
   /** Adds a span, creating its trace on first sight; returns the trace. */
   add(span: Span, arrivalMs: number): BufferedTrace {
-    let trace = this.traces.get(span.traceId);
+    const key = traceKeyOf(span);
+    let trace = this.traces.get(key);
     if (trace === undefined) {
       trace = {
+        key,
         traceId: span.traceId,
         spans: [],
         firstArrivalMs: arrivalMs,
@@ -48,7 +53,7 @@ export class TraceBuffer {
         rootArrived: false,
         segments: new Set(),
       };
-      this.traces.set(span.traceId, trace);
+      this.traces.set(key, trace);
     }
     trace.spans.push(span);
     this.spans++;
@@ -56,17 +61,17 @@ export class TraceBuffer {
     if (span.parentSpanId === '') trace.rootArrived = true;
     if (trace.rootArrived) {
       // Re-inserted so the map stays in last-arrival order.
-      this.rooted.delete(trace.traceId);
-      this.rooted.set(trace.traceId, trace);
+      this.rooted.delete(key);
+      this.rooted.set(key, trace);
     }
     return trace;
   }
 
-  remove(traceId: string): BufferedTrace | undefined {
-    const trace = this.traces.get(traceId);
+  remove(key: TraceKey): BufferedTrace | undefined {
+    const trace = this.traces.get(key);
     if (trace === undefined) return undefined;
-    this.traces.delete(traceId);
-    this.rooted.delete(traceId);
+    this.traces.delete(key);
+    this.rooted.delete(key);
     this.spans -= trace.spans.length;
     return trace;
   }

@@ -25,11 +25,14 @@ export interface OperationThroughputSource {
 }
 
 /**
- * MERGE NOTE (issue 13 × the metrics tap, branch w-metrics): until the metrics tap writes its
- * per-operation counts, this reads root spans from the span table by its primary key (tenant,
- * service, minute). That is what arrived after every SDK's head sampling, as the tap would count
- * it, but after any tail sampling too; at the merge, implement this interface over the tap's
- * table and pass it to the sampling extension instead.
+ * Reads root spans from the span table by its primary key (tenant, service, minute): what arrived
+ * after every SDK's head sampling (and after any tail sampling). Not the metrics tap's
+ * `span_metrics_v4`, although it counts 100 % of arrivals, because (checked at the w-metrics
+ * merge) its rows cannot say what this needs: they count every span of an operation, with no
+ * root-span flag, so a downstream service's spans would count as traces of their own; its counts
+ * are adjusted only by `ot=th`, with the threshold folded in, so neither `jaeger.sampler.param`
+ * (OpenTelemetry Go's Jaeger sampler) nor the probability Skein served can be applied to them; and
+ * they are per minute, flushed every 15 s, coarser than adaptive intervals of a few seconds.
  */
 export class StoredRootSpanThroughput implements OperationThroughputSource {
   constructor(private readonly store: TraceStore) {}

@@ -1,8 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Server, status as grpcStatus, type ServerUnaryCall, type ServiceDefinition, type sendUnaryData } from '@grpc/grpc-js';
 import { z } from 'zod';
-import type { Component, ExtensionFactory, Host } from '../../component/component.js';
-import { endpointSchema, parseEndpoint } from '../../component/endpoint.js';
+import type { Component, ExtensionFactory, Host, ListenerAccess } from '../../component/component.js';
+import { endpointSchema } from '../../component/endpoint.js';
+import { tenantOfCall } from '../../component/request-identity.js';
 import { durationMillisSchema } from '../../model/duration-schema.js';
 import {
   decodeSamplingParameters,
@@ -10,7 +11,7 @@ import {
   samplingStrategyToJson,
   type SamplingStrategy,
 } from '../../model/jaeger-sampling.js';
-import { DEFAULT_TENANT, type TenantId } from '../../model/tenant.js';
+import type { TenantId } from '../../model/tenant.js';
 import { tenantOf } from '../tenant-of.js';
 import { AdaptiveSampling } from './adaptive-sampling.js';
 import { StoredRootSpanThroughput } from './operation-throughput.js';
@@ -75,9 +76,17 @@ type StrategySource = (tenant: TenantId, service: string) => Promise<SamplingStr
 const identity = (value: Buffer): Buffer => value;
 
 /** `jaeger.api_v2.SamplingManager`, with our own protobuf codec (model/jaeger-sampling.ts). */
+const SAMPLING_GRPC_PATH = '/jaeger.api_v2.SamplingManager/GetSamplingStrategy';
+
+/**
+ * SDKs poll strategies with the credential they export spans with (`ingest`); operators' tools
+ * hold `read`: either suffices (docs/security.md). Strategies name services and operations only.
+ */
+const SAMPLING_ACCESS: ListenerAccess = () => ['ingest', 'read'];
+
 const SAMPLING_MANAGER: ServiceDefinition = {
   GetSamplingStrategy: {
-    path: '/jaeger.api_v2.SamplingManager/GetSamplingStrategy',
+    path: SAMPLING_GRPC_PATH,
     requestStream: false,
     responseStream: false,
     requestSerialize: identity,
@@ -126,8 +135,8 @@ function grpcServer(strategies: StrategySource): Server {
         callback({ code: grpcStatus.INVALID_ARGUMENT, details: (error as Error).message });
         return;
       }
-      // gRPC requests carry no HTTP request to take a tenant from: the default until auth (issue 14).
-      strategies(DEFAULT_TENANT, service).then(
+      // The tenant the host's interceptor authenticated (the default one without auth).
+      strategies(tenantOfCall(call.metadata), service).then(
         (strategy) => callback(null, Buffer.from(encodeSamplingStrategy(strategy))),
         (error: unknown) => callback({ code: grpcStatus.UNAVAILABLE, details: (error as Error).message }),
       );
@@ -182,8 +191,10 @@ export const samplingExtensionFactory: ExtensionFactory<SamplingConfig> = {
             description: 'the sampling API (HTTP)',
             portHint: 'set extensions.sampling.http.endpoint',
             portName: 'sampling',
+            access: SAMPLING_ACCESS,
+            routes: ['/sampling', '/api/sampling'],
           });
-          settings.logger.info(`sampling strategies (${mode}) on http://${parseEndpoint(config.http.endpoint).host}:${port}/sampling`);
+          settings.logger.info(`sampling strategies (${mode}) on http://${host.boundHost('sampling')}:${port}/sampling`);
         }
         if (config.query_endpoint !== null) {
           await host.listenHttp({
@@ -192,8 +203,10 @@ export const samplingExtensionFactory: ExtensionFactory<SamplingConfig> = {
             description: 'the sampling API on the query port',
             portHint: 'set extensions.query.endpoint',
             portName: 'samplingQuery',
-            claims: (request) => (request.url ?? '').split('?')[0] === '/api/sampling',
+            claims: (_method, path) => path === '/api/sampling',
             sharesPortWith: 'query',
+            access: SAMPLING_ACCESS,
+            routes: ['/api/sampling'],
           });
         }
         if (config.grpc !== null) {
@@ -203,10 +216,10 @@ export const samplingExtensionFactory: ExtensionFactory<SamplingConfig> = {
             description: 'the sampling API (gRPC)',
             portHint: 'set extensions.sampling.grpc.endpoint',
             portName: 'samplingGrpc',
+            access: SAMPLING_ACCESS,
+            routes: [SAMPLING_GRPC_PATH],
           });
-          settings.logger.info(
-            `sampling strategies (gRPC jaeger.api_v2.SamplingManager) on ${parseEndpoint(config.grpc.endpoint).host}:${port}`,
-          );
+          settings.logger.info(`sampling strategies (gRPC jaeger.api_v2.SamplingManager) on ${host.boundHost('samplingGrpc')}:${port}`);
         }
       },
       async shutdown(): Promise<void> {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { Component, ExtensionFactory, Host } from '../../component/component.js';
-import { endpointSchema, parseEndpoint } from '../../component/endpoint.js';
+import { accessFor, type Component, type ExtensionFactory, type Host } from '../../component/component.js';
+import { endpointSchema } from '../../component/endpoint.js';
 import { durationMillisSchema } from '../../model/duration-schema.js';
 import { HttpRouter } from '../http-router.js';
 import { addZipkinApi, sendZipkinError } from './zipkin-api.js';
@@ -38,10 +38,12 @@ export const zipkinApiExtensionFactory: ExtensionFactory<ZipkinApiConfig> = {
         description: 'the Zipkin API',
         portHint: 'set extensions.zipkin.endpoint (or --zipkin-port, which moves the receiver and this API together)',
         portName: 'zipkinQuery',
-        claims: (request) => request.method === 'GET' || request.method === 'HEAD',
+        claims: (method) => method === 'GET' || method === 'HEAD',
         sharesPortWith: 'zipkin',
+        access: accessFor('read'),
+        routes: router.patterns(),
       });
-      settings.logger.info(`Zipkin API listening on http://${parseEndpoint(config.endpoint).host}:${port}/api/v2`);
+      settings.logger.info(`Zipkin API listening on http://${host.boundHost('zipkinQuery')}:${port}/api/v2`);
     },
     shutdown: () => Promise.resolve(),
   }),

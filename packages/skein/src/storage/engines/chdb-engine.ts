@@ -14,7 +14,20 @@ interface SharedSession {
 }
 const sessions = new Map<string, SharedSession>();
 
-function acquire(dataDir: string): Session {
+/**
+ * Engine arguments that cap chDB's memory. `max_server_memory_usage` is server configuration (only
+ * an argument at start, not a SET): past it every allocation of every query and merge fails with
+ * MEMORY_LIMIT_EXCEEDED, which the writer reports as unavailable (503, retried by senders) instead
+ * of the process growing. `max_memory_usage` gives one query at most half, so a big read cannot
+ * starve the inserts. Both checked with chDB 26.x (system.server_settings, getSetting).
+ */
+function memoryArgs(memoryLimitBytes: number | undefined): string[] {
+  if (memoryLimitBytes === undefined) return [];
+  const bytes = Math.floor(memoryLimitBytes);
+  return [`--max_server_memory_usage=${bytes}`, `--max_memory_usage=${Math.floor(bytes / 2)}`];
+}
+
+function acquire(dataDir: string, memoryLimitBytes: number | undefined): Session {
   const shared = sessions.get(dataDir);
   if (shared !== undefined) {
     shared.refs++;
@@ -25,7 +38,8 @@ function acquire(dataDir: string): Session {
   }
   let session: Session;
   try {
-    session = new Session(dataDir);
+    const connectionArgs = memoryArgs(memoryLimitBytes);
+    session = connectionArgs.length > 0 ? new Session(dataDir, { connectionArgs }) : new Session(dataDir);
   } catch (error) {
     throw toStorageError('chdb', `opening ${dataDir}`, error);
   }
@@ -52,8 +66,9 @@ export class ChdbEngine implements SqlEngine {
   ) {}
 
   /** Opens (or shares) the session on `dataDir` and creates `database` if missing. */
-  static async open(dataDir: string, database: string): Promise<ChdbEngine> {
-    const session = acquire(dataDir);
+  static async open(dataDir: string, database: string, memoryLimitBytes?: number): Promise<ChdbEngine> {
+    // A session already open on dataDir keeps the memory cap it was started with.
+    const session = acquire(dataDir, memoryLimitBytes);
     try {
       const rows = parseJsonEachRow<{ v: string }>((await session.queryAsync('SELECT version() AS v', { format: 'JSONEachRow' })).text());
       const engine = new ChdbEngine(dataDir, session, rows[0]?.v ?? 'unknown');

@@ -17,6 +17,13 @@ export interface ClickHouseTarget {
  * Accepts `http(s)://user:pass@host:8123/?database=skein`, `http://host:8123/skein` and
  * `clickhouse://host:8123/skein` (read as plain HTTP). An explicit `database` option wins.
  */
+/** TLS to an https:// ClickHouse server: its CA, and a client certificate when it asks for one. */
+export interface ClickHouseTls {
+  readonly caCert: Buffer;
+  readonly cert?: Buffer;
+  readonly key?: Buffer;
+}
+
 export function parseClickHouseUrl(url: string, database?: string): ClickHouseTarget {
   let parsed: URL;
   try {
@@ -55,9 +62,18 @@ export class ClickHouseEngine implements SqlEngine {
     readonly version: string,
   ) {}
 
-  static async open(url: string, database?: string): Promise<ClickHouseEngine> {
+  static async open(url: string, database?: string, tls?: ClickHouseTls): Promise<ClickHouseEngine> {
     const target = parseClickHouseUrl(url, database);
-    const base = { url: target.baseUrl, username: target.username, password: target.password, log: { level: ClickHouseLogLevel.OFF } };
+    const base = {
+      url: target.baseUrl,
+      username: target.username,
+      password: target.password,
+      log: { level: ClickHouseLogLevel.OFF },
+      // An https:// URL verifies the server against the system CAs unless a CA is given here.
+      ...(tls && {
+        tls: tls.cert && tls.key ? { ca_cert: tls.caCert, cert: tls.cert, key: tls.key } : { ca_cert: tls.caCert },
+      }),
+    };
     // The database must exist before a client may name it as its default.
     const bootstrap = createClient(base);
     try {

@@ -9,6 +9,8 @@ export interface MigrateOptions {
   features: EngineFeatures;
   /** Drop data older than this many days, on engines with TTL. Default: keep everything. */
   retentionDays?: number;
+  /** Drop metrics (span metrics, service-graph edges, exemplars) older than this many days. Default: keep. */
+  metricsRetentionDays?: number;
   /** For tests: a different migration list. */
   migrations?: readonly Migration[];
   /** Progress lines of long data copies (default: written to stderr). */
@@ -27,6 +29,13 @@ const TTL_TABLES: readonly (readonly [string, string])[] = [
   ['trace_spans_v3', 'start_ns'],
   ['trace_index_v3', 'toUInt64(bucket) * 60000000000'],
   ['operations_v3', 'last_seen_ns'],
+];
+
+/** The metrics tables: their own retention (`storage.metrics_retention_days`), usually longer. */
+const METRICS_TTL_TABLES: readonly (readonly [string, string])[] = [
+  ['span_metrics_v4', 'toUInt64(minute) * 60000000000'],
+  ['service_graph_edges_v4', 'toUInt64(minute) * 60000000000'],
+  ['metric_exemplars_v4', 'toUInt64(minute) * 60000000000'],
 ];
 
 /**
@@ -51,7 +60,10 @@ export async function migrate(engine: SqlEngine, options: MigrateOptions): Promi
       applied.push(migration.version);
       done.add(migration.version);
     }
-    if (options.retentionDays !== undefined) await applyRetention(engine, ctx, options.retentionDays);
+    if (options.retentionDays !== undefined) await applyRetention(engine, ctx, options.retentionDays, TTL_TABLES);
+    if (options.metricsRetentionDays !== undefined && done.has(4)) {
+      await applyRetention(engine, ctx, options.metricsRetentionDays, METRICS_TTL_TABLES);
+    }
     return { applied, current: Math.max(0, ...done) };
   } catch (error) {
     if (error instanceof StorageError && error.code === 'unavailable') throw error;
@@ -80,7 +92,12 @@ async function applyMigration(engine: SqlEngine, ctx: DdlContext, migration: Mig
  * Retention is configuration, not schema history: it may change between runs, so it is (re)set at
  * every start-up instead of living in a migration. Engines without TTL keep everything.
  */
-async function applyRetention(engine: SqlEngine, ctx: DdlContext, days: number): Promise<void> {
+async function applyRetention(
+  engine: SqlEngine,
+  ctx: DdlContext,
+  days: number,
+  tables: readonly (readonly [string, string])[],
+): Promise<void> {
   if (!Number.isInteger(days) || days < 1 || days > 36500) {
     throw new StorageError('schema', `retention must be a whole number of days between 1 and 36500, got ${days}`);
   }
@@ -96,7 +113,7 @@ async function applyRetention(engine: SqlEngine, ctx: DdlContext, days: number):
       )
     ).map((r) => [r.name, r.engine_full]),
   );
-  for (const [table, column] of TTL_TABLES) {
+  for (const [table, column] of tables) {
     const wanted = `TTL toDateTime(intDiv(${column}, 1000000000), 'UTC') + toIntervalDay(${days})`;
     if (current.get(table)?.includes(wanted) === true) continue;
     await engine.command(

@@ -205,7 +205,7 @@ const tenancy: Migration = {
   name: 'tenant first in every sort key (*_v3 tables)',
   async moveData(engine, ctx, progress) {
     await copyV2Tables(engine, ctx, progress);
-    await copyV1Spans(engine, ctx);
+    await copyV1Spans(engine, ctx, progress);
   },
   statements(ctx) {
     const lc = lowCardinalityString(ctx);
@@ -284,11 +284,79 @@ ORDER BY (tenant, service_name, name, kind)`,
 };
 
 /**
- * Adaptive sampling's computed probabilities (query/sampling), so that every Skein node serves
+ * Version 4 — pre-aggregated metrics (issue 12, ARCHITECTURE decisions 6 and 12), written by the
+ * pipeline's metrics tap from 100 % of spans, per tenant and minute:
+ * - `span_metrics_v4`: one delta row per series (service, span name, kind, status, dimensions),
+ *   minute and flush: adjusted call and error counts, the duration sum and a sparse exponential
+ *   latency histogram (model/latency-histogram.ts) as parallel index/count arrays, merged by
+ *   `sumMap`. Sorted (tenant, service, span name, minute): a service's or an operation's series
+ *   over a day is one primary-key range of at most 1,440 rows per series and flush.
+ * - `service_graph_edges_v4`: the same per (client, server) edge, sorted (tenant, minute, …): the
+ *   dependencies of 24 h read at most 1,440 minutes × edges × flushes rows, whatever the span volume.
+ * - `metric_exemplars_v4`: per series and minute a slowest, an error and a random span, confirmed
+ *   at read time against `trace_index_v3` (sampling decides after the tap saw the span).
+ * Plain MergeTree (deltas are summed by reads); day partitions, so retention drops whole days.
+ */
+const metrics: Migration = {
+  version: 4,
+  name: 'span_metrics_v4, service_graph_edges_v4, metric_exemplars_v4',
+  statements(ctx) {
+    const lc = lowCardinalityString(ctx);
+    const text = codec(ctx, 'ZSTD(1)');
+    const histogram = `hist_idx Array(UInt16)${text},
+  hist_cnt Array(Float64)${text}`;
+    const minutePartition = dayPartition('toUInt64(minute) * 60000000000');
+    return [
+      `CREATE TABLE IF NOT EXISTS ${ctx.db}.span_metrics_v4 (
+  tenant ${lc},
+  service_name ${lc},
+  span_name ${lc},
+  span_kind UInt8,
+  status_code UInt8,
+  dimensions String${text},
+  minute UInt32,
+  calls Float64,
+  errors Float64,
+  duration_sum_ns Float64,
+  ${histogram}
+) ENGINE = MergeTree()
+PARTITION BY ${minutePartition}
+ORDER BY (tenant, service_name, span_name, minute)`,
+      `CREATE TABLE IF NOT EXISTS ${ctx.db}.service_graph_edges_v4 (
+  tenant ${lc},
+  minute UInt32,
+  client ${lc},
+  server ${lc},
+  connection_type ${lc},
+  calls Float64,
+  failed Float64,
+  ${histogram}
+) ENGINE = MergeTree()
+PARTITION BY ${minutePartition}
+ORDER BY (tenant, minute, client, server)`,
+      `CREATE TABLE IF NOT EXISTS ${ctx.db}.metric_exemplars_v4 (
+  tenant ${lc},
+  service_name ${lc},
+  span_name ${lc},
+  minute UInt32,
+  kind ${lc},
+  trace_id String,
+  span_id String,
+  duration_ns UInt64,
+  status_code UInt8
+) ENGINE = MergeTree()
+PARTITION BY ${minutePartition}
+ORDER BY (tenant, service_name, span_name, minute)`,
+    ];
+  },
+};
+
+/**
+ * Version 5 — adaptive sampling's computed probabilities (query/sampling), so that every Skein node serves
  * the same strategies: a handful of rows per service, the latest computation wins.
  */
 const samplingProbabilities: Migration = {
-  version: 4,
+  version: 5,
   name: 'sampling_probabilities (adaptive sampling)',
   statements(ctx) {
     const lc = lowCardinalityString(ctx);
@@ -305,4 +373,4 @@ ORDER BY (tenant, service_name, operation)`,
   },
 };
 
-export const MIGRATIONS: readonly Migration[] = [initialSchema, narrowRows, tenancy, samplingProbabilities];
+export const MIGRATIONS: readonly Migration[] = [initialSchema, narrowRows, tenancy, metrics, samplingProbabilities];

@@ -1,6 +1,7 @@
 import type { SqlEngine } from '../sql-engine.js';
 import { buildRowBatches } from '../span-rows.js';
 import { insertRowBatches } from '../span-writer.js';
+import { CopyProgress } from './copy-progress.js';
 import type { DdlContext } from './ddl-context.js';
 import { spansFromV1Rows, V1_SPAN_COLUMNS, type V1SpanRow } from './v1-span-rows.js';
 
@@ -26,8 +27,13 @@ export async function tableExists(engine: SqlEngine, ctx: DdlContext, table: str
  * and the copies collapse in the ReplacingMergeTree (readers dedupe by span ID meanwhile). Another
  * process finishing the copy first drops the table under this one: that ends this copy, done.
  */
-export async function copyV1Spans(engine: SqlEngine, ctx: DdlContext): Promise<void> {
+export async function copyV1Spans(engine: SqlEngine, ctx: DdlContext, progress: (line: string) => void): Promise<void> {
   if (await tableExists(engine, ctx, 'spans')) {
+    // Rows of the v1 table, copies included (counting distinct span IDs would read it all once more).
+    const counted = await engine.query<{ n: string }>(`SELECT toString(count()) AS n FROM ${ctx.db}.spans`);
+    const total = Number(counted[0]?.n ?? 0);
+    if (total > 0) progress(`schema v3: copying ${total.toLocaleString('en-US')} v1 span rows through the row builder`);
+    const counter = new CopyProgress('schema v3', 'v1 spans', total, progress);
     let after = '';
     for (;;) {
       let rows: V1SpanRow[];
@@ -49,6 +55,7 @@ LIMIT 1 BY trace_id, span_id`,
         throw error;
       }
       await insertRowBatches(engine, ctx.database, buildRowBatches(spansFromV1Rows(rows)));
+      counter.advance(rows.length, `traces up to ${after.slice(0, 8)}…`);
     }
   }
   await engine.command(`DROP TABLE IF EXISTS ${ctx.db}.spans`);

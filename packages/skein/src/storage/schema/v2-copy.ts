@@ -1,6 +1,7 @@
 import { DEFAULT_TENANT } from '../../model/tenant.js';
 import type { SqlEngine } from '../sql-engine.js';
 import { OPERATION_COLUMNS, RESOURCE_COLUMNS, SCOPE_COLUMNS, SPAN_COLUMNS } from '../span-rows.js';
+import { CopyProgress } from './copy-progress.js';
 import { dayPartition, type DdlContext } from './ddl-context.js';
 import { tableExists } from './v1-copy.js';
 
@@ -50,7 +51,7 @@ async function copyTable(engine: SqlEngine, ctx: DdlContext, table: string, v3Co
 }
 
 /**
- * `trace_spans`, one day partition at a time, with a progress line per day. The day is selected
+ * `trace_spans`, one day partition at a time, with a progress line per day (count, rate, ETA). The day is selected
  * by the partition expression itself, so exactly the partition's rows are copied before it is
  * dropped, whatever their times.
  */
@@ -64,7 +65,7 @@ GROUP BY partition ORDER BY partition`,
   );
   const total = days.reduce((sum, day) => sum + Number(day.rows), 0);
   if (total > 0) progress(`schema v3: copying ${total} span rows of ${days.length} day(s) to tenant ${DEFAULT_TENANT}`);
-  let copied = 0;
+  const counter = new CopyProgress('schema v3', 'span rows', total, progress);
   for (const day of days) {
     // A partition value of this table is a YYYYMMDD number: checked, as it is spelt into the ALTER.
     if (!/^\d{8}$/.test(day.partition)) throw new Error(`unexpected trace_spans partition ${JSON.stringify(day.partition)}`);
@@ -78,8 +79,7 @@ GROUP BY partition ORDER BY partition`,
       if (!(await tableExists(engine, ctx, 'trace_spans'))) return;
       throw error;
     }
-    copied += Number(day.rows);
-    progress(`schema v3: ${copied} of ${total} span rows copied (day ${day.partition})`);
+    counter.advance(Number(day.rows), `day ${day.partition}`);
   }
   await engine.command(`DROP TABLE IF EXISTS ${ctx.db}.trace_spans`);
 }

@@ -1,0 +1,168 @@
+/**
+ * Overload with the default pipeline on embedded chDB (issue 20, item 3): does every request get
+ * an answer within the bounded wait, does accepted throughput stay near capacity under 3× the
+ * load, and does resident memory (chDB's included) stay under the limit?
+ *
+ *  1. Starts Skein all-in-one with its default pipeline (memory_limiter, redaction, storage), the
+ *     memory limit set to `--limit-mib` (memory_limiter's hard limit; chDB gets `--chdb-mib`).
+ *  2. Capacity: `skein loadgen --rate max` for `--calibrate`, no retries: spans/s acknowledged,
+ *     after a 2 s warm-up, and again after step 3 (the mean of both: a shared machine drifts).
+ *  3. Overload: `skein loadgen` at 3× that for `--duration` with `--connections`, no retries and a
+ *     30 s client timeout, so every answer (200 or 429) is timed as it came; RSS of the Skein
+ *     process sampled every 50 ms (/proc/PID/status VmRSS).
+ * Figures: capacity, accepted spans/s under 3× and its share of capacity (target ≥ 90 %), answer
+ * time p99 and max (target: max ≤ max_queue_wait + one insert), peak RSS (target ≤ limit).
+ *
+ *   node --import tsx bench/overload-bench.ts [--calibrate 6s] [--duration 15s] [--connections 48]
+ *     [--limit-mib 1200] [--chdb-mib 400] [--wait 2s] [--built] [--json file]
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { makeTempDir, startSkein, writeConfig, type SkeinProcess } from '../test/support/skein-process.js';
+
+const { values: options } = parseArgs({
+  options: {
+    calibrate: { type: 'string', default: '6s' },
+    duration: { type: 'string', default: '15s' },
+    connections: { type: 'string', default: '48' },
+    'limit-mib': { type: 'string', default: '1200' },
+    'chdb-mib': { type: 'string', default: '400' },
+    wait: { type: 'string', default: '2s' },
+    built: { type: 'boolean', default: false },
+    json: { type: 'string' },
+  },
+});
+const PACKAGE_DIR = resolve(import.meta.dirname, '..');
+const limitMib = Number(options['limit-mib']);
+
+interface LoadgenSummary {
+  seconds: number;
+  batchSize: number;
+  sent: number;
+  requests: number;
+  acknowledged: number;
+  failed: number;
+  spansPerSecond: number;
+  latencyMillis: { p50: number; p90: number; p99: number; max: number };
+  messages: string[];
+}
+
+function residentMib(pid: number): number {
+  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return match ? Number(match[1]) / 1024 : NaN;
+}
+
+async function loadgen(skein: SkeinProcess, args: string[]): Promise<LoadgenSummary> {
+  const summaryFile = join(makeTempDir('loadgen'), 'summary.json');
+  const entry = options.built ? [join(PACKAGE_DIR, 'dist/cli/main.js')] : ['--import', 'tsx', join(PACKAGE_DIR, 'src/cli/main.ts')];
+  const child = spawn(
+    process.execPath,
+    [...entry, 'loadgen', '--endpoint', `http://127.0.0.1:${skein.ports.otlpHttp}`, '--seed', '20', '--summary-json', summaryFile, ...args],
+    { cwd: PACKAGE_DIR, stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
+  const code = await new Promise<number | null>((done) => child.once('exit', done));
+  if (code !== 0) throw new Error(`loadgen exited with ${code}: ${stderr}`);
+  const summary = JSON.parse(readFileSync(summaryFile, 'utf8')) as LoadgenSummary;
+  rmSync(join(summaryFile, '..'), { recursive: true, force: true });
+  return summary;
+}
+
+async function main(): Promise<void> {
+  const config = writeConfig(
+    [
+      'processors:',
+      '  memory_limiter:',
+      '    check_interval: 100ms',
+      `    limit_mib: ${limitMib}`,
+      'exporters:',
+      '  storage:',
+      `    max_queue_wait: ${options.wait!}`,
+      'storage:',
+      `  memory_limit_mib: ${options['chdb-mib']!}`,
+      '',
+    ].join('\n'),
+  );
+  const loadBefore = loadavg()[0]!;
+  const skein = await startSkein({ built: options.built, nodeArgs: ['--expose-gc'], args: ['--config', config] });
+  const pid = skein.child.pid!;
+  const idleMib = residentMib(pid);
+  let peakMib = idleMib;
+  const sampler = setInterval(() => (peakMib = Math.max(peakMib, residentMib(pid))), 50);
+  try {
+    const atMaxRate = (duration: string): Promise<LoadgenSummary> =>
+      loadgen(skein, ['--rate', 'max', '--connections', '16', '--duration', duration, '--max-retries', '0']);
+    // Warm-up: the first inserts create parts and the exporter learns its cost per span.
+    await atMaxRate('2s');
+    const calibration = await atMaxRate(options.calibrate!);
+    const capacity = calibration.spansPerSecond;
+    const offered = Math.max(1000, 3 * capacity);
+    console.log(
+      `overload bench: capacity ${capacity} spans/s (--rate max, 16 connections, ${calibration.seconds} s); now 3× = ${offered} spans/s`,
+    );
+    const overload = await loadgen(skein, [
+      '--rate',
+      String(offered),
+      '--connections',
+      options.connections!,
+      '--duration',
+      options.duration!,
+      '--max-retries',
+      '0',
+      '--timeout',
+      '30s',
+    ]);
+    clearInterval(sampler);
+    // Measured again after the overload: on a shared machine capacity drifts, so the two bracket it.
+    const capacityAfter = (await atMaxRate(options.calibrate!)).spansPerSecond;
+    const meanCapacity = (capacity + capacityAfter) / 2;
+    const attempted = Math.round(overload.sent / overload.seconds);
+    const result = {
+      date: new Date().toISOString(),
+      machine: {
+        cores: cpus().length,
+        ramMiB: Math.round(totalmem() / 2 ** 20),
+        loadAverage1mBefore: loadBefore,
+        loadAverage1mAfter: loadavg()[0],
+      },
+      settings: {
+        limitMib,
+        chdbMib: Number(options['chdb-mib']),
+        maxQueueWait: options.wait,
+        connections: Number(options.connections),
+        duration: options.duration,
+      },
+      capacitySpansPerSecond: Math.round(meanCapacity),
+      capacityBeforeAfterSpansPerSecond: [capacity, capacityAfter],
+      offeredSpansPerSecond: offered,
+      attemptedSpansPerSecond: attempted,
+      acceptedSpansPerSecond: overload.spansPerSecond,
+      acceptedShareOfCapacity: meanCapacity > 0 ? overload.spansPerSecond / meanCapacity : 0,
+      requests: overload.requests,
+      refusedSpans: overload.failed,
+      answerMillis: overload.latencyMillis,
+      idleRssMib: Math.round(idleMib),
+      peakRssMib: Math.round(peakMib),
+      messages: overload.messages,
+    };
+    console.log(
+      `  3× overload: the client attempted ${attempted} spans/s; accepted ${overload.spansPerSecond} spans/s = ` +
+        `${(result.acceptedShareOfCapacity * 100).toFixed(0)} % of capacity (${capacity} before, ${capacityAfter} after); answers p50 ${overload.latencyMillis.p50} ms, ` +
+        `p99 ${overload.latencyMillis.p99} ms, max ${overload.latencyMillis.max} ms; RSS idle ${result.idleRssMib} MiB, peak ${result.peakRssMib} MiB (limit ${limitMib} MiB)`,
+    );
+    if (options.json) writeFileSync(options.json, JSON.stringify(result, null, 2) + '\n');
+  } finally {
+    clearInterval(sampler);
+    await skein.stop();
+    rmSync(skein.dataDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

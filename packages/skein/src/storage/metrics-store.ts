@@ -1,0 +1,144 @@
+import type { TenantId } from '../model/tenant.js';
+
+/**
+ * Pre-aggregated metrics (ARCHITECTURE decisions 6 and 12): what the pipeline's metrics tap writes
+ * per tenant and minute, and what dashboards, `/api/v1/dependencies`, the service map, the
+ * Prometheus and Jaeger SPM APIs read instead of raw spans.
+ *
+ * Write semantics: rows are deltas. A minute of a series may arrive in several rows (every flush,
+ * every process that saw spans of it); readers sum them. A flush is written once; when the engine
+ * fails it is kept and retried with the next flush (bounded: see the tap), so a write that failed
+ * after the engine stored it may count a flush twice. Counts are adjusted counts (a span that
+ * arrived head-sampled at 1 in 4 counts 4), so they are doubles.
+ */
+
+/** One series' delta for one minute. */
+export interface SpanMetricsRow {
+  readonly tenant: TenantId;
+  /** Minutes since the epoch (the span's start minute). */
+  readonly minute: number;
+  readonly serviceName: string;
+  readonly spanName: string;
+  /** OTLP span kind number. */
+  readonly spanKind: number;
+  /** OTLP status code number. */
+  readonly statusCode: number;
+  /** Further dimensions, `key=value` joined by `\u001f` in configured order ('' when none). */
+  readonly dimensions: string;
+  readonly calls: number;
+  readonly errors: number;
+  readonly durationSumNanos: number;
+  /** Sparse latency histogram (model/latency-histogram.ts): parallel arrays. */
+  readonly histogramIndexes: readonly number[];
+  readonly histogramCounts: readonly number[];
+}
+
+/** A service-graph edge's delta for one minute. */
+export interface ServiceGraphEdgeRow {
+  readonly tenant: TenantId;
+  readonly minute: number;
+  readonly client: string;
+  readonly server: string;
+  /** '' (both sides instrumented), 'virtual_node', 'database' or 'messaging_system' (Collector values). */
+  readonly connectionType: string;
+  readonly calls: number;
+  readonly failed: number;
+  /** Latency histograms seen by the server side (or the client side when the server is virtual). */
+  readonly histogramIndexes: readonly number[];
+  readonly histogramCounts: readonly number[];
+}
+
+export type ExemplarKind = 'slowest' | 'error' | 'random';
+
+/** A trace that stands for a series in a minute; confirmed against stored traces when read. */
+export interface ExemplarRow {
+  readonly tenant: TenantId;
+  readonly minute: number;
+  readonly serviceName: string;
+  readonly spanName: string;
+  readonly kind: ExemplarKind;
+  readonly traceId: string;
+  readonly spanId: string;
+  readonly durationNanos: number;
+  readonly statusCode: number;
+}
+
+/** What one flush of the tap writes. */
+export interface MetricsBatch {
+  readonly spanMetrics: readonly SpanMetricsRow[];
+  readonly edges: readonly ServiceGraphEdgeRow[];
+  readonly exemplars: readonly ExemplarRow[];
+}
+
+/** The write side, part of TraceStore: resolves once every row is stored. */
+export interface MetricsWriter {
+  writeMetrics(batch: MetricsBatch): Promise<void>;
+}
+
+/** Which series to read: a window of minutes, optionally one service (and operation). */
+export interface SeriesQuery {
+  readonly startMinute: number;
+  /** Exclusive. */
+  readonly endMinute: number;
+  readonly serviceName?: string;
+  readonly spanName?: string;
+  /** Span kinds to keep (OTLP numbers); empty: all. */
+  readonly spanKinds: readonly number[];
+  /** Minutes per returned point (≥ 1). */
+  readonly stepMinutes: number;
+  /** Group by `service` or by `operation` (service + span name). */
+  readonly groupBy: 'service' | 'operation';
+}
+
+/** One group's point: sums over `stepMinutes` minutes starting at `minute`. */
+export interface SeriesPoint {
+  readonly serviceName: string;
+  /** '' when grouped by service. */
+  readonly spanName: string;
+  readonly minute: number;
+  readonly calls: number;
+  readonly errors: number;
+  readonly durationSumNanos: number;
+  readonly histogramIndexes: readonly number[];
+  readonly histogramCounts: readonly number[];
+}
+
+export interface EdgeTotal {
+  readonly client: string;
+  readonly server: string;
+  readonly connectionType: string;
+  readonly calls: number;
+  readonly failed: number;
+  readonly histogramIndexes: readonly number[];
+  readonly histogramCounts: readonly number[];
+}
+
+/** An exemplar whose trace is stored (confirmed against trace_index at read time). */
+export interface StoredExemplar {
+  readonly serviceName: string;
+  readonly spanName: string;
+  readonly minute: number;
+  readonly kind: ExemplarKind;
+  readonly traceId: string;
+  readonly spanId: string;
+  readonly durationNanos: number;
+  readonly statusCode: number;
+}
+
+/** The read side, part of TenantTraceReader (one tenant). */
+export interface MetricsReader {
+  readSeries(query: SeriesQuery): Promise<SeriesPoint[]>;
+  /** Edge totals over `[startMinute, endMinute)`, sorted by client then server. */
+  readEdges(startMinute: number, endMinute: number): Promise<EdgeTotal[]>;
+  /**
+   * Exemplars in the window whose traces are stored: per (series, minute, kind) the ones whose
+   * trace the sampler kept, so a click always opens a stored trace; at most `limit`.
+   */
+  readExemplars(query: {
+    startMinute: number;
+    endMinute: number;
+    serviceName?: string;
+    spanName?: string;
+    limit: number;
+  }): Promise<StoredExemplar[]>;
+}

@@ -1,0 +1,197 @@
+import { useMemo, useState, type ReactNode } from 'react';
+import { api } from '../api/client';
+import type { RedGroup } from '../api/schemas';
+import { formatChange, formatValue, RedChart, Sparkline } from '../components/red-chart';
+import { ErrorBox, Loading } from '../components/status-views';
+import { Link, navigate, type Location } from '../router';
+import { useAsync } from '../use-async';
+
+const LOOKBACKS = ['15m', '1h', '6h', '24h'];
+
+type SortKey = 'serviceName' | 'rate' | 'errorRatio' | 'p99Millis';
+
+/** `/services`: RED per service from 100 % of spans (the metrics tap), sortable, with sparklines. */
+export function ServicesPage({ location }: { location: Location }): ReactNode {
+  const lookback = location.params.get('lookback') || '1h';
+  const services = useAsync((signal) => api.serviceMetrics(lookback, signal), [lookback]);
+  const [sort, setSort] = useState<{ key: SortKey; descending: boolean }>({ key: 'rate', descending: true });
+  const sorted = useMemo(() => {
+    if (services.status !== 'ok') return [];
+    const direction = sort.descending ? -1 : 1;
+    return [...services.data].sort((a, b) => {
+      const av = a[sort.key] ?? -1;
+      const bv = b[sort.key] ?? -1;
+      return (typeof av === 'string' ? av.localeCompare(String(bv)) : av - Number(bv)) * direction;
+    });
+  }, [services, sort]);
+  const header = (key: SortKey, label: string): ReactNode => (
+    <th aria-sort={sort.key === key ? (sort.descending ? 'descending' : 'ascending') : 'none'}>
+      <button
+        type="button"
+        className="sort"
+        onClick={() => setSort({ key, descending: sort.key === key ? !sort.descending : key !== 'serviceName' })}
+      >
+        {label}
+        {sort.key === key ? (sort.descending ? ' ▾' : ' ▴') : ''}
+      </button>
+    </th>
+  );
+  return (
+    <section className="services-page">
+      <div className="page-header">
+        <h1>Services</h1>
+        <LookbackPicker lookback={lookback} path="/services" />
+      </div>
+      <p className="hint">Rate, errors and latency of every service’s entry spans, counted before sampling.</p>
+      {services.status === 'loading' && <Loading what="service metrics" />}
+      {services.status === 'error' && <ErrorBox error={services.error} title="Could not load service metrics" />}
+      {services.status === 'ok' && sorted.length === 0 && <div className="notice">No metrics in this window yet.</div>}
+      {sorted.length > 0 && (
+        <table className="services-table">
+          <thead>
+            <tr>
+              {header('serviceName', 'Service')}
+              {header('rate', 'Rate')}
+              {header('errorRatio', 'Errors')}
+              {header('p99Millis', 'p99')}
+              <th>vs previous window</th>
+            </tr>
+          </thead>
+          <tbody>
+            {sorted.map((service) => (
+              <tr key={service.serviceName}>
+                <td>
+                  <Link to={`/services/${encodeURIComponent(service.serviceName)}?lookback=${lookback}`}>{service.serviceName}</Link>
+                </td>
+                <td className="figure">
+                  <span>{formatValue(service.rate, '/s')}</span>
+                  <Sparkline points={service.points} value={(p) => p.rate} label={`${service.serviceName} rate`} />
+                </td>
+                <td className={`figure ${service.errorRatio > 0 ? 'bad' : ''}`}>
+                  <span>{formatValue(service.errorRatio, '%')}</span>
+                  <Sparkline points={service.points} value={(p) => p.errorRatio} label={`${service.serviceName} error ratio`} />
+                </td>
+                <td className="figure">
+                  <span>{formatValue(service.p99Millis, 'ms')}</span>
+                  <Sparkline points={service.points} value={(p) => p.p99Millis} label={`${service.serviceName} p99`} />
+                </td>
+                <td className="change">{changeText(service)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
+
+function changeText(group: RedGroup): string {
+  const parts = [
+    ['rate', group.change['rate']],
+    ['p99', group.change['p99Millis']],
+  ] as const;
+  return parts
+    .filter(([, change]) => change !== null && change !== undefined)
+    .map(([name, change]) => `${name} ${formatChange(change)}`)
+    .join(' · ');
+}
+
+function LookbackPicker({ lookback, path }: { lookback: string; path: string }): ReactNode {
+  return (
+    <label className="lookback">
+      Window{' '}
+      <select value={lookback} onChange={(event) => navigate(`${path}?lookback=${event.target.value}`)} aria-label="Window">
+        {LOOKBACKS.map((value) => (
+          <option key={value} value={value}>
+            last {value}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+/** `/services/<name>`: RED charts per operation, exemplar dots that open stored traces, window comparison. */
+export function ServicePage({ service, location }: { service: string; location: Location }): ReactNode {
+  const lookback = location.params.get('lookback') || '1h';
+  const data = useAsync(
+    async (signal) => {
+      const [operations, exemplars] = await Promise.all([
+        api.operationMetrics(service, lookback, signal),
+        api.exemplars(service, lookback, signal),
+      ]);
+      return { operations, exemplars };
+    },
+    [service, lookback],
+  );
+  // Fixed per answer, so the charts (and their dots) stay put between renders.
+  const endMillis = useMemo(() => Date.now(), [data]);
+  const startMillis = endMillis - lookbackMillis(lookback);
+  return (
+    <section className="service-page">
+      <div className="page-header">
+        <h1>
+          <Link to={`/services?lookback=${lookback}`}>Services</Link> / {service}
+        </h1>
+        <LookbackPicker lookback={lookback} path={`/services/${encodeURIComponent(service)}`} />
+      </div>
+      {data.status === 'loading' && <Loading what="operation metrics" />}
+      {data.status === 'error' && <ErrorBox error={data.error} title="Could not load operation metrics" />}
+      {data.status === 'ok' && data.data.operations.length === 0 && <div className="notice">No operations in this window.</div>}
+      {data.status === 'ok' &&
+        data.data.operations.map((operation) => {
+          const exemplars = data.data.exemplars.filter((e) => e.operation === operation.operation);
+          return (
+            <article key={operation.operation} className="operation">
+              <h2>
+                {operation.operation}{' '}
+                <span className="summary">
+                  {formatValue(operation.rate, '/s')} · {formatValue(operation.errorRatio, '%')} errors · p99{' '}
+                  {formatValue(operation.p99Millis, 'ms')}
+                  {operation.change['p99Millis'] !== null && operation.change['p99Millis'] !== undefined && (
+                    <span className="change">
+                      {' '}
+                      (p99 {formatChange(operation.change['p99Millis'])} vs the previous {lookback})
+                    </span>
+                  )}
+                </span>
+              </h2>
+              <div className="red-charts">
+                <RedChart
+                  title="Requests per second"
+                  points={operation.points}
+                  value={(p) => p.rate}
+                  unit="/s"
+                  startMillis={startMillis}
+                  endMillis={endMillis}
+                />
+                <RedChart
+                  title="Error rate"
+                  points={operation.points}
+                  value={(p) => p.errorRatio}
+                  unit="%"
+                  startMillis={startMillis}
+                  endMillis={endMillis}
+                />
+                <RedChart
+                  title="Latency p99 (dots: exemplar traces)"
+                  points={operation.points}
+                  value={(p) => p.p99Millis}
+                  unit="ms"
+                  startMillis={startMillis}
+                  endMillis={endMillis}
+                  exemplars={exemplars}
+                />
+              </div>
+            </article>
+          );
+        })}
+    </section>
+  );
+}
+
+function lookbackMillis(lookback: string): number {
+  const match = /^(\d+)([mh])$/.exec(lookback);
+  if (!match) return 3_600_000;
+  return Number(match[1]) * (match[2] === 'h' ? 3_600_000 : 60_000);
+}
