@@ -255,6 +255,41 @@ function queryFigures(query: unknown): Figure[] {
       timed(`operations p50 / p99, ${at}`, 'operationsMs', 'p50'),
       timed(`dependencies 1 h p50 / p99, ${at}`, 'dependencies1hMs', 'p50'),
       timed(`dependencies 24 h p50 / p99, ${at}`, 'dependencies24hMs', 'p50'),
+      // Issue 11, item 6: TraceQL / Tempo API figures.
+      timed(`TraceQL tag names (v2 tags, 1 h) p50 / p99, ${at}`, 'traceqlTagNames1hMs', 'p50', {
+        op: '<=',
+        value: 100,
+        condition: 'p50 at 10M spans',
+      }),
+      timed(`TraceQL tag values (resource.service.name, 1 h) p50 / p99, ${at}`, 'traceqlTagValues1hMs', 'p50', {
+        op: '<=',
+        value: 100,
+        condition: 'p50 at 10M spans',
+      }),
+      timed(`TraceQL tag values filtered by q (1 h) p50 / p99, ${at}`, 'traceqlFilteredTagValues1hMs', 'p50', {
+        op: '<=',
+        value: 100,
+        condition: 'p50 at 10M spans',
+      }),
+      timed(`TraceQL { } | rate() by (resource.service.name) 24 h p50 / p99, ${at}`, 'traceqlRateByService24hMs', 'p50', {
+        op: '<=',
+        value: 1000,
+        condition: 'p50 at 10M spans',
+      }),
+      ...(num(checkpoint, 'traceqlFilterMs', 'p50') === undefined
+        ? []
+        : [
+            timed(`TraceQL single-condition filter p50 / p99, ${at}`, 'traceqlFilterMs', 'p50', {
+              op: '<=',
+              value: 300,
+              condition: 'p50 at 10M spans',
+            }),
+            timed(`TraceQL structural query p50 / p99, ${at}`, 'traceqlStructuralMs', 'p50', {
+              op: '<=',
+              value: 1500,
+              condition: 'p50 at 10M spans',
+            }),
+          ]),
     ];
   });
 }

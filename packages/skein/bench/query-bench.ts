@@ -3,7 +3,8 @@
  * traces, spread over the last 24 h, through the storage write path (`writeSpans`, 50k-span
  * batches) into embedded chDB, and times the read API at checkpoints (default 1M and 10M spans):
  * trace by ID p50/p99, search (service + attribute + min duration) over 1 h and 24 h, services,
- * operations, dependencies. Ends with bytes per span after merges.
+ * operations, dependencies, and the TraceQL figures of issue 11 (autocompletion, rate() by service over
+ * 24 h). Ends with bytes per span after merges.
  *
  *   node --import tsx bench/query-bench.ts [--checkpoints 1000000,10000000] [--lookups 300] [--json file]
  */
@@ -18,6 +19,11 @@ import type { Span } from '../src/model/span.js';
 import { openTraceStore } from '../src/storage/open-trace-store.js';
 import type { TraceStore } from '../src/storage/trace-store.js';
 import { DEFAULT_TENANT } from '../src/model/tenant.js';
+import { runMetricsQuery } from '../src/query/tempo/tempo-metrics.js';
+import { planMetricsQuery } from '../src/query/tempo/traceql-metrics-plan.js';
+import { defaultStepNano } from '../src/query/tempo/tempo-params.js';
+import { parseTraceQL } from '../src/query/traceql/parser.js';
+import { executeTraceQLSearch } from '../src/query/traceql/search.js';
 
 const { values: options } = parseArgs({
   options: {
@@ -83,9 +89,73 @@ async function measure(store: TraceStore, traceIds: string[], now: bigint, store
     ),
     dependencies1hMs: await time(5, () => store.forTenant(DEFAULT_TENANT).getDependencies(now - HOUR, now)),
     dependencies24hMs: await time(3, () => store.forTenant(DEFAULT_TENANT).getDependencies(now - 24n * HOUR, now)),
+    ...(await traceqlFigures(store, now)),
   };
   console.log(`\n${JSON.stringify(result)}`);
   return result;
+}
+
+/**
+ * Issue 11's TraceQL figures: tag and value autocompletion as Grafana's editor asks for them
+ * (`/api/v2/search/tags`, `/api/v2/search/tag/resource.service.name/values` over the last hour),
+ * and `{ } | rate() by (resource.service.name)` over 24 h at Tempo's default step (as the Tempo
+ * API runs them, parse to series), and TraceQL search over 24 h (one condition; structural).
+ */
+async function traceqlFigures(store: TraceStore, now: bigint): Promise<object> {
+  const reader = store.forTenant(DEFAULT_TENANT);
+  const rate = planMetricsQuery(parseTraceQL('{ } | rate() by (resource.service.name)'));
+  const start = now - 24n * HOUR;
+  return {
+    traceqlTagNames1hMs: await time(20, () =>
+      reader.listAttributeKeys({ startTimeUnixNano: now - HOUR, endTimeUnixNano: now, limit: 1000 }),
+    ),
+    traceqlTagValues1hMs: await time(20, () =>
+      reader.listTypedValues({
+        field: { kind: 'attribute', scope: 'resource', key: 'service.name' },
+        filter: { combine: 'all', conditions: [] },
+        startNano: now - HOUR,
+        endNano: now,
+        sampleSpans: 100_000,
+        limit: 1000,
+      }),
+    ),
+    traceqlFilteredTagValues1hMs: await time(20, () =>
+      reader.listTypedValues({
+        field: { kind: 'attribute', scope: 'span', key: 'http.route' },
+        filter: {
+          combine: 'all',
+          conditions: [
+            { field: { kind: 'attribute', scope: 'resource', key: 'service.name' }, op: '=', value: { type: 'string', value: 'gateway' } },
+          ],
+        },
+        startNano: now - HOUR,
+        endNano: now,
+        sampleSpans: 100_000,
+        limit: 1000,
+      }),
+    ),
+    // Search over 24 h as Grafana sends it (limit 20, spss 3): one condition, then a structural query.
+    traceqlFilterMs: await time(10, () =>
+      executeTraceQLSearch(reader, '{ span.http.route = "/api/checkout" }', { startNano: start, endNano: now, limit: 20, spss: 3 }),
+    ),
+    traceqlStructuralMs: await time(5, () =>
+      executeTraceQLSearch(reader, '{ resource.service.name = "gateway" } >> { resource.service.name = "payment" && status = error }', {
+        startNano: start,
+        endNano: now,
+        limit: 20,
+        spss: 3,
+      }),
+    ),
+    traceqlRateByService24hMs: await time(5, () =>
+      runMetricsQuery(reader, rate, {
+        startNano: start,
+        endNano: now,
+        stepNano: defaultStepNano(start, now),
+        instant: false,
+        exemplars: 0,
+      }),
+    ),
+  };
 }
 
 async function main(): Promise<void> {

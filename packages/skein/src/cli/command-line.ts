@@ -23,6 +23,7 @@ Options (each has a SKEIN_* environment variable; flags win over variables, vari
       --otlp-http-port N   OTLP/HTTP receiver port (default 4318)                SKEIN_OTLP_HTTP_PORT
       --zipkin-port N      Zipkin receiver port (default 9411)                   SKEIN_ZIPKIN_PORT
       --query-port N       query API and UI port (default 16686)                 SKEIN_QUERY_PORT
+      --tempo-port N       Tempo-compatible API port (default 3200)              SKEIN_TEMPO_PORT
       --metrics-port N     Skein's own Prometheus /metrics port (default 8888)   SKEIN_METRICS_PORT
   -h, --help               show this help
   -v, --version            print the version
@@ -48,6 +49,7 @@ const OPTION_ENV: Record<string, string> = {
   'otlp-grpc-port': 'SKEIN_OTLP_GRPC_PORT',
   'otlp-http-port': 'SKEIN_OTLP_HTTP_PORT',
   'query-port': 'SKEIN_QUERY_PORT',
+  'tempo-port': 'SKEIN_TEMPO_PORT',
   'zipkin-port': 'SKEIN_ZIPKIN_PORT',
   'metrics-port': 'SKEIN_METRICS_PORT',
 };
@@ -67,6 +69,7 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
         'otlp-grpc-port': { type: 'string' },
         'otlp-http-port': { type: 'string' },
         'query-port': { type: 'string' },
+        'tempo-port': { type: 'string' },
         'zipkin-port': { type: 'string' },
         'metrics-port': { type: 'string' },
         'insecure-expose': { type: 'boolean' },
@@ -111,6 +114,7 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
     ['otlp-grpc-port', ['receivers', 'otlp', 'protocols', 'grpc', 'endpoint'], '0.0.0.0:4317'],
     ['otlp-http-port', ['receivers', 'otlp', 'protocols', 'http', 'endpoint'], '0.0.0.0:4318'],
     ['query-port', ['extensions', 'query', 'endpoint'], '0.0.0.0:16686'],
+    ['tempo-port', ['extensions', 'tempo', 'endpoint'], '0.0.0.0:3200'],
     ['zipkin-port', ['receivers', 'zipkin', 'endpoint'], '0.0.0.0:9411'],
     ['metrics-port', ['service', 'telemetry', 'metrics', 'address'], '0.0.0.0:8888'],
   ];

@@ -15,6 +15,7 @@ import { zipkinReceiverFactory } from '../collector/receivers/zipkin-receiver-fa
 import { tailSamplingProcessorFactory } from '../collector/sampling/tail-sampling-stage.js';
 import { healthExtensionFactory, queryExtensionFactory } from '../query/query-extensions.js';
 import { samplingExtensionFactory } from '../query/sampling/sampling-extension.js';
+import { tempoExtensionFactory } from '../query/tempo/tempo-extension.js';
 import { zipkinApiExtensionFactory } from '../query/zipkin/zipkin-extension.js';
 
 /**
@@ -53,6 +54,7 @@ const EXTENSIONS = [
   healthExtensionFactory,
   zipkinApiExtensionFactory,
   samplingExtensionFactory,
+  tempoExtensionFactory,
 ];
 
 /** Other spellings of a type, as the Collector accepts them (it renamed `loadbalancing`). */

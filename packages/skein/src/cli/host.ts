@@ -172,7 +172,7 @@ export class SkeinHost {
     const { host, port } = parseEndpoint(spec.endpoint);
     const bindHost = this.security.bindHost(host, spec.description);
     this.record(owner, { kind: 'grpc', server: spec.server });
-    const credentials = this.security.grpcCredentials(spec.access ?? accessFor('read'));
+    const credentials = await this.security.grpcCredentials(spec.access ?? accessFor('read'));
     const bound = await listenGrpc(spec.server, bindHost, port, spec.description, spec.portHint, credentials);
     this.ports[spec.portName] = bound;
     this.boundHosts[spec.portName] = bindHost;

@@ -112,7 +112,7 @@ export class ListenerSecurity {
   }
 
   /** Credentials for a gRPC listener: TLS (files re-read by grpc-js) and the authentication interceptor. */
-  grpcCredentials(access: ListenerAccess): ServerCredentials {
+  async grpcCredentials(access: ListenerAccess): Promise<ServerCredentials> {
     const tls = this.config.tls;
     let base = ServerCredentials.createInsecure();
     if (tls) {
@@ -129,6 +129,31 @@ export class ListenerSecurity {
       // grpc-js names this function's first parameter the CA provider but uses it as the identity
       // (server-credentials.js: the constructor takes identity first); the test proves the order.
       base = experimental.createCertificateProviderServerCredentials(identity, ca, ca !== null);
+      // The providers read their files asynchronously: until they have, grpc-js drops every TLS
+      // handshake ("socket disconnected before secure TLS connection"), so the first clients after
+      // "listening" would fail. Bind only once both have delivered their first certificates.
+      // Each one-shot listener removes itself: a provider polls its files while any listener is
+      // registered, so a forgotten one kept a ref'd interval alive after shutdown (the process never exited).
+      await Promise.all([
+        new Promise<void>((loaded) => {
+          const listener = (update: unknown): void => {
+            if (update === null) return;
+            identity.removeIdentityCertificateListener(listener);
+            loaded();
+          };
+          identity.addIdentityCertificateListener(listener);
+        }),
+        ca === null
+          ? undefined
+          : new Promise<void>((loaded) => {
+              const listener = (update: unknown): void => {
+                if (update === null) return;
+                ca.removeCaCertificateListener(listener);
+                loaded();
+              };
+              ca.addCaCertificateListener(listener);
+            }),
+      ]);
     }
     return experimental.createServerCredentialsWithInterceptors(base, [this.grpcInterceptor(access)]);
   }

@@ -25,7 +25,7 @@ import type { Logger } from './logger.js';
  * flush front to back, exporters drain, extensions stop, then the host closes the trace store.
  *
  * Roles pick parts of the same graph: `collector` runs the pipelines and the `health` extension,
- * `query` the listed extensions of type `query`, `all-in-one` the pipelines and every listed
+ * `query` the listed query APIs (extensions of type `query` and `tempo`), `all-in-one` the pipelines and every listed
  * extension. Every role serves /metrics.
  */
 
@@ -149,7 +149,7 @@ export function buildServiceGraph(config: SkeinConfig, role: Role, services: Gra
 }
 
 /** Extension types that read traces: the `query` role runs them, a collector does not. */
-const QUERY_SIDE_TYPES: ReadonlySet<string> = new Set(['query', 'zipkin']);
+const QUERY_SIDE_TYPES: ReadonlySet<string> = new Set(['query', 'zipkin', 'tempo']);
 
 /** The extensions `role` runs, in start order. */
 function extensionsOf(config: SkeinConfig, role: Role): string[] {

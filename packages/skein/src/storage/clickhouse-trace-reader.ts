@@ -6,6 +6,8 @@ import type { SqlParams } from './sql-binding.js';
 import type { TraceCondition } from './traceql-condition.js';
 import { prefilterSql } from './traceql-prefilter.js';
 import { isStringLimitError, type SqlEngine } from './sql-engine.js';
+import { aggregateSpans, listTypedValues } from './span-aggregation.js';
+import type { SpanAggregationQuery, SpanAggregationRow, TypedValueRow, TypedValuesQuery } from './span-query-types.js';
 import {
   BUCKET_NANO,
   newBuiltObjects,
@@ -457,6 +459,14 @@ export class ClickHouseTraceReader extends ClickHouseMetricsReader implements Te
       key,
     });
     return rows.map((r) => ({ value: r.value, count: Number(r.count) }));
+  }
+
+  aggregateSpans(query: SpanAggregationQuery): Promise<SpanAggregationRow[]> {
+    return aggregateSpans(this.engine, this.sql.db, this.tenant, query);
+  }
+
+  listTypedValues(query: TypedValuesQuery): Promise<TypedValueRow[]> {
+    return listTypedValues(this.engine, this.sql.db, this.tenant, query);
   }
 
   private attributeParams(query: AttributeQuery): SqlParams | undefined {

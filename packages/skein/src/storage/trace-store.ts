@@ -1,5 +1,6 @@
 import type { Span, SpanKind } from '../model/span.js';
 import type { TenantId } from '../model/tenant.js';
+import type { SpanAggregationQuery, SpanAggregationRow, TypedValueRow, TypedValuesQuery } from './span-query-types.js';
 import type { TraceCondition } from './traceql-condition.js';
 import type { MetricsReader, MetricsWriter } from './metrics-store.js';
 
@@ -306,6 +307,17 @@ export interface TenantTraceReader extends MetricsReader {
 
   /** The latest stored probability per (service, operation), sorted by service then operation. */
   readSamplingProbabilities(): Promise<SamplingProbability[]>;
+
+  /**
+   * Spans of a window that pass a filter, grouped by time slot and fields and reduced by one
+   * aggregate, in the engine (span-aggregation.ts; TraceQL metrics). Throws a
+   * `SpanConditionError` for a filter or aggregate storage cannot express, and a
+   * {@link StorageError} 'rejected' when the result would pass `MAX_AGGREGATION_ROWS`.
+   */
+  aggregateSpans(query: SpanAggregationQuery): Promise<SpanAggregationRow[]>;
+
+  /** Distinct typed values of a field on a sample of the window's spans that pass a filter, most frequent first. */
+  listTypedValues(query: TypedValuesQuery): Promise<TypedValueRow[]>;
 }
 
 export type StorageErrorCode =

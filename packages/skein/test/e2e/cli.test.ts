@@ -18,6 +18,8 @@ test('--help prints usage with every flag and its environment variable', async (
     '--otlp-grpc-port',
     'SKEIN_OTLP_HTTP_PORT',
     'SKEIN_QUERY_PORT',
+    '--tempo-port',
+    'SKEIN_TEMPO_PORT',
     '--metrics-port',
     'SKEIN_METRICS_PORT',
   ])
@@ -40,6 +42,8 @@ test('a taken port is reported clearly and the process exits 1', async () => {
       '--query-port',
       '0',
       '--metrics-port',
+      '0',
+      '--tempo-port',
       '0',
       '--otlp-http-port',
       String(port),
@@ -124,9 +128,10 @@ test('one log line per listener, SIGTERM flushes and exits 0, data survives the 
   const dataDir = makeTempDir('restart');
   mkdirSync(dataDir, { recursive: true });
   const first = await startSkein({ dataDir });
-  // OTLP gRPC, OTLP HTTP, Zipkin receiver, Zipkin API (same port), query, metrics.
-  assert.equal(first.logs.filter((l) => /listening on/.test(l)).length, 6);
+  // OTLP gRPC, OTLP HTTP, Zipkin receiver, Zipkin API (same port), query, Tempo, metrics.
+  assert.equal(first.logs.filter((l) => /listening on/.test(l)).length, 7);
   assert.ok(first.logs.some((l) => new RegExp(`Zipkin API listening on http://127\\.0\\.0\\.1:${first.ports.zipkin}/api/v2$`).test(l)));
+  assert.ok(first.logs.some((l) => /Tempo API listening on http:\/\/127\.0\.0\.1:\d+\/api$/.test(l)));
   assert.ok(first.logs.some((l) => /metrics listening on http:\/\/127\.0\.0\.1:\d+\/metrics$/.test(l)));
   const span = makeSpan();
   const response = await fetch(first.otlpHttpUrl, {

@@ -60,6 +60,7 @@ before(async () => {
       extensions: {
         query: { endpoint: '0.0.0.0:0' },
         sampling: { http: { endpoint: '0.0.0.0:0' }, grpc: { endpoint: '0.0.0.0:0' } },
+        tempo: { endpoint: '0.0.0.0:0' },
       },
       storage: { data_dir: join(dir, 'data') },
       security: {
@@ -82,7 +83,7 @@ before(async () => {
         },
         audit_log: true,
       },
-      service: { extensions: ['query', 'zipkin', 'sampling'], telemetry: { metrics: { address: '0.0.0.0:0' } } },
+      service: { extensions: ['query', 'zipkin', 'sampling', 'tempo'], telemetry: { metrics: { address: '0.0.0.0:0' } } },
     },
     'test',
   );
@@ -109,6 +110,7 @@ test('every HTTP listener and route refuses a request without a credential, or w
     'query',
     'sampling',
     'samplingQuery',
+    'tempo',
     'zipkin',
     'zipkinQuery',
   ]);
@@ -117,6 +119,8 @@ test('every HTTP listener and route refuses a request without a credential, or w
     for (const route of [...listener.routes, '/no-such-path']) {
       const path = concrete(route);
       if (PUBLIC_PATHS.has(path)) continue;
+      // Tempo's readiness probe, public as the query port's /readyz (tempo-extension.ts).
+      if (listener.portName === 'tempo' && path === '/ready') continue;
       for (const method of ['GET', 'POST']) {
         const none = await call(listener.portName, path, { method, body: '{}' });
         assert.equal(none.status, 401, `${listener.portName} ${method} ${path} without a credential: ${none.body}`);
@@ -151,7 +155,8 @@ test('the gRPC listener refuses a call without a credential (UNAUTHENTICATED) an
       ),
     );
   try {
-    assert.equal((await exportCall(new Metadata())).code, grpcStatus.UNAUTHENTICATED);
+    const first = await exportCall(new Metadata());
+    assert.equal(first.code, grpcStatus.UNAUTHENTICATED, first.details ?? '');
     const wrong = new Metadata();
     wrong.set('authorization', 'Bearer nope');
     assert.equal((await exportCall(wrong)).code, grpcStatus.UNAUTHENTICATED);
@@ -268,8 +273,29 @@ test("tenant A's token cannot see tenant B's data through any query route", asyn
     await json('/api/v1/attributes/b.secret/values'),
     await json('/api/v1/dependencies'),
   ].map((body) => JSON.stringify(body));
+  // Zipkin's v2 API on the Zipkin port reads through the same tenant scope.
+  const zipkinAsA = async (path: string): Promise<string> => {
+    const answer = await call('zipkin', path, { headers: bearer(TOKENS.teamA) });
+    assert.equal(answer.status, 200, `zipkin ${path}: ${answer.body}`);
+    return answer.body;
+  };
+  const endTs = Date.now() + 60_000;
+  everything.push(
+    await zipkinAsA('/api/v2/services'),
+    await zipkinAsA('/api/v2/spans?serviceName=b-front'),
+    await zipkinAsA('/api/v2/remoteServices?serviceName=b-front'),
+    await zipkinAsA(`/api/v2/traces?lookback=3600000&endTs=${endTs}&limit=100`),
+    await zipkinAsA(`/api/v2/traces?serviceName=b-zipkin&lookback=3600000&endTs=${endTs}`),
+    await zipkinAsA(`/api/v2/traceMany?traceIds=${traceB},bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb2`),
+    await zipkinAsA(`/api/v2/dependencies?endTs=${endTs}&lookback=3600000`),
+  );
+  assert.equal((await call('zipkin', `/api/v2/trace/${traceB}`, { headers: bearer(TOKENS.teamA) })).status, 404, "B's trace on Zipkin");
+  const sharedOnZipkin = await zipkinAsA(`/api/v2/trace/${traceA}`);
+  assert.match(sharedOnZipkin, /a-front/);
+  assert.doesNotMatch(sharedOnZipkin, /b-front|b000000000000003/, "B's spans under A's trace ID on Zipkin");
   for (const body of everything) assert.doesNotMatch(body, /b-front|b-back|b-zipkin|b\.secret|secret-value"?.*b|bbbbbbbb/, body);
   assert.match(everything[1]!, /a-front/, 'A sees its own service');
+  assert.match(everything[6]!, /a-front/, 'A sees its own service on Zipkin');
   assert.equal(
     (await call('metrics', '/metrics', { headers: bearer(TOKENS.teamA) })).status,
     403,

@@ -14,6 +14,8 @@ export interface SkeinPorts {
   zipkin: number;
   /** Skein's own Prometheus `/metrics`; 0 when disabled (`service.telemetry.metrics.address: null`). */
   metrics: number;
+  /** The Tempo API; 0 when not running. */
+  tempo: number;
 }
 
 export interface SkeinProcess {
@@ -28,6 +30,8 @@ export interface SkeinProcess {
   zipkinUrl: string;
   /** `http://127.0.0.1:PORT/metrics`: Skein's own metrics in Prometheus text. */
   metricsUrl: string;
+  /** `http://127.0.0.1:PORT` of the Tempo API. */
+  tempoUrl: string;
   /** SIGTERM and wait for exit; resolves with the exit code. */
   stop(): Promise<number | null>;
   /** SIGKILL and wait for exit. */
@@ -73,6 +77,8 @@ export async function startSkein(options: StartOptions = {}): Promise<SkeinProce
       '0',
       '--zipkin-port',
       '0',
+      '--tempo-port',
+      '0',
       // Never the default 8888: tests run in parallel.
       '--metrics-port',
       '0',
@@ -96,6 +102,7 @@ export async function startSkein(options: StartOptions = {}): Promise<SkeinProce
       if ((m = /(?:query API|health checks) listening on http:\/\/.*:(\d+)\//.exec(line))) found.query = Number(m[1]);
       if ((m = /Zipkin receiver listening on http:\/\/.*:(\d+)\//.exec(line))) found.zipkin = Number(m[1]);
       if ((m = /metrics listening on http:\/\/.*:(\d+)\/metrics/.exec(line))) found.metrics = Number(m[1]);
+      if ((m = /Tempo API listening on http:\/\/.*:(\d+)\/api/.exec(line))) found.tempo = Number(m[1]);
       if (line.includes('skein is ready')) {
         clearTimeout(timer);
         done({
@@ -104,6 +111,7 @@ export async function startSkein(options: StartOptions = {}): Promise<SkeinProce
           query: found.query ?? 0,
           zipkin: found.zipkin ?? 0,
           metrics: found.metrics ?? 0,
+          tempo: found.tempo ?? 0,
         });
       }
     };
@@ -133,6 +141,7 @@ export async function startSkein(options: StartOptions = {}): Promise<SkeinProce
     otlpHttpUrl: `http://127.0.0.1:${ports.otlpHttp}/v1/traces`,
     zipkinUrl: `http://127.0.0.1:${ports.zipkin}`,
     metricsUrl: `http://127.0.0.1:${ports.metrics}/metrics`,
+    tempoUrl: `http://127.0.0.1:${ports.tempo}`,
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       return exited;

@@ -26,7 +26,7 @@ test('an unknown type names the known ones, per section', () => {
   assert.match(message, /^invalid configuration in skein\.yaml:\n/);
   assert.match(message, /receivers\.jaeger: unknown receiver type "jaeger" \(known: otlp, zipkin\)/);
   assert.match(message, /processors\.nope\/x: unknown processor type "nope" \(known: attributes, resource, redaction, filter, /);
-  assert.match(message, /extensions\.pprof: unknown extension type "pprof" \(known: query, health, zipkin, sampling\)/);
+  assert.match(message, /extensions\.pprof: unknown extension type "pprof" \(known: query, health, zipkin, sampling, tempo\)/);
 });
 
 test('a component is validated by its factory, naming <section>.<id>.<key> and the value', () => {
@@ -71,8 +71,9 @@ test('defaults are today’s all-in-one; null removes a default component; a sec
   assert.deepEqual(defaults.service.pipelines, {
     traces: { receivers: ['otlp', 'zipkin'], processors: ['memory_limiter', 'redaction', 'metrics_tap'], exporters: ['storage'] },
   });
-  assert.deepEqual(defaults.service.extensions, ['query', 'zipkin']);
+  assert.deepEqual(defaults.service.extensions, ['query', 'zipkin', 'tempo']);
   assert.deepEqual(defaults.extensions['query']?.config, { endpoint: '0.0.0.0:16686' });
+  assert.deepEqual(defaults.extensions['tempo']?.config, { endpoint: '0.0.0.0:3200' });
   assert.equal(
     (defaults.extensions['zipkin']?.config as { endpoint: string }).endpoint,
     '0.0.0.0:9411',
@@ -98,7 +99,7 @@ test('defaults are today’s all-in-one; null removes a default component; a sec
     buildServiceGraph(sampling, role, { logger: silent, metrics: new SkeinMetrics() }).nodes.map((node) => node.label);
   assert.ok(rolesOf('collector').includes('extension sampling'), 'SDKs poll collectors');
   assert.ok(!rolesOf('query').includes('extension sampling'));
-  assert.deepEqual(noZipkin.service.extensions, ['query']);
+  assert.deepEqual(noZipkin.service.extensions, ['query', 'tempo']);
   assert.match(problemsOf({ exporters: { storage: null } }), /service\.pipelines\.traces\.exporters: a pipeline needs at least one/);
 
   const two = validateConfig(
@@ -130,6 +131,7 @@ test('defaults are today’s all-in-one; null removes a default component; a sec
       'metrics',
       'extension query',
       'extension zipkin',
+      'extension tempo',
       'exporter storage',
       'exporter otlp',
       'pipeline traces',
@@ -148,7 +150,7 @@ test('defaults are today’s all-in-one; null removes a default component; a sec
     'receiver otlp',
     'receiver zipkin',
   ]);
-  assert.deepEqual(roles('query'), ['metrics', 'extension query', 'extension zipkin']);
+  assert.deepEqual(roles('query'), ['metrics', 'extension query', 'extension zipkin', 'extension tempo']);
 });
 
 test('the graph starts in order, shuts down in exact reverse, closing each node’s listeners after it; a failed start unwinds', async () => {

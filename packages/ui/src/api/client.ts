@@ -8,6 +8,7 @@ import {
   exemplarsResponseSchema,
   metricsOperationsResponseSchema,
   metricsServicesResponseSchema,
+  serviceMapResponseSchema,
   type Exemplar,
   type RedGroup,
   nativeTraceSchema,
@@ -18,6 +19,7 @@ import {
   type AttributeKey,
   type AttributeValue,
   type DependenciesResponse,
+  type ServiceMapResponse,
   type ForeignIncomingLink,
   type NativeTrace,
   type Operation,
@@ -120,6 +122,12 @@ export class SkeinApi {
   async exemplars(service: string, lookback: string, signal?: AbortSignal): Promise<Exemplar[]> {
     const query = new URLSearchParams({ service, lookback });
     return (await this.get(`/api/v1/metrics/exemplars?${query}`, exemplarsResponseSchema, signal)).exemplars;
+  }
+
+  /** The metrics tap's service map: nodes (virtual peers marked) and edges with RED figures. */
+  async serviceMap(lookback: string, signal?: AbortSignal): Promise<ServiceMapResponse> {
+    const query = new URLSearchParams({ lookback });
+    return this.get(`/api/v1/metrics/service-map?${query}`, serviceMapResponseSchema, signal);
   }
 
   async dependencies(lookback: string | undefined, signal?: AbortSignal): Promise<DependenciesResponse> {

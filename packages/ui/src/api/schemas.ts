@@ -218,6 +218,15 @@ export const exemplarsResponseSchema = z.object({
     }),
   ),
 });
+/** `GET /api/v1/metrics/service-map`: the metrics tap's service graph with RED per node and edge. */
+export const serviceMapResponseSchema = z.object({
+  startTimeUnixMillis: z.number(),
+  endTimeUnixMillis: z.number(),
+  stepMillis: z.number(),
+  nodes: z.array(z.object({ name: z.string(), virtual: z.boolean(), type: z.string(), ...redFields })),
+  edges: z.array(z.object({ client: z.string(), server: z.string(), connectionType: z.string(), ...redFields })),
+});
+export type ServiceMapResponse = z.infer<typeof serviceMapResponseSchema>;
 export type RedGroup = z.infer<typeof redGroupSchema>;
 export type RedFigures = z.infer<typeof redSchema>;
 export type Exemplar = z.infer<typeof exemplarsResponseSchema>['exemplars'][number];

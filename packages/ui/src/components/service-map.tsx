@@ -1,6 +1,8 @@
 import { useState, type ReactNode } from 'react';
-import type { EdgeSeverity, GraphLayout } from '../model/service-graph';
+import { formatErrorPercent, formatRateAndP99 } from '../model/red-format';
+import type { EdgeSeverity, GraphEdge, GraphLayout, GraphNode } from '../model/service-graph';
 import { serviceColor } from '../model/service-colors';
+import { VIRTUAL_KIND_LABELS } from '../model/service-map-source';
 
 const SEVERITIES: EdgeSeverity[] = ['ok', 'warn', 'error'];
 
@@ -12,7 +14,8 @@ interface Props {
 /**
  * The service graph as SVG: services are circles sized by calls, edges are curves whose width
  * follows the call count and whose colour says how many of the calls failed. Hovering a service
- * fades everything it is not connected to.
+ * fades everything it is not connected to. Virtual nodes (databases, queues, peers without spans
+ * of their own) have a dashed grey outline and their kind written inside.
  */
 export function ServiceMap({ layout, onOpenService }: Props): ReactNode {
   const [focus, setFocus] = useState<string | undefined>();
@@ -51,20 +54,30 @@ export function ServiceMap({ layout, onOpenService }: Props): ReactNode {
             data-from={edge.from}
             data-to={edge.to}
           >
-            <path d={edge.path} strokeWidth={edge.width} markerEnd={`url(#arrow-${edge.severity})`}>
-              <title>{`${edge.from} → ${edge.to}: ${edge.callCount.toLocaleString('en')} calls, ${edge.errorCount.toLocaleString('en')} errors`}</title>
-            </path>
-            <text x={edge.labelX} y={edge.labelY} textAnchor="middle" dominantBaseline="middle" className="map-edge-label">
-              {edge.callCount.toLocaleString('en')}
-              {edge.errorCount > 0 && <tspan className="map-edge-errors">{` · ${edge.errorCount.toLocaleString('en')} err`}</tspan>}
-            </text>
+            <path d={edge.path} strokeWidth={edge.width} markerEnd={`url(#arrow-${edge.severity})`} />
+            {edge.red && edge.labelErrors ? (
+              // Two lines: the error share under rate and p99, so the label stays narrow.
+              <text x={edge.labelX} y={edge.labelY - 6.5} textAnchor="middle" dominantBaseline="middle" className="map-edge-label">
+                {edge.labelText}
+                <tspan x={edge.labelX} dy={13} className="map-edge-errors">
+                  {edge.labelErrors}
+                </tspan>
+              </text>
+            ) : (
+              <text x={edge.labelX} y={edge.labelY} textAnchor="middle" dominantBaseline="middle" className="map-edge-label">
+                {edge.labelText}
+                {edge.labelErrors && <tspan className="map-edge-errors">{edge.labelErrors}</tspan>}
+              </text>
+            )}
+            <title>{edgeTitle(edge)}</title>
           </g>
         ))}
         {layout.nodes.map((node) => (
           <g
             key={node.name}
-            className={`map-node${focus !== undefined && !neighbours.has(node.name) && node.name !== focus ? ' faded' : ''}`}
+            className={`map-node${node.virtual ? ' virtual' : ''}${focus !== undefined && !neighbours.has(node.name) && node.name !== focus ? ' faded' : ''}`}
             data-service={node.name}
+            data-type={node.type}
             transform={`translate(${node.x} ${node.y})`}
             role="link"
             tabIndex={0}
@@ -81,22 +94,49 @@ export function ServiceMap({ layout, onOpenService }: Props): ReactNode {
             onFocus={() => setFocus(node.name)}
             onBlur={() => setFocus(undefined)}
           >
-            <circle
-              r={node.radius}
-              style={{ stroke: serviceColor(node.name), fill: serviceColor(node.name) }}
-              className="map-node-circle"
-            />
+            {node.virtual ? (
+              <>
+                <circle r={node.radius} className="map-node-circle map-node-virtual" />
+                <text textAnchor="middle" dominantBaseline="central" className="map-node-kind">
+                  {VIRTUAL_KIND_LABELS[node.type] ?? 'EXT'}
+                </text>
+              </>
+            ) : (
+              <circle
+                r={node.radius}
+                style={{ stroke: serviceColor(node.name), fill: serviceColor(node.name) }}
+                className="map-node-circle"
+              />
+            )}
             {node.errorsIn > 0 && <circle r={node.radius + 4} className="map-node-error-ring" />}
             <text y={node.radius + 16} textAnchor="middle" className="map-node-name">
               {node.name}
             </text>
             <text y={node.radius + 30} textAnchor="middle" className="map-node-stats">
-              {node.calls.toLocaleString('en')} calls{node.errorsIn > 0 ? ` · ${node.errorsIn.toLocaleString('en')} err` : ''}
+              {node.stats}
             </text>
-            <title>{`${node.name}: ${node.callsIn.toLocaleString('en')} calls in, ${node.callsOut.toLocaleString('en')} out, ${node.errorsIn.toLocaleString('en')} errors — click to search its traces`}</title>
+            {node.statsErrors && (
+              <text y={node.radius + 44} textAnchor="middle" className="map-node-stats map-node-errors">
+                {node.statsErrors}
+              </text>
+            )}
+            <title>{nodeTitle(node)}</title>
           </g>
         ))}
       </svg>
     </div>
   );
+}
+
+function edgeTitle(edge: GraphEdge): string {
+  const counts = `${edge.callCount.toLocaleString('en')} calls, ${edge.errorCount.toLocaleString('en')} errors`;
+  const red = edge.red ? ` (${formatRateAndP99(edge.red)}, ${formatErrorPercent(edge.red.errorRatio)} errors)` : '';
+  return `${edge.from} → ${edge.to}: ${counts}${red}`;
+}
+
+function nodeTitle(node: GraphNode): string {
+  const kind = node.virtual ? ` (${node.type.replace('_', ' ')}, no spans of its own)` : '';
+  const red = node.red ? `; ${formatRateAndP99(node.red)}, ${formatErrorPercent(node.red.errorRatio)} errors` : '';
+  const counts = `${node.callsIn.toLocaleString('en')} calls in, ${node.callsOut.toLocaleString('en')} out, ${node.errorsIn.toLocaleString('en')} errors`;
+  return `${node.name}${kind}: ${counts}${red} — click to search its traces`;
 }

@@ -7,13 +7,32 @@
  * 2. each service's layer is its longest path from a root (callers sit left of their callees);
  * 3. the order inside a layer comes from a few barycenter sweeps down and up, which removes most
  *    edge crossings;
- * 4. coordinates: layers are columns, services in a column are spread evenly and centred.
+ * 4. coordinates: layers are columns, services in a column are spread evenly and centred;
+ * 5. edge labels are placed clear of every node and of each other (map-label-placement.ts).
+ *
+ * The metrics tap's service map (`/api/v1/metrics/service-map`) adds RED figures per edge and per
+ * node and marks virtual nodes (databases, queues, uninstrumented peers, `user`); the traces'
+ * dependencies have counts only.
  */
+import { curveBox, curveSamples, nodeBox, placeEdgeLabels, type Box, type Curve } from './map-label-placement';
+import { formatErrorPercent, formatRateAndP99, type RedSummary } from './red-format';
+
+export type { RedSummary };
+
 export interface Dependency {
   parentService: string;
   childService: string;
   callCount: number;
   errorCount: number;
+  red?: RedSummary;
+}
+
+/** What the metrics service map says about a node; absent for the dependencies fallback. */
+export interface NodeInfo {
+  virtual: boolean;
+  /** `service`, `database`, `messaging_system`, `virtual_node` or `user`. */
+  type: string;
+  red: RedSummary;
 }
 
 export interface GraphNode {
@@ -28,6 +47,13 @@ export interface GraphNode {
   x: number;
   y: number;
   radius: number;
+  virtual: boolean;
+  type: string;
+  red?: RedSummary;
+  /** The line under the name: RED when known, else call and error counts. */
+  stats: string;
+  /** A second line with the error share, when the RED figures have errors. */
+  statsErrors: string;
 }
 
 export type EdgeSeverity = 'ok' | 'warn' | 'error';
@@ -46,6 +72,10 @@ export interface GraphEdge {
   path: string;
   labelX: number;
   labelY: number;
+  /** The label's text; `labelErrors` follows it in the error colour (on a line of its own with RED figures). */
+  labelText: string;
+  labelErrors: string;
+  red?: RedSummary;
 }
 
 export interface GraphLayout {
@@ -61,6 +91,7 @@ export interface LayoutOptions {
   margin?: number;
   minRadius?: number;
   maxRadius?: number;
+  nodeInfo?: ReadonlyMap<string, NodeInfo>;
 }
 
 /** An error ratio of 5 % and more is an error edge, any error at all a warning. */
@@ -79,6 +110,8 @@ function mergeDependencies(dependencies: readonly Dependency[]): Dependency[] {
     if (existing) {
       existing.callCount += dependency.callCount;
       existing.errorCount += dependency.errorCount;
+      // RED figures cannot be merged without their histograms: a duplicate pair keeps counts only.
+      delete existing.red;
     } else byPair.set(key, { ...dependency });
   }
   return [...byPair.values()];
@@ -209,13 +242,16 @@ export function layoutServiceGraph(dependencies: readonly Dependency[], options:
   const maxCalls = Math.max(1, ...names.map(callsOf));
 
   const tallest = Math.max(...layers.map((row) => row.length));
-  const height = margin * 2 + (tallest - 1) * rowGap;
-  const width = margin * 2 + (layerCount - 1) * layerGap;
+  let height = margin * 2 + (tallest - 1) * rowGap;
+  const baseWidth = margin * 2 + (layerCount - 1) * layerGap;
   const nodes = new Map<string, GraphNode>();
   layers.forEach((row, layerIndex) => {
     const top = (height - (row.length - 1) * rowGap) / 2;
     row.forEach((name, order) => {
       const calls = callsOf(name);
+      const info = options.nodeInfo?.get(name);
+      const counts = `${calls.toLocaleString('en')} calls${errorsIn.get(name)! > 0 ? ` · ${errorsIn.get(name)!.toLocaleString('en')} err` : ''}`;
+      const red = info?.red;
       nodes.set(name, {
         name,
         calls,
@@ -227,6 +263,11 @@ export function layoutServiceGraph(dependencies: readonly Dependency[], options:
         x: margin + layerIndex * layerGap,
         y: top + order * rowGap,
         radius: minRadius + (maxRadius - minRadius) * Math.sqrt(calls / maxCalls),
+        virtual: info?.virtual ?? false,
+        type: info?.type ?? 'service',
+        ...(red ? { red } : {}),
+        stats: red ? formatRateAndP99(red) : counts,
+        statsErrors: red && red.errorRatio > 0 ? `${formatErrorPercent(red.errorRatio)} errors` : '',
       });
     });
   });
@@ -240,34 +281,78 @@ export function layoutServiceGraph(dependencies: readonly Dependency[], options:
     else if (to.layer <= from.layer)
       highest = Math.min(highest, Math.min(from.y - from.radius, to.y - to.radius) - backLift(from, to) - 16);
   }
-  let fullHeight = height;
   if (highest < 0) {
     for (const node of nodes.values()) node.y -= highest;
-    fullHeight -= highest;
+    height -= highest;
   }
 
   const maxEdgeCalls = Math.max(1, ...deps.map((d) => d.callCount));
   const edges = deps
-    .map((d): GraphEdge => {
+    .map((d): GraphEdge & { curve: Curve } => {
       const from = nodes.get(d.parentService)!;
       const to = nodes.get(d.childService)!;
-      const geometry = edgeGeometry(from, to);
+      const errorRatio = d.red?.errorRatio ?? (d.callCount > 0 ? d.errorCount / d.callCount : 0);
       return {
         from: d.parentService,
         to: d.childService,
         callCount: d.callCount,
         errorCount: d.errorCount,
-        errorRatio: d.callCount > 0 ? d.errorCount / d.callCount : 0,
+        errorRatio,
         severity: edgeSeverity(d.errorCount, d.callCount),
         width: 1.5 + 4.5 * (Math.log1p(d.callCount) / Math.log1p(maxEdgeCalls)),
         backward: to.layer <= from.layer,
-        ...geometry,
+        curve: edgeCurve(from, to),
+        path: '',
+        labelX: 0,
+        labelY: 0,
+        labelText: d.red ? formatRateAndP99(d.red) : d.callCount.toLocaleString('en'),
+        labelErrors:
+          d.errorCount <= 0 ? '' : d.red ? `${formatErrorPercent(errorRatio)} errors` : ` · ${d.errorCount.toLocaleString('en')} err`,
+        ...(d.red ? { red: d.red } : {}),
       };
     })
     // Error edges last, so they are drawn on top.
     .sort((a, b) => a.errorRatio - b.errorRatio || a.from.localeCompare(b.from) || a.to.localeCompare(b.to));
 
-  return { nodes: [...nodes.values()], edges, width, height: fullHeight };
+  // Labels: the worst edges choose their spot first.
+  const nodeBoxes = [...nodes.values()].map(nodeBox);
+  const byPriority = [...edges].reverse();
+  // Lines are obstacles too, so that no edge runs through a label (its own included).
+  const lineBoxes = edges.flatMap((edge) => curveSamples(edge.curve, edge.width / 2));
+  const placed = placeEdgeLabels(
+    byPriority.map((edge) => ({
+      curve: edge.curve,
+      lines: edge.red && edge.labelErrors ? [edge.labelText, edge.labelErrors] : [edge.labelText + edge.labelErrors],
+    })),
+    [...nodeBoxes, ...lineBoxes],
+  );
+  byPriority.forEach((edge, index) => {
+    edge.labelX = placed[index]!.x;
+    edge.labelY = placed[index]!.y;
+  });
+
+  // Names, stats lines and labels may reach past the margin: shift everything into view.
+  const boxes: Box[] = [...nodeBoxes, ...placed.map((label) => label.box), ...edges.map((edge) => curveBox(edge.curve))];
+  const pad = 12;
+  const shiftX = Math.max(0, pad - Math.min(...boxes.map((box) => box.left)));
+  const shiftY = Math.max(0, pad - Math.min(...boxes.map((box) => box.top)));
+  for (const node of nodes.values()) {
+    node.x += shiftX;
+    node.y += shiftY;
+  }
+  const laidOut = edges.map(({ curve, ...edge }): GraphEdge => {
+    const moved = curve.map(([x, y]) => [x + shiftX, y + shiftY] as const) as unknown as Curve;
+    const [p0, p1, p2, p3] = moved;
+    return {
+      ...edge,
+      path: `M ${round(p0[0])} ${round(p0[1])} C ${round(p1[0])} ${round(p1[1])} ${round(p2[0])} ${round(p2[1])} ${round(p3[0])} ${round(p3[1])}`,
+      labelX: round(edge.labelX + shiftX),
+      labelY: round(edge.labelY + shiftY),
+    };
+  });
+  const width = Math.max(baseWidth, ...boxes.map((box) => box.right + pad)) + shiftX;
+  const fullHeight = Math.max(height, ...boxes.map((box) => box.bottom + pad)) + shiftY;
+  return { nodes: [...nodes.values()], edges: laidOut, width: Math.ceil(width), height: Math.ceil(fullHeight) };
 }
 
 const backLift = (from: GraphNode, to: GraphNode): number => 50 + Math.abs(from.x - to.x) * 0.15;
@@ -275,36 +360,39 @@ const backLift = (from: GraphNode, to: GraphNode): number => 50 + Math.abs(from.
 const round = (n: number): number => Math.round(n * 10) / 10;
 
 /** A curve from rim to rim: a gentle S forwards, an arc over the top backwards, a loop for a self-call. */
-function edgeGeometry(from: GraphNode, to: GraphNode): { path: string; labelX: number; labelY: number } {
+function edgeCurve(from: GraphNode, to: GraphNode): Curve {
   if (from === to) {
     const x = from.x;
     const y = from.y - from.radius;
     const r = 16;
-    return {
-      path: `M ${round(x - 8)} ${round(y + 2)} C ${round(x - 30)} ${round(y - 3 * r)} ${round(x + 30)} ${round(y - 3 * r)} ${round(x + 8)} ${round(y + 2)}`,
-      labelX: round(x),
-      labelY: round(y - 2.5 * r),
-    };
+    return [
+      [x - 8, y + 2],
+      [x - 30, y - 3 * r],
+      [x + 30, y - 3 * r],
+      [x + 8, y + 2],
+    ];
   }
   const arrowGap = 4; // leave room for the arrow head
   if (to.layer > from.layer) {
     const x1 = from.x + from.radius;
     const x2 = to.x - to.radius - arrowGap;
     const mid = (x1 + x2) / 2;
-    return {
-      path: `M ${round(x1)} ${round(from.y)} C ${round(mid)} ${round(from.y)} ${round(mid)} ${round(to.y)} ${round(x2)} ${round(to.y)}`,
-      labelX: round(mid),
-      labelY: round((from.y + to.y) / 2),
-    };
+    return [
+      [x1, from.y],
+      [mid, from.y],
+      [mid, to.y],
+      [x2, to.y],
+    ];
   }
   // Backwards or within a layer: leave from the top, arc above, arrive at the top.
   const lift = backLift(from, to);
   const y1 = from.y - from.radius;
   const y2 = to.y - to.radius - arrowGap;
   const top = Math.min(y1, y2) - lift;
-  return {
-    path: `M ${round(from.x)} ${round(y1)} C ${round(from.x)} ${round(top)} ${round(to.x)} ${round(top)} ${round(to.x)} ${round(y2)}`,
-    labelX: round((from.x + to.x) / 2),
-    labelY: round(top + lift * 0.25),
-  };
+  return [
+    [from.x, y1],
+    [from.x, top],
+    [to.x, top],
+    [to.x, y2],
+  ];
 }

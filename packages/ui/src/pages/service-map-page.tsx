@@ -1,23 +1,50 @@
 import { useMemo, type ReactNode } from 'react';
-import { api } from '../api/client';
+import { api, ApiClientError } from '../api/client';
 import { ServiceMap } from '../components/service-map';
 import { ErrorBox, Loading } from '../components/status-views';
-import { formatTimestamp } from '../model/format';
+import { formatDuration, formatTimestamp } from '../model/format';
 import { LOOKBACK_PRESETS } from '../model/search-state';
+import { formatErrorPercent, formatRate } from '../model/red-format';
 import { layoutServiceGraph } from '../model/service-graph';
+import { fromDependencies, fromServiceMap, VIRTUAL_KIND_LABELS, type MapSource } from '../model/service-map-source';
 import { Link, navigate, type Location } from '../router';
 import { useAsync } from '../use-async';
 
 /** The dependencies endpoint's own default window: a map of one hour is often too sparse. */
 const DEFAULT_MAP_LOOKBACK = '24h';
 
+/**
+ * The metrics tap's service map (100 % of spans, RED, virtual peers) when it has edges; else the
+ * dependencies of stored traces (a tap turned off, a window before it ran, an older server).
+ */
+async function loadMap(lookback: string, signal: AbortSignal): Promise<MapSource> {
+  try {
+    const metrics = await api.serviceMap(lookback, signal);
+    if (metrics.edges.length > 0) return fromServiceMap(metrics);
+  } catch (error) {
+    if (!(error instanceof ApiClientError && error.status === 404)) throw error;
+  }
+  return fromDependencies(await api.dependencies(lookback, signal));
+}
+
 /** `/map?lookback=…`: which service calls which, how often and how often it fails. */
 export function ServiceMapPage({ location }: { location: Location }): ReactNode {
   const lookback = location.params.get('lookback') || DEFAULT_MAP_LOOKBACK;
-  const dependencies = useAsync((signal) => api.dependencies(lookback, signal), [lookback]);
+  const dependencies = useAsync((signal) => loadMap(lookback, signal), [lookback]);
+  const source = dependencies.status === 'ok' ? dependencies.data : undefined;
   const layout = useMemo(
-    () => (dependencies.status === 'ok' ? layoutServiceGraph(dependencies.data.dependencies, { layerGap: 270, rowGap: 120 }) : undefined),
-    [dependencies],
+    () => (source ? layoutServiceGraph(source.dependencies, { layerGap: 290, rowGap: 130, nodeInfo: source.nodeInfo }) : undefined),
+    [source],
+  );
+  const kindOf = (name: string): string | undefined => {
+    const info = source?.nodeInfo.get(name);
+    return info?.virtual ? (VIRTUAL_KIND_LABELS[info.type] ?? info.type) : undefined;
+  };
+  const serviceCell = (name: string): ReactNode => (
+    <td>
+      <Link to={searchHref(name)}>{name}</Link>
+      {kindOf(name) && <span className="map-kind-badge">{kindOf(name)}</span>}
+    </td>
   );
   const searchHref = (service: string): string => `/search?${new URLSearchParams({ service, lookback }).toString()}`;
   const edges = layout ? [...layout.edges].sort((a, b) => b.errorCount - a.errorCount || b.callCount - a.callCount) : [];
@@ -70,7 +97,9 @@ export function ServiceMapPage({ location }: { location: Location }): ReactNode 
           <div className="panel map-panel">
             <ServiceMap layout={layout} onOpenService={(service) => navigate(searchHref(service))} />
             <p className="muted small map-hint">
-              Click a service to search its traces. Arrows point from caller to callee; labels count calls.
+              {source?.kind === 'metrics'
+                ? 'Click a service to search its traces. Arrows point from caller to callee; labels show rate, p99 and errors from every span (metrics tap). Dashed: databases, queues and peers without their own spans.'
+                : 'Click a service to search its traces. Arrows point from caller to callee; labels count calls in stored traces.'}
             </p>
           </div>
           <div className="panel">
@@ -82,20 +111,20 @@ export function ServiceMapPage({ location }: { location: Location }): ReactNode 
                   <th className="num">Calls</th>
                   <th className="num">Errors</th>
                   <th className="num">Error rate</th>
+                  <th className="num">Rate</th>
+                  <th className="num">p99</th>
                 </tr>
               </thead>
               <tbody>
                 {edges.map((edge) => (
                   <tr key={`${edge.from}→${edge.to}`} className={edge.severity === 'error' ? 'error' : ''}>
-                    <td>
-                      <Link to={searchHref(edge.from)}>{edge.from}</Link>
-                    </td>
-                    <td>
-                      <Link to={searchHref(edge.to)}>{edge.to}</Link>
-                    </td>
+                    {serviceCell(edge.from)}
+                    {serviceCell(edge.to)}
                     <td className="num">{edge.callCount.toLocaleString('en')}</td>
                     <td className="num">{edge.errorCount.toLocaleString('en')}</td>
-                    <td className={`num${edge.severity === 'ok' ? '' : ' error-text'}`}>{(edge.errorRatio * 100).toFixed(1)} %</td>
+                    <td className={`num${edge.severity === 'ok' ? '' : ' error-text'}`}>{formatErrorPercent(edge.errorRatio)}</td>
+                    <td className="num">{edge.red ? formatRate(edge.red.rate) : '—'}</td>
+                    <td className="num">{edge.red && edge.red.p99Millis !== null ? formatDuration(edge.red.p99Millis * 1e6) : '—'}</td>
                   </tr>
                 ))}
               </tbody>

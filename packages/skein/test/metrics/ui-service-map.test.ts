@@ -1,0 +1,242 @@
+/**
+ * The service map drawn from the metrics tap (issues 12 and 21) in Chromium, over a demo-like
+ * topology: user → frontend → checkout / cart, checkout → payment, checkout → a database, cart →
+ * a cache, payment → an uninstrumented peer. Virtual nodes are marked; no two edge labels overlap
+ * and no label overlaps a node (measured with getBoundingClientRect in the page). Screenshots at
+ * 1440×900, light and dark, in test-artifacts/.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { encodeOtlpJsonTraces } from '../../src/model/otlp-json.js';
+import { SpanKind, StatusCode, type Span } from '../../src/model/span.js';
+import { launchChromium, newCheckedPage, saveScreenshot, skipBrowser } from '../support/chromium.js';
+import { eventually, getJson, removeDir, startSkein, writeConfig, type SkeinProcess } from '../support/skein-process.js';
+import { makeResource, makeSpan, randomSpanId, randomTraceId } from '../support/span-factory.js';
+
+const MS = 1_000_000n;
+const CONFIG = `
+processors:
+  metrics_tap:
+    spanmetrics: { metrics_flush_interval: 1s }
+    servicegraph: { store: { ttl: 1s } }
+`;
+
+/** One call: a CLIENT span in `from` and, for an instrumented callee, its SERVER child in `to`. */
+interface Call {
+  from: string;
+  to?: string;
+  name: string;
+  attributes?: { key: string; value: string }[];
+  failed?: boolean;
+  children?: Call[];
+}
+
+function spansOf(traceId: string, parentId: string, call: Call, startNano: bigint, depth: number): Span[] {
+  const clientId = randomSpanId();
+  const serverId = randomSpanId();
+  const end = startNano + BigInt(60 - depth * 10) * MS;
+  const status = call.failed ? { code: StatusCode.ERROR, message: 'failed' } : { code: StatusCode.UNSET, message: '' };
+  const spans: Span[] = [
+    makeSpan({
+      traceId,
+      spanId: clientId,
+      parentSpanId: parentId,
+      name: call.name,
+      kind: SpanKind.CLIENT,
+      resource: makeResource(call.from),
+      attributes: call.attributes ?? [],
+      startTimeUnixNano: startNano,
+      endTimeUnixNano: end,
+      status,
+    }),
+  ];
+  if (call.to) {
+    spans.push(
+      makeSpan({
+        traceId,
+        spanId: serverId,
+        parentSpanId: clientId,
+        name: call.name,
+        kind: SpanKind.SERVER,
+        resource: makeResource(call.to),
+        attributes: [],
+        startTimeUnixNano: startNano + MS,
+        endTimeUnixNano: end - MS,
+        status,
+      }),
+    );
+    for (const child of call.children ?? []) spans.push(...spansOf(traceId, serverId, child, startNano + 2n * MS, depth + 1));
+  }
+  return spans;
+}
+
+function trace(i: number, startNano: bigint): Span[] {
+  const traceId = randomTraceId();
+  const root = randomSpanId();
+  const calls: Call[] = [
+    {
+      from: 'frontend',
+      to: 'checkout',
+      name: 'POST /checkout',
+      children: [
+        {
+          from: 'checkout',
+          to: 'payment',
+          name: 'POST /charge',
+          failed: i % 5 === 0,
+          children: [{ from: 'payment', name: 'POST /v1/charges', attributes: [{ key: 'peer.service', value: 'stripe-api' }] }],
+        },
+        {
+          from: 'checkout',
+          name: 'INSERT orders',
+          attributes: [
+            { key: 'db.system', value: 'postgresql' },
+            { key: 'db.namespace', value: 'orders' },
+          ],
+        },
+      ],
+    },
+    {
+      from: 'frontend',
+      to: 'cart',
+      name: 'GET /cart',
+      children: [
+        {
+          from: 'cart',
+          name: 'GET',
+          attributes: [
+            { key: 'db.system', value: 'redis' },
+            { key: 'db.namespace', value: 'cart-cache' },
+          ],
+        },
+      ],
+    },
+  ];
+  return [
+    makeSpan({
+      traceId,
+      spanId: root,
+      name: 'GET /',
+      kind: SpanKind.SERVER,
+      resource: makeResource('frontend'),
+      attributes: [],
+      startTimeUnixNano: startNano,
+      endTimeUnixNano: startNano + 90n * MS,
+    }),
+    ...calls.flatMap((call) => spansOf(traceId, root, call, startNano + MS, 0)),
+  ];
+}
+
+const VIRTUAL = { 'cart-cache': 'database', orders: 'database', 'stripe-api': 'virtual_node', user: 'user' };
+
+describe('service map from the metrics tap in Chromium', { skip: skipBrowser, timeout: 180_000 }, () => {
+  let skein: SkeinProcess;
+  let browser: Browser;
+  const errors: string[] = [];
+
+  before(async () => {
+    skein = await startSkein({ args: ['--config', writeConfig(CONFIG)] });
+    const now = BigInt(Date.now()) * MS;
+    const spans = Array.from({ length: 40 }, (_, i) => trace(i, now - 5n * 60_000n * MS + BigInt(i) * 1000n * MS)).flat();
+    const response = await fetch(skein.otlpHttpUrl, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(encodeOtlpJsonTraces(spans)),
+    });
+    assert.equal(response.status, 200);
+    await eventually(async () => {
+      const { body } = await getJson(`${skein.queryUrl}/api/v1/metrics/service-map?lookback=1h`);
+      return body.edges.length === 7 ? true : undefined;
+    }, 30_000);
+    browser = await launchChromium();
+  });
+
+  after(async () => {
+    await browser?.close();
+    assert.equal(await skein.stop(), 0);
+    removeDir(skein.dataDir);
+  });
+
+  /** Boxes of every edge label and every node (circle, kind, name and stats line) as drawn. */
+  async function boxes(page: Page): Promise<{ labels: Rect[]; nodes: Rect[] }> {
+    // No named helpers inside: the page gets the function's source, without tsx's `__name`.
+    const labels = await page.locator('.map-edge').evaluateAll((edges) =>
+      edges.map((edge) => ({
+        name: `${edge.getAttribute('data-from')}→${edge.getAttribute('data-to')}`,
+        ...JSON.parse(JSON.stringify(edge.querySelector('.map-edge-label')!.getBoundingClientRect())),
+      })),
+    );
+    const nodes = await page
+      .locator('.map-node')
+      .evaluateAll((elements) =>
+        elements.map((node) => ({ name: node.getAttribute('data-service'), ...JSON.parse(JSON.stringify(node.getBoundingClientRect())) })),
+      );
+    return { labels, nodes };
+  }
+
+  for (const scheme of ['light', 'dark'] as const) {
+    test(`virtual nodes are marked; labels overlap neither each other nor nodes (${scheme})`, async () => {
+      const page = await newCheckedPage(browser, errors, scheme);
+      await page.goto(`${skein.queryUrl}/map?lookback=1h`);
+      await page.locator('.map-node').first().waitFor();
+      const services = await page.locator('.map-node').evaluateAll((nodes) => nodes.map((n) => n.getAttribute('data-service')));
+      assert.deepEqual(services.sort(), ['cart', 'cart-cache', 'checkout', 'frontend', 'orders', 'payment', 'stripe-api', 'user']);
+      const virtual = await page
+        .locator('.map-node.virtual')
+        .evaluateAll((nodes) => nodes.map((n) => [n.getAttribute('data-service'), n.getAttribute('data-type')]));
+      assert.deepEqual(Object.fromEntries(virtual), VIRTUAL);
+      assert.equal(await page.locator('.map-node[data-service="orders"] .map-node-kind').textContent(), 'DB');
+      assert.equal(await page.locator('.map-node[data-service="stripe-api"] .map-node-kind').textContent(), 'EXT');
+      assert.equal(await page.locator('.map-node.virtual .map-node-virtual').count(), 4);
+      assert.equal(await page.locator('.map-edge').count(), 7);
+
+      // RED on the map: rate and p99 on every edge; the failing edge says its error share.
+      const payment = page.locator('.map-edge[data-from="checkout"][data-to="payment"]');
+      assert.match((await payment.getAttribute('class')) ?? '', /\berror\b/);
+      assert.match((await payment.locator('.map-edge-label').textContent()) ?? '', /^[\d.]+\/s · p99 [\d.]+ ms20\.0 % errors$/);
+      assert.equal(await payment.locator('.map-edge-errors').textContent(), '20.0 % errors');
+      for (const label of await page.locator('.map-edge-label').allTextContents()) assert.match(label, /\/s · p99 /);
+      assert.match(
+        (await page.locator('.map-node[data-service="payment"] .map-node-stats').first().textContent()) ?? '',
+        /^[\d.]+\/s · p99 [\d.]+ ms$/,
+      );
+      assert.equal(await page.locator('.map-node[data-service="payment"] .map-node-errors').textContent(), '20.0 % errors');
+      // …and in the table: the virtual callee is badged, rate and p99 have columns.
+      const ordersRow = page.locator('.map-table tbody tr', { hasText: 'orders' });
+      assert.match(await ordersRow.innerText(), /checkout\s*orders\s*DB\s*40\s*0\s*0\.0 %\s*[\d.]+\/s\s*[\d.]+ ms/);
+
+      const { labels, nodes } = await boxes(page);
+      assert.equal(labels.length, 7);
+      for (const [i, a] of labels.entries()) {
+        for (const b of labels.slice(i + 1))
+          assert.ok(!overlaps(a, b), `labels ${a.name} and ${b.name} overlap: ${JSON.stringify([a, b])}`);
+        for (const node of nodes) assert.ok(!overlaps(a, node), `label ${a.name} overlaps node ${node.name}: ${JSON.stringify([a, node])}`);
+      }
+      for (const [i, a] of nodes.entries())
+        for (const b of nodes.slice(i + 1)) assert.ok(!overlaps(a, b), `nodes ${a.name} and ${b.name} overlap`);
+      await saveScreenshot(page, `ui-service-map-metrics-${scheme}`);
+
+      // The click-through to search stays.
+      await page.locator('.map-node[data-service="payment"]').click();
+      await page.waitForURL(`${skein.queryUrl}/search?service=payment&lookback=1h`);
+      await page.close();
+    });
+  }
+
+  test('no page logged an error', () => {
+    assert.deepEqual(errors, []);
+  });
+});
+
+interface Rect {
+  name: string;
+  left: number;
+  top: number;
+  right: number;
+  bottom: number;
+}
+
+function overlaps(a: Rect, b: Rect): boolean {
+  return a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+}
