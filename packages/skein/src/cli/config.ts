@@ -32,8 +32,10 @@ type Section = keyof typeof SECTIONS;
 /**
  * Components defined when the file does not write them, so that no config at all is today's
  * all-in-one: [otlp, zipkin] → redaction → storage, the query API on :16686 (a collector answers
- * health checks there instead), Zipkin's query API beside the Zipkin receiver on :9411 and the Tempo
- * API on :3200. Setting one of these to null removes it (`zipkin: null`).
+ * health checks there instead), Zipkin's query API beside the Zipkin receiver on :9411, the Tempo
+ * API on :3200 and Jaeger's remote sampling API (:5778 HTTP, :5779 gRPC, `/api/sampling` on the
+ * query port), as Jaeger serves sampling out of the box. Setting one of these to null removes it
+ * (`zipkin: null`, `sampling: null`).
  */
 const DEFAULT_COMPONENTS: Readonly<Record<Section, readonly string[]>> = {
   receivers: ['otlp', 'zipkin'],
@@ -42,7 +44,7 @@ const DEFAULT_COMPONENTS: Readonly<Record<Section, readonly string[]>> = {
   processors: ['memory_limiter', 'redaction', 'metrics_tap'],
   exporters: ['storage'],
   connectors: [],
-  extensions: ['query', 'health', 'zipkin', 'tempo'],
+  extensions: ['query', 'health', 'zipkin', 'tempo', 'sampling'],
 };
 
 const storageSchema = z
@@ -207,7 +209,7 @@ export function validateConfig(raw: unknown, source: string): SkeinConfig {
   }
 
   const service = file.service;
-  const extensions = service.extensions ?? ['query', 'zipkin', 'tempo'].filter((id) => id in components.extensions);
+  const extensions = service.extensions ?? ['query', 'zipkin', 'tempo', 'sampling'].filter((id) => id in components.extensions);
   checkIds(extensions, 'service.extensions', 'extension', [components.extensions], problems);
   const pipelines: Record<string, PipelineConfig> = {};
   for (const [pipelineId, written] of Object.entries(service.pipelines ?? { traces: {} })) {

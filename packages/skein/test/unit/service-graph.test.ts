@@ -71,7 +71,17 @@ test('defaults are today’s all-in-one; null removes a default component; a sec
   assert.deepEqual(defaults.service.pipelines, {
     traces: { receivers: ['otlp', 'zipkin'], processors: ['memory_limiter', 'redaction', 'metrics_tap'], exporters: ['storage'] },
   });
-  assert.deepEqual(defaults.service.extensions, ['query', 'zipkin', 'tempo']);
+  assert.deepEqual(defaults.service.extensions, ['query', 'zipkin', 'tempo', 'sampling']);
+  assert.deepEqual(
+    defaults.extensions['sampling']?.config,
+    {
+      http: { endpoint: '0.0.0.0:5778' },
+      grpc: { endpoint: '0.0.0.0:5779' },
+      query_endpoint: '0.0.0.0:16686',
+      reload_interval: 10_000,
+    },
+    'remote sampling is on by default, as in Jaeger (the host binds loopback until auth is configured)',
+  );
   assert.deepEqual(defaults.extensions['query']?.config, { endpoint: '0.0.0.0:16686' });
   assert.deepEqual(defaults.extensions['tempo']?.config, { endpoint: '0.0.0.0:3200' });
   assert.equal(
@@ -99,7 +109,12 @@ test('defaults are today’s all-in-one; null removes a default component; a sec
     buildServiceGraph(sampling, role, { logger: silent, metrics: new SkeinMetrics() }).nodes.map((node) => node.label);
   assert.ok(rolesOf('collector').includes('extension sampling'), 'SDKs poll collectors');
   assert.ok(!rolesOf('query').includes('extension sampling'));
-  assert.deepEqual(noZipkin.service.extensions, ['query', 'tempo']);
+  assert.deepEqual(noZipkin.service.extensions, ['query', 'tempo', 'sampling']);
+  assert.deepEqual(
+    validateConfig({ extensions: { sampling: null } }, 'f').service.extensions,
+    ['query', 'zipkin', 'tempo'],
+    'null removes it',
+  );
   assert.match(problemsOf({ exporters: { storage: null } }), /service\.pipelines\.traces\.exporters: a pipeline needs at least one/);
 
   const two = validateConfig(
@@ -132,6 +147,7 @@ test('defaults are today’s all-in-one; null removes a default component; a sec
       'extension query',
       'extension zipkin',
       'extension tempo',
+      'extension sampling',
       'exporter storage',
       'exporter otlp',
       'pipeline traces',
@@ -145,6 +161,7 @@ test('defaults are today’s all-in-one; null removes a default component; a sec
   assert.deepEqual(roles('collector'), [
     'metrics',
     'extension health',
+    'extension sampling',
     'exporter storage',
     'pipeline traces',
     'receiver otlp',
