@@ -15,6 +15,8 @@ export type SamplerSpec =
       parentBased: boolean;
       /** The implicit default (Skein's sampling API beside the OTLP endpoint): failures are not reported. */
       quiet?: boolean;
+      /** The export credential, sent along when the endpoint is on the host the spans go to. */
+      headers?: Record<string, string>;
     };
 
 /** Options and environment merged into the one set of decisions `register()` acts on. */
@@ -104,6 +106,44 @@ function skeinSamplingEndpoint(tracesUrl: string): string | undefined {
   }
 }
 
+/** `k=v,k2=v2` with URL-encoded values, as the OTLP exporter spec writes `OTEL_EXPORTER_OTLP_HEADERS`. */
+function parseHeaderList(raw: string | undefined): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const pair of (raw ?? '').split(',')) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) continue;
+    try {
+      headers[pair.slice(0, eq).trim().toLowerCase()] = decodeURIComponent(pair.slice(eq + 1).trim());
+    } catch {
+      // A malformed value is the exporter's to report; the sampler simply does without it.
+    }
+  }
+  return headers;
+}
+
+/**
+ * Skein authenticates its sampling API like its receivers (an ingest token suffices), so the
+ * sampler sends the credential the spans are exported with: `Authorization` and the tenant header,
+ * from `headers` over `OTEL_EXPORTER_OTLP_TRACES_HEADERS` over `OTEL_EXPORTER_OTLP_HEADERS`. Only
+ * to the host the spans go to: a credential never leaves for another host.
+ */
+function withCredential(spec: SamplerSpec, options: RegisterOptions, env: Env, tracesUrl: string): SamplerSpec {
+  if (spec.type !== 'remote') return spec;
+  try {
+    if (new URL(spec.endpoint).hostname !== new URL(tracesUrl).hostname) return spec;
+  } catch {
+    return spec;
+  }
+  const merged: Record<string, string> = {
+    ...parseHeaderList(envValue(env, 'OTEL_EXPORTER_OTLP_HEADERS')),
+    ...parseHeaderList(envValue(env, 'OTEL_EXPORTER_OTLP_TRACES_HEADERS')),
+  };
+  for (const [name, value] of Object.entries(options.headers ?? {})) merged[name.toLowerCase()] = value;
+  const headers: Record<string, string> = {};
+  for (const name of ['authorization', 'x-scope-orgid']) if (merged[name] !== undefined) headers[name] = merged[name];
+  return Object.keys(headers).length === 0 ? spec : { ...spec, headers };
+}
+
 function resolveSampler(options: RegisterOptions, env: Env, warnings: string[], tracesUrl: string): SamplerSpec {
   if (options.samplingEndpoint === false) {
     return options.sampleRatio === undefined
@@ -178,7 +218,7 @@ export function resolveConfig(options: RegisterOptions, env: Env): ResolvedConfi
     protocol,
     tracesUrl,
     headers: { ...options.headers },
-    sampler: resolveSampler(options, env, warnings, tracesUrl),
+    sampler: withCredential(resolveSampler(options, env, warnings, tracesUrl), options, env, tracesUrl),
     inject: resolvePropagators(options, env, warnings),
     extractAllFormats: options.extractAllFormats ?? true,
     shutdownOnExit: options.shutdownOnExit ?? true,

@@ -29,6 +29,7 @@ export function createSampler(spec: SamplerSpec, serviceName: string, onRemoteEr
         pollIntervalMs: spec.pollIntervalMs,
         initialSampler: new TraceIdRatioBasedSampler(spec.initialRatio),
         onError: spec.quiet === true ? () => undefined : onRemoteError,
+        ...(spec.headers !== undefined && { headers: spec.headers }),
       });
       remote.start();
       root = remote;

@@ -105,3 +105,20 @@ test('invalid environment values are warned about and ignored, as the OpenTeleme
   assert.match(c.warnings.join('\n'), /OTEL_EXPORTER_OTLP_PROTOCOL=udp/);
   assert.deepEqual(resolveConfig({}, { OTEL_PROPAGATORS: 'none' }).inject, []);
 });
+
+test('the remote sampler carries the export credential, only to the host the spans go to', () => {
+  const env = { OTEL_EXPORTER_OTLP_HEADERS: 'Authorization=Bearer%20env-token,x-other=1' };
+  const headersOf = (options: Parameters<typeof resolveConfig>[0], e: Record<string, string> = env) =>
+    (resolveConfig(options, e).sampler as { headers?: Record<string, string> }).headers;
+  assert.deepEqual(headersOf({ endpoint: 'http://skein:4318' }), { authorization: 'Bearer env-token' });
+  assert.deepEqual(
+    headersOf({ endpoint: 'http://skein:4318', headers: { Authorization: 'Bearer opt', 'X-Scope-OrgID': 'team-a' } }),
+    { authorization: 'Bearer opt', 'x-scope-orgid': 'team-a' },
+    'options win over the environment',
+  );
+  assert.deepEqual(headersOf({ endpoint: 'http://skein:4318' }, { OTEL_EXPORTER_OTLP_TRACES_HEADERS: 'authorization=t' }), {
+    authorization: 't',
+  });
+  assert.equal(headersOf({ endpoint: 'http://skein:4318', samplingEndpoint: 'http://elsewhere:5778' }), undefined, 'never to another host');
+  assert.equal(headersOf({ endpoint: 'http://skein:4318' }, {}), undefined, 'no credential, no headers');
+});
