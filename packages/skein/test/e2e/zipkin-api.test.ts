@@ -58,13 +58,14 @@ describe('Zipkin API', () => {
   before(async () => {
     skein = await startSkein();
     const posted = await fetch(`${skein.zipkinUrl}/api/v2/spans`, {
+      signal: AbortSignal.timeout(30_000),
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: spansJson,
     });
     assert.equal(posted.status, 202);
     await eventually(async () => {
-      const response = await fetch(`${skein.zipkinUrl}/api/v2/trace/b7ad6b7169203331`);
+      const response = await fetch(`${skein.zipkinUrl}/api/v2/trace/b7ad6b7169203331`, { signal: AbortSignal.timeout(30_000) });
       return response.status === 200 ? true : undefined;
     });
   });
@@ -82,7 +83,7 @@ describe('Zipkin API', () => {
 
   for (const [query, recorded] of Object.entries(golden)) {
     test(`GET /api/v2/${query} answers as Zipkin 3.6.1`, async () => {
-      const response = await fetch(`${skein.zipkinUrl}/api/v2/${query}`);
+      const response = await fetch(`${skein.zipkinUrl}/api/v2/${query}`, { signal: AbortSignal.timeout(30_000) });
       const text = await response.text();
       assert.equal(response.status, recorded.status, text);
       if (typeof recorded.body === 'string') {
@@ -96,12 +97,12 @@ describe('Zipkin API', () => {
   }
 
   test('autocomplete lists only configured keys, as Zipkin does', async () => {
-    const keys = await fetch(`${skein.zipkinUrl}/api/v2/autocompleteKeys`);
+    const keys = await fetch(`${skein.zipkinUrl}/api/v2/autocompleteKeys`, { signal: AbortSignal.timeout(30_000) });
     assert.deepEqual(await keys.json(), []);
   });
 
   test("an unknown path is Zipkin's plain 404", async () => {
-    const response = await fetch(`${skein.zipkinUrl}/api/v2/nope`);
+    const response = await fetch(`${skein.zipkinUrl}/api/v2/nope`, { signal: AbortSignal.timeout(30_000) });
     assert.equal(response.status, 404);
     assert.equal(await response.text(), '404 Not Found');
   });

@@ -48,7 +48,7 @@ function attrs(span: NativeSpan): Record<string, unknown> {
 const nowMicros = (): number => Date.now() * 1000;
 
 function post(url: string, body: Buffer | string, headers: Record<string, string>, method = 'POST'): Promise<Response> {
-  return fetch(url, { method, headers, ...(method === 'GET' ? {} : { body }) });
+  return fetch(url, { method, headers, ...(method === 'GET' ? {} : { body }), signal: AbortSignal.timeout(30_000) });
 }
 
 describe('Zipkin receiver', () => {

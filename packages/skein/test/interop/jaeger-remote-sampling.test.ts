@@ -47,7 +47,9 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)]!;
 }
 
-describe('Jaeger remote sampling: stock Go SDK sampler against a running Skein', { skip: interopSkip(['go']) }, () => {
+// The Go and JS clients poll for different services, so they run side by side: the file stays
+// well under a minute (~75 s one after the other).
+describe('Jaeger remote sampling: stock Go SDK sampler against a running Skein', { skip: interopSkip(['go']), concurrency: true }, () => {
   let skein: SkeinProcess;
   let httpUrl: string;
   let grpcPort: number;
@@ -83,7 +85,8 @@ service:
    * for its service every second; asserts the convergence over the last ~10 seconds.
    */
   async function converges(command: string, args: string[], service: string): Promise<void> {
-    const client = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    // A stuck client is killed (and fails the test) rather than hanging it.
+    const client = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
     let stdout = '';
     let stderr = '';
     client.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -94,7 +97,7 @@ service:
     const seen: string[] = [];
     for (let second = 0; second < 25; second++) {
       await new Promise((done) => setTimeout(done, 1000));
-      const strategy = (await (await fetch(`${httpUrl}?service=${service}`)).json()) as Strategy;
+      const strategy = (await (await fetch(`${httpUrl}?service=${service}`, { signal: AbortSignal.timeout(10_000) })).json()) as Strategy;
       const p = probabilities(strategy);
       seen.push(`${second}s: hot ${p.get(HOT)} cold ${p.get(COLD)}`);
       const hot = p.get(HOT);
@@ -177,19 +180,37 @@ service:
       },
       'SamplingManager',
     );
+    // Runs beside the Go client: wait (bounded) until its operations have strategies.
+    const fetchStrategy = async (): Promise<Strategy> =>
+      (await (await fetch(`${httpUrl}?service=go-sampled`, { signal: AbortSignal.timeout(10_000) })).json()) as Strategy;
+    for (const deadline = Date.now() + 40_000; probabilities(await fetchStrategy()).size < 2;) {
+      assert.ok(Date.now() < deadline, 'the Go client’s operations got no strategies within 40 s');
+      await new Promise((done) => setTimeout(done, 500));
+    }
     const client = new Client(`127.0.0.1:${grpcPort}`, credentials.createInsecure());
-    try {
+    type Call = (req: Buffer, options: { deadline: number }, cb: (e: ServiceError | null, r: Buffer) => void) => void;
+    const viaGrpc = async (): Promise<Strategy> => {
       const bytes = await new Promise<Buffer>((done, fail) =>
-        (
-          client as unknown as { GetSamplingStrategy: (req: Buffer, cb: (e: ServiceError | null, r: Buffer) => void) => void }
-        ).GetSamplingStrategy(Buffer.from(Request.encode({ serviceName: 'go-sampled' }).finish()), (error, response) =>
-          error ? fail(error) : done(response),
+        (client as unknown as { GetSamplingStrategy: Call }).GetSamplingStrategy(
+          Buffer.from(Request.encode({ serviceName: 'go-sampled' }).finish()),
+          { deadline: Date.now() + 10_000 },
+          (error, response) => (error ? fail(error) : done(response)),
         ),
       );
-      const viaGrpc = Response.toObject(Response.decode(bytes), { defaults: false }) as Strategy;
-      const viaHttp = (await (await fetch(`${httpUrl}?service=go-sampled`)).json()) as Strategy;
-      assert.deepEqual(probabilities(viaGrpc), probabilities(viaHttp));
-      assert.ok(probabilities(viaGrpc).size >= 2);
+      return Response.toObject(Response.decode(bytes), { defaults: false }) as Strategy;
+    };
+    try {
+      // Adaptive sampling recomputes every interval while the Go client runs: compare a gRPC answer
+      // with HTTP answers read just before and after it that agree (no recomputation in between).
+      for (let attempt = 0; ; attempt++) {
+        const before = probabilities(await fetchStrategy());
+        const grpc = probabilities(await viaGrpc());
+        const after = probabilities(await fetchStrategy());
+        if (JSON.stringify([...before]) !== JSON.stringify([...after]) && attempt < 10) continue;
+        assert.deepEqual(grpc, after);
+        assert.ok(grpc.size >= 2);
+        break;
+      }
     } finally {
       client.close();
     }

@@ -46,7 +46,11 @@ const isPost = (method: string): boolean => method === 'POST';
 const isGet = (method: string): boolean => method === 'GET' || method === 'HEAD';
 
 async function call(port: number, method: string): Promise<string> {
-  const response = await fetch(`http://127.0.0.1:${port}/api/v2/spans`, { method, ...(method === 'POST' && { body: '[]' }) });
+  const response = await fetch(`http://127.0.0.1:${port}/api/v2/spans`, {
+    method,
+    ...(method === 'POST' && { body: '[]' }),
+    signal: AbortSignal.timeout(10_000),
+  });
   return response.text();
 }
 
@@ -110,7 +114,8 @@ describe('host: listeners on one endpoint share one server', () => {
       .viewFor('sampling')
       .listenHttp(spec(endpoint, 'samplingQuery', 'sampling', (_method, path) => path === '/api/sampling'));
     assert.equal(await host.viewFor('query').listenHttp(spec(endpoint, 'query', 'query')), port);
-    const answer = async (path: string): Promise<string> => (await fetch(`http://127.0.0.1:${port}${path}`)).text();
+    const answer = async (path: string): Promise<string> =>
+      (await fetch(`http://127.0.0.1:${port}${path}`, { signal: AbortSignal.timeout(10_000) })).text();
     assert.equal(await answer('/api/sampling'), 'sampling');
     assert.equal(await answer('/api/v1/services'), 'query');
   });
