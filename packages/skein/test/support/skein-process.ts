@@ -98,10 +98,11 @@ export async function startSkein(options: StartOptions = {}): Promise<SkeinProce
   const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
   const ports = await new Promise<SkeinPorts>((done, fail) => {
     const found: Partial<SkeinPorts> = {};
-    const timer = setTimeout(
-      () => fail(new Error(`skein did not become ready in time; logs:\n${logs.join('\n')}`)),
-      options.timeoutMillis ?? 30_000,
-    );
+    const timer = setTimeout(() => {
+      // Killed, or its open pipes would keep the test file from ever ending.
+      child.kill('SIGKILL');
+      fail(new Error(`skein did not become ready in time; logs:\n${logs.join('\n')}`));
+    }, options.timeoutMillis ?? 30_000);
     const onLine = (line: string): void => {
       logs.push(line);
       let m: RegExpExecArray | null;
