@@ -7,7 +7,17 @@ export type Env = Readonly<Record<string, string | undefined>>;
 export type SamplerSpec =
   | { type: 'always_on' | 'always_off'; parentBased: boolean }
   | { type: 'ratio'; ratio: number; parentBased: boolean }
-  | { type: 'remote'; endpoint: string; pollIntervalMs: number; initialRatio: number; parentBased: boolean };
+  | {
+      type: 'remote';
+      endpoint: string;
+      pollIntervalMs: number;
+      initialRatio: number;
+      parentBased: boolean;
+      /** The implicit default (Skein's sampling API beside the OTLP endpoint): failures are not reported. */
+      quiet?: boolean;
+      /** The export credential, sent along when the endpoint is on the host the spans go to. */
+      headers?: Record<string, string>;
+    };
 
 /** Options and environment merged into the one set of decisions `register()` acts on. */
 export interface ResolvedConfig {
@@ -86,7 +96,60 @@ function parseRemoteArg(raw: string | undefined, parentBased: boolean, warnings:
   };
 }
 
-function resolveSampler(options: RegisterOptions, env: Env, warnings: string[]): SamplerSpec {
+/** Skein's sampling API (`extensions.sampling`, :5778) on the host the spans go to. */
+function skeinSamplingEndpoint(tracesUrl: string): string | undefined {
+  try {
+    const url = new URL(tracesUrl);
+    return `${url.protocol}//${url.hostname}:5778`; // an IPv6 hostname keeps its brackets
+  } catch {
+    return undefined;
+  }
+}
+
+/** `k=v,k2=v2` with URL-encoded values, as the OTLP exporter spec writes `OTEL_EXPORTER_OTLP_HEADERS`. */
+function parseHeaderList(raw: string | undefined): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const pair of (raw ?? '').split(',')) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) continue;
+    try {
+      headers[pair.slice(0, eq).trim().toLowerCase()] = decodeURIComponent(pair.slice(eq + 1).trim());
+    } catch {
+      // A malformed value is the exporter's to report; the sampler simply does without it.
+    }
+  }
+  return headers;
+}
+
+/**
+ * Skein authenticates its sampling API like its receivers (an ingest token suffices), so the
+ * sampler sends the credential the spans are exported with: `Authorization` and the tenant header,
+ * from `headers` over `OTEL_EXPORTER_OTLP_TRACES_HEADERS` over `OTEL_EXPORTER_OTLP_HEADERS`. Only
+ * to the host the spans go to: a credential never leaves for another host.
+ */
+function withCredential(spec: SamplerSpec, options: RegisterOptions, env: Env, tracesUrl: string): SamplerSpec {
+  if (spec.type !== 'remote') return spec;
+  try {
+    if (new URL(spec.endpoint).hostname !== new URL(tracesUrl).hostname) return spec;
+  } catch {
+    return spec;
+  }
+  const merged: Record<string, string> = {
+    ...parseHeaderList(envValue(env, 'OTEL_EXPORTER_OTLP_HEADERS')),
+    ...parseHeaderList(envValue(env, 'OTEL_EXPORTER_OTLP_TRACES_HEADERS')),
+  };
+  for (const [name, value] of Object.entries(options.headers ?? {})) merged[name.toLowerCase()] = value;
+  const headers: Record<string, string> = {};
+  for (const name of ['authorization', 'x-scope-orgid']) if (merged[name] !== undefined) headers[name] = merged[name];
+  return Object.keys(headers).length === 0 ? spec : { ...spec, headers };
+}
+
+function resolveSampler(options: RegisterOptions, env: Env, warnings: string[], tracesUrl: string): SamplerSpec {
+  if (options.samplingEndpoint === false) {
+    return options.sampleRatio === undefined
+      ? { type: 'always_on', parentBased: true }
+      : { type: 'ratio', ratio: options.sampleRatio, parentBased: true };
+  }
   if (options.samplingEndpoint !== undefined) {
     return {
       type: 'remote',
@@ -100,7 +163,13 @@ function resolveSampler(options: RegisterOptions, env: Env, warnings: string[]):
   const name = envValue(env, 'OTEL_TRACES_SAMPLER');
   const arg = envValue(env, 'OTEL_TRACES_SAMPLER_ARG');
   switch (name) {
-    case undefined:
+    case undefined: {
+      // Nothing configured: follow the strategies of the Skein the spans go to, sampling everything
+      // until it answers (and for good when it serves none: polling failures stay quiet).
+      const endpoint = skeinSamplingEndpoint(tracesUrl);
+      if (endpoint === undefined) return { type: 'always_on', parentBased: true };
+      return { type: 'remote', endpoint, pollIntervalMs: DEFAULT_POLL_INTERVAL_MS, initialRatio: 1, parentBased: true, quiet: true };
+    }
     case 'parentbased_always_on':
       return { type: 'always_on', parentBased: true };
     case 'always_on':
@@ -144,11 +213,12 @@ function resolvePropagators(options: RegisterOptions, env: Env, warnings: string
 export function resolveConfig(options: RegisterOptions, env: Env): ResolvedConfig {
   const warnings: string[] = [];
   const protocol = resolveProtocol(options, env, warnings);
+  const tracesUrl = resolveTracesUrl(options, env, protocol);
   return {
     protocol,
-    tracesUrl: resolveTracesUrl(options, env, protocol),
+    tracesUrl,
     headers: { ...options.headers },
-    sampler: resolveSampler(options, env, warnings),
+    sampler: withCredential(resolveSampler(options, env, warnings, tracesUrl), options, env, tracesUrl),
     inject: resolvePropagators(options, env, warnings),
     extractAllFormats: options.extractAllFormats ?? true,
     shutdownOnExit: options.shutdownOnExit ?? true,

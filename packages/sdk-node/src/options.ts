@@ -37,11 +37,14 @@ export interface RegisterOptions {
   /** Probability (0..1) of sampling a new trace; child spans follow their parent's decision. */
   sampleRatio?: number;
   /**
-   * Base URL of a Jaeger remote sampling API (a Jaeger collector serves one on :5778). When set, sampling
-   * strategies are polled from `${samplingEndpoint}/sampling?service=NAME`; `sampleRatio` applies
-   * until the first answer arrives.
+   * Base URL of a Jaeger remote sampling API: Skein's `sampling` extension serves one on :5778
+   * (adaptive or from a strategies file). Strategies are polled from
+   * `${samplingEndpoint}/sampling?service=NAME`; `sampleRatio` applies until the first answer
+   * arrives. Default, when no sampler is configured at all (no `sampleRatio`, no
+   * `OTEL_TRACES_SAMPLER`): port 5778 of the host the spans go to, sampling everything until (and
+   * unless) Skein answers there. `false`: never poll.
    */
-  samplingEndpoint?: string;
+  samplingEndpoint?: string | false;
   /** How often to poll `samplingEndpoint`, in milliseconds; default 60000. */
   samplingPollIntervalMs?: number;
   /** Formats written on outgoing requests; default `OTEL_PROPAGATORS`, else `['tracecontext', 'baggage']`. */
@@ -165,7 +168,7 @@ export function validateOptions(options: unknown): RegisterOptions {
     const r = o.sampleRatio;
     if (typeof r !== 'number' || !Number.isFinite(r) || r < 0 || r > 1) fail('sampleRatio', 'a number from 0 to 1', r);
   }
-  if (has('samplingEndpoint')) checkUrl('samplingEndpoint', o.samplingEndpoint);
+  if (has('samplingEndpoint') && o.samplingEndpoint !== false) checkUrl('samplingEndpoint', o.samplingEndpoint);
   if (has('samplingPollIntervalMs')) checkPositiveInt('samplingPollIntervalMs', o.samplingPollIntervalMs);
   if (has('propagators')) {
     const list = o.propagators;

@@ -5,8 +5,8 @@ import { SamplingDecision, TraceIdRatioBasedSampler } from '@opentelemetry/sdk-t
 import type { Sampler, SamplingResult } from '@opentelemetry/sdk-trace';
 
 /**
- * A client of the Jaeger remote sampling API (`GET {endpoint}/sampling?service=NAME`), as a Jaeger
- * collector serves it on :5778.
+ * A client of the Jaeger remote sampling API (`GET {endpoint}/sampling?service=NAME`), as Skein's
+ * `sampling` extension serves it on :5778 (a Jaeger collector serves the same API).
  *
  * Written here rather than taken from `@opentelemetry/sampler-jaeger-remote` (0.222, experimental):
  * that one pins an older `@opentelemetry/sdk-trace`, first asks only after a whole poll interval,
@@ -19,6 +19,8 @@ export interface RemoteSamplerOptions {
   pollIntervalMs: number;
   /** Used until the first strategy arrives, and kept when the endpoint cannot be reached. */
   initialSampler: Sampler;
+  /** Sent with every poll (Skein's sampling API wants the export credential when auth is on). */
+  headers?: Record<string, string>;
   /** Per-request time limit; default 5000 ms. */
   requestTimeoutMs?: number;
   /** Told about failed polls (the SDK must never throw into the app for this). */
@@ -178,7 +180,10 @@ export class JaegerRemoteSampler implements Sampler {
     try {
       // Suppressed so the fetch instrumentation does not trace the sampler's own polling.
       const response = await context.with(suppressTracing(context.active()), () =>
-        fetch(this.#url, { signal: AbortSignal.timeout(this.#options.requestTimeoutMs ?? 5000) }),
+        fetch(this.#url, {
+          headers: this.#options.headers ?? {},
+          signal: AbortSignal.timeout(this.#options.requestTimeoutMs ?? 5000),
+        }),
       );
       if (!response.ok) throw new Error(`sampling endpoint ${this.#url} answered ${response.status}`);
       const sampler = samplerFromStrategy(await response.json());

@@ -28,7 +28,8 @@ export function createSampler(spec: SamplerSpec, serviceName: string, onRemoteEr
         serviceName,
         pollIntervalMs: spec.pollIntervalMs,
         initialSampler: new TraceIdRatioBasedSampler(spec.initialRatio),
-        onError: onRemoteError,
+        onError: spec.quiet === true ? () => undefined : onRemoteError,
+        ...(spec.headers !== undefined && { headers: spec.headers }),
       });
       remote.start();
       root = remote;

@@ -2,11 +2,21 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { resolveConfig } from '../src/config.js';
 
-test('defaults: http/protobuf to localhost:4318, parent-based always-on, W3C injection, extract all', () => {
+test("defaults: http/protobuf to localhost:4318, Skein's sampling strategies (always-on until it answers), W3C injection, extract all", () => {
   const c = resolveConfig({}, {});
   assert.equal(c.protocol, 'http/protobuf');
   assert.equal(c.tracesUrl, 'http://localhost:4318/v1/traces');
-  assert.deepEqual(c.sampler, { type: 'always_on', parentBased: true });
+  assert.deepEqual(c.sampler, {
+    type: 'remote',
+    endpoint: 'http://localhost:5778',
+    pollIntervalMs: 60_000,
+    initialRatio: 1,
+    parentBased: true,
+    quiet: true,
+  });
+  assert.equal((resolveConfig({ endpoint: 'https://[::1]:4318' }, {}).sampler as { endpoint: string }).endpoint, 'https://[::1]:5778');
+  assert.deepEqual(resolveConfig({ samplingEndpoint: false }, {}).sampler, { type: 'always_on', parentBased: true });
+  assert.deepEqual(resolveConfig({}, { OTEL_TRACES_SAMPLER: 'parentbased_always_on' }).sampler, { type: 'always_on', parentBased: true });
   assert.deepEqual(c.inject, ['tracecontext', 'baggage']);
   assert.equal(c.extractAllFormats, true);
   assert.deepEqual(c.warnings, []);
@@ -94,4 +104,21 @@ test('invalid environment values are warned about and ignored, as the OpenTeleme
   assert.equal(c.warnings.length, 3);
   assert.match(c.warnings.join('\n'), /OTEL_EXPORTER_OTLP_PROTOCOL=udp/);
   assert.deepEqual(resolveConfig({}, { OTEL_PROPAGATORS: 'none' }).inject, []);
+});
+
+test('the remote sampler carries the export credential, only to the host the spans go to', () => {
+  const env = { OTEL_EXPORTER_OTLP_HEADERS: 'Authorization=Bearer%20env-token,x-other=1' };
+  const headersOf = (options: Parameters<typeof resolveConfig>[0], e: Record<string, string> = env) =>
+    (resolveConfig(options, e).sampler as { headers?: Record<string, string> }).headers;
+  assert.deepEqual(headersOf({ endpoint: 'http://skein:4318' }), { authorization: 'Bearer env-token' });
+  assert.deepEqual(
+    headersOf({ endpoint: 'http://skein:4318', headers: { Authorization: 'Bearer opt', 'X-Scope-OrgID': 'team-a' } }),
+    { authorization: 'Bearer opt', 'x-scope-orgid': 'team-a' },
+    'options win over the environment',
+  );
+  assert.deepEqual(headersOf({ endpoint: 'http://skein:4318' }, { OTEL_EXPORTER_OTLP_TRACES_HEADERS: 'authorization=t' }), {
+    authorization: 't',
+  });
+  assert.equal(headersOf({ endpoint: 'http://skein:4318', samplingEndpoint: 'http://elsewhere:5778' }), undefined, 'never to another host');
+  assert.equal(headersOf({ endpoint: 'http://skein:4318' }, {}), undefined, 'no credential, no headers');
 });

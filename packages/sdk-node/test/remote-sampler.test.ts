@@ -42,12 +42,14 @@ test('reads probabilistic, rate-limiting and per-operation strategies', () => {
 
 test('polls a real sampling endpoint, keeps the last sampler when it fails', async () => {
   const requests: string[] = [];
+  const credentials: Array<string | undefined> = [];
   let answer: { status: number; body: unknown } = {
     status: 200,
     body: { strategyType: 'PROBABILISTIC', probabilisticSampling: { samplingRate: 1 } },
   };
   const server = http.createServer((req, res) => {
     requests.push(req.url ?? '');
+    credentials.push(req.headers.authorization);
     res.writeHead(answer.status, { 'content-type': 'application/json' }).end(JSON.stringify(answer.body));
   });
   server.listen(0, '127.0.0.1');
@@ -60,11 +62,13 @@ test('polls a real sampling endpoint, keeps the last sampler when it fails', asy
     pollIntervalMs: 60_000,
     initialSampler: new AlwaysOffSampler(),
     onError: (e) => errors.push(e),
+    headers: { authorization: 'Bearer sdk-token' },
   });
   try {
     assert.equal(sample(sampler, HIGH), SamplingDecision.NOT_RECORD, 'initial sampler before the first answer');
     await sampler.refresh();
     assert.deepEqual(requests, ['/sampling?service=check%20out']);
+    assert.deepEqual(credentials, ['Bearer sdk-token'], 'the export credential goes along');
     assert.equal(sample(sampler, HIGH), SamplingDecision.RECORD_AND_SAMPLED);
 
     answer = { status: 500, body: {} };

@@ -24,6 +24,8 @@ Options (each has a SKEIN_* environment variable; flags win over variables, vari
       --zipkin-port N      Zipkin receiver port (default 9411)                   SKEIN_ZIPKIN_PORT
       --query-port N       query API and UI port (default 16686)                 SKEIN_QUERY_PORT
       --tempo-port N       Tempo-compatible API port (default 3200)              SKEIN_TEMPO_PORT
+      --sampling-port N    Jaeger remote sampling, HTTP (default 5778)           SKEIN_SAMPLING_PORT
+      --sampling-grpc-port N  Jaeger remote sampling, gRPC (default 5779)        SKEIN_SAMPLING_GRPC_PORT
       --metrics-port N     Skein's own Prometheus /metrics port (default 8888)   SKEIN_METRICS_PORT
   -h, --help               show this help
   -v, --version            print the version
@@ -50,6 +52,8 @@ const OPTION_ENV: Record<string, string> = {
   'otlp-http-port': 'SKEIN_OTLP_HTTP_PORT',
   'query-port': 'SKEIN_QUERY_PORT',
   'tempo-port': 'SKEIN_TEMPO_PORT',
+  'sampling-port': 'SKEIN_SAMPLING_PORT',
+  'sampling-grpc-port': 'SKEIN_SAMPLING_GRPC_PORT',
   'zipkin-port': 'SKEIN_ZIPKIN_PORT',
   'metrics-port': 'SKEIN_METRICS_PORT',
 };
@@ -70,6 +74,8 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
         'otlp-http-port': { type: 'string' },
         'query-port': { type: 'string' },
         'tempo-port': { type: 'string' },
+        'sampling-port': { type: 'string' },
+        'sampling-grpc-port': { type: 'string' },
         'zipkin-port': { type: 'string' },
         'metrics-port': { type: 'string' },
         'insecure-expose': { type: 'boolean' },
@@ -115,6 +121,8 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
     ['otlp-http-port', ['receivers', 'otlp', 'protocols', 'http', 'endpoint'], '0.0.0.0:4318'],
     ['query-port', ['extensions', 'query', 'endpoint'], '0.0.0.0:16686'],
     ['tempo-port', ['extensions', 'tempo', 'endpoint'], '0.0.0.0:3200'],
+    ['sampling-port', ['extensions', 'sampling', 'http', 'endpoint'], '0.0.0.0:5778'],
+    ['sampling-grpc-port', ['extensions', 'sampling', 'grpc', 'endpoint'], '0.0.0.0:5779'],
     ['zipkin-port', ['receivers', 'zipkin', 'endpoint'], '0.0.0.0:9411'],
     ['metrics-port', ['service', 'telemetry', 'metrics', 'address'], '0.0.0.0:8888'],
   ];
@@ -122,8 +130,12 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
     const port = value(name);
     if (port === undefined && host === undefined) continue;
     // --host alone must not re-enable a listener the file disabled
-    // (`zipkin: null`, `metrics: { address: null }`).
-    if (port === undefined && (getPath(rawConfig, path.slice(0, -1)) === null || getPath(rawConfig, path) === null)) continue;
+    // (`zipkin: null`, `metrics: { address: null }`, `sampling: { grpc: null }`); an explicit port does.
+    const disabled = path.slice(2).some((_, i) => getPath(rawConfig, path.slice(0, i + 3)) === null);
+    if (port === undefined && (getPath(rawConfig, path.slice(0, 2)) === null || disabled)) continue;
+    // A component the file removed stays removed whatever the flags (`sampling: null`), so
+    // harnesses can pass every port to any config.
+    if (path[0] !== 'service' && getPath(rawConfig, path.slice(0, 2)) === null) continue;
     if (port !== undefined && !/^\d{1,5}$/.test(port.value))
       throw new ConfigError(`${port.from}: expected a port number, got ${JSON.stringify(port.value)}`);
     const current = getPath(rawConfig, path);

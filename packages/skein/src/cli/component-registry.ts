@@ -14,7 +14,9 @@ import { otlpReceiverFactory } from '../collector/receivers/otlp-receiver-factor
 import { zipkinReceiverFactory } from '../collector/receivers/zipkin-receiver-factory.js';
 import { tailSamplingProcessorFactory } from '../collector/sampling/tail-sampling-stage.js';
 import { healthExtensionFactory, queryExtensionFactory } from '../query/query-extensions.js';
+import { samplingExtensionFactory } from '../query/sampling/sampling-extension.js';
 import { tempoExtensionFactory } from '../query/tempo/tempo-extension.js';
+import { zipkinApiExtensionFactory } from '../query/zipkin/zipkin-extension.js';
 
 /**
  * The component registry (docs/architecture.md, "Component registry"): every factory Skein has,
@@ -50,6 +52,8 @@ const CONNECTORS: readonly ConnectorFactory<unknown>[] = [];
 const EXTENSIONS = [
   queryExtensionFactory, //
   healthExtensionFactory,
+  zipkinApiExtensionFactory,
+  samplingExtensionFactory,
   tempoExtensionFactory,
 ];
 

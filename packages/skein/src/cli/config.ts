@@ -32,7 +32,10 @@ type Section = keyof typeof SECTIONS;
 /**
  * Components defined when the file does not write them, so that no config at all is today's
  * all-in-one: [otlp, zipkin] → redaction → storage, the query API on :16686 (a collector answers
- * health checks there instead) and the Tempo API on :3200. Setting one of these to null removes it (`zipkin: null`).
+ * health checks there instead), Zipkin's query API beside the Zipkin receiver on :9411, the Tempo
+ * API on :3200 and Jaeger's remote sampling API (:5778 HTTP, :5779 gRPC, `/api/sampling` on the
+ * query port), as Jaeger serves sampling out of the box. Setting one of these to null removes it
+ * (`zipkin: null`, `sampling: null`).
  */
 const DEFAULT_COMPONENTS: Readonly<Record<Section, readonly string[]>> = {
   receivers: ['otlp', 'zipkin'],
@@ -41,7 +44,7 @@ const DEFAULT_COMPONENTS: Readonly<Record<Section, readonly string[]>> = {
   processors: ['memory_limiter', 'redaction', 'metrics_tap'],
   exporters: ['storage'],
   connectors: [],
-  extensions: ['query', 'health', 'tempo'],
+  extensions: ['query', 'health', 'zipkin', 'tempo', 'sampling'],
 };
 
 const storageSchema = z
@@ -182,8 +185,31 @@ export function validateConfig(raw: unknown, source: string): SkeinConfig {
     components.extensions['health'] = { ...health, config: { endpoint: (query.config as { endpoint: string }).endpoint } };
   }
 
+  // The sampling API's `/api/sampling` answers on the query port unless written.
+  const sampling = Object.values(components.extensions).filter((c) => c.id.type === 'sampling');
+  for (const component of sampling) {
+    const written = (file.extensions ?? {})[component.id.text] as Record<string, unknown> | null | undefined;
+    if (query && (written ?? {})['query_endpoint'] === undefined) {
+      const endpoint = (query.config as { endpoint: string }).endpoint;
+      components.extensions[component.id.text] = { ...component, config: { ...(component.config as object), query_endpoint: endpoint } };
+    }
+  }
+
+  // Zipkin's API answers where the Zipkin receiver listens (one Zipkin server answers both),
+  // and only where there is one, unless written.
+  if ((file.extensions ?? {})['zipkin'] === undefined && components.extensions['zipkin']) {
+    const receiver = components.receivers['zipkin'];
+    if (receiver) {
+      const endpoint = (receiver.config as { endpoint: string }).endpoint;
+      const zipkin = components.extensions['zipkin'];
+      components.extensions['zipkin'] = { ...zipkin, config: { ...(zipkin.config as object), endpoint } };
+    } else {
+      delete components.extensions['zipkin'];
+    }
+  }
+
   const service = file.service;
-  const extensions = service.extensions ?? ['query', 'tempo'].filter((id) => id in components.extensions);
+  const extensions = service.extensions ?? ['query', 'zipkin', 'tempo', 'sampling'].filter((id) => id in components.extensions);
   checkIds(extensions, 'service.extensions', 'extension', [components.extensions], problems);
   const pipelines: Record<string, PipelineConfig> = {};
   for (const [pipelineId, written] of Object.entries(service.pipelines ?? { traces: {} })) {

@@ -1,5 +1,4 @@
 import { accessSync, constants, mkdirSync, readFileSync } from 'node:fs';
-import type { Server as HttpServer } from 'node:http';
 import { join, resolve } from 'node:path';
 import type { Server as GrpcServer } from '@grpc/grpc-js';
 import { accessFor, type GrpcListenerSpec, type Host, type HttpListenerSpec } from '../component/component.js';
@@ -13,6 +12,7 @@ import type { StorageConfig } from './config.js';
 import { applyHttpServerLimits, DEFAULT_HTTP_SERVER_LIMITS, httpServerOptions, type HttpServerLimits } from './http-server-limits.js';
 import { listenGrpc, listenHttp } from './listen.js';
 import { ListenerSecurity } from './listener-security.js';
+import { SharedHttpServer } from './shared-http-server.js';
 import type { Logger } from './logger.js';
 import type { SecurityConfig } from './security-config.js';
 
@@ -43,7 +43,7 @@ function chdbMemoryLimitBytes(storage: StorageConfig): number {
     : Math.floor(availableMemoryBytes() * DEFAULT_CHDB_MEMORY_SHARE);
 }
 
-type Listener = { kind: 'http'; server: HttpServer } | { kind: 'grpc'; server: GrpcServer };
+type Listener = { kind: 'http'; shared: SharedHttpServer } | { kind: 'grpc'; server: GrpcServer };
 
 /** A bound listener as tests enumerate it: every one must refuse a stranger (docs/security.md). */
 export interface BoundListener {
@@ -67,6 +67,8 @@ export class SkeinHost {
   /** Bound address by listener name, for log lines (loopback when no auth is configured). */
   private readonly boundHosts: Record<string, string> = {};
   private readonly listeners = new Map<string, Listener[]>();
+  /** HTTP servers by endpoint: listeners of one endpoint that claim their requests share one. */
+  private readonly httpServers: SharedHttpServer[] = [];
   private store: Promise<TraceStore> | undefined;
   private openedStore: TraceStore | undefined;
   private stateDirPath: string | undefined;
@@ -110,11 +112,22 @@ export class SkeinHost {
     };
   }
 
-  /** Closes what `owner` listens on: HTTP servers finish their requests in flight first. */
+  /**
+   * Closes what `owner` listens on: HTTP servers finish their requests in flight first. A server
+   * shared with another component's listener stays open, without `owner`'s routes, until the last
+   * of them has stopped.
+   */
   async closeListenersOf(owner: string): Promise<void> {
     const listeners = this.listeners.get(owner) ?? [];
     this.listeners.delete(owner);
-    await Promise.all(listeners.map(closeListener));
+    const closing = listeners.filter((listener) => {
+      if (listener.kind === 'grpc') return true;
+      const index = this.httpServers.indexOf(listener.shared);
+      if (index === -1 || !listener.shared.remove(owner)) return false;
+      this.httpServers.splice(index, 1);
+      return true;
+    });
+    await Promise.all(closing.map(closeListener));
   }
 
   /** Closes listeners still open (a start that failed half-way), then the trace store. */
@@ -131,10 +144,24 @@ export class SkeinHost {
   private async listenHttp(owner: string, spec: HttpListenerSpec): Promise<number> {
     const { host, port } = parseEndpoint(spec.endpoint);
     const bindHost = this.security.bindHost(host, spec.description);
-    const server = this.security.createHttpServer(spec.handler, spec.access ?? accessFor('read'), httpServerOptions(this.httpLimits));
-    applyHttpServerLimits(server, this.httpLimits, this.logger, spec.description);
-    this.record(owner, { kind: 'http', server });
-    const bound = await listenHttp(server, bindHost, port, spec.description, spec.portHint);
+    const joined = this.httpServers.find((candidate) => candidate.boundPort !== undefined && candidate.accepts(spec, port !== 0));
+    const shared =
+      joined ??
+      new SharedHttpServer(spec.endpoint, (handler, access) => {
+        const server = this.security.createHttpServer(handler, access, httpServerOptions(this.httpLimits));
+        applyHttpServerLimits(server, this.httpLimits, this.logger, spec.description);
+        return server;
+      });
+    shared.add(owner, spec);
+    this.record(owner, { kind: 'http', shared });
+    if (joined === undefined) {
+      this.httpServers.push(shared);
+      shared.boundPort = listenHttp(shared.server, bindHost, port, spec.description, spec.portHint).catch((error: unknown) => {
+        this.httpServers.splice(this.httpServers.indexOf(shared), 1);
+        throw error;
+      });
+    }
+    const bound = await shared.boundPort!;
     this.ports[spec.portName] = bound;
     this.boundHosts[spec.portName] = bindHost;
     this.bound.push({ kind: 'http', portName: spec.portName, port: bound, description: spec.description, routes: spec.routes ?? ['/'] });
@@ -223,7 +250,7 @@ async function closeListener(listener: Listener): Promise<void> {
     await new Promise<void>((done) => listener.server.tryShutdown(() => done()));
     return;
   }
-  const { server } = listener;
+  const { server } = listener.shared;
   if (!server.listening) return;
   await new Promise<void>((done) => server.close(() => done()));
   server.closeAllConnections();

@@ -16,7 +16,7 @@ import {
   status as grpcStatus,
   type ServerInterceptor,
 } from '@grpc/grpc-js';
-import type { ListenerAccess } from '../component/component.js';
+import type { AccessRequirement, ListenerAccess } from '../component/component.js';
 import { ANONYMOUS, recordIdentity, TENANT_METADATA_KEY, type AccessRole, type RequestIdentity } from '../component/request-identity.js';
 import { Authenticator } from './authenticator.js';
 import { FailureLimiter, TenantLimits } from './access-limits.js';
@@ -33,6 +33,19 @@ import { authConfigured, type SecurityConfig } from './security-config.js';
 /** Anyone who has the credential may do what its roles allow; admin may do everything. */
 export function allows(identity: RequestIdentity, role: AccessRole): boolean {
   return identity.roles.includes(role) || identity.roles.includes('admin');
+}
+
+/**
+ * The role `identity` is admitted under for `required` (the first of a list that it holds), which
+ * decides its per-tenant limits; undefined when it holds none.
+ */
+function grantedRole(identity: RequestIdentity, required: AccessRole | readonly AccessRole[]): AccessRole | undefined {
+  const roles: readonly AccessRole[] = typeof required === 'string' ? [required] : required;
+  return roles.find((role) => allows(identity, role));
+}
+
+function describeRequirement(required: AccessRole | readonly AccessRole[]): string {
+  return typeof required === 'string' ? required : required.join(' or ');
 }
 
 /** Said the same way whatever was wrong: a caller learns nothing about which part failed. */
@@ -184,13 +197,15 @@ export class ListenerSecurity {
         const challenges = this.authenticator.challenges;
         return refuse(response, 401, UNAUTHENTICATED_MESSAGE, challenges.length > 0 ? { 'WWW-Authenticate': challenges.join(', ') } : {});
       }
-      if (!allows(found, required)) return refuse(response, 403, `this credential does not allow ${required} access`, {});
+      if (grantedRole(found, required) === undefined)
+        return refuse(response, 403, `this credential does not allow ${describeRequirement(required)} access`, {});
       identity = found;
     }
-    const admitted = this.limits.admit(identity.tenant, required, response);
+    const role = grantedRole(identity, required)!;
+    const admitted = this.limits.admit(identity.tenant, role, response);
     if (admitted !== undefined) return refuse(response, 429, admitted.message, { 'Retry-After': String(admitted.retryAfterSeconds) });
     recordIdentity(request, identity);
-    if (this.config.audit_log && required !== 'ingest') this.audit(request, response, identity, path);
+    if (this.config.audit_log && role !== 'ingest') this.audit(request, response, identity, path);
     handler(request, response);
   }
 
@@ -235,7 +250,7 @@ export class ListenerSecurity {
   }
 
   /** The identity, or the refusal message. */
-  private async authenticateCall(metadata: Metadata, peer: string, required: AccessRole | 'public'): Promise<RequestIdentity | string> {
+  private async authenticateCall(metadata: Metadata, peer: string, required: AccessRequirement): Promise<RequestIdentity | string> {
     if (required === 'public' || !this.authenticator) return ANONYMOUS;
     const client = peer.replace(/:\d+$/, '');
     if (this.failures.blockedFor(client) > 0) return 'too many failed authentication attempts';
@@ -249,8 +264,9 @@ export class ListenerSecurity {
       this.failures.failed(client);
       return UNAUTHENTICATED_MESSAGE;
     }
-    if (!allows(identity, required)) return `this credential does not allow ${required} access`;
-    const admitted = this.limits.admit(identity.tenant, required, undefined);
+    const role = grantedRole(identity, required);
+    if (role === undefined) return `this credential does not allow ${describeRequirement(required)} access`;
+    const admitted = this.limits.admit(identity.tenant, role, undefined);
     return admitted === undefined ? identity : admitted.message;
   }
 

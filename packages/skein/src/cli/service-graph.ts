@@ -148,18 +148,18 @@ export function buildServiceGraph(config: SkeinConfig, role: Role, services: Gra
   return new ServiceGraph(nodes);
 }
 
-/** Extension types that serve queries: the query role runs them, a collector does not. */
-const QUERY_API_TYPES: readonly string[] = ['query', 'tempo'];
+/** Extension types that read traces: the `query` role runs them, a collector does not. */
+const QUERY_SIDE_TYPES: ReadonlySet<string> = new Set(['query', 'zipkin', 'tempo']);
 
 /** The extensions `role` runs, in start order. */
 function extensionsOf(config: SkeinConfig, role: Role): string[] {
   const typeOf = (id: string): string | undefined => config.extensions[id]?.id.type;
+  const queryside = (id: string): boolean => QUERY_SIDE_TYPES.has(typeOf(id) ?? '');
   const listed = config.service.extensions;
   if (role === 'all-in-one') return [...listed];
-  const isQueryApi = (id: string): boolean => QUERY_API_TYPES.includes(typeOf(id) ?? '');
-  if (role === 'query') return listed.filter(isQueryApi);
+  if (role === 'query') return listed.filter(queryside);
   // A collector serves no queries; it answers health checks (on the query port unless configured).
-  const others = listed.filter((id) => !isQueryApi(id));
+  const others = listed.filter((id) => !queryside(id));
   return others.some((id) => typeOf(id) === 'health') || !('health' in config.extensions) ? others : ['health', ...others];
 }
 

@@ -59,7 +59,13 @@ export interface CreateSettings {
  * checks it before the handler runs; a listener that does not say is treated as a query API
  * (`read`), the strict choice, so a new listener is never open by omission.
  */
-export type ListenerAccess = (method: string, path: string) => AccessRole | 'public';
+export type ListenerAccess = (method: string, path: string) => AccessRequirement;
+
+/**
+ * One role, or a list of roles any one of which suffices (SDKs fetch sampling strategies with the
+ * `ingest` credential they send spans with, operators' tools with `read`), or `public`.
+ */
+export type AccessRequirement = AccessRole | readonly AccessRole[] | 'public';
 
 /** Every request needs `role`. */
 export function accessFor(role: AccessRole): ListenerAccess {
@@ -77,6 +83,19 @@ export interface HttpListenerSpec {
   readonly portHint: string;
   /** Key of the bound port in the running process's port list (`otlpHttp`), which tests and tools read. */
   readonly portName: string;
+  /**
+   * The requests this listener answers when another component listens on the same endpoint (the
+   * Zipkin receiver takes `POST`s on :9411, the Zipkin query API the `GET`s). Listeners of one
+   * endpoint share one server; each request goes to the first listener that claims it, else to the
+   * one listener without `claims`. Two listeners without it on one fixed port are a "port in use"
+   * error, as with separate servers.
+   */
+  readonly claims?: (method: string, path: string) => boolean;
+  /**
+   * The `portName` of a listener this one is meant to share a port with even when the endpoint's
+   * port is 0 (tests): on a fixed port, equal endpoints suffice.
+   */
+  readonly sharesPortWith?: string;
   /** Who may call it (default: `read` on every path). */
   readonly access?: ListenerAccess;
   /** The paths it answers (`/api/v1/traces/:traceId`), so tests can prove each one refuses strangers. */

@@ -41,7 +41,11 @@ export class HttpRouter {
     return this.routes.map((route) => `/${route.segments.join('/')}`);
   }
 
-  handler(logger: RouterLogger): RequestListener {
+  /**
+   * `sendError` writes an error response (default: Skein's JSON error body); foreign APIs pass
+   * their server's own error form (Zipkin answers plain text).
+   */
+  handler(logger: RouterLogger, sendError: ErrorWriter = sendJsonError): RequestListener {
     return (request, response) => {
       this.dispatch(request, response).catch((error: unknown) => {
         const apiError = error instanceof ApiError ? error : new ApiError('internal', 'internal error');
@@ -56,7 +60,7 @@ export class HttpRouter {
           return;
         }
         if (apiError.code === 'method_not_allowed') response.setHeader('Allow', 'GET, HEAD');
-        sendJson(response, apiError.status, { error: { code: apiError.code, message: apiError.message } });
+        sendError(response, apiError);
       });
     };
   }
@@ -98,6 +102,12 @@ function matchSegments(pattern: string[], path: string[]): Record<string, string
     }
   }
   return params;
+}
+
+export type ErrorWriter = (response: ServerResponse, error: ApiError) => void;
+
+function sendJsonError(response: ServerResponse, error: ApiError): void {
+  sendJson(response, error.status, { error: { code: error.code, message: error.message } });
 }
 
 export function sendJson(response: ServerResponse, status: number, body: unknown): void {

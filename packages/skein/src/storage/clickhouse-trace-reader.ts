@@ -27,6 +27,8 @@ import {
   listOperationsSql,
   listServicesSql,
   resourcesByHashSql,
+  rootSpanCountsSql,
+  samplingProbabilitiesSql,
   scopesByHashSql,
   searchTraceIdsSql,
   traceSpanPageSql,
@@ -51,6 +53,8 @@ import {
   type DependencyEdge,
   type IncomingLink,
   type OperationInfo,
+  type RootSpanCount,
+  type SamplingProbability,
   type ServiceSpanCount,
   type TenantTraceReader,
   type TraceReadOptions,
@@ -257,6 +261,11 @@ export class ClickHouseTraceReader extends ClickHouseMetricsReader implements Te
       params[`attrKey${i}`] = filter.key;
       params[`attrValue${i}`] = filter.value;
     });
+    const terms = query.keysOrEventNames ?? [];
+    terms.forEach((term, i) => {
+      params[`term${i}`] = term;
+      params[`termJson${i}`] = `"name":${JSON.stringify(term)}`;
+    });
     if (query.minDurationNano !== undefined) params['minDurationNs'] = clampUInt64(query.minDurationNano);
     if (query.maxDurationNano !== undefined) {
       if (query.maxDurationNano < 0n) return [];
@@ -266,6 +275,7 @@ export class ClickHouseTraceReader extends ClickHouseMetricsReader implements Te
       serviceName: query.serviceName !== undefined,
       spanName: query.spanName !== undefined,
       attributeCount: query.attributes.length,
+      keyOrEventCount: terms.length,
       minDuration: query.minDurationNano !== undefined,
       maxDuration: query.maxDurationNano !== undefined,
       errorsOnly: query.errorsOnly,
@@ -471,6 +481,38 @@ export class ClickHouseTraceReader extends ClickHouseMetricsReader implements Te
       sample: ATTRIBUTE_SAMPLE_SPANS,
       limit: query.limit,
     };
+  }
+
+  async countRootSpans(startTimeUnixNano: bigint, endTimeUnixNano: bigint): Promise<RootSpanCount[]> {
+    if (endTimeUnixNano < startTimeUnixNano) return [];
+    const rows = await this.engine.query<{
+      service_name: string;
+      name: string;
+      threshold: string;
+      sampler_param: string;
+      spans: number | string;
+    }>(rootSpanCountsSql(this.sql.db), { tenant: this.tenant, ...windowParams(startTimeUnixNano, endTimeUnixNano) });
+    return rows.map((row) => ({
+      serviceName: row.service_name,
+      spanName: row.name,
+      threshold: row.threshold,
+      samplerParam: row.sampler_param,
+      count: Number(row.spans),
+    }));
+  }
+
+  async readSamplingProbabilities(): Promise<SamplingProbability[]> {
+    const rows = await this.engine.query<{ service_name: string; operation: string; p: number | string; computed_text: string }>(
+      samplingProbabilitiesSql(this.sql.db),
+      { tenant: this.tenant },
+    );
+    return rows.map((row) => ({
+      tenant: this.tenant,
+      serviceName: row.service_name,
+      operation: row.operation,
+      probability: Number(row.p),
+      computedAtMillis: Number(row.computed_text),
+    }));
   }
 }
 

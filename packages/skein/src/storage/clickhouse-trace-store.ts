@@ -5,9 +5,12 @@ import { quoteIdentifier } from './sql-binding.js';
 import type { SqlEngine } from './sql-engine.js';
 import { insertRowBatches } from './span-writer.js';
 import { buildRowBatches } from './span-rows.js';
-import type { TenantTraceReader, TraceStore } from './trace-store.js';
+import { StorageError, type SamplingProbability, type TenantTraceReader, type TraceStore } from './trace-store.js';
+import { tsvString } from './tsv-text.js';
 import type { MetricsBatch } from './metrics-store.js';
 import { writeMetricsBatch } from './metrics-tables.js';
+
+const SAMPLING_COLUMNS = ['tenant', 'service_name', 'operation', 'probability', 'computed_ms'];
 
 /** Caches of names and hashes are forgotten when they grow past this (IDs in names, churn). */
 const MAX_KNOWN = 100_000;
@@ -43,6 +46,18 @@ export class ClickHouseTraceStore implements TraceStore {
     remember(this.known.scopes, batches.newScopes);
     if (this.known.operations.size > MAX_KNOWN) this.known.operations.clear();
     for (const [key, lastSeen] of batches.writtenOperations) this.known.operations.set(key, lastSeen);
+  }
+
+  async writeSamplingProbabilities(rows: readonly SamplingProbability[]): Promise<void> {
+    if (rows.length === 0) return;
+    const text = rows
+      .map((row) => {
+        if (!Number.isFinite(row.probability))
+          throw new StorageError('rejected', `sampling probability must be finite, got ${row.probability}`);
+        return `${tsvString(row.tenant)}\t${tsvString(row.serviceName)}\t${tsvString(row.operation)}\t${row.probability}\t${Math.trunc(row.computedAtMillis)}\n`;
+      })
+      .join('');
+    await this.engine.insertTabSeparated(`${this.database}.sampling_probabilities`, SAMPLING_COLUMNS, Buffer.from(text));
   }
 
   async writeMetrics(batch: MetricsBatch): Promise<void> {

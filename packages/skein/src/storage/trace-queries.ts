@@ -82,6 +82,7 @@ export interface SearchConditions {
   serviceName: boolean;
   spanName: boolean;
   attributeCount: number;
+  keyOrEventCount: number;
   minDuration: boolean;
   maxDuration: boolean;
   errorsOnly: boolean;
@@ -105,6 +106,13 @@ export function searchTraceIdsSql(db: string, c: SearchConditions): string {
     where.push(
       `((has(attr_values, {attrValue${i}:String}) AND ${kv})
       OR resource_hash IN (SELECT resource_hash FROM ${db}.resources_v3 WHERE ${TENANT} AND ${kv}))`,
+    );
+  }
+  // An event name is found in the events' OTLP JSON text as its `"name":"…"` member.
+  for (let i = 0; i < c.keyOrEventCount; i++) {
+    where.push(
+      `(has(attr_keys, {term${i}:String}) OR position(events, {termJson${i}:String}) > 0
+      OR resource_hash IN (SELECT resource_hash FROM ${db}.resources_v3 WHERE ${TENANT} AND has(attr_keys, {term${i}:String})))`,
     );
   }
   if (c.minDuration) where.push(`${DURATION} >= {minDurationNs:UInt64}`);
@@ -346,6 +354,27 @@ export interface AttributeKeyRow {
 export interface AttributeValueRow {
   value: string;
   count: string | number;
+}
+
+/** Root spans per operation and `ot=th` threshold in a window (adaptive sampling's throughput). */
+export function rootSpanCountsSql(db: string): string {
+  return `SELECT service_name, name, extract(trace_state, '(?:^|,) *ot=(?:[^,;]*;)*th:([0-9a-f]{1,14})') AS threshold,
+  if(attr_values[indexOf(attr_keys, 'jaeger.sampler.type')] = 'probabilistic', attr_values[indexOf(attr_keys, 'jaeger.sampler.param')], '')
+    AS sampler_param,
+  count() AS spans
+FROM ${db}.trace_spans_v3
+WHERE ${TENANT} AND ${WINDOW} AND parent_span_id = ''
+GROUP BY service_name, name, threshold, sampler_param
+ORDER BY service_name, name, threshold, sampler_param`;
+}
+
+/** The latest stored probability per (service, operation): rows are replaced only at merges. */
+export function samplingProbabilitiesSql(db: string): string {
+  return `SELECT service_name, operation, argMax(probability, computed_ms) AS p, toString(max(computed_ms)) AS computed_text
+FROM ${db}.sampling_probabilities
+WHERE ${TENANT}
+GROUP BY service_name, operation
+ORDER BY service_name, operation`;
 }
 
 /**

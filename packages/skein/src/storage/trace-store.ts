@@ -23,6 +23,11 @@ export interface TraceSearchQuery {
   serviceName?: string;
   spanName?: string;
   attributes: readonly AttributeFilter[];
+  /**
+   * Names the span must carry, each as an attribute key (its own or its resource's, any value) or
+   * as an event name: Zipkin's bare `annotationQuery` terms (a tag key or an annotation value).
+   */
+  keysOrEventNames?: readonly string[];
   minDurationNano?: bigint;
   maxDurationNano?: bigint;
   /** Only spans with status code ERROR match. */
@@ -103,6 +108,34 @@ export interface AttributeValueCount {
   count: number;
 }
 
+/**
+ * Root spans (one per sampled trace) of one operation in a window, by the OpenTelemetry sampling
+ * threshold their trace state carried (`ot=th:…`): what adaptive sampling counts (query/sampling).
+ */
+export interface RootSpanCount {
+  serviceName: string;
+  spanName: string;
+  /** The `th` hex digits of the span's `ot` trace state entry; '' when it had none. */
+  threshold: string;
+  /**
+   * The span's `jaeger.sampler.param` when its `jaeger.sampler.type` is `probabilistic` (the
+   * probability a Jaeger remote sampler, such as OpenTelemetry Go's, says it sampled with); ''
+   * otherwise.
+   */
+  samplerParam: string;
+  count: number;
+}
+
+/** One probability adaptive sampling computed, stored so that every Skein node serves the same. */
+export interface SamplingProbability {
+  tenant: TenantId;
+  serviceName: string;
+  operation: string;
+  probability: number;
+  /** When it was computed; the latest per (tenant, service, operation) wins. */
+  computedAtMillis: number;
+}
+
 /** The window and size of {@link TenantTraceReader.traceQLCandidates}. */
 export interface CandidateQuery {
   startTimeUnixNano: bigint;
@@ -170,6 +203,9 @@ export interface TraceStore extends MetricsWriter {
    * may take one per request.
    */
   forTenant(tenant: TenantId): TenantTraceReader;
+
+  /** Stores adaptive sampling's probabilities, each under its tenant (a small table, tenant first). */
+  writeSamplingProbabilities(rows: readonly SamplingProbability[]): Promise<void>;
 
   /** Health check used by `/readyz`: resolves when the engine answers a trivial query. */
   ping(): Promise<void>;
@@ -261,6 +297,16 @@ export interface TenantTraceReader extends MetricsReader {
    * {@link TenantTraceReader.listAttributeKeys}.
    */
   listAttributeValues(key: string, query: AttributeQuery): Promise<AttributeValueCount[]>;
+
+  /**
+   * Root spans starting in the window per (service, span name, `ot=th` threshold, Jaeger sampler
+   * param), sorted by those. Read from the span table by its primary key (tenant, service,
+   * minute): adaptive sampling's throughput until the metrics tap's per-operation counts land.
+   */
+  countRootSpans(startTimeUnixNano: bigint, endTimeUnixNano: bigint): Promise<RootSpanCount[]>;
+
+  /** The latest stored probability per (service, operation), sorted by service then operation. */
+  readSamplingProbabilities(): Promise<SamplingProbability[]>;
 
   /**
    * Spans of a window that pass a filter, grouped by time slot and fields and reduced by one

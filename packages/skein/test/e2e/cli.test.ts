@@ -128,9 +128,19 @@ test('one log line per listener, SIGTERM flushes and exits 0, data survives the 
   const dataDir = makeTempDir('restart');
   mkdirSync(dataDir, { recursive: true });
   const first = await startSkein({ dataDir });
-  assert.equal(first.logs.filter((l) => /listening on/.test(l)).length, 6);
+  // OTLP gRPC, OTLP HTTP, Zipkin receiver, Zipkin API (same port), query, Tempo, metrics.
+  assert.equal(first.logs.filter((l) => /listening on/.test(l)).length, 7);
+  assert.ok(first.logs.some((l) => new RegExp(`Zipkin API listening on http://127\\.0\\.0\\.1:${first.ports.zipkin}/api/v2$`).test(l)));
   assert.ok(first.logs.some((l) => /Tempo API listening on http:\/\/127\.0\.0\.1:\d+\/api$/.test(l)));
   assert.ok(first.logs.some((l) => /metrics listening on http:\/\/127\.0\.0\.1:\d+\/metrics$/.test(l)));
+  // Remote sampling is on by default (as Jaeger's), on loopback: HTTP, gRPC and /api/sampling on the query port.
+  assert.ok(first.ports.sampling > 0 && first.ports.samplingGrpc > 0, first.logs.join('\n'));
+  assert.ok(first.logs.some((l) => /sampling strategies \(sample all\) on http:\/\/127\.0\.0\.1:\d+\/sampling$/.test(l)));
+  for (const url of [`http://127.0.0.1:${first.ports.sampling}/sampling?service=a`, `${first.queryUrl}/api/sampling?service=a`]) {
+    const strategy = await getJson(url);
+    assert.equal(strategy.status, 200, url);
+    assert.equal(strategy.body.strategyType, 'PROBABILISTIC', url);
+  }
   const span = makeSpan();
   const response = await fetch(first.otlpHttpUrl, {
     method: 'POST',

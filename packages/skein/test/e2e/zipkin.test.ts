@@ -48,7 +48,7 @@ function attrs(span: NativeSpan): Record<string, unknown> {
 const nowMicros = (): number => Date.now() * 1000;
 
 function post(url: string, body: Buffer | string, headers: Record<string, string>, method = 'POST'): Promise<Response> {
-  return fetch(url, { method, headers, ...(method === 'GET' ? {} : { body }) });
+  return fetch(url, { method, headers, ...(method === 'GET' ? {} : { body }), signal: AbortSignal.timeout(30_000) });
 }
 
 describe('Zipkin receiver', () => {
@@ -269,9 +269,13 @@ describe('Zipkin receiver', () => {
     const thrift = await post(`${skein.zipkinUrl}/api/v1/spans`, 'x', { 'Content-Type': 'application/x-thrift' });
     assert.equal(thrift.status, 415);
     assert.equal((await post(url, 'x', { 'Content-Type': 'application/json', 'Content-Encoding': 'br' })).status, 415);
+    const put = await post(url, '', {}, 'PUT');
+    assert.equal(put.status, 405);
+    assert.equal(put.headers.get('allow'), 'POST');
+    // GETs on the port are Zipkin's query API (query/zipkin), as on a Zipkin server.
     const get = await post(url, '', {}, 'GET');
-    assert.equal(get.status, 405);
-    assert.equal(get.headers.get('allow'), 'POST');
+    assert.equal(get.status, 400);
+    assert.equal(await get.text(), 'Mandatory parameter/header/attribute is missing: serviceName');
     assert.equal((await post(`${skein.zipkinUrl}/api/v2/traces`, '[]', { 'Content-Type': 'application/json' })).status, 404);
     assert.equal((await post(url, Buffer.from('[]'), {})).status, 202);
   });

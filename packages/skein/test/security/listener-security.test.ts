@@ -57,7 +57,11 @@ before(async () => {
         otlp: { protocols: { grpc: { endpoint: '0.0.0.0:0' }, http: { endpoint: '0.0.0.0:0' } } },
         zipkin: { endpoint: '0.0.0.0:0' },
       },
-      extensions: { query: { endpoint: '0.0.0.0:0' } },
+      extensions: {
+        query: { endpoint: '0.0.0.0:0' },
+        sampling: { http: { endpoint: '0.0.0.0:0' }, grpc: { endpoint: '0.0.0.0:0' } },
+        tempo: { endpoint: '0.0.0.0:0' },
+      },
       storage: { data_dir: join(dir, 'data') },
       security: {
         auth: {
@@ -79,7 +83,7 @@ before(async () => {
         },
         audit_log: true,
       },
-      service: { telemetry: { metrics: { address: '0.0.0.0:0' } } },
+      service: { extensions: ['query', 'zipkin', 'sampling', 'tempo'], telemetry: { metrics: { address: '0.0.0.0:0' } } },
     },
     'test',
   );
@@ -100,7 +104,16 @@ const concrete = (route: string): string => route.replace(/:[A-Za-z]+/g, 'x');
 
 test('every HTTP listener and route refuses a request without a credential, or with a wrong one, alike', async () => {
   const http = skein.listeners.filter((listener) => listener.kind === 'http');
-  assert.deepEqual(http.map((listener) => listener.portName).sort(), ['metrics', 'otlpHttp', 'query', 'tempo', 'zipkin']);
+  assert.deepEqual(http.map((listener) => listener.portName).sort(), [
+    'metrics',
+    'otlpHttp',
+    'query',
+    'sampling',
+    'samplingQuery',
+    'tempo',
+    'zipkin',
+    'zipkinQuery',
+  ]);
   let knocked = 0;
   for (const listener of http) {
     for (const route of [...listener.routes, '/no-such-path']) {
@@ -127,7 +140,7 @@ test('every HTTP listener and route refuses a request without a credential, or w
 });
 
 test('the gRPC listener refuses a call without a credential (UNAUTHENTICATED) and accepts a token', async () => {
-  const grpc = skein.listeners.filter((listener) => listener.kind === 'grpc');
+  const grpc = skein.listeners.filter((listener) => listener.kind === 'grpc' && listener.portName === 'otlpGrpc');
   assert.equal(grpc.length, 1);
   const client = new Client(`127.0.0.1:${grpc[0]!.port}`, grpcCredentials.createSsl(pki.caCert, pki.client.key, pki.client.cert));
   const exportCall = (metadata: Metadata): Promise<{ code: number; details?: string }> =>
@@ -156,6 +169,54 @@ test('the gRPC listener refuses a call without a credential (UNAUTHENTICATED) an
   } finally {
     client.close();
   }
+});
+
+test('sampling strategies need ingest or read: SDKs poll with their ingest token, tools with read', async () => {
+  const basicReader = { Authorization: `Basic ${Buffer.from('reader:reader-password').toString('base64')}` };
+  for (const [portName, path] of [
+    ['sampling', '/sampling?service=checkout'],
+    ['query', '/api/sampling?service=checkout'],
+  ] as const) {
+    assert.equal((await call(portName, path)).status, 401, `${portName} ${path} without a credential`);
+    const sdk = await call(portName, path, { headers: bearer(TOKENS.ingestOnly) });
+    assert.equal(sdk.status, 200, `${portName} ${path} with an ingest-only token: ${sdk.body}`);
+    assert.equal((JSON.parse(sdk.body) as { strategyType: string }).strategyType, 'PROBABILISTIC');
+    assert.equal((await call(portName, path, { headers: basicReader })).status, 200, `${portName} ${path} with read`);
+  }
+  const grpc = skein.listeners.find((listener) => listener.portName === 'samplingGrpc')!;
+  const client = new Client(`127.0.0.1:${grpc.port}`, grpcCredentials.createSsl(pki.caCert, pki.client.key, pki.client.cert));
+  const strategyCall = (metadata: Metadata): Promise<number> =>
+    new Promise((resolve) =>
+      client.makeUnaryRequest(
+        grpc.routes[0]!,
+        (value: Buffer) => value,
+        (value: Buffer) => value,
+        Buffer.from([0x0a, 0x02, 0x61, 0x62]), // serviceName "ab"
+        metadata,
+        (error) => resolve(error ? error.code : grpcStatus.OK),
+      ),
+    );
+  try {
+    assert.equal(await strategyCall(new Metadata()), grpcStatus.UNAUTHENTICATED);
+    const sdk = new Metadata();
+    sdk.set('authorization', `Bearer ${TOKENS.ingestOnly}`);
+    assert.equal(await strategyCall(sdk), grpcStatus.OK);
+    const reader = new Metadata();
+    reader.set('authorization', basicReader.Authorization);
+    assert.equal(await strategyCall(reader), grpcStatus.OK);
+  } finally {
+    client.close();
+  }
+});
+
+test('on the shared Zipkin port the claiming listener decides the role: POST spans is ingest, the v2 API read', async () => {
+  const services = '/api/v2/services';
+  assert.equal((await call('zipkin', services, { headers: bearer(TOKENS.ingestOnly) })).status, 403, 'an ingest token cannot query');
+  assert.equal((await call('zipkin', services, { headers: bearer(TOKENS.teamA) })).status, 200);
+  const basicReader = { Authorization: `Basic ${Buffer.from('reader:reader-password').toString('base64')}` };
+  const post = (headers: Record<string, string>) => call('zipkin', '/api/v2/spans', { method: 'POST', body: '[]', headers });
+  assert.equal((await post(basicReader)).status, 403, 'a read-only user cannot ingest');
+  assert.equal((await post(bearer(TOKENS.ingestOnly))).status, 202);
 });
 
 test("tenant A's token cannot see tenant B's data through any query route", async () => {
@@ -212,8 +273,29 @@ test("tenant A's token cannot see tenant B's data through any query route", asyn
     await json('/api/v1/attributes/b.secret/values'),
     await json('/api/v1/dependencies'),
   ].map((body) => JSON.stringify(body));
+  // Zipkin's v2 API on the Zipkin port reads through the same tenant scope.
+  const zipkinAsA = async (path: string): Promise<string> => {
+    const answer = await call('zipkin', path, { headers: bearer(TOKENS.teamA) });
+    assert.equal(answer.status, 200, `zipkin ${path}: ${answer.body}`);
+    return answer.body;
+  };
+  const endTs = Date.now() + 60_000;
+  everything.push(
+    await zipkinAsA('/api/v2/services'),
+    await zipkinAsA('/api/v2/spans?serviceName=b-front'),
+    await zipkinAsA('/api/v2/remoteServices?serviceName=b-front'),
+    await zipkinAsA(`/api/v2/traces?lookback=3600000&endTs=${endTs}&limit=100`),
+    await zipkinAsA(`/api/v2/traces?serviceName=b-zipkin&lookback=3600000&endTs=${endTs}`),
+    await zipkinAsA(`/api/v2/traceMany?traceIds=${traceB},bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb2`),
+    await zipkinAsA(`/api/v2/dependencies?endTs=${endTs}&lookback=3600000`),
+  );
+  assert.equal((await call('zipkin', `/api/v2/trace/${traceB}`, { headers: bearer(TOKENS.teamA) })).status, 404, "B's trace on Zipkin");
+  const sharedOnZipkin = await zipkinAsA(`/api/v2/trace/${traceA}`);
+  assert.match(sharedOnZipkin, /a-front/);
+  assert.doesNotMatch(sharedOnZipkin, /b-front|b000000000000003/, "B's spans under A's trace ID on Zipkin");
   for (const body of everything) assert.doesNotMatch(body, /b-front|b-back|b-zipkin|b\.secret|secret-value"?.*b|bbbbbbbb/, body);
   assert.match(everything[1]!, /a-front/, 'A sees its own service');
+  assert.match(everything[6]!, /a-front/, 'A sees its own service on Zipkin');
   assert.equal(
     (await call('metrics', '/metrics', { headers: bearer(TOKENS.teamA) })).status,
     403,

@@ -18,7 +18,10 @@ function collectorConfig(security: unknown, host = '0.0.0.0'): ReturnType<typeof
     {
       receivers: { zipkin: null, otlp: { protocols: { grpc: { endpoint: `${host}:0` }, http: { endpoint: `${host}:0` } } } },
       exporters: { storage: null, otlp: { endpoint: '127.0.0.1:1', tls: { insecure: true } } },
-      extensions: { health: { endpoint: `${host}:0` } },
+      extensions: {
+        health: { endpoint: `${host}:0` },
+        sampling: { http: { endpoint: `${host}:0` }, grpc: { endpoint: `${host}:0` } },
+      },
       service: { pipelines: { traces: { exporters: ['otlp'] } }, telemetry: { metrics: { address: `${host}:0` } } },
       ...(security !== undefined && { security }),
     },
@@ -40,9 +43,15 @@ test('without auth the wildcard binds loopback, says how to expose, and other ad
     assert.ok(lines.some((line) => line.includes('listeners bind loopback (127.0.0.1) only') && line.includes('--insecure-expose')));
     const health = await fetch(`http://127.0.0.1:${running.ports['query']}/healthz`);
     assert.equal(health.status, 200);
+    // Remote sampling is on by default, on loopback like every listener.
+    const strategy = await fetch(`http://127.0.0.1:${running.ports['sampling']}/sampling?service=checkout`, {
+      signal: AbortSignal.timeout(5000),
+    });
+    assert.equal(strategy.status, 200);
     const external = externalAddress();
     if (external !== undefined) {
       await assert.rejects(fetch(`http://${external}:${running.ports['query']}/healthz`), 'not reachable from outside loopback');
+      await assert.rejects(fetch(`http://${external}:${running.ports['sampling']}/sampling?service=x`), 'sampling neither');
     }
   } finally {
     await running.stop();

@@ -218,7 +218,7 @@ export function runTenantIsolationContract(name: string, env: ContractEnvironmen
         // T0 is 2023-11-14 22:13 UTC: the search world's trace 4 and 'next-day' start on the 15th.
         const progress: string[] = [];
         const outcome = await migrate(engine, { database, features, progress: (line) => progress.push(line) });
-        assert.deepStrictEqual(outcome.applied, [3, 4], 'v3 moves the data; v4 adds the metrics tables');
+        assert.deepStrictEqual(outcome.applied, [3, 4, 5], 'v3 moves the data; v4 adds the metrics tables, v5 sampling_probabilities');
         assert.equal(progress.length, 3, progress.join('\n'));
         assert.equal(progress[0], `schema v3: copying ${world.length} span rows of 2 day(s) to tenant single-tenant`);
         // Count, share, rate and time left per day.
@@ -265,6 +265,7 @@ export function runTenantIsolationContract(name: string, env: ContractEnvironmen
             'metric_exemplars_v4',
             'operations_v3',
             'resources_v3',
+            'sampling_probabilities',
             'schema_migrations',
             'scopes_v3',
             'service_graph_edges_v4',

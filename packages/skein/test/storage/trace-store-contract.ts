@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Span } from '../../src/model/span.js';
-import { DEFAULT_TENANT, type TenantId } from '../../src/model/tenant.js';
+import { DEFAULT_TENANT, parseTenantId, type TenantId } from '../../src/model/tenant.js';
 import { migrate } from '../../src/storage/schema/migrate.js';
 import { MIGRATIONS } from '../../src/storage/schema/migrations.js';
 import { featuresForVersion } from '../../src/storage/engine-features.js';
@@ -460,6 +460,74 @@ export function runTraceStoreContract(name: string, env: ContractEnvironment): v
         assert.deepStrictEqual(await reader.listAttributeKeys(attributeQuery({ startTimeUnixNano: W_END, endTimeUnixNano: W_START })), []);
       }));
 
+    test('search by key or event name: a span or resource attribute key, or an event name (Zipkin annotationQuery terms)', () =>
+      withStore(async (store, reader) => {
+        const withEvent = makeSpan({
+          trace: 7,
+          span: 71,
+          resource: resourceOf('worker'),
+          name: 'poll',
+          start: T0 + 50n * SECOND,
+          duration: MS,
+        });
+        withEvent.events = [
+          {
+            timeUnixNano: T0 + 50n * SECOND,
+            name: 'cache "miss"',
+            attributes: [{ key: 'name', value: 'retry' }],
+            droppedAttributesCount: 0,
+          },
+        ];
+        await store.writeSpans([...searchWorld(), withEvent]);
+        assert.deepStrictEqual(await ids(reader, { keysOrEventNames: ['retry'] }), [2], 'a span attribute key (an event attribute is not)');
+        assert.deepStrictEqual(await ids(reader, { keysOrEventNames: ['deployment.environment'] }), [3, 2, 1], 'a resource attribute key');
+        assert.deepStrictEqual(await ids(reader, { keysOrEventNames: ['cache "miss"'] }), [7], 'an event name');
+        assert.deepStrictEqual(await ids(reader, { keysOrEventNames: ['cache'] }), [], 'a whole event name only');
+        assert.deepStrictEqual(await ids(reader, { keysOrEventNames: ['retry', 'amount'] }), [2], 'every term on one span');
+        assert.deepStrictEqual(await ids(reader, { keysOrEventNames: ['retry', 'http.method'] }), []);
+      }));
+
+    test('root spans per operation and ot=th threshold; sampling probabilities, latest wins, per tenant', () =>
+      withStore(async (store, reader) => {
+        const world = searchWorld(); // trace 3's only span has a parent: not a root
+        world[3]!.traceState = 'vendor=th:ff,ot=rv:abcdef01234567;th:fc';
+        world[0]!.traceState = 'ot=th:8';
+        world[7]!.attributes = [
+          { key: 'jaeger.sampler.type', value: 'probabilistic' },
+          { key: 'jaeger.sampler.param', value: 0.25 },
+        ];
+        world[8]!.attributes = [
+          { key: 'jaeger.sampler.type', value: 'ratelimiting' },
+          { key: 'jaeger.sampler.param', value: 2 },
+        ];
+        await store.writeSpans(world);
+        assert.deepStrictEqual(await reader.countRootSpans(W_START, W_END), [
+          { serviceName: 'batch', spanName: 'job', threshold: '', samplerParam: '', count: 1 },
+          { serviceName: 'batch', spanName: 'job', threshold: '', samplerParam: '0.25', count: 1 },
+          { serviceName: 'frontend', spanName: 'GET /', threshold: '8', samplerParam: '', count: 1 },
+          { serviceName: 'frontend', spanName: 'GET /checkout', threshold: 'fc', samplerParam: '', count: 1 },
+        ]);
+        assert.deepStrictEqual(await reader.countRootSpans(W_END, W_START), []);
+
+        const row = (operation: string, probability: number, computedAtMillis: number, tenant = DEFAULT_TENANT) => ({
+          tenant,
+          serviceName: 'frontend',
+          operation,
+          probability,
+          computedAtMillis,
+        });
+        await store.writeSamplingProbabilities([row('GET /', 0.5, 1000), row('GET /checkout', 0.25, 1000)]);
+        await store.writeSamplingProbabilities([
+          row('GET /', 0.125, 2000),
+          row('GET /', 1, 1500),
+          row('GET /', 0.9, 3000, parseTenantId('other')),
+        ]);
+        assert.deepStrictEqual(await reader.readSamplingProbabilities(), [row('GET /', 0.125, 2000), row('GET /checkout', 0.25, 1000)]);
+        assert.deepStrictEqual(await store.forTenant(parseTenantId('other')).readSamplingProbabilities(), [
+          row('GET /', 0.9, 3000, parseTenantId('other')),
+        ]);
+      }));
+
     test('attribute values as search matches them, most frequent first', () =>
       withStore(async (store, reader) => {
         await store.writeSpans(searchWorld());
@@ -512,6 +580,7 @@ export function runTraceStoreContract(name: string, env: ContractEnvironment): v
               'metric_exemplars_v4',
               'operations_v3',
               'resources_v3',
+              'sampling_probabilities',
               'schema_migrations',
               'scopes_v3',
               'service_graph_edges_v4',

@@ -16,6 +16,10 @@ export interface SkeinPorts {
   metrics: number;
   /** The Tempo API; 0 when not running. */
   tempo: number;
+  /** Jaeger remote sampling over HTTP (`/sampling`); 0 when not running. */
+  sampling: number;
+  /** Jaeger remote sampling over gRPC; 0 when not running. */
+  samplingGrpc: number;
 }
 
 export interface SkeinProcess {
@@ -79,6 +83,10 @@ export async function startSkein(options: StartOptions = {}): Promise<SkeinProce
       '0',
       '--tempo-port',
       '0',
+      '--sampling-port',
+      '0',
+      '--sampling-grpc-port',
+      '0',
       // Never the default 8888: tests run in parallel.
       '--metrics-port',
       '0',
@@ -90,10 +98,11 @@ export async function startSkein(options: StartOptions = {}): Promise<SkeinProce
   const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
   const ports = await new Promise<SkeinPorts>((done, fail) => {
     const found: Partial<SkeinPorts> = {};
-    const timer = setTimeout(
-      () => fail(new Error(`skein did not become ready in time; logs:\n${logs.join('\n')}`)),
-      options.timeoutMillis ?? 30_000,
-    );
+    const timer = setTimeout(() => {
+      // Killed, or its open pipes would keep the test file from ever ending.
+      child.kill('SIGKILL');
+      fail(new Error(`skein did not become ready in time; logs:\n${logs.join('\n')}`));
+    }, options.timeoutMillis ?? 30_000);
     const onLine = (line: string): void => {
       logs.push(line);
       let m: RegExpExecArray | null;
@@ -103,6 +112,8 @@ export async function startSkein(options: StartOptions = {}): Promise<SkeinProce
       if ((m = /Zipkin receiver listening on http:\/\/.*:(\d+)\//.exec(line))) found.zipkin = Number(m[1]);
       if ((m = /metrics listening on http:\/\/.*:(\d+)\/metrics/.exec(line))) found.metrics = Number(m[1]);
       if ((m = /Tempo API listening on http:\/\/.*:(\d+)\/api/.exec(line))) found.tempo = Number(m[1]);
+      if ((m = /sampling strategies \(.*\) on http:\/\/.*:(\d+)\/sampling/.exec(line))) found.sampling = Number(m[1]);
+      if ((m = /sampling strategies \(gRPC .*\) on .*:(\d+)$/.exec(line))) found.samplingGrpc = Number(m[1]);
       if (line.includes('skein is ready')) {
         clearTimeout(timer);
         done({
@@ -112,6 +123,8 @@ export async function startSkein(options: StartOptions = {}): Promise<SkeinProce
           zipkin: found.zipkin ?? 0,
           metrics: found.metrics ?? 0,
           tempo: found.tempo ?? 0,
+          sampling: found.sampling ?? 0,
+          samplingGrpc: found.samplingGrpc ?? 0,
         });
       }
     };
@@ -174,7 +187,8 @@ export async function runSkeinToExit(
 }
 
 export async function getJson(url: string): Promise<{ status: number; body: any }> {
-  const response = await fetch(url);
+  // A stuck server fails the test instead of hanging it.
+  const response = await fetch(url, { signal: AbortSignal.timeout(30_000) });
   const text = await response.text();
   let body: unknown;
   try {

@@ -85,3 +85,20 @@ test('metrics: default 0.0.0.0:8888, --metrics-port / SKEIN_METRICS_PORT, --host
     /service\.telemetry\.metrics\.address: expected host:port/,
   );
 });
+
+test('sampling: on by default at :5778/:5779, --sampling-port / --sampling-grpc-port move it, null removes it whatever the flags', () => {
+  type Sampling = { http: { endpoint: string } | null; grpc: { endpoint: string } | null };
+  const samplingOf = (argv: string[], env: NodeJS.ProcessEnv = {}): Sampling | undefined => {
+    const config = validateConfig(parseCommandLine(argv, env).rawConfig, 'test');
+    return config.service.extensions.includes('sampling') ? (config.extensions['sampling']?.config as Sampling) : undefined;
+  };
+  assert.deepEqual(samplingOf([])?.http, { endpoint: '0.0.0.0:5778' });
+  assert.deepEqual(samplingOf([])?.grpc, { endpoint: '0.0.0.0:5779' });
+  const moved = samplingOf(['--sampling-port', '0', '--host', '127.0.0.1'], { SKEIN_SAMPLING_GRPC_PORT: '6000' });
+  assert.deepEqual(moved, { ...moved, http: { endpoint: '127.0.0.1:0' }, grpc: { endpoint: '127.0.0.1:6000' } });
+  const removed = writeConfig('extensions:\n  sampling: null\n');
+  assert.equal(samplingOf(['--config', removed, '--sampling-port', '0', '--sampling-grpc-port', '0']), undefined);
+  const noGrpc = writeConfig('extensions:\n  sampling:\n    grpc: null\n');
+  assert.equal(samplingOf(['--config', noGrpc, '--host', '127.0.0.1'])?.grpc, null, '--host alone does not re-enable gRPC');
+  assert.throws(() => parseCommandLine(['--sampling-port', 'x'], {}), /--sampling-port: expected a port number, got "x"/);
+});

@@ -26,7 +26,7 @@ test('an unknown type names the known ones, per section', () => {
   assert.match(message, /^invalid configuration in skein\.yaml:\n/);
   assert.match(message, /receivers\.jaeger: unknown receiver type "jaeger" \(known: otlp, zipkin\)/);
   assert.match(message, /processors\.nope\/x: unknown processor type "nope" \(known: attributes, resource, redaction, filter, /);
-  assert.match(message, /extensions\.pprof: unknown extension type "pprof" \(known: query, health, tempo\)/);
+  assert.match(message, /extensions\.pprof: unknown extension type "pprof" \(known: query, health, zipkin, sampling, tempo\)/);
 });
 
 test('a component is validated by its factory, naming <section>.<id>.<key> and the value', () => {
@@ -71,15 +71,50 @@ test('defaults are today’s all-in-one; null removes a default component; a sec
   assert.deepEqual(defaults.service.pipelines, {
     traces: { receivers: ['otlp', 'zipkin'], processors: ['memory_limiter', 'redaction', 'metrics_tap'], exporters: ['storage'] },
   });
-  assert.deepEqual(defaults.service.extensions, ['query', 'tempo']);
+  assert.deepEqual(defaults.service.extensions, ['query', 'zipkin', 'tempo', 'sampling']);
+  assert.deepEqual(
+    defaults.extensions['sampling']?.config,
+    {
+      http: { endpoint: '0.0.0.0:5778' },
+      grpc: { endpoint: '0.0.0.0:5779' },
+      query_endpoint: '0.0.0.0:16686',
+      reload_interval: 10_000,
+    },
+    'remote sampling is on by default, as in Jaeger (the host binds loopback until auth is configured)',
+  );
   assert.deepEqual(defaults.extensions['query']?.config, { endpoint: '0.0.0.0:16686' });
   assert.deepEqual(defaults.extensions['tempo']?.config, { endpoint: '0.0.0.0:3200' });
+  assert.equal(
+    (defaults.extensions['zipkin']?.config as { endpoint: string }).endpoint,
+    '0.0.0.0:9411',
+    'the Zipkin API shares the receiver port',
+  );
+  const movedZipkin = validateConfig({ receivers: { zipkin: { endpoint: '127.0.0.1:9999' } } }, 'f');
+  assert.equal((movedZipkin.extensions['zipkin']?.config as { endpoint: string }).endpoint, '127.0.0.1:9999', 'and follows it');
   assert.deepEqual(defaults.extensions['health']?.config, { endpoint: '0.0.0.0:16686' });
   assert.equal(defaults.service.telemetry.metrics.address, '0.0.0.0:8888');
 
   const noZipkin = validateConfig({ receivers: { zipkin: null }, extensions: { query: { endpoint: '127.0.0.1:1' } } }, 'f');
   assert.deepEqual(noZipkin.service.pipelines['traces']?.receivers, ['otlp']);
   assert.deepEqual(noZipkin.extensions['health']?.config, { endpoint: '127.0.0.1:1' }, 'health follows the query endpoint');
+  assert.equal(noZipkin.extensions['zipkin'], undefined, 'no Zipkin API without the Zipkin receiver, unless written');
+  const sampling = validateConfig({ extensions: { sampling: {} }, service: { extensions: ['query', 'sampling'] } }, 'f');
+  assert.deepEqual(sampling.extensions['sampling']?.config, {
+    http: { endpoint: '0.0.0.0:5778' },
+    grpc: { endpoint: '0.0.0.0:5779' },
+    query_endpoint: '0.0.0.0:16686',
+    reload_interval: 10_000,
+  });
+  const rolesOf = (role: 'collector' | 'query'): string[] =>
+    buildServiceGraph(sampling, role, { logger: silent, metrics: new SkeinMetrics() }).nodes.map((node) => node.label);
+  assert.ok(rolesOf('collector').includes('extension sampling'), 'SDKs poll collectors');
+  assert.ok(!rolesOf('query').includes('extension sampling'));
+  assert.deepEqual(noZipkin.service.extensions, ['query', 'tempo', 'sampling']);
+  assert.deepEqual(
+    validateConfig({ extensions: { sampling: null } }, 'f').service.extensions,
+    ['query', 'zipkin', 'tempo'],
+    'null removes it',
+  );
   assert.match(problemsOf({ exporters: { storage: null } }), /service\.pipelines\.traces\.exporters: a pipeline needs at least one/);
 
   const two = validateConfig(
@@ -110,7 +145,9 @@ test('defaults are today’s all-in-one; null removes a default component; a sec
     [
       'metrics',
       'extension query',
+      'extension zipkin',
       'extension tempo',
+      'extension sampling',
       'exporter storage',
       'exporter otlp',
       'pipeline traces',
@@ -124,12 +161,13 @@ test('defaults are today’s all-in-one; null removes a default component; a sec
   assert.deepEqual(roles('collector'), [
     'metrics',
     'extension health',
+    'extension sampling',
     'exporter storage',
     'pipeline traces',
     'receiver otlp',
     'receiver zipkin',
   ]);
-  assert.deepEqual(roles('query'), ['metrics', 'extension query', 'extension tempo']);
+  assert.deepEqual(roles('query'), ['metrics', 'extension query', 'extension zipkin', 'extension tempo']);
 });
 
 test('the graph starts in order, shuts down in exact reverse, closing each node’s listeners after it; a failed start unwinds', async () => {

@@ -37,6 +37,8 @@ export const zipkinReceiverFactory: ReceiverFactory<ZipkinReceiverConfig> = {
         description: 'the Zipkin receiver',
         portHint: 'set --zipkin-port or SKEIN_ZIPKIN_PORT',
         portName: 'zipkin',
+        // Sharing :9411 with the Zipkin query API (query/zipkin), which takes the GETs.
+        claims: (method) => method !== 'GET' && method !== 'HEAD',
         access: accessFor('ingest'),
         routes: ['/api/v2/spans', '/api/v1/spans'],
       });

@@ -351,4 +351,26 @@ ORDER BY (tenant, service_name, span_name, minute)`,
   },
 };
 
-export const MIGRATIONS: readonly Migration[] = [initialSchema, narrowRows, tenancy, metrics];
+/**
+ * Version 5 — adaptive sampling's computed probabilities (query/sampling), so that every Skein node serves
+ * the same strategies: a handful of rows per service, the latest computation wins.
+ */
+const samplingProbabilities: Migration = {
+  version: 5,
+  name: 'sampling_probabilities (adaptive sampling)',
+  statements(ctx) {
+    const lc = lowCardinalityString(ctx);
+    return [
+      `CREATE TABLE IF NOT EXISTS ${ctx.db}.sampling_probabilities (
+  tenant ${lc},
+  service_name ${lc},
+  operation String,
+  probability Float64,
+  computed_ms UInt64
+) ENGINE = ReplacingMergeTree(computed_ms)
+ORDER BY (tenant, service_name, operation)`,
+    ];
+  },
+};
+
+export const MIGRATIONS: readonly Migration[] = [initialSchema, narrowRows, tenancy, metrics, samplingProbabilities];

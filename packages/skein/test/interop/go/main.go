@@ -7,6 +7,8 @@
 //	    serves HTTP on 127.0.0.1 (prints {"listening":"host:port"}); each request continues the
 //	    W3C traceparent it carries with a SERVER span "go-server", flushes it to Skein, and answers
 //	    with the JSON view of that span. Exits on SIGTERM/SIGINT or when stdin closes.
+//	interop-client sample -endpoint ... -sampling-url ... -rates op=N,... (see sampling.go)
+//	    the stock Jaeger remote sampler polling Skein, spans at fixed rates per operation.
 package main
 
 import (
@@ -251,8 +253,12 @@ func exportTrace(tracer trace.Tracer) {
 }
 
 func main() {
+	if len(os.Args) >= 2 && os.Args[1] == "sample" {
+		sample(os.Args[2:])
+		return
+	}
 	if len(os.Args) < 2 || (os.Args[1] != "export" && os.Args[1] != "serve") {
-		fmt.Fprintln(os.Stderr, "usage: interop-client export|serve -endpoint HOST:PORT -protocol grpc|http [-service NAME]")
+		fmt.Fprintln(os.Stderr, "usage: interop-client export|serve|sample -endpoint HOST:PORT -protocol grpc|http [-service NAME]")
 		os.Exit(2)
 	}
 	mode := os.Args[1]
