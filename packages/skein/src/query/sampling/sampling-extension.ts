@@ -16,6 +16,7 @@ import { tenantOf } from '../tenant-of.js';
 import { AdaptiveSampling } from './adaptive-sampling.js';
 import { StoredRootSpanThroughput } from './operation-throughput.js';
 import { SAMPLE_ALL, StrategyFileWatcher } from './strategy-file.js';
+import { requestUrl } from '../request-url.js';
 
 /**
  * `sampling` extension: Jaeger's remote sampling API, which the stock Jaeger remote samplers of
@@ -105,7 +106,7 @@ function sendText(response: ServerResponse, status: number, text: string): void 
 /** Jaeger's HTTP handler: `service` given exactly once, else its 400. */
 function httpHandler(strategies: StrategySource, warn: (message: string) => void) {
   return (request: IncomingMessage, response: ServerResponse): void => {
-    const url = new URL(request.url ?? '/', 'http://localhost');
+    const url = requestUrl(request);
     if (!['/', '/sampling', '/api/sampling'].includes(url.pathname)) return sendText(response, 404, '404 page not found\n');
     if (request.method !== 'GET' && request.method !== 'HEAD') return sendText(response, 405, 'Method Not Allowed\n');
     const services = url.searchParams.getAll('service');
