@@ -161,6 +161,8 @@ export interface SpanMetricsAggregation {
   readonly stepMinutes: number;
   readonly condition: SpanMetricsCondition;
   readonly groupBy: readonly SpanMetricsColumn[];
+  /** Merge the latency histograms (quantiles, histogram buckets): the costly part; else cells have none. */
+  readonly histogram: boolean;
 }
 
 /** One (slot, group) of a {@link SpanMetricsAggregation}: sums over its minutes and series. */

@@ -31,7 +31,7 @@ interface CellRow {
   slot: number | string;
   calls: number | string;
   duration_sum_ns: number | string;
-  hist: [Array<number | string>, Array<number | string>];
+  hist?: [Array<number | string>, Array<number | string>];
   [group: `g${number}`]: string;
 }
 
@@ -52,7 +52,7 @@ export async function aggregateSpanMetrics(
   const groups = query.groupBy.map((column, i) => `toString(${COLUMNS[column].sql}) AS g${i}`);
   const keys = ['slot', ...query.groupBy.map((_, i) => `g${i}`)];
   const sql = `SELECT toUInt32(intDiv(minute - {origin:UInt32}, {step:UInt32})) AS slot${groups.map((g) => `, ${g}`).join('')},
-  sum(calls) AS calls, sum(duration_sum_ns) AS duration_sum_ns, sumMap(hist_idx, hist_cnt) AS hist
+  sum(calls) AS calls, sum(duration_sum_ns) AS duration_sum_ns${query.histogram ? ', sumMap(hist_idx, hist_cnt) AS hist' : ''}
 FROM ${db}.span_metrics_v4
 WHERE tenant = {tenant:String} AND minute >= {startMinute:UInt32} AND minute < {endMinute:UInt32} AND (${condition})
 GROUP BY ${keys.join(', ')}
@@ -63,8 +63,8 @@ ORDER BY ${keys.join(', ')}`;
     groups: query.groupBy.map((_, i) => String(row[`g${i}`])),
     calls: Number(row.calls),
     durationSumNanos: Number(row.duration_sum_ns),
-    histogramIndexes: row.hist[0].map(Number),
-    histogramCounts: row.hist[1].map(Number),
+    histogramIndexes: row.hist?.[0].map(Number) ?? [],
+    histogramCounts: row.hist?.[1].map(Number) ?? [],
   }));
 }
 

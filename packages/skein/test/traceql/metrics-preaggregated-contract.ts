@@ -21,8 +21,12 @@ import { makeResource, makeSpan, randomSpanId, randomTraceId } from '../support/
 
 const MS = 1_000_000n;
 const MINUTE = 60_000_000_000n;
-/** The data set's first minute: an hour ago (recent, so no retention touches it). */
-const T0 = ((BigInt(Date.now()) * MS) / MINUTE) * MINUTE - 60n * MINUTE;
+const HOUR = 60n * MINUTE;
+/**
+ * The data set's first minute: the start of the hour before last (recent, so no retention touches
+ * it; on an hour boundary, so every step below slots the same spans together whatever the time).
+ */
+const T0 = ((BigInt(Date.now()) * MS) / HOUR - 2n) * HOUR;
 const MINUTES = 30;
 /** Durations away from every power of two of nanoseconds by more than the histogram's error. */
 const DURATIONS_MS = [3, 6, 12, 25, 50, 100, 200];
