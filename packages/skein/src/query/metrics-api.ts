@@ -239,7 +239,10 @@ export function serviceMapOf(
   const virtual = new Map<string, { type: string; edges: EdgeTotal[] }>();
   for (const edge of edges) {
     if (edge.client === 'user' && !instrumented.has('user')) virtual.set('user', { type: 'user', edges: [] });
-    if (instrumented.has(edge.server) || edge.connectionType === '' || edge.connectionType === 'messaging_system') continue;
+    // A server with spans of its own is a service, whatever the connection (a queue's consumer is
+    // one); an uninstrumented one is a virtual node of its connection's type: a database, a queue
+    // (a producer's destination that no consumer was seen for) or an external peer.
+    if (instrumented.has(edge.server) || edge.connectionType === '') continue;
     const node = virtual.get(edge.server) ?? { type: edge.connectionType, edges: [] };
     node.edges.push(edge);
     virtual.set(edge.server, node);

@@ -8,6 +8,8 @@ import type { HttpRouter } from './http-router.js';
 import { toNativeSummary, toNativeTrace } from './native-trace-json.js';
 import { QueryParams } from './query-params.js';
 import { readerFor } from './tenant-of.js';
+import { planMetricsQuery } from './tempo/traceql-metrics-plan.js';
+import { isTraceQLError, parseTraceQL } from './traceql/index.js';
 
 const HOUR_NANO = 3_600_000_000_000n;
 const DEFAULT_SEARCH_LOOKBACK_NANO = HOUR_NANO;
@@ -134,6 +136,23 @@ export function addNativeApi(router: HttpRouter, store: TraceStore): void {
     new QueryParams(url.searchParams).rejectUnknown();
     const operations = await readingStorage(readerFor(store, request).listOperations(path['service']!));
     return { operations: operations.map((operation) => ({ name: operation.name, spanKind: SPAN_KIND_NAMES[operation.spanKind] })) };
+  });
+
+  // The UI's TraceQL box checks a query as it is typed: where the parser stopped (to underline it)
+  // and whether it is a metrics query (drawn as a chart) or a search (listed as traces).
+  router.get('/api/v1/traceql/parse', async ({ url }) => {
+    const params = new QueryParams(url.searchParams);
+    const q = params.string('q') ?? '';
+    params.rejectUnknown();
+    try {
+      const query = parseTraceQL(q);
+      if (query.metrics !== undefined) planMetricsQuery(query);
+      return { valid: true, kind: query.metrics === undefined ? 'search' : 'metrics' };
+    } catch (error) {
+      if (!isTraceQLError(error)) throw error;
+      const { line, column, offset } = error.position;
+      return { valid: false, error: { message: error.message, line, column, offset } };
+    }
   });
 
   router.get('/api/v1/dependencies', async ({ request, url }) => {

@@ -7,7 +7,12 @@ import { withJaegerApi } from './jaeger/jaeger-routes.js';
 import { addJaegerSpmApi } from './jaeger-spm-api.js';
 import { addMetricsApi } from './metrics-api.js';
 import { addNativeApi } from './native-api.js';
+import { tempoApiRouter } from './tempo/tempo-extension.js';
+import { tempoPatternsAt, withTempoApiAt } from './tempo/tempo-mount.js';
 import { isUiRoute, withUiAssets } from './ui-assets.js';
+
+/** Where the query port answers Tempo's API (for the UI's TraceQL box): `/tempo/api/search` … */
+export const TEMPO_PREFIX_ON_QUERY_PORT = '/tempo';
 
 const HEALTH_PATHS = new Set(['/healthz', '/readyz']);
 
@@ -55,11 +60,14 @@ export const queryExtensionFactory: ExtensionFactory<QueryListenerConfig> = {
       addNativeApi(router, store);
       addMetricsApi(router, store);
       addJaegerSpmApi(router, store);
+      const tempo = tempoApiRouter(store);
       // The web UI (`/`, `/search`, `/trace/…`, `/assets/…`) is answered in front of the JSON API,
-      // Jaeger's query APIs (`/api/traces`, `/api/v3/…`) beside the native one (`/api/v1/…`).
+      // Jaeger's query APIs (`/api/traces`, `/api/v3/…`) beside the native one (`/api/v1/…`),
+      // Tempo's (`/tempo/api/…`, the TraceQL box's) beside them.
+      const api = withTempoApiAt(TEMPO_PREFIX_ON_QUERY_PORT, tempo, settings.logger, router.handler(settings.logger));
       const port = await host.listenHttp({
         endpoint: config.endpoint,
-        handler: withUiAssets(withJaegerApi(store, settings.logger, router.handler(settings.logger)), { logger: settings.logger }),
+        handler: withUiAssets(withJaegerApi(store, settings.logger, api), { logger: settings.logger }),
         description: 'the query API',
         portHint: QUERY_PORT_HINT,
         portName: 'query',
@@ -67,6 +75,7 @@ export const queryExtensionFactory: ExtensionFactory<QueryListenerConfig> = {
         routes: [
           ...router.patterns(),
           ...JAEGER_ROUTE_SAMPLES,
+          ...tempoPatternsAt(TEMPO_PREFIX_ON_QUERY_PORT, tempo),
           '/',
           '/search',
           '/trace/0af7651916cd43dd8448eb211c80319c',

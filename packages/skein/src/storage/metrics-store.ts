@@ -126,7 +126,7 @@ export interface StoredExemplar {
 }
 
 /** The read side, part of TenantTraceReader (one tenant). */
-export interface MetricsReader {
+export interface MetricsReader extends SpanMetricsAggregationReader {
   readSeries(query: SeriesQuery): Promise<SeriesPoint[]>;
   /** Edge totals over `[startMinute, endMinute)`, sorted by client then server. */
   readEdges(startMinute: number, endMinute: number): Promise<EdgeTotal[]>;
@@ -141,4 +141,54 @@ export interface MetricsReader {
     spanName?: string;
     limit: number;
   }): Promise<StoredExemplar[]>;
+}
+
+/** A column of the span metrics a TraceQL metrics query may filter or group on. */
+export type SpanMetricsColumn = 'service' | 'name' | 'kind' | 'status';
+
+/** A condition on those columns: kind and status as OTLP numbers, service and name as text. */
+export type SpanMetricsCondition =
+  | { readonly column: SpanMetricsColumn; readonly op: '=' | '!='; readonly value: string | number }
+  | { readonly combine: 'all' | 'any' | 'not'; readonly conditions: readonly SpanMetricsCondition[] };
+
+/** TraceQL metrics over the per-minute series: slot of minute m is ⌊(m − slotOriginMinute) / stepMinutes⌋. */
+export interface SpanMetricsAggregation {
+  readonly startMinute: number;
+  /** Exclusive. */
+  readonly endMinute: number;
+  /** ≤ startMinute. */
+  readonly slotOriginMinute: number;
+  readonly stepMinutes: number;
+  readonly condition: SpanMetricsCondition;
+  readonly groupBy: readonly SpanMetricsColumn[];
+  /** Merge the latency histograms (quantiles, histogram buckets): the costly part; else cells have none. */
+  readonly histogram: boolean;
+}
+
+/** One (slot, group) of a {@link SpanMetricsAggregation}: sums over its minutes and series. */
+export interface SpanMetricsCell {
+  readonly slot: number;
+  /** Per `groupBy` column, its value as text (kind and status: their OTLP numbers). */
+  readonly groups: readonly string[];
+  readonly calls: number;
+  readonly durationSumNanos: number;
+  readonly histogramIndexes: readonly number[];
+  readonly histogramCounts: readonly number[];
+}
+
+/**
+ * What decides whether a window's span metrics can stand in for its spans: the first minute the
+ * tap wrote for the tenant (undefined: never), and in the window the rows of overflow series (whose
+ * name, kind and status are gone) and of sanitised span names (`{id}` in place of ids).
+ */
+export interface SpanMetricsCoverage {
+  readonly firstMinute: number | undefined;
+  readonly overflowRows: number;
+  readonly sanitisedNameRows: number;
+}
+
+/** The TraceQL metrics side of {@link MetricsReader} (span-metrics-aggregation.ts). */
+export interface SpanMetricsAggregationReader {
+  aggregateSpanMetrics(query: SpanMetricsAggregation): Promise<SpanMetricsCell[]>;
+  spanMetricsCoverage(startMinute: number, endMinute: number): Promise<SpanMetricsCoverage>;
 }

@@ -1,5 +1,17 @@
 import type { TenantId } from '../model/tenant.js';
-import type { EdgeTotal, ExemplarKind, MetricsBatch, MetricsReader, SeriesPoint, SeriesQuery, StoredExemplar } from './metrics-store.js';
+import type {
+  EdgeTotal,
+  ExemplarKind,
+  MetricsBatch,
+  MetricsReader,
+  SeriesPoint,
+  SeriesQuery,
+  SpanMetricsAggregation,
+  SpanMetricsCell,
+  SpanMetricsCoverage,
+  StoredExemplar,
+} from './metrics-store.js';
+import { aggregateSpanMetrics, spanMetricsCoverage } from './span-metrics-aggregation.js';
 import { RowBuffer } from './row-buffer.js';
 import type { SqlEngine } from './sql-engine.js';
 import { tsvString } from './tsv-text.js';
@@ -155,6 +167,14 @@ ORDER BY service_name, span_name, step`;
       histogramIndexes: r.hist[0].map(Number),
       histogramCounts: r.hist[1].map(Number),
     }));
+  }
+
+  aggregateSpanMetrics(query: SpanMetricsAggregation): Promise<SpanMetricsCell[]> {
+    return aggregateSpanMetrics(this.engine, this.db, this.tenant, query);
+  }
+
+  spanMetricsCoverage(startMinute: number, endMinute: number): Promise<SpanMetricsCoverage> {
+    return spanMetricsCoverage(this.engine, this.db, this.tenant, startMinute, endMinute);
   }
 
   async readEdges(startMinute: number, endMinute: number): Promise<EdgeTotal[]> {

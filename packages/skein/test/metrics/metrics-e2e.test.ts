@@ -40,6 +40,8 @@ const MINUTE_NANO = 60_000_000_000n;
 const M0 = ((BigInt(Date.now()) * MS) / MINUTE_NANO - 5n) * MINUTE_NANO;
 
 const frontendMillis = (i: number): number => 20 + (i % 100) * 2;
+/** Warm-up traces: trace 0's checkout call fails, trace 1's does not (see before()). */
+const WARM_UP = [0, 1];
 const checkoutFails = (i: number): boolean => i % 10 === 0;
 
 function traceOf(i: number): Span[] {
@@ -141,21 +143,34 @@ describe('metrics from 100 % of traffic through a 1 % tail sampler', { timeout: 
       );
       prometheusUrl = `http://127.0.0.1:${port}`;
     }
-    // A warm-up trace (an hour earlier: outside every window below) so the counters exist before the load.
+    // Warm-up traces (an hour earlier: outside every window below) so that every series the load
+    // adds to exists before it: one failing checkout call and one that is not (status_code is a
+    // label). A series born during the load makes PromQL rate() start from its first scraped value
+    // (Prometheus cannot know it was 0 before), so it under-reads by whatever the first scrape held:
+    // with only the failing one warmed up, rate() read 35–71/s against 158/s while totals were exact.
     await post(
       skein,
-      traceOf(0).map((s) => ({
-        ...s,
-        startTimeUnixNano: s.startTimeUnixNano - 60n * MINUTE_NANO,
-        endTimeUnixNano: s.endTimeUnixNano - 60n * MINUTE_NANO,
-      })),
+      WARM_UP.flatMap((i) =>
+        traceOf(i).map((s) => ({
+          ...s,
+          startTimeUnixNano: s.startTimeUnixNano - 60n * MINUTE_NANO,
+          endTimeUnixNano: s.endTimeUnixNano - 60n * MINUTE_NANO,
+        })),
+      ),
     );
-    if (prometheus)
+    if (prometheus) {
+      for (const status of ['STATUS_CODE_ERROR', 'STATUS_CODE_UNSET'])
+        await promValue(
+          prometheusUrl,
+          `sum(traces_span_metrics_calls_total{service_name="checkout",span_kind="SPAN_KIND_SERVER",status_code="${status}"})`,
+          (v) => v === 1,
+        );
       await promValue(
         prometheusUrl,
         'sum(traces_span_metrics_calls_total{service_name="frontend",span_kind="SPAN_KIND_SERVER"})',
-        (v) => v === 1,
+        (v) => v === WARM_UP.length,
       );
+    }
     await new Promise((resolve) => setTimeout(resolve, 3000));
     load.startMillis = Date.now();
     for (let first = 0; first < TRACES; first += 100) {
@@ -281,18 +296,12 @@ describe('metrics from 100 % of traffic through a 1 % tail sampler', { timeout: 
 
   test(
     'a real Prometheus scrapes /metrics: rate() and histogram_quantile() give the expected values',
-    {
-      // Passed on the metrics branch; after the wave's merges PromQL rate() reads 35–71/s against 158/s
-      // while the counter's total is exact (checked first below): unexplained, named in the stop note.
-      skip: existsSync(PROMETHEUS)
-        ? 'rate() under-reads after the merges: under investigation (see the stop note)'
-        : 'prometheus is not installed',
-    },
+    { skip: existsSync(PROMETHEUS) ? false : 'prometheus is not installed' },
     async () => {
       await promValue(
         prometheusUrl,
         'sum(traces_span_metrics_calls_total{service_name="checkout",span_kind="SPAN_KIND_SERVER"})',
-        (v) => v === TRACES + 1,
+        (v) => v === TRACES + WARM_UP.length,
       );
       // rate() over a range from just before the load to a few scrapes after it, evaluated then.
       // Long after the load, so a late scrape costs rate() little extrapolation (range ≫ scrape interval).
@@ -313,14 +322,14 @@ describe('metrics from 100 % of traffic through a 1 % tail sampler', { timeout: 
         'sum(traces_service_graph_request_failed_total{client="frontend",server="checkout"})',
         () => true,
       );
-      assert.equal(failed, TRACES / 10 + 1, 'the load and the warm-up trace');
+      assert.equal(failed, TRACES / 10 + 1, 'the load and the failing warm-up trace');
       // histogram_quantile over the cumulative buckets: Prometheus interpolates linearly in the bucket.
       const p99 = await promValue(
         prometheusUrl,
         'histogram_quantile(0.99, sum by (le) (traces_span_metrics_duration_seconds_bucket{service_name="frontend",span_kind="SPAN_KIND_SERVER"}))',
         () => true,
       );
-      const all = [...Array.from({ length: TRACES }, (_, i) => frontendMillis(i)), frontendMillis(0)];
+      const all = [...Array.from({ length: TRACES }, (_, i) => frontendMillis(i)), ...WARM_UP.map(frontendMillis)];
       assert.ok(Math.abs(p99 - interpolatedQuantile(all, 0.99) / 1000) < 1e-6, `p99 ${p99}s`);
     },
   );

@@ -1,8 +1,8 @@
 /**
  * The service map drawn from the metrics tap (issues 12 and 21) in Chromium, over a demo-like
- * topology: user → frontend → checkout / cart, checkout → payment, checkout → a database, cart →
- * a cache, payment → an uninstrumented peer. Virtual nodes are marked; no two edge labels overlap
- * and no label overlaps a node (measured with getBoundingClientRect in the page). Screenshots at
+ * topology: user → frontend → checkout / cart, checkout → payment, checkout → a database and a
+ * queue no consumer reads, cart → a cache, payment → an uninstrumented peer. Virtual nodes are
+ * marked; no two edge labels overlap and no label overlaps a node (measured with getBoundingClientRect in the page). Screenshots at
  * 1440×900, light and dark, in test-artifacts/.
  */
 import assert from 'node:assert/strict';
@@ -29,6 +29,8 @@ interface Call {
   name: string;
   attributes?: { key: string; value: string }[];
   failed?: boolean;
+  /** CLIENT unless said (a PRODUCER to a queue). */
+  kind?: SpanKind;
   children?: Call[];
 }
 
@@ -43,7 +45,7 @@ function spansOf(traceId: string, parentId: string, call: Call, startNano: bigin
       spanId: clientId,
       parentSpanId: parentId,
       name: call.name,
-      kind: SpanKind.CLIENT,
+      kind: call.kind ?? SpanKind.CLIENT,
       resource: makeResource(call.from),
       attributes: call.attributes ?? [],
       startTimeUnixNano: startNano,
@@ -88,6 +90,16 @@ function trace(i: number, startNano: bigint): Span[] {
           children: [{ from: 'payment', name: 'POST /v1/charges', attributes: [{ key: 'peer.service', value: 'stripe-api' }] }],
         },
         {
+          // A queue no consumer reads (yet): its own virtual node, named by its destination.
+          from: 'checkout',
+          name: 'order-events publish',
+          kind: SpanKind.PRODUCER,
+          attributes: [
+            { key: 'messaging.system', value: 'kafka' },
+            { key: 'messaging.destination.name', value: 'order-events' },
+          ],
+        },
+        {
           from: 'checkout',
           name: 'INSERT orders',
           attributes: [
@@ -128,7 +140,13 @@ function trace(i: number, startNano: bigint): Span[] {
   ];
 }
 
-const VIRTUAL = { 'cart-cache': 'database', orders: 'database', 'stripe-api': 'virtual_node', user: 'user' };
+const VIRTUAL = {
+  'cart-cache': 'database',
+  'order-events': 'messaging_system',
+  orders: 'database',
+  'stripe-api': 'virtual_node',
+  user: 'user',
+};
 
 describe('service map from the metrics tap in Chromium', { skip: skipBrowser, timeout: 180_000 }, () => {
   let skein: SkeinProcess;
@@ -147,7 +165,7 @@ describe('service map from the metrics tap in Chromium', { skip: skipBrowser, ti
     assert.equal(response.status, 200);
     await eventually(async () => {
       const { body } = await getJson(`${skein.queryUrl}/api/v1/metrics/service-map?lookback=1h`);
-      return body.edges.length === 7 ? true : undefined;
+      return body.edges.length === 8 ? true : undefined;
     }, 30_000);
     browser = await launchChromium();
   });
@@ -181,15 +199,26 @@ describe('service map from the metrics tap in Chromium', { skip: skipBrowser, ti
       await page.goto(`${skein.queryUrl}/map?lookback=1h`);
       await page.locator('.map-node').first().waitFor();
       const services = await page.locator('.map-node').evaluateAll((nodes) => nodes.map((n) => n.getAttribute('data-service')));
-      assert.deepEqual(services.sort(), ['cart', 'cart-cache', 'checkout', 'frontend', 'orders', 'payment', 'stripe-api', 'user']);
+      assert.deepEqual(services.sort(), [
+        'cart',
+        'cart-cache',
+        'checkout',
+        'frontend',
+        'order-events',
+        'orders',
+        'payment',
+        'stripe-api',
+        'user',
+      ]);
       const virtual = await page
         .locator('.map-node.virtual')
         .evaluateAll((nodes) => nodes.map((n) => [n.getAttribute('data-service'), n.getAttribute('data-type')]));
       assert.deepEqual(Object.fromEntries(virtual), VIRTUAL);
       assert.equal(await page.locator('.map-node[data-service="orders"] .map-node-kind').textContent(), 'DB');
       assert.equal(await page.locator('.map-node[data-service="stripe-api"] .map-node-kind').textContent(), 'EXT');
-      assert.equal(await page.locator('.map-node.virtual .map-node-virtual').count(), 4);
-      assert.equal(await page.locator('.map-edge').count(), 7);
+      assert.equal(await page.locator('.map-node[data-service="order-events"] .map-node-kind').textContent(), 'MQ');
+      assert.equal(await page.locator('.map-node.virtual .map-node-virtual').count(), 5);
+      assert.equal(await page.locator('.map-edge').count(), 8);
 
       // RED on the map: rate and p99 on every edge; the failing edge says its error share.
       const payment = page.locator('.map-edge[data-from="checkout"][data-to="payment"]');
@@ -207,7 +236,7 @@ describe('service map from the metrics tap in Chromium', { skip: skipBrowser, ti
       assert.match(await ordersRow.innerText(), /checkout\s*orders\s*DB\s*40\s*0\s*0\.0 %\s*[\d.]+\/s\s*[\d.]+ ms/);
 
       const { labels, nodes } = await boxes(page);
-      assert.equal(labels.length, 7);
+      assert.equal(labels.length, 8);
       for (const [i, a] of labels.entries()) {
         for (const b of labels.slice(i + 1))
           assert.ok(!overlaps(a, b), `labels ${a.name} and ${b.name} overlap: ${JSON.stringify([a, b])}`);

@@ -24,6 +24,14 @@ import {
   type NativeTrace,
   type Operation,
   type SearchResponse,
+  tempoQueryRangeSchema,
+  tempoScopedTagsSchema,
+  tempoSearchResponseSchema,
+  tempoTagValuesSchema,
+  traceqlParseSchema,
+  type TempoQueryRange,
+  type TempoSearchResponse,
+  type TraceQLParse,
 } from './schemas';
 
 /** A failed API call; `message` is the API's own `error.message` when it sent one. */
@@ -58,6 +66,15 @@ export interface AttributeScope {
   start?: string;
   end?: string;
 }
+
+/** A window for Tempo's API: Unix seconds as decimal strings. */
+export interface TempoWindow {
+  startSeconds: string;
+  endSeconds: string;
+}
+
+/** Where the query port serves Tempo's API (query-extensions.ts TEMPO_PREFIX_ON_QUERY_PORT). */
+const TEMPO_PREFIX = '/tempo';
 
 /** The native HTTP API, same origin by default (the backend serves the UI on its query port). */
 export class SkeinApi {
@@ -160,6 +177,57 @@ export class SkeinApi {
   /** The trace as OTLP JSON, byte for byte as the API sent it (for saving to a file). */
   async traceOtlpJson(traceId: string, signal?: AbortSignal): Promise<string> {
     return (await this.fetchChecked(`/api/v1/traces/${encodeURIComponent(traceId)}?format=otlp`, otlpTracesEnvelopeSchema, signal)).text;
+  }
+
+  /** Where the parser stopped, and whether the query is a search or a metrics query. */
+  async traceqlParse(q: string, signal?: AbortSignal): Promise<TraceQLParse> {
+    return this.get(`/api/v1/traceql/parse?${new URLSearchParams({ q })}`, traceqlParseSchema, signal);
+  }
+
+  /** TraceQL search through Tempo's `/api/search` (window in Unix seconds): traces with their matched spans. */
+  async traceqlSearch(q: string, window: TempoWindow & { limit: number }, signal?: AbortSignal): Promise<TempoSearchResponse> {
+    const params = new URLSearchParams({ q, start: window.startSeconds, end: window.endSeconds, limit: String(window.limit), spss: '10' });
+    return this.tempo(`/api/search?${params}`, tempoSearchResponseSchema, signal);
+  }
+
+  /** TraceQL metrics through Tempo's `/api/metrics/query_range`. */
+  async traceqlMetrics(q: string, window: TempoWindow & { step?: string }, signal?: AbortSignal): Promise<TempoQueryRange> {
+    const params = new URLSearchParams({ q, start: window.startSeconds, end: window.endSeconds, exemplars: '20' });
+    if (window.step) params.set('step', window.step);
+    return this.tempo(`/api/metrics/query_range?${params}`, tempoQueryRangeSchema, signal);
+  }
+
+  /** Tag names by scope, as Grafana's TraceQL editor asks for them (`/api/v2/search/tags`). */
+  async tempoTags(scope: string, window: TempoWindow, signal?: AbortSignal): Promise<Array<{ name: string; tags: string[] }>> {
+    const params = new URLSearchParams({ scope, start: window.startSeconds, end: window.endSeconds });
+    return (await this.tempo(`/api/v2/search/tags?${params}`, tempoScopedTagsSchema, signal)).scopes;
+  }
+
+  /** Typed values of a tag, narrowed by the query typed so far (`q`), as Grafana asks for them. */
+  async tempoTagValues(tag: string, q: string, window: TempoWindow, signal?: AbortSignal): Promise<Array<{ type: string; value: string }>> {
+    const params = new URLSearchParams({ q, start: window.startSeconds, end: window.endSeconds, limit: '50' });
+    const path = `/api/v2/search/tag/${encodeURIComponent(tag)}/values?${params}`;
+    return (await this.tempo(path, tempoTagValuesSchema, signal)).tagValues.map((v) => ({ type: v.type, value: v.value ?? '' }));
+  }
+
+  /** Tempo's API on the query port: its errors are plain text (Go's http.Error), shown as they are. */
+  private async tempo<S extends z.ZodMiniType>(path: string, schema: S, signal?: AbortSignal): Promise<z.infer<S>> {
+    let response: Response;
+    try {
+      response = await this.fetchImpl(`${this.baseUrl}${TEMPO_PREFIX}${path}`, {
+        headers: { Accept: 'application/json' },
+        ...(signal && { signal }),
+      });
+    } catch (error) {
+      if (error instanceof DOMException && error.name === 'AbortError') throw error;
+      throw new ApiClientError(`cannot reach Skein: ${error instanceof Error ? error.message : String(error)}`, 0, 'network');
+    }
+    const text = await response.text();
+    if (!response.ok) throw new ApiClientError(text.trim() || `Skein answered ${response.status}`, response.status, 'tempo');
+    const parsed = schema.safeParse(JSON.parse(text));
+    if (!parsed.success)
+      throw new ApiClientError(`unexpected response from ${path.split('?')[0] ?? path}`, response.status, 'bad_response');
+    return parsed.data;
   }
 
   private async orNothingWhenMissing<T>(load: () => Promise<T[]>): Promise<T[]> {

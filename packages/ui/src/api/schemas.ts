@@ -230,3 +230,57 @@ export type ServiceMapResponse = z.infer<typeof serviceMapResponseSchema>;
 export type RedGroup = z.infer<typeof redGroupSchema>;
 export type RedFigures = z.infer<typeof redSchema>;
 export type Exemplar = z.infer<typeof exemplarsResponseSchema>['exemplars'][number];
+
+// TraceQL: the native parse check and Tempo's API as the query port serves it under /tempo
+// (the same routes and shapes Grafana's Tempo data source reads).
+
+export const traceqlParseSchema = z.union([
+  z.object({ valid: z.literal(true), kind: z.enum(['search', 'metrics']) }),
+  z.object({
+    valid: z.literal(false),
+    error: z.object({ message: z.string(), line: z.number(), column: z.number(), offset: z.number() }),
+  }),
+]);
+
+export type TraceQLParse = z.infer<typeof traceqlParseSchema>;
+
+const tempoSpanSchema = z.object({
+  spanID: z.string(),
+  name: z.optional(z.string()),
+  startTimeUnixNano: nanos,
+  durationNanos: z.optional(nanos),
+  attributes: z.optional(z.array(keyValueSchema)),
+});
+
+export const tempoSearchResponseSchema = z.object({
+  traces: z.array(
+    z.object({
+      traceID: z.string(),
+      rootServiceName: z.optional(z.string()),
+      rootTraceName: z.optional(z.string()),
+      startTimeUnixNano: nanos,
+      durationMs: z.optional(z.number()),
+      spanSets: z.optional(z.array(z.object({ spans: z.array(tempoSpanSchema), matched: z.number() }))),
+      serviceStats: z.optional(z.record(z.string(), z.object({ spanCount: z.number(), errorCount: z.optional(z.number()) }))),
+    }),
+  ),
+});
+
+export type TempoSearchResponse = z.infer<typeof tempoSearchResponseSchema>;
+export type TempoTrace = TempoSearchResponse['traces'][number];
+
+export const tempoScopedTagsSchema = z.object({ scopes: z.array(z.object({ name: z.string(), tags: z.array(z.string()) })) });
+
+export const tempoTagValuesSchema = z.object({ tagValues: z.array(z.object({ type: z.string(), value: z.optional(z.string()) })) });
+
+export const tempoQueryRangeSchema = z.object({
+  series: z.array(
+    z.object({
+      labels: z.array(keyValueSchema),
+      samples: z.array(z.object({ timestampMs: z.string(), value: z.optional(z.number()) })),
+      exemplars: z.optional(z.array(z.object({ labels: z.array(keyValueSchema), timestampMs: z.string(), value: z.optional(z.number()) }))),
+    }),
+  ),
+});
+
+export type TempoQueryRange = z.infer<typeof tempoQueryRangeSchema>;

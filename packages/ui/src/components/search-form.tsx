@@ -11,11 +11,13 @@ interface Props {
   initial: Form;
   services: AsyncState<string[]>;
   onSubmit(form: Form): void;
+  /** Puts the form's filters into the TraceQL box as one query, and runs it. */
+  onShowTraceQL?(form: Form): void;
 }
 
 const LIMITS = [20, 50, 100, 500];
 
-export function SearchForm({ initial, services, onSubmit }: Props): ReactNode {
+export function SearchForm({ initial, services, onSubmit, onShowTraceQL }: Props): ReactNode {
   const [form, setForm] = useState<Form>(initial);
   // One empty row to type into; the URL never carries empty filters.
   const [attrs, setAttrs] = useState<string[]>(initial.attrs.length > 0 ? initial.attrs : ['']);
@@ -129,6 +131,15 @@ export function SearchForm({ initial, services, onSubmit }: Props): ReactNode {
       <button type="submit" className="primary">
         Find traces
       </button>
+      {onShowTraceQL && (
+        <button
+          type="button"
+          className="link-button"
+          onClick={() => onShowTraceQL({ ...form, attrs: attrs.filter((attr) => attr.trim() !== '') })}
+        >
+          Show as TraceQL
+        </button>
+      )}
     </form>
   );
 }

@@ -23,6 +23,8 @@ export interface SearchForm {
   limit: number;
   /** How the result list is ordered; a view setting, it does not change the query. */
   sort: TraceSortOrder;
+  /** A TraceQL query: when set, the page runs it (search or metrics) instead of the form's filters. */
+  q: string;
 }
 
 export const LOOKBACK_PRESETS = ['15m', '1h', '6h', '24h', '7d'] as const;
@@ -41,6 +43,7 @@ export const EMPTY_FORM: SearchForm = {
   end: '',
   limit: DEFAULT_LIMIT,
   sort: DEFAULT_SORT,
+  q: '',
 };
 
 export function formFromParams(params: URLSearchParams): SearchForm {
@@ -59,6 +62,7 @@ export function formFromParams(params: URLSearchParams): SearchForm {
     end: start ? (params.get('end') ?? '') : '',
     limit: Number.isInteger(limit) && limit > 0 ? limit : DEFAULT_LIMIT,
     sort: isTraceSortOrder(sort) ? sort : DEFAULT_SORT,
+    q: params.get('q') ?? '',
   };
 }
 
@@ -77,7 +81,30 @@ export function paramsFromForm(form: SearchForm): URLSearchParams {
   } else params.set('lookback', form.lookback || DEFAULT_LOOKBACK);
   params.set('limit', String(form.limit));
   if (form.sort !== DEFAULT_SORT) params.set('sort', form.sort);
+  if (form.q.trim()) params.set('q', form.q.trim());
   return params;
+}
+
+/**
+ * The form's filters as one TraceQL spanset filter: the native search matches a trace when one
+ * span meets every condition at once, which is exactly `{ a && b && … }`. Attribute filters match
+ * the span's or its resource's attribute (unscoped `.key`) by its text, so they are strings here.
+ */
+export function traceqlFromForm(form: SearchForm): string {
+  const conditions: string[] = [];
+  if (form.service) conditions.push(`resource.service.name = ${JSON.stringify(form.service)}`);
+  if (form.spanName) conditions.push(`name = ${JSON.stringify(form.spanName)}`);
+  for (const attr of form.attrs) {
+    const eq = attr.indexOf('=');
+    if (eq <= 0) continue;
+    const key = attr.slice(0, eq).trim();
+    const name = /^[\w.\-/]+$/.test(key) ? key : JSON.stringify(key);
+    conditions.push(`.${name} = ${JSON.stringify(attr.slice(eq + 1))}`);
+  }
+  if (form.minDuration.trim()) conditions.push(`duration >= ${form.minDuration.trim()}`);
+  if (form.maxDuration.trim()) conditions.push(`duration <= ${form.maxDuration.trim()}`);
+  if (form.errorsOnly) conditions.push('status = error');
+  return conditions.length === 0 ? '{ }' : `{ ${conditions.join(' && ')} }`;
 }
 
 /**

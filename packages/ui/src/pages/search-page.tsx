@@ -1,4 +1,4 @@
-import { useState, type DragEvent, type ReactNode } from 'react';
+import { useMemo, useState, type DragEvent, type ReactNode } from 'react';
 import { api } from '../api/client';
 import type { TraceSummary } from '../api/schemas';
 import { MAX_TRACE_FILE_BYTES, OpenTraceFile } from '../components/open-trace-file';
@@ -6,12 +6,41 @@ import { SearchForm } from '../components/search-form';
 import { SearchResults, TraceList } from '../components/search-results';
 import { ErrorBox, Loading } from '../components/status-views';
 import { formatTimestamp } from '../model/format';
-import { describeRange, formFromParams, paramsFromForm, queryKey, type SearchForm as Form } from '../model/search-state';
+import { TraceQLEditor } from '../components/traceql-editor';
+import { TraceQLChart, TraceQLTraces } from '../components/traceql-results';
+import type { TempoQueryRange, TempoSearchResponse } from '../api/schemas';
+import {
+  describeRange,
+  formFromParams,
+  paramsFromForm,
+  queryKey,
+  searchWindow,
+  traceqlFromForm,
+  type SearchForm as Form,
+} from '../model/search-state';
 import { summariseTrace } from '../model/trace-summary';
 import type { TraceSortOrder } from '../model/trace-sort';
 import { rememberOpenedTraces } from '../opened-traces';
 import { navigate, type Location } from '../router';
 import { useAsync } from '../use-async';
+
+type TraceQLOutcome = { kind: 'search'; response: TempoSearchResponse } | { kind: 'metrics'; response: TempoQueryRange };
+
+/** The form's window in Unix seconds (Tempo's API), taken when the query runs. */
+function tempoWindow(form: Form): { startSeconds: string; endSeconds: string } {
+  const { start, end } = searchWindow(form, Date.now());
+  return { startSeconds: String(Math.floor(Date.parse(start) / 1000)), endSeconds: String(Math.ceil(Date.parse(end) / 1000)) };
+}
+
+/** Runs a TraceQL query as what it is: a search lists traces, a metrics query draws series. */
+async function runTraceQL(form: Form, signal: AbortSignal): Promise<TraceQLOutcome> {
+  const parsed = await api.traceqlParse(form.q, signal);
+  if (!parsed.valid) throw new Error(parsed.error.message);
+  const window = tempoWindow(form);
+  return parsed.kind === 'metrics'
+    ? { kind: 'metrics', response: await api.traceqlMetrics(form.q, window, signal) }
+    : { kind: 'search', response: await api.traceqlSearch(form.q, { ...window, limit: form.limit }, signal) };
+}
 
 type FileOutcome = { status: 'error'; fileName: string; message: string } | { status: 'several'; fileName: string; traces: TraceSummary[] };
 
@@ -24,30 +53,42 @@ export function SearchPage({ location }: { location: Location }): ReactNode {
   const [fileOutcome, setFileOutcome] = useState<FileOutcome | undefined>();
   const [dragging, setDragging] = useState(false);
   const services = useAsync((signal) => api.services(signal), []);
+  const traceql = form.q !== '';
+  // The window is taken when the query (key) runs, not at every render.
+  const window = useMemo(() => tempoWindow(form), [key, runs]);
+  const traceqlResults = useAsync((signal) => (traceql ? runTraceQL(form, signal) : Promise.resolve(undefined)), [key, runs]);
   const results = useAsync(
     (signal) =>
-      api.search(
-        {
-          service: form.service,
-          spanName: form.spanName,
-          attrs: form.attrs,
-          minDuration: form.minDuration,
-          maxDuration: form.maxDuration,
-          errorsOnly: form.errorsOnly,
-          lookback: form.lookback,
-          start: form.start,
-          end: form.end,
-          limit: form.limit,
-        },
-        signal,
-      ),
+      traceql
+        ? Promise.resolve({ traces: [], limit: form.limit, startTimeUnixNano: '0', endTimeUnixNano: '0' })
+        : api.search(
+            {
+              service: form.service,
+              spanName: form.spanName,
+              attrs: form.attrs,
+              minDuration: form.minDuration,
+              maxDuration: form.maxDuration,
+              errorsOnly: form.errorsOnly,
+              lookback: form.lookback,
+              start: form.start,
+              end: form.end,
+              limit: form.limit,
+            },
+            signal,
+          ),
     // The sort order is not part of the key: re-ordering needs no new search.
     [key, runs],
   );
   const submit = (next: Form): void => {
     setRuns((n) => n + 1);
-    navigate(`/search?${paramsFromForm({ ...next, sort: form.sort }).toString()}`);
+    // The form's filters replace a TraceQL query; its time range and limit apply to both.
+    navigate(`/search?${paramsFromForm({ ...next, sort: form.sort, q: '' }).toString()}`);
   };
+  const runQuery = (q: string): void => {
+    setRuns((n) => n + 1);
+    navigate(`/search?${paramsFromForm({ ...form, q: q.trim() === '' ? '' : q }).toString()}`);
+  };
+  const showAsTraceQL = (next: Form): void => runQuery(traceqlFromForm(next));
   const sort = (order: TraceSortOrder): void =>
     navigate(`/search?${paramsFromForm({ ...form, sort: order }).toString()}`, { replace: true });
 
@@ -87,10 +128,11 @@ export function SearchPage({ location }: { location: Location }): ReactNode {
   return (
     <div className={`search-page${dragging ? ' dragging' : ''}`} {...dragHandlers}>
       <aside className="search-side">
-        <SearchForm key={key} initial={form} services={services} onSubmit={submit} />
+        <SearchForm key={key} initial={form} services={services} onSubmit={submit} onShowTraceQL={showAsTraceQL} />
         <OpenTraceFile onFile={(file) => void openFile(file)} />
       </aside>
       <section className="search-main" aria-live="polite">
+        <TraceQLEditor key={`q:${form.q}`} initial={form.q} window={window} onRun={runQuery} />
         {fileOutcome?.status === 'error' && (
           <div className="file-outcome">
             <ErrorBox title={`Cannot open ${fileOutcome.fileName}`} error={new Error(fileOutcome.message)} />
@@ -113,9 +155,23 @@ export function SearchPage({ location }: { location: Location }): ReactNode {
             <TraceList traces={fileOutcome.traces} />
           </section>
         )}
-        {results.status === 'loading' && <Loading what="traces" />}
-        {results.status === 'error' && <ErrorBox title="Search failed" error={results.error} />}
-        {results.status === 'ok' &&
+        {traceql && traceqlResults.status === 'loading' && <Loading what="the TraceQL query" />}
+        {traceql && traceqlResults.status === 'error' && <ErrorBox title="TraceQL query failed" error={traceqlResults.error} />}
+        {traceql && traceqlResults.status === 'ok' && traceqlResults.data?.kind === 'metrics' && (
+          <TraceQLChart response={traceqlResults.data.response} query={form.q} />
+        )}
+        {traceql &&
+          traceqlResults.status === 'ok' &&
+          traceqlResults.data?.kind === 'search' &&
+          (traceqlResults.data.response.traces.length > 0 ? (
+            <TraceQLTraces response={traceqlResults.data.response} limit={form.limit} />
+          ) : (
+            <div className="notice">No traces match this query {describeRange(form, formatRfc3339)}.</div>
+          ))}
+        {!traceql && results.status === 'loading' && <Loading what="traces" />}
+        {!traceql && results.status === 'error' && <ErrorBox title="Search failed" error={results.error} />}
+        {!traceql &&
+          results.status === 'ok' &&
           (results.data.traces.length > 0 ? (
             <SearchResults response={results.data} sort={form.sort} onSort={sort} />
           ) : noData ? (

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { Component, ExtensionFactory, Host } from '../../component/component.js';
 import { endpointSchema } from '../../component/endpoint.js';
+import type { TraceStore } from '../../storage/trace-store.js';
 import { addTempoApi } from './tempo-api.js';
 import { TempoRouter } from './tempo-http.js';
 
@@ -13,6 +14,13 @@ export type TempoConfig = z.output<typeof tempoConfigSchema>;
 function skeinVersion(): string {
   const packageJson = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
   return packageJson.version;
+}
+
+/** A router with the whole Tempo API: Tempo's field names, Skein's version (not a Tempo version). */
+export function tempoApiRouter(store: TraceStore): TempoRouter {
+  const router = new TempoRouter();
+  addTempoApi(router, store, { version: skeinVersion(), revision: '', branch: '', buildDate: '', buildUser: '', goVersion: '' });
+  return router;
 }
 
 /**
@@ -28,9 +36,7 @@ export const tempoExtensionFactory: ExtensionFactory<TempoConfig> = {
   create: (settings, config): Component => ({
     async start(host: Host): Promise<void> {
       const store = await host.traceStore();
-      const router = new TempoRouter();
-      // Tempo's field names, Skein's version (not a Tempo version).
-      addTempoApi(router, store, { version: skeinVersion(), revision: '', branch: '', buildDate: '', buildUser: '', goVersion: '' });
+      const router = tempoApiRouter(store);
       const port = await host.listenHttp({
         endpoint: config.endpoint,
         handler: router.handler(settings.logger),

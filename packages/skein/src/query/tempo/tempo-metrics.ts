@@ -1,5 +1,7 @@
-import type { SpanAggregate, SpanAggregationRow, SpanField, SpanFilter } from '../../storage/span-query-types.js';
+import type { SpanAggregate, SpanAggregationRow } from '../../storage/span-query-types.js';
+import type { MetricsQuery, MetricsWindow } from './tempo-metrics-query.js';
 import type { TenantTraceReader } from '../../storage/trace-store.js';
+import { preaggregatedRows } from './traceql-metrics-preaggregated.js';
 
 /**
  * TraceQL metrics (`{ … } | rate() by (resource.service.name)`) for `/api/metrics/query_range`
@@ -14,40 +16,14 @@ import type { TenantTraceReader } from '../../storage/trace-store.js';
  * log2-bucket estimates), so values can differ from Tempo's by its bucket error.
  *
  * Not yet: spanset operators before the metrics stage, arithmetic between metrics;
- * each answers 400 naming it (traceql-metrics-plan.ts). Span-metrics tables (pre-aggregated) are not read yet: every query
- * reads raw spans (ARCHITECTURE decision 12 says long windows should read them).
+ * each answers 400 naming it (traceql-metrics-plan.ts). Queries the metrics tap's per-minute series
+ * can answer read those instead of raw spans (traceql-metrics-preaggregated.ts says which).
  */
 
-export type MetricsFunction =
-  | 'rate'
-  | 'count_over_time'
-  | 'sum_over_time'
-  | 'avg_over_time'
-  | 'min_over_time'
-  | 'max_over_time'
-  | 'quantile_over_time'
-  | 'histogram_over_time'
-  | 'compare';
+/** Which data answered: the metrics tap's per-minute series, or the stored spans. */
+export type MetricsSource = 'span_metrics' | 'spans';
 
-export interface MetricsQuery {
-  filter: SpanFilter;
-  fn: MetricsFunction;
-  /** The attribute argument as written (sum/avg/min/max/quantile/histogram). */
-  argument?: { text: string; field: SpanField };
-  quantiles: number[];
-  by: Array<{ text: string; field: SpanField }>;
-  /** compare(): the selection, the values kept per attribute, the optional selection window. */
-  compare?: { selection: SpanFilter; topN: number; fromNano?: bigint; toNano?: bigint };
-  second?: { fn: 'topk' | 'bottomk'; count: number } | { fn: 'filter'; op: string; value: number };
-}
-
-export interface MetricsWindow {
-  startNano: bigint;
-  endNano: bigint;
-  stepNano: bigint;
-  instant: boolean;
-  exemplars: number;
-}
+export type { MetricsFunction, MetricsQuery, MetricsWindow } from './tempo-metrics-query.js';
 
 interface KeyValueJson {
   key: string;
@@ -66,7 +42,7 @@ export async function runMetricsQuery(
   reader: TenantTraceReader,
   query: MetricsQuery,
   window: MetricsWindow,
-): Promise<{ series: TempoSeries[]; slotEndsMs: bigint[] }> {
+): Promise<{ series: TempoSeries[]; slotEndsMs: bigint[]; source: MetricsSource }> {
   // Range slots are aligned to the step (Tempo aligns them so that repeated queries agree); an
   // instant query is one slot covering [start, end).
   const step = window.instant ? window.endNano - window.startNano : window.stepNano;
@@ -93,17 +69,26 @@ export async function runMetricsQuery(
           : query.fn === 'histogram_over_time'
             ? { fn: 'histogram', field: query.argument!.field }
             : { fn: query.fn.slice(0, 3) as 'sum' | 'avg' | 'min' | 'max', field: query.argument!.field };
-  const rows = await reader.aggregateSpans({
-    filter: query.filter,
-    groupBy: query.by.map((item) => item.field),
-    aggregate,
-    fromNano: from,
-    toNano: to,
-    stepNano: step,
-    exemplarsPerRow: window.exemplars > 0 ? 2 : 0,
-  });
+  const preaggregated = await preaggregatedRows(
+    reader,
+    query,
+    { fromNano: from, toNano: to, stepNano: step, instant: window.instant },
+    window.exemplars,
+  );
+  const source: MetricsSource = preaggregated === undefined ? 'spans' : 'span_metrics';
+  const rows =
+    preaggregated ??
+    (await reader.aggregateSpans({
+      filter: query.filter,
+      groupBy: query.by.map((item) => item.field),
+      aggregate,
+      fromNano: from,
+      toNano: to,
+      stepNano: step,
+      exemplarsPerRow: window.exemplars > 0 ? 2 : 0,
+    }));
   const slotEndsMs = Array.from({ length: slotCount }, (_, i) => (from + BigInt(i + 1) * step) / 1_000_000n);
-  if (compare !== undefined) return { series: compareSeries(rows, compare.topN, slotCount), slotEndsMs };
+  if (compare !== undefined) return { series: compareSeries(rows, compare.topN, slotCount), slotEndsMs, source };
   const stepSeconds = Number(step) / 1e9;
   const isDuration = query.argument?.field.kind === 'intrinsic' && query.argument.field.name === 'duration';
   const bySeries = new Map<string, TempoSeries>();
@@ -163,7 +148,7 @@ export async function runMetricsQuery(
   const second = query.second;
   if (second?.fn === 'filter') series = keepSamples(series, (value) => compareNumbers(value, second.op, second.value));
   else if (second !== undefined) series = topOrBottom(series, second.fn, second.count);
-  return { series, slotEndsMs };
+  return { series, slotEndsMs, source };
 }
 
 /** Labels of a row's group: typed as the stored value was (ints as intValue, …). */
