@@ -48,6 +48,7 @@ export class ListenerSecurity {
   private reloadTimer: NodeJS.Timeout | undefined;
   private tlsFilesSeen = '';
   private loopbackNoteLogged = false;
+  private readonly releaseOnClose: Array<() => void> = [];
 
   constructor(
     private readonly config: SecurityConfig,
@@ -119,15 +120,32 @@ export class ListenerSecurity {
       // The providers read their files asynchronously: until they have, grpc-js drops every TLS
       // handshake ("socket disconnected before secure TLS connection"), so the first clients after
       // "listening" would fail. Bind only once both have delivered their first certificates.
+      // These listeners keep the providers' ref'd refresh interval running: they are removed in
+      // close(), or the process never exits (the security test hung CI for 90 minutes on exactly
+      // this). Kept until then rather than removed on load: with no listener left the provider
+      // forgets its certificates after two intervals, and the server would start without them.
       await Promise.all([
-        new Promise<void>((loaded) => identity.addIdentityCertificateListener((update) => update !== null && loaded())),
-        ca === null ? undefined : new Promise<void>((loaded) => ca.addCaCertificateListener((update) => update !== null && loaded())),
+        new Promise<void>((loaded, failed) => {
+          const listener = (update: unknown): void =>
+            update === null ? failed(unreadable('cert_file or key_file', tls.cert_file, tls.key_file)) : loaded();
+          identity.addIdentityCertificateListener(listener);
+          this.releaseOnClose.push(() => identity.removeIdentityCertificateListener(listener));
+        }),
+        ca === null
+          ? undefined
+          : new Promise<void>((loaded, failed) => {
+              const listener = (update: unknown): void =>
+                update === null ? failed(unreadable('client_ca_file', tls.client_ca_file!)) : loaded();
+              ca.addCaCertificateListener(listener);
+              this.releaseOnClose.push(() => ca.removeCaCertificateListener(listener));
+            }),
       ]);
     }
     return experimental.createServerCredentialsWithInterceptors(base, [this.grpcInterceptor(access)]);
   }
 
   close(): void {
+    for (const release of this.releaseOnClose.splice(0)) release();
     if (this.reloadTimer) clearInterval(this.reloadTimer);
     this.reloadTimer = undefined;
   }
@@ -300,6 +318,11 @@ function uiSessionCredential(request: IncomingMessage): string | undefined {
     }
   }
   return undefined;
+}
+
+/** A provider delivers null when it cannot read its files: start-up fails instead of waiting for ever. */
+function unreadable(keys: string, ...files: string[]): ListenError {
+  return new ListenError(`security.tls.${keys}: cannot read ${files.join(' or ')} for the gRPC listener`);
 }
 
 function refuse(response: ServerResponse, status: number, message: string, headers: Record<string, string>): void {

@@ -13,7 +13,16 @@ import { validateConfig } from '../../src/cli/config.js';
 import { createLogger } from '../../src/cli/logger.js';
 import { startSkein, type RunningSkein } from '../../src/cli/start-skein.js';
 import { makeTempDir, removeDir } from '../support/skein-process.js';
-import { callWith, makePki, otlpJson, sha256Hex, type CallOptions, type TestPki } from './security-support.js';
+import {
+  CALL_TIMEOUT_MILLIS,
+  callWith,
+  makePki,
+  NO_ANSWER,
+  otlpJson,
+  sha256Hex,
+  type CallOptions,
+  type TestPki,
+} from './security-support.js';
 
 /**
  * One Skein with every security feature on (tokens, htpasswd, OIDC, mTLS, limits, audit log),
@@ -89,10 +98,27 @@ before(async () => {
 });
 
 after(async () => {
-  await skein?.stop();
-  await new Promise<void>((done) => jwksServer?.close(() => done()));
-  if (dir) removeDir(dir);
+  try {
+    await withDeadline(skein?.stop(), 30_000, 'skein.stop()');
+    jwksServer?.closeAllConnections();
+    await withDeadline(new Promise<void>((done) => (jwksServer ? jwksServer.close(() => done()) : done())), 5_000, 'the JWKS server');
+  } finally {
+    if (dir) removeDir(dir);
+  }
 });
+
+/** A stop that does not finish fails the hook, naming what hung, instead of holding the run open. */
+async function withDeadline(work: Promise<unknown> | undefined, millis: number, what: string): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${millis} ms`)), millis);
+  });
+  try {
+    await Promise.race([work, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 const call = (portName: string, path: string, options: CallOptions = {}) => callWith(pki, skein.ports[portName]!, path, options);
 const bearer = (token: string): Record<string, string> => ({ Authorization: `Bearer ${token}` });
@@ -138,6 +164,7 @@ test('the gRPC listener refuses a call without a credential (UNAUTHENTICATED) an
         (value: Buffer) => value,
         Buffer.alloc(0),
         metadata,
+        { deadline: Date.now() + CALL_TIMEOUT_MILLIS },
         (error) => resolve(error ? { code: error.code, details: error.details } : { code: grpcStatus.OK }),
       ),
     );
@@ -275,8 +302,11 @@ test('OIDC: a JWT signed by the issuer is accepted with its tenant; wrong audien
 });
 
 test('TLS: mTLS refuses a missing or foreign client certificate; a changed certificate is served without a restart', async () => {
-  await assert.rejects(call('query', '/healthz', { client: null }), 'no client certificate');
-  await assert.rejects(call('query', '/healthz', { client: pki.strangerClient }), 'a certificate from another CA');
+  // A refusal, not a timeout: with TLS 1.3 the server's "certificate required" alert arrives after
+  // the client's handshake finished, and a client that missed it would wait (callWith's timeout).
+  const refused = (error: Error): boolean => !error.message.includes(NO_ANSWER);
+  await assert.rejects(call('query', '/healthz', { client: null }), refused, 'no client certificate');
+  await assert.rejects(call('query', '/healthz', { client: pki.strangerClient }), refused, 'a certificate from another CA');
   const before = await call('query', '/healthz');
   assert.equal(before.status, 200);
   pki.reissueServer(join(dir, 'served.crt'), join(dir, 'served.key'));
@@ -293,6 +323,7 @@ test('the OpenTelemetry JS SDK sends with a header over mTLS, and its spans land
   const exporter = new OTLPTraceExporter({
     url: `https://127.0.0.1:${skein.ports['otlpHttp']}/v1/traces`,
     headers: { Authorization: `Bearer ${TOKENS.teamB}` },
+    timeoutMillis: CALL_TIMEOUT_MILLIS,
     httpAgentOptions: { ca: pki.caCert, cert: pki.client.cert, key: pki.client.key },
   });
   const provider = new BasicTracerProvider({
