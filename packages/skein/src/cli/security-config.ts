@@ -47,7 +47,7 @@ export const securityConfigSchema = z
     auth: z
       .object({
         tokens: z.array(tokenSchema).default([]),
-        /** An htpasswd file (`{SHA}` entries; bcrypt needs a library Skein does not ship). */
+        /** An htpasswd file: bcrypt, `$apr1$` MD5 or `{SHA}` entries (src/cli/htpasswd.ts). */
         htpasswd: z
           .object({ file: z.string().min(1), tenant: tenantSchema.optional(), roles: rolesSchema.default(['ingest', 'read']) })
           .strict()
