@@ -45,7 +45,7 @@ test(
         validateConfig(
           {
             receivers: { zipkin: null, otlp: { protocols: { grpc: null, http: { endpoint: '127.0.0.1:0' } } } },
-            extensions: { query: { endpoint: '127.0.0.1:0' } },
+            extensions: { query: { endpoint: '127.0.0.1:0' }, tempo: { endpoint: '127.0.0.1:0' } },
             storage: { engine: 'clickhouse', url, database: 'skein_tls_test', ...(tls !== undefined && { tls }) },
             service: { telemetry: { metrics: { address: null } } },
           },

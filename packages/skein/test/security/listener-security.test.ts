@@ -66,7 +66,8 @@ before(async () => {
         otlp: { protocols: { grpc: { endpoint: '0.0.0.0:0' }, http: { endpoint: '0.0.0.0:0' } } },
         zipkin: { endpoint: '0.0.0.0:0' },
       },
-      extensions: { query: { endpoint: '0.0.0.0:0' } },
+      // Every listener on a free port: Tempo's default 3200 collides with any other test running at once.
+      extensions: { query: { endpoint: '0.0.0.0:0' }, tempo: { endpoint: '0.0.0.0:0' } },
       storage: { data_dir: join(dir, 'data') },
       security: {
         auth: {
