@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
 import type { AccessRole, RequestIdentity } from '../component/request-identity.js';
+import type { ApiTokenTable } from '../storage/api-token-table.js';
 import { ConfigError } from '../model/config-error.js';
 import { DEFAULT_TENANT, isTenantId, type TenantId } from '../model/tenant.js';
 import { htpasswdScheme, verifyHtpasswd, type HtpasswdEntry } from './htpasswd.js';
@@ -30,6 +31,9 @@ interface StaticUser {
 const PROVEN_PASSWORD_MILLIS = 5 * 60_000;
 const MAX_PROVEN_PASSWORDS = 10_000;
 
+const STORED_TOKENS_MAX_AGE_MILLIS = 5_000;
+const STORED_TOKENS_MISS_REFRESH_MILLIS = 1_000;
+
 const sha256 = (text: string): Buffer => createHash('sha256').update(text, 'utf8').digest();
 
 export class Authenticator {
@@ -42,7 +46,15 @@ export class Authenticator {
   private readonly jwks: ReturnType<typeof createRemoteJWKSet> | undefined;
   private jwksFromDiscovery: Promise<ReturnType<typeof createRemoteJWKSet>> | undefined;
 
-  constructor(private readonly config: AuthConfig) {
+  /** Tokens made through the admin API, by SHA-256, and when they were read. */
+  private stored: { byHash: Map<string, StaticUser>; readAt: number } = { byHash: new Map(), readAt: 0 };
+  private storedRead: Promise<void> | undefined;
+
+  constructor(
+    private readonly config: AuthConfig,
+    /** The admin API's token table, once the trace store is open in this process (else none). */
+    private readonly storedTokens: () => ApiTokenTable | undefined = () => undefined,
+  ) {
     for (const token of config.tokens) {
       this.tokens.set(token.sha256, { subject: `token:${token.name}`, tenant: token.tenant ?? DEFAULT_TENANT, roles: token.roles });
     }
@@ -67,8 +79,10 @@ export class Authenticator {
     const scheme = authorization.slice(0, space === -1 ? undefined : space).toLowerCase();
     const value = space === -1 ? '' : authorization.slice(space + 1).trim();
     let identity: RequestIdentity | undefined;
-    if (scheme === 'bearer') identity = this.tokens.get(sha256(value).toString('hex')) ?? (await this.fromJwt(value));
-    else if (scheme === 'basic') identity = await this.fromBasic(value);
+    if (scheme === 'bearer') {
+      const hash = sha256(value).toString('hex');
+      identity = this.tokens.get(hash) ?? (await this.fromStoredToken(hash)) ?? (await this.fromJwt(value));
+    } else if (scheme === 'basic') identity = await this.fromBasic(value);
     if (identity === undefined) return undefined;
     // An admin may act for any tenant by naming it (Tempo's header), as an operator does.
     const asTenant = credentials.proxyTenant;
@@ -76,6 +90,35 @@ export class Authenticator {
       return isTenantId(asTenant) ? { ...identity, tenant: asTenant } : undefined;
     }
     return identity;
+  }
+
+  /**
+   * A token made through the admin API. The table is re-read at most every STORED_TOKENS_MAX_AGE
+   * (a revoke takes effect within it, in every process), and on an unknown token at most every
+   * STORED_TOKENS_MISS_REFRESH (a new token works within it; guessing cannot make Skein query more).
+   */
+  private async fromStoredToken(hash: string): Promise<RequestIdentity | undefined> {
+    const table = this.storedTokens();
+    if (table === undefined) return undefined;
+    const age = Date.now() - this.stored.readAt;
+    if (age > STORED_TOKENS_MAX_AGE_MILLIS || (age > STORED_TOKENS_MISS_REFRESH_MILLIS && !this.stored.byHash.has(hash))) {
+      this.storedRead ??= table
+        .live()
+        .then((rows) => {
+          const byHash = new Map<string, StaticUser>();
+          for (const row of rows) {
+            const roles = row.roles.filter((role): role is AccessRole => role === 'ingest' || role === 'read');
+            if (isTenantId(row.tenant) && roles.length > 0)
+              byHash.set(row.tokenSha256, { subject: `api-token:${row.name}`, tenant: row.tenant, roles });
+          }
+          this.stored = { byHash, readAt: Date.now() };
+        })
+        // Storage down: keep the tokens last read; the next request tries again.
+        .catch(() => undefined)
+        .finally(() => (this.storedRead = undefined));
+      await this.storedRead;
+    }
+    return this.stored.byHash.get(hash);
   }
 
   private fromProxy(credentials: Credentials): RequestIdentity | undefined {

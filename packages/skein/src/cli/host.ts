@@ -86,7 +86,7 @@ export class SkeinHost {
     /** Slow-client timeouts of every HTTP listener (`service.http_server`). */
     private readonly httpLimits: HttpServerLimits = DEFAULT_HTTP_SERVER_LIMITS,
   ) {
-    this.security = new ListenerSecurity(security, logger);
+    this.security = new ListenerSecurity(security, logger, () => this.openedStore?.apiTokens());
     this.tenantLimits = security.limits;
   }
 

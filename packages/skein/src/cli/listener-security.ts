@@ -18,6 +18,7 @@ import {
 } from '@grpc/grpc-js';
 import type { ListenerAccess } from '../component/component.js';
 import { ANONYMOUS, recordIdentity, TENANT_METADATA_KEY, type AccessRole, type RequestIdentity } from '../component/request-identity.js';
+import type { ApiTokenTable } from '../storage/api-token-table.js';
 import { Authenticator } from './authenticator.js';
 import { FailureLimiter, TenantLimits } from './access-limits.js';
 import { ListenError } from './listen.js';
@@ -53,8 +54,10 @@ export class ListenerSecurity {
   constructor(
     private readonly config: SecurityConfig,
     private readonly logger: Logger,
+    /** Tokens made through the admin API, when this process has the trace store open. */
+    storedTokens: () => ApiTokenTable | undefined = () => undefined,
   ) {
-    this.authenticator = authConfigured(config) && config.auth ? new Authenticator(config.auth) : undefined;
+    this.authenticator = authConfigured(config) && config.auth ? new Authenticator(config.auth, storedTokens) : undefined;
     this.failures = new FailureLimiter(config.auth?.max_failures_per_minute ?? 20);
     this.limits = new TenantLimits(config.limits);
     if (config.tls) this.tlsFilesSeen = this.tlsFileStamp();

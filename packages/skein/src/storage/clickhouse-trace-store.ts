@@ -8,6 +8,7 @@ import { buildRowBatches } from './span-rows.js';
 import type { TenantTraceReader, TraceStore } from './trace-store.js';
 import type { MetricsBatch } from './metrics-store.js';
 import { writeMetricsBatch } from './metrics-tables.js';
+import { ClickHouseApiTokenTable, type ApiTokenTable } from './api-token-table.js';
 
 /** Caches of names and hashes are forgotten when they grow past this (IDs in names, churn). */
 const MAX_KNOWN = 100_000;
@@ -51,6 +52,10 @@ export class ClickHouseTraceStore implements TraceStore {
 
   forTenant(tenant: TenantId): TenantTraceReader {
     return new ClickHouseTraceReader(this.engine, this.sql, this.caches, tenant);
+  }
+
+  apiTokens(): ApiTokenTable {
+    return new ClickHouseApiTokenTable(this.engine, this.database);
   }
 
   async ping(): Promise<void> {
