@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
 import type { AccessRole, RequestIdentity } from '../component/request-identity.js';
-import type { ApiTokenTable } from '../storage/api-token-table.js';
+import type { ApiTokenTable } from '../storage/api-tokens.js';
 import { ConfigError } from '../model/config-error.js';
 import { DEFAULT_TENANT, isTenantId, type TenantId } from '../model/tenant.js';
 import { htpasswdScheme, verifyHtpasswd, type HtpasswdEntry } from './htpasswd.js';

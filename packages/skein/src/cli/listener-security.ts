@@ -18,7 +18,7 @@ import {
 } from '@grpc/grpc-js';
 import type { ListenerAccess } from '../component/component.js';
 import { ANONYMOUS, recordIdentity, TENANT_METADATA_KEY, type AccessRole, type RequestIdentity } from '../component/request-identity.js';
-import type { ApiTokenTable } from '../storage/api-token-table.js';
+import type { ApiTokenTable } from '../storage/api-tokens.js';
 import { Authenticator } from './authenticator.js';
 import { FailureLimiter, TenantLimits } from './access-limits.js';
 import { ListenError } from './listen.js';

@@ -1,4 +1,5 @@
 import type { TenantId } from '../model/tenant.js';
+import type { ApiTokenTable, StoredApiToken } from './api-tokens.js';
 import { quoteIdentifier } from './sql-binding.js';
 import type { SqlEngine } from './sql-engine.js';
 
@@ -7,25 +8,6 @@ import type { SqlEngine } from './sql-engine.js';
  * never the token; its tenant, name and roles. One row per version: creating and revoking insert
  * rows, reads take each (tenant, name)'s newest version (argMax), so nothing is ever updated in place.
  */
-
-export interface StoredApiToken {
-  readonly tenant: TenantId;
-  readonly name: string;
-  readonly tokenSha256: string;
-  readonly roles: readonly string[];
-  /** ISO 8601. */
-  readonly createdAt: string;
-}
-
-export interface ApiTokenTable {
-  /** Every live (not revoked) token of every tenant: what the authenticator accepts. */
-  live(): Promise<StoredApiToken[]>;
-  /** A tenant's live tokens, by name. */
-  listFor(tenant: TenantId): Promise<StoredApiToken[]>;
-  create(token: StoredApiToken): Promise<void>;
-  /** False when the tenant has no live token of that name. */
-  revoke(tenant: TenantId, name: string): Promise<boolean>;
-}
 
 interface Row {
   tenant: string;

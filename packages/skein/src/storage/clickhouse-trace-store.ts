@@ -8,7 +8,8 @@ import { buildRowBatches } from './span-rows.js';
 import type { TenantTraceReader, TraceStore } from './trace-store.js';
 import type { MetricsBatch } from './metrics-store.js';
 import { writeMetricsBatch } from './metrics-tables.js';
-import { ClickHouseApiTokenTable, type ApiTokenTable } from './api-token-table.js';
+import { ClickHouseApiTokenTable } from './api-token-table.js';
+import type { ApiTokenTable } from './api-tokens.js';
 
 /** Caches of names and hashes are forgotten when they grow past this (IDs in names, churn). */
 const MAX_KNOWN = 100_000;

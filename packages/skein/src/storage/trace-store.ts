@@ -3,7 +3,7 @@ import type { TenantId } from '../model/tenant.js';
 import type { SpanAggregationQuery, SpanAggregationRow, TypedValueRow, TypedValuesQuery } from './span-query-types.js';
 import type { TraceCondition } from './traceql-condition.js';
 import type { MetricsReader, MetricsWriter } from './metrics-store.js';
-import type { ApiTokenTable } from './api-token-table.js';
+import type { ApiTokenTable } from './api-tokens.js';
 
 /**
  * One attribute filter of a search: matches a span whose own attributes, or whose resource's
