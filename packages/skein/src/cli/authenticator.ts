@@ -1,9 +1,11 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
 import type { AccessRole, RequestIdentity } from '../component/request-identity.js';
+import type { ApiTokenTable } from '../storage/api-tokens.js';
 import { ConfigError } from '../model/config-error.js';
 import { DEFAULT_TENANT, isTenantId, type TenantId } from '../model/tenant.js';
+import { htpasswdScheme, verifyHtpasswd, type HtpasswdEntry } from './htpasswd.js';
 import type { AuthConfig } from './security-config.js';
 
 /**
@@ -25,17 +27,34 @@ interface StaticUser {
   readonly roles: readonly AccessRole[];
 }
 
+/** How long a verified basic-auth password is not hashed again (the file itself is read at start-up). */
+const PROVEN_PASSWORD_MILLIS = 5 * 60_000;
+const MAX_PROVEN_PASSWORDS = 10_000;
+
+const STORED_TOKENS_MAX_AGE_MILLIS = 5_000;
+const STORED_TOKENS_MISS_REFRESH_MILLIS = 1_000;
+
 const sha256 = (text: string): Buffer => createHash('sha256').update(text, 'utf8').digest();
 
 export class Authenticator {
   /** By SHA-256 of the token (hex): looking a hash up reveals nothing about the token by timing. */
   private readonly tokens = new Map<string, StaticUser>();
-  /** htpasswd users by name: the `{SHA}` digest of their password. */
-  private readonly basicUsers = new Map<string, { digest: Buffer; user: StaticUser }>();
+  /** htpasswd users by name, with their stored hash. */
+  private readonly basicUsers = new Map<string, { stored: HtpasswdEntry; user: StaticUser }>();
+  /** SHA-256 of `user\0password` pairs recently verified, and when. */
+  private readonly provenPasswords = new Map<string, number>();
   private readonly jwks: ReturnType<typeof createRemoteJWKSet> | undefined;
   private jwksFromDiscovery: Promise<ReturnType<typeof createRemoteJWKSet>> | undefined;
 
-  constructor(private readonly config: AuthConfig) {
+  /** Tokens made through the admin API, by SHA-256, and when they were read. */
+  private stored: { byHash: Map<string, StaticUser>; readAt: number } = { byHash: new Map(), readAt: 0 };
+  private storedRead: Promise<void> | undefined;
+
+  constructor(
+    private readonly config: AuthConfig,
+    /** The admin API's token table, once the trace store is open in this process (else none). */
+    private readonly storedTokens: () => ApiTokenTable | undefined = () => undefined,
+  ) {
     for (const token of config.tokens) {
       this.tokens.set(token.sha256, { subject: `token:${token.name}`, tenant: token.tenant ?? DEFAULT_TENANT, roles: token.roles });
     }
@@ -60,8 +79,10 @@ export class Authenticator {
     const scheme = authorization.slice(0, space === -1 ? undefined : space).toLowerCase();
     const value = space === -1 ? '' : authorization.slice(space + 1).trim();
     let identity: RequestIdentity | undefined;
-    if (scheme === 'bearer') identity = this.tokens.get(sha256(value).toString('hex')) ?? (await this.fromJwt(value));
-    else if (scheme === 'basic') identity = this.fromBasic(value);
+    if (scheme === 'bearer') {
+      const hash = sha256(value).toString('hex');
+      identity = this.tokens.get(hash) ?? (await this.fromStoredToken(hash)) ?? (await this.fromJwt(value));
+    } else if (scheme === 'basic') identity = await this.fromBasic(value);
     if (identity === undefined) return undefined;
     // An admin may act for any tenant by naming it (Tempo's header), as an operator does.
     const asTenant = credentials.proxyTenant;
@@ -69,6 +90,35 @@ export class Authenticator {
       return isTenantId(asTenant) ? { ...identity, tenant: asTenant } : undefined;
     }
     return identity;
+  }
+
+  /**
+   * A token made through the admin API. The table is re-read at most every STORED_TOKENS_MAX_AGE
+   * (a revoke takes effect within it, in every process), and on an unknown token at most every
+   * STORED_TOKENS_MISS_REFRESH (a new token works within it; guessing cannot make Skein query more).
+   */
+  private async fromStoredToken(hash: string): Promise<RequestIdentity | undefined> {
+    const table = this.storedTokens();
+    if (table === undefined) return undefined;
+    const age = Date.now() - this.stored.readAt;
+    if (age > STORED_TOKENS_MAX_AGE_MILLIS || (age > STORED_TOKENS_MISS_REFRESH_MILLIS && !this.stored.byHash.has(hash))) {
+      this.storedRead ??= table
+        .live()
+        .then((rows) => {
+          const byHash = new Map<string, StaticUser>();
+          for (const row of rows) {
+            const roles = row.roles.filter((role): role is AccessRole => role === 'ingest' || role === 'read');
+            if (isTenantId(row.tenant) && roles.length > 0)
+              byHash.set(row.tokenSha256, { subject: `api-token:${row.name}`, tenant: row.tenant, roles });
+          }
+          this.stored = { byHash, readAt: Date.now() };
+        })
+        // Storage down: keep the tokens last read; the next request tries again.
+        .catch(() => undefined)
+        .finally(() => (this.storedRead = undefined));
+      await this.storedRead;
+    }
+    return this.stored.byHash.get(hash);
   }
 
   private fromProxy(credentials: Credentials): RequestIdentity | undefined {
@@ -80,17 +130,30 @@ export class Authenticator {
     return { subject: `proxy:${tenant}`, tenant, roles: proxy.roles };
   }
 
-  private fromBasic(encoded: string): RequestIdentity | undefined {
+  private async fromBasic(encoded: string): Promise<RequestIdentity | undefined> {
     const decoded = Buffer.from(encoded, 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
     if (colon <= 0) return undefined;
-    const entry = this.basicUsers.get(decoded.slice(0, colon));
-    // Compare against a digest even for an unknown user, so timing does not tell users apart.
-    const digest = createHash('sha1')
-      .update(decoded.slice(colon + 1), 'utf8')
-      .digest();
-    const expected = entry?.digest ?? Buffer.alloc(digest.length);
-    return expected.length === digest.length && timingSafeEqual(digest, expected) && entry !== undefined ? entry.user : undefined;
+    const name = decoded.slice(0, colon);
+    const password = decoded.slice(colon + 1);
+    const entry = this.basicUsers.get(name);
+    // bcrypt costs ~50-100 ms of CPU per check in JavaScript: a user who just proved the same
+    // password is not checked again for a while (the cache holds a digest, never the password).
+    const proof = sha256(`${name}\0${password}`).toString('hex');
+    const provenAt = this.provenPasswords.get(proof);
+    if (entry !== undefined && provenAt !== undefined && Date.now() - provenAt < PROVEN_PASSWORD_MILLIS) return entry.user;
+    // An unknown user is checked against a real entry too, so timing does not tell users apart.
+    const ok = await verifyHtpasswd(entry?.stored ?? this.decoyEntry(), password);
+    if (!ok || entry === undefined) return undefined;
+    if (this.provenPasswords.size >= MAX_PROVEN_PASSWORDS) this.provenPasswords.delete(this.provenPasswords.keys().next().value!);
+    this.provenPasswords.set(proof, Date.now());
+    return entry.user;
+  }
+
+  /** The costliest entry of the file: what an unknown user's check costs. */
+  private decoyEntry(): HtpasswdEntry {
+    const entries = [...this.basicUsers.values()].map((user) => user.stored);
+    return entries.find((entry) => entry.scheme === 'bcrypt') ?? entries[0] ?? { scheme: 'sha1', hash: '{SHA}' };
   }
 
   private async fromJwt(token: string): Promise<RequestIdentity | undefined> {
@@ -146,15 +209,16 @@ export class Authenticator {
       const colon = line.indexOf(':');
       const name = line.slice(0, colon);
       const hash = line.slice(colon + 1).trim();
+      const scheme = colon > 0 ? htpasswdScheme(hash) : undefined;
       // Refuse what cannot be checked rather than let that user never (or always) in.
-      if (colon <= 0 || !hash.startsWith('{SHA}')) {
+      if (scheme === undefined) {
         throw new ConfigError(
-          `${key}: ${htpasswd.file} line ${index + 1}: only {SHA} entries are supported (htpasswd -s); bcrypt, MD5 and crypt are not`,
+          `${key}: ${htpasswd.file} line ${index + 1}: unsupported entry; expected bcrypt (htpasswd -B), $apr1$ MD5 (htpasswd -m) or {SHA} (htpasswd -s); crypt and plain text are not accepted`,
           key,
         );
       }
       const user: StaticUser = { subject: `user:${name}`, tenant: htpasswd.tenant ?? DEFAULT_TENANT, roles: htpasswd.roles };
-      this.basicUsers.set(name, { digest: Buffer.from(hash.slice('{SHA}'.length), 'base64'), user });
+      this.basicUsers.set(name, { stored: { scheme, hash }, user });
     });
   }
 }

@@ -5,6 +5,7 @@ import { accessFor, type GrpcListenerSpec, type Host, type HttpListenerSpec } fr
 import { parseEndpoint } from '../component/endpoint.js';
 import { availableMemoryBytes } from '../model/available-memory.js';
 import { featuresForVersion, openTraceStore, type ClickHouseTls } from '../storage/index.js';
+import type { TenantId } from '../model/tenant.js';
 import type { TraceStore } from '../storage/trace-store.js';
 import type { SkeinMetrics } from '../telemetry/skein-metrics.js';
 import type { Role } from './command-line.js';
@@ -75,6 +76,8 @@ export class SkeinHost {
   /** Every listener bound so far, in order. */
   readonly bound: BoundListener[] = [];
   private readonly security: ListenerSecurity;
+  /** `security.limits`: the storage-side ones (trace size, retention) are applied here. */
+  private readonly tenantLimits: SecurityConfig['limits'];
 
   constructor(
     private readonly storage: StorageConfig,
@@ -85,7 +88,8 @@ export class SkeinHost {
     /** Slow-client timeouts of every HTTP listener (`service.http_server`). */
     private readonly httpLimits: HttpServerLimits = DEFAULT_HTTP_SERVER_LIMITS,
   ) {
-    this.security = new ListenerSecurity(security, logger);
+    this.security = new ListenerSecurity(security, logger, () => this.openedStore?.apiTokens());
+    this.tenantLimits = security.limits;
   }
 
   /** `<data_dir>/collector-state`, made on first use; undefined in the query role (no durable state there). */
@@ -109,6 +113,9 @@ export class SkeinHost {
       traceStore: () => this.traceStore(),
       openedTraceStore: () => this.openedStore,
       boundHost: (portName) => this.boundHosts[portName] ?? '127.0.0.1',
+      ...(Object.values(this.tenantLimits).some((limits) => limits.max_spans_per_trace !== undefined) && {
+        maxSpansPerTrace: (tenant: TenantId) => (this.tenantLimits[tenant] ?? this.tenantLimits['default'])?.max_spans_per_trace,
+      }),
     };
   }
 
@@ -202,6 +209,7 @@ export class SkeinHost {
       database: storage.database,
       ...(storage.retention_days !== undefined && { retentionDays: storage.retention_days }),
       ...(storage.metrics_retention_days !== undefined && { metricsRetentionDays: storage.metrics_retention_days }),
+      ...(tenantRetention(this.tenantLimits) && { tenantRetentionDays: tenantRetention(this.tenantLimits)! }),
     };
     const store =
       storage.engine === 'chdb'
@@ -218,8 +226,10 @@ export class SkeinHost {
             ...(storage.tls && { tls: readClickHouseTls(storage.tls) }),
           });
     const version = store.description.split(' ')[1] ?? '';
-    if (storage.retention_days !== undefined && !featuresForVersion(version).ttl) {
-      logger.warn(`storage.retention_days is ignored: ${store.description} has no TTL support; drop old partitions by hand`);
+    if ((storage.retention_days !== undefined || tenantRetention(this.tenantLimits)) && !featuresForVersion(version).ttl) {
+      logger.warn(
+        `storage.retention_days and security.limits.*.retention_days are ignored: ${store.description} has no TTL support; drop old partitions by hand`,
+      );
     }
     const where =
       storage.engine === 'chdb'
@@ -228,6 +238,14 @@ export class SkeinHost {
     logger.info(`storage: ${store.description}${where}`);
     return store;
   }
+}
+
+/** Tenants' own `retention_days` (`default`: every tenant not named), or undefined when none has one. */
+function tenantRetention(limits: SecurityConfig['limits']): Record<string, number> | undefined {
+  const days = Object.entries(limits).flatMap(([tenant, limit]) =>
+    limit.retention_days === undefined ? [] : [[tenant, limit.retention_days] as const],
+  );
+  return days.length === 0 ? undefined : Object.fromEntries(days);
 }
 
 function readClickHouseTls(tls: NonNullable<StorageConfig['tls']>): ClickHouseTls {

@@ -18,6 +18,7 @@ import {
 } from '@grpc/grpc-js';
 import type { AccessRequirement, ListenerAccess } from '../component/component.js';
 import { ANONYMOUS, recordIdentity, TENANT_METADATA_KEY, type AccessRole, type RequestIdentity } from '../component/request-identity.js';
+import type { ApiTokenTable } from '../storage/api-tokens.js';
 import { Authenticator } from './authenticator.js';
 import { FailureLimiter, TenantLimits } from './access-limits.js';
 import { ListenError } from './listen.js';
@@ -58,16 +59,18 @@ export class ListenerSecurity {
   private readonly failures: FailureLimiter;
   private readonly limits: TenantLimits;
   private readonly httpsServers = new Set<Server>();
-  private readonly providerListenerReleases: Array<() => void> = [];
   private reloadTimer: NodeJS.Timeout | undefined;
   private tlsFilesSeen = '';
   private loopbackNoteLogged = false;
+  private readonly releaseOnClose: Array<() => void> = [];
 
   constructor(
     private readonly config: SecurityConfig,
     private readonly logger: Logger,
+    /** Tokens made through the admin API, when this process has the trace store open. */
+    storedTokens: () => ApiTokenTable | undefined = () => undefined,
   ) {
-    this.authenticator = authConfigured(config) && config.auth ? new Authenticator(config.auth) : undefined;
+    this.authenticator = authConfigured(config) && config.auth ? new Authenticator(config.auth, storedTokens) : undefined;
     this.failures = new FailureLimiter(config.auth?.max_failures_per_minute ?? 20);
     this.limits = new TenantLimits(config.limits);
     if (config.tls) this.tlsFilesSeen = this.tlsFileStamp();
@@ -142,35 +145,34 @@ export class ListenerSecurity {
       // The providers read their files asynchronously: until they have, grpc-js drops every TLS
       // handshake ("socket disconnected before secure TLS connection"), so the first clients after
       // "listening" would fail. Bind only once both have delivered their first certificates.
-      // The waiting listeners stay until close(): a provider keeps its refresh interval (not unref'd) while any
-      // listener remains, so they must go at shutdown (once they were never removed and every process that had
-      // closed its servers stayed alive: CI timed out on test/security/listener-security.test.ts), but not
-      // earlier: a provider left without listeners for two intervals forgets its certificates.
-      await Promise.all([this.firstUpdate(identity, 'identity'), ca === null ? undefined : this.firstUpdate(ca, 'ca')]);
+      // These listeners keep the providers' ref'd refresh interval running: they are removed in
+      // close(), or the process never exits (the security test hung CI for 90 minutes on exactly
+      // this). Kept until then rather than removed on load: with no listener left the provider
+      // forgets its certificates after two intervals, and the server would start without them.
+      await Promise.all([
+        new Promise<void>((loaded, failed) => {
+          const listener = (update: unknown): void =>
+            update === null ? failed(unreadable('cert_file or key_file', tls.cert_file, tls.key_file)) : loaded();
+          identity.addIdentityCertificateListener(listener);
+          this.releaseOnClose.push(() => identity.removeIdentityCertificateListener(listener));
+        }),
+        ca === null
+          ? undefined
+          : new Promise<void>((loaded, failed) => {
+              const listener = (update: unknown): void =>
+                update === null ? failed(unreadable('client_ca_file', tls.client_ca_file!)) : loaded();
+              ca.addCaCertificateListener(listener);
+              this.releaseOnClose.push(() => ca.removeCaCertificateListener(listener));
+            }),
+      ]);
     }
     return experimental.createServerCredentialsWithInterceptors(base, [this.grpcInterceptor(access)]);
   }
 
   close(): void {
+    for (const release of this.releaseOnClose.splice(0)) release();
     if (this.reloadTimer) clearInterval(this.reloadTimer);
     this.reloadTimer = undefined;
-    for (const release of this.providerListenerReleases.splice(0)) release();
-  }
-
-  /** Resolves on the provider's first certificate of the given kind; the listener is removed by {@link close}. */
-  private firstUpdate(provider: FileWatcher, kind: 'identity' | 'ca'): Promise<void> {
-    return new Promise<void>((loaded) => {
-      const listener = (update: unknown): void => {
-        if (update !== null) loaded();
-      };
-      if (kind === 'identity') {
-        provider.addIdentityCertificateListener(listener);
-        this.providerListenerReleases.push(() => provider.removeIdentityCertificateListener(listener));
-      } else {
-        provider.addCaCertificateListener(listener);
-        this.providerListenerReleases.push(() => provider.removeCaCertificateListener(listener));
-      }
-    });
   }
 
   private async guard(request: IncomingMessage, response: ServerResponse, access: ListenerAccess, handler: RequestListener): Promise<void> {
@@ -346,9 +348,12 @@ function uiSessionCredential(request: IncomingMessage): string | undefined {
   return undefined;
 }
 
-type FileWatcher = InstanceType<typeof experimental.FileWatcherCertificateProvider>;
-
 const REFUSAL_CODES: Record<number, string> = { 401: 'unauthenticated', 403: 'forbidden', 429: 'too_many_requests' };
+
+/** A provider delivers null when it cannot read its files: start-up fails instead of waiting for ever. */
+function unreadable(keys: string, ...files: string[]): ListenError {
+  return new ListenError(`security.tls.${keys}: cannot read ${files.join(' or ')} for the gRPC listener`);
+}
 
 function refuse(response: ServerResponse, status: number, message: string, headers: Record<string, string>): void {
   const body = JSON.stringify({

@@ -47,7 +47,7 @@ export const securityConfigSchema = z
     auth: z
       .object({
         tokens: z.array(tokenSchema).default([]),
-        /** An htpasswd file (`{SHA}` entries; bcrypt needs a library Skein does not ship). */
+        /** An htpasswd file: bcrypt, `$apr1$` MD5 or `{SHA}` entries (src/cli/htpasswd.ts). */
         htpasswd: z
           .object({ file: z.string().min(1), tenant: tenantSchema.optional(), roles: rolesSchema.default(['ingest', 'read']) })
           .strict()
@@ -88,6 +88,13 @@ export const securityConfigSchema = z
           .object({
             ingest_requests_per_second: z.number().positive().optional(),
             query_concurrency: z.number().int().positive().optional(),
+            /** Spans one trace may have; beyond it the storage exporter refuses them (partial success). */
+            max_spans_per_trace: z.number().int().positive().optional(),
+            /**
+             * Days this tenant's spans are kept (a TTL, on engines with TTL); overrides
+             * storage.retention_days. At most 20000: a TTL date past 2106 wraps around in ClickHouse.
+             */
+            retention_days: z.number().int().min(1).max(20_000).optional(),
           })
           .strict(),
       )

@@ -1,6 +1,7 @@
 import type { RequestListener } from 'node:http';
 import type { Server as GrpcServer } from '@grpc/grpc-js';
 import type { z } from 'zod';
+import type { TenantId } from '../model/tenant.js';
 import type { TraceStore } from '../storage/trace-store.js';
 import type { AccessRole } from './request-identity.js';
 import type { SkeinMetrics } from '../telemetry/skein-metrics.js';
@@ -148,6 +149,11 @@ export interface Host {
    * authentication a `0.0.0.0` endpoint binds loopback (ARCHITECTURE decision 13).
    */
   boundHost(portName: string): string;
+  /**
+   * A tenant's `security.limits.<tenant>.max_spans_per_trace` (else `default`'s), present only
+   * when some tenant has one: the storage exporter refuses spans beyond it (docs/security.md).
+   */
+  readonly maxSpansPerTrace?: (tenant: TenantId) => number | undefined;
 }
 
 /** What every built component is: started in dependency order, shut down in reverse. */

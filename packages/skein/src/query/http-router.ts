@@ -32,13 +32,26 @@ export class HttpRouter {
   private readonly routes: Route[] = [];
 
   get(pattern: string, handler: RouteHandler): this {
-    this.routes.push({ method: 'GET', segments: pattern.split('/').filter(Boolean), handler });
+    return this.add('GET', pattern, handler);
+  }
+
+  /** POST and DELETE: only the admin API's token routes use them (admin-token-api.ts). */
+  post(pattern: string, handler: RouteHandler): this {
+    return this.add('POST', pattern, handler);
+  }
+
+  delete(pattern: string, handler: RouteHandler): this {
+    return this.add('DELETE', pattern, handler);
+  }
+
+  private add(method: string, pattern: string, handler: RouteHandler): this {
+    this.routes.push({ method, segments: pattern.split('/').filter(Boolean), handler });
     return this;
   }
 
   /** Every route's pattern (`/api/v1/traces/:traceId`), so the host and tests can enumerate them. */
   patterns(): string[] {
-    return this.routes.map((route) => `/${route.segments.join('/')}`);
+    return [...new Set(this.routes.map((route) => `/${route.segments.join('/')}`))];
   }
 
   /**
@@ -59,10 +72,18 @@ export class HttpRouter {
           response.destroy();
           return;
         }
-        if (apiError.code === 'method_not_allowed') response.setHeader('Allow', 'GET, HEAD');
+        if (apiError.code === 'method_not_allowed') response.setHeader('Allow', this.allowedOn(request));
         sendError(response, apiError);
       });
     };
+  }
+
+  /** The `Allow` header of a 405: the methods the path's routes take. */
+  private allowedOn(request: IncomingMessage): string {
+    const path = new URL(request.url ?? '/', 'http://localhost').pathname.split('/').filter(Boolean);
+    const methods = new Set(this.routes.filter((route) => matchSegments(route.segments, path) !== undefined).map((route) => route.method));
+    if (methods.has('GET')) methods.add('HEAD');
+    return [...methods].join(', ') || 'GET, HEAD';
   }
 
   private async dispatch(request: IncomingMessage, response: ServerResponse): Promise<void> {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Component, ExtensionFactory, Host, ListenerAccess } from '../component/component.js';
 import { endpointSchema } from '../component/endpoint.js';
+import { ADMIN_TOKENS_PATH, addAdminTokenApi } from './admin-token-api.js';
 import { addHealthEndpoints } from './health-endpoints.js';
 import { HttpRouter } from './http-router.js';
 import { withJaegerApi } from './jaeger/jaeger-routes.js';
@@ -33,10 +34,14 @@ const JAEGER_ROUTE_SAMPLES = [
 /**
  * Health checks answer anyone (orchestrators probe without credentials; they reveal nothing), and
  * so do the UI's page and static files, which hold no data and must load to show the login form.
- * Every API path needs `read`: the data is behind it.
+ * Every API path needs `read`: the data is behind it; managing tokens needs `admin`.
  */
 const queryAccess: ListenerAccess = (_method, path) =>
-  HEALTH_PATHS.has(path) || isUiRoute(path) || path.startsWith('/assets/') ? 'public' : 'read';
+  HEALTH_PATHS.has(path) || isUiRoute(path) || path.startsWith('/assets/')
+    ? 'public'
+    : path === ADMIN_TOKENS_PATH || path.startsWith(`${ADMIN_TOKENS_PATH}/`)
+      ? 'admin'
+      : 'read';
 const healthAccess: ListenerAccess = (_method, path) => (HEALTH_PATHS.has(path) ? 'public' : 'read');
 
 /** One listener's config: where it listens (the UI and query port, 16686, by default). */
@@ -61,6 +66,7 @@ export const queryExtensionFactory: ExtensionFactory<QueryListenerConfig> = {
       addMetricsApi(router, store);
       addJaegerSpmApi(router, store);
       const tempo = tempoApiRouter(store);
+      addAdminTokenApi(router, store);
       // The web UI (`/`, `/search`, `/trace/…`, `/assets/…`) is answered in front of the JSON API,
       // Jaeger's query APIs (`/api/traces`, `/api/v3/…`) beside the native one (`/api/v1/…`),
       // Tempo's (`/tempo/api/…`, the TraceQL box's) beside them.

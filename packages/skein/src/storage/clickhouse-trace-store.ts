@@ -9,6 +9,8 @@ import { StorageError, type SamplingProbability, type TenantTraceReader, type Tr
 import { tsvString } from './tsv-text.js';
 import type { MetricsBatch } from './metrics-store.js';
 import { writeMetricsBatch } from './metrics-tables.js';
+import { ClickHouseApiTokenTable } from './api-token-table.js';
+import type { ApiTokenTable } from './api-tokens.js';
 
 const SAMPLING_COLUMNS = ['tenant', 'service_name', 'operation', 'probability', 'computed_ms'];
 
@@ -66,6 +68,10 @@ export class ClickHouseTraceStore implements TraceStore {
 
   forTenant(tenant: TenantId): TenantTraceReader {
     return new ClickHouseTraceReader(this.engine, this.sql, this.caches, tenant);
+  }
+
+  apiTokens(): ApiTokenTable {
+    return new ClickHouseApiTokenTable(this.engine, this.database);
   }
 
   async ping(): Promise<void> {

@@ -12,6 +12,8 @@ interface CommonOptions {
   retentionDays?: number;
   /** Drop metrics older than this many days on engines with TTL (default: keep everything). */
   metricsRetentionDays?: number;
+  /** Per-tenant span retention in days, overriding `retentionDays`; key `default`: tenants not named. */
+  tenantRetentionDays?: Readonly<Record<string, number>>;
 }
 
 export type OpenTraceStoreOptions =
@@ -43,6 +45,7 @@ export async function openTraceStore(options: OpenTraceStoreOptions): Promise<Tr
       features: featuresForVersion(engine.version),
       ...(options.retentionDays !== undefined ? { retentionDays: options.retentionDays } : {}),
       ...(options.metricsRetentionDays !== undefined ? { metricsRetentionDays: options.metricsRetentionDays } : {}),
+      ...(options.tenantRetentionDays !== undefined ? { tenantRetentionDays: options.tenantRetentionDays } : {}),
     });
   } catch (error) {
     await engine.close();

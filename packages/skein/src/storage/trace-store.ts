@@ -3,6 +3,7 @@ import type { TenantId } from '../model/tenant.js';
 import type { SpanAggregationQuery, SpanAggregationRow, TypedValueRow, TypedValuesQuery } from './span-query-types.js';
 import type { TraceCondition } from './traceql-condition.js';
 import type { MetricsReader, MetricsWriter } from './metrics-store.js';
+import type { ApiTokenTable } from './api-tokens.js';
 
 /**
  * One attribute filter of a search: matches a span whose own attributes, or whose resource's
@@ -209,6 +210,9 @@ export interface TraceStore extends MetricsWriter {
 
   /** Health check used by `/readyz`: resolves when the engine answers a trivial query. */
   ping(): Promise<void>;
+
+  /** Tokens made through the admin API (api-token-table.ts), shared by every process on this database. */
+  apiTokens(): ApiTokenTable;
 
   /** Releases the engine (closes the chDB session or the HTTP client). Idempotent. */
   close(): Promise<void>;

@@ -24,6 +24,7 @@ export const DROP_REASONS = [
   'head_sampled_out', // probabilistic_sampler decided not to keep the trace
   'tail_sampled_out', // tail_sampling decided not to keep the trace
   'tail_late_span_dropped', // a span arriving after its trace was decided "drop"
+  'trace_too_large', // the storage exporter: the span's trace reached its tenant's max_spans_per_trace
 ] as const;
 export type DropReason = (typeof DROP_REASONS)[number];
 

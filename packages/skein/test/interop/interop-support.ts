@@ -51,8 +51,13 @@ export function requireClients(which: ReadonlyArray<'python' | 'go'>): void {
 }
 
 /** Runs a client to completion; resolves with its stdout parsed as JSON, rejects on a non-zero exit. */
-export async function runClient(command: string, args: string[], timeoutMillis = 30_000): Promise<ClientReport> {
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, OTEL_SDK_DISABLED: 'false' } });
+export async function runClient(
+  command: string,
+  args: string[],
+  timeoutMillis = 30_000,
+  env: Readonly<Record<string, string>> = {},
+): Promise<ClientReport> {
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, OTEL_SDK_DISABLED: 'false', ...env } });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

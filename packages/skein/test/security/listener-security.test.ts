@@ -13,7 +13,16 @@ import { validateConfig } from '../../src/cli/config.js';
 import { createLogger } from '../../src/cli/logger.js';
 import { startSkein, type RunningSkein } from '../../src/cli/start-skein.js';
 import { makeTempDir, removeDir } from '../support/skein-process.js';
-import { callWith, makePki, otlpJson, sha256Hex, type CallOptions, type TestPki } from './security-support.js';
+import {
+  CALL_TIMEOUT_MILLIS,
+  callWith,
+  makePki,
+  NO_ANSWER,
+  otlpJson,
+  sha256Hex,
+  type CallOptions,
+  type TestPki,
+} from './security-support.js';
 
 /**
  * One Skein with every security feature on (tokens, htpasswd, OIDC, mTLS, limits, audit log),
@@ -93,10 +102,27 @@ before(async () => {
 });
 
 after(async () => {
-  await skein?.stop();
-  await new Promise<void>((done) => jwksServer?.close(() => done()));
-  if (dir) removeDir(dir);
+  try {
+    await withDeadline(skein?.stop(), 30_000, 'skein.stop()');
+    jwksServer?.closeAllConnections();
+    await withDeadline(new Promise<void>((done) => (jwksServer ? jwksServer.close(() => done()) : done())), 5_000, 'the JWKS server');
+  } finally {
+    if (dir) removeDir(dir);
+  }
 });
+
+/** A stop that does not finish fails the hook, naming what hung, instead of holding the run open. */
+async function withDeadline(work: Promise<unknown> | undefined, millis: number, what: string): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${millis} ms`)), millis);
+  });
+  try {
+    await Promise.race([work, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 const call = (portName: string, path: string, options: CallOptions = {}) => callWith(pki, skein.ports[portName]!, path, options);
 const bearer = (token: string): Record<string, string> => ({ Authorization: `Bearer ${token}` });
@@ -121,7 +147,7 @@ test('every HTTP listener and route refuses a request without a credential, or w
       if (PUBLIC_PATHS.has(path)) continue;
       // Tempo's readiness probe, public as the query port's /readyz (tempo-extension.ts).
       if (listener.portName === 'tempo' && path === '/ready') continue;
-      for (const method of ['GET', 'POST']) {
+      for (const method of ['GET', 'POST', 'DELETE']) {
         const none = await call(listener.portName, path, { method, body: '{}' });
         assert.equal(none.status, 401, `${listener.portName} ${method} ${path} without a credential: ${none.body}`);
         assert.match(String(none.headers['www-authenticate']), /Bearer realm="skein"/);
@@ -151,6 +177,7 @@ test('the gRPC listener refuses a call without a credential (UNAUTHENTICATED) an
         (value: Buffer) => value,
         Buffer.alloc(0),
         metadata,
+        { deadline: Date.now() + CALL_TIMEOUT_MILLIS },
         (error) => resolve(error ? { code: error.code, details: error.details } : { code: grpcStatus.OK }),
       ),
     );
@@ -357,8 +384,11 @@ test('OIDC: a JWT signed by the issuer is accepted with its tenant; wrong audien
 });
 
 test('TLS: mTLS refuses a missing or foreign client certificate; a changed certificate is served without a restart', async () => {
-  await assert.rejects(call('query', '/healthz', { client: null }), 'no client certificate');
-  await assert.rejects(call('query', '/healthz', { client: pki.strangerClient }), 'a certificate from another CA');
+  // A refusal, not a timeout: with TLS 1.3 the server's "certificate required" alert arrives after
+  // the client's handshake finished, and a client that missed it would wait (callWith's timeout).
+  const refused = (error: Error): boolean => !error.message.includes(NO_ANSWER);
+  await assert.rejects(call('query', '/healthz', { client: null }), refused, 'no client certificate');
+  await assert.rejects(call('query', '/healthz', { client: pki.strangerClient }), refused, 'a certificate from another CA');
   const before = await call('query', '/healthz');
   assert.equal(before.status, 200);
   pki.reissueServer(join(dir, 'served.crt'), join(dir, 'served.key'));
@@ -375,6 +405,7 @@ test('the OpenTelemetry JS SDK sends with a header over mTLS, and its spans land
   const exporter = new OTLPTraceExporter({
     url: `https://127.0.0.1:${skein.ports['otlpHttp']}/v1/traces`,
     headers: { Authorization: `Bearer ${TOKENS.teamB}` },
+    timeoutMillis: CALL_TIMEOUT_MILLIS,
     httpAgentOptions: { ca: pki.caCert, cert: pki.client.cert, key: pki.client.key },
   });
   const provider = new BasicTracerProvider({
@@ -386,4 +417,61 @@ test('the OpenTelemetry JS SDK sends with a header over mTLS, and its spans land
   await provider.shutdown();
   assert.match((await call('query', '/api/v1/services', { headers: bearer(TOKENS.teamB) })).body, /b-sdk/);
   assert.doesNotMatch((await call('query', '/api/v1/services', { headers: bearer(TOKENS.teamA) })).body, /b-sdk/);
+});
+
+test('token management: admin-only, per tenant, hashed at rest; a made token works at once and stops working when revoked', async () => {
+  const admin = (tenant: string): Record<string, string> => ({ ...bearer(TOKENS.admin), 'X-Scope-OrgID': tenant });
+  const tokensPath = '/api/v1/admin/tokens';
+  // Not an admin: 403, even for its own tenant.
+  assert.equal((await call('query', tokensPath, { headers: bearer(TOKENS.teamA) })).status, 403);
+  assert.equal((await call('query', tokensPath, { method: 'POST', headers: bearer(TOKENS.teamA), body: '{"name":"x"}' })).status, 403);
+  const bad = await call('query', tokensPath, { method: 'POST', headers: admin('team-b'), body: '{"name":"ops","roles":["admin"]}' });
+  assert.equal(bad.status, 400, 'admin tokens are config only');
+  assert.match(bad.body, /roles/);
+
+  const made = await call('query', tokensPath, {
+    method: 'POST',
+    headers: admin('team-b'),
+    body: '{"name":"ci","roles":["ingest","read"]}',
+  });
+  assert.equal(made.status, 200, made.body);
+  const { token, tenant } = JSON.parse(made.body) as { token: string; tenant: string };
+  assert.equal(tenant, 'team-b');
+  assert.match(token, /^skn_[A-Za-z0-9_-]{43}$/);
+  assert.equal(
+    (await call('query', tokensPath, { method: 'POST', headers: admin('team-b'), body: '{"name":"ci"}' })).status,
+    400,
+    'one live token per name',
+  );
+
+  const listed = await call('query', tokensPath, { headers: admin('team-b') });
+  assert.equal(listed.status, 200, listed.body);
+  assert.match(listed.body, /"name":"ci"/);
+  assert.ok(!listed.body.includes(token) && !listed.body.includes(sha256Hex(token)), 'neither the token nor its hash is listed');
+  assert.doesNotMatch((await call('query', tokensPath, { headers: admin('team-a') })).body, /"ci"/, "another tenant's list");
+
+  // The stored token authenticates as team-b (the table is re-read within a second of an unknown token).
+  const services = () => call('query', '/api/v1/services', { headers: bearer(token) });
+  const deadline = Date.now() + 10_000;
+  let answer = await services();
+  while (answer.status !== 200 && Date.now() < deadline) {
+    await new Promise((done) => setTimeout(done, 200));
+    answer = await services();
+  }
+  assert.equal(answer.status, 200, answer.body);
+  assert.match(answer.body, /b-back/);
+  assert.doesNotMatch(answer.body, /a-front/);
+
+  assert.equal(
+    (await call('query', `${tokensPath}/ci`, { method: 'DELETE', headers: admin('team-a') })).status,
+    404,
+    "team-a has no token 'ci'",
+  );
+  const revoked = await call('query', `${tokensPath}/ci`, { method: 'DELETE', headers: admin('team-b') });
+  assert.equal(revoked.status, 200, revoked.body);
+  const revokeDeadline = Date.now() + 15_000;
+  while ((answer = await services()).status === 200 && Date.now() < revokeDeadline) await new Promise((done) => setTimeout(done, 250));
+  assert.equal(answer.status, 401, 'a revoked token is refused within the cache age (5 s)');
+  assert.doesNotMatch((await call('query', tokensPath, { headers: admin('team-b') })).body, /"ci"/);
+  assert.ok(!logLines.some((line) => line.includes(token)), 'the made token is never logged');
 });

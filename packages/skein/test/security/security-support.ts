@@ -84,16 +84,25 @@ export interface CallOptions {
   client?: { cert: Buffer; key: Buffer } | null;
 }
 
+/** How long one request may take before it fails naming its path: a fault is a failure, never a hang. */
+export const CALL_TIMEOUT_MILLIS = 15_000;
+/** In the message of a request that timed out, so a test expecting a refusal can tell the two apart. */
+export const NO_ANSWER = 'no answer within';
+
 /** One HTTPS request trusting the test CA, with the test client's certificate unless told otherwise. */
 export function callWith(pki: TestPki, port: number, path: string, options: CallOptions = {}): Promise<Answer> {
   const client = options.client === undefined ? pki.client : options.client;
+  const method = options.method ?? 'GET';
+  const timedOut = (error: Error): Error =>
+    error.name === 'AbortError' ? new Error(`${method} https://127.0.0.1:${port}${path}: ${NO_ANSWER} ${CALL_TIMEOUT_MILLIS} ms`) : error;
   return new Promise((resolve, reject) => {
     const req = httpsRequest(
       {
         host: '127.0.0.1',
         port,
         path,
-        method: options.method ?? 'GET',
+        method,
+        signal: AbortSignal.timeout(CALL_TIMEOUT_MILLIS),
         headers: {
           ...(options.body !== undefined && {
             'Content-Type': 'application/json',
@@ -107,6 +116,7 @@ export function callWith(pki: TestPki, port: number, path: string, options: Call
       },
       (res) => {
         const chunks: Buffer[] = [];
+        res.on('error', (error: Error) => reject(timedOut(error)));
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
         res.on('end', () =>
           resolve({
@@ -118,7 +128,7 @@ export function callWith(pki: TestPki, port: number, path: string, options: Call
         );
       },
     );
-    req.on('error', reject);
+    req.on('error', (error: Error) => reject(timedOut(error)));
     req.end(options.body);
   });
 }

@@ -218,7 +218,7 @@ export function runTenantIsolationContract(name: string, env: ContractEnvironmen
         // T0 is 2023-11-14 22:13 UTC: the search world's trace 4 and 'next-day' start on the 15th.
         const progress: string[] = [];
         const outcome = await migrate(engine, { database, features, progress: (line) => progress.push(line) });
-        assert.deepStrictEqual(outcome.applied, [3, 4, 5], 'v3 moves the data; v4 adds the metrics tables, v5 sampling_probabilities');
+        assert.deepStrictEqual(outcome.applied, [3, 4, 5, 8], 'v3 moves the data; v4 adds the metrics tables, v5 sampling_probabilities; v8 the API tokens');
         assert.equal(progress.length, 3, progress.join('\n'));
         assert.equal(progress[0], `schema v3: copying ${world.length} span rows of 2 day(s) to tenant single-tenant`);
         // Count, share, rate and time left per day.
@@ -262,6 +262,7 @@ export function runTenantIsolationContract(name: string, env: ContractEnvironmen
         assert.deepStrictEqual(
           tables.map((t) => t.name),
           [
+            'api_tokens_v8',
             'metric_exemplars_v4',
             'operations_v3',
             'resources_v3',

@@ -577,6 +577,7 @@ export function runTraceStoreContract(name: string, env: ContractEnvironment): v
           assert.deepStrictEqual(
             tables.map((t) => t.name),
             [
+              'api_tokens_v8',
               'metric_exemplars_v4',
               'operations_v3',
               'resources_v3',

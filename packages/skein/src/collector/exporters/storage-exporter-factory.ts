@@ -5,6 +5,7 @@ import type { Span } from '../../model/span.js';
 import type { Exporter, ExporterFactory } from '../pipeline/component-factories.js';
 import type { ConsumeResult } from '../pipeline/consume-result.js';
 import { StorageExporter } from './storage-exporter.js';
+import { TraceSizeLimit, type TraceSizeRefusal } from './trace-size-limit.js';
 
 const positiveInt = z.number().int().positive();
 
@@ -34,6 +35,7 @@ export const storageExporterFactory: ExporterFactory<StorageExporterConfig> = {
     // The store is opened in start(), through the host: a process without a storage exporter (a
     // forwarding collector) never opens it, so never loads chDB.
     let exporter: StorageExporter | undefined;
+    let lastLoggedAt = 0;
     return {
       async start(host: Host): Promise<void> {
         exporter = new StorageExporter(await host.traceStore(), {
@@ -43,6 +45,16 @@ export const storageExporterFactory: ExporterFactory<StorageExporterConfig> = {
           retryAfterMillis: config.retry_after_millis,
           ...(config.max_queue_wait > 0 && { maxQueueWaitMillis: config.max_queue_wait }),
           metrics: settings.metrics,
+          ...(host.maxSpansPerTrace && {
+            traceSizeLimit: new TraceSizeLimit(host.maxSpansPerTrace),
+            onTraceTooLarge: (refusal: TraceSizeRefusal) => {
+              // One line per 10 s at most: a runaway trace refuses spans in every request.
+              const now = Date.now();
+              if (now - lastLoggedAt < 10_000) return;
+              lastLoggedAt = now;
+              host.logger.warn(`storage: ${refusal.message}`);
+            },
+          }),
         });
       },
       consume(spans: Span[]): Promise<ConsumeResult> {

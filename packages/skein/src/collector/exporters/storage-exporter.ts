@@ -3,6 +3,7 @@ import { StorageError, type TraceStore } from '../../storage/trace-store.js';
 import type { SkeinMetrics } from '../../telemetry/skein-metrics.js';
 import { CONSUME_SUCCESS, type ConsumeResult, type SpanConsumer } from '../pipeline/consume-result.js';
 import { overloaded, unavailable } from '../pipeline/consume-status.js';
+import type { TraceSizeLimit, TraceSizeRefusal } from './trace-size-limit.js';
 
 export interface StorageExporterOptions {
   /** Spans per insert at most; a larger request is written in several inserts. */
@@ -20,6 +21,10 @@ export interface StorageExporterOptions {
   maxQueueWaitMillis?: number;
   /** Queue depth (queue "storage"), spans written or failed (exporter "storage"), insert timings. */
   metrics?: SkeinMetrics;
+  /** Tenants' max_spans_per_trace: spans beyond it are refused one by one (partial success). */
+  traceSizeLimit?: TraceSizeLimit;
+  /** Told of every such refusal (the factory logs it, rate-limited). */
+  onTraceTooLarge?: (refusal: TraceSizeRefusal) => void;
 }
 
 const QUEUE = { queue: 'storage' } as const;
@@ -83,8 +88,19 @@ export class StorageExporter implements SpanConsumer {
     options.metrics?.queueSpans.set(QUEUE, 0);
   }
 
-  consume(spans: Span[]): Promise<ConsumeResult> {
-    if (spans.length === 0) return Promise.resolve(CONSUME_SUCCESS);
+  consume(input: Span[]): Promise<ConsumeResult> {
+    if (input.length === 0) return Promise.resolve(CONSUME_SUCCESS);
+    const limited = this.options.traceSizeLimit?.admit(input);
+    const refusal = limited?.refusal;
+    if (refusal === undefined) return this.consumeAdmitted(input);
+    this.options.metrics?.droppedSpans.inc({ processor: 'storage', reason: 'trace_too_large' }, refusal.refusedSpans);
+    this.options.onTraceTooLarge?.(refusal);
+    const partial: ConsumeResult = { outcome: 'success', rejectedSpans: refusal.refusedSpans, rejectedMessage: refusal.message };
+    if (limited!.admitted.length === 0) return Promise.resolve(partial);
+    return this.consumeAdmitted(limited!.admitted).then((result) => (result.outcome === 'success' ? partial : result));
+  }
+
+  private consumeAdmitted(spans: Span[]): Promise<ConsumeResult> {
     if (this.shuttingDown) {
       return Promise.resolve(unavailable('Skein is shutting down', this.options.retryAfterMillis));
     }
@@ -96,8 +112,8 @@ export class StorageExporter implements SpanConsumer {
         ),
       );
     }
-    const refusal = this.admission();
-    if (refusal !== undefined) return Promise.resolve(refusal);
+    const admission = this.admission();
+    if (admission !== undefined) return Promise.resolve(admission);
     const maxWait = this.options.maxQueueWaitMillis;
     return new Promise<ConsumeResult>((resolve) => {
       const request: PendingRequest = { spans, resolve };

@@ -7,7 +7,16 @@ import type { Span } from '../../model/span.js';
  * Skein could not take it). Build retryable results with `overloaded()` / `unavailable()` there.
  */
 export type ConsumeResult =
-  | { readonly outcome: 'success' }
+  | {
+      readonly outcome: 'success';
+      /**
+       * Spans of the batch refused one by one while the rest was taken (a tenant's
+       * max_spans_per_trace): receivers report them as OTLP partial success. Lost through a
+       * batch processor, whose callers share one answer.
+       */
+      readonly rejectedSpans?: number;
+      readonly rejectedMessage?: string;
+    }
   | {
       readonly outcome: 'retryable';
       /** 'overloaded': a bounded queue is full (429). 'unavailable': storage is down (503). */

@@ -94,7 +94,11 @@ class FanOut implements SpanConsumer {
 
   async consume(spans: Span[]): Promise<ConsumeResult> {
     const results = await Promise.all(this.exporters.map((exporter) => exporter.consume(spans)));
-    return results.find((result) => result.outcome !== 'success') ?? CONSUME_SUCCESS;
+    return (
+      results.find((result) => result.outcome !== 'success') ??
+      results.find((result) => result.outcome === 'success' && result.rejectedSpans !== undefined) ??
+      CONSUME_SUCCESS
+    );
   }
 
   admission(): ConsumeResult | undefined {

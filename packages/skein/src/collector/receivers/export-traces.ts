@@ -18,13 +18,22 @@ export async function exportTraces(spans: Span[], pipeline: SpanConsumer, teleme
   telemetry?.received(spans.length);
   const { valid, rejectedCount, errorMessage } = partitionValidSpans(spans);
   telemetry?.rejectedInvalid(rejectedCount);
+  let refusedLater = 0;
+  let refusedLaterMessage = '';
   if (valid.length > 0) {
     const result = await pipeline.consume(valid);
     if (result.outcome !== 'success') {
       telemetry?.refused(result.outcome === 'failure' ? 'internal' : result.reason, valid.length);
       return result;
     }
+    refusedLater = result.rejectedSpans ?? 0;
+    refusedLaterMessage = result.rejectedMessage ?? '';
   }
-  telemetry?.accepted(valid.length);
-  return { outcome: 'accepted', acceptedSpans: valid.length, rejectedSpans: rejectedCount, errorMessage };
+  telemetry?.accepted(valid.length - refusedLater);
+  return {
+    outcome: 'accepted',
+    acceptedSpans: valid.length - refusedLater,
+    rejectedSpans: rejectedCount + refusedLater,
+    errorMessage: [errorMessage, refusedLaterMessage].filter((text) => text !== '').join('; '),
+  };
 }

@@ -1,4 +1,5 @@
 import type { EngineFeatures } from '../engine-features.js';
+import { bindSql } from '../sql-binding.js';
 import type { SqlEngine } from '../sql-engine.js';
 import { StorageError } from '../trace-store.js';
 import { ddlContext, type DdlContext } from './ddl-context.js';
@@ -11,6 +12,12 @@ export interface MigrateOptions {
   retentionDays?: number;
   /** Drop metrics (span metrics, service-graph edges, exemplars) older than this many days. Default: keep. */
   metricsRetentionDays?: number;
+  /**
+   * Days each named tenant's spans are kept, overriding `retentionDays` (`default`: every tenant
+   * not named). One TTL whose interval depends on the row's tenant, so ClickHouse drops each
+   * tenant's rows on its own schedule while merging, with no job of Skein's.
+   */
+  tenantRetentionDays?: Readonly<Record<string, number>>;
   /** For tests: a different migration list. */
   migrations?: readonly Migration[];
   /** Progress lines of long data copies (default: written to stderr). */
@@ -60,9 +67,11 @@ export async function migrate(engine: SqlEngine, options: MigrateOptions): Promi
       applied.push(migration.version);
       done.add(migration.version);
     }
-    if (options.retentionDays !== undefined) await applyRetention(engine, ctx, options.retentionDays, TTL_TABLES);
+    if (options.retentionDays !== undefined || options.tenantRetentionDays !== undefined) {
+      await applyRetention(engine, ctx, retentionInterval(options.retentionDays, options.tenantRetentionDays ?? {}), TTL_TABLES);
+    }
     if (options.metricsRetentionDays !== undefined && done.has(4)) {
-      await applyRetention(engine, ctx, options.metricsRetentionDays, METRICS_TTL_TABLES);
+      await applyRetention(engine, ctx, retentionInterval(options.metricsRetentionDays, {}), METRICS_TTL_TABLES);
     }
     return { applied, current: Math.max(0, ...done) };
   } catch (error) {
@@ -88,6 +97,32 @@ async function applyMigration(engine: SqlEngine, ctx: DdlContext, migration: Mig
   );
 }
 
+/** A TTL's days are at most this: `toDateTime` past 2106 wraps around, and the rows would be dropped at once. */
+const KEEP_DAYS = 20_000;
+
+/**
+ * The interval expression of a retention: `toIntervalDay(7)`, or with per-tenant days
+ * `toIntervalDay(multiIf(tenant = 'a', 7, tenant = 'b', 30, <default>))`, tenant IDs bound as
+ * values (sql-binding.ts). Tenants without their own days keep `days`, or everything (KEEP_DAYS).
+ */
+export function retentionInterval(days: number | undefined, tenantDays: Readonly<Record<string, number>>): string {
+  const all = [days, ...Object.values(tenantDays)];
+  for (const value of all) {
+    if (value !== undefined && (!Number.isInteger(value) || value < 1 || value > 36500)) {
+      throw new StorageError('schema', `retention must be a whole number of days between 1 and 36500, got ${value}`);
+    }
+  }
+  const fallback = tenantDays['default'] ?? days ?? KEEP_DAYS;
+  const named = Object.entries(tenantDays).filter(([tenant]) => tenant !== 'default');
+  if (named.length === 0) return `toIntervalDay(${fallback})`;
+  const params: Record<string, unknown> = {};
+  const branches = named.map(([tenant, tenantDaysValue], index) => {
+    params[`tenant${index}`] = tenant;
+    return `tenant = {tenant${index}:String}, ${tenantDaysValue}`;
+  });
+  return bindSql(`toIntervalDay(multiIf(${branches.join(', ')}, ${fallback}))`, params);
+}
+
 /**
  * Retention is configuration, not schema history: it may change between runs, so it is (re)set at
  * every start-up instead of living in a migration. Engines without TTL keep everything.
@@ -95,12 +130,9 @@ async function applyMigration(engine: SqlEngine, ctx: DdlContext, migration: Mig
 async function applyRetention(
   engine: SqlEngine,
   ctx: DdlContext,
-  days: number,
+  interval: string,
   tables: readonly (readonly [string, string])[],
 ): Promise<void> {
-  if (!Number.isInteger(days) || days < 1 || days > 36500) {
-    throw new StorageError('schema', `retention must be a whole number of days between 1 and 36500, got ${days}`);
-  }
   if (!ctx.features.ttl) return;
   // MODIFY TTL starts a mutation over every part: only issue it when the TTL actually changes.
   const current = new Map(
@@ -114,11 +146,9 @@ async function applyRetention(
     ).map((r) => [r.name, r.engine_full]),
   );
   for (const [table, column] of tables) {
-    const wanted = `TTL toDateTime(intDiv(${column}, 1000000000), 'UTC') + toIntervalDay(${days})`;
+    const wanted = `TTL toDateTime(intDiv(${column}, 1000000000), 'UTC') + ${interval}`;
     if (current.get(table)?.includes(wanted) === true) continue;
-    await engine.command(
-      `ALTER TABLE ${ctx.db}.${table} MODIFY TTL toDateTime(intDiv(${column}, 1000000000), 'UTC') + toIntervalDay({days:UInt32})`,
-      { days },
-    );
+    // `interval` holds only integers and values bound by bindSql.
+    await engine.command(`ALTER TABLE ${ctx.db}.${table} MODIFY ${wanted}`);
   }
 }

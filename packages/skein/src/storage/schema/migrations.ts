@@ -373,4 +373,30 @@ ORDER BY (tenant, service_name, operation)`,
   },
 };
 
-export const MIGRATIONS: readonly Migration[] = [initialSchema, narrowRows, tenancy, metrics, samplingProbabilities];
+/**
+ * v8 (v6 logs, v7 alerts): API tokens made through the admin API (storage/api-token-table.ts).
+ * In the database rather than a file in the state directory: every Skein process of a cluster
+ * (collectors, query nodes) reads the same tokens, and the query role has no state directory.
+ * Only the SHA-256 of a token is stored. A revoke is a newer version of the row (ReplacingMergeTree,
+ * read with argMax by version: no mutation, works on 18.16).
+ */
+const apiTokens: Migration = {
+  version: 8,
+  name: 'api_tokens_v8',
+  statements(ctx) {
+    return [
+      `CREATE TABLE IF NOT EXISTS ${ctx.db}.api_tokens_v8 (
+  tenant String,
+  name String,
+  token_sha256 String,
+  roles Array(String),
+  created_at DateTime,
+  revoked UInt8,
+  version UInt64
+) ENGINE = ReplacingMergeTree(version)
+ORDER BY (tenant, name)`,
+    ];
+  },
+};
+
+export const MIGRATIONS: readonly Migration[] = [initialSchema, narrowRows, tenancy, metrics, samplingProbabilities, apiTokens];

@@ -73,12 +73,23 @@ func (r *recordingExporter) take() ([]sdktrace.ReadOnlySpan, []string) {
 	return spans, failures
 }
 
-func newExporter(ctx context.Context, protocol, endpoint string) (sdktrace.SpanExporter, error) {
+// newExporter sends in clear text unless useTLS; headers, the CA and the client certificate then
+// come from the SDK's own environment variables (OTEL_EXPORTER_OTLP_HEADERS, _CERTIFICATE,
+// _CLIENT_CERTIFICATE, _CLIENT_KEY), as an application configures them.
+func newExporter(ctx context.Context, protocol, endpoint string, useTLS bool) (sdktrace.SpanExporter, error) {
 	switch protocol {
 	case "grpc":
-		return otlptracegrpc.New(ctx, otlptracegrpc.WithEndpoint(endpoint), otlptracegrpc.WithInsecure(), otlptracegrpc.WithTimeout(10*time.Second))
+		options := []otlptracegrpc.Option{otlptracegrpc.WithEndpoint(endpoint), otlptracegrpc.WithTimeout(10 * time.Second)}
+		if !useTLS {
+			options = append(options, otlptracegrpc.WithInsecure())
+		}
+		return otlptracegrpc.New(ctx, options...)
 	case "http":
-		return otlptracehttp.New(ctx, otlptracehttp.WithEndpoint(endpoint), otlptracehttp.WithInsecure(), otlptracehttp.WithTimeout(10*time.Second))
+		options := []otlptracehttp.Option{otlptracehttp.WithEndpoint(endpoint), otlptracehttp.WithTimeout(10 * time.Second)}
+		if !useTLS {
+			options = append(options, otlptracehttp.WithInsecure())
+		}
+		return otlptracehttp.New(ctx, options...)
 	}
 	return nil, fmt.Errorf("unknown protocol %q (grpc or http)", protocol)
 }
@@ -266,6 +277,7 @@ func main() {
 	endpoint := fs.String("endpoint", "", "OTLP endpoint host:port")
 	protocol := fs.String("protocol", "grpc", "grpc or http")
 	service := fs.String("service", "go-interop", "service.name")
+	useTLS := fs.Bool("tls", false, "TLS, configured by OTEL_EXPORTER_OTLP_CERTIFICATE and friends")
 	_ = fs.Parse(os.Args[2:])
 	if *endpoint == "" {
 		fmt.Fprintln(os.Stderr, "-endpoint is required")
@@ -273,7 +285,7 @@ func main() {
 	}
 
 	ctx := context.Background()
-	inner, err := newExporter(ctx, *protocol, *endpoint)
+	inner, err := newExporter(ctx, *protocol, *endpoint, *useTLS)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)

@@ -63,7 +63,9 @@ def make_exporter(protocol: str, endpoint: str) -> SpanExporter:
     if protocol == "grpc":
         from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter as GrpcExporter
 
-        return GrpcExporter(endpoint=endpoint, insecure=True, timeout=10)
+        # An https:// endpoint is TLS; the CA, client certificate and headers then come from the SDK's
+        # own environment variables (OTEL_EXPORTER_OTLP_CERTIFICATE, ..._HEADERS), as an application sets them.
+        return GrpcExporter(endpoint=endpoint, insecure=not endpoint.startswith("https://"), timeout=10)
     raise SystemExit(f"unknown protocol {protocol!r} (http or grpc)")
 
 
