@@ -46,6 +46,8 @@ export const kafkaExporterConfigSchema = z
 
 export type KafkaExporterConfig = z.output<typeof kafkaExporterConfigSchema>;
 
+type KafkaMessage = MessageToProduce<Buffer, Buffer, string, string>;
+
 /** One message per trace (or one per tenant when not partitioning by trace), values OTLP protobuf. */
 export function kafkaMessagesOf(
   spans: readonly Span[],
@@ -77,8 +79,10 @@ export function kafkaMessagesOf(
  * producer and the storage's ReplacingMergeTree absorb what a retry repeats.
  */
 export class KafkaExporter implements Exporter {
-  private readonly producer: Producer<Buffer, Buffer, string, string>;
+  private producer: Producer<Buffer, Buffer, string, string>;
   private readonly warning: RateLimitedWarning;
+  private waiting: { messages: KafkaMessage[]; resolve: () => void; reject: (error: unknown) => void }[] = [];
+  private sending = false;
 
   constructor(
     private readonly config: KafkaExporterConfig,
@@ -88,7 +92,12 @@ export class KafkaExporter implements Exporter {
     logger: ComponentLogger,
   ) {
     this.warning = new RateLimitedWarning(logger);
-    this.producer = new Producer({
+    this.producer = this.newProducer();
+  }
+
+  private newProducer(): Producer<Buffer, Buffer, string, string> {
+    const config = this.config;
+    return new Producer({
       clientId: config.client_id,
       bootstrapBrokers: config.brokers,
       acks: config.producer.required_acks,
@@ -105,6 +114,18 @@ export class KafkaExporter implements Exporter {
     });
   }
 
+  /**
+   * After a failed send the producer starts over with a new producer ID: the idempotent session's
+   * sequence numbers no longer match the broker's after a broker restart (measured: every later
+   * send refused with OUT_OF_ORDER_SEQUENCE_NUMBER, for good). The failed requests were answered
+   * `unavailable`, so their resends may store copies, which the ReplacingMergeTree collapses.
+   */
+  private replaceProducer(): void {
+    const old = this.producer;
+    this.producer = this.newProducer();
+    old.close(true, () => undefined);
+  }
+
   async start(): Promise<void> {
     // Nothing to open: the producer connects on first send, so a collector starts while Kafka is
     // down and answers 503 until it is back.
@@ -113,20 +134,57 @@ export class KafkaExporter implements Exporter {
   async consume(spans: Span[]): Promise<ConsumeResult> {
     if (spans.length === 0) return CONSUME_SUCCESS;
     try {
-      await this.producer.send({ messages: kafkaMessagesOf(spans, this.config.topic, this.config.partition_traces_by_id) });
+      await this.send(kafkaMessagesOf(spans, this.config.topic, this.config.partition_traces_by_id));
       this.onSent(spans.length);
       return CONSUME_SUCCESS;
     } catch (error) {
       this.onFailed(spans.length);
-      const message = `exporter ${this.id}: Kafka did not acknowledge ${spans.length} spans: ${(error as Error).message}`;
+      const message = `exporter ${this.id}: Kafka did not acknowledge ${spans.length} spans: ${describeKafkaError(error)}`;
       this.warning.warn(message);
       return unavailable(message, this.config.retry_after);
     }
   }
 
+  /**
+   * Group commit: one produce request in flight at a time, carrying every request that arrived
+   * meanwhile. The idempotent producer numbers each partition's batches; two concurrent sends
+   * reach the broker out of order and are refused (OUT_OF_ORDER_SEQUENCE_NUMBER, measured here
+   * with 4 concurrent requests: 60 of 80 failed), and fewer, larger batches compress better.
+   */
+  private send(messages: KafkaMessage[]): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ messages, resolve, reject });
+      if (!this.sending) void this.flush();
+    });
+  }
+
+  private async flush(): Promise<void> {
+    this.sending = true;
+    while (this.waiting.length > 0) {
+      const group = this.waiting;
+      this.waiting = [];
+      try {
+        await this.producer.send({ messages: group.flatMap((request) => request.messages) });
+        for (const request of group) request.resolve();
+      } catch (error) {
+        this.replaceProducer();
+        for (const request of group) request.reject(error);
+      }
+    }
+    this.sending = false;
+  }
+
   async shutdown(): Promise<void> {
     await new Promise<void>((resolve) => this.producer.close(true, () => resolve()));
   }
+}
+
+/** The client wraps the broker's answer in `errors`: its first one says what went wrong. */
+function describeKafkaError(error: unknown): string {
+  const outer = error as Error & { errors?: unknown[] };
+  const inner = outer.errors?.[0] as (Error & { errors?: unknown[] }) | undefined;
+  const innermost = inner?.errors?.[0] as Error | undefined;
+  return [outer.message, inner?.message, innermost?.message].filter((m) => m !== undefined).join(': ');
 }
 
 export const kafkaExporterFactory: ExporterFactory<KafkaExporterConfig> = {

@@ -69,6 +69,10 @@ export class KafkaReceiver implements Component {
   private loop: Promise<void> | undefined;
   private readonly telemetry: ReceiverTelemetry;
   private readonly lagPartitions = new Set<string>();
+  private lastProgressMillis = Date.now();
+  private lagErrors = 0;
+  private delivering = false;
+  private reconnecting: Promise<void> | undefined;
 
   constructor(
     private readonly config: KafkaReceiverConfig,
@@ -81,40 +85,88 @@ export class KafkaReceiver implements Component {
   }
 
   async start(): Promise<void> {
+    await this.open();
+    this.loop = this.run();
+    this.logger.info(
+      `receiver ${this.id}: consuming ${this.config.topic} from ${this.config.brokers.join(',')} as group ${this.config.group_id}`,
+    );
+  }
+
+  /** A consumer in the group and its stream, wired to the batch loop. */
+  private async open(): Promise<void> {
     const consumer = new Consumer<Buffer, Buffer, Buffer, Buffer>({
       groupId: this.config.group_id,
       clientId: this.config.client_id,
       bootstrapBrokers: this.config.brokers,
       sessionTimeout: this.config.session_timeout,
       heartbeatInterval: this.config.heartbeat_interval,
-      retries: Number.MAX_SAFE_INTEGER,
+      retries: 5,
       retryDelay: 500,
     });
     this.consumer = consumer;
+    this.lastProgressMillis = Date.now();
+    this.lagErrors = 0;
     consumer.on('consumer:lag', (lag: Map<string, bigint[]>) => this.recordLag(lag));
-    consumer.on('consumer:lag:error', () => undefined); // the broker is down: the last lag stays
-    this.stream = await consumer.consume({
-      topics: [this.config.topic],
-      mode: 'committed',
-      fallbackMode: this.config.initial_offset,
-      autocommit: false,
-      maxWaitTime: 500,
-      sessionTimeout: this.config.session_timeout,
-      heartbeatInterval: this.config.heartbeat_interval,
+    consumer.on('consumer:lag:error', () => {
+      // The broker is unreachable: the last lag stays; a consumer that keeps failing is replaced.
+      if (++this.lagErrors >= 3) this.reconnect('the lag cannot be read');
     });
-    this.stream.on('data', (message: KafkaMessage) => {
+    let stream: MessagesStream<Buffer, Buffer, Buffer, Buffer>;
+    try {
+      stream = await consumer.consume({
+        topics: [this.config.topic],
+        mode: 'committed',
+        fallbackMode: this.config.initial_offset,
+        autocommit: false,
+        maxWaitTime: 500,
+        sessionTimeout: this.config.session_timeout,
+        heartbeatInterval: this.config.heartbeat_interval,
+      });
+    } catch (error) {
+      consumer.close(true, () => undefined);
+      throw error;
+    }
+    this.stream = stream;
+    stream.on('data', (message: KafkaMessage) => {
+      this.lastProgressMillis = Date.now();
       this.pending.push(message);
       // ~100 B of protobuf per span: enough to bound a batch without decoding it twice.
       this.pendingSpansEstimate += Math.max(1, Math.floor(message.value.length / 100));
-      if (this.pendingSpansEstimate >= this.config.max_batch_spans) this.stream?.pause();
+      if (this.pendingSpansEstimate >= this.config.max_batch_spans) stream.pause();
       this.wake?.();
     });
-    this.stream.on('error', (error: Error) => this.logger.warn(`receiver ${this.id}: ${error.message}`));
+    stream.on('error', (error: Error) => this.reconnect(error.message));
     consumer.startLagMonitoring({ topics: [this.config.topic] }, this.config.lag_interval);
-    this.loop = this.run();
-    this.logger.info(
-      `receiver ${this.id}: consuming ${this.config.topic} from ${this.config.brokers.join(',')} as group ${this.config.group_id}`,
-    );
+  }
+
+  /**
+   * Replaces the consumer and its stream. After a broker restart the client's stream stops
+   * fetching without an error (measured with Kafka 4.1: the lag stays above 0, no message comes),
+   * so a consumer that errs, cannot read its lag, or sees lag without progress is replaced; it
+   * re-joins the group and continues from the committed offsets (what it held uncommitted is read
+   * again and collapses in storage).
+   */
+  private reconnect(why: string): void {
+    if (this.reconnecting !== undefined || this.stopped.signal.aborted) return;
+    this.logger.warn(`receiver ${this.id}: reconnecting to Kafka (${why})`);
+    const [oldConsumer, oldStream] = [this.consumer, this.stream];
+    this.consumer = undefined;
+    this.stream = undefined;
+    this.reconnecting = (async () => {
+      oldConsumer?.stopLagMonitoring();
+      oldStream?.removeAllListeners('data');
+      oldStream?.on('error', () => undefined);
+      oldConsumer?.close(true, () => undefined);
+      while (!this.stopped.signal.aborted) {
+        try {
+          await this.open();
+          return;
+        } catch (error) {
+          this.logger.warn(`receiver ${this.id}: Kafka unavailable: ${(error as Error).message}`);
+          await this.sleep(1_000);
+        }
+      }
+    })().finally(() => (this.reconnecting = undefined));
   }
 
   private async run(): Promise<void> {
@@ -137,7 +189,10 @@ export class KafkaReceiver implements Component {
       const batch = this.pending;
       this.pending = [];
       this.pendingSpansEstimate = 0;
+      this.delivering = true;
       await this.deliver(batch);
+      this.delivering = false;
+      this.lastProgressMillis = Date.now();
       if (this.stream?.isPaused() === true) this.stream.resume();
     }
   }
@@ -181,12 +236,19 @@ export class KafkaReceiver implements Component {
   }
 
   private recordLag(lag: Map<string, bigint[]>): void {
+    this.lagErrors = 0;
+    let total = 0n;
     for (const [topic, partitions] of lag) {
       partitions.forEach((value, partition) => {
         const labels = { receiver: this.id, topic, partition: String(partition) };
         this.lagPartitions.add(JSON.stringify(labels));
         this.metrics?.kafkaReceiverLag.set(labels, Number(value < 0n ? 0n : value));
+        if (value > 0n) total += value;
       });
+    }
+    const stalledMillis = Date.now() - this.lastProgressMillis;
+    if (total > 0n && !this.delivering && this.pending.length === 0 && stalledMillis > Math.max(10_000, 3 * this.config.lag_interval)) {
+      this.reconnect(`${total} messages behind and none received for ${Math.round(stalledMillis / 1000)} s`);
     }
   }
 
@@ -209,6 +271,7 @@ export class KafkaReceiver implements Component {
     this.stopped.abort();
     this.consumer?.stopLagMonitoring();
     await this.loop;
+    await this.reconnecting;
     await this.stream?.close().catch(() => undefined);
     const consumer = this.consumer;
     if (consumer !== undefined) await new Promise<void>((resolve) => consumer.close(true, () => resolve()));
