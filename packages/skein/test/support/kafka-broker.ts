@@ -14,6 +14,8 @@ import { freePort, waitUntil } from './process-wait.js';
 export interface KafkaBroker {
   readonly bootstrap: string;
   readonly process: ManagedProcess;
+  /** The broker's log directory (one folder per topic partition). */
+  readonly dataDir: string;
   restart(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -97,6 +99,7 @@ export async function startKafkaBroker(jarDir: string, partitions = 4, timeoutMs
   return {
     bootstrap: `127.0.0.1:${port}`,
     process,
+    dataDir: join(dir, 'data'),
     async restart() {
       process.start();
       await ready();
