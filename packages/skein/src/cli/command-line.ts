@@ -2,12 +2,14 @@ import { parseArgs } from 'node:util';
 import { ConfigError } from '../model/config-error.js';
 import { parseEndpoint, readConfigFile } from './config.js';
 
-export const USAGE = `Usage: skein [all-in-one|collector|query] [options]
+export const USAGE = `Usage: skein [all-in-one|collector|ingester|query] [options]
        skein loadgen [options]     (realistic OTLP traffic against any endpoint; skein loadgen --help)
 
 Roles:
   all-in-one (default)   receivers + storage + query API in one process (embedded chDB by default)
-  collector              OTLP receivers writing to storage (use a ClickHouse server to share it)
+  collector              OTLP receivers writing to storage (use a ClickHouse server to share it),
+                         or to Kafka (the pipelines that do not read Kafka)
+  ingester               the pipelines that read Kafka (kafka receiver → storage); docs/scaling.md
   query                  query API only, reading the shared ClickHouse server
 
 Options (each has a SKEIN_* environment variable; flags win over variables, variables over the file):
@@ -31,7 +33,7 @@ Options (each has a SKEIN_* environment variable; flags win over variables, vari
   -v, --version            print the version
 `;
 
-export type Role = 'all-in-one' | 'collector' | 'query';
+export type Role = 'all-in-one' | 'collector' | 'ingester' | 'query';
 
 export interface CommandLine {
   role: Role;
@@ -89,8 +91,8 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
   const [roleArg, ...extra] = parsed.positionals;
   if (extra.length > 0) throw new ConfigError(`unexpected arguments: ${extra.join(' ')}\n\n${USAGE}`);
   const role = roleArg ?? 'all-in-one';
-  if (role !== 'all-in-one' && role !== 'collector' && role !== 'query') {
-    throw new ConfigError(`unknown command ${JSON.stringify(role)}: expected all-in-one, collector or query\n\n${USAGE}`);
+  if (role !== 'all-in-one' && role !== 'collector' && role !== 'ingester' && role !== 'query') {
+    throw new ConfigError(`unknown command ${JSON.stringify(role)}: expected all-in-one, collector, ingester or query\n\n${USAGE}`);
   }
 
   // Flags win over environment variables.

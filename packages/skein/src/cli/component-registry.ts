@@ -12,6 +12,8 @@ import { redactionProcessorFactory } from '../collector/processors/redaction-pro
 import { resourceProcessorFactory } from '../collector/processors/resource-processor.js';
 import { otlpReceiverFactory } from '../collector/receivers/otlp-receiver-factory.js';
 import { zipkinReceiverFactory } from '../collector/receivers/zipkin-receiver-factory.js';
+import { kafkaReceiverFactory } from '../collector/receivers/kafka-receiver.js';
+import { kafkaExporterFactory } from '../collector/exporters/kafka-exporter.js';
 import { tailSamplingProcessorFactory } from '../collector/sampling/tail-sampling-stage.js';
 import { healthExtensionFactory, queryExtensionFactory } from '../query/query-extensions.js';
 import { samplingExtensionFactory } from '../query/sampling/sampling-extension.js';
@@ -31,6 +33,7 @@ export type AnyFactory =
 const RECEIVERS = [
   otlpReceiverFactory, //
   zipkinReceiverFactory,
+  kafkaReceiverFactory,
 ];
 
 const PROCESSORS = [
@@ -45,7 +48,13 @@ const PROCESSORS = [
   metricsTapProcessorFactory,
 ];
 
-const EXPORTERS = [storageExporterFactory, otlpExporterFactory, otlpHttpExporterFactory, loadBalancingExporterFactory];
+const EXPORTERS = [
+  storageExporterFactory,
+  otlpExporterFactory,
+  otlpHttpExporterFactory,
+  loadBalancingExporterFactory,
+  kafkaExporterFactory,
+];
 
 const CONNECTORS: readonly ConnectorFactory<unknown>[] = [];
 

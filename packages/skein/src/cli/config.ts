@@ -68,11 +68,26 @@ const storageSchema = z
       .optional(),
     // The metrics tables' own retention: pre-aggregated minutes are small, dashboards look back further.
     metrics_retention_days: z.number().int().min(1).max(36_500).optional(),
+    // The schema's cluster variant on a ClickHouse cluster (docs/scaling.md).
+    cluster: z
+      .object({
+        name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected a plain identifier'),
+        replication_path: z
+          .string()
+          .regex(/^\/[A-Za-z0-9_/{}.-]+$/, 'expected an absolute ZooKeeper path of letters, digits, _ / { } . -')
+          .optional(),
+        insert_quorum: z.number().int().min(0).max(16).default(0),
+      })
+      .strict()
+      .optional(),
   })
   .strict()
   .superRefine((storage, context) => {
     if (storage.engine === 'clickhouse' && storage.url === undefined) {
       context.addIssue({ code: 'custom', path: ['url'], message: 'is required when storage.engine is clickhouse' });
+    }
+    if (storage.engine !== 'clickhouse' && storage.cluster !== undefined) {
+      context.addIssue({ code: 'custom', path: ['cluster'], message: 'needs storage.engine clickhouse (a ClickHouse cluster)' });
     }
   });
 

@@ -224,17 +224,25 @@ export class SkeinHost {
             url: storage.url!,
             ...common,
             ...(storage.tls && { tls: readClickHouseTls(storage.tls) }),
+            ...(storage.cluster && {
+              cluster: {
+                name: storage.cluster.name,
+                insertQuorum: storage.cluster.insert_quorum,
+                ...(storage.cluster.replication_path !== undefined && { replicationPath: storage.cluster.replication_path }),
+              },
+            }),
           });
     const version = store.description.split(' ')[1] ?? '';
-    if ((storage.retention_days !== undefined || tenantRetention(this.tenantLimits)) && !featuresForVersion(version).ttl) {
-      logger.warn(
-        `storage.retention_days and security.limits.*.retention_days are ignored: ${store.description} has no TTL support; drop old partitions by hand`,
-      );
+    if (!featuresForVersion(version).ttl) {
+      if (storage.retention_days !== undefined)
+        logger.info(`storage.retention_days: ${store.description} has no TTL; expired day partitions are dropped at start-up and hourly`);
+      if (tenantRetention(this.tenantLimits))
+        logger.warn(`security.limits.*.retention_days are ignored: ${store.description} has no TTL (its partitions are days, not tenants)`);
     }
     const where =
       storage.engine === 'chdb'
         ? ` in ${resolve(storage.data_dir)} (memory cap ${Math.round(chdbMemoryLimitBytes(storage) / 1024 / 1024)} MiB: storage.memory_limit_mib)`
-        : ` at ${storage.url ?? ''}`;
+        : ` at ${storage.url ?? ''}${storage.cluster ? ` (cluster ${storage.cluster.name})` : ''}`;
     logger.info(`storage: ${store.description}${where}`);
     return store;
   }

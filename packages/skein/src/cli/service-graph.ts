@@ -13,6 +13,7 @@ import type { Span } from '../model/span.js';
 import { createMetricsHandler } from '../telemetry/metrics-endpoint.js';
 import type { SkeinMetrics } from '../telemetry/skein-metrics.js';
 import type { Role } from './command-line.js';
+import { ConfigError } from '../model/config-error.js';
 import type { ComponentConfig, PipelineConfig, SkeinConfig } from './config.js';
 import type { Logger } from './logger.js';
 
@@ -101,7 +102,7 @@ export function buildServiceGraph(config: SkeinConfig, role: Role, services: Gra
   }
   if (role === 'query') return new ServiceGraph(nodes);
 
-  const pipelineIds = Object.keys(config.service.pipelines);
+  const pipelineIds = pipelinesFor(config, role);
   const pipelinesOf = (field: 'receivers' | 'exporters', id: string): string[] =>
     pipelineIds.filter((pipelineId) => config.service.pipelines[pipelineId]![field].includes(id));
 
@@ -146,6 +147,23 @@ export function buildServiceGraph(config: SkeinConfig, role: Role, services: Gra
     nodes.push({ label: `receiver ${id}`, component });
   }
   return new ServiceGraph(nodes);
+}
+
+/**
+ * The pipelines `role` runs. One config file can describe a whole Kafka deployment
+ * (docs/scaling.md): `ingester` runs the pipelines that read Kafka (a `kafka` receiver), `collector`
+ * the others (OTLP in, usually to Kafka out), `all-in-one` every one of them.
+ */
+function pipelinesFor(config: SkeinConfig, role: Role): string[] {
+  const all = Object.keys(config.service.pipelines);
+  if (role === 'all-in-one') return all;
+  const readsKafka = (id: string): boolean =>
+    config.service.pipelines[id]!.receivers.some((receiver) => config.receivers[receiver]?.id.type === 'kafka');
+  const picked = all.filter((id) => readsKafka(id) === (role === 'ingester'));
+  if (picked.length === 0 && role === 'ingester') {
+    throw new ConfigError('skein ingester: no pipeline reads Kafka: give one a kafka receiver (receivers: { kafka: { brokers: [...] } })');
+  }
+  return picked;
 }
 
 /** Extension types that read traces: the `query` role runs them, a collector does not. */

@@ -138,6 +138,12 @@ export class ClickHouseTraceReader extends ClickHouseMetricsReader implements Te
     private readonly sql: ReadStatements,
     private readonly caches: ReadCaches,
     tenant: TenantId,
+    /**
+     * Reads go through Distributed tables (a cluster). ClickHouse 18.16 applies a page's LIMIT on
+     * each shard before the LIMIT 1 BY that drops a span's copies, which it runs only on the node
+     * asked: a page can come back short while more spans follow, so only an empty page ends.
+     */
+    private readonly distributed = false,
   ) {
     super(engine, sql.db, tenant);
   }
@@ -165,7 +171,7 @@ export class ClickHouseTraceReader extends ClickHouseMetricsReader implements Te
       const fresh = rows.filter((row) => !yielded.has(row.span_id));
       for (const row of fresh) yielded.add(row.span_id);
       if (fresh.length > 0) yield await this.spansOf(traceId, fresh, built);
-      if (rows.length < asked) return;
+      if (rows.length < asked && !this.distributed) return;
       limit = Math.max(1, Math.min(pageSpans, Math.floor(PAGE_TEXT_CHARS / Math.max(1, textLength / rows.length))));
     }
   }

@@ -14,6 +14,9 @@ import type { ApiTokenTable } from './api-tokens.js';
 
 const SAMPLING_COLUMNS = ['tenant', 'service_name', 'operation', 'probability', 'computed_ms'];
 
+/** How often a store without TTL drops expired day partitions (schema/retention.ts). */
+const MAINTENANCE_INTERVAL_MILLIS = 3_600_000;
+
 /** Caches of names and hashes are forgotten when they grow past this (IDs in names, churn). */
 const MAX_KNOWN = 100_000;
 
@@ -29,13 +32,35 @@ export class ClickHouseTraceStore implements TraceStore {
   private readonly known = { resources: new Set<string>(), scopes: new Set<string>(), operations: new Map<string, bigint>() };
   private readonly caches: ReadCaches = { resourceRows: new Map(), scopeRows: new Map() };
 
+  private readonly maintenanceTimer: NodeJS.Timeout | undefined;
+  private readonly distributed: boolean;
+  /** The last failure of the hourly maintenance, if its last run failed (retried an hour later). */
+  maintenanceError: unknown;
+
   constructor(
     private readonly engine: SqlEngine,
     /** Validated by quoteIdentifier below before any use. */
     private readonly database: string,
+    options: {
+      /** Run every hour while open (retention by partition drops where the engine has no TTL). */
+      maintenance?: () => Promise<void>;
+      /** Reads go through a cluster's Distributed tables (see ClickHouseTraceReader). */
+      distributed?: boolean;
+    } = {},
   ) {
+    const { maintenance } = options;
+    this.distributed = options.distributed ?? false;
     this.description = `${engine.name} ${engine.version}`;
     this.sql = readStatements(quoteIdentifier(database));
+    if (maintenance !== undefined) {
+      this.maintenanceTimer = setInterval(() => {
+        maintenance().then(
+          () => (this.maintenanceError = undefined),
+          (error: unknown) => (this.maintenanceError = error),
+        );
+      }, MAINTENANCE_INTERVAL_MILLIS);
+      this.maintenanceTimer.unref();
+    }
   }
 
   /** One insert per table with new rows (see insertRowBatches); most batches need only `trace_spans`. */
@@ -67,7 +92,7 @@ export class ClickHouseTraceStore implements TraceStore {
   }
 
   forTenant(tenant: TenantId): TenantTraceReader {
-    return new ClickHouseTraceReader(this.engine, this.sql, this.caches, tenant);
+    return new ClickHouseTraceReader(this.engine, this.sql, this.caches, tenant, this.distributed);
   }
 
   apiTokens(): ApiTokenTable {
@@ -81,6 +106,7 @@ export class ClickHouseTraceStore implements TraceStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    clearInterval(this.maintenanceTimer);
     await this.engine.close();
   }
 }

@@ -142,6 +142,14 @@ export class SkeinMetrics {
     registers: [this.registry],
   });
 
+  /** Messages a Kafka receiver's group has not committed yet, per partition (updated every lag_interval). */
+  readonly kafkaReceiverLag = new Gauge({
+    name: 'skein_kafka_receiver_lag_messages',
+    help: "Messages behind the end of each partition for the kafka receiver's consumer group (end offset minus committed offset).",
+    labelNames: ['receiver', 'topic', 'partition'] as const,
+    registers: [this.registry],
+  });
+
   readonly exportedSpans = new Counter({
     name: 'skein_exporter_sent_spans_total',
     help: 'Spans an exporter delivered (stored, or acknowledged by the downstream).',

@@ -58,7 +58,7 @@ test('validation errors name the exporter and the key', () => {
       'otlp/backup': { endpoint: 'nohost', compression: 'zstd', sending_queue: { queue_sizes: 5 }, timeout: 'soon' },
       otlphttp: { encoding: 'proto' },
       loadbalancing: { resolver: { static: { hostnames: ['a:4317'] }, dns: { hostname: 'b' } }, protocol: { otlp: { endpoint: 'x:1' } } },
-      kafka: {},
+      pulsar: {},
     },
     service: { pipelines: { traces: { exporters: ['storage', 'otlp/backup', 'otlp/other', 'storage'] } } },
   };
@@ -77,7 +77,7 @@ test('validation errors name the exporter and the key', () => {
     'exporters.otlphttp: needs endpoint (base URL) or traces_endpoint',
     'exporters.loadbalancing.resolver: needs exactly one of static or dns',
     'exporters.loadbalancing.protocol.otlp: unknown key(s) "endpoint"',
-    'exporters.kafka: unknown exporter type "kafka"',
+    'exporters.pulsar: unknown exporter type "pulsar"',
     'service.pipelines.traces.exporters.2: exporter "otlp/other" is not defined under exporters',
     'service.pipelines.traces.exporters.3: exporter "storage" is listed twice',
   ]) {

@@ -6,7 +6,7 @@ import { createLogger } from '../../src/cli/logger.js';
 import { startSkein, type RunningSkein } from '../../src/cli/start-skein.js';
 import { ChdbEngine } from '../../src/storage/engines/chdb-engine.js';
 import { openTraceStore } from '../../src/storage/index.js';
-import { retentionInterval } from '../../src/storage/schema/migrate.js';
+import { retentionInterval } from '../../src/storage/schema/retention.js';
 import { makeTempDir, removeDir } from '../support/skein-process.js';
 import { otlpJson, sha256Hex } from './security-support.js';
 

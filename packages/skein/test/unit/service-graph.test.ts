@@ -24,7 +24,7 @@ function problemsOf(raw: unknown): string {
 test('an unknown type names the known ones, per section', () => {
   const message = problemsOf({ receivers: { jaeger: {} }, processors: { 'nope/x': {} }, extensions: { pprof: {} } });
   assert.match(message, /^invalid configuration in skein\.yaml:\n/);
-  assert.match(message, /receivers\.jaeger: unknown receiver type "jaeger" \(known: otlp, zipkin\)/);
+  assert.match(message, /receivers\.jaeger: unknown receiver type "jaeger" \(known: otlp, zipkin, kafka\)/);
   assert.match(message, /processors\.nope\/x: unknown processor type "nope" \(known: attributes, resource, redaction, filter, /);
   assert.match(message, /extensions\.pprof: unknown extension type "pprof" \(known: query, health, zipkin, sampling, tempo\)/);
 });
@@ -168,6 +168,33 @@ test('defaults are today’s all-in-one; null removes a default component; a sec
     'receiver zipkin',
   ]);
   assert.deepEqual(roles('query'), ['metrics', 'extension query', 'extension zipkin', 'extension tempo']);
+});
+
+test('one file for a Kafka deployment: collector runs the pipelines that do not read Kafka, ingester those that do', () => {
+  const config = validateConfig(
+    {
+      receivers: { kafka: { brokers: ['k:9092'] } },
+      exporters: { kafka: { brokers: ['k:9092'] } },
+      service: {
+        pipelines: {
+          traces: { receivers: ['otlp'], processors: [], exporters: ['kafka'] },
+          'traces/ingest': { receivers: ['kafka'], processors: [], exporters: ['storage'] },
+        },
+      },
+    },
+    'skein.yaml',
+  );
+  const labels = (role: 'collector' | 'ingester' | 'all-in-one'): string[] =>
+    buildServiceGraph(config, role, { logger: silent, metrics: new SkeinMetrics() })
+      .nodes.map((node) => node.label)
+      .filter((label) => label.startsWith('pipeline') || label.startsWith('receiver'));
+  assert.deepEqual(labels('collector'), ['pipeline traces', 'receiver otlp']);
+  assert.deepEqual(labels('ingester'), ['pipeline traces/ingest', 'receiver kafka']);
+  assert.deepEqual(labels('all-in-one'), ['pipeline traces', 'pipeline traces/ingest', 'receiver otlp', 'receiver kafka']);
+  assert.throws(
+    () => buildServiceGraph(validateConfig({}, 'skein.yaml'), 'ingester', { logger: silent, metrics: new SkeinMetrics() }),
+    /skein ingester: no pipeline reads Kafka/,
+  );
 });
 
 test('the graph starts in order, shuts down in exact reverse, closing each node’s listeners after it; a failed start unwinds', async () => {

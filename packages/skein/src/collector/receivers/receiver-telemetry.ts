@@ -10,8 +10,8 @@ export class ReceiverTelemetry {
 
   constructor(
     private readonly metrics: SkeinMetrics | undefined,
-    receiver: 'otlp' | 'zipkin',
-    transport: 'grpc' | 'http',
+    receiver: 'otlp' | 'zipkin' | 'kafka',
+    transport: 'grpc' | 'http' | 'kafka',
   ) {
     this.labels = { receiver, transport };
   }

@@ -48,6 +48,16 @@ export function parseClickHouseUrl(url: string, database?: string): ClickHouseTa
 }
 
 /**
+ * A session against one node of a cluster: the cluster's name (for `CREATE DATABASE … ON
+ * CLUSTER`) and the settings sent with every statement (URL parameters, which every server
+ * version reads): see clusterSettings in open-trace-store.ts.
+ */
+export interface ClickHouseClusterSession {
+  readonly name: string;
+  readonly settings: Readonly<Record<string, string | number>>;
+}
+
+/**
  * ClickHouse server over HTTP with `@clickhouse/client`. Chosen client settings are those every
  * server version knows: no query parameters (SQL arrives bound), no `clickhouse_settings`, the
  * `database` parameter only once the database exists. Raw inserts go through `exec` with the body
@@ -62,9 +72,10 @@ export class ClickHouseEngine implements SqlEngine {
     readonly version: string,
   ) {}
 
-  static async open(url: string, database?: string, tls?: ClickHouseTls): Promise<ClickHouseEngine> {
+  static async open(url: string, database?: string, tls?: ClickHouseTls, cluster?: ClickHouseClusterSession): Promise<ClickHouseEngine> {
     const target = parseClickHouseUrl(url, database);
     const base = {
+      ...(cluster && { clickhouse_settings: cluster.settings }),
       url: target.baseUrl,
       username: target.username,
       password: target.password,
@@ -77,7 +88,8 @@ export class ClickHouseEngine implements SqlEngine {
     // The database must exist before a client may name it as its default.
     const bootstrap = createClient(base);
     try {
-      await bootstrap.command({ query: `CREATE DATABASE IF NOT EXISTS ${quoteIdentifier(target.database)}` });
+      const onCluster = cluster === undefined ? '' : ` ON CLUSTER ${quoteIdentifier(cluster.name)}`;
+      await bootstrap.command({ query: `CREATE DATABASE IF NOT EXISTS ${quoteIdentifier(target.database)}${onCluster}` });
     } catch (error) {
       throw toStorageError('clickhouse', `connecting to ${target.baseUrl}`, error);
     } finally {

@@ -12,10 +12,32 @@ export interface DdlContext {
   readonly db: string;
   /** The plain name, for binding as a value (system tables). */
   readonly database: string;
+  /** Set when the schema's cluster variant is wanted (ARCHITECTURE decision 11). */
+  readonly cluster?: ClusterDdl;
 }
 
-export function ddlContext(database: string, features: EngineFeatures): DdlContext {
-  return { features, db: quoteIdentifier(database), database };
+/**
+ * The cluster variant: each table is a `Replicated*MergeTree` local table on every node, named
+ * `<name>_local`, plus a `Distributed` table under the table's own name, so every query and insert
+ * runs unchanged through the Distributed tables. DDL runs `ON CLUSTER` (every supported engine,
+ * 18.16 included, has distributed DDL through ZooKeeper or Keeper), once for the whole cluster.
+ */
+export interface ClusterDdl {
+  /** The cluster's name in the servers' `remote_servers`; validated identifier. */
+  readonly name: string;
+  /**
+   * The replication path of a local table; `{table}` is replaced by the local table's name and
+   * `{database}` by the database; `{shard}` is the servers' macro. Default
+   * `/clickhouse/tables/{shard}/{database}/{table}`.
+   */
+  readonly replicationPath: string;
+}
+
+export const DEFAULT_REPLICATION_PATH = '/clickhouse/tables/{shard}/{database}/{table}';
+
+export function ddlContext(database: string, features: EngineFeatures, cluster?: ClusterDdl): DdlContext {
+  if (cluster !== undefined) quoteIdentifier(cluster.name);
+  return { features, db: quoteIdentifier(database), database, ...(cluster !== undefined ? { cluster } : {}) };
 }
 
 /** `LowCardinality(String)` where supported, else `String`. */

@@ -2,6 +2,18 @@ import type { SqlEngine } from '../sql-engine.js';
 import { copyV1Spans } from './v1-copy.js';
 import { copyV2Tables } from './v2-copy.js';
 import { codec, dayPartition, lowCardinalityString, skipIndex, type DdlContext } from './ddl-context.js';
+import { createTableStatements, createViewStatement } from './render-ddl.js';
+import {
+  METRIC_EXEMPLARS_V4,
+  OPERATIONS_V3,
+  SERVICE_GRAPH_EDGES_V4,
+  SPAN_METRICS_V4,
+  resourcesTable,
+  scopesTable,
+  traceIndexTable,
+  traceIndexViewColumns,
+  traceSpansTable,
+} from './table-definitions.js';
 
 /**
  * The schema's history: numbered, reviewed DDL lists. Rules for adding one:
@@ -39,6 +51,8 @@ const initialSchema: Migration = {
   version: 1,
   name: 'spans, span_search, operations',
   statements(ctx) {
+    // A cluster starts at the tenant-keyed tables: it never held v1's or v2's, nothing to copy.
+    if (ctx.cluster !== undefined) return [];
     const lc = lowCardinalityString(ctx);
     const time = codec(ctx, 'Delta, ZSTD(1)');
     const text = codec(ctx, 'ZSTD(1)');
@@ -123,65 +137,20 @@ const narrowRows: Migration = {
   version: 2,
   name: 'trace_spans, trace_index, resources, scopes',
   statements(ctx) {
-    const lc = lowCardinalityString(ctx);
-    const time = codec(ctx, 'Delta, ZSTD(1)');
-    const text = codec(ctx, 'ZSTD(1)');
-    const attributes = `attr_keys Array(${lc}),
-  attr_types String${text},
-  attr_values Array(String)${text}`;
+    if (ctx.cluster !== undefined) return [];
     return [
-      `CREATE TABLE IF NOT EXISTS ${ctx.db}.trace_spans (
-  service_name ${lc},
-  bucket UInt32,
-  trace_id String${text},
-  span_id String${text},
-  parent_span_id String${text},
-  start_ns UInt64${time},
-  duration_ns UInt64${text},
-  name ${lc},
-  kind UInt8,
-  status_code UInt8,
-  status_message String${text},
-  trace_state String${text},
-  flags UInt32,
-  ${attributes},
-  dropped_attributes_count UInt32,
-  events String${text},
-  dropped_events_count UInt32,
-  links String${text},
-  dropped_links_count UInt32,
-  resource_hash String${text},
-  scope_hash String${text}${skipIndex(ctx, 'attr_values_bloom attr_values TYPE bloom_filter(0.01) GRANULARITY 1')}
-) ENGINE = ReplacingMergeTree()
-PARTITION BY ${dayPartition('start_ns')}
-ORDER BY (service_name, bucket, trace_id, span_id)
-SETTINGS index_granularity = 1024`,
-      `CREATE TABLE IF NOT EXISTS ${ctx.db}.trace_index (
-  trace_id String${text},
-  service_name ${lc},
-  bucket UInt32
-) ENGINE = ReplacingMergeTree()
-PARTITION BY ${dayPartition('toUInt64(bucket) * 60000000000')}
-ORDER BY (trace_id, service_name, bucket)`,
-      `CREATE MATERIALIZED VIEW IF NOT EXISTS ${ctx.db}.trace_index_writer TO ${ctx.db}.trace_index
-AS SELECT trace_id, service_name, bucket FROM ${ctx.db}.trace_spans GROUP BY trace_id, service_name, bucket`,
-      `CREATE TABLE IF NOT EXISTS ${ctx.db}.resources (
-  resource_hash String,
-  service_name ${lc},
-  ${attributes},
-  dropped_attributes_count UInt32,
-  schema_url String
-) ENGINE = ReplacingMergeTree()
-ORDER BY resource_hash`,
-      `CREATE TABLE IF NOT EXISTS ${ctx.db}.scopes (
-  scope_hash String,
-  name String,
-  version String,
-  ${attributes},
-  dropped_attributes_count UInt32,
-  schema_url String
-) ENGINE = ReplacingMergeTree()
-ORDER BY scope_hash`,
+      ...createTableStatements(ctx, traceSpansTable(false)),
+      ...createTableStatements(ctx, traceIndexTable(false)),
+      createViewStatement(
+        ctx,
+        'trace_index_writer',
+        'trace_index',
+        'trace_spans',
+        traceIndexViewColumns(false),
+        traceIndexViewColumns(false),
+      ),
+      ...createTableStatements(ctx, resourcesTable(false)),
+      ...createTableStatements(ctx, scopesTable(false)),
     ];
   },
 };
@@ -204,81 +173,19 @@ const tenancy: Migration = {
   version: 3,
   name: 'tenant first in every sort key (*_v3 tables)',
   async moveData(engine, ctx, progress) {
+    if (ctx.cluster !== undefined) return;
     await copyV2Tables(engine, ctx, progress);
     await copyV1Spans(engine, ctx, progress);
   },
   statements(ctx) {
-    const lc = lowCardinalityString(ctx);
-    const time = codec(ctx, 'Delta, ZSTD(1)');
-    const text = codec(ctx, 'ZSTD(1)');
-    const attributes = `attr_keys Array(${lc}),
-  attr_types String${text},
-  attr_values Array(String)${text}`;
+    const indexColumns = traceIndexViewColumns(true);
     return [
-      `CREATE TABLE IF NOT EXISTS ${ctx.db}.trace_spans_v3 (
-  tenant ${lc},
-  service_name ${lc},
-  bucket UInt32,
-  trace_id String${text},
-  span_id String${text},
-  parent_span_id String${text},
-  start_ns UInt64${time},
-  duration_ns UInt64${text},
-  name ${lc},
-  kind UInt8,
-  status_code UInt8,
-  status_message String${text},
-  trace_state String${text},
-  flags UInt32,
-  ${attributes},
-  dropped_attributes_count UInt32,
-  events String${text},
-  dropped_events_count UInt32,
-  links String${text},
-  dropped_links_count UInt32,
-  resource_hash String${text},
-  scope_hash String${text}${skipIndex(ctx, 'attr_values_bloom attr_values TYPE bloom_filter(0.01) GRANULARITY 1')}
-) ENGINE = ReplacingMergeTree()
-PARTITION BY ${dayPartition('start_ns')}
-ORDER BY (tenant, service_name, bucket, trace_id, span_id)
-SETTINGS index_granularity = 1024`,
-      `CREATE TABLE IF NOT EXISTS ${ctx.db}.trace_index_v3 (
-  tenant ${lc},
-  trace_id String${text},
-  service_name ${lc},
-  bucket UInt32
-) ENGINE = ReplacingMergeTree()
-PARTITION BY ${dayPartition('toUInt64(bucket) * 60000000000')}
-ORDER BY (tenant, trace_id, service_name, bucket)`,
-      `CREATE MATERIALIZED VIEW IF NOT EXISTS ${ctx.db}.trace_index_v3_writer TO ${ctx.db}.trace_index_v3
-AS SELECT tenant, trace_id, service_name, bucket FROM ${ctx.db}.trace_spans_v3 GROUP BY tenant, trace_id, service_name, bucket`,
-      `CREATE TABLE IF NOT EXISTS ${ctx.db}.resources_v3 (
-  tenant ${lc},
-  resource_hash String,
-  service_name ${lc},
-  ${attributes},
-  dropped_attributes_count UInt32,
-  schema_url String
-) ENGINE = ReplacingMergeTree()
-ORDER BY (tenant, resource_hash)`,
-      `CREATE TABLE IF NOT EXISTS ${ctx.db}.scopes_v3 (
-  tenant ${lc},
-  scope_hash String,
-  name String,
-  version String,
-  ${attributes},
-  dropped_attributes_count UInt32,
-  schema_url String
-) ENGINE = ReplacingMergeTree()
-ORDER BY (tenant, scope_hash)`,
-      `CREATE TABLE IF NOT EXISTS ${ctx.db}.operations_v3 (
-  tenant ${lc},
-  service_name ${lc},
-  name ${lc},
-  kind UInt8,
-  last_seen_ns UInt64
-) ENGINE = ReplacingMergeTree(last_seen_ns)
-ORDER BY (tenant, service_name, name, kind)`,
+      ...createTableStatements(ctx, traceSpansTable(true)),
+      ...createTableStatements(ctx, traceIndexTable(true)),
+      createViewStatement(ctx, 'trace_index_v3_writer', 'trace_index_v3', 'trace_spans_v3', indexColumns, indexColumns),
+      ...createTableStatements(ctx, resourcesTable(true)),
+      ...createTableStatements(ctx, scopesTable(true)),
+      ...createTableStatements(ctx, OPERATIONS_V3),
     ];
   },
 };
@@ -301,53 +208,7 @@ const metrics: Migration = {
   version: 4,
   name: 'span_metrics_v4, service_graph_edges_v4, metric_exemplars_v4',
   statements(ctx) {
-    const lc = lowCardinalityString(ctx);
-    const text = codec(ctx, 'ZSTD(1)');
-    const histogram = `hist_idx Array(UInt16)${text},
-  hist_cnt Array(Float64)${text}`;
-    const minutePartition = dayPartition('toUInt64(minute) * 60000000000');
-    return [
-      `CREATE TABLE IF NOT EXISTS ${ctx.db}.span_metrics_v4 (
-  tenant ${lc},
-  service_name ${lc},
-  span_name ${lc},
-  span_kind UInt8,
-  status_code UInt8,
-  dimensions String${text},
-  minute UInt32,
-  calls Float64,
-  errors Float64,
-  duration_sum_ns Float64,
-  ${histogram}
-) ENGINE = MergeTree()
-PARTITION BY ${minutePartition}
-ORDER BY (tenant, service_name, span_name, minute)`,
-      `CREATE TABLE IF NOT EXISTS ${ctx.db}.service_graph_edges_v4 (
-  tenant ${lc},
-  minute UInt32,
-  client ${lc},
-  server ${lc},
-  connection_type ${lc},
-  calls Float64,
-  failed Float64,
-  ${histogram}
-) ENGINE = MergeTree()
-PARTITION BY ${minutePartition}
-ORDER BY (tenant, minute, client, server)`,
-      `CREATE TABLE IF NOT EXISTS ${ctx.db}.metric_exemplars_v4 (
-  tenant ${lc},
-  service_name ${lc},
-  span_name ${lc},
-  minute UInt32,
-  kind ${lc},
-  trace_id String,
-  span_id String,
-  duration_ns UInt64,
-  status_code UInt8
-) ENGINE = MergeTree()
-PARTITION BY ${minutePartition}
-ORDER BY (tenant, service_name, span_name, minute)`,
-    ];
+    return [SPAN_METRICS_V4, SERVICE_GRAPH_EDGES_V4, METRIC_EXEMPLARS_V4].flatMap((table) => createTableStatements(ctx, table));
   },
 };
 

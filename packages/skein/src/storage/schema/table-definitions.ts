@@ -1,0 +1,246 @@
+import { codec, dayPartition, lowCardinalityString, skipIndex, type DdlContext } from './ddl-context.js';
+
+/**
+ * The one source of Skein's table definitions (schema v2 onwards): columns, engine, partitioning,
+ * order, and the key a cluster shards by. `render-ddl.ts` turns a definition into single-node DDL
+ * or the cluster variant (ARCHITECTURE decision 11); migrations only pick definitions. v3 is v2
+ * with `tenant` first, so both render from the same column lists here.
+ */
+export interface TableDefinition {
+  readonly name: string;
+  /** Column lines, indented by two spaces, without the closing parenthesis. */
+  columns(ctx: DdlContext): string;
+  readonly engine: 'ReplacingMergeTree' | 'MergeTree';
+  /** The ReplacingMergeTree version column, if any. */
+  readonly versionColumn?: string;
+  readonly partitionBy?: string;
+  readonly orderBy: string;
+  readonly settings?: string;
+  /**
+   * A cluster's Distributed table sends each row to the shard this expression picks. Every table
+   * keyed by a trace shards by its trace ID, so a trace (its spans and its index rows) lives on one
+   * shard; the small lookup tables shard by their own key.
+   */
+  readonly shardingKey: string;
+}
+
+/** How rows are written and read on a cluster, whatever the table. */
+const BY_TRACE = 'cityHash64(trace_id)';
+
+function attributes(ctx: DdlContext): string {
+  const lc = lowCardinalityString(ctx);
+  const text = codec(ctx, 'ZSTD(1)');
+  return `attr_keys Array(${lc}),
+  attr_types String${text},
+  attr_values Array(String)${text}`;
+}
+
+/** `tenant ${lc},\n  ` when the table is tenant-keyed (v3 on), else nothing (v2). */
+function tenantColumn(ctx: DdlContext, tenant: boolean): string {
+  return tenant ? `tenant ${lowCardinalityString(ctx)},\n  ` : '';
+}
+
+/** `trace_spans` (v2) / `trace_spans_v3`: the one lossless row per span (see migrations.ts, v2). */
+export function traceSpansTable(tenant: boolean): TableDefinition {
+  return {
+    name: tenant ? 'trace_spans_v3' : 'trace_spans',
+    columns(ctx) {
+      const lc = lowCardinalityString(ctx);
+      const time = codec(ctx, 'Delta, ZSTD(1)');
+      const text = codec(ctx, 'ZSTD(1)');
+      return `  ${tenantColumn(ctx, tenant)}service_name ${lc},
+  bucket UInt32,
+  trace_id String${text},
+  span_id String${text},
+  parent_span_id String${text},
+  start_ns UInt64${time},
+  duration_ns UInt64${text},
+  name ${lc},
+  kind UInt8,
+  status_code UInt8,
+  status_message String${text},
+  trace_state String${text},
+  flags UInt32,
+  ${attributes(ctx)},
+  dropped_attributes_count UInt32,
+  events String${text},
+  dropped_events_count UInt32,
+  links String${text},
+  dropped_links_count UInt32,
+  resource_hash String${text},
+  scope_hash String${text}${skipIndex(ctx, 'attr_values_bloom attr_values TYPE bloom_filter(0.01) GRANULARITY 1')}`;
+    },
+    engine: 'ReplacingMergeTree',
+    partitionBy: dayPartition('start_ns'),
+    orderBy: `(${tenant ? 'tenant, ' : ''}service_name, bucket, trace_id, span_id)`,
+    settings: 'index_granularity = 1024',
+    shardingKey: BY_TRACE,
+  };
+}
+
+/** `trace_index` (v2) / `trace_index_v3`: trace ID → (service, minute) ranges of the span table. */
+export function traceIndexTable(tenant: boolean): TableDefinition {
+  return {
+    name: tenant ? 'trace_index_v3' : 'trace_index',
+    columns(ctx) {
+      return `  ${tenantColumn(ctx, tenant)}trace_id String${codec(ctx, 'ZSTD(1)')},
+  service_name ${lowCardinalityString(ctx)},
+  bucket UInt32`;
+    },
+    engine: 'ReplacingMergeTree',
+    partitionBy: dayPartition('toUInt64(bucket) * 60000000000'),
+    orderBy: `(${tenant ? 'tenant, ' : ''}trace_id, service_name, bucket)`,
+    shardingKey: BY_TRACE,
+  };
+}
+
+/** The columns the index's materialized view selects from each span insert. */
+export function traceIndexViewColumns(tenant: boolean): string {
+  return `${tenant ? 'tenant, ' : ''}trace_id, service_name, bucket`;
+}
+
+export function resourcesTable(tenant: boolean): TableDefinition {
+  return {
+    name: tenant ? 'resources_v3' : 'resources',
+    columns(ctx) {
+      return `  ${tenantColumn(ctx, tenant)}resource_hash String,
+  service_name ${lowCardinalityString(ctx)},
+  ${attributes(ctx)},
+  dropped_attributes_count UInt32,
+  schema_url String`;
+    },
+    engine: 'ReplacingMergeTree',
+    orderBy: tenant ? '(tenant, resource_hash)' : 'resource_hash',
+    shardingKey: 'cityHash64(resource_hash)',
+  };
+}
+
+export function scopesTable(tenant: boolean): TableDefinition {
+  return {
+    name: tenant ? 'scopes_v3' : 'scopes',
+    columns(ctx) {
+      return `  ${tenantColumn(ctx, tenant)}scope_hash String,
+  name String,
+  version String,
+  ${attributes(ctx)},
+  dropped_attributes_count UInt32,
+  schema_url String`;
+    },
+    engine: 'ReplacingMergeTree',
+    orderBy: tenant ? '(tenant, scope_hash)' : 'scope_hash',
+    shardingKey: 'cityHash64(scope_hash)',
+  };
+}
+
+export const OPERATIONS_V3: TableDefinition = {
+  name: 'operations_v3',
+  columns(ctx) {
+    const lc = lowCardinalityString(ctx);
+    return `  tenant ${lc},
+  service_name ${lc},
+  name ${lc},
+  kind UInt8,
+  last_seen_ns UInt64`;
+  },
+  engine: 'ReplacingMergeTree',
+  versionColumn: 'last_seen_ns',
+  orderBy: '(tenant, service_name, name, kind)',
+  shardingKey: 'cityHash64(service_name, name)',
+};
+
+function histogram(ctx: DdlContext): string {
+  const text = codec(ctx, 'ZSTD(1)');
+  return `hist_idx Array(UInt16)${text},
+  hist_cnt Array(Float64)${text}`;
+}
+
+const MINUTE_PARTITION = dayPartition('toUInt64(minute) * 60000000000');
+
+/** v4's metrics tables (see migrations.ts, v4): plain MergeTree, deltas summed by reads. */
+export const SPAN_METRICS_V4: TableDefinition = {
+  name: 'span_metrics_v4',
+  columns(ctx) {
+    const lc = lowCardinalityString(ctx);
+    return `  tenant ${lc},
+  service_name ${lc},
+  span_name ${lc},
+  span_kind UInt8,
+  status_code UInt8,
+  dimensions String${codec(ctx, 'ZSTD(1)')},
+  minute UInt32,
+  calls Float64,
+  errors Float64,
+  duration_sum_ns Float64,
+  ${histogram(ctx)}`;
+  },
+  engine: 'MergeTree',
+  partitionBy: MINUTE_PARTITION,
+  orderBy: '(tenant, service_name, span_name, minute)',
+  shardingKey: 'cityHash64(service_name, span_name)',
+};
+
+export const SERVICE_GRAPH_EDGES_V4: TableDefinition = {
+  name: 'service_graph_edges_v4',
+  columns(ctx) {
+    const lc = lowCardinalityString(ctx);
+    return `  tenant ${lc},
+  minute UInt32,
+  client ${lc},
+  server ${lc},
+  connection_type ${lc},
+  calls Float64,
+  failed Float64,
+  ${histogram(ctx)}`;
+  },
+  engine: 'MergeTree',
+  partitionBy: MINUTE_PARTITION,
+  orderBy: '(tenant, minute, client, server)',
+  shardingKey: 'cityHash64(client, server)',
+};
+
+export const METRIC_EXEMPLARS_V4: TableDefinition = {
+  name: 'metric_exemplars_v4',
+  columns(ctx) {
+    const lc = lowCardinalityString(ctx);
+    return `  tenant ${lc},
+  service_name ${lc},
+  span_name ${lc},
+  minute UInt32,
+  kind ${lc},
+  trace_id String,
+  span_id String,
+  duration_ns UInt64,
+  status_code UInt8`;
+  },
+  engine: 'MergeTree',
+  partitionBy: MINUTE_PARTITION,
+  orderBy: '(tenant, service_name, span_name, minute)',
+  shardingKey: BY_TRACE,
+};
+
+/** The migration record. On a cluster it is replicated and read through its Distributed table. */
+export const SCHEMA_MIGRATIONS: TableDefinition = {
+  name: 'schema_migrations',
+  columns() {
+    return 'version UInt32, name String, applied_at DateTime';
+  },
+  engine: 'MergeTree',
+  orderBy: 'version',
+  shardingKey: 'version',
+};
+
+/**
+ * Tables with day partitions and the time (Unix nanoseconds) each row's day is taken from: what
+ * retention drops, by TTL or by partition (schema/retention.ts).
+ */
+export const SPAN_RETENTION_TABLES: readonly (readonly [TableDefinition, string])[] = [
+  [traceSpansTable(true), 'start_ns'],
+  [traceIndexTable(true), 'toUInt64(bucket) * 60000000000'],
+  [OPERATIONS_V3, 'last_seen_ns'],
+];
+
+export const METRICS_RETENTION_TABLES: readonly (readonly [TableDefinition, string])[] = [
+  [SPAN_METRICS_V4, 'toUInt64(minute) * 60000000000'],
+  [SERVICE_GRAPH_EDGES_V4, 'toUInt64(minute) * 60000000000'],
+  [METRIC_EXEMPLARS_V4, 'toUInt64(minute) * 60000000000'],
+];
