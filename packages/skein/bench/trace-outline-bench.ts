@@ -93,6 +93,7 @@ try {
       cachedWindowMs,
       cachedSearchMs,
       load: load(),
+      loadText: load().join(' '),
     };
     console.log(`  ${JSON.stringify(result)}`);
     results.push(result);
