@@ -30,6 +30,8 @@ export interface BenchResults {
   query?: unknown;
   overload?: unknown;
   metricsTap?: unknown;
+  traceOutline?: unknown;
+  columnBytes?: unknown;
 }
 
 export interface StepOutcome {
@@ -52,7 +54,7 @@ export interface Target {
 
 export interface Figure {
   /** a..e, as the issue numbers the benchmark parts. */
-  part: 'a' | 'b' | 'c' | 'd' | 'e' | 'f' | 'g';
+  part: 'a' | 'b' | 'c' | 'd' | 'e' | 'f' | 'g' | 'h' | 'i';
   name: string;
   /** The number compared with the target (null when the benchmark did not produce it). */
   value: number | null;
@@ -328,7 +330,55 @@ export function buildFigures(results: BenchResults): Figure[] {
     ...diskFigures(results.query, results.e2e),
     ...overloadFigures(results.overload),
     ...metricsTapFigures(results.metricsTap, results.e2e),
+    ...traceOutlineFigures(results.traceOutline),
+    ...columnBytesFigures(results.columnBytes),
   ];
+}
+
+/**
+ * h. big traces, the windowed view's server side (issue 19 item 5): the first window of a trace
+ * as the page's first request costs it (narrow read + tree assembly + rows), wall and CPU time
+ * (the CPU time is what a loaded machine moves least), then a cached window. The page's own
+ * share is measured by bench/ui-big-trace-bench.ts (BENCHMARKS.md).
+ */
+function traceOutlineFigures(outline: unknown): Figure[] {
+  const figures: Figure[] = [];
+  for (const result of list(outline, 'results')) {
+    const spans = num(result, 'spans');
+    if (spans === undefined) continue;
+    const size = formatCount(spans);
+    const target = spans >= 1_000_000 ? 3_000 : spans >= 100_000 ? 1_000 : undefined;
+    figures.push(
+      figure(
+        'h',
+        `big trace ${size} spans: first window from storage (server), wall (load ${str(result, 'loadText') ?? '?'})`,
+        num(result, 'firstWindowMs', 'ms'),
+        'ms',
+        undefined,
+        target === undefined ? undefined : { op: '<=', value: target, condition: 'server share of first rows' },
+      ),
+      figure('h', `big trace ${size} spans: first window, CPU time`, num(result, 'firstWindowMs', 'cpuMs'), 'CPU-ms', undefined),
+      figure('h', `big trace ${size} spans: a cached window (scroll step)`, num(result, 'cachedWindowMs', 'ms'), 'ms', undefined),
+    );
+  }
+  return figures;
+}
+
+/** i. bytes per span after merges on the loadgen topology, per engine (issue 19 item 4; per column in the JSON). */
+function columnBytesFigures(columnBytes: unknown): Figure[] {
+  return list(columnBytes, 'results').map((result) =>
+    figure(
+      'i',
+      `bytes per span after merges, loadgen topology, ${str(result, 'engine') ?? '?'}`,
+      num(result, 'bytesOnDiskPerSpan'),
+      'B/span',
+      undefined,
+      {
+        op: '<=',
+        value: 40,
+      },
+    ),
+  );
 }
 
 /** f. overload (issue 20): bench/overload-bench.ts. */

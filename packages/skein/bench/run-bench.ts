@@ -100,6 +100,20 @@ const STEPS: Step[] = [
     script: 'bench/metrics-tap-bench.ts',
     args: options.quick ? ['--spans', '50000', '--runs', '2'] : [],
   },
+  {
+    key: 'traceOutline',
+    name: 'trace-outline',
+    label: "h. big traces: the windowed view's server side at 100k and 1M spans (issue 19)",
+    script: 'bench/trace-outline-bench.ts',
+    args: options.quick ? ['--sizes', '20000', '--runs', '1'] : [],
+  },
+  {
+    key: 'columnBytes',
+    name: 'column-bytes',
+    label: 'i. bytes per span and per column, chDB and clickhouse-server (issue 19)',
+    script: 'bench/column-bytes-bench.ts',
+    args: options.quick ? ['--spans', '30000'] : [],
+  },
 ];
 
 function git(...args: string[]): string {

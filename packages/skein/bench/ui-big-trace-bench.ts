@@ -1,6 +1,8 @@
 /**
  * How long the web UI takes to open big traces (issue "Web UI", item 4): targets are a 10k-span
- * trace in < 1.5 s, 100k spans in < 3 s without freezing the tab, 1M spans without crashing it.
+ * trace in < 1.5 s, 100k spans in < 3 s without freezing the tab, 1M spans without crashing it;
+ * issue 19 item 5: 1M spans first rows < 3 s and 100k < 1 s. Traces above 20,000 spans open in
+ * the windowed view (the server assembles the tree, the page fetches the rows it shows).
  * Runs Skein (all-in-one, embedded chDB), ingests one trace per size over OTLP/HTTP
  * protobuf (5,000-span requests, `test/support/big-trace.ts` shapes), then per size:
  *
@@ -106,7 +108,8 @@ async function openInBrowser(page: Page, url: string): Promise<object> {
   await page.addInitScript(LONG_TASK_OBSERVER);
   await page.goto(url);
   const outcome = await page
-    .waitForSelector('.wf-row, .error-box', { timeout: PAGE_TIMEOUT_MS })
+    // A span's row (the windowed view's not-yet-fetched rows carry no span ID), or an error.
+    .waitForSelector('.wf-row[data-span-id], .error-box', { timeout: PAGE_TIMEOUT_MS })
     .then(async (element) => ((await element.getAttribute('class'))?.includes('error-box') ? 'error' : 'rows'))
     .catch((error: unknown) => `timeout: ${String(error).slice(0, 200)}`);
   const measured = (await page.evaluate(`({

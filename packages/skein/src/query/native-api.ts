@@ -10,6 +10,8 @@ import { QueryParams } from './query-params.js';
 import { readerFor } from './tenant-of.js';
 import { planMetricsQuery } from './tempo/traceql-metrics-plan.js';
 import { isTraceQLError, parseTraceQL } from './traceql/index.js';
+import { TraceOutlineCache } from './trace-outline-cache.js';
+import { outlineResponse } from './trace-outline-route.js';
 
 const HOUR_NANO = 3_600_000_000_000n;
 const DEFAULT_SEARCH_LOOKBACK_NANO = HOUR_NANO;
@@ -62,6 +64,14 @@ export function addNativeApi(router: HttpRouter, store: TraceStore): void {
     if (format === 'compact') return compactTraceResponse(reader, traceId);
     const spans = await readTraceSpans(reader, traceId);
     return format === 'otlp' ? encodeOtlpJsonTraces(spans) : toNativeTrace(traceId, spans);
+  });
+
+  const outlines = new TraceOutlineCache();
+  router.get('/api/v1/traces/:traceId/outline', ({ request, url, params: path }) => {
+    const traceId = normaliseTraceId(path['traceId']!);
+    if (traceId === undefined)
+      throw new ApiError('bad_parameter', `invalid trace ID ${JSON.stringify(path['traceId'])}: expected 1 to 32 hex digits, not all zero`);
+    return outlineResponse(readerFor(store, request), outlines, traceId, url);
   });
 
   router.get('/api/v1/traces/:traceId/incoming-links', async ({ request, url, params: path }) => {

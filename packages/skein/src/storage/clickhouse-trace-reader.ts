@@ -5,6 +5,7 @@ import { ClickHouseMetricsReader } from './metrics-tables.js';
 import type { SqlParams } from './sql-binding.js';
 import type { TraceCondition } from './traceql-condition.js';
 import { prefilterSql } from './traceql-prefilter.js';
+import { decodeOutlineRow } from './trace-outline-columns.js';
 import { isStringLimitError, type SqlEngine } from './sql-engine.js';
 import { aggregateSpans, listTypedValues } from './span-aggregation.js';
 import type { SpanAggregationQuery, SpanAggregationRow, TypedValueRow, TypedValuesQuery } from './span-query-types.js';
@@ -31,6 +32,7 @@ import {
   samplingProbabilitiesSql,
   scopesByHashSql,
   searchTraceIdsSql,
+  traceOutlineSql,
   traceSpanPageSql,
   traceSkeletonsSql,
   traceSummariesSql,
@@ -43,6 +45,7 @@ import {
   type SkeletonRow,
 } from './trace-queries.js';
 import {
+  MAX_OUTLINE_SPANS,
   MAX_PAGE_SPANS,
   StorageError,
   type AttributeKeyCount,
@@ -57,6 +60,7 @@ import {
   type SamplingProbability,
   type ServiceSpanCount,
   type TenantTraceReader,
+  type TraceOutlineColumns,
   type TraceReadOptions,
   type TraceSearchQuery,
   type TraceSummary,
@@ -91,6 +95,7 @@ export interface ReadStatements {
   /** The quoted database, for the statements rendered per call. */
   db: string;
   getTrace: string;
+  outline: string;
   firstPage: string;
   nextPage: string;
   resources: string;
@@ -108,6 +113,7 @@ export function readStatements(db: string): ReadStatements {
   return {
     db,
     getTrace: getTraceSql(db),
+    outline: traceOutlineSql(db),
     firstPage: traceSpanPageSql(db, false),
     nextPage: traceSpanPageSql(db, true),
     resources: resourcesByHashSql(db),
@@ -174,6 +180,14 @@ export class ClickHouseTraceReader extends ClickHouseMetricsReader implements Te
       if (rows.length < asked && !this.distributed) return;
       limit = Math.max(1, Math.min(pageSpans, Math.floor(PAGE_TEXT_CHARS / Math.max(1, textLength / rows.length))));
     }
+  }
+
+  async readTraceOutline(traceId: string): Promise<TraceOutlineColumns> {
+    const columns = decodeOutlineRow(await this.engine.queryRowBinary(this.sql.outline, { tenant: this.tenant, traceId }));
+    if (columns.spanCount > MAX_OUTLINE_SPANS) {
+      throw new StorageError('rejected', `trace ${traceId} has ${columns.spanCount} spans, more than the outline's ${MAX_OUTLINE_SPANS}`);
+    }
+    return columns;
   }
 
   /** One page of readTrace; one that overflows V8's string cap anyway is read again in halves. */

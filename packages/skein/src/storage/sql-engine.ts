@@ -19,6 +19,12 @@ export interface SqlEngine {
    * one string, which V8 caps at 2^29 − 24 characters.
    */
   querySized<T>(sql: string, params?: SqlParams): Promise<{ rows: T[]; textLength: number }>;
+  /**
+   * Runs a SELECT and returns its result in ClickHouse's `RowBinary` format (the engine appends
+   * the FORMAT clause): for big results of numbers, where formatting and parsing JSON text cost
+   * more than the query (a 1M-span trace outline: ~1.5 CPU-s of JSON against ~0.1 s of binary).
+   */
+  queryRowBinary(sql: string, params?: SqlParams): Promise<Buffer>;
   /** Runs a statement that returns nothing (DDL, INSERT ... SELECT, ALTER). */
   command(sql: string, params?: SqlParams): Promise<void>;
   /**

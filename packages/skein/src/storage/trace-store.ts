@@ -168,6 +168,36 @@ export interface TraceReadOptions {
   pageSpans?: number;
 }
 
+/**
+ * The narrow columns of a trace's spans, one entry per span ID (as {@link TenantTraceReader.getTrace}
+ * deduplicates: the earliest copy), in no promised order: what the trace outline
+ * (query/trace-outline.ts) needs to draw a million-span trace without reading or holding its
+ * spans. Binary, not strings: 1M spans are ~40 MB of typed arrays and no string per ID.
+ */
+export interface TraceOutlineColumns {
+  spanCount: number;
+  /** Span IDs as 8 bytes each (span `i` at `8 * i`); stored IDs are validated 16-hex-digit IDs. */
+  spanIds: Uint8Array;
+  /** Parent span IDs likewise; 8 zero bytes for none (a zero span ID is invalid). */
+  parentSpanIds: Uint8Array;
+  /** Start as whole Unix seconds and the nanoseconds within: both exact as numbers. */
+  startSeconds: Uint32Array;
+  startNanos: Uint32Array;
+  /** Duration in nanoseconds (exact below 2^53 ns, 104 days); a negative stored one is 0. */
+  durationsNano: Float64Array;
+  /** OTLP status codes: 0 unset, 1 ok, 2 error. */
+  statusCodes: Uint8Array;
+  /** Distinct service names, and each span's index into them. */
+  services: string[];
+  serviceIndex: Uint16Array;
+  /** Span names as UTF-8, span `i` at `nameBytes[nameOffsets[i] .. nameOffsets[i + 1]]` (decoded when shown). */
+  nameBytes: Uint8Array;
+  nameOffsets: Uint32Array;
+}
+
+/** Most spans {@link TenantTraceReader.readTraceOutline} reads: its one result stays ~100 B/span of text. */
+export const MAX_OUTLINE_SPANS = 3_000_000;
+
 /** Largest `pageSpans` a paged read accepts. */
 export const MAX_PAGE_SPANS = 100_000;
 
@@ -247,6 +277,15 @@ export interface TenantTraceReader extends MetricsReader {
    * - Rejects with a {@link StorageError}: 'rejected' for a `pageSpans` outside 1..100,000.
    */
   readTrace(traceId: string, options?: TraceReadOptions): AsyncIterable<Span[]>;
+
+  /**
+   * The trace's spans as narrow columns ({@link TraceOutlineColumns}), one query and one result:
+   * ~100 B/span of result text against ~1 kB for whole spans, so 1M spans are one read.
+   * Empty columns when the trace is unknown. Rejects with a {@link StorageError} 'rejected'
+   * for a trace of more than {@link MAX_OUTLINE_SPANS} spans (checked once read: a count first
+   * would be one more pass over every trace).
+   */
+  readTraceOutline(traceId: string): Promise<TraceOutlineColumns>;
 
   /**
    * Matching traces, newest first (by trace start as summarised, ties by trace ID): deterministic.

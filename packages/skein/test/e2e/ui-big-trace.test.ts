@@ -229,6 +229,59 @@ describe('trace timeline in Chromium: big traces, zoom, search, keyboard, links'
     await page.close();
   });
 
+  test('the windowed view (?outline=1): rows by window, Enter jumps to the first match, expand all, scroll to the last span', async () => {
+    for (const scheme of ['light', 'dark'] as const) {
+      const page = await newPage(scheme);
+      await page.goto(`${skein.queryUrl}/trace/${bigTraceId}?outline=1`);
+      await page.locator('.outline-view .wf-row[data-span-id]').first().waitFor();
+      if (scheme === 'light') timing['outlineFirstRowsMs'] = Math.round(await page.evaluate(() => performance.now()));
+      assert.match(await page.locator('.outline-summary').innerText(), /10,000 spans/);
+      // Folded by default as the full view folds (the server picks the depth).
+      const shownRows = Number((await page.locator('.wf-row-count').innerText()).replace(/\D/g, ''));
+      assert.ok(shownRows > 1 && shownRows < BIG_SPANS, `${shownRows} rows shown at first`);
+      assert.ok((await rowNodes(page)) < MAX_ROW_NODES, `rendered ${await rowNodes(page)} rows`);
+      await page.locator('.outline-minimap rect').first().waitFor();
+      await screenshot(page, `ui-outline-view${scheme === 'dark' ? '-dark' : ''}`);
+      if (scheme === 'dark') {
+        await page.close();
+        continue;
+      }
+      // Enter right after typing: the server finds the span (deep in a folded subtree), unfolds
+      // its ancestors and the page scrolls to it, marked.
+      const deep = bigTraceSpanId(9_999);
+      await page.locator('#trace-search').fill('#9999');
+      await page.locator('#trace-search').press('Enter');
+      await page.locator(`.wf-row.match.selected[data-span-id="${deep}"]`).waitFor();
+      assert.match(await page.locator('.search-count').innerText(), /^1 match$/);
+      await screenshot(page, 'ui-outline-view-search');
+
+      await page.getByRole('button', { name: 'Expand all' }).click();
+      await page.waitForFunction(`document.querySelector('.wf-row-count')?.textContent?.startsWith('10,000')`);
+      const lastId = bigTraceSpanId(lastDisplayedIndex(BIG_SPANS));
+      await page.evaluate(`document.querySelector('.wf-viewport').scrollTop = 1e9`);
+      await page.locator(`.wf-row[data-span-id="${lastId}"]`).waitFor();
+      assert.ok((await rowNodes(page)) < MAX_ROW_NODES);
+      // Folding a row by its caret: its subtree's rows leave the list.
+      const before = Number((await page.locator('.wf-row-count').innerText()).replace(/\D/g, ''));
+      await page.evaluate(`document.querySelector('.wf-viewport').scrollTop = 0`);
+      await page.locator(`.wf-row[data-span-id="${bigTraceSpanId(1)}"] .wf-toggle`).click();
+      await page.waitForFunction(`Number(document.querySelector('.wf-row-count').textContent.replace(/\\D/g, '')) < ${before}`);
+      await page.close();
+    }
+  });
+
+  test('full view: Enter right after typing in the in-trace search jumps to the first match', async () => {
+    const page = await newPage();
+    await page.goto(`${skein.queryUrl}/trace/${shopTraceId}`);
+    await page.locator('.wf-row').first().waitFor();
+    // No wait for the match count: the query and the step race, and the step must win.
+    await page.locator('#trace-search').fill('redis GET');
+    await page.locator('#trace-search').press('Enter');
+    await page.locator(`.wf-row.selected.match[data-span-id="${shop.cache}"]`).waitFor();
+    assert.match(page.url(), new RegExp(`span=${shop.cache}`));
+    await page.close();
+  });
+
   test('zoom by dragging the minimap and the ruler; the window is in the URL and reloads; reset', async () => {
     const page = await newPage();
     const url = `${skein.queryUrl}/trace/${shopTraceId}`;

@@ -661,6 +661,59 @@ export function runTraceStoreContract(name: string, env: ContractEnvironment): v
         }
       }));
 
+    test('readTraceOutline: the narrow columns of getTrace, one entry per span ID, tenant-scoped', () =>
+      withStore(async (store, reader) => {
+        const front = resourceOf('frontend');
+        const back = resourceOf('backend');
+        const spans: Span[] = [];
+        for (let i = 0; i < 12; i++) {
+          spans.push(
+            makeSpan({
+              trace: 0xa00,
+              span: 0x200 + i,
+              ...(i > 0 && { parent: 0x200 + Math.floor((i - 1) / 3) }),
+              resource: i % 2 === 0 ? front : back,
+              name: `op ${i}`,
+              start: T0 + BigInt(i) * 7n * SECOND + 123_456_789n,
+              duration: BigInt(i + 1) * MS,
+              ...(i === 5 && { error: true }),
+            }),
+          );
+        }
+        await store.writeSpans(spans);
+        await store.writeSpans(spans.slice(2, 6)); // a retried batch: copies
+        const whole = await reader.getTrace(traceId(0xa00));
+        const outline = await reader.readTraceOutline(traceId(0xa00));
+        // No order is promised: compare as rows sorted by span ID.
+        const nameOf = (i: number): string =>
+          Buffer.from(outline.nameBytes.subarray(outline.nameOffsets[i]!, outline.nameOffsets[i + 1]!)).toString();
+        const hex = (bytes: Uint8Array, i: number): string => Buffer.from(bytes.subarray(i * 8, i * 8 + 8)).toString('hex');
+        const rows = Array.from({ length: outline.spanCount }, (_, i) => ({
+          spanId: hex(outline.spanIds, i),
+          parent: hex(outline.parentSpanIds, i) === '0000000000000000' ? '' : hex(outline.parentSpanIds, i),
+          start: BigInt(outline.startSeconds[i]!) * 1_000_000_000n + BigInt(outline.startNanos[i]!),
+          duration: outline.durationsNano[i],
+          status: outline.statusCodes[i],
+          service: outline.services[outline.serviceIndex[i]!],
+          name: nameOf(i),
+        })).sort((a, b) => (a.spanId < b.spanId ? -1 : 1));
+        const expected = [...whole]
+          .sort((a, b) => (a.spanId < b.spanId ? -1 : 1))
+          .map((span) => ({
+            spanId: span.spanId,
+            parent: span.parentSpanId,
+            start: span.startTimeUnixNano,
+            duration: Number(span.endTimeUnixNano - span.startTimeUnixNano),
+            status: span.status.code,
+            service: span.resource.attributes.find((a) => a.key === 'service.name')?.value,
+            name: span.name,
+          }));
+        assert.deepStrictEqual(rows, expected);
+        const empty = await reader.readTraceOutline(traceId(0x77));
+        assert.equal(empty.spanCount, 0);
+        assert.equal((await store.forTenant('another-tenant' as TenantId).readTraceOutline(traceId(0xa00))).spanCount, 0);
+      }));
+
     test('an empty batch is a no-op', () =>
       withStore(async (store, reader) => {
         await store.writeSpans([]);

@@ -68,6 +68,9 @@ function fakeEngine(rows: number, charsPerRow: number): { engine: SqlEngine; lim
       }
       throw new Error(`unexpected query ${sql}`);
     },
+    async queryRowBinary(): Promise<Buffer> {
+      throw new Error('unexpected binary query');
+    },
     async querySized<T>(_sql: string, params: SqlParams = {}): Promise<{ rows: T[]; textLength: number }> {
       const limit = params['limit'] as number;
       limits.push(limit);

@@ -13,6 +13,8 @@ import {
   type RedGroup,
   nativeTraceSchema,
   operationsResponseSchema,
+  outlineResponseSchema,
+  type OutlineResponse,
   otlpTracesEnvelopeSchema,
   searchResponseSchema,
   servicesResponseSchema,
@@ -58,6 +60,17 @@ export interface SearchQuery {
   start?: string;
   end?: string;
   limit?: number;
+}
+
+/** Parameters of {@link SkeinApi.outline}; `fold` undefined: the server's default for the trace. */
+export interface OutlineQuery {
+  offset: number;
+  limit: number;
+  fold?: number | undefined;
+  toggled?: readonly number[] | undefined;
+  summary?: number | undefined;
+  search?: string | undefined;
+  after?: number | undefined;
 }
 
 /** The window and service that attribute suggestions are drawn from (RFC 3339 or Unix ns). */
@@ -121,6 +134,23 @@ export class SkeinApi {
       if (error instanceof ApiClientError && error.status === 404) return [];
       throw error;
     }
+  }
+
+  /**
+   * A window of a trace's rows under a fold state (docs/api.md, `/outline`): the windowed view of
+   * big traces asks for the rows it shows instead of downloading every span.
+   */
+  async outline(traceId: string, query: OutlineQuery, signal?: AbortSignal): Promise<OutlineResponse> {
+    const params = new URLSearchParams({ offset: String(query.offset), limit: String(query.limit) });
+    if (query.fold !== undefined) params.set('fold', String(query.fold));
+    if (query.toggled && query.toggled.length > 0) params.set('toggled', query.toggled.join(','));
+    if (query.summary) params.set('summary', String(query.summary));
+    if (query.search) {
+      params.set('search', query.search);
+      if (query.after !== undefined && query.after >= 0) params.set('after', String(query.after));
+    }
+    const path = `/api/v1/traces/${encodeURIComponent(traceId)}/outline?${params.toString().replace(/%2C/gi, ',')}`;
+    return this.get(path, outlineResponseSchema, signal);
   }
 
   /** RED per service from the metrics tap's per-minute tables, with the previous window. */

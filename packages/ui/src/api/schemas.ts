@@ -284,3 +284,40 @@ export const tempoQueryRangeSchema = z.object({
 });
 
 export type TempoQueryRange = z.infer<typeof tempoQueryRangeSchema>;
+
+/** `GET /api/v1/traces/{id}/outline`: a window of a big trace's rows, assembled on the server. */
+export const outlineResponseSchema = z.object({
+  traceId: z.string(),
+  spanCount: z.number(),
+  rowCount: z.number(),
+  startTimeUnixNano: nanos,
+  durationNano: z.number(),
+  depth: z.number(),
+  errorCount: z.number(),
+  services: z.array(z.string()),
+  root: z.object({ service: z.string(), name: z.string(), spanId: z.string() }),
+  fold: z.number(),
+  toggled: z.array(z.number()),
+  offset: z.number(),
+  rows: z.array(
+    z.object({
+      position: z.number(),
+      spanId: z.string(),
+      parentSpanId: z.string(),
+      depth: z.number(),
+      service: z.string(),
+      name: z.string(),
+      startOffsetNano: z.number(),
+      durationNano: z.number(),
+      error: z.boolean(),
+      orphan: z.boolean(),
+      children: z.number(),
+      descendants: z.number(),
+      expanded: z.boolean(),
+    }),
+  ),
+  summary: z.optional(z.array(z.tuple([z.number(), z.number(), z.number()]))),
+  search: z.optional(z.object({ count: z.number(), position: z.optional(z.number()), row: z.optional(z.number()) })),
+});
+export type OutlineResponse = z.infer<typeof outlineResponseSchema>;
+export type OutlineRow = OutlineResponse['rows'][number];

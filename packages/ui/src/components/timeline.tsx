@@ -80,7 +80,30 @@ export function Timeline({ tree, trace, critical, state, selectedKey, onChange, 
     });
   }, []);
   const zoom = useCallback((next: ZoomWindow) => latest.current.onChange({ zoom: isFullWindow(next) ? undefined : next }), []);
-  const setQuery = useCallback((q: string) => latest.current.onChange({ q: q.trim() === '' ? undefined : q }), []);
+  // Enter right after typing: the query reaches the URL and the (deferred) matching a render or
+  // two later, so the step waits for this query's matches and then jumps to its first match
+  // (stepping through the previous query's matches would select a stale or no span).
+  const requestedQuery = useRef(query);
+  const pendingStep = useRef<1 | -1 | undefined>(undefined);
+  const setQuery = useCallback((q: string) => {
+    requestedQuery.current = q.trim() === '' ? '' : q;
+    latest.current.onChange({ q: q.trim() === '' ? undefined : q });
+  }, []);
+  const step = (direction: 1 | -1): void => {
+    if (requestedQuery.current !== deferredQuery) {
+      pendingStep.current = direction;
+      return;
+    }
+    const key = stepMatch(matches.keys, order, selectedKey, direction);
+    if (key !== undefined) select(key);
+  };
+  useEffect(() => {
+    const direction = pendingStep.current;
+    if (direction === undefined || requestedQuery.current !== deferredQuery) return;
+    pendingStep.current = undefined;
+    const key = stepMatch(matches.keys, order, undefined, direction);
+    if (key !== undefined) select(key);
+  }, [deferredQuery, matches, order, select]);
 
   const rowIndex = useMemo(() => new Map(rows.map((node, index) => [node.key, index])), [rows]);
   const focusTimeline = (): void => document.querySelector<HTMLElement>('.waterfall')?.focus();
@@ -136,10 +159,7 @@ export function Timeline({ tree, trace, critical, state, selectedKey, onChange, 
           position={position >= 0 ? position + 1 : undefined}
           onQuery={setQuery}
           onMode={(match) => onChange({ match })}
-          onStep={(direction) => {
-            const key = stepMatch(matches.keys, order, selectedKey, direction);
-            if (key !== undefined) select(key);
-          }}
+          onStep={step}
           onLeave={focusTimeline}
         />
         <div className="tree-buttons">

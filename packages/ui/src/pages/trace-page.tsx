@@ -1,8 +1,9 @@
 import { useEffect, useMemo, useState, type ReactNode } from 'react';
 import { api, ApiClientError } from '../api/client';
-import type { NativeTrace } from '../api/schemas';
+import type { NativeTrace, OutlineResponse } from '../api/schemas';
 import type { TraceLoadProgress } from '../api/trace-loader';
 import { FlameGraph } from '../components/flame-graph';
+import { OutlineView } from '../components/outline-view';
 import { SpanDetails } from '../components/span-details';
 import { SpanTable } from '../components/span-table';
 import { ErrorBox } from '../components/status-views';
@@ -15,44 +16,64 @@ import { buildTraceViews, type TraceViews } from '../model/clock-skew';
 import { bottleneckHint, criticalPath } from '../model/critical-path';
 import { traceHref, traceStateFromParams, type TraceState } from '../model/trace-state';
 import { BIG_TRACE_SPANS } from '../model/trace-tree';
-import { loadTrace } from '../opened-traces';
+import { loadTrace, openedTrace } from '../opened-traces';
 import { Link, navigate, type Location } from '../router';
 import { useAsync } from '../use-async';
 
 /**
+ * Stored traces above this many spans open in the windowed view (outline-view.tsx): the server
+ * assembles the tree and the page fetches only the rows it shows. Below it the full view (every
+ * span in the browser: critical path, skew, flame graph, stats) opens in about a second.
+ */
+const OUTLINE_ABOVE_SPANS = 20_000;
+
+type Loaded = { kind: 'full'; trace: NativeTrace; views: TraceViews } | { kind: 'outline'; outline: OutlineResponse };
+
+/**
  * `/trace/<traceId>?span=<spanId>&view=timeline|table|stats|flame&raw=1`: the selected span, the
  * view and raw (not skew-corrected) times live in the URL so a link reopens the same view.
+ * `outline=1` / `outline=0` force the windowed / the full view whatever the trace's size.
  */
 export function TracePage({ traceId, location }: { traceId: string; location: Location }): ReactNode {
   const [progress, setProgress] = useState<TraceLoadProgress | undefined>(undefined);
   // A trace opened from a file (opened-traces.ts) is shown without asking the API. A stored one
   // is downloaded and parsed in a worker; the trees are built here, after the progress text for
   // that step had a chance to paint (it is the one long task left on a big trace).
+  const outlineParam = location.params.get('outline');
   const loaded = useAsync(
-    async (signal) => {
+    async (signal): Promise<Loaded> => {
       const report = (next: TraceLoadProgress | undefined): void => {
         if (!signal.aborted) setProgress(next);
       };
       report(undefined);
+      // A stored trace's first window says how big it is: a big one stays on the server.
+      if (outlineParam !== '0' && !openedTrace(traceId)) {
+        const outline = await api.outline(traceId, { offset: 0, limit: 200, summary: 300 }, signal);
+        if (outline.spanCount > OUTLINE_ABOVE_SPANS || outlineParam === '1') return { kind: 'outline', outline };
+      }
       const trace = await loadTrace(traceId, { signal, onProgress: report });
       if (trace.spans.length > BIG_TRACE_SPANS) {
         report({ phase: 'build', bytes: 0, spanCount: trace.spans.length });
         await new Promise((done) => setTimeout(done, 0));
       }
-      return { trace, views: buildTraceViews(trace) };
+      return { kind: 'full', trace, views: buildTraceViews(trace) };
     },
-    [traceId],
+    [traceId, outlineParam],
   );
-  const root = loaded.status === 'ok' ? loaded.data.views.adjusted.rootSpan : undefined;
+  const data = loaded.status === 'ok' ? loaded.data : undefined;
+  const root = data?.kind === 'full' ? data.views.adjusted.rootSpan : undefined;
+  const title =
+    data?.kind === 'outline' ? `${data.outline.root.service}: ${data.outline.root.name}` : root && `${root.serviceName}: ${root.name}`;
   useEffect(() => {
-    document.title = root ? `${root.serviceName}: ${root.name} · Skein` : `Trace ${traceId} · Skein`;
-  }, [root, traceId]);
+    document.title = title ? `${title} · Skein` : `Trace ${traceId} · Skein`;
+  }, [title, traceId]);
   if (loaded.status === 'loading') return <TraceLoading traceId={traceId} progress={progress} />;
   if (loaded.status === 'error') {
     if (loaded.error instanceof ApiClientError && loaded.error.status === 404)
       return <TraceNotFound traceId={traceId} error={loaded.error} />;
     return <ErrorBox title={`Cannot show trace ${traceId}`} error={loaded.error} />;
   }
+  if (loaded.data.kind === 'outline') return <OutlineView key={traceId} initial={loaded.data.outline} />;
   return <TraceView key={traceId} views={loaded.data.views} trace={loaded.data.trace} state={traceStateFromParams(location.params)} />;
 }
 

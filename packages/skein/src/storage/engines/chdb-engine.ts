@@ -95,6 +95,16 @@ export class ChdbEngine implements SqlEngine {
     }
   }
 
+  async queryRowBinary(sql: string, params: SqlParams = {}): Promise<Buffer> {
+    const text = this.bind(sql, params);
+    try {
+      const bytes = (await this.session.queryAsync(`${text}\nFORMAT RowBinary`, { format: 'RowBinary' })).bytes();
+      return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    } catch (error) {
+      throw toStorageError('chdb', 'query', error);
+    }
+  }
+
   async command(sql: string, params: SqlParams = {}): Promise<void> {
     const text = this.bind(sql, params);
     try {

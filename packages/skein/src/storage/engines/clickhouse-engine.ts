@@ -121,6 +121,18 @@ export class ClickHouseEngine implements SqlEngine {
     }
   }
 
+  async queryRowBinary(sql: string, params: SqlParams = {}): Promise<Buffer> {
+    const text = this.bind(sql, params);
+    try {
+      const result = await this.client.exec({ query: `${text}\nFORMAT RowBinary` });
+      const parts: Buffer[] = [];
+      for await (const chunk of result.stream) parts.push(chunk as Buffer);
+      return Buffer.concat(parts);
+    } catch (error) {
+      throw toStorageError('clickhouse', 'query', error);
+    }
+  }
+
   async command(sql: string, params: SqlParams = {}): Promise<void> {
     const text = this.bind(sql, params);
     try {
