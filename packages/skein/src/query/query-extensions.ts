@@ -6,6 +6,7 @@ import { HttpRouter } from './http-router.js';
 import { withJaegerApi } from './jaeger/jaeger-routes.js';
 import { addJaegerSpmApi } from './jaeger-spm-api.js';
 import { addMetricsApi } from './metrics-api.js';
+import { MCP_PATH, withMcp } from './mcp/mcp-route.js';
 import { addNativeApi } from './native-api.js';
 import { isUiRoute, withUiAssets } from './ui-assets.js';
 
@@ -56,10 +57,15 @@ export const queryExtensionFactory: ExtensionFactory<QueryListenerConfig> = {
       addMetricsApi(router, store);
       addJaegerSpmApi(router, store);
       // The web UI (`/`, `/search`, `/trace/…`, `/assets/…`) is answered in front of the JSON API,
-      // Jaeger's query APIs (`/api/traces`, `/api/v3/…`) beside the native one (`/api/v1/…`).
+      // Jaeger's query APIs (`/api/traces`, `/api/v3/…`) beside the native one (`/api/v1/…`);
+      // the MCP endpoint (`/mcp`, mcp/mcp-route.ts) in front of all of them.
       const port = await host.listenHttp({
         endpoint: config.endpoint,
-        handler: withUiAssets(withJaegerApi(store, settings.logger, router.handler(settings.logger)), { logger: settings.logger }),
+        handler: withMcp(
+          store,
+          settings.logger,
+          withUiAssets(withJaegerApi(store, settings.logger, router.handler(settings.logger)), { logger: settings.logger }),
+        ),
         description: 'the query API',
         portHint: QUERY_PORT_HINT,
         portName: 'query',
@@ -67,6 +73,7 @@ export const queryExtensionFactory: ExtensionFactory<QueryListenerConfig> = {
         routes: [
           ...router.patterns(),
           ...JAEGER_ROUTE_SAMPLES,
+          MCP_PATH,
           '/',
           '/search',
           '/trace/0af7651916cd43dd8448eb211c80319c',
