@@ -8,6 +8,8 @@ import { buildRowBatches } from './span-rows.js';
 import type { TenantTraceReader, TraceStore } from './trace-store.js';
 import type { MetricsBatch } from './metrics-store.js';
 import { writeMetricsBatch } from './metrics-tables.js';
+import type { AlertStore } from './alert-store.js';
+import { ClickHouseAlertStore } from './alert-tables.js';
 
 /** Caches of names and hashes are forgotten when they grow past this (IDs in names, churn). */
 const MAX_KNOWN = 100_000;
@@ -18,6 +20,7 @@ const MAX_KNOWN = 100_000;
  */
 export class ClickHouseTraceStore implements TraceStore {
   readonly description: string;
+  readonly alerts: AlertStore;
   private readonly sql: ReadStatements;
   private closed = false;
   /** What this process has stored (written after the insert succeeded), by tenant: see buildRowBatches. */
@@ -31,6 +34,7 @@ export class ClickHouseTraceStore implements TraceStore {
   ) {
     this.description = `${engine.name} ${engine.version}`;
     this.sql = readStatements(quoteIdentifier(database));
+    this.alerts = new ClickHouseAlertStore(engine, quoteIdentifier(database));
   }
 
   /** One insert per table with new rows (see insertRowBatches); most batches need only `trace_spans`. */

@@ -3,6 +3,7 @@ import type { TenantId } from '../model/tenant.js';
 import type { SpanAggregationQuery, SpanAggregationRow, TypedValueRow, TypedValuesQuery } from './span-query-types.js';
 import type { TraceCondition } from './traceql-condition.js';
 import type { MetricsReader, MetricsWriter } from './metrics-store.js';
+import type { AlertStore } from './alert-store.js';
 
 /**
  * One attribute filter of a search: matches a span whose own attributes, or whose resource's
@@ -170,6 +171,9 @@ export interface TraceStore extends MetricsWriter {
    * may take one per request.
    */
   forTenant(tenant: TenantId): TenantTraceReader;
+
+  /** Alert rules, states, history and the evaluator lease (schema v7, alert-store.ts). */
+  readonly alerts: AlertStore;
 
   /** Health check used by `/readyz`: resolves when the engine answers a trivial query. */
   ping(): Promise<void>;
