@@ -173,6 +173,16 @@ test('the SDK client lists the tools, each with a description and described argu
       assert.ok((schema.description ?? '').length > 10, `${tool.name}.${key} has no description`);
   }
   assert.match(client.getInstructions() ?? '', /search_traces/);
+  const { prompts } = await client.listPrompts(undefined, { timeout: CALL_TIMEOUT_MILLIS });
+  assert.deepEqual(
+    prompts.map((prompt) => prompt.name),
+    ['investigate_service'],
+  );
+  const prompt = await client.getPrompt(
+    { name: 'investigate_service', arguments: { service: 'checkout' } },
+    { timeout: CALL_TIMEOUT_MILLIS },
+  );
+  assert.match((prompt.messages[0]!.content as { text: string }).text, /get_red_metrics with service="checkout"/);
 });
 
 test("every tool answers from tenant A's data", async () => {

@@ -342,4 +342,29 @@ export function registerSkeinTools(server: McpServer, reader: TenantTraceReader)
         return compareTraces(a[0]!.traceId, a, b[0]!.traceId, b);
       }),
   );
+
+  server.registerPrompt(
+    'investigate_service',
+    {
+      title: 'Investigate a service',
+      description: 'Steps to find why a service is slow or failing, using the tools above.',
+      argsSchema: { service: z.string().describe('The service to investigate, as list_services names it.') },
+    },
+    ({ service }) => ({
+      messages: [
+        {
+          role: 'user',
+          content: {
+            type: 'text',
+            text:
+              `Investigate the service ${JSON.stringify(service)} in Skein. 1) get_red_metrics with service=${JSON.stringify(service)} ` +
+              'for the last hour: which operations are slow or failing? 2) search_traces for its slowest or failing traces ' +
+              '(errorsOnly, or minDuration). 3) get_trace on two of them: what does the critical path wait on, which span is the ' +
+              'bottleneck, what exceptions are there? 4) compare_traces between a bad trace and a normal one of the same operation. ' +
+              '5) get_dependencies: is a downstream service the cause? Conclude with the most likely cause and the trace IDs as evidence.',
+          },
+        },
+      ],
+    }),
+  );
 }
