@@ -27,9 +27,21 @@ module.exports = {
     },
     {
       name: 'query-imports-only-model-and-storage',
+      comment:
+        'alert notifications (query/alerts) retry with the one retry policy of collector/pipeline, and nothing else of the collector.',
       severity: 'error',
       from: { path: `${SRC}query/` },
-      to: { path: SRC, pathNot: [`${SRC}query/`, `${SRC}model/`, `${SRC}storage/`, `${SRC}component/`, `${SRC}telemetry/`] },
+      to: {
+        path: SRC,
+        pathNot: [
+          `${SRC}query/`,
+          `${SRC}model/`,
+          `${SRC}storage/`,
+          `${SRC}component/`,
+          `${SRC}telemetry/`,
+          `${SRC}collector/pipeline/retry-policy\\.ts$`,
+        ],
+      },
     },
     {
       name: 'receivers-import-model-and-pipeline',

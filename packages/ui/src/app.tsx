@@ -10,6 +10,7 @@ import { useTheme } from './theme';
 // The service map (its page and layout code) loads when first visited, not with every search.
 const ServiceMapPage = lazy(async () => ({ default: (await import('./pages/service-map-page')).ServiceMapPage }));
 const ServicesPage = lazy(async () => ({ default: (await import('./pages/services-page')).ServicesPage }));
+const AlertsPage = lazy(async () => ({ default: (await import('./pages/alerts-page')).AlertsPage }));
 const ServicePage = lazy(async () => ({ default: (await import('./pages/services-page')).ServicePage }));
 
 export function App(): ReactNode {
@@ -29,6 +30,12 @@ export function App(): ReactNode {
     page = (
       <Suspense fallback={<Loading what="services" />}>
         <ServicesPage location={location} />
+      </Suspense>
+    );
+  else if (location.pathname === '/alerts')
+    page = (
+      <Suspense fallback={<Loading what="alerts" />}>
+        <AlertsPage location={location} />
       </Suspense>
     );
   else if (serviceMatch)
@@ -62,6 +69,9 @@ export function App(): ReactNode {
           </Link>
           <Link to="/map" className={location.pathname === '/map' ? 'active' : ''}>
             Service map
+          </Link>
+          <Link to="/alerts" className={location.pathname === '/alerts' ? 'active' : ''}>
+            Alerts
           </Link>
         </nav>
         <TraceLookup />

@@ -16,6 +16,8 @@ const SAMPLING_COLUMNS = ['tenant', 'service_name', 'operation', 'probability', 
 
 /** How often a store without TTL drops expired day partitions (schema/retention.ts). */
 const MAINTENANCE_INTERVAL_MILLIS = 3_600_000;
+import type { AlertStore } from './alert-store.js';
+import { ClickHouseAlertStore } from './alert-tables.js';
 
 /** Caches of names and hashes are forgotten when they grow past this (IDs in names, churn). */
 const MAX_KNOWN = 100_000;
@@ -26,6 +28,7 @@ const MAX_KNOWN = 100_000;
  */
 export class ClickHouseTraceStore implements TraceStore {
   readonly description: string;
+  readonly alerts: AlertStore;
   private readonly sql: ReadStatements;
   private closed = false;
   /** What this process has stored (written after the insert succeeded), by tenant: see buildRowBatches. */
@@ -61,6 +64,7 @@ export class ClickHouseTraceStore implements TraceStore {
       }, MAINTENANCE_INTERVAL_MILLIS);
       this.maintenanceTimer.unref();
     }
+    this.alerts = new ClickHouseAlertStore(engine, quoteIdentifier(database));
   }
 
   /** One insert per table with new rows (see insertRowBatches); most batches need only `trace_spans`. */

@@ -4,6 +4,7 @@ import type { SpanAggregationQuery, SpanAggregationRow, TypedValueRow, TypedValu
 import type { TraceCondition } from './traceql-condition.js';
 import type { MetricsReader, MetricsWriter } from './metrics-store.js';
 import type { ApiTokenTable } from './api-tokens.js';
+import type { AlertStore } from './alert-store.js';
 
 /**
  * One attribute filter of a search: matches a span whose own attributes, or whose resource's
@@ -237,6 +238,8 @@ export interface TraceStore extends MetricsWriter {
 
   /** Stores adaptive sampling's probabilities, each under its tenant (a small table, tenant first). */
   writeSamplingProbabilities(rows: readonly SamplingProbability[]): Promise<void>;
+  /** Alert rules, states, history and the evaluator lease (schema v7, alert-store.ts). */
+  readonly alerts: AlertStore;
 
   /** Health check used by `/readyz`: resolves when the engine answers a trivial query. */
   ping(): Promise<void>;

@@ -9,6 +9,7 @@ import { featuresForVersion } from '../../src/storage/engine-features.js';
 import { makeSpan } from '../support/span-factory.js';
 import { findClickHouseServer, startClickHouseServer, type ClickHouseServer } from '../support/clickhouse-server.js';
 import { BINDING_CASES } from './binding-cases.js';
+import { runAlertStoreContract } from './alert-store-contract.js';
 import { runMetricsStoreContract } from './metrics-store-contract.js';
 import { runTenantIsolationContract } from './tenant-isolation-contract.js';
 import { runTraceStoreContract } from './trace-store-contract.js';
@@ -44,6 +45,7 @@ if (binary === undefined) {
   runTraceStoreContract('clickhouse-server', environment);
   runTenantIsolationContract('clickhouse-server', environment);
   runMetricsStoreContract('clickhouse-server', environment);
+  runAlertStoreContract('clickhouse-server', environment);
 
   test('clickhouse: URL forms, database creation, idempotent migrations', async () => {
     const database = uniqueDatabase();

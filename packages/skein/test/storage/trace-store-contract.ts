@@ -582,6 +582,11 @@ export function runTraceStoreContract(name: string, env: ContractEnvironment): v
             assert.deepStrictEqual(
               tables.map((t) => t.name),
               [
+                'alert_history_v7',
+                'alert_lease_v7',
+                'alert_rules_v7',
+                'alert_silences_v7',
+                'alert_state_v7',
                 'api_tokens_v8',
                 'metric_exemplars_v4',
                 'operations_v3',

@@ -55,6 +55,7 @@ export function ServicesPage({ location }: { location: Location }): ReactNode {
               {header('errorRatio', 'Errors')}
               {header('p99Millis', 'p99')}
               <th>vs previous window</th>
+              <th aria-label="Alert" />
             </tr>
           </thead>
           <tbody>
@@ -76,6 +77,11 @@ export function ServicesPage({ location }: { location: Location }): ReactNode {
                   <Sparkline points={service.points} value={(p) => p.p99Millis} label={`${service.serviceName} p99`} />
                 </td>
                 <td className="change">{changeText(service)}</td>
+                <td>
+                  <Link to={alertOnThis(service)} className="alert-on-this" title="Create an alert rule on this service's p99">
+                    Alert on this
+                  </Link>
+                </td>
               </tr>
             ))}
           </tbody>
@@ -83,6 +89,19 @@ export function ServicesPage({ location }: { location: Location }): ReactNode {
       )}
     </section>
   );
+}
+
+/** The Alerts page's new-rule form, pre-filled: the service's p99 above 1.5 × today's (TraceQL durations are seconds). */
+function alertOnThis(service: RedGroup): string {
+  const p99Seconds = (service.p99Millis ?? 1000) / 1000;
+  const threshold = Number((p99Seconds * 1.5).toPrecision(2));
+  const params = new URLSearchParams({
+    new: '1',
+    name: `${service.serviceName} p99 above ${threshold}s`,
+    query: `{ resource.service.name = ${JSON.stringify(service.serviceName)} && kind = server } | quantile_over_time(duration, 0.99)`,
+    threshold: String(threshold),
+  });
+  return `/alerts?${params}`;
 }
 
 function changeText(group: RedGroup): string {

@@ -235,6 +235,66 @@ ORDER BY (tenant, service_name, operation)`,
 };
 
 /**
+ * Version 7 — alerting (issue 16; storage/alert-store.ts): rules created through the API, each
+ * rule's state and what was last notified (so a restart or another node does not notify again),
+ * the history of state changes, silences, and the evaluator lease. Tiny tables: a row per rule
+ * change, per state change, per lease renewal. ReplacingMergeTree on a version where a key is
+ * updated (reads take argMax by version); the history and the lease renewals only grow, by a few
+ * rows a minute at most, in day partitions.
+ */
+const alertsSchema: Migration = {
+  version: 7,
+  name: 'alert_rules_v7, alert_state_v7, alert_history_v7, alert_silences_v7, alert_lease_v7',
+  statements(ctx) {
+    const lc = lowCardinalityString(ctx);
+    return [
+      `CREATE TABLE IF NOT EXISTS ${ctx.db}.alert_rules_v7 (
+  tenant ${lc},
+  rule_id String,
+  version UInt64,
+  deleted UInt8,
+  definition String
+) ENGINE = ReplacingMergeTree(version)
+ORDER BY (tenant, rule_id)`,
+      `CREATE TABLE IF NOT EXISTS ${ctx.db}.alert_state_v7 (
+  tenant ${lc},
+  rule_id String,
+  version UInt64,
+  state String,
+  active_since_ms UInt64,
+  changed_at_ms UInt64,
+  notified String,
+  detail String
+) ENGINE = ReplacingMergeTree(version)
+ORDER BY (tenant, rule_id)`,
+      `CREATE TABLE IF NOT EXISTS ${ctx.db}.alert_history_v7 (
+  tenant ${lc},
+  rule_id String,
+  at_ms UInt64,
+  state String,
+  detail String
+) ENGINE = MergeTree()
+PARTITION BY toYYYYMMDD(toDateTime(intDiv(at_ms, 1000), 'UTC'))
+ORDER BY (tenant, rule_id, at_ms)`,
+      `CREATE TABLE IF NOT EXISTS ${ctx.db}.alert_silences_v7 (
+  tenant ${lc},
+  rule_id String,
+  version UInt64,
+  until_ms UInt64
+) ENGINE = ReplacingMergeTree(version)
+ORDER BY (tenant, rule_id)`,
+      `CREATE TABLE IF NOT EXISTS ${ctx.db}.alert_lease_v7 (
+  name String,
+  epoch UInt64,
+  holder String,
+  expires_ms UInt64
+) ENGINE = ReplacingMergeTree(expires_ms)
+ORDER BY (name, epoch, holder)`,
+    ];
+  },
+};
+
+/**
  * v8 (v6 logs, v7 alerts): API tokens made through the admin API (storage/api-token-table.ts).
  * In the database rather than a file in the state directory: every Skein process of a cluster
  * (collectors, query nodes) reads the same tokens, and the query role has no state directory.
@@ -260,4 +320,12 @@ ORDER BY (tenant, name)`,
   },
 };
 
-export const MIGRATIONS: readonly Migration[] = [initialSchema, narrowRows, tenancy, metrics, samplingProbabilities, apiTokens];
+export const MIGRATIONS: readonly Migration[] = [
+  initialSchema,
+  narrowRows,
+  tenancy,
+  metrics,
+  samplingProbabilities,
+  alertsSchema,
+  apiTokens,
+];
