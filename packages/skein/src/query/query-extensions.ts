@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Component, ExtensionFactory, Host, ListenerAccess } from '../component/component.js';
 import { endpointSchema } from '../component/endpoint.js';
+import { addAnalysisApi } from './analysis/analysis-api.js';
 import { addHealthEndpoints } from './health-endpoints.js';
 import { HttpRouter } from './http-router.js';
 import { withJaegerApi } from './jaeger/jaeger-routes.js';
@@ -53,6 +54,7 @@ export const queryExtensionFactory: ExtensionFactory<QueryListenerConfig> = {
       const router = new HttpRouter();
       addHealthEndpoints(router, () => store);
       addNativeApi(router, store);
+      addAnalysisApi(router, store);
       addMetricsApi(router, store);
       addJaegerSpmApi(router, store);
       // The web UI (`/`, `/search`, `/trace/…`, `/assets/…`) is answered in front of the JSON API,
