@@ -10,6 +10,8 @@ import { useTheme } from './theme';
 // The service map (its page and layout code) loads when first visited, not with every search.
 const ServiceMapPage = lazy(async () => ({ default: (await import('./pages/service-map-page')).ServiceMapPage }));
 const ServicesPage = lazy(async () => ({ default: (await import('./pages/services-page')).ServicesPage }));
+const ExplorePage = lazy(async () => ({ default: (await import('./pages/explore-page')).ExplorePage }));
+const ComparePage = lazy(async () => ({ default: (await import('./pages/compare-page')).ComparePage }));
 const ServicePage = lazy(async () => ({ default: (await import('./pages/services-page')).ServicePage }));
 
 export function App(): ReactNode {
@@ -29,6 +31,18 @@ export function App(): ReactNode {
     page = (
       <Suspense fallback={<Loading what="services" />}>
         <ServicesPage location={location} />
+      </Suspense>
+    );
+  else if (location.pathname === '/explore')
+    page = (
+      <Suspense fallback={<Loading what="Explore" />}>
+        <ExplorePage location={location} />
+      </Suspense>
+    );
+  else if (location.pathname === '/compare')
+    page = (
+      <Suspense fallback={<Loading what="the comparison" />}>
+        <ComparePage location={location} />
       </Suspense>
     );
   else if (serviceMatch)
@@ -56,6 +70,9 @@ export function App(): ReactNode {
         <nav className="topnav">
           <Link to="/search" className={location.pathname !== '/search' && location.pathname !== '/' ? '' : 'active'}>
             Search
+          </Link>
+          <Link to="/explore" className={location.pathname === '/explore' || location.pathname === '/compare' ? 'active' : ''}>
+            Explore
           </Link>
           <Link to="/services" className={location.pathname.startsWith('/services') ? 'active' : ''}>
             Services

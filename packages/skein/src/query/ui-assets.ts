@@ -63,6 +63,8 @@ export function isUiRoute(pathname: string): boolean {
     pathname === '/map' ||
     pathname === '/map/' ||
     pathname === '/services' ||
+    pathname === '/explore' ||
+    pathname === '/compare' ||
     pathname.startsWith('/services/') ||
     pathname.startsWith('/trace/')
   );
