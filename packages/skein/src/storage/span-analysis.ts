@@ -133,17 +133,26 @@ interface GroupTotalsRow {
   total: number | string;
   total_errors: number | string;
   group_count: number | string;
-  top: Array<[string, string, number | string, number | string, Array<number | string>]>;
+  /** (value, type, spans, errors, [p50, p95, p99], [(slot, spans, errors, p95)]) */
+  top: Array<
+    [
+      string,
+      string,
+      number | string,
+      number | string,
+      Array<number | string>,
+      Array<[number, number | string, number | string, number | string]>,
+    ]
+  >;
 }
 
-interface GroupSeriesRow {
-  g_key: string;
-  slot: number;
-  n: number | string;
-  e: number | string;
-  p95: number | string;
-}
-
+/**
+ * One pass: per (group, slot) the counts, a p95 and a mergeable quantile state; per group the
+ * merged quantiles and its series; over all groups the totals and the `limit` largest. (A first
+ * version read the attribute columns twice, once for the groups and once for the top groups'
+ * series: 2× the bytes for the same answer.) Memory is bounded by the sampled spans: every
+ * (group, slot) state holds at most its own spans' durations, and at most 8,192.
+ */
 export async function groupSpans(engine: SqlEngine, db: string, tenant: TenantId, query: GroupByQuery): Promise<GroupByResult> {
   const slots = slotCount(query, query.stepNano);
   if (!Number.isInteger(query.limit) || query.limit < 1 || query.limit > 200) throw new SpanConditionError('limit must be 1..200');
@@ -155,70 +164,53 @@ export async function groupSpans(engine: SqlEngine, db: string, tenant: TenantId
   const group = fieldSql(b, query.field, resources.alias);
   const where = [...populationWhere(b, query), sampleCondition(b, sample.rate)];
   const sql = `SELECT sum(n) AS total, sum(e) AS total_errors, count() AS group_count,
-  arraySlice(arraySort(x -> (-tupleElement(x, 3), tupleElement(x, 1), tupleElement(x, 2)), groupArray((g_v, g_t, n, e, q))), 1, ${b.bind('UInt64', query.limit)}) AS top
+  arraySlice(arraySort(x -> (-tupleElement(x, 3), tupleElement(x, 1), tupleElement(x, 2)), groupArray((g_v, g_t, n, e, q, series))), 1, ${b.bind('UInt64', query.limit)}) AS top
 FROM (
-  SELECT ${group.value} AS g_v, ${group.type} AS g_t, count() AS n, countIf(status_code = 2) AS e,
-    quantiles(0.5, 0.95, 0.99)(duration_ns) AS q
-  FROM ${db}.trace_spans_v3${resources.join()}
-  WHERE ${where.join('\n    AND ')}
+  SELECT g_v, g_t, sum(slot_n) AS n, sum(slot_e) AS e, quantilesMerge(0.5, 0.95, 0.99)(slot_q) AS q,
+    groupArray((slot, slot_n, slot_e, slot_p95)) AS series
+  FROM (
+    SELECT ${group.value} AS g_v, ${group.type} AS g_t, ${SLOT(b, query, query.stepNano)} AS slot,
+      count() AS slot_n, countIf(status_code = 2) AS slot_e,
+      quantilesState(0.5, 0.95, 0.99)(duration_ns) AS slot_q, quantile(0.95)(duration_ns) AS slot_p95
+    FROM ${db}.trace_spans_v3${resources.join()}
+    WHERE ${where.join('\n      AND ')}
+    GROUP BY g_v, g_t, slot
+  )
   GROUP BY g_v, g_t
 )`;
   const totals = (await engine.query<GroupTotalsRow>(sql, { ...b.params, tenant }))[0];
-  const top = totals?.top ?? [];
-  const groups: SpanGroup[] = top.map(([value, type, n, e, q]) => ({
-    value: type === '' ? '' : value,
-    type,
-    count: Number(n),
-    errors: Number(e),
-    p50Nano: Number(q[0] ?? 0),
-    p95Nano: Number(q[1] ?? 0),
-    p99Nano: Number(q[2] ?? 0),
-    seriesCount: new Array<number>(slots).fill(0),
-    seriesErrors: new Array<number>(slots).fill(0),
-    seriesP95Nano: new Array<number>(slots).fill(0),
-  }));
+  const groups: SpanGroup[] = (totals?.top ?? []).map(([value, type, n, e, q, series]) => {
+    const g: SpanGroup = {
+      value: type === '' ? '' : value,
+      type,
+      count: Number(n),
+      errors: Number(e),
+      p50Nano: Number(q[0] ?? 0),
+      p95Nano: Number(q[1] ?? 0),
+      p99Nano: Number(q[2] ?? 0),
+      seriesCount: new Array<number>(slots).fill(0),
+      seriesErrors: new Array<number>(slots).fill(0),
+      seriesP95Nano: new Array<number>(slots).fill(0),
+    };
+    for (const [slot, sn, se, p95] of series) {
+      if (slot < 0 || slot >= slots) continue;
+      g.seriesCount[slot] = Number(sn);
+      g.seriesErrors[slot] = Number(se);
+      g.seriesP95Nano[slot] = Number(p95);
+    }
+    return g;
+  });
   const total = Number(totals?.total ?? 0);
-  const totalErrors = Number(totals?.total_errors ?? 0);
   const shown = groups.reduce((sum, g) => sum + g.count, 0);
   const shownErrors = groups.reduce((sum, g) => sum + g.errors, 0);
-  if (groups.length > 0) await fillSeries(engine, db, tenant, query, sample.rate, groups);
   return {
     groups,
-    other: { count: total - shown, errors: totalErrors - shownErrors, groups: Number(totals?.group_count ?? 0) - groups.length },
+    other: {
+      count: total - shown,
+      errors: Number(totals?.total_errors ?? 0) - shownErrors,
+      groups: Number(totals?.group_count ?? 0) - groups.length,
+    },
     slots,
     sample: { ...sample, sampledSpans: total },
   };
-}
-
-/** The per-slot series of the shown groups: a second pass restricted to their values. */
-async function fillSeries(
-  engine: SqlEngine,
-  db: string,
-  tenant: TenantId,
-  query: GroupByQuery,
-  rate: number,
-  groups: SpanGroup[],
-): Promise<void> {
-  const b = new SqlBuilder(db);
-  const resources = new ResourceColumns(b);
-  const group = fieldSql(b, query.field, resources.alias);
-  const keyOf = (type: string, value: string): string => `${type}:${value}`;
-  const keys = groups.map((g) => keyOf(g.type, g.value));
-  const keySql = `concat(${group.type}, ':', ${group.value})`;
-  const sql = `SELECT ${keySql} AS g_key, ${SLOT(b, query, query.stepNano)} AS slot, count() AS n, countIf(status_code = 2) AS e,
-  quantile(0.95)(duration_ns) AS p95
-FROM ${db}.trace_spans_v3${resources.join()}
-WHERE ${[...populationWhere(b, query), sampleCondition(b, rate)].join('\n  AND ')}
-  AND has(${b.bind('Array(String)', keys)}, g_key)
-GROUP BY g_key, slot`;
-  const rows = await engine.query<GroupSeriesRow>(sql, { ...b.params, tenant });
-  const byKey = new Map(groups.map((g) => [keyOf(g.type, g.value), g]));
-  for (const row of rows) {
-    const g = byKey.get(row.g_key);
-    const slot = Number(row.slot);
-    if (g === undefined || slot < 0 || slot >= g.seriesCount.length) continue;
-    g.seriesCount[slot] = Number(row.n);
-    g.seriesErrors[slot] = Number(row.e);
-    g.seriesP95Nano[slot] = Number(row.p95);
-  }
 }
