@@ -53,6 +53,26 @@ export function sampleCondition(b: SqlBuilder, rate: number): string {
   return `cityHash64(span_id) % ${SAMPLE_MODULUS} < ${b.bind('UInt64', threshold)}`;
 }
 
+/**
+ * A sample of whole minutes (every k-th minute bucket of the window) keeping about `rate` of the
+ * spans, or undefined when the window has too few minutes for it. Unlike a hash of the span ID,
+ * which saves aggregation but still reads every row, whole minutes are whole ranges of the sort
+ * key (tenant, service, minute, …): the engine skips the other minutes' granules, so a 10 % sample
+ * reads about 10 % of the bytes. Every slot of a 60-point series over the window still gets
+ * sampled minutes while k ≤ window/60 minutes.
+ */
+export function minuteSample(b: SqlBuilder, population: SpanPopulation, rate: number): string | undefined {
+  if (rate >= 1) return undefined;
+  const from = (population.fromNano < 0n ? 0n : population.fromNano) / BUCKET_NANO;
+  const to = (population.toNano < 0n ? 0n : population.toNano) / BUCKET_NANO;
+  const k = BigInt(Math.ceil(1 / rate));
+  if (to - from + 1n < 2n * k) return undefined;
+  const buckets: string[] = [];
+  for (let bucket = from; bucket <= to; bucket++) if (bucket % k === 0n) buckets.push(b.bind('UInt64', bucket));
+  // One placeholder per minute: 18.16 accepts no array on the right of IN, and a constant list is what its index uses.
+  return `bucket IN (${buckets.join(', ')})`;
+}
+
 /** Sampling plan for a population of `population` spans when at most `maxSpans` may be aggregated. */
 export function samplePlan(population: number, maxSpans: number): SampleInfo {
   const rate = population <= maxSpans || population === 0 ? 1 : maxSpans / population;
@@ -162,7 +182,7 @@ export async function groupSpans(engine: SqlEngine, db: string, tenant: TenantId
   const b = new SqlBuilder(db);
   const resources = new ResourceColumns(b);
   const group = fieldSql(b, query.field, resources.alias);
-  const where = [...populationWhere(b, query), sampleCondition(b, sample.rate)];
+  const where = [...populationWhere(b, query), minuteSample(b, query, sample.rate) ?? sampleCondition(b, sample.rate)];
   const sql = `SELECT sum(n) AS total, sum(e) AS total_errors, count() AS group_count,
   arraySlice(arraySort(x -> (-tupleElement(x, 3), tupleElement(x, 1), tupleElement(x, 2)), groupArray((g_v, g_t, n, e, q, series))), 1, ${b.bind('UInt64', query.limit)}) AS top
 FROM (
@@ -211,6 +231,6 @@ FROM (
       groups: Number(totals?.group_count ?? 0) - groups.length,
     },
     slots,
-    sample: { ...sample, sampledSpans: total },
+    sample: { ...sample, sampledSpans: total, rate: population === 0 ? 1 : total / population },
   };
 }
