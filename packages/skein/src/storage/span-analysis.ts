@@ -55,11 +55,12 @@ export function sampleCondition(b: SqlBuilder, rate: number): string {
 
 /**
  * A sample of whole minutes (every k-th minute bucket of the window) keeping about `rate` of the
- * spans, or undefined when the window has too few minutes for it. Unlike a hash of the span ID,
- * which saves aggregation but still reads every row, whole minutes are whole ranges of the sort
- * key (tenant, service, minute, …): the engine skips the other minutes' granules, so a 10 % sample
- * reads about 10 % of the bytes. Every slot of a 60-point series over the window still gets
- * sampled minutes while k ≤ window/60 minutes.
+ * spans, or undefined when the window has too few minutes for it. Whole minutes are whole ranges
+ * of the sort key (tenant, service, minute, …): where a service's minute fills at least a granule
+ * (1,024 spans) the engine skips the other minutes' granules and reads a share of the bytes;
+ * below that (measured at 2M spans a day: ~1,550 CPU-ms against ~860 at 1M unsampled) it saves the
+ * aggregation, as a hash of the span ID would. Every slot of a 60-point series over the window
+ * still gets sampled minutes while k ≤ window/60 minutes.
  */
 export function minuteSample(b: SqlBuilder, population: SpanPopulation, rate: number): string | undefined {
   if (rate >= 1) return undefined;

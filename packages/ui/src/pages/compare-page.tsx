@@ -76,6 +76,13 @@ function CompareSummary({
       ) : (
         <span>
           {value.traceIds.length} traces with the operation {label === 'slow' ? '≥' : '≤'} {formatDuration(value.thresholdNano)}
+          <span className="examples">
+            {value.traceIds.slice(0, 3).map((id) => (
+              <Link key={id} to={`/trace/${id}`} className="mono small" title={`Open trace ${id}`}>
+                {id.slice(-8)}
+              </Link>
+            ))}
+          </span>
         </span>
       )}
       <span>
