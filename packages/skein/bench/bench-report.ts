@@ -32,6 +32,7 @@ export interface BenchResults {
   metricsTap?: unknown;
   traceOutline?: unknown;
   columnBytes?: unknown;
+  analysis?: unknown;
 }
 
 export interface StepOutcome {
@@ -54,7 +55,7 @@ export interface Target {
 
 export interface Figure {
   /** a..e, as the issue numbers the benchmark parts. */
-  part: 'a' | 'b' | 'c' | 'd' | 'e' | 'f' | 'g' | 'h' | 'i';
+  part: 'a' | 'b' | 'c' | 'd' | 'e' | 'f' | 'g' | 'h' | 'i' | 'j';
   name: string;
   /** The number compared with the target (null when the benchmark did not produce it). */
   value: number | null;
@@ -332,6 +333,7 @@ export function buildFigures(results: BenchResults): Figure[] {
     ...metricsTapFigures(results.metricsTap, results.e2e),
     ...traceOutlineFigures(results.traceOutline),
     ...columnBytesFigures(results.columnBytes),
+    ...analysisFigures(results.analysis),
   ];
 }
 
@@ -454,6 +456,28 @@ function metricsTapFigures(tap: unknown, e2e: unknown): Figure[] {
       'MiB',
       undefined,
     ),
+  ];
+}
+
+/** h. population analyses (issue 15): bench/analysis-bench.ts; the 2 s targets are judged at 10M spans. */
+function analysisFigures(analysis: unknown): Figure[] {
+  if (analysis === undefined) return [];
+  const stored = num(analysis, 'storedSpans');
+  const at = stored === undefined ? '' : ` (${formatCount(stored)} spans)`;
+  const judged = stored !== undefined && stored >= 10_000_000;
+  const target: Target = { op: '<=', value: 2000 };
+  return [
+    figure(
+      'j',
+      `analysis: group-by span.http.route over 24 h, p50${at}`,
+      num(analysis, 'groupBy24hMs', 'p50'),
+      'ms',
+      undefined,
+      target,
+      judged,
+    ),
+    figure('j', `analysis: attribute ranking over 1 h, p50${at}`, num(analysis, 'ranking1hMs', 'p50'), 'ms', undefined, target, judged),
+    figure('j', `analysis: latency heatmap over 24 h, p50${at}`, num(analysis, 'heatmap24hMs', 'p50'), 'ms', undefined),
   ];
 }
 

@@ -7,6 +7,7 @@
  *   e. bytes per span after merges (from d and c)
  *   f. overload: capacity, accepted under 3×, answer p99, peak RSS (bench/overload-bench.ts)
  *   g. metrics tap cost (bench/metrics-tap-bench.ts)
+ *   h. population analyses: group-by over 24 h, ranking over 1 h (bench/analysis-bench.ts)
  * b runs before c in the same invocation so that the ratio c/b compares figures of the same
  * machine state.
  *
@@ -113,6 +114,13 @@ const STEPS: Step[] = [
     label: 'i. bytes per span and per column, chDB and clickhouse-server (issue 19)',
     script: 'bench/column-bytes-bench.ts',
     args: options.quick ? ['--spans', '30000'] : [],
+  },
+  {
+    key: 'analysis',
+    name: 'analysis',
+    label: `j. analyses: group-by over 24 h and ranking over 1 h at ${options.quick ? '50k' : options.full ? '10M' : '1M'} spans (issue 15)`,
+    script: 'bench/analysis-bench.ts',
+    args: ['--spans', options.quick ? '50000' : options.full ? '10000000' : '1000000', '--runs', options.quick ? '2' : '5'],
   },
 ];
 

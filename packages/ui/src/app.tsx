@@ -11,6 +11,8 @@ import { useTheme } from './theme';
 const ServiceMapPage = lazy(async () => ({ default: (await import('./pages/service-map-page')).ServiceMapPage }));
 const ServicesPage = lazy(async () => ({ default: (await import('./pages/services-page')).ServicesPage }));
 const AlertsPage = lazy(async () => ({ default: (await import('./pages/alerts-page')).AlertsPage }));
+const ExplorePage = lazy(async () => ({ default: (await import('./pages/explore-page')).ExplorePage }));
+const ComparePage = lazy(async () => ({ default: (await import('./pages/compare-page')).ComparePage }));
 const ServicePage = lazy(async () => ({ default: (await import('./pages/services-page')).ServicePage }));
 
 export function App(): ReactNode {
@@ -38,6 +40,18 @@ export function App(): ReactNode {
         <AlertsPage location={location} />
       </Suspense>
     );
+  else if (location.pathname === '/explore')
+    page = (
+      <Suspense fallback={<Loading what="Explore" />}>
+        <ExplorePage location={location} />
+      </Suspense>
+    );
+  else if (location.pathname === '/compare')
+    page = (
+      <Suspense fallback={<Loading what="the comparison" />}>
+        <ComparePage location={location} />
+      </Suspense>
+    );
   else if (serviceMatch)
     page = (
       <Suspense fallback={<Loading what="the service" />}>
@@ -63,6 +77,9 @@ export function App(): ReactNode {
         <nav className="topnav">
           <Link to="/search" className={location.pathname !== '/search' && location.pathname !== '/' ? '' : 'active'}>
             Search
+          </Link>
+          <Link to="/explore" className={location.pathname === '/explore' || location.pathname === '/compare' ? 'active' : ''}>
+            Explore
           </Link>
           <Link to="/services" className={location.pathname.startsWith('/services') ? 'active' : ''}>
             Services

@@ -7,6 +7,7 @@ import { AlertEvaluator } from './alerts/alert-evaluator.js';
 import { AlertNotifier } from './alerts/alert-notifier.js';
 import { alertsConfigSchema } from './alerts/alerts-config.js';
 import { ALERTS_PREFIX, withAlertsApi } from './alerts/alerts-api.js';
+import { addAnalysisApi } from './analysis/analysis-api.js';
 import { addHealthEndpoints } from './health-endpoints.js';
 import { HttpRouter } from './http-router.js';
 import { withJaegerApi } from './jaeger/jaeger-routes.js';
@@ -80,6 +81,7 @@ export const queryExtensionFactory: ExtensionFactory<QueryConfig> = {
         const router = new HttpRouter();
         addHealthEndpoints(router, () => store);
         addNativeApi(router, store);
+        addAnalysisApi(router, store);
         addMetricsApi(router, store);
         addJaegerSpmApi(router, store);
         const tempo = tempoApiRouter(store);

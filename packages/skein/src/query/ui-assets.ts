@@ -65,6 +65,8 @@ export function isUiRoute(pathname: string): boolean {
     pathname === '/map/' ||
     pathname === '/services' ||
     pathname === '/alerts' ||
+    pathname === '/explore' ||
+    pathname === '/compare' ||
     pathname.startsWith('/services/') ||
     pathname.startsWith('/trace/')
   );

@@ -8,6 +8,21 @@ import { prefilterSql } from './traceql-prefilter.js';
 import { decodeOutlineRow } from './trace-outline-columns.js';
 import { isStringLimitError, type SqlEngine } from './sql-engine.js';
 import { aggregateSpans, listTypedValues } from './span-aggregation.js';
+import { groupSpans, spanHeatmap } from './span-analysis.js';
+import { countAttributeValues } from './attribute-counts-sql.js';
+import { findTraceShapes, operationTraceGroups } from './trace-shape-sql.js';
+import type {
+  AttributeCountsQuery,
+  AttributeCountsResult,
+  GroupByQuery,
+  GroupByResult,
+  HeatmapQuery,
+  HeatmapResult,
+  OperationTraceGroups,
+  OperationTraceGroupsQuery,
+  TraceShape,
+  TraceShapeQuery,
+} from './span-analysis-types.js';
 import type { SpanAggregationQuery, SpanAggregationRow, TypedValueRow, TypedValuesQuery } from './span-query-types.js';
 import {
   BUCKET_NANO,
@@ -487,6 +502,26 @@ export class ClickHouseTraceReader extends ClickHouseMetricsReader implements Te
 
   listTypedValues(query: TypedValuesQuery): Promise<TypedValueRow[]> {
     return listTypedValues(this.engine, this.sql.db, this.tenant, query);
+  }
+
+  spanHeatmap(query: HeatmapQuery): Promise<HeatmapResult> {
+    return spanHeatmap(this.engine, this.sql.db, this.tenant, query);
+  }
+
+  groupSpans(query: GroupByQuery): Promise<GroupByResult> {
+    return groupSpans(this.engine, this.sql.db, this.tenant, query);
+  }
+
+  countAttributeValues(query: AttributeCountsQuery): Promise<AttributeCountsResult> {
+    return countAttributeValues(this.engine, this.sql.db, this.tenant, query);
+  }
+
+  findTraceShapes(query: TraceShapeQuery): Promise<TraceShape[]> {
+    return findTraceShapes(this.engine, this.sql.db, this.tenant, query);
+  }
+
+  operationTraceGroups(query: OperationTraceGroupsQuery): Promise<OperationTraceGroups> {
+    return operationTraceGroups(this.engine, this.sql.db, this.tenant, query);
   }
 
   private attributeParams(query: AttributeQuery): SqlParams | undefined {

@@ -25,7 +25,7 @@ export class SqlBuilder {
 
   constructor(readonly db: string) {}
 
-  bind(type: 'String' | 'UInt64' | 'Int64' | 'Float64' | 'UInt8', value: unknown): string {
+  bind(type: 'String' | 'UInt64' | 'Int64' | 'Float64' | 'UInt8' | 'Array(String)', value: unknown): string {
     const name = `p${this.next++}`;
     this.params[name] = value;
     return `{${name}:${type}}`;

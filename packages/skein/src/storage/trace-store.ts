@@ -5,6 +5,18 @@ import type { TraceCondition } from './traceql-condition.js';
 import type { MetricsReader, MetricsWriter } from './metrics-store.js';
 import type { ApiTokenTable } from './api-tokens.js';
 import type { AlertStore } from './alert-store.js';
+import type {
+  AttributeCountsQuery,
+  AttributeCountsResult,
+  GroupByQuery,
+  GroupByResult,
+  HeatmapQuery,
+  HeatmapResult,
+  OperationTraceGroups,
+  OperationTraceGroupsQuery,
+  TraceShape,
+  TraceShapeQuery,
+} from './span-analysis-types.js';
 
 /**
  * One attribute filter of a search: matches a span whose own attributes, or whose resource's
@@ -364,6 +376,25 @@ export interface TenantTraceReader extends MetricsReader {
 
   /** Distinct typed values of a field on a sample of the window's spans that pass a filter, most frequent first. */
   listTypedValues(query: TypedValuesQuery): Promise<TypedValueRow[]>;
+
+  /**
+   * Population analyses (issue 15; span-analysis-types.ts). Each runs in the engine and returns
+   * aggregates only; each throws a `SpanConditionError` for a filter storage cannot express.
+   * A latency heatmap: spans per (time slot, log-scale duration bucket), with errors. Exact.
+   */
+  spanHeatmap(query: HeatmapQuery): Promise<HeatmapResult>;
+
+  /** Spans grouped by one field: count, errors, p50/p95/p99 and per-slot series of the largest groups. Sampled above `maxSampleSpans`. */
+  groupSpans(query: GroupByQuery): Promise<GroupByResult>;
+
+  /** Per attribute and value, spans of the selection and of the baseline (the rest of the population). Each group sampled above `maxSampleSpans`. */
+  countAttributeValues(query: AttributeCountsQuery): Promise<AttributeCountsResult>;
+
+  /** Traces (newest first) by span count, depth, services, has A / never B; at most `limit`. */
+  findTraceShapes(query: TraceShapeQuery): Promise<TraceShape[]>;
+
+  /** Hash samples of the traces of an operation whose span is slow (≥ a quantile) and fast (≤ another). */
+  operationTraceGroups(query: OperationTraceGroupsQuery): Promise<OperationTraceGroups>;
 }
 
 export type StorageErrorCode =

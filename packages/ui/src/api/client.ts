@@ -35,6 +35,16 @@ import {
   type TempoSearchResponse,
   type TraceQLParse,
 } from './schemas';
+import {
+  compareResponseSchema,
+  groupByResponseSchema,
+  heatmapResponseSchema,
+  rankingResponseSchema,
+  type CompareResponse,
+  type GroupByResponse,
+  type HeatmapResponse,
+  type RankingResponse,
+} from './analysis-schemas';
 
 /** A failed API call; `message` is the API's own `error.message` when it sent one. */
 export class ApiClientError extends Error {
@@ -258,6 +268,27 @@ export class SkeinApi {
     if (!parsed.success)
       throw new ApiClientError(`unexpected response from ${path.split('?')[0] ?? path}`, response.status, 'bad_response');
     return parsed.data;
+  }
+
+  /** The analysis API (docs/api.md, "Analysis"): the parameters are the page's URL parameters, checked by the server. */
+  async heatmap(params: URLSearchParams, signal?: AbortSignal): Promise<HeatmapResponse> {
+    return this.get(`/api/v1/analysis/heatmap?${params}`, heatmapResponseSchema, signal);
+  }
+
+  async groupBy(params: URLSearchParams, signal?: AbortSignal): Promise<GroupByResponse> {
+    return this.get(`/api/v1/analysis/group-by?${params}`, groupByResponseSchema, signal);
+  }
+
+  async ranking(params: URLSearchParams, signal?: AbortSignal): Promise<RankingResponse> {
+    return this.get(`/api/v1/analysis/ranking?${params}`, rankingResponseSchema, signal);
+  }
+
+  async compareTraces(a: string, b: string, signal?: AbortSignal): Promise<CompareResponse> {
+    return this.get(`/api/v1/analysis/compare-traces?${new URLSearchParams({ a, b })}`, compareResponseSchema, signal);
+  }
+
+  async compareGroups(params: URLSearchParams, signal?: AbortSignal): Promise<CompareResponse> {
+    return this.get(`/api/v1/analysis/compare-groups?${params}`, compareResponseSchema, signal);
   }
 
   private async orNothingWhenMissing<T>(load: () => Promise<T[]>): Promise<T[]> {

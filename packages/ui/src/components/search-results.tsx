@@ -3,7 +3,7 @@ import type { SearchResponse, TraceSummary } from '../api/schemas';
 import { formatAge, formatDuration, formatTimestamp } from '../model/format';
 import { serviceColor } from '../model/service-colors';
 import { sortTraces, TRACE_SORT_LABELS, TRACE_SORT_ORDERS, type TraceSortOrder } from '../model/trace-sort';
-import { Link } from '../router';
+import { Link, navigate } from '../router';
 import { ServiceChip } from './service-chip';
 import { TraceScatter } from './trace-scatter';
 
@@ -26,6 +26,16 @@ function compactAtFirst(): boolean {
 export function SearchResults({ response, sort, onSort }: Props): ReactNode {
   const sorted = useMemo(() => sortTraces(response.traces, sort), [response, sort]);
   const [compact, setCompact] = useState(compactAtFirst);
+  // Two picked results open the structural comparison (oldest first as A).
+  const [picked, setPicked] = useState<string[]>([]);
+  const pick = (traceId: string): void =>
+    setPicked((current) => (current.includes(traceId) ? current.filter((id) => id !== traceId) : [...current, traceId].slice(-2)));
+  const compare = (): void => {
+    const [a, b] = picked
+      .map((id) => response.traces.find((t) => t.traceId === id)!)
+      .sort((x, y) => (BigInt(x.startTimeUnixNano) < BigInt(y.startTimeUnixNano) ? -1 : 1));
+    if (a && b) navigate(`/compare?a=${a.traceId}&b=${b.traceId}`);
+  };
   return (
     <div className="results">
       <div className="results-head">
@@ -36,7 +46,16 @@ export function SearchResults({ response, sort, onSort }: Props): ReactNode {
         <span className="muted small">
           {formatTimestamp(response.startTimeUnixNano)} – {formatTimestamp(response.endTimeUnixNano)}
         </span>
-        <label className="inline-check compact-toggle right" title="One line per trace: about three times as many on a screen">
+        <button
+          type="button"
+          className="secondary compare-picked right"
+          disabled={picked.length !== 2}
+          onClick={compare}
+          title="Tick two traces to compare their structure"
+        >
+          Compare {picked.length}/2
+        </button>
+        <label className="inline-check compact-toggle" title="One line per trace: about three times as many on a screen">
           <input
             type="checkbox"
             name="compactList"
@@ -64,13 +83,23 @@ export function SearchResults({ response, sort, onSort }: Props): ReactNode {
         </label>
       </div>
       <TraceScatter traces={response.traces} />
-      <TraceList traces={sorted} compact={compact} />
+      <TraceList traces={sorted} compact={compact} picked={picked} onPick={pick} />
     </div>
   );
 }
 
 /** Result rows: root service and span, a duration bar relative to the slowest, spans per service. */
-export function TraceList({ traces, compact = false }: { traces: readonly TraceSummary[]; compact?: boolean }): ReactNode {
+export function TraceList({
+  traces,
+  compact = false,
+  picked,
+  onPick,
+}: {
+  traces: readonly TraceSummary[];
+  compact?: boolean;
+  picked?: readonly string[];
+  onPick?: (traceId: string) => void;
+}): ReactNode {
   const slowest = Math.max(1, ...traces.map((trace) => Number(trace.durationNano)));
   const now = Date.now();
   return (
@@ -78,7 +107,18 @@ export function TraceList({ traces, compact = false }: { traces: readonly TraceS
       {traces.map((trace) => {
         const duration = Number(trace.durationNano);
         return (
-          <li key={trace.traceId}>
+          <li key={trace.traceId} className={onPick ? 'pickable' : ''}>
+            {onPick && (
+              <label className="pick" title="Pick for comparison">
+                <input
+                  type="checkbox"
+                  name="pick"
+                  aria-label={`Pick ${trace.traceId} for comparison`}
+                  checked={picked?.includes(trace.traceId) ?? false}
+                  onChange={() => onPick(trace.traceId)}
+                />
+              </label>
+            )}
             <Link to={`/trace/${trace.traceId}`} className="result" data-trace-id={trace.traceId}>
               <div className="result-title">
                 <span className="root-service" style={{ borderColor: serviceColor(trace.rootServiceName) }}>

@@ -2,6 +2,7 @@ import { useState, type ReactNode } from 'react';
 import { api } from '../api/client';
 import { forgetOpenedTrace, openedTrace } from '../opened-traces';
 import { navigate } from '../router';
+import { CompareWith } from './compare-with';
 
 /**
  * The trace header's file actions: "Download OTLP JSON" for a stored trace (saved as
@@ -50,6 +51,7 @@ export function TraceSourceActions({ traceId }: { traceId: string }): ReactNode 
   };
   return (
     <div className="trace-actions">
+      <CompareWith traceId={traceId} />
       {state.error && (
         <span className="error-text small" role="alert">
           Download failed: {state.error}

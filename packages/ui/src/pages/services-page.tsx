@@ -5,6 +5,7 @@ import { formatChange, formatValue, RedChart, Sparkline } from '../components/re
 import { ErrorBox, Loading } from '../components/status-views';
 import { Link, navigate, type Location } from '../router';
 import { useAsync } from '../use-async';
+import { exploreUrl } from '../model/explore-state';
 
 const LOOKBACKS = ['15m', '1h', '6h', '24h'];
 
@@ -174,6 +175,22 @@ export function ServicePage({ service, location }: { service: string; location: 
                     </span>
                   )}
                 </span>
+                {operation.operation !== undefined && (
+                  <span className="operation-actions">
+                    <Link
+                      to={`/compare?${new URLSearchParams({ service, operation: operation.operation, lookback })}`}
+                      title="The typical shape of this operation's slow traces against its fast ones"
+                    >
+                      Slow vs fast
+                    </Link>
+                    <Link
+                      to={whyUrl(service, operation.operation, lookback, operation.p99Millis)}
+                      title="Rank the attributes of the spans slower than p99"
+                    >
+                      Why slow?
+                    </Link>
+                  </span>
+                )}
               </h2>
               <div className="red-charts">
                 <RedChart
@@ -207,6 +224,13 @@ export function ServicePage({ service, location }: { service: string; location: 
         })}
     </section>
   );
+}
+
+/** Explore with this operation's spans at or above its p99 selected: the ranking says what sets them apart. */
+function whyUrl(service: string, operation: string, lookback: string, p99Millis: number | null | undefined): string {
+  const q = `{ resource.service.name = ${JSON.stringify(service)} && name = ${JSON.stringify(operation)} }`;
+  const minNano = String(Math.max(1, Math.round((p99Millis ?? 0) * 1e6)));
+  return exploreUrl({ q, lookback, by: 'service', selection: { minNano, errors: false } });
 }
 
 function lookbackMillis(lookback: string): number {

@@ -59,6 +59,17 @@ export function planMetricsQuery(query: TraceQLQuery): MetricsQuery {
   return planned;
 }
 
+/**
+ * A TraceQL query that is one spanset filter (`{ … }`, no pipeline, no metrics stage) as a storage
+ * span filter: the selections of the population analyses (query/analysis/).
+ */
+export function planSpanFilter(query: TraceQLQuery): SpanFilter {
+  if (query.metrics !== undefined) throw new TraceQLUnsupportedError('a metrics function in a span selection', query.metrics.pos);
+  if (query.spans.type !== 'filter')
+    throw new TraceQLUnsupportedError('spanset operators or pipelines in a span selection', query.spans.pos);
+  return query.spans.condition === undefined ? { combine: 'all', conditions: [] } : filterOf(query.spans.condition);
+}
+
 function filterOf(expr: FieldExpr): SpanFilter {
   const node = nodeOf(expr);
   return 'combine' in node ? node : { combine: 'all', conditions: [node] };
