@@ -116,7 +116,7 @@ before(async () => {
     {
       receivers: { otlp: { protocols: { http: { endpoint: '127.0.0.1:0' } } }, zipkin: null },
       processors: { metrics_tap: { spanmetrics: { metrics_flush_interval: '200ms' } } },
-      extensions: { query: { endpoint: '127.0.0.1:0' }, tempo: { endpoint: '127.0.0.1:0' } },
+      extensions: { query: { endpoint: '127.0.0.1:0' }, tempo: { endpoint: '127.0.0.1:0' }, sampling: null },
       storage: { data_dir: join(dir, 'data') },
       security: {
         auth: {

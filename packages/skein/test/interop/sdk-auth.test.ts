@@ -30,7 +30,7 @@ describe('SDK exporters with a token header over mTLS', { skip: interopSkip(['py
     const config = validateConfig(
       {
         receivers: { otlp: { protocols: { grpc: { endpoint: '127.0.0.1:0' }, http: { endpoint: '127.0.0.1:0' } } }, zipkin: null },
-        extensions: { query: { endpoint: '127.0.0.1:0' }, tempo: null },
+        extensions: { query: { endpoint: '127.0.0.1:0' }, tempo: null, sampling: null },
         storage: { data_dir: join(dir, 'data') },
         security: {
           auth: {

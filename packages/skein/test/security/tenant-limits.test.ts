@@ -27,7 +27,7 @@ before(async () => {
   const config = validateConfig(
     {
       receivers: { otlp: { protocols: { http: { endpoint: '127.0.0.1:0' } } }, zipkin: { endpoint: '127.0.0.1:0' } },
-      extensions: { query: { endpoint: '127.0.0.1:0' }, tempo: null },
+      extensions: { query: { endpoint: '127.0.0.1:0' }, tempo: null, sampling: null },
       storage: { data_dir: join(dir, 'data') },
       security: {
         auth: {
