@@ -3,6 +3,7 @@ import type { TenantId } from '../model/tenant.js';
 import type { SpanAggregationQuery, SpanAggregationRow, TypedValueRow, TypedValuesQuery } from './span-query-types.js';
 import type { TraceCondition } from './traceql-condition.js';
 import type { MetricsReader, MetricsWriter } from './metrics-store.js';
+import type { LogsReader, LogsWriter } from './logs-store.js';
 
 /**
  * One attribute filter of a search: matches a span whose own attributes, or whose resource's
@@ -156,7 +157,7 @@ export const MAX_PAGE_SPANS = 100_000;
  *   through {@link TraceStore.forTenant} of that tenant. The same trace ID in two tenants is two
  *   traces. Spans read back carry the reader's tenant.
  */
-export interface TraceStore extends MetricsWriter {
+export interface TraceStore extends MetricsWriter, LogsWriter {
   /** Engine name and version, e.g. `chdb 26.7.2.1`, `clickhouse 18.16.1`. */
   readonly description: string;
 
@@ -179,7 +180,7 @@ export interface TraceStore extends MetricsWriter {
 }
 
 /** One tenant's reads of a {@link TraceStore}: everything here sees that tenant's spans only. */
-export interface TenantTraceReader extends MetricsReader {
+export interface TenantTraceReader extends MetricsReader, LogsReader {
   readonly tenant: TenantId;
 
   /**

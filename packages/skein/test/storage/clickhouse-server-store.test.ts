@@ -6,6 +6,7 @@ import { openTraceStore } from '../../src/storage/open-trace-store.js';
 import { StorageError } from '../../src/storage/trace-store.js';
 import { findClickHouseServer, startClickHouseServer, type ClickHouseServer } from '../support/clickhouse-server.js';
 import { BINDING_CASES } from './binding-cases.js';
+import { runLogsStoreContract } from './logs-store-contract.js';
 import { runMetricsStoreContract } from './metrics-store-contract.js';
 import { runTenantIsolationContract } from './tenant-isolation-contract.js';
 import { runTraceStoreContract } from './trace-store-contract.js';
@@ -41,6 +42,7 @@ if (binary === undefined) {
   runTraceStoreContract('clickhouse-server', environment);
   runTenantIsolationContract('clickhouse-server', environment);
   runMetricsStoreContract('clickhouse-server', environment);
+  runLogsStoreContract('clickhouse-server', environment);
 
   test('clickhouse: URL forms, database creation, idempotent migrations', async () => {
     const database = uniqueDatabase();

@@ -11,6 +11,8 @@ export interface MigrateOptions {
   retentionDays?: number;
   /** Drop metrics (span metrics, service-graph edges, exemplars) older than this many days. Default: keep. */
   metricsRetentionDays?: number;
+  /** Drop log records older than this many days. Default: `retentionDays` (logs live as long as spans). */
+  logsRetentionDays?: number;
   /** For tests: a different migration list. */
   migrations?: readonly Migration[];
   /** Progress lines of long data copies (default: written to stderr). */
@@ -36,6 +38,12 @@ const METRICS_TTL_TABLES: readonly (readonly [string, string])[] = [
   ['span_metrics_v4', 'toUInt64(minute) * 60000000000'],
   ['service_graph_edges_v4', 'toUInt64(minute) * 60000000000'],
   ['metric_exemplars_v4', 'toUInt64(minute) * 60000000000'],
+];
+
+/** The logs tables (schema v6): their own retention (`storage.logs_retention_days`, default the spans'). */
+const LOGS_TTL_TABLES: readonly (readonly [string, string])[] = [
+  ['logs_v6', 'ts_ns'],
+  ['logs_trace_index_v6', 'toUInt64(bucket) * 60000000000'],
 ];
 
 /**
@@ -64,6 +72,8 @@ export async function migrate(engine: SqlEngine, options: MigrateOptions): Promi
     if (options.metricsRetentionDays !== undefined && done.has(4)) {
       await applyRetention(engine, ctx, options.metricsRetentionDays, METRICS_TTL_TABLES);
     }
+    const logsRetentionDays = options.logsRetentionDays ?? options.retentionDays;
+    if (logsRetentionDays !== undefined && done.has(6)) await applyRetention(engine, ctx, logsRetentionDays, LOGS_TTL_TABLES);
     return { applied, current: Math.max(0, ...done) };
   } catch (error) {
     if (error instanceof StorageError && error.code === 'unavailable') throw error;
