@@ -175,6 +175,7 @@ export class SkeinHost {
       database: storage.database,
       ...(storage.retention_days !== undefined && { retentionDays: storage.retention_days }),
       ...(storage.metrics_retention_days !== undefined && { metricsRetentionDays: storage.metrics_retention_days }),
+      ...(storage.logs_retention_days !== undefined && { logsRetentionDays: storage.logs_retention_days }),
     };
     const store =
       storage.engine === 'chdb'

@@ -6,6 +6,7 @@ import { HttpRouter } from './http-router.js';
 import { withJaegerApi } from './jaeger/jaeger-routes.js';
 import { addJaegerSpmApi } from './jaeger-spm-api.js';
 import { addMetricsApi } from './metrics-api.js';
+import { addLogsApi } from './logs-api.js';
 import { addNativeApi } from './native-api.js';
 import { isUiRoute, withUiAssets } from './ui-assets.js';
 
@@ -53,6 +54,7 @@ export const queryExtensionFactory: ExtensionFactory<QueryListenerConfig> = {
       const router = new HttpRouter();
       addHealthEndpoints(router, () => store);
       addNativeApi(router, store);
+      addLogsApi(router, store);
       addMetricsApi(router, store);
       addJaegerSpmApi(router, store);
       // The web UI (`/`, `/search`, `/trace/…`, `/assets/…`) is answered in front of the JSON API,

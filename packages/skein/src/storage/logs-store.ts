@@ -1,5 +1,4 @@
 import type { LogRecord } from '../model/log-record.js';
-import type { AttributeFilter } from './trace-store.js';
 
 /**
  * The logs half of the storage contract (issue 17): `TraceStore` extends {@link LogsWriter},
@@ -18,12 +17,18 @@ export interface LogsWriter {
   writeLogs(logs: readonly LogRecord[]): Promise<void>;
 }
 
+/** `key = value`, the value in attribute search form (as span search's AttributeFilter). */
+export interface LogAttributeFilter {
+  key: string;
+  value: string;
+}
+
 export interface LogSearchQuery {
   serviceName?: string;
   /** Records at or above this OTLP severity number (1-24). */
   minSeverityNumber?: number;
   /** Exact record attributes (value in attribute search form, as span search). */
-  attributes: readonly AttributeFilter[];
+  attributes: readonly LogAttributeFilter[];
   /** Case-insensitive substring of the body's text. */
   bodyContains?: string;
   traceId?: string;

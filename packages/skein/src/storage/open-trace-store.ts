@@ -12,6 +12,8 @@ interface CommonOptions {
   retentionDays?: number;
   /** Drop metrics older than this many days on engines with TTL (default: keep everything). */
   metricsRetentionDays?: number;
+  /** Drop log records older than this many days on engines with TTL (default: `retentionDays`). */
+  logsRetentionDays?: number;
 }
 
 export type OpenTraceStoreOptions =
@@ -43,6 +45,7 @@ export async function openTraceStore(options: OpenTraceStoreOptions): Promise<Tr
       features: featuresForVersion(engine.version),
       ...(options.retentionDays !== undefined ? { retentionDays: options.retentionDays } : {}),
       ...(options.metricsRetentionDays !== undefined ? { metricsRetentionDays: options.metricsRetentionDays } : {}),
+      ...(options.logsRetentionDays !== undefined ? { logsRetentionDays: options.logsRetentionDays } : {}),
     });
   } catch (error) {
     await engine.close();
