@@ -62,6 +62,7 @@ async function main(): Promise<void> {
   }
 
   let tracing: SkeinTracing | undefined;
+  let demoLogs: { shutdown(): Promise<void> } | undefined;
   if (traced) {
     // Loaded only here: the untraced processes (broker, SMS gateway) never load the SDK at all.
     const { register } = await import('@skein/sdk-node');
@@ -76,6 +77,9 @@ async function main(): Promise<void> {
       },
       http: { ignoreIncomingRequestHook: isControlRequest },
     });
+    // Logs through the OpenTelemetry logs SDK, beside the spans (issue 17).
+    const { startDemoLogs } = await import('./demo-logs.js');
+    demoLogs = startDemoLogs(name, { 'host.name': `${name}.demo.internal`, 'deployment.environment.name': 'demo' });
   }
 
   const { startJsonServer } = await import('./http-kit.js');
@@ -99,6 +103,7 @@ async function main(): Promise<void> {
     await new Promise<void>((resolve) => server.close(() => resolve()));
     // Our own signal handler ends the process, so flush the last spans first (see sdk-node README).
     await tracing?.shutdown();
+    await demoLogs?.shutdown();
     process.exit(0);
   };
   process.once('SIGTERM', () => void stop());

@@ -313,6 +313,19 @@ describe('demo end to end (Skein + every demo service)', { timeout: 58_000 }, ()
         errors.body.traces.map((t: { traceId: string }) => t.traceId),
         [session.orderTraceId],
       );
+      // The log line that explains the failure sits on the span that failed (issue 17): emitted
+      // through the OpenTelemetry logs SDK inside 'authorize card', batched for up to a second.
+      const explained = await eventually(
+        async () => {
+          const answer = await getJson(`${skein!.queryUrl}/api/v1/traces/${session.orderTraceId}/logs?spanId=${authorize.spanId}`);
+          const found = (answer.body.logs ?? []) as { severityName: string; eventName: string; body: { stringValue?: string } }[];
+          return found.find((log) => log.eventName === 'payment.failed');
+        },
+        15_000,
+        `the payment.failed log of order ${session.orderId}`,
+      );
+      assert.equal(explained.severityName, 'ERROR');
+      assert.match(explained.body.stringValue ?? '', /payment for order .* failed: acme-pay did not answer .*processor_timeout/);
     }
   });
 });

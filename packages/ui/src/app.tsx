@@ -2,6 +2,7 @@ import { lazy, Suspense, useState, type FormEvent, type ReactNode } from 'react'
 import { hasSession, signOut } from './components/login-gate';
 import { Loading } from './components/status-views';
 import { normaliseTraceId } from './model/search-state';
+import { LogsPage } from './pages/logs-page';
 import { SearchPage } from './pages/search-page';
 import { TracePage } from './pages/trace-page';
 import { Link, navigate, useLocation } from './router';
@@ -22,6 +23,7 @@ export function App(): ReactNode {
   const serviceMatch = /^\/services\/([^/]+)\/?$/.exec(location.pathname);
   let page: ReactNode;
   if (location.pathname === '/' || location.pathname === '/search') page = <SearchPage location={location} />;
+  else if (location.pathname === '/logs') page = <LogsPage location={location} />;
   else if (location.pathname === '/map')
     page = (
       <Suspense fallback={<Loading what="the service map" />}>
@@ -89,6 +91,9 @@ export function App(): ReactNode {
           </Link>
           <Link to="/alerts" className={location.pathname === '/alerts' ? 'active' : ''}>
             Alerts
+          </Link>
+          <Link to="/logs" className={location.pathname === '/logs' ? 'active' : ''}>
+            Logs
           </Link>
         </nav>
         <TraceLookup />

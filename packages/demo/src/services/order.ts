@@ -4,11 +4,13 @@ import { HttpError, callJson, requireNumber, requireObject, requireString, sleep
 import type { CallResult, JsonRequest, JsonResponse } from '../http-kit.js';
 import { QueueProducer } from '../message-queue.js';
 import type { DemoService, ServiceContext } from '../service-context.js';
+import { demoLogger } from '../demo-logs.js';
 import { ORDER_EVENTS_QUEUE } from '../topology.js';
 import { TracedSqlDatabase } from '../traced-sql-database.js';
 import { parseItems } from './pricing.js';
 
 const tracer = trace.getTracer('@skein/demo/order');
+const log = demoLogger('@skein/demo/order');
 
 const SCHEMA = `
   CREATE TABLE orders (
@@ -138,7 +140,14 @@ export async function createOrder(ctx: ServiceContext): Promise<DemoService> {
         const charge = await chargeWithRetries(orderId, totalCents);
         span.setAttribute('payment.attempts', charge.attempts);
         await db.execute('UPDATE orders SET status = ? WHERE id = ?', [charge.ok ? 'paid' : 'payment_failed', orderId]);
-        if (!charge.ok) return fail(502, `payment failed: ${charge.error ?? 'unknown error'}`);
+        if (!charge.ok) {
+          log.error(`order ${orderId} rejected after ${charge.attempts} payment attempt(s): ${charge.error ?? 'unknown error'}`, {
+            'order.id': orderId,
+            'payment.attempts': charge.attempts,
+          });
+          return fail(502, `payment failed: ${charge.error ?? 'unknown error'}`);
+        }
+        log.info(`order ${orderId} placed for restaurant ${restaurantId}`, { 'order.id': orderId, 'order.total_cents': totalCents });
 
         await events.send(
           { type: 'order-placed', orderId, customerId, restaurantId, totalCents, etaMinutes: availability.body.etaMinutes },

@@ -80,6 +80,8 @@ const storageSchema = z
       })
       .strict()
       .optional(),
+    // Log records' own retention (default: retention_days, the spans').
+    logs_retention_days: z.number().int().min(1).max(36_500).optional(),
   })
   .strict()
   .superRefine((storage, context) => {
@@ -161,7 +163,7 @@ export interface SkeinConfig {
     readonly telemetry: { readonly metrics: { readonly address: string | null } };
     /** Slow-client timeouts the host applies to every HTTP listener. */
     readonly http_server: HttpServerLimits;
-    /** By pipeline id: `traces` or `traces/<name>`. */
+    /** By pipeline id: `traces` or `traces/<name>`; `logs` or `logs/<name>` (the id's type is the signal). */
     readonly pipelines: Readonly<Record<string, PipelineConfig>>;
   };
 }
@@ -227,11 +229,18 @@ export function validateConfig(raw: unknown, source: string): SkeinConfig {
   const extensions = service.extensions ?? ['query', 'zipkin', 'tempo', 'sampling'].filter((id) => id in components.extensions);
   checkIds(extensions, 'service.extensions', 'extension', [components.extensions], problems);
   const pipelines: Record<string, PipelineConfig> = {};
-  for (const [pipelineId, written] of Object.entries(service.pipelines ?? { traces: {} })) {
+  for (const [pipelineId, written] of Object.entries(service.pipelines ?? defaultPipelines(components))) {
     const key = `service.pipelines.${pipelineId}`;
     const id = parseComponentId(pipelineId);
+    if (id?.type === 'logs') {
+      const pipeline = logsPipeline(written, components, key, problems);
+      if (pipeline) pipelines[pipelineId] = pipeline;
+      continue;
+    }
     if (id?.type !== 'traces') {
-      problems.push(`${key}: unknown pipeline ${JSON.stringify(pipelineId)} (Skein has traces pipelines: traces or traces/<name>)`);
+      problems.push(
+        `${key}: unknown pipeline ${JSON.stringify(pipelineId)} (Skein has traces pipelines: traces or traces/<name>, and logs pipelines: logs or logs/<name>)`,
+      );
       continue;
     }
     // Left out, a list is the defaults that are still defined (`zipkin: null` drops zipkin); the
@@ -264,6 +273,81 @@ export function validateConfig(raw: unknown, source: string): SkeinConfig {
     service: { extensions, telemetry: service.telemetry, http_server: service.http_server, pipelines },
   };
 }
+
+type WrittenPipeline = { receivers?: string[] | undefined; processors?: string[] | undefined; exporters?: string[] | undefined };
+
+/**
+ * Without `service.pipelines`, the all-in-one's traces pipeline, and a logs pipeline (issue 17)
+ * when there is something to build it from: the default `otlp` receiver and `storage` exporter.
+ * A file that writes `service.pipelines` gets exactly the pipelines it writes, as the Collector does.
+ */
+function defaultPipelines(components: Record<Section, Record<string, ComponentConfig>>): Record<string, WrittenPipeline> {
+  const logsPossible = components.receivers['otlp']?.id.type === 'otlp' && components.exporters['storage']?.id.type === 'storage';
+  return logsPossible ? { traces: {}, logs: {} } : { traces: {} };
+}
+
+/** What a logs pipeline takes by default: the defaults that are defined and know logs (no metrics tap: it counts spans). */
+const DEFAULT_LOGS_COMPONENTS: Readonly<Record<'receivers' | 'processors' | 'exporters', readonly string[]>> = {
+  receivers: ['otlp'],
+  processors: ['memory_limiter', 'redaction'],
+  exporters: ['storage'],
+};
+
+/**
+ * A logs pipeline: every id defined, and of a type that handles logs (a receiver listing 'logs'
+ * in its signals, a processor or exporter with `createLogs`). Each logs processor is built once
+ * here (building starts nothing) so that what it refuses on logs is a config error with its key.
+ */
+function logsPipeline(
+  written: WrittenPipeline,
+  components: Record<Section, Record<string, ComponentConfig>>,
+  key: string,
+  problems: string[],
+): PipelineConfig | undefined {
+  const defaults = (name: 'receivers' | 'processors' | 'exporters'): string[] =>
+    DEFAULT_LOGS_COMPONENTS[name].filter((id) => id in components[name]);
+  const pipeline: PipelineConfig = {
+    receivers: written.receivers ?? defaults('receivers'),
+    processors: written.processors ?? defaults('processors'),
+    exporters: written.exporters ?? defaults('exporters'),
+  };
+  const before = problems.length;
+  for (const field of ['receivers', 'exporters'] as const) {
+    if (pipeline[field].length === 0) problems.push(`${key}.${field}: a pipeline needs at least one (its defaults were set to null)`);
+  }
+  checkIds(pipeline.receivers, `${key}.receivers`, 'receiver', [components.receivers, components.connectors], problems);
+  checkIds(pipeline.processors, `${key}.processors`, 'processor', [components.processors], problems);
+  checkIds(pipeline.exporters, `${key}.exporters`, 'exporter', [components.exporters, components.connectors], problems);
+  if (problems.length > before) return undefined;
+  pipeline.receivers.forEach((id, index) => {
+    const receiver = components.receivers[id];
+    const factory = receiver?.factory as { signals?: readonly string[] } | undefined;
+    if (!(factory?.signals ?? ['traces']).includes('logs')) {
+      problems.push(`${key}.receivers.${index}: "${id}" does not receive logs (receivers with logs: otlp)`);
+    }
+  });
+  pipeline.processors.forEach((id, index) => {
+    const processor = components.processors[id]!;
+    const factory = processor.factory as { createLogs?: (settings: unknown, config: unknown) => unknown };
+    if (factory.createLogs === undefined) {
+      problems.push(`${key}.processors.${index}: "${id}" does not process logs (for logs: attributes, batch, memory_limiter, redaction)`);
+      return;
+    }
+    try {
+      factory.createLogs({ id: processor.id, logger: SILENT, metrics: undefined }, processor.config);
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      problems.push(...error.problems);
+    }
+  });
+  pipeline.exporters.forEach((id, index) => {
+    const factory = components.exporters[id]?.factory as { createLogs?: unknown } | undefined;
+    if (factory?.createLogs === undefined) problems.push(`${key}.exporters.${index}: "${id}" does not export logs (for logs: storage)`);
+  });
+  return pipeline;
+}
+
+const SILENT = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
 /** The id the metrics tap is defined under by default. */
 const METRICS_TAP = 'metrics_tap';

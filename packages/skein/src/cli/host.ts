@@ -210,6 +210,7 @@ export class SkeinHost {
       ...(storage.retention_days !== undefined && { retentionDays: storage.retention_days }),
       ...(storage.metrics_retention_days !== undefined && { metricsRetentionDays: storage.metrics_retention_days }),
       ...(tenantRetention(this.tenantLimits) && { tenantRetentionDays: tenantRetention(this.tenantLimits)! }),
+      ...(storage.logs_retention_days !== undefined && { logsRetentionDays: storage.logs_retention_days }),
     };
     const store =
       storage.engine === 'chdb'

@@ -9,6 +9,9 @@ import type {
 import { CONSUME_SUCCESS, type ConsumeResult, type SpanConsumer } from '../collector/pipeline/consume-result.js';
 import type { StageContext } from '../collector/pipeline/span-processor.js';
 import { TracePipeline } from '../collector/pipeline/trace-pipeline.js';
+import type { LogsConsumer, LogsExporter } from '../collector/pipeline/logs-consumer.js';
+import { fanOutLogs, LogsPipeline } from '../collector/pipeline/logs-pipeline.js';
+import type { LogRecord } from '../model/log-record.js';
 import type { Span } from '../model/span.js';
 import { createMetricsHandler } from '../telemetry/metrics-endpoint.js';
 import type { SkeinMetrics } from '../telemetry/skein-metrics.js';
@@ -102,7 +105,11 @@ export function buildServiceGraph(config: SkeinConfig, role: Role, services: Gra
   }
   if (role === 'query') return new ServiceGraph(nodes);
 
-  const pipelineIds = pipelinesFor(config, role);
+  const allPipelineIds = pipelinesFor(config, role);
+  // The id's type is the signal (config.ts): `traces…` or `logs…`.
+  const isLogs = (pipelineId: string): boolean => pipelineId === 'logs' || pipelineId.startsWith('logs/');
+  const pipelineIds = allPipelineIds.filter((id) => !isLogs(id));
+  const logsPipelineIds = allPipelineIds.filter(isLogs);
   const pipelinesOf = (field: 'receivers' | 'exporters', id: string): string[] =>
     pipelineIds.filter((pipelineId) => config.service.pipelines[pipelineId]![field].includes(id));
 
@@ -134,15 +141,45 @@ export function buildServiceGraph(config: SkeinConfig, role: Role, services: Gra
     pipeline.exporters = config.service.pipelines[id]!.exporters.map((exporterId) => exporters.get(exporterId)!);
     nodes.push({ label: `pipeline ${id}`, component: pipeline });
   }
+  // Logs pipelines (issue 17): their own exporter instances (an exporter factory's logs form).
+  const logsPipelines = new Map(
+    logsPipelineIds.map((id) => [id, new LogsPipelineComponent(id, config.service.pipelines[id]!, config, services)]),
+  );
+  const logsExporters = new Map<string, LogsExporter>();
+  for (const [pipelineId, pipeline] of logsPipelines) {
+    pipeline.exporters = config.service.pipelines[pipelineId]!.exporters.map((id) => {
+      let exporter = logsExporters.get(id);
+      if (exporter === undefined) {
+        const defined = config.exporters[id]!;
+        exporter = (defined.factory as ExporterFactory<unknown>).createLogs!(settingsOf(defined), defined.config);
+        logsExporters.set(id, exporter);
+        nodes.push({ label: `exporter ${id} (logs)`, component: exporter });
+      }
+      return exporter;
+    });
+  }
+  for (const [id, pipeline] of logsPipelines) nodes.push({ label: `pipeline ${id}`, component: pipeline });
+  const logsPipelinesOf = (receiverId: string): LogsConsumer | undefined => {
+    const fed = logsPipelineIds.filter((id) => config.service.pipelines[id]!.receivers.includes(receiverId));
+    return fed.length === 0
+      ? undefined
+      : fanOutLogs(
+          fed.map((id) => logsPipelines.get(id)!),
+          true,
+        );
+  };
+
   // One instance per receiver id; one shared by pipelines feeds each of them.
-  const receiverIds = [...new Set(pipelineIds.flatMap((id) => config.service.pipelines[id]!.receivers))];
+  const receiverIds = [...new Set(allPipelineIds.flatMap((id) => config.service.pipelines[id]!.receivers))];
   for (const id of receiverIds) {
     const receiver = config.receivers[id];
     if (!receiver) continue; // a connector: it feeds its pipelines as an exporter of others
+    const tracesFed = pipelinesOf('receivers', id);
     const component = (receiver.factory as ReceiverFactory<unknown>).create(
       settingsOf(receiver),
       receiver.config,
-      fanOutTo(pipelinesOf('receivers', id)),
+      tracesFed.length > 0 ? fanOutTo(tracesFed) : noTracesPipeline(id),
+      logsPipelinesOf(id),
     );
     nodes.push({ label: `receiver ${id}`, component });
   }
@@ -217,6 +254,63 @@ class PipelineComponent implements Component, SpanConsumer {
   consume(spans: Span[]): Promise<ConsumeResult> {
     if (!this.pipeline) return Promise.resolve({ outcome: 'failure', message: `pipeline ${this.id} is not started` });
     return this.pipeline.consume(spans);
+  }
+
+  admission(): ConsumeResult | undefined {
+    return this.pipeline?.admission();
+  }
+
+  async shutdown(): Promise<void> {
+    await this.pipeline?.shutdown();
+  }
+}
+
+/** What a receiver that is in logs pipelines only answers for traces: not taken, and why. */
+function noTracesPipeline(receiverId: string): SpanConsumer {
+  return {
+    consume: () =>
+      Promise.resolve({
+        outcome: 'failure',
+        message: `receiver ${receiverId} is in no traces pipeline: list it in service.pipelines.traces.receivers`,
+      }),
+  };
+}
+
+/** A logs pipeline as a component: stages connected in start(), flushed in shutdown(). */
+class LogsPipelineComponent implements Component, LogsConsumer {
+  exporters: readonly LogsConsumer[] = [];
+  private pipeline: LogsPipeline | undefined;
+
+  constructor(
+    private readonly id: string,
+    private readonly pipelineConfig: PipelineConfig,
+    private readonly config: SkeinConfig,
+    private readonly services: GraphServices,
+  ) {}
+
+  start(host: Host): Promise<void> {
+    const { processors, receivers, exporters } = this.pipelineConfig;
+    const steps = processors.map((id) => {
+      const processor = this.config.processors[id]!;
+      const settings = { id: processor.id, logger: this.services.logger, metrics: this.services.metrics };
+      // The config loader checked that every processor of a logs pipeline has its logs form.
+      return (processor.factory as ProcessorFactory<unknown>).createLogs!(settings, processor.config);
+    });
+    const context: StageContext = {
+      metrics: this.services.metrics,
+      logger: this.services.logger,
+      get stateDir() {
+        return host.stateDir;
+      },
+    };
+    this.pipeline = new LogsPipeline(this.exporters, steps, context);
+    this.services.logger.info(`${this.id} pipeline: ${receivers.join(' + ')} → ${[...processors, exporters.join(' + ')].join(' → ')}`);
+    return Promise.resolve();
+  }
+
+  consume(logs: LogRecord[]): Promise<ConsumeResult> {
+    if (!this.pipeline) return Promise.resolve({ outcome: 'failure', message: `pipeline ${this.id} is not started` });
+    return this.pipeline.consume(logs);
   }
 
   admission(): ConsumeResult | undefined {

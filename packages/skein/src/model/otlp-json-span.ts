@@ -96,7 +96,7 @@ function linkToOtlpJson(link: SpanLink): OtlpJsonLink {
  * A client that followed the plain proto3 mapping and sent base64 is recognised when the text is
  * valid base64 of exactly 16 / 8 bytes and not hex.
  */
-function idField(raw: unknown, path: string, byteLength: number): string {
+export function idField(raw: unknown, path: string, byteLength: number): string {
   if (raw === undefined || raw === null) return '';
   if (typeof raw !== 'string') throw new OtlpDecodeError(`${path}: expected a hex string, got ${describe(raw)}`);
   if (/^[0-9a-fA-F]*$/.test(raw)) return raw.toLowerCase();
@@ -127,7 +127,7 @@ const KIND_ENUM_NAMES = [
 ] as const;
 const STATUS_ENUM_NAMES = ['STATUS_CODE_UNSET', 'STATUS_CODE_OK', 'STATUS_CODE_ERROR'] as const;
 
-function timeField(raw: unknown, path: string): bigint {
+export function timeField(raw: unknown, path: string): bigint {
   if (raw === undefined || raw === null) return 0n;
   const value = parseInt64(raw, path);
   if (value < 0n) throw new OtlpDecodeError(`${path}: a fixed64 time cannot be negative (${value})`);

@@ -130,8 +130,8 @@ function decodeResourceSpans(r: ProtoReader, end: number, tenant: TenantId, out:
   }
 }
 
-/** Fills the shared object in place (its identity is already held by decoded spans). */
-function decodeResource(r: ProtoReader, end: number, resource: Resource): void {
+/** Fills the shared object in place (its identity is already held by decoded spans or log records). */
+export function decodeResource(r: ProtoReader, end: number, resource: Resource): void {
   resource.attributes = [];
   resource.droppedAttributesCount = 0;
   while (r.pos < end) {
@@ -153,7 +153,7 @@ function decodeScopeSpans(r: ProtoReader, end: number, resource: Resource, out: 
   }
 }
 
-function decodeScope(r: ProtoReader, end: number, scope: InstrumentationScope): void {
+export function decodeScope(r: ProtoReader, end: number, scope: InstrumentationScope): void {
   scope.name = '';
   scope.version = '';
   scope.attributes = [];
@@ -287,7 +287,7 @@ function decodeStatus(r: ProtoReader, end: number): SpanStatus {
 }
 
 /** `depth` counts the AnyValue levels above this one (attributes themselves are at 0). */
-function decodeKeyValue(r: ProtoReader, end: number, depth: number): KeyValue {
+export function decodeKeyValue(r: ProtoReader, end: number, depth: number): KeyValue {
   let key = '';
   let value: AnyValue = null;
   while (r.pos < end) {
@@ -299,7 +299,7 @@ function decodeKeyValue(r: ProtoReader, end: number, depth: number): KeyValue {
   return { key, value };
 }
 
-function decodeAnyValue(r: ProtoReader, end: number, depth: number): AnyValue {
+export function decodeAnyValue(r: ProtoReader, end: number, depth: number): AnyValue {
   if (depth > MAX_VALUE_DEPTH) r.fail(`attribute value nested deeper than ${MAX_VALUE_DEPTH} levels`, r.pos, 'AnyValue');
   // A oneof: the last member on the wire wins; none at all is null.
   let value: AnyValue = null;

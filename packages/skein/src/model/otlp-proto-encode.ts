@@ -17,7 +17,7 @@ import type { AnyValue, InstrumentationScope, KeyValue, Resource, Span, SpanEven
 let scratch: ProtoWriter | undefined;
 const MAX_RETAINED_CAPACITY = 4 * 1024 * 1024;
 
-function withWriter(write: (w: ProtoWriter) => void): Uint8Array {
+export function withWriter(write: (w: ProtoWriter) => void): Uint8Array {
   const w = scratch ?? new ProtoWriter();
   scratch = undefined; // not shared with a re-entrant call should `write` ever throw midway
   w.reset();
@@ -58,12 +58,12 @@ export function encodeOtlpProtoTraces(spans: readonly Span[]): Uint8Array {
   });
 }
 
-function writeResource(w: ProtoWriter, resource: Resource): void {
+export function writeResource(w: ProtoWriter, resource: Resource): void {
   keyValuesField(w, 0x0a, resource.attributes);
   uint32Field(w, 0x10, resource.droppedAttributesCount);
 }
 
-function writeScope(w: ProtoWriter, scope: InstrumentationScope): void {
+export function writeScope(w: ProtoWriter, scope: InstrumentationScope): void {
   stringField(w, 0x0a, scope.name);
   stringField(w, 0x12, scope.version);
   keyValuesField(w, 0x1a, scope.attributes);
@@ -127,7 +127,7 @@ function writeLink(w: ProtoWriter, link: SpanLink): void {
   }
 }
 
-function keyValuesField(w: ProtoWriter, tag: number, kvs: readonly KeyValue[]): void {
+export function keyValuesField(w: ProtoWriter, tag: number, kvs: readonly KeyValue[]): void {
   for (let i = 0; i < kvs.length; i++) {
     const kv = kvs[i]!;
     w.uint32(tag);
@@ -142,7 +142,7 @@ function keyValuesField(w: ProtoWriter, tag: number, kvs: readonly KeyValue[]): 
 }
 
 /** The content of an AnyValue message (its one set member, if any). */
-function writeAnyValue(w: ProtoWriter, value: AnyValue): void {
+export function writeAnyValue(w: ProtoWriter, value: AnyValue): void {
   switch (typeof value) {
     case 'string':
       w.uint32(0x0a);
@@ -185,25 +185,25 @@ function writeAnyValue(w: ProtoWriter, value: AnyValue): void {
   }
 }
 
-function stringField(w: ProtoWriter, tag: number, value: string): void {
+export function stringField(w: ProtoWriter, tag: number, value: string): void {
   if (value === '') return;
   w.uint32(tag);
   w.string(value);
 }
 
-function hexField(w: ProtoWriter, tag: number, value: string): void {
+export function hexField(w: ProtoWriter, tag: number, value: string): void {
   if (value === '') return;
   w.uint32(tag);
   w.hexBytes(value);
 }
 
-function uint32Field(w: ProtoWriter, tag: number, value: number): void {
+export function uint32Field(w: ProtoWriter, tag: number, value: number): void {
   if (value === 0) return;
   w.uint32(tag);
   w.uint32(value);
 }
 
-function fixed64Field(w: ProtoWriter, tag: number, value: bigint): void {
+export function fixed64Field(w: ProtoWriter, tag: number, value: bigint): void {
   if (value === 0n) return;
   w.uint32(tag);
   w.fixed64(value);

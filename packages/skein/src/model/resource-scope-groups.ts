@@ -1,13 +1,19 @@
 import type { InstrumentationScope, Resource, Span } from './span.js';
 
-export interface ScopeGroup {
-  scope: InstrumentationScope;
-  spans: Span[];
+/** What the nesting is rebuilt for: spans, and log records (which point at a Resource and a scope the same way). */
+interface Scoped {
+  readonly resource: Resource;
+  readonly scope: InstrumentationScope;
 }
 
-export interface ResourceGroup {
+export interface ScopeGroup<T extends Scoped = Span> {
+  scope: InstrumentationScope;
+  spans: T[];
+}
+
+export interface ResourceGroup<T extends Scoped = Span> {
   resource: Resource;
-  scopes: ScopeGroup[];
+  scopes: ScopeGroup<T>[];
 }
 
 /**
@@ -15,14 +21,14 @@ export interface ResourceGroup {
  * Spans decoded from one request share Resource/Scope objects, so identity is checked first;
  * spans read back from storage carry equal-but-distinct objects, so `contentKey` groups those.
  */
-export function groupByResourceAndScope(
-  spans: readonly Span[],
+export function groupByResourceAndScope<T extends Scoped = Span>(
+  spans: readonly T[],
   contentKey: (value: Resource | InstrumentationScope) => string = defaultContentKey,
-): ResourceGroup[] {
-  const groups: ResourceGroup[] = [];
-  const byResourceObject = new Map<Resource, ResourceGroup>();
-  const byResourceKey = new Map<string, ResourceGroup>();
-  const scopeIndex = new Map<ResourceGroup, { byObject: Map<InstrumentationScope, ScopeGroup>; byKey: Map<string, ScopeGroup> }>();
+): ResourceGroup<T>[] {
+  const groups: ResourceGroup<T>[] = [];
+  const byResourceObject = new Map<Resource, ResourceGroup<T>>();
+  const byResourceKey = new Map<string, ResourceGroup<T>>();
+  const scopeIndex = new Map<ResourceGroup<T>, { byObject: Map<InstrumentationScope, ScopeGroup<T>>; byKey: Map<string, ScopeGroup<T>> }>();
 
   for (const span of spans) {
     let group = byResourceObject.get(span.resource);

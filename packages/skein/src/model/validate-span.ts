@@ -28,8 +28,8 @@ export function validateSpan(span: Span): string | undefined {
   return undefined;
 }
 
-export interface ValidationOutcome {
-  valid: Span[];
+export interface ValidationOutcome<T = Span> {
+  valid: T[];
   rejectedCount: number;
   /** The first few reasons, joined: enough to fix a client without flooding the response. */
   errorMessage: string;

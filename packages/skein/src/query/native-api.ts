@@ -28,7 +28,7 @@ function nowUnixNano(): bigint {
 }
 
 /** `[start, end]` from `start`/`end`/`lookback`: end defaults to now, start to end − lookback. */
-function timeWindow(params: QueryParams, defaultLookbackNano: bigint): { start: bigint; end: bigint } {
+export function timeWindow(params: QueryParams, defaultLookbackNano: bigint): { start: bigint; end: bigint } {
   const end = params.timeUnixNano('end') ?? nowUnixNano();
   const lookback = params.durationNano('lookback');
   const explicitStart = params.timeUnixNano('start');
@@ -38,7 +38,7 @@ function timeWindow(params: QueryParams, defaultLookbackNano: bigint): { start: 
   return { start: start < 0n ? 0n : start, end };
 }
 
-function attributeFilters(raw: string[]): AttributeFilter[] {
+export function attributeFilters(raw: string[]): AttributeFilter[] {
   return raw.map((item) => {
     const eq = item.indexOf('=');
     if (eq <= 0) throw badParameter('attr', `expected key=value, got ${JSON.stringify(item)}`);

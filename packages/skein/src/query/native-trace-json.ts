@@ -89,7 +89,7 @@ export function toNativeTrace(traceId: string, spans: readonly Span[]): NativeTr
 }
 
 /** Lists each distinct value once (by its JSON), handing out positions. */
-class Indexer<T extends object, J> {
+export class Indexer<T extends object, J> {
   readonly values: J[] = [];
   private readonly byObject = new Map<T, number>();
   private readonly byJson = new Map<string, number>();

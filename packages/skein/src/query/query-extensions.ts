@@ -14,6 +14,7 @@ import { withJaegerApi } from './jaeger/jaeger-routes.js';
 import { addJaegerSpmApi } from './jaeger-spm-api.js';
 import { addMetricsApi } from './metrics-api.js';
 import { MCP_PATH, withMcp } from './mcp/mcp-route.js';
+import { addLogsApi } from './logs-api.js';
 import { addNativeApi } from './native-api.js';
 import { tempoApiRouter } from './tempo/tempo-extension.js';
 import { tempoPatternsAt, withTempoApiAt } from './tempo/tempo-mount.js';
@@ -81,6 +82,7 @@ export const queryExtensionFactory: ExtensionFactory<QueryConfig> = {
         const router = new HttpRouter();
         addHealthEndpoints(router, () => store);
         addNativeApi(router, store);
+        addLogsApi(router, store);
         addAnalysisApi(router, store);
         addMetricsApi(router, store);
         addJaegerSpmApi(router, store);

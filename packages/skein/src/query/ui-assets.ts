@@ -9,7 +9,7 @@ import { requestUrl } from './request-url.js';
  * front of the JSON API router. The UI's code is never imported here: only its built files are
  * read, so the backend and the UI stay apart (docs/architecture.md, `ui` row).
  *
- * - `/`, `/search`, `/map`, `/services`, `/services/…`, `/alerts`, `/trace/…`: index.html (the SPA routes on the client; deep links reload)
+ * - `/`, `/search`, `/map`, `/logs`, `/services`, `/services/…`, `/alerts`, `/trace/…`: index.html (the SPA routes on the client; deep links reload)
  * - `/assets/…`: Vite's content-hashed files, cached for a year (a new build has new names)
  * - everything else (`/api/*`, `/healthz`, `/readyz`, unknown paths) goes to the API router
  */
@@ -62,6 +62,7 @@ export function isUiRoute(pathname: string): boolean {
     pathname === '/search' ||
     pathname === '/search/' ||
     pathname === '/map' ||
+    pathname === '/logs' ||
     pathname === '/map/' ||
     pathname === '/services' ||
     pathname === '/alerts' ||

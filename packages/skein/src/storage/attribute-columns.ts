@@ -1,6 +1,6 @@
 import { anyValueFromOtlpJson, attributeSearchValue } from '../model/otlp-json.js';
 import type { AnyValue, KeyValue } from '../model/span.js';
-import { tsvArrayElement } from './tsv-text.js';
+import { tsvArrayElement, tsvString } from './tsv-text.js';
 
 /**
  * Attributes as three parallel columns instead of OTLP JSON text: `attr_keys Array(String)`,
@@ -86,4 +86,17 @@ export function attributesFromColumns(keys: readonly string[], types: string, va
   const out: KeyValue[] = new Array(keys.length);
   for (let i = 0; i < keys.length; i++) out[i] = { key: keys[i]!, value: valueFromText(types[i]!, values[i]!) };
   return out;
+}
+
+/**
+ * One AnyValue (a log body) as two TabSeparated fields, `tag<TAB>text`: the attribute encoding
+ * for a single value, so the body's text column is exactly what a body search matches.
+ */
+export function anyValueTsvFields(value: AnyValue): string {
+  return `${typeTag(value)}\t${tsvString(attributeSearchValue(value))}`;
+}
+
+/** The value {@link anyValueTsvFields} stored ('' tag: the empty value). */
+export function anyValueFromColumns(tag: string, text: string): AnyValue {
+  return tag === '' ? null : valueFromText(tag, text);
 }

@@ -1,7 +1,9 @@
 import { skewCorrectedExtent, type SkewSpan } from '../model/clock-skew.js';
-import { SpanKind, type Span } from '../model/span.js';
+import { SpanKind, type InstrumentationScope, type Resource, type Span } from '../model/span.js';
 import type { TenantId } from '../model/tenant.js';
 import { ClickHouseMetricsReader } from './metrics-tables.js';
+import { ClickHouseLogsReader } from './clickhouse-logs-reader.js';
+import type { LogSearchQuery, StoredLog } from './logs-store.js';
 import type { SqlParams } from './sql-binding.js';
 import type { TraceCondition } from './traceql-condition.js';
 import { prefilterSql } from './traceql-prefilter.js';
@@ -27,6 +29,8 @@ import type { SpanAggregationQuery, SpanAggregationRow, TypedValueRow, TypedValu
 import {
   BUCKET_NANO,
   newBuiltObjects,
+  resourceFromRow,
+  scopeFromRow,
   spansFromRows,
   storedKey,
   type BuiltObjects,
@@ -167,6 +171,33 @@ export class ClickHouseTraceReader extends ClickHouseMetricsReader implements Te
     private readonly distributed = false,
   ) {
     super(engine, sql.db, tenant);
+    this.logs = new ClickHouseLogsReader(engine, sql.db, tenant, (resourceHashes, scopeHashes) =>
+      this.objectsOf(resourceHashes, scopeHashes),
+    );
+  }
+
+  private readonly logs: ClickHouseLogsReader;
+
+  getTraceLogs(traceId: string, options?: { spanId?: string; limit?: number }): Promise<StoredLog[]> {
+    return this.logs.getTraceLogs(traceId, options);
+  }
+
+  searchLogs(query: LogSearchQuery): Promise<StoredLog[]> {
+    return this.logs.searchLogs(query);
+  }
+
+  /** Resources and scopes by hash, through the same caches as spans (logs share their rows). */
+  private async objectsOf(
+    resourceHashes: readonly string[],
+    scopeHashes: readonly string[],
+  ): Promise<{ resources: Map<string, Resource>; scopes: Map<string, InstrumentationScope> }> {
+    const [resourceRows, scopeRows] = await Promise.all([
+      this.lookUp(this.caches.resourceRows, this.sql.resources, resourceHashes, (r: ResourceRow) => r.resource_hash),
+      this.lookUp(this.caches.scopeRows, this.sql.scopes, scopeHashes, (r: ScopeRow) => r.scope_hash),
+    ]);
+    const resources = new Map([...resourceRows].map(([hash, row]) => [hash, resourceFromRow(row, this.tenant)]));
+    const scopes = new Map([...scopeRows].map(([hash, row]) => [hash, scopeFromRow(row)]));
+    return { resources, scopes };
   }
 
   async getTrace(traceId: string): Promise<Span[]> {

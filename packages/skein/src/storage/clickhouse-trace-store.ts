@@ -1,4 +1,7 @@
+import type { LogRecord } from '../model/log-record.js';
 import type { Span } from '../model/span.js';
+import { buildLogRowBatches, LOG_COLUMNS } from './log-rows.js';
+import { RESOURCE_COLUMNS, SCOPE_COLUMNS } from './span-rows.js';
 import type { TenantId } from '../model/tenant.js';
 import { ClickHouseTraceReader, readStatements, type ReadCaches, type ReadStatements } from './clickhouse-trace-reader.js';
 import { quoteIdentifier } from './sql-binding.js';
@@ -89,6 +92,19 @@ export class ClickHouseTraceStore implements TraceStore {
       })
       .join('');
     await this.engine.insertTabSeparated(`${this.database}.sampling_probabilities`, SAMPLING_COLUMNS, Buffer.from(text));
+  }
+
+  /** Records' resources and scopes first (shared with spans), then the records; the trace index fills itself. */
+  async writeLogs(logs: readonly LogRecord[]): Promise<void> {
+    if (logs.length === 0) return;
+    const batches = buildLogRowBatches(logs, this.known);
+    await Promise.all([
+      this.engine.insertTabSeparated(`${this.database}.resources_v3`, RESOURCE_COLUMNS, batches.resources),
+      this.engine.insertTabSeparated(`${this.database}.scopes_v3`, SCOPE_COLUMNS, batches.scopes),
+    ]);
+    await this.engine.insertTabSeparated(`${this.database}.logs_v6`, LOG_COLUMNS, batches.logs);
+    remember(this.known.resources, batches.newResources);
+    remember(this.known.scopes, batches.newScopes);
   }
 
   async writeMetrics(batch: MetricsBatch): Promise<void> {

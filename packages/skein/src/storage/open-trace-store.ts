@@ -17,6 +17,8 @@ interface CommonOptions {
   metricsRetentionDays?: number;
   /** Per-tenant span retention in days, overriding `retentionDays`; key `default`: tenants not named. */
   tenantRetentionDays?: Readonly<Record<string, number>>;
+  /** Drop log records older than this many days on engines with TTL (default: `retentionDays`). */
+  logsRetentionDays?: number;
 }
 
 export type OpenTraceStoreOptions =
@@ -88,6 +90,7 @@ export async function openTraceStore(options: OpenTraceStoreOptions): Promise<Tr
       ...(options.retentionDays !== undefined ? { retentionDays: options.retentionDays } : {}),
       ...(options.metricsRetentionDays !== undefined ? { metricsRetentionDays: options.metricsRetentionDays } : {}),
       ...(options.tenantRetentionDays !== undefined ? { tenantRetentionDays: options.tenantRetentionDays } : {}),
+      ...(options.logsRetentionDays !== undefined ? { logsRetentionDays: options.logsRetentionDays } : {}),
     });
   } catch (error) {
     await engine.close();

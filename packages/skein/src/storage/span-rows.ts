@@ -102,7 +102,7 @@ export interface RowBatches {
 /** An operation already stored is rewritten only when its last sighting moved on this much. */
 const OPERATION_REFRESH_NANO = 60_000_000_000n;
 
-function contentHash(text: string): string {
+export function contentHash(text: string): string {
   return createHash('sha256').update(text).digest('hex').slice(0, 16);
 }
 
@@ -115,7 +115,7 @@ export function storedKey(tenant: TenantId, hash: string): string {
   return `${tenant}/${hash}`;
 }
 
-interface ResourceRef {
+export interface ResourceRef {
   hash: string;
   /** {@link storedKey} */
   key: string;
@@ -125,7 +125,7 @@ interface ResourceRef {
   row: string;
 }
 
-function resourceRef(resource: Resource): ResourceRef {
+export function resourceRef(resource: Resource): ResourceRef {
   const serviceName = tsvString(serviceNameOf(resource));
   const body = `${attributeTsvFields(resource.attributes)}\t${resource.droppedAttributesCount}\t${tsvString(resource.schemaUrl)}`;
   const hash = contentHash(body);
@@ -133,7 +133,7 @@ function resourceRef(resource: Resource): ResourceRef {
   return { hash, key: storedKey(tenant, hash), tenant, serviceName, row: `${tenant}\t${hash}\t${serviceName}\t${body}\n` };
 }
 
-function scopeRef(scope: InstrumentationScope): { hash: string; body: string } {
+export function scopeRef(scope: InstrumentationScope): { hash: string; body: string } {
   const body =
     `${tsvString(scope.name)}\t${tsvString(scope.version)}\t${attributeTsvFields(scope.attributes)}\t` +
     `${scope.droppedAttributesCount}\t${tsvString(scope.schemaUrl)}`;

@@ -17,6 +17,7 @@ import type {
   TraceShape,
   TraceShapeQuery,
 } from './span-analysis-types.js';
+import type { LogsReader, LogsWriter } from './logs-store.js';
 
 /**
  * One attribute filter of a search: matches a span whose own attributes, or whose resource's
@@ -233,7 +234,7 @@ export const MAX_PAGE_SPANS = 100_000;
  *   through {@link TraceStore.forTenant} of that tenant. The same trace ID in two tenants is two
  *   traces. Spans read back carry the reader's tenant.
  */
-export interface TraceStore extends MetricsWriter {
+export interface TraceStore extends MetricsWriter, LogsWriter {
   /** Engine name and version, e.g. `chdb 26.7.2.1`, `clickhouse 18.16.1`. */
   readonly description: string;
 
@@ -264,7 +265,7 @@ export interface TraceStore extends MetricsWriter {
 }
 
 /** One tenant's reads of a {@link TraceStore}: everything here sees that tenant's spans only. */
-export interface TenantTraceReader extends MetricsReader {
+export interface TenantTraceReader extends MetricsReader, LogsReader {
   readonly tenant: TenantId;
 
   /**

@@ -7,6 +7,7 @@ import { ChdbEngine } from '../../src/storage/engines/chdb-engine.js';
 import { openTraceStore } from '../../src/storage/open-trace-store.js';
 import { StorageError } from '../../src/storage/trace-store.js';
 import { runAlertStoreContract } from './alert-store-contract.js';
+import { runLogsStoreContract } from './logs-store-contract.js';
 import { runMetricsStoreContract } from './metrics-store-contract.js';
 import { runTenantIsolationContract } from './tenant-isolation-contract.js';
 import { runTraceStoreContract } from './trace-store-contract.js';
@@ -26,6 +27,7 @@ runTraceStoreContract('chdb', environment);
 runTenantIsolationContract('chdb', environment);
 runMetricsStoreContract('chdb', environment);
 runAlertStoreContract('chdb', environment);
+runLogsStoreContract('chdb', environment);
 
 test('chdb: migrations are idempotent, also when two stores start at once', async () => {
   const database = uniqueDatabase();

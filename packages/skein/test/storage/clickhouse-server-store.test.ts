@@ -10,6 +10,7 @@ import { makeSpan } from '../support/span-factory.js';
 import { findClickHouseServer, startClickHouseServer, type ClickHouseServer } from '../support/clickhouse-server.js';
 import { BINDING_CASES } from './binding-cases.js';
 import { runAlertStoreContract } from './alert-store-contract.js';
+import { runLogsStoreContract } from './logs-store-contract.js';
 import { runMetricsStoreContract } from './metrics-store-contract.js';
 import { runTenantIsolationContract } from './tenant-isolation-contract.js';
 import { runTraceStoreContract } from './trace-store-contract.js';
@@ -46,6 +47,7 @@ if (binary === undefined) {
   runTenantIsolationContract('clickhouse-server', environment);
   runMetricsStoreContract('clickhouse-server', environment);
   runAlertStoreContract('clickhouse-server', environment);
+  runLogsStoreContract('clickhouse-server', environment);
 
   test('clickhouse: URL forms, database creation, idempotent migrations', async () => {
     const database = uniqueDatabase();

@@ -70,6 +70,7 @@ test('defaults are today’s all-in-one; null removes a default component; a sec
   const defaults = validateConfig({}, 'defaults');
   assert.deepEqual(defaults.service.pipelines, {
     traces: { receivers: ['otlp', 'zipkin'], processors: ['memory_limiter', 'redaction', 'metrics_tap'], exporters: ['storage'] },
+    logs: { receivers: ['otlp'], processors: ['memory_limiter', 'redaction'], exporters: ['storage'] },
   });
   assert.deepEqual(defaults.service.extensions, ['query', 'zipkin', 'tempo', 'sampling']);
   assert.deepEqual(
@@ -164,6 +165,8 @@ test('defaults are today’s all-in-one; null removes a default component; a sec
     'extension sampling',
     'exporter storage',
     'pipeline traces',
+    'exporter storage (logs)',
+    'pipeline logs',
     'receiver otlp',
     'receiver zipkin',
   ]);

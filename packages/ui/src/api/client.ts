@@ -17,6 +17,8 @@ import {
   type OutlineResponse,
   otlpTracesEnvelopeSchema,
   searchResponseSchema,
+  logsResponseSchema,
+  type LogsResponse,
   servicesResponseSchema,
   type AttributeKey,
   type AttributeValue,
@@ -100,6 +102,18 @@ export interface TempoWindow {
 const TEMPO_PREFIX = '/tempo';
 
 /** The native HTTP API, same origin by default (the backend serves the UI on its query port). */
+/** Log search (`/api/v1/logs`): every field optional but the window. */
+export interface LogSearchQuery {
+  service?: string;
+  /** A range name (error) or number: that severity and above. */
+  severity?: string;
+  /** Body text, case-insensitive. */
+  q?: string;
+  attrs?: string[];
+  lookback?: string;
+  limit?: number;
+}
+
 export class SkeinApi {
   constructor(
     private readonly baseUrl = '',
@@ -161,6 +175,28 @@ export class SkeinApi {
     }
     const path = `/api/v1/traces/${encodeURIComponent(traceId)}/outline?${params.toString().replace(/%2C/gi, ',')}`;
     return this.get(path, outlineResponseSchema, signal);
+  }
+
+  /** The logs of a trace, oldest first. A backend without the logs API: none. */
+  async traceLogs(traceId: string, signal?: AbortSignal): Promise<LogsResponse> {
+    try {
+      return await this.get(`/api/v1/traces/${encodeURIComponent(traceId)}/logs`, logsResponseSchema, signal);
+    } catch (error) {
+      if (error instanceof ApiClientError && error.status === 404) return { logs: [], resources: [], scopes: [] };
+      throw error;
+    }
+  }
+
+  /** Newest first. */
+  async searchLogs(query: LogSearchQuery, signal?: AbortSignal): Promise<LogsResponse> {
+    const params = new URLSearchParams();
+    if (query.service) params.set('service', query.service);
+    if (query.severity) params.set('severity', query.severity);
+    if (query.q) params.set('q', query.q);
+    for (const attr of query.attrs ?? []) params.append('attr', attr);
+    params.set('lookback', query.lookback ?? '1h');
+    if (query.limit !== undefined) params.set('limit', String(query.limit));
+    return this.get(`/api/v1/logs?${params.toString()}`, logsResponseSchema, signal);
   }
 
   /** RED per service from the metrics tap's per-minute tables, with the previous window. */

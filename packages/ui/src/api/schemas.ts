@@ -321,3 +321,32 @@ export const outlineResponseSchema = z.object({
 });
 export type OutlineResponse = z.infer<typeof outlineResponseSchema>;
 export type OutlineRow = OutlineResponse['rows'][number];
+
+/** A log record as the native logs API sends it (docs/api.md, "Logs"). */
+export const nativeLogSchema = z.object({
+  logId: z.string(),
+  timeUnixNano: nanos,
+  observedTimeUnixNano: nanos,
+  severityNumber: z.number(),
+  severityName: z.string(),
+  severityText: z.string(),
+  body: anyValueSchema,
+  attributes: z.array(keyValueSchema),
+  droppedAttributesCount: z.number(),
+  flags: z.number(),
+  traceId: z.string(),
+  spanId: z.string(),
+  eventName: z.string(),
+  serviceName: z.string(),
+  resourceIndex: z.number(),
+  scopeIndex: z.number(),
+});
+
+export const logsResponseSchema = z.object({
+  logs: z.array(nativeLogSchema),
+  resources: z.array(resourceSchema),
+  scopes: z.array(scopeSchema),
+});
+
+export type NativeLog = z.infer<typeof nativeLogSchema>;
+export type LogsResponse = z.infer<typeof logsResponseSchema>;

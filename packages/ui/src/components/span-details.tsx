@@ -1,11 +1,12 @@
 import type { ReactNode } from 'react';
-import type { ForeignIncomingLink, NativeTrace } from '../api/schemas';
+import type { ForeignIncomingLink, NativeLog, NativeTrace } from '../api/schemas';
 import { criticalTime, type Segment } from '../model/critical-path';
 import { formatDuration, formatTimestamp } from '../model/format';
 import { linkTarget, type IncomingLink } from '../model/span-links';
 import type { SpanNode, TraceTree } from '../model/trace-tree';
 import { Link } from '../router';
 import { AttributeTable } from './attribute-table';
+import { SpanLogs } from './span-logs';
 import { ServiceChip } from './service-chip';
 
 interface Props {
@@ -20,9 +21,25 @@ interface Props {
   raw: boolean;
   onClose(): void;
   onSelect(key: string): void;
+  /** This span's log records (issue 17), oldest first; undefined while loading. */
+  logs?: readonly NativeLog[] | undefined;
+  /** Opens the trace's Logs tab. */
+  onShowLogs?: () => void;
 }
 
-export function SpanDetails({ node, tree, trace, criticalSegments, incoming, foreignIncoming, raw, onClose, onSelect }: Props): ReactNode {
+export function SpanDetails({
+  node,
+  tree,
+  trace,
+  criticalSegments,
+  incoming,
+  foreignIncoming,
+  raw,
+  onClose,
+  onSelect,
+  logs,
+  onShowLogs,
+}: Props): ReactNode {
   const span = node.span!;
   const resource = trace.resources[span.resourceIndex];
   const scope = trace.scopes[span.scopeIndex];
@@ -107,6 +124,10 @@ export function SpanDetails({ node, tree, trace, criticalSegments, incoming, for
         <dt>Flags</dt>
         <dd className="mono">{span.flags}</dd>
       </dl>
+
+      <Section title="Logs" count={logs?.length ?? 0}>
+        <SpanLogs logs={logs} spanStart={spanStart} onShowLogs={onShowLogs} />
+      </Section>
 
       <Section title="Attributes" count={span.attributes.length}>
         <AttributeTable attributes={span.attributes} dropped={span.droppedAttributesCount} />

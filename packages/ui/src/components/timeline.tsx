@@ -29,6 +29,8 @@ interface Props {
   selectedKey: string | undefined;
   onChange(change: Partial<TraceState>): void;
   onSelect(key: string | undefined): void;
+  /** Log records per span row key (issue 17), shown on the rows. */
+  logCounts?: ReadonlyMap<string, number>;
 }
 
 /**
@@ -36,7 +38,7 @@ interface Props {
  * waterfall, with keyboard navigation. Zoom, search and selection live in the URL; only the
  * collapsed set is local (one Set for the whole trace, not state per span).
  */
-export function Timeline({ tree, trace, critical, state, selectedKey, onChange, onSelect }: Props): ReactNode {
+export function Timeline({ tree, trace, critical, state, selectedKey, onChange, onSelect, logCounts }: Props): ReactNode {
   // Big traces open with their deep levels folded (model/trace-tree.ts: defaultCollapsed).
   const [collapsed, setCollapsed] = useState<ReadonlySet<string>>(() => defaultCollapsed(tree));
   const allRows = useMemo(() => visibleRows(tree, new Set()), [tree]);
@@ -197,6 +199,7 @@ export function Timeline({ tree, trace, critical, state, selectedKey, onChange, 
         raw={state.raw}
         collapsed={collapsed}
         descendants={descendants}
+        logCounts={logCounts}
         selectedKey={selectedKey}
         matches={matches.set}
         window={window}

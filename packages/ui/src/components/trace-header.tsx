@@ -6,7 +6,13 @@ import { TRACE_VIEWS, type TraceState, type TraceViewName } from '../model/trace
 import { spansPerService, type TraceTree } from '../model/trace-tree';
 import { ServiceChip } from './service-chip';
 
-const VIEW_LABELS: Record<TraceViewName, string> = { timeline: 'Timeline', table: 'Span table', stats: 'Statistics', flame: 'Flame graph' };
+const VIEW_LABELS: Record<TraceViewName, string> = {
+  timeline: 'Timeline',
+  table: 'Span table',
+  stats: 'Statistics',
+  flame: 'Flame graph',
+  logs: 'Logs',
+};
 
 interface Props {
   tree: TraceTree;

@@ -19,6 +19,8 @@ interface Props {
   collapsed: ReadonlySet<string>;
   /** Descendants per node key (the count shown on a collapsed row). */
   descendants: ReadonlyMap<string, number>;
+  /** Log records per node key (a badge on the row; opens the span's logs). */
+  logCounts?: ReadonlyMap<string, number> | undefined;
   selectedKey: string | undefined;
   /** In-trace search matches, and the one last stepped to. */
   matches: ReadonlySet<string>;
@@ -152,6 +154,7 @@ export function Waterfall(props: Props): ReactNode {
                 raw={props.raw}
                 isCollapsed={props.collapsed.has(node.key)}
                 hidden={props.descendants.get(node.key) ?? 0}
+                logCount={props.logCounts?.get(node.key) ?? 0}
                 selected={node.key === selectedKey}
                 match={props.matches.has(node.key)}
                 onSelect={props.onSelect}
@@ -175,6 +178,7 @@ interface RowProps {
   raw: boolean;
   isCollapsed: boolean;
   hidden: number;
+  logCount: number;
   selected: boolean;
   match: boolean;
   onSelect(key: string): void;
@@ -191,6 +195,7 @@ const WaterfallRow = memo(function WaterfallRow({
   raw,
   isCollapsed,
   hidden,
+  logCount,
   selected,
   match,
   onSelect,
@@ -261,6 +266,11 @@ const WaterfallRow = memo(function WaterfallRow({
               </span>
             )}
             {node.skewNano !== 0 && <SkewMark skewNano={node.skewNano} raw={raw} />}
+            {logCount > 0 && (
+              <span className="badge log-count" title={`${logCount} log record${logCount === 1 ? '' : 's'} emitted in this span`}>
+                ≡ {logCount}
+              </span>
+            )}
             {isCollapsed && (
               <span className="badge" title={`${hidden} spans folded under it`}>
                 {hidden.toLocaleString('en-US')}

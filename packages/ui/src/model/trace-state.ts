@@ -5,7 +5,7 @@ import { formatZoom, parseZoom, type ZoomWindow } from './trace-zoom';
  * `/trace/<id>?span=<spanId>&view=table&raw=1&zoom=0.1,0.35&q=db.system=redis&match=filter`.
  * Defaults stay out of the URL, so a link reopens exactly the same view.
  */
-export const TRACE_VIEWS = ['timeline', 'table', 'stats', 'flame'] as const;
+export const TRACE_VIEWS = ['timeline', 'table', 'stats', 'flame', 'logs'] as const;
 export type TraceViewName = (typeof TRACE_VIEWS)[number];
 
 /** In-trace search: mark the matches among all rows, or show only them (with their ancestors). */

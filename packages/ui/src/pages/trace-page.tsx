@@ -12,6 +12,8 @@ import { TraceHeader } from '../components/trace-header';
 import { TraceSourceActions } from '../components/trace-source-actions';
 import { TraceStats } from '../components/trace-stats';
 import { Timeline } from '../components/timeline';
+import { LogsTimeline } from '../components/logs-timeline';
+import { logCountsBySpan } from '../model/trace-logs';
 import { buildTraceViews, type TraceViews } from '../model/clock-skew';
 import { bottleneckHint, criticalPath } from '../model/critical-path';
 import { traceHref, traceStateFromParams, type TraceState } from '../model/trace-state';
@@ -112,13 +114,29 @@ function TraceView({ views, trace, state }: { views: TraceViews; trace: NativeTr
     [tree.traceId],
   );
   const foreignLinks = foreign.status === 'ok' ? foreign.data : [];
+  // The trace's log records (issue 17): on the span rows, in the span details, in the Logs tab.
+  const traceLogs = useAsync((signal) => api.traceLogs(tree.traceId, signal), [tree.traceId]);
+  const logs = useMemo(() => (traceLogs.status === 'ok' ? traceLogs.data.logs : []), [traceLogs]);
+  const logCounts = useMemo(() => logCountsBySpan(tree, logs), [tree, logs]);
+  const logsStatus = traceLogs.status === 'error' ? traceLogs.error.message : traceLogs.status;
   let body: ReactNode;
   if (state.view === 'table') body = <SpanTable tree={tree} critical={critical} selectedKey={selectedKey} onSelect={select} />;
   else if (state.view === 'stats') body = <TraceStats tree={tree} />;
   else if (state.view === 'flame') body = <FlameGraph tree={tree} critical={critical} selectedKey={selectedKey} onSelect={select} />;
+  else if (state.view === 'logs')
+    body = <LogsTimeline tree={tree} logs={logs} status={logsStatus} selectedKey={selectedKey} onSelect={select} />;
   else {
     body = (
-      <Timeline tree={tree} trace={trace} critical={critical} state={state} selectedKey={selectedKey} onChange={go} onSelect={select} />
+      <Timeline
+        tree={tree}
+        trace={trace}
+        critical={critical}
+        state={state}
+        selectedKey={selectedKey}
+        onChange={go}
+        onSelect={select}
+        logCounts={logCounts}
+      />
     );
   }
   const showDetails = selected?.span !== undefined && state.view !== 'stats';
@@ -151,6 +169,8 @@ function TraceView({ views, trace, state }: { views: TraceViews; trace: NativeTr
             raw={state.raw}
             onClose={() => select(undefined)}
             onSelect={select}
+            logs={traceLogs.status === 'loading' ? undefined : logs.filter((log) => log.spanId === selected.span!.spanId)}
+            {...(state.view !== 'logs' && { onShowLogs: () => go({ view: 'logs' }) })}
           />
         )}
       </div>

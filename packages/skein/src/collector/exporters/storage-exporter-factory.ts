@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { durationMillisSchema } from '../../model/duration-schema.js';
 import type { Host } from '../../component/component.js';
+import type { LogRecord } from '../../model/log-record.js';
 import type { Span } from '../../model/span.js';
+import type { LogsExporter } from '../pipeline/logs-consumer.js';
 import type { Exporter, ExporterFactory } from '../pipeline/component-factories.js';
 import type { ConsumeResult } from '../pipeline/consume-result.js';
 import { StorageExporter } from './storage-exporter.js';
@@ -60,6 +62,34 @@ export const storageExporterFactory: ExporterFactory<StorageExporterConfig> = {
       consume(spans: Span[]): Promise<ConsumeResult> {
         if (!exporter) return Promise.resolve({ outcome: 'failure', message: `exporter ${settings.id.text} is not started` });
         return exporter.consume(spans);
+      },
+      admission: () => exporter?.admission(),
+      shutdown: async () => {
+        await exporter?.shutdown();
+      },
+    };
+  },
+  // Logs (issue 17) go through their own queue with the same bounds and answers into the same
+  // store; its counters are span-named, so they count spans only.
+  createLogs: (settings, config): LogsExporter => {
+    let exporter: StorageExporter<LogRecord> | undefined;
+    return {
+      async start(host: Host): Promise<void> {
+        exporter = new StorageExporter<LogRecord>(
+          await host.traceStore(),
+          {
+            maxBatchSpans: config.max_batch_spans,
+            maxQueuedSpans: config.max_queued_spans,
+            maxConcurrentWrites: config.max_concurrent_writes,
+            retryAfterMillis: config.retry_after_millis,
+            ...(config.max_queue_wait > 0 && { maxQueueWaitMillis: config.max_queue_wait }),
+          },
+          (store, logs) => store.writeLogs(logs),
+        );
+      },
+      consume(logs: LogRecord[]): Promise<ConsumeResult> {
+        if (!exporter) return Promise.resolve({ outcome: 'failure', message: `exporter ${settings.id.text} (logs) is not started` });
+        return exporter.consume(logs);
       },
       admission: () => exporter?.admission(),
       shutdown: async () => {

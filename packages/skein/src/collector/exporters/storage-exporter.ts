@@ -1,7 +1,7 @@
 import type { Span } from '../../model/span.js';
 import { StorageError, type TraceStore } from '../../storage/trace-store.js';
 import type { SkeinMetrics } from '../../telemetry/skein-metrics.js';
-import { CONSUME_SUCCESS, type ConsumeResult, type SpanConsumer } from '../pipeline/consume-result.js';
+import { CONSUME_SUCCESS, type Consumer, type ConsumeResult } from '../pipeline/consume-result.js';
 import { overloaded, unavailable } from '../pipeline/consume-status.js';
 import type { TraceSizeLimit, TraceSizeRefusal } from './trace-size-limit.js';
 
@@ -37,8 +37,8 @@ export const DEFAULT_STORAGE_EXPORTER_OPTIONS: StorageExporterOptions = {
   retryAfterMillis: 1_000,
 };
 
-interface PendingRequest {
-  spans: Span[];
+interface PendingRequest<T> {
+  spans: T[];
   resolve: (result: ConsumeResult) => void;
   /** Refuses the request once it has waited maxQueueWaitMillis; cleared when its insert starts. */
   expiry?: NodeJS.Timeout;
@@ -67,8 +67,13 @@ export interface StorageExporterStats {
  * once (lowest latency), and a busy one writes big batches (highest throughput), with no timer.
  * The queue is bounded in spans; past it, callers are told to retry rather than grow the heap.
  */
-export class StorageExporter implements SpanConsumer {
-  private readonly waiting: PendingRequest[] = [];
+/** How one signal's items reach the store: spans by default; log records by `writeLogs`. */
+export type StoreWrite<T> = (store: TraceStore, items: T[]) => Promise<void>;
+
+const WRITE_SPANS: StoreWrite<Span> = (store, spans) => store.writeSpans(spans);
+
+export class StorageExporter<T = Span> implements Consumer<T> {
+  private readonly waiting: PendingRequest<T>[] = [];
   private waitingSpans = 0;
   private writesInFlight = 0;
   private writtenSpans = 0;
@@ -83,24 +88,26 @@ export class StorageExporter implements SpanConsumer {
   constructor(
     private readonly store: TraceStore,
     private readonly options: StorageExporterOptions = DEFAULT_STORAGE_EXPORTER_OPTIONS,
+    /** The one signal-specific step (the queue, group commit, bounded wait and answers are shared). */
+    private readonly writeItems: StoreWrite<T> = WRITE_SPANS as unknown as StoreWrite<T>,
   ) {
     options.metrics?.queueCapacitySpans.set(QUEUE, options.maxQueuedSpans);
     options.metrics?.queueSpans.set(QUEUE, 0);
   }
 
-  consume(input: Span[]): Promise<ConsumeResult> {
+  consume(input: T[]): Promise<ConsumeResult> {
     if (input.length === 0) return Promise.resolve(CONSUME_SUCCESS);
-    const limited = this.options.traceSizeLimit?.admit(input);
+    const limited = this.options.traceSizeLimit?.admit(input as unknown as Span[]); // only the traces exporter has a limit
     const refusal = limited?.refusal;
     if (refusal === undefined) return this.consumeAdmitted(input);
     this.options.metrics?.droppedSpans.inc({ processor: 'storage', reason: 'trace_too_large' }, refusal.refusedSpans);
     this.options.onTraceTooLarge?.(refusal);
     const partial: ConsumeResult = { outcome: 'success', rejectedSpans: refusal.refusedSpans, rejectedMessage: refusal.message };
     if (limited!.admitted.length === 0) return Promise.resolve(partial);
-    return this.consumeAdmitted(limited!.admitted).then((result) => (result.outcome === 'success' ? partial : result));
+    return this.consumeAdmitted(limited!.admitted as unknown as T[]).then((result) => (result.outcome === 'success' ? partial : result));
   }
 
-  private consumeAdmitted(spans: Span[]): Promise<ConsumeResult> {
+  private consumeAdmitted(spans: T[]): Promise<ConsumeResult> {
     if (this.shuttingDown) {
       return Promise.resolve(unavailable('Skein is shutting down', this.options.retryAfterMillis));
     }
@@ -116,7 +123,7 @@ export class StorageExporter implements SpanConsumer {
     if (admission !== undefined) return Promise.resolve(admission);
     const maxWait = this.options.maxQueueWaitMillis;
     return new Promise<ConsumeResult>((resolve) => {
-      const request: PendingRequest = { spans, resolve };
+      const request: PendingRequest<T> = { spans, resolve };
       if (maxWait !== undefined) {
         // Not unref'd: a waiting request is a promise someone awaits; the timer is cleared when its insert starts.
         request.expiry = setTimeout(() => this.expire(request), maxWait);
@@ -162,7 +169,7 @@ export class StorageExporter implements SpanConsumer {
     );
   }
 
-  private expire(request: PendingRequest): void {
+  private expire(request: PendingRequest<T>): void {
     const index = this.waiting.indexOf(request);
     if (index < 0) return;
     this.waiting.splice(index, 1);
@@ -208,8 +215,8 @@ export class StorageExporter implements SpanConsumer {
    * (measured: answers at 8.4 s with a 3 s wait before this cap). The fixed cost of an insert
    * (7-20 ms on chDB) stays below 2 % of a 1 s insert.
    */
-  private takeBatch(): PendingRequest[] {
-    const batch: PendingRequest[] = [];
+  private takeBatch(): PendingRequest<T>[] {
+    const batch: PendingRequest<T>[] = [];
     let spans = 0;
     const perSpan = this.options.maxQueueWaitMillis === undefined ? undefined : this.millisPerSpan;
     const maxSpans = Math.min(this.options.maxBatchSpans, perSpan ? Math.max(1, Math.floor(MAX_INSERT_MILLIS / perSpan)) : Infinity);
@@ -226,7 +233,7 @@ export class StorageExporter implements SpanConsumer {
     return batch;
   }
 
-  private async write(batch: PendingRequest[]): Promise<void> {
+  private async write(batch: PendingRequest<T>[]): Promise<void> {
     const spans = batch.length === 1 ? batch[0]!.spans : batch.flatMap((request) => request.spans);
     let result: ConsumeResult;
     try {
@@ -249,14 +256,14 @@ export class StorageExporter implements SpanConsumer {
   }
 
   /** One insert, timed and sized into the storage histograms. */
-  private async timedWrite(spans: Span[]): Promise<void> {
+  private async timedWrite(spans: T[]): Promise<void> {
     const metrics = this.options.metrics;
     const started = performance.now();
     const until = started + spans.length * (this.millisPerSpan ?? 0);
     this.runningUntil.push(until);
     let outcome: 'success' | 'failure' = 'failure';
     try {
-      await this.store.writeSpans(spans);
+      await this.writeItems(this.store, spans);
       outcome = 'success';
     } finally {
       this.runningUntil.splice(this.runningUntil.indexOf(until), 1);

@@ -28,8 +28,19 @@ export type ConsumeResult =
 
 export const CONSUME_SUCCESS: ConsumeResult = Object.freeze({ outcome: 'success' });
 
+/**
+ * Anything that takes a signal's items (spans, log records): an exporter, a processor chain, a
+ * whole pipeline. Stages that do not look inside the items (memory_limiter, batch, the storage
+ * queue) are written once against it and serve every signal.
+ */
+export interface Consumer<T> {
+  consume(items: T[]): Promise<ConsumeResult>;
+  /** See {@link SpanConsumer.admission}. */
+  admission?(): ConsumeResult | undefined;
+}
+
 /** Anything that takes spans: an exporter, a processor chain, the whole pipeline. */
-export interface SpanConsumer {
+export interface SpanConsumer extends Consumer<Span> {
   consume(spans: Span[]): Promise<ConsumeResult>;
   /**
    * The refusal this consumer would answer any batch with right now (memory above the limit, a

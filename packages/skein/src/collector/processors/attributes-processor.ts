@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ConfigError } from '../../model/config-error.js';
 import type { Span } from '../../model/span.js';
 import { attributeActionSchema, compileActions } from './attribute-actions.js';
 import type { ProcessorFactory } from '../pipeline/component-factories.js';
@@ -60,4 +61,25 @@ export const attributesProcessorFactory: ProcessorFactory<AttributesConfig> = {
   // As the Collector's: no actions, refused until some are written.
   createDefaultConfig: () => ({ actions: [] }),
   create: (settings, config) => ({ kind: 'processor', processor: new AttributesProcessor(settings.id.text, config) }),
+  // On log records the actions edit each record's attributes; include/exclude match spans
+  // (span names, kinds), so a logs pipeline takes this processor only without them.
+  createLogs: (settings, config) => {
+    if (config.include !== undefined || config.exclude !== undefined) {
+      throw new ConfigError(
+        `processors.${settings.id.text}: include/exclude select spans; a logs pipeline takes this processor only without them`,
+        `processors.${settings.id.text}`,
+      );
+    }
+    const apply = compileActions(config.actions);
+    return {
+      kind: 'processor',
+      processor: {
+        name: settings.id.text,
+        process: (logs) => {
+          for (const log of logs) apply(log.attributes);
+          return logs;
+        },
+      },
+    };
+  },
 };

@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import type { Span } from '../../model/span.js';
 import type { SkeinMetrics } from '../../telemetry/skein-metrics.js';
-import { CONSUME_SUCCESS, type ConsumeResult, type SpanConsumer } from '../pipeline/consume-result.js';
+import { CONSUME_SUCCESS, type Consumer, type ConsumeResult } from '../pipeline/consume-result.js';
 import { durationNanosSchema } from '../../model/duration-schema.js';
 import type { ProcessorFactory } from '../pipeline/component-factories.js';
-import type { SpanStage, StageContext } from '../pipeline/span-processor.js';
+import type { StageContext } from '../pipeline/span-processor.js';
 import { overloaded, unavailable } from '../pipeline/consume-status.js';
 
 /**
@@ -74,15 +74,16 @@ interface Caller {
 }
 
 /** A run of one caller's spans in the batch being filled. */
-interface Segment {
+interface Segment<T> {
   caller: Caller;
-  spans: Span[];
+  spans: T[];
 }
 
 type SendTrigger = 'size' | 'timeout' | 'shutdown';
 
-export class BatchProcessor implements SpanStage {
-  private segments: Segment[] = [];
+/** A `SpanStage` in traces pipelines and a `LogsStage` in logs pipelines (counted in items either way). */
+export class BatchProcessor<T = Span> implements Consumer<T> {
+  private segments: Segment<T>[] = [];
   /** Spans in `segments`. */
   private unsentSpans = 0;
   /** Spans in `segments` plus spans sent downstream and not yet answered. */
@@ -95,7 +96,7 @@ export class BatchProcessor implements SpanStage {
   constructor(
     readonly name: string,
     private readonly config: BatchConfig,
-    private readonly next: SpanConsumer,
+    private readonly next: Consumer<T>,
     context?: Pick<StageContext, 'metrics'>,
   ) {
     this.metrics = context?.metrics;
@@ -103,7 +104,7 @@ export class BatchProcessor implements SpanStage {
     this.metrics?.queueSpans.set({ queue: name }, 0);
   }
 
-  consume(spans: Span[]): Promise<ConsumeResult> {
+  consume(spans: T[]): Promise<ConsumeResult> {
     if (spans.length === 0) return Promise.resolve(CONSUME_SUCCESS);
     if (this.shuttingDown) {
       return Promise.resolve(unavailable('Skein is shutting down', OVERLOADED_RETRY_AFTER_MILLIS));
@@ -158,7 +159,7 @@ export class BatchProcessor implements SpanStage {
   /** Takes up to one batch from the front (splitting a segment at the max size) and sends it. */
   private sendOne(trigger: SendTrigger): void {
     const limit = this.config.sendBatchMaxSize > 0 ? this.config.sendBatchMaxSize : Number.POSITIVE_INFINITY;
-    const parts: Segment[] = [];
+    const parts: Segment<T>[] = [];
     let size = 0;
     while (this.segments.length > 0 && size < limit) {
       const segment = this.segments[0]!;
@@ -197,7 +198,7 @@ export class BatchProcessor implements SpanStage {
     this.inFlight.add(sending);
   }
 
-  private async deliver(batch: Span[]): Promise<ConsumeResult> {
+  private async deliver(batch: T[]): Promise<ConsumeResult> {
     try {
       return await this.next.consume(batch);
     } catch (error) {
@@ -220,5 +221,11 @@ export const batchProcessorFactory: ProcessorFactory<BatchConfig> = {
     kind: 'stage',
     name: settings.id.text,
     connect: (next, context) => new BatchProcessor(settings.id.text, config, next, context),
+  }),
+  // `max_waiting_spans` bounds held records in a logs pipeline; span metrics stay the traces pipelines'.
+  createLogs: (settings, config) => ({
+    kind: 'stage',
+    name: settings.id.text,
+    connect: (next) => new BatchProcessor(`${settings.id.text} (logs)`, config, next),
   }),
 };

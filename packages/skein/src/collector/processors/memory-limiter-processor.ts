@@ -2,10 +2,10 @@ import { z } from 'zod';
 import { availableMemoryBytes } from '../../model/available-memory.js';
 import type { Span } from '../../model/span.js';
 import type { SkeinMetrics } from '../../telemetry/skein-metrics.js';
-import type { ConsumeResult, SpanConsumer } from '../pipeline/consume-result.js';
+import type { Consumer, ConsumeResult } from '../pipeline/consume-result.js';
 import { durationNanosSchema } from '../../model/duration-schema.js';
 import type { ProcessorFactory } from '../pipeline/component-factories.js';
-import type { SpanStage, StageContext } from '../pipeline/span-processor.js';
+import type { StageContext } from '../pipeline/span-processor.js';
 import { overloaded } from '../pipeline/consume-status.js';
 
 /**
@@ -129,7 +129,8 @@ export function resolveMemoryLimits(config: MemoryLimiterConfig, probe: MemoryPr
   return { hardBytes, softBytes: hardBytes - spikeBytes };
 }
 
-export class MemoryLimiterProcessor implements SpanStage {
+/** A `SpanStage` in traces pipelines and a `LogsStage` in logs pipelines: it never looks inside the items. */
+export class MemoryLimiterProcessor<T = Span> implements Consumer<T> {
   readonly limits: MemoryLimits;
   private refusing = false;
   private lastResidentBytes = 0;
@@ -141,7 +142,7 @@ export class MemoryLimiterProcessor implements SpanStage {
   constructor(
     readonly name: string,
     private readonly config: MemoryLimiterConfig,
-    private readonly next: SpanConsumer,
+    private readonly next: Consumer<T>,
     context?: Partial<Pick<StageContext, 'metrics' | 'logger'>>,
     private readonly probe: MemoryProbe = SYSTEM_MEMORY_PROBE,
   ) {
@@ -183,7 +184,7 @@ export class MemoryLimiterProcessor implements SpanStage {
     }
   }
 
-  consume(spans: Span[]): Promise<ConsumeResult> {
+  consume(spans: T[]): Promise<ConsumeResult> {
     this.metrics?.processorIncomingSpans.inc({ processor: this.name }, spans.length);
     if (this.refusing) return Promise.resolve(this.refusal());
     this.metrics?.processorOutgoingSpans.inc({ processor: this.name }, spans.length);
@@ -239,5 +240,12 @@ export const memoryLimiterProcessorFactory: ProcessorFactory<MemoryLimiterConfig
     kind: 'stage',
     name: settings.id.text,
     connect: (next, context) => new MemoryLimiterProcessor(settings.id.text, config, next, context),
+  }),
+  // Its own check in a logs pipeline (same limits: it measures the one process); the span
+  // counters stay the traces pipelines'.
+  createLogs: (settings, config) => ({
+    kind: 'stage',
+    name: settings.id.text,
+    connect: (next, context) => new MemoryLimiterProcessor(`${settings.id.text} (logs)`, config, next, { logger: context.logger }),
   }),
 };

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { LogRecord } from '../../model/log-record.js';
 import type { AnyValue, KeyValue, Resource, Span } from '../../model/span.js';
 import { regexSchema } from './config-values.js';
 import {
@@ -133,6 +134,29 @@ export class RedactionProcessor implements SpanProcessor {
     return spans;
   }
 
+  /**
+   * The same rules on log records (a logs pipeline): resource and record attributes as on spans,
+   * and the body, whose strings (a plain message, or the strings of a structured body) go through
+   * the value patterns: a log line is where a card number or a token is most often printed.
+   */
+  processLogs(logs: LogRecord[]): LogRecord[] {
+    const resources = new Map<Resource, Resource>();
+    for (const log of logs) {
+      let resource = resources.get(log.resource);
+      if (resource === undefined) resources.set(log.resource, (resource = this.redactResource(log.resource)));
+      log.resource = resource;
+      const tally = new Tally();
+      this.redactAttributes(log.attributes, tally, false);
+      const body = this.redactNested(log.body);
+      if (body !== undefined) {
+        log.body = body;
+        tally.masked.push('body');
+      }
+      if (!tally.empty) this.addSummary(log.attributes, tally);
+    }
+    return logs;
+  }
+
   /** Copy-on-write: the original Resource is shared with other spans, batches and pipelines. */
   private redactResource(resource: Resource): Resource {
     const attributes = resource.attributes.slice();
@@ -252,4 +276,8 @@ export const redactionProcessorFactory: ProcessorFactory<RedactionConfig> = {
   configSchema: redactionConfigSchema,
   createDefaultConfig: () => redactionConfigSchema.parse({}),
   create: (settings, config) => ({ kind: 'processor', processor: new RedactionProcessor(settings.id.text, config) }),
+  createLogs: (settings, config) => {
+    const redaction = new RedactionProcessor(settings.id.text, config);
+    return { kind: 'processor', processor: { name: settings.id.text, process: (logs) => redaction.processLogs(logs) } };
+  },
 };

@@ -1,9 +1,9 @@
-import { partitionValidSpans } from '../../model/validate-span.js';
+import { partitionValidSpans, type ValidationOutcome } from '../../model/validate-span.js';
 import type { Span } from '../../model/span.js';
-import type { ConsumeResult, SpanConsumer } from '../pipeline/consume-result.js';
+import type { Consumer, ConsumeResult, SpanConsumer } from '../pipeline/consume-result.js';
 import type { ReceiverTelemetry } from './receiver-telemetry.js';
 
-/** What one OTLP export request came to, independent of the transport. */
+/** What one OTLP export request came to, independent of the transport (counts are of the signal's items). */
 export type ExportOutcome =
   | { readonly outcome: 'accepted'; readonly acceptedSpans: number; readonly rejectedSpans: number; readonly errorMessage: string }
   | Exclude<ConsumeResult, { outcome: 'success' }>;
@@ -14,9 +14,19 @@ export type ExportOutcome =
  * (OTLP partial success) and never block the valid ones of the same request. Counts received,
  * accepted and refused spans into `telemetry`.
  */
-export async function exportTraces(spans: Span[], pipeline: SpanConsumer, telemetry?: ReceiverTelemetry): Promise<ExportOutcome> {
-  telemetry?.received(spans.length);
-  const { valid, rejectedCount, errorMessage } = partitionValidSpans(spans);
+export function exportTraces(spans: Span[], pipeline: SpanConsumer, telemetry?: ReceiverTelemetry): Promise<ExportOutcome> {
+  return exportItems(spans, partitionValidSpans, pipeline, telemetry);
+}
+
+/** {@link exportTraces} for any signal: its validation, its consumer. */
+export async function exportItems<T>(
+  items: T[],
+  partition: (items: readonly T[]) => ValidationOutcome<T>,
+  pipeline: Consumer<T>,
+  telemetry?: ReceiverTelemetry,
+): Promise<ExportOutcome> {
+  telemetry?.received(items.length);
+  const { valid, rejectedCount, errorMessage } = partition(items);
   telemetry?.rejectedInvalid(rejectedCount);
   let refusedLater = 0;
   let refusedLaterMessage = '';

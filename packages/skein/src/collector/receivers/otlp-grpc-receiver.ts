@@ -2,12 +2,12 @@ import { Metadata, Server, status as grpcStatus, type sendUnaryData, type Server
 import { tenantOfCall } from '../../component/request-identity.js';
 import type { TenantId } from '../../model/tenant.js';
 import { OtlpDecodeError } from '../../model/decode-error.js';
-import { decodeOtlpProtoTraces } from '../../model/otlp-proto-decode.js';
 import { encodeExportTraceServiceResponse } from '../../model/otlp-proto-encode.js';
-import type { Span } from '../../model/span.js';
 import type { SkeinMetrics } from '../../telemetry/skein-metrics.js';
 import type { SpanConsumer } from '../pipeline/consume-result.js';
-import { exportTraces } from './export-traces.js';
+import type { LogsConsumer } from '../pipeline/logs-consumer.js';
+import { exportItems } from './export-traces.js';
+import { LOGS_SIGNAL, TRACES_SIGNAL, type SignalRoute } from './otlp-signals.js';
 import { IN_FLIGHT_RETRY_AFTER_MILLIS, type InFlightBytes } from './in-flight-bytes.js';
 import type { ReceiverLogger } from './otlp-http-receiver.js';
 import { ReceiverTelemetry } from './receiver-telemetry.js';
@@ -32,27 +32,39 @@ export const DEFAULT_OTLP_GRPC_RECEIVER_OPTIONS: OtlpGrpcReceiverOptions = { max
 
 const identity = (value: Buffer): Buffer => value;
 
-export const OTLP_GRPC_EXPORT_PATH = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
+export const OTLP_GRPC_EXPORT_PATH = TRACES_SIGNAL.grpcPath;
+export const OTLP_GRPC_LOGS_EXPORT_PATH = LOGS_SIGNAL.grpcPath;
 
 /**
- * `opentelemetry.proto.collector.trace.v1.TraceService`, with raw-bytes (de)serialisers: decoding
- * happens in the handler, so an undecodable message is answered INVALID_ARGUMENT naming the
- * problem (grpc-js would report a failed deserialiser as INTERNAL) and our own decoder does the work.
+ * `opentelemetry.proto.collector.trace.v1.TraceService` (or `…logs.v1.LogsService`), with
+ * raw-bytes (de)serialisers: decoding happens in the handler, so an undecodable message is
+ * answered INVALID_ARGUMENT naming the problem (grpc-js would report a failed deserialiser as
+ * INTERNAL) and our own decoder does the work.
  */
-const TRACE_SERVICE: ServiceDefinition = {
-  Export: {
-    path: OTLP_GRPC_EXPORT_PATH,
-    requestStream: false,
-    responseStream: false,
-    requestSerialize: identity,
-    requestDeserialize: identity,
-    responseSerialize: identity,
-    responseDeserialize: identity,
-  },
-};
+function exportService(path: string): ServiceDefinition {
+  return {
+    Export: {
+      path,
+      requestStream: false,
+      responseStream: false,
+      requestSerialize: identity,
+      requestDeserialize: identity,
+      responseSerialize: identity,
+      responseDeserialize: identity,
+    },
+  };
+}
 
-/** The gRPC server with the trace service added; the CLI binds it to its port. */
-export function createOtlpGrpcServer(pipeline: SpanConsumer, options: OtlpGrpcReceiverOptions, logger: ReceiverLogger): Server {
+/**
+ * The gRPC server with the trace service added, and the logs service when `logs` is given (without
+ * it a logs export is UNIMPLEMENTED, as on a server that has no such service); the CLI binds it.
+ */
+export function createOtlpGrpcServer(
+  pipeline: SpanConsumer,
+  options: OtlpGrpcReceiverOptions,
+  logger: ReceiverLogger,
+  logs?: LogsConsumer,
+): Server {
   // A body that does not decompress is INVALID_ARGUMENT, not grpc-js's INTERNAL (grpc-decompress-status.ts).
   if (!installGrpcDecompressStatus()) logger.warn('OTLP/gRPC: undecompressable messages will be answered INTERNAL (grpc-js changed)');
   const server = new Server({
@@ -60,7 +72,21 @@ export function createOtlpGrpcServer(pipeline: SpanConsumer, options: OtlpGrpcRe
     'grpc.max_send_message_length': 4 * 1024 * 1024,
   });
   const telemetry = new ReceiverTelemetry(options.metrics, 'otlp', 'grpc');
-  server.addService(TRACE_SERVICE, {
+  addExportService(server, { signal: TRACES_SIGNAL, consumer: pipeline }, options, logger, telemetry);
+  // The receiver counters are span-named: log records are not counted there.
+  if (logs)
+    addExportService(server, { signal: LOGS_SIGNAL, consumer: logs }, options, logger, new ReceiverTelemetry(undefined, 'otlp', 'grpc'));
+  return server;
+}
+
+function addExportService(
+  server: Server,
+  route: SignalRoute,
+  options: OtlpGrpcReceiverOptions,
+  logger: ReceiverLogger,
+  telemetry: ReceiverTelemetry,
+): void {
+  server.addService(exportService(route.signal.grpcPath), {
     Export: (call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>) => {
       const reservation = options.inFlightBytes?.reserve();
       if (reservation && !reservation.grow(call.request.length)) {
@@ -74,7 +100,7 @@ export function createOtlpGrpcServer(pipeline: SpanConsumer, options: OtlpGrpcRe
         );
         return;
       }
-      exportCall(call.request, tenantOfCall(call.metadata), pipeline, logger, call.getPeer(), telemetry)
+      exportCall(call.request, tenantOfCall(call.metadata), route, logger, call.getPeer(), telemetry)
         .then(
           (response) => (Buffer.isBuffer(response) ? callback(null, response) : callback(toServiceError(response))),
           (error: unknown) => {
@@ -86,13 +112,12 @@ export function createOtlpGrpcServer(pipeline: SpanConsumer, options: OtlpGrpcRe
         .finally(() => reservation?.release());
     },
   });
-  return server;
 }
 
 async function exportCall(
   request: Buffer,
   tenant: TenantId,
-  pipeline: SpanConsumer,
+  { signal, consumer: pipeline }: SignalRoute,
   logger: ReceiverLogger,
   peer: string,
   telemetry: ReceiverTelemetry,
@@ -107,20 +132,21 @@ async function exportCall(
     telemetry.refused(refusal.outcome === 'retryable' ? refusal.reason : 'internal');
     return refuse(statusOf(refusal).rpc);
   }
-  let spans: Span[];
+  let items: unknown[];
   try {
-    spans = decodeOtlpProtoTraces(request, tenant);
+    items = signal.decodeProto(request, tenant);
   } catch (error) {
     if (!(error instanceof OtlpDecodeError)) throw error;
     telemetry.refused('decode_error');
-    return refuse({ code: GrpcCode.INVALID_ARGUMENT, message: `cannot decode ExportTraceServiceRequest: ${error.message}` });
+    return refuse({ code: GrpcCode.INVALID_ARGUMENT, message: `cannot decode ${signal.requestName}: ${error.message}` });
   }
-  const outcome = await exportTraces(spans, pipeline, telemetry);
+  const outcome = await exportItems(items, (all) => signal.partition(all), pipeline, telemetry);
   if (outcome.outcome !== 'accepted') return refuse(statusOf(outcome).rpc);
   if (outcome.rejectedSpans > 0)
-    logger.warn(`OTLP/gRPC: rejected ${outcome.rejectedSpans} of ${spans.length} spans: ${outcome.errorMessage}`);
+    logger.warn(`OTLP/gRPC: rejected ${outcome.rejectedSpans} of ${items.length} ${signal.items}: ${outcome.errorMessage}`);
   const partial =
     outcome.rejectedSpans > 0 ? { rejectedSpans: BigInt(outcome.rejectedSpans), errorMessage: outcome.errorMessage } : undefined;
+  // Export<Signal>ServiceResponse: the same bytes for every signal (otlp-signals.ts).
   return Buffer.from(encodeExportTraceServiceResponse(partial));
 }
 

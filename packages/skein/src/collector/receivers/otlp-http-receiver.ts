@@ -1,13 +1,12 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { identityOf } from '../../component/request-identity.js';
 import { OtlpDecodeError } from '../../model/decode-error.js';
-import { decodeOtlpJsonTraces } from '../../model/otlp-json.js';
-import { decodeOtlpProtoTraces } from '../../model/otlp-proto-decode.js';
 import { encodeExportTraceServiceResponse } from '../../model/otlp-proto-encode.js';
-import type { Span } from '../../model/span.js';
 import type { SkeinMetrics } from '../../telemetry/skein-metrics.js';
 import type { SpanConsumer } from '../pipeline/consume-result.js';
-import { exportTraces } from './export-traces.js';
+import type { LogsConsumer } from '../pipeline/logs-consumer.js';
+import { exportItems } from './export-traces.js';
+import { LOGS_SIGNAL, TRACES_SIGNAL, type OtlpSignal, type SignalRoute } from './otlp-signals.js';
 import type { CorsPolicy } from './cors-policy.js';
 import { IN_FLIGHT_RETRY_AFTER_MILLIS, type BodyReservation, type InFlightBytes } from './in-flight-bytes.js';
 import { closeAfterAnswer } from './lingering-close.js';
@@ -35,8 +34,6 @@ export interface ReceiverLogger {
 
 type WireEncoding = 'protobuf' | 'json';
 
-const TRACES_PATH = '/v1/traces';
-
 function wireEncodingOf(contentType: string | undefined): WireEncoding | undefined {
   const mediaType = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
   if (mediaType === 'application/x-protobuf' || mediaType === 'application/protobuf') return 'protobuf';
@@ -45,16 +42,30 @@ function wireEncodingOf(contentType: string | undefined): WireEncoding | undefin
 }
 
 /**
- * OTLP/HTTP traces receiver (`POST /v1/traces`), per the OTLP spec: protobuf or JSON bodies,
- * gzip/deflate, answers in the request's encoding, `google.rpc.Status` bodies on errors,
- * partial success for invalid spans, 429/503 + Retry-After when Skein cannot take the data now.
+ * OTLP/HTTP receiver (`POST /v1/traces`, and `POST /v1/logs` when `logs` is given), per the OTLP
+ * spec: protobuf or JSON bodies, gzip/deflate, answers in the request's encoding,
+ * `google.rpc.Status` bodies on errors, partial success for invalid items, 429/503 + Retry-After
+ * when Skein cannot take the data now. Both signals share this one path (otlp-signals.ts).
  */
-export function createOtlpHttpHandler(pipeline: SpanConsumer, options: OtlpHttpReceiverOptions, logger: ReceiverLogger): RequestListener {
+export function createOtlpHttpHandler(
+  pipeline: SpanConsumer,
+  options: OtlpHttpReceiverOptions,
+  logger: ReceiverLogger,
+  logs?: LogsConsumer,
+): RequestListener {
   const telemetry = new ReceiverTelemetry(options.metrics, 'otlp', 'http');
+  // The receiver counters are span-named: log records are not counted there.
+  const uncounted = new ReceiverTelemetry(undefined, 'otlp', 'http');
+  const routes = new Map<string, { route: SignalRoute; telemetry: ReceiverTelemetry }>([
+    [TRACES_SIGNAL.httpPath, { route: { signal: TRACES_SIGNAL, consumer: pipeline }, telemetry }],
+  ]);
+  if (logs) routes.set(LOGS_SIGNAL.httpPath, { route: { signal: LOGS_SIGNAL, consumer: logs }, telemetry: uncounted });
   return (request, response) => {
-    // Held until the answer is sent: the decoded spans live as long as the pipeline has them.
+    // Held until the answer is sent: the decoded items live as long as the pipeline has them.
     const reservation = options.inFlightBytes?.reserve();
-    handle(request, response, pipeline, options, logger, telemetry, reservation)
+    const path = (request.url ?? '/').split('?')[0]!;
+    const found = routes.get(path);
+    handle(request, response, path, found?.route, options, logger, found?.telemetry ?? telemetry, reservation)
       .catch((error: unknown) => {
         // Last line of defence: a bug must cost one request, never the process.
         telemetry.refused('internal');
@@ -69,13 +80,13 @@ export function createOtlpHttpHandler(pipeline: SpanConsumer, options: OtlpHttpR
 async function handle(
   request: IncomingMessage,
   response: ServerResponse,
-  pipeline: SpanConsumer,
+  path: string,
+  route: SignalRoute | undefined,
   options: OtlpHttpReceiverOptions,
   logger: ReceiverLogger,
   telemetry: ReceiverTelemetry,
   reservation: BodyReservation | undefined,
 ): Promise<void> {
-  const path = (request.url ?? '/').split('?')[0];
   const encoding = wireEncodingOf(request.headers['content-type']) ?? 'json';
   const refuse = (status: number, rpc: RpcStatus): void => {
     logger.warn(`OTLP/HTTP ${request.method ?? '?'} ${path} from ${request.socket.remoteAddress ?? '?'}: ${status} ${rpc.message}`);
@@ -86,9 +97,14 @@ async function handle(
     refuse(status.httpStatus, status.rpc);
   };
 
-  if (path !== TRACES_PATH) {
-    return refuse(404, { code: GrpcCode.UNIMPLEMENTED, message: `no OTLP endpoint at ${path}: traces go to POST ${TRACES_PATH}` });
+  if (route === undefined) {
+    const message =
+      path === LOGS_SIGNAL.httpPath
+        ? `no logs pipeline takes logs from this receiver: list it in service.pipelines.logs.receivers (traces go to POST ${TRACES_SIGNAL.httpPath})`
+        : `no OTLP endpoint at ${path}: traces go to POST ${TRACES_SIGNAL.httpPath}, logs to POST ${LOGS_SIGNAL.httpPath}`;
+    return refuse(404, { code: GrpcCode.UNIMPLEMENTED, message });
   }
+  const { signal, consumer: pipeline } = route;
   if (request.method === 'OPTIONS' && options.cors && request.headers.origin !== undefined) {
     const refusal = options.cors.preflight(request, response);
     if (refusal !== undefined) refuse(403, { code: GrpcCode.INVALID_ARGUMENT, message: refusal });
@@ -99,7 +115,7 @@ async function handle(
     response.setHeader('Allow', 'POST');
     return refuse(405, {
       code: GrpcCode.UNIMPLEMENTED,
-      message: `method ${request.method ?? '?'} not allowed on ${TRACES_PATH}: use POST`,
+      message: `method ${request.method ?? '?'} not allowed on ${signal.httpPath}: use POST`,
     });
   }
   const wire = wireEncodingOf(request.headers['content-type']);
@@ -131,11 +147,11 @@ async function handle(
     return refuse(body.status, { code: GrpcCode.INVALID_ARGUMENT, message: body.message });
   }
 
-  let spans: Span[];
+  let items: unknown[];
   try {
-    // The tenant the host authenticated (the default one when auth is off) owns every span.
+    // The tenant the host authenticated (the default one when auth is off) owns every item.
     const { tenant } = identityOf(request);
-    spans = wire === 'protobuf' ? decodeOtlpProtoTraces(body.body, tenant) : decodeOtlpJsonTraces(body.body.toString('utf8'), tenant);
+    items = wire === 'protobuf' ? signal.decodeProto(body.body, tenant) : signal.decodeJson(body.body.toString('utf8'), tenant);
   } catch (error) {
     if (!(error instanceof OtlpDecodeError)) throw error;
     telemetry.refused('decode_error');
@@ -145,20 +161,27 @@ async function handle(
     });
   }
 
-  const outcome = await exportTraces(spans, pipeline, telemetry);
+  const outcome = await exportItems(items, (all) => signal.partition(all), pipeline, telemetry);
   if (outcome.outcome !== 'accepted') return refuseWith(statusOf(outcome));
   if (outcome.rejectedSpans > 0) {
-    logger.warn(`OTLP/HTTP: rejected ${outcome.rejectedSpans} of ${spans.length} spans: ${outcome.errorMessage}`);
+    logger.warn(`OTLP/HTTP: rejected ${outcome.rejectedSpans} of ${items.length} ${signal.items}: ${outcome.errorMessage}`);
   }
-  sendExportResponse(response, wire, outcome.rejectedSpans, outcome.errorMessage);
+  sendExportResponse(response, wire, signal, outcome.rejectedSpans, outcome.errorMessage);
 }
 
-function sendExportResponse(response: ServerResponse, wire: WireEncoding, rejectedSpans: number, errorMessage: string): void {
-  const partial = rejectedSpans > 0 || errorMessage !== '' ? { rejectedSpans: BigInt(rejectedSpans), errorMessage } : undefined;
+function sendExportResponse(
+  response: ServerResponse,
+  wire: WireEncoding,
+  signal: OtlpSignal<unknown>,
+  rejected: number,
+  errorMessage: string,
+): void {
+  const partial = rejected > 0 || errorMessage !== '' ? { rejectedSpans: BigInt(rejected), errorMessage } : undefined;
   if (wire === 'protobuf') {
+    // Export<Signal>ServiceResponse: the same bytes for every signal (otlp-signals.ts).
     send(response, 200, 'application/x-protobuf', Buffer.from(encodeExportTraceServiceResponse(partial)));
   } else {
-    const json = partial ? { partialSuccess: { rejectedSpans: String(rejectedSpans), errorMessage } } : {};
+    const json = partial ? { partialSuccess: { [signal.rejectedJsonField]: String(rejected), errorMessage } } : {};
     send(response, 200, 'application/json', Buffer.from(JSON.stringify(json)));
   }
 }

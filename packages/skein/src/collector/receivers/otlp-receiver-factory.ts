@@ -5,7 +5,7 @@ import type { ReceiverFactory } from '../pipeline/component-factories.js';
 import { CorsPolicy } from './cors-policy.js';
 import { InFlightBytes } from './in-flight-bytes.js';
 import { admissionSchema } from './admission-config.js';
-import { createOtlpGrpcServer, OTLP_GRPC_EXPORT_PATH } from './otlp-grpc-receiver.js';
+import { createOtlpGrpcServer, OTLP_GRPC_EXPORT_PATH, OTLP_GRPC_LOGS_EXPORT_PATH } from './otlp-grpc-receiver.js';
 import { createOtlpHttpHandler } from './otlp-http-receiver.js';
 
 const positiveInt = z.number().int().positive();
@@ -51,9 +51,11 @@ export type OtlpReceiverConfig = z.output<typeof otlpReceiverConfigSchema>;
 export const otlpReceiverFactory: ReceiverFactory<OtlpReceiverConfig> = {
   kind: 'receiver',
   type: 'otlp',
+  // Logs share the listeners, the body budget, auth and tenancy with traces (issue 17).
+  signals: ['traces', 'logs'],
   configSchema: otlpReceiverConfigSchema,
   createDefaultConfig: () => otlpReceiverConfigSchema.parse({}),
-  create: (settings, config, next): Component => ({
+  create: (settings, config, next, logs): Component => ({
     async start(host: Host): Promise<void> {
       const { grpc, http } = config.protocols;
       const { metrics, logger } = settings;
@@ -63,6 +65,7 @@ export const otlpReceiverFactory: ReceiverFactory<OtlpReceiverConfig> = {
           next,
           { maxReceiveMessageBytes: grpc.max_recv_msg_size_mib * 1024 * 1024, inFlightBytes, metrics },
           logger,
+          logs,
         );
         const port = await host.listenGrpc({
           endpoint: grpc.endpoint,
@@ -71,10 +74,10 @@ export const otlpReceiverFactory: ReceiverFactory<OtlpReceiverConfig> = {
           portHint: 'set --otlp-grpc-port or SKEIN_OTLP_GRPC_PORT',
           portName: 'otlpGrpc',
           access: accessFor('ingest'),
-          routes: [OTLP_GRPC_EXPORT_PATH],
+          routes: logs ? [OTLP_GRPC_EXPORT_PATH, OTLP_GRPC_LOGS_EXPORT_PATH] : [OTLP_GRPC_EXPORT_PATH],
         });
         logger.info(
-          `OTLP/gRPC receiver listening on ${host.boundHost('otlpGrpc')}:${port} (opentelemetry.proto.collector.trace.v1.TraceService/Export)`,
+          `OTLP/gRPC receiver listening on ${host.boundHost('otlpGrpc')}:${port} (${[OTLP_GRPC_EXPORT_PATH, ...(logs ? [OTLP_GRPC_LOGS_EXPORT_PATH] : [])].map((path) => path.slice(1)).join(', ')})`,
         );
       }
       if (http) {
@@ -89,6 +92,7 @@ export const otlpReceiverFactory: ReceiverFactory<OtlpReceiverConfig> = {
           next,
           { maxRequestBodyBytes: http.max_request_body_size, ...(cors && { cors }), inFlightBytes, metrics },
           logger,
+          logs,
         );
         const port = await host.listenHttp({
           endpoint: http.endpoint,
@@ -97,9 +101,12 @@ export const otlpReceiverFactory: ReceiverFactory<OtlpReceiverConfig> = {
           portHint: 'set --otlp-http-port or SKEIN_OTLP_HTTP_PORT',
           portName: 'otlpHttp',
           access: accessFor('ingest'),
-          routes: ['/v1/traces'],
+          routes: logs ? ['/v1/traces', '/v1/logs'] : ['/v1/traces'],
         });
-        logger.info(`OTLP/HTTP receiver listening on http://${host.boundHost('otlpHttp')}:${port}/v1/traces (protobuf and JSON, gzip)`);
+        const also = logs ? ' and /v1/logs' : '';
+        logger.info(
+          `OTLP/HTTP receiver listening on http://${host.boundHost('otlpHttp')}:${port}/v1/traces${also} (protobuf and JSON, gzip)`,
+        );
       }
     },
     // Its listeners are the host's: closed by it right after this, before the pipeline flushes.

@@ -1,10 +1,10 @@
 import type { EngineFeatures } from '../engine-features.js';
 import type { SqlEngine } from '../sql-engine.js';
 import { StorageError } from '../trace-store.js';
-import { ddlContext, type ClusterDdl, type DdlContext } from './ddl-context.js';
+import { dayPartition, ddlContext, type ClusterDdl, type DdlContext } from './ddl-context.js';
 import { MIGRATIONS, type Migration } from './migrations.js';
 import { createTableStatements } from './render-ddl.js';
-import { applyRetention } from './retention.js';
+import { applyRetention, type RetentionTable } from './retention.js';
 import { METRICS_RETENTION_TABLES, SCHEMA_MIGRATIONS, SPAN_RETENTION_TABLES } from './table-definitions.js';
 
 export interface MigrateOptions {
@@ -22,6 +22,8 @@ export interface MigrateOptions {
    * tenant's rows on its own schedule while merging, with no job of Skein's.
    */
   tenantRetentionDays?: Readonly<Record<string, number>>;
+  /** Drop log records older than this many days. Default: `retentionDays` (logs live as long as spans). */
+  logsRetentionDays?: number;
   /** For tests: a different migration list. */
   migrations?: readonly Migration[];
   /** Progress lines of long data copies (default: written to stderr). */
@@ -34,6 +36,12 @@ export interface MigrationOutcome {
   /** Highest version now recorded. */
   current: number;
 }
+
+/** The logs tables (schema v6): their own retention (`storage.logs_retention_days`, default the spans'). */
+const LOGS_RETENTION_TABLES: readonly (readonly [RetentionTable, string])[] = [
+  [{ name: 'logs_v6', partitionBy: dayPartition('ts_ns') }, 'ts_ns'],
+  [{ name: 'logs_trace_index_v6', partitionBy: dayPartition('toUInt64(bucket) * 60000000000') }, 'toUInt64(bucket) * 60000000000'],
+];
 
 /**
  * Brings the database to the newest schema: creates `schema_migrations`, applies each missing
@@ -67,6 +75,11 @@ export async function migrate(engine: SqlEngine, options: MigrateOptions): Promi
     }
     if (options.metricsRetentionDays !== undefined && done.has(4)) {
       await applyRetention(engine, ctx, options.metricsRetentionDays, METRICS_RETENTION_TABLES);
+    }
+    // The logs tables have no cluster variant yet (created as plain tables by v6): retention only single-node.
+    const logsRetentionDays = options.logsRetentionDays ?? options.retentionDays;
+    if (logsRetentionDays !== undefined && done.has(6) && ctx.cluster === undefined) {
+      await applyRetention(engine, ctx, logsRetentionDays, LOGS_RETENTION_TABLES);
     }
     return { applied, current: Math.max(0, ...done) };
   } catch (error) {

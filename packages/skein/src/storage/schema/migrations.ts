@@ -235,6 +235,73 @@ ORDER BY (tenant, service_name, operation)`,
 };
 
 /**
+ * Version 6 — logs (issue 17). (Version 5 belongs to the Zipkin work merged separately.)
+ * - `logs_v6`: one lossless row per OTLP log record, sorted (tenant, service, minute, time,
+ *   log_id) like `trace_spans_v3`, so a log search for a service in a window is a primary-key
+ *   range. `ts_ns` is the record's time, or its observed time when it has none; both raw times
+ *   are kept. The body is a type tag plus its search text (attribute-columns.ts, the same
+ *   encoding attributes use), attributes the same three columns as spans, resource and scope by
+ *   hash in `resources_v3` / `scopes_v3` (shared with spans: a service's resource is stored once).
+ *   `log_id` is a hash of the row's content: a retried batch writes identical ids that the
+ *   ReplacingMergeTree merges away (readers dedupe until then), and the UI links a log by it.
+ *   Where the engine has data-skipping indexes (detected), an n-gram bloom filter over the
+ *   lower-cased body serves the body text search; 18.16 scans the window's range instead.
+ * - `logs_trace_index_v6`: (tenant, trace ID, service, minute) of every log that has a trace,
+ *   filled by a materialized view, so "the logs of a trace" reads the index by primary key and
+ *   then exactly those ranges of `logs_v6`, as `trace_index_v3` does for spans.
+ */
+const logs: Migration = {
+  version: 6,
+  name: 'logs_v6, logs_trace_index_v6',
+  statements(ctx) {
+    const lc = lowCardinalityString(ctx);
+    const time = codec(ctx, 'Delta, ZSTD(1)');
+    const text = codec(ctx, 'ZSTD(1)');
+    return [
+      `CREATE TABLE IF NOT EXISTS ${ctx.db}.logs_v6 (
+  tenant ${lc},
+  service_name ${lc},
+  bucket UInt32,
+  ts_ns UInt64${time},
+  log_id String${text},
+  time_ns UInt64${text},
+  observed_ns UInt64${text},
+  trace_id String${text},
+  span_id String${text},
+  flags UInt32,
+  severity_number UInt8,
+  severity_text ${lc},
+  event_name ${lc},
+  body_type String${text},
+  body String${text},
+  attr_keys Array(${lc}),
+  attr_types String${text},
+  attr_values Array(String)${text},
+  dropped_attributes_count UInt32,
+  resource_hash String${text},
+  scope_hash String${text}${skipIndex(ctx, 'body_ngrams lowerUTF8(body) TYPE ngrambf_v1(3, 65536, 2, 0) GRANULARITY 1')}${skipIndex(
+    ctx,
+    'log_attr_values_bloom attr_values TYPE bloom_filter(0.01) GRANULARITY 1',
+  )}
+) ENGINE = ReplacingMergeTree()
+PARTITION BY ${dayPartition('ts_ns')}
+ORDER BY (tenant, service_name, bucket, ts_ns, log_id)
+SETTINGS index_granularity = 1024`,
+      `CREATE TABLE IF NOT EXISTS ${ctx.db}.logs_trace_index_v6 (
+  tenant ${lc},
+  trace_id String${text},
+  service_name ${lc},
+  bucket UInt32
+) ENGINE = ReplacingMergeTree()
+PARTITION BY ${dayPartition('toUInt64(bucket) * 60000000000')}
+ORDER BY (tenant, trace_id, service_name, bucket)`,
+      `CREATE MATERIALIZED VIEW IF NOT EXISTS ${ctx.db}.logs_trace_index_v6_writer TO ${ctx.db}.logs_trace_index_v6
+AS SELECT tenant, trace_id, service_name, bucket FROM ${ctx.db}.logs_v6 WHERE trace_id != '' GROUP BY tenant, trace_id, service_name, bucket`,
+    ];
+  },
+};
+
+/**
  * Version 7 — alerting (issue 16; storage/alert-store.ts): rules created through the API, each
  * rule's state and what was last notified (so a restart or another node does not notify again),
  * the history of state changes, silences, and the evaluator lease. Tiny tables: a row per rule
@@ -326,6 +393,7 @@ export const MIGRATIONS: readonly Migration[] = [
   tenancy,
   metrics,
   samplingProbabilities,
+  logs,
   alertsSchema,
   apiTokens,
 ];

@@ -7,6 +7,9 @@ import type { TableDefinition } from './table-definitions.js';
 
 const DAY_NS = 86_400n * 1_000_000_000n;
 
+/** What retention needs of a table: its name, and its partition key (day partitions can be dropped). */
+export type RetentionTable = Pick<TableDefinition, 'name' | 'partitionBy'>;
+
 /**
  * Retention is configuration, not schema history: it may change between runs, so it is (re)set at
  * every start-up instead of living in a migration, and works on every engine (ARCHITECTURE
@@ -17,7 +20,7 @@ export async function applyRetention(
   engine: SqlEngine,
   ctx: DdlContext,
   days: number | undefined,
-  tables: readonly (readonly [TableDefinition, string])[],
+  tables: readonly (readonly [RetentionTable, string])[],
   tenantDays: Readonly<Record<string, number>> = {},
   nowMillis = Date.now(),
 ): Promise<void> {
@@ -56,7 +59,7 @@ async function setTtl(
   engine: SqlEngine,
   ctx: DdlContext,
   interval: string,
-  tables: readonly (readonly [TableDefinition, string])[],
+  tables: readonly (readonly [RetentionTable, string])[],
 ): Promise<void> {
   // MODIFY TTL starts a mutation over every part: only issue it when the TTL actually changes.
   const current = new Map(
@@ -90,7 +93,7 @@ export async function dropExpiredPartitions(
   engine: SqlEngine,
   ctx: DdlContext,
   days: number,
-  tables: readonly (readonly [TableDefinition, string])[],
+  tables: readonly (readonly [RetentionTable, string])[],
   nowMillis = Date.now(),
 ): Promise<string[]> {
   const today = (BigInt(Math.floor(nowMillis)) * 1_000_000n) / DAY_NS;

@@ -5,6 +5,10 @@ Modes:
           an error status, non-default kinds) and exports it to Skein over OTLP/HTTP protobuf or
           OTLP/gRPC.
   chain   starts a CLIENT span and calls --downstream over HTTP with a W3C `traceparent` header.
+  logs    logs through the standard `logging` module with the SDK's LoggingHandler inside spans
+          (an INFO line in a parent span, an ERROR with an exception in its child, a WARNING outside
+          any span) and exports the records to Skein over OTLP/HTTP protobuf (--endpoint is then
+          the URL of /v1/logs) or OTLP/gRPC; it prints the records as its exporter was given them.
 
 Either way it prints, after a forced flush, the spans it handed to its exporter as the SDK sees them
 (one JSON document on stdout), and exits non-zero if any export failed.
@@ -226,14 +230,85 @@ def chain_mode(tracer: trace.Tracer, downstream: str) -> dict[str, Any]:
     return {"sentHeaders": headers, "downstreamResponse": body}
 
 
+def logs_mode(args: argparse.Namespace) -> int:
+    """The `logging` handler of the SDK, inside spans: what Python applications do (issue 17)."""
+    import logging
+
+    from opentelemetry.sdk._logs import LoggerProvider, LoggingHandler
+    from opentelemetry.sdk._logs.export import LogRecordExportResult, SimpleLogRecordProcessor
+
+    if args.protocol == "http":
+        from opentelemetry.exporter.otlp.proto.http._log_exporter import OTLPLogExporter
+    else:
+        from opentelemetry.exporter.otlp.proto.grpc._log_exporter import OTLPLogExporter  # type: ignore[no-redef]
+
+    inner = OTLPLogExporter(endpoint=args.endpoint, **({"insecure": True} if args.protocol == "grpc" else {}))
+    real_export = inner.export
+    sent: list[Any] = []
+    failures = 0
+
+    def export(batch: Sequence[Any]) -> Any:
+        nonlocal failures
+        sent.extend(batch)
+        result = real_export(batch)
+        if result is not LogRecordExportResult.SUCCESS:
+            failures += 1
+        return result
+
+    resource = Resource.create({"service.name": args.service, "interop.sdk": "python"})
+    log_provider = LoggerProvider(resource=resource)
+    exporter = inner
+    exporter.export = export  # type: ignore[method-assign]
+    log_provider.add_log_record_processor(SimpleLogRecordProcessor(exporter))
+    handler = LoggingHandler(level=logging.DEBUG, logger_provider=log_provider)
+    app_log = logging.getLogger("skein.interop.checkout")
+    app_log.setLevel(logging.DEBUG)
+    app_log.propagate = False
+    app_log.addHandler(handler)
+
+    tracer = TracerProvider(resource=resource).get_tracer(SCOPE_NAME, SCOPE_VERSION)
+    with tracer.start_as_current_span("POST /checkout", kind=SpanKind.SERVER):
+        app_log.info("checkout started for order %s", "o-9", extra={"order.id": "o-9", "items": 3})
+        with tracer.start_as_current_span("charge card", kind=SpanKind.CLIENT):
+            try:
+                raise TimeoutError("acme-pay did not answer within 30 ms")
+            except TimeoutError:
+                app_log.exception("payment for order o-9 failed", extra={"order.id": "o-9", "payment.amount": 12.5})
+    app_log.warning("outside any span")
+    log_provider.force_flush(20_000)
+    log_provider.shutdown()
+
+    def describe_log(item: Any) -> dict[str, Any]:
+        record = item.log_record
+        return {
+            "traceId": hex_id(record.trace_id or 0, 32) if record.trace_id else "",
+            "spanId": hex_id(record.span_id or 0, 16) if record.span_id else "",
+            "flags": int(record.trace_flags or 0),
+            "timeUnixNano": str(record.timestamp or 0),
+            "observedTimeUnixNano": str(record.observed_timestamp or 0),
+            "severityNumber": record.severity_number.value if record.severity_number is not None else 0,
+            "severityText": record.severity_text or "",
+            "body": typed(record.body),
+            "attributes": attributes(record.attributes),
+        }
+
+    print(json.dumps({"sdk": "python", "protocol": args.protocol, "spans": [], "logs": [describe_log(item) for item in sent]}))
+    if failures:
+        print(f"log export failed {failures} times", file=sys.stderr)
+        return 1
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("mode", choices=["export", "chain"])
+    parser.add_argument("mode", choices=["export", "chain", "logs"])
     parser.add_argument("--endpoint", required=True, help="http: full URL of /v1/traces; grpc: http://host:port")
     parser.add_argument("--protocol", choices=["http", "grpc"], default="http")
     parser.add_argument("--service", default="python-interop")
     parser.add_argument("--downstream", help="chain mode: URL to call with a traceparent header")
     args = parser.parse_args()
+    if args.mode == "logs":
+        return logs_mode(args)
 
     recorder = RecordingExporter(make_exporter(args.protocol, args.endpoint))
     resource = Resource.create({"service.name": args.service, "service.version": "2.0.0", "host.cores": 4, "interop.sdk": "python"})
