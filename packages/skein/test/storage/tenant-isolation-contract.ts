@@ -223,8 +223,8 @@ export function runTenantIsolationContract(name: string, env: ContractEnvironmen
           const outcome = await migrate(engine, { database, features, progress: (line) => progress.push(line) });
           assert.deepStrictEqual(
             outcome.applied,
-            [3, 4, 5, 7, 8],
-            'v3 moves the data; v4 adds the metrics tables, v5 sampling_probabilities; v7 the alert tables; v8 the API tokens',
+            [3, 4, 5, 6, 7, 8],
+            'v3 moves the data; v4 adds the metrics tables, v5 sampling_probabilities; v6 logs; v7 the alert tables; v8 the API tokens',
           );
           assert.equal(progress.length, 3, progress.join('\n'));
           assert.equal(progress[0], `schema v3: copying ${world.length} span rows of 2 day(s) to tenant single-tenant`);
@@ -275,6 +275,9 @@ export function runTenantIsolationContract(name: string, env: ContractEnvironmen
               'alert_silences_v7',
               'alert_state_v7',
               'api_tokens_v8',
+              'logs_trace_index_v6',
+              'logs_trace_index_v6_writer',
+              'logs_v6',
               'metric_exemplars_v4',
               'operations_v3',
               'resources_v3',
