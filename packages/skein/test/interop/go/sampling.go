@@ -48,7 +48,7 @@ func sample(args []string) {
 	}
 
 	ctx := context.Background()
-	exporter, err := newExporter(ctx, "grpc", *endpoint)
+	exporter, err := newExporter(ctx, "grpc", *endpoint, false)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
