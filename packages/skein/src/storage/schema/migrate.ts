@@ -44,11 +44,30 @@ const LOGS_RETENTION_TABLES: readonly (readonly [RetentionTable, string])[] = [
 ];
 
 /**
+ * Migrations of one database run one at a time within a process. Two stores opening the same chDB
+ * database at once (one process holds one chDB session) otherwise interleaved: one counted the v2
+ * rows to copy while the other had just dropped the v2 tables (about 1 run in 6 of the concurrent
+ * start test failed with UNKNOWN_TABLE). Across processes the statements stay idempotent.
+ */
+const migrationsRunning = new Map<string, Promise<MigrationOutcome>>();
+
+/**
  * Brings the database to the newest schema: creates `schema_migrations`, applies each missing
  * migration in order, records it. Safe to run at every start-up and from two processes at once
  * (statements are idempotent; a version recorded twice is read with DISTINCT).
  */
 export async function migrate(engine: SqlEngine, options: MigrateOptions): Promise<MigrationOutcome> {
+  const previous = migrationsRunning.get(options.database) ?? Promise.resolve(undefined);
+  const mine = previous.catch(() => undefined).then(() => migrateAlone(engine, options));
+  migrationsRunning.set(options.database, mine);
+  try {
+    return await mine;
+  } finally {
+    if (migrationsRunning.get(options.database) === mine) migrationsRunning.delete(options.database);
+  }
+}
+
+async function migrateAlone(engine: SqlEngine, options: MigrateOptions): Promise<MigrationOutcome> {
   const ctx = ddlContext(options.database, options.features, options.cluster);
   const migrations = [...(options.migrations ?? MIGRATIONS)].sort((a, b) => a.version - b.version);
   try {

@@ -2,7 +2,7 @@ import type { SqlEngine } from '../sql-engine.js';
 import { copyV1Spans } from './v1-copy.js';
 import { copyV2Tables } from './v2-copy.js';
 import { codec, dayPartition, lowCardinalityString, skipIndex, type DdlContext } from './ddl-context.js';
-import { createTableStatements, createViewStatement } from './render-ddl.js';
+import { createTableStatements, createViewStatement, onCluster, storedTableName } from './render-ddl.js';
 import {
   METRIC_EXEMPLARS_V4,
   OPERATIONS_V3,
@@ -222,14 +222,18 @@ const samplingProbabilities: Migration = {
   statements(ctx) {
     const lc = lowCardinalityString(ctx);
     return [
-      `CREATE TABLE IF NOT EXISTS ${ctx.db}.sampling_probabilities (
-  tenant ${lc},
+      ...createTableStatements(ctx, {
+        name: 'sampling_probabilities',
+        columns: () => `  tenant ${lc},
   service_name ${lc},
   operation String,
   probability Float64,
-  computed_ms UInt64
-) ENGINE = ReplacingMergeTree(computed_ms)
-ORDER BY (tenant, service_name, operation)`,
+  computed_ms UInt64`,
+        engine: 'ReplacingMergeTree',
+        versionColumn: 'computed_ms',
+        orderBy: '(tenant, service_name, operation)',
+        shardingKey: 'cityHash64(tenant, service_name)',
+      }),
     ];
   },
 };
@@ -258,8 +262,9 @@ const logs: Migration = {
     const time = codec(ctx, 'Delta, ZSTD(1)');
     const text = codec(ctx, 'ZSTD(1)');
     return [
-      `CREATE TABLE IF NOT EXISTS ${ctx.db}.logs_v6 (
-  tenant ${lc},
+      ...createTableStatements(ctx, {
+        name: 'logs_v6',
+        columns: () => `  tenant ${lc},
   service_name ${lc},
   bucket UInt32,
   ts_ns UInt64${time},
@@ -282,21 +287,27 @@ const logs: Migration = {
   scope_hash String${text}${skipIndex(ctx, 'body_ngrams lowerUTF8(body) TYPE ngrambf_v1(3, 65536, 2, 0) GRANULARITY 1')}${skipIndex(
     ctx,
     'log_attr_values_bloom attr_values TYPE bloom_filter(0.01) GRANULARITY 1',
-  )}
-) ENGINE = ReplacingMergeTree()
-PARTITION BY ${dayPartition('ts_ns')}
-ORDER BY (tenant, service_name, bucket, ts_ns, log_id)
-SETTINGS index_granularity = 1024`,
-      `CREATE TABLE IF NOT EXISTS ${ctx.db}.logs_trace_index_v6 (
-  tenant ${lc},
+  )}`,
+        engine: 'ReplacingMergeTree',
+        partitionBy: `${dayPartition('ts_ns')}`,
+        orderBy: '(tenant, service_name, bucket, ts_ns, log_id)',
+        settings: 'index_granularity = 1024',
+        shardingKey: 'cityHash64(log_id)',
+      }),
+      ...createTableStatements(ctx, {
+        name: 'logs_trace_index_v6',
+        columns: () => `  tenant ${lc},
   trace_id String${text},
   service_name ${lc},
-  bucket UInt32
-) ENGINE = ReplacingMergeTree()
-PARTITION BY ${dayPartition('toUInt64(bucket) * 60000000000')}
-ORDER BY (tenant, trace_id, service_name, bucket)`,
-      `CREATE MATERIALIZED VIEW IF NOT EXISTS ${ctx.db}.logs_trace_index_v6_writer TO ${ctx.db}.logs_trace_index_v6
-AS SELECT tenant, trace_id, service_name, bucket FROM ${ctx.db}.logs_v6 WHERE trace_id != '' GROUP BY tenant, trace_id, service_name, bucket`,
+  bucket UInt32`,
+        engine: 'ReplacingMergeTree',
+        partitionBy: `${dayPartition('toUInt64(bucket) * 60000000000')}`,
+        orderBy: '(tenant, trace_id, service_name, bucket)',
+        shardingKey: 'cityHash64(trace_id)',
+      }),
+      // On a cluster the view reads and writes each node's local tables, as createViewStatement's do.
+      `CREATE MATERIALIZED VIEW IF NOT EXISTS ${ctx.db}.logs_trace_index_v6_writer${onCluster(ctx)} TO ${ctx.db}.${storedTableName(ctx, 'logs_trace_index_v6')}
+AS SELECT tenant, trace_id, service_name, bucket FROM ${ctx.db}.${storedTableName(ctx, 'logs_v6')} WHERE trace_id != '' GROUP BY tenant, trace_id, service_name, bucket`,
     ];
   },
 };
@@ -315,48 +326,67 @@ const alertsSchema: Migration = {
   statements(ctx) {
     const lc = lowCardinalityString(ctx);
     return [
-      `CREATE TABLE IF NOT EXISTS ${ctx.db}.alert_rules_v7 (
-  tenant ${lc},
+      ...createTableStatements(ctx, {
+        name: 'alert_rules_v7',
+        columns: () => `  tenant ${lc},
   rule_id String,
   version UInt64,
   deleted UInt8,
-  definition String
-) ENGINE = ReplacingMergeTree(version)
-ORDER BY (tenant, rule_id)`,
-      `CREATE TABLE IF NOT EXISTS ${ctx.db}.alert_state_v7 (
-  tenant ${lc},
+  definition String`,
+        engine: 'ReplacingMergeTree',
+        versionColumn: 'version',
+        orderBy: '(tenant, rule_id)',
+        shardingKey: 'cityHash64(tenant, rule_id)',
+      }),
+      ...createTableStatements(ctx, {
+        name: 'alert_state_v7',
+        columns: () => `  tenant ${lc},
   rule_id String,
   version UInt64,
   state String,
   active_since_ms UInt64,
   changed_at_ms UInt64,
   notified String,
-  detail String
-) ENGINE = ReplacingMergeTree(version)
-ORDER BY (tenant, rule_id)`,
-      `CREATE TABLE IF NOT EXISTS ${ctx.db}.alert_history_v7 (
-  tenant ${lc},
+  detail String`,
+        engine: 'ReplacingMergeTree',
+        versionColumn: 'version',
+        orderBy: '(tenant, rule_id)',
+        shardingKey: 'cityHash64(tenant, rule_id)',
+      }),
+      ...createTableStatements(ctx, {
+        name: 'alert_history_v7',
+        columns: () => `  tenant ${lc},
   rule_id String,
   at_ms UInt64,
   state String,
-  detail String
-) ENGINE = MergeTree()
-PARTITION BY toYYYYMMDD(toDateTime(intDiv(at_ms, 1000), 'UTC'))
-ORDER BY (tenant, rule_id, at_ms)`,
-      `CREATE TABLE IF NOT EXISTS ${ctx.db}.alert_silences_v7 (
-  tenant ${lc},
+  detail String`,
+        engine: 'MergeTree',
+        partitionBy: "toYYYYMMDD(toDateTime(intDiv(at_ms, 1000), 'UTC'))",
+        orderBy: '(tenant, rule_id, at_ms)',
+        shardingKey: 'cityHash64(tenant, rule_id)',
+      }),
+      ...createTableStatements(ctx, {
+        name: 'alert_silences_v7',
+        columns: () => `  tenant ${lc},
   rule_id String,
   version UInt64,
-  until_ms UInt64
-) ENGINE = ReplacingMergeTree(version)
-ORDER BY (tenant, rule_id)`,
-      `CREATE TABLE IF NOT EXISTS ${ctx.db}.alert_lease_v7 (
-  name String,
+  until_ms UInt64`,
+        engine: 'ReplacingMergeTree',
+        versionColumn: 'version',
+        orderBy: '(tenant, rule_id)',
+        shardingKey: 'cityHash64(tenant, rule_id)',
+      }),
+      ...createTableStatements(ctx, {
+        name: 'alert_lease_v7',
+        columns: () => `  name String,
   epoch UInt64,
   holder String,
-  expires_ms UInt64
-) ENGINE = ReplacingMergeTree(expires_ms)
-ORDER BY (name, epoch, holder)`,
+  expires_ms UInt64`,
+        engine: 'ReplacingMergeTree',
+        versionColumn: 'expires_ms',
+        orderBy: '(name, epoch, holder)',
+        shardingKey: 'cityHash64(name)',
+      }),
     ];
   },
 };
@@ -373,16 +403,20 @@ const apiTokens: Migration = {
   name: 'api_tokens_v8',
   statements(ctx) {
     return [
-      `CREATE TABLE IF NOT EXISTS ${ctx.db}.api_tokens_v8 (
-  tenant String,
+      ...createTableStatements(ctx, {
+        name: 'api_tokens_v8',
+        columns: () => `  tenant String,
   name String,
   token_sha256 String,
   roles Array(String),
   created_at DateTime,
   revoked UInt8,
-  version UInt64
-) ENGINE = ReplacingMergeTree(version)
-ORDER BY (tenant, name)`,
+  version UInt64`,
+        engine: 'ReplacingMergeTree',
+        versionColumn: 'version',
+        orderBy: '(tenant, name)',
+        shardingKey: 'cityHash64(tenant, name)',
+      }),
     ];
   },
 };
