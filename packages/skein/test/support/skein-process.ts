@@ -157,7 +157,11 @@ export async function startSkein(options: StartOptions = {}): Promise<SkeinProce
     tempoUrl: `http://127.0.0.1:${ports.tempo}`,
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      return exited;
+      const code = await exited;
+      // A stop that does not end in exit 0 says why in the test output: the signal and the last log lines.
+      if (code !== 0)
+        console.error(`skein stopped with code ${code} (signal ${child.signalCode}); last logs:\n${logs.slice(-15).join('\n')}`);
+      return code;
     },
     kill: async () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
