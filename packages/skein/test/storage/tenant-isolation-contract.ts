@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { MIGRATED_TABLES } from './migrated-tables.js';
 import { describe, test } from 'node:test';
 import { DEFAULT_STORAGE_EXPORTER_OPTIONS, StorageExporter } from '../../src/collector/exporters/storage-exporter.js';
 import type { Resource, Span } from '../../src/model/span.js';
@@ -268,28 +269,7 @@ export function runTenantIsolationContract(name: string, env: ContractEnvironmen
           );
           assert.deepStrictEqual(
             tables.map((t) => t.name),
-            [
-              'alert_history_v7',
-              'alert_lease_v7',
-              'alert_rules_v7',
-              'alert_silences_v7',
-              'alert_state_v7',
-              'api_tokens_v8',
-              'logs_trace_index_v6',
-              'logs_trace_index_v6_writer',
-              'logs_v6',
-              'metric_exemplars_v4',
-              'operations_v3',
-              'resources_v3',
-              'sampling_probabilities',
-              'schema_migrations',
-              'scopes_v3',
-              'service_graph_edges_v4',
-              'span_metrics_v4',
-              'trace_index_v3',
-              'trace_index_v3_writer',
-              'trace_spans_v3',
-            ],
+            [...MIGRATED_TABLES],
           );
         } finally {
           await engine.close();

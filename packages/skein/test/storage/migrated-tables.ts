@@ -1,0 +1,23 @@
+/** Every table a fully migrated single-node database holds, by name: one list for the storage contracts. */
+export const MIGRATED_TABLES: readonly string[] = [
+  'alert_history_v7',
+  'alert_lease_v7',
+  'alert_rules_v7',
+  'alert_silences_v7',
+  'alert_state_v7',
+  'api_tokens_v8',
+  'logs_trace_index_v6',
+  'logs_trace_index_v6_writer',
+  'logs_v6',
+  'metric_exemplars_v4',
+  'operations_v3',
+  'resources_v3',
+  'sampling_probabilities',
+  'schema_migrations',
+  'scopes_v3',
+  'service_graph_edges_v4',
+  'span_metrics_v4',
+  'trace_index_v3',
+  'trace_index_v3_writer',
+  'trace_spans_v3',
+];
