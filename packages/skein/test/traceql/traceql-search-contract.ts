@@ -5,6 +5,7 @@ import { executeTraceQLSearch } from '../../src/query/traceql/search.js';
 import { TraceQLParseError, TraceQLUnsupportedError } from '../../src/query/traceql/errors.js';
 import type { TraceStore } from '../../src/storage/trace-store.js';
 import { CONFORMANCE_CASES } from './conformance-cases.js';
+import { makeResource, makeScope, makeSpan } from '../support/span-factory.js';
 import { BASE_NANO, datasetSpans, TRACE_IDS, traceNameOf } from './traceql-dataset.js';
 
 const MINUTE = 60_000_000_000n;
@@ -139,6 +140,71 @@ export function runTraceQLSearchContract(engineName: string, openStore: () => Pr
     assert.equal(await candidates('{ .deployment.environment = "staging" }'), 1);
     // Trace-level intrinsics are evaluated per trace: every trace is a candidate.
     assert.equal(await candidates('{ trace:duration > 5s }'), 5);
+  });
+
+  test(`${engineName}: a search over a long window stops at limit, newest first, across time slices`, async () => {
+    // Four traces hours before the conformance window, named by age: a sliced search (15 min, then
+    // doubling) must find all, newest first, and a structural query whose two spans straddle a
+    // slice boundary (which is not sliced) must still find its trace.
+    const HOUR = 60n * MINUTE;
+    const end = BASE_NANO - HOUR;
+    const ageMinutes = [16n, 46n, 200n, 1300n];
+    const resource = makeResource('sliced', []);
+    const spans = ageMinutes.flatMap((age, i) => {
+      const traceId = `5111ced0000000000000000000000${String(i).padStart(3, '0')}`;
+      const start = end - age * MINUTE;
+      const child = (id: string, offsetMinutes: bigint, name: string) =>
+        makeSpan({
+          traceId,
+          spanId: id,
+          parentSpanId: `${traceId.slice(-3)}0000000000001`,
+          name,
+          kind: 1,
+          startTimeUnixNano: start + offsetMinutes * MINUTE,
+          endTimeUnixNano: start + offsetMinutes * MINUTE + 1_000_000n,
+          attributes: [],
+          status: { code: 0, message: '' },
+          events: [],
+          links: [],
+          resource,
+          scope: makeScope('skein-test'),
+        });
+      return [
+        makeSpan({
+          traceId,
+          spanId: `${traceId.slice(-3)}0000000000001`,
+          parentSpanId: '',
+          name: 'sliced-root',
+          kind: 2,
+          startTimeUnixNano: start,
+          endTimeUnixNano: start + 4n * MINUTE,
+          attributes: [],
+          status: { code: 0, message: '' },
+          events: [],
+          links: [],
+          resource,
+          scope: makeScope('skein-test'),
+        }),
+        // 3 min after the root: for the two newest traces (16 and 46 min old) root and child lie
+        // in different slices (boundaries at 15 and 45 min before the end).
+        child(`${traceId.slice(-3)}0000000000002`, 3n, 'sliced-child'),
+      ];
+    });
+    await store!.writeSpans(spans);
+    const window = { startNano: end - 24n * HOUR, endNano: end };
+    const names = (r: Awaited<ReturnType<typeof executeTraceQLSearch>>) => r.traces.map((t) => t.traceID.slice(-3));
+    const all = await executeTraceQLSearch(reader(), '{ name = "sliced-root" }', { ...window, limit: 10 });
+    assert.deepEqual(names(all), ['000', '001', '002', '003']);
+    const two = await executeTraceQLSearch(reader(), '{ name = "sliced-root" }', { ...window, limit: 2 });
+    assert.deepEqual(names(two), ['000', '001']);
+    assert.ok(two.metrics.candidateTraces <= 2, 'older slices are not scanned once limit traces matched');
+    const structural = await executeTraceQLSearch(reader(), '{ name = "sliced-root" } > { name = "sliced-child" }', {
+      ...window,
+      limit: 10,
+    });
+    assert.deepEqual(names(structural), ['000', '001', '002', '003']);
+    const either = await executeTraceQLSearch(reader(), '{ name = "sliced-child" } || { name = "nothing" }', { ...window, limit: 10 });
+    assert.deepEqual(names(either), ['000', '001', '002', '003']);
   });
 
   test(`${engineName}: TraceQL reads only the reader's tenant`, async () => {

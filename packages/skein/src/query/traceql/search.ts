@@ -1,5 +1,6 @@
 import { serviceNameOf, type AnyValue, type Span } from '../../model/span.js';
 import { isStringLimitError } from '../../storage/sql-engine.js';
+import type { TraceCondition } from '../../storage/traceql-condition.js';
 import type { TenantTraceReader } from '../../storage/trace-store.js';
 import type { FieldExpr, ScalarExpr, SpansetExpr, TraceQLQuery } from './ast.js';
 import { TraceQLUnsupportedError } from './errors.js';
@@ -101,11 +102,7 @@ export async function executeTraceQLSearch(
   const maxCandidates = positive(options.maxCandidates, DEFAULT_MAX_CANDIDATES, 'maxCandidates');
   const batchTraces = positive(options.batchTraces, DEFAULT_BATCH_TRACES, 'batchTraces');
 
-  const candidates = await reader.traceQLCandidates(traceConditionOf(parsed.spans), {
-    startTimeUnixNano: options.startNano,
-    endTimeUnixNano: options.endNano,
-    limit: maxCandidates,
-  });
+  const condition = traceConditionOf(parsed.spans);
   const reported = reportedFields(parsed.spans);
   // Events and links are read only when a condition or select() tests them.
   const eventsAndLinks = [...reported, ...selectedFields(parsed.spans)].some(
@@ -113,37 +110,97 @@ export async function executeTraceQLSearch(
       (f.type === 'attribute' && (f.scope === 'event' || f.scope === 'link')) || (f.type === 'intrinsic' && /^(event|link):/.test(f.name)),
   );
   const traces: TraceQLTraceResult[] = [];
+  const seen = new Set<string>();
+  let candidateCount = 0;
+  let capped = false;
   let inspected = 0;
   let tooBig = 0;
-  for (let start = 0; start < candidates.length && traces.length < limit; start += batchTraces) {
-    const batch = candidates.slice(start, start + batchTraces);
-    const spansById = await readBatch(reader, batch, eventsAndLinks);
-    for (const traceId of batch) {
-      if (traces.length >= limit) break;
-      inspected++;
-      const spans = spansById.get(traceId);
-      if (spans === TOO_BIG) {
-        tooBig++;
-        continue;
+  for (const slice of candidateSlices(condition, options.startNano, options.endNano)) {
+    if (traces.length >= limit || candidateCount >= maxCandidates) break;
+    const found = await reader.traceQLCandidates(condition, {
+      startTimeUnixNano: slice.startNano,
+      endTimeUnixNano: slice.endNano,
+      limit: maxCandidates - candidateCount,
+    });
+    if (candidateCount + found.length >= maxCandidates) capped = true;
+    // A trace whose matching spans fall into two slices is a candidate of both: evaluated once.
+    const candidates = found.filter((id) => !seen.has(id) && seen.add(id));
+    candidateCount += found.length;
+    for (let start = 0; start < candidates.length && traces.length < limit; start += batchTraces) {
+      const batch = candidates.slice(start, start + batchTraces);
+      const spansById = await readBatch(reader, batch, eventsAndLinks);
+      for (const traceId of batch) {
+        if (traces.length >= limit) break;
+        inspected++;
+        const spans = spansById.get(traceId);
+        if (spans === TOO_BIG) {
+          tooBig++;
+          continue;
+        }
+        if (spans === undefined || spans.length === 0) continue;
+        const view = new TraceView(traceId, spans);
+        const spansets = evaluateSpans(parsed.spans, view);
+        if (spansets.length > 0) traces.push(traceResult(view, spansets, reported, spss));
       }
-      if (spans === undefined || spans.length === 0) continue;
-      const view = new TraceView(traceId, spans);
-      const spansets = evaluateSpans(parsed.spans, view);
-      if (spansets.length > 0) traces.push(traceResult(view, spansets, reported, spss));
     }
   }
   return {
     traces,
     metrics: {
-      candidateTraces: candidates.length,
+      candidateTraces: candidateCount,
       inspectedTraces: inspected,
-      candidatesCapped: candidates.length >= maxCandidates,
+      candidatesCapped: capped,
       skippedTraces: tooBig,
     },
   };
 }
 
 const TOO_BIG = 'too big' as const;
+
+/** The newest slice of a sliced search; each older slice is twice as long. */
+const FIRST_SLICE_NANO = 15n * 60n * 1_000_000_000n;
+
+/**
+ * The windows the prefilter scans, newest first. Tempo's search stops at `limit` traces, and so
+ * does ours: a common condition over 24 h is answered from the newest 15 minutes instead of
+ * grouping every trace of the day (10M spans, load ~15: 4.6 s p50 in one statement). Slices double,
+ * so a rare condition costs at most ~7 statements over 24 h that together read the window once.
+ * Only a condition that one span decides (`hasSpan`, an OR of such, or `true`) may be sliced: for
+ * an AND of two spans' tests, the two spans of one trace can fall into different slices and
+ * neither slice would see the trace meet both.
+ */
+export function* candidateSlices(
+  condition: TraceCondition,
+  startNano: bigint,
+  endNano: bigint,
+): Generator<{ startNano: bigint; endNano: bigint }> {
+  if (!decidedBySingleSpan(condition)) {
+    yield { startNano, endNano };
+    return;
+  }
+  let end = endNano;
+  let length = FIRST_SLICE_NANO;
+  while (end >= startNano) {
+    const start = end - length + 1n > startNano ? end - length + 1n : startNano;
+    yield { startNano: start, endNano: end };
+    end = start - 1n;
+    length *= 2n;
+  }
+}
+
+function decidedBySingleSpan(condition: TraceCondition): boolean {
+  switch (condition.kind) {
+    case 'true':
+    case 'hasSpan':
+      return true;
+    case 'or':
+      return condition.parts.every(decidedBySingleSpan);
+    case 'and': {
+      const needed = condition.parts.filter((p) => p.kind !== 'true');
+      return needed.length <= 1 && needed.every(decidedBySingleSpan);
+    }
+  }
+}
 
 /**
  * One batch of candidate traces. A batch whose result would pass V8's string cap is read again in
