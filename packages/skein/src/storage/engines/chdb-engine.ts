@@ -55,9 +55,18 @@ function release(dataDir: string): void {
   shared.session.close();
 }
 
+/**
+ * How long close() waits for statements still running. Releasing the session under a running
+ * statement is what preceded chDB's SIGSEGV at process exit (test/metrics/ui-service-map.test.ts,
+ * stop 10: the UI's polling reads were still in chDB while the store closed).
+ */
+const CLOSE_DRAIN_MILLIS = 10_000;
+
 export class ChdbEngine implements SqlEngine {
   readonly name = 'chdb';
   private closed = false;
+  /** Statements in chDB now; close() lets them finish before the session is released. */
+  private readonly running = new Set<Promise<unknown>>();
 
   private constructor(
     private readonly dataDir: string,
@@ -87,7 +96,7 @@ export class ChdbEngine implements SqlEngine {
   async querySized<T>(sql: string, params: SqlParams = {}): Promise<{ rows: T[]; textLength: number }> {
     const text = this.bind(sql, params);
     try {
-      const result = await this.session.queryAsync(text, { format: 'JSONEachRow' });
+      const result = await this.track(this.session.queryAsync(text, { format: 'JSONEachRow' }));
       const body = result.text();
       return { rows: parseJsonEachRow<T>(body), textLength: body.length };
     } catch (error) {
@@ -98,7 +107,7 @@ export class ChdbEngine implements SqlEngine {
   async queryRowBinary(sql: string, params: SqlParams = {}): Promise<Buffer> {
     const text = this.bind(sql, params);
     try {
-      const bytes = (await this.session.queryAsync(`${text}\nFORMAT RowBinary`, { format: 'RowBinary' })).bytes();
+      const bytes = (await this.track(this.session.queryAsync(`${text}\nFORMAT RowBinary`, { format: 'RowBinary' }))).bytes();
       return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     } catch (error) {
       throw toStorageError('chdb', 'query', error);
@@ -108,7 +117,7 @@ export class ChdbEngine implements SqlEngine {
   async command(sql: string, params: SqlParams = {}): Promise<void> {
     const text = this.bind(sql, params);
     try {
-      await this.session.queryAsync(text, { format: 'JSONEachRow' });
+      await this.track(this.session.queryAsync(text, { format: 'JSONEachRow' }));
     } catch (error) {
       throw toStorageError('chdb', 'statement', error);
     }
@@ -119,7 +128,7 @@ export class ChdbEngine implements SqlEngine {
     if (rows.length === 0) return;
     try {
       // Raw insert: the engine's native parallel parser reads the bytes, no JS object tree.
-      await this.session.insert({ table, columns, values: rows, format: 'TabSeparated' });
+      await this.track(this.session.insert({ table, columns, values: rows, format: 'TabSeparated' }));
     } catch (error) {
       throw toStorageError('chdb', `insert into ${table}`, error);
     }
@@ -128,7 +137,20 @@ export class ChdbEngine implements SqlEngine {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    if (this.running.size > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<void>((done) => (timer = setTimeout(done, CLOSE_DRAIN_MILLIS)));
+      await Promise.race([Promise.allSettled([...this.running]), deadline]);
+      clearTimeout(timer);
+    }
     release(this.dataDir);
+  }
+
+  private track<T>(work: Promise<T>): Promise<T> {
+    this.running.add(work);
+    const forget = (): void => void this.running.delete(work);
+    work.then(forget, forget);
+    return work;
   }
 
   private bind(sql: string, params: SqlParams): string {
