@@ -396,10 +396,11 @@ function overloadFigures(overload: unknown): Figure[] {
   const max = num(overload, 'answerMillis', 'max');
   const share = num(overload, 'acceptedShareOfCapacity');
   const load = num(overload, 'machine', 'loadAverage1mBefore');
+  const pinned = str(overload, 'settings', 'pinned');
   return [
     figure(
       'f',
-      `overload: capacity (loadgen --rate max; 1-min load average before: ${load === undefined ? '?' : formatNumber(load)})`,
+      `overload: capacity (loadgen --rate max; pinned: ${pinned ?? 'no'}; 1-min load average before: ${load === undefined ? '?' : formatNumber(load)})`,
       capacity,
       'spans/s',
       undefined,

@@ -6,9 +6,9 @@
  * operations, dependencies, and the TraceQL figures of issue 11 (autocompletion, rate() by service over
  * 24 h). Ends with bytes per span after merges.
  *
- *   node --import tsx bench/query-bench.ts [--checkpoints 1000000,10000000] [--lookups 300] [--json file]
+ *   node --import tsx bench/query-bench.ts [--checkpoints 1000000,10000000] [--lookups 300] [--json file] [--keep-data DIR | --reuse-data DIR]
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -32,6 +32,11 @@ const { values: options } = parseArgs({
     checkpoints: { type: 'string', default: '1000000,10000000' },
     lookups: { type: 'string', default: '300' },
     json: { type: 'string' },
+    // Keeps the loaded store in DIR (with the sampled trace IDs and the clock), so that
+    // `--reuse-data DIR` can measure it again after a change without loading 10M spans again
+    // (~15 min on this machine).
+    'keep-data': { type: 'string' },
+    'reuse-data': { type: 'string' },
   },
 });
 const checkpoints = options.checkpoints.split(',').map(Number);
@@ -169,8 +174,28 @@ function spansOnly(reader: TenantTraceReader): TenantTraceReader {
   });
 }
 
+interface KeptState {
+  nowNano: string;
+  stored: number;
+  traceIds: string[];
+}
+
+/** Measures a store kept by an earlier `--keep-data` run again. */
+async function remeasure(dataDir: string): Promise<void> {
+  const state = JSON.parse(readFileSync(join(dataDir, 'bench-state.json'), 'utf8')) as KeptState;
+  const store = await openTraceStore({ engine: 'chdb', dataDir });
+  try {
+    await measure(store, state.traceIds, BigInt(state.nowNano), state.stored);
+  } finally {
+    await store.close();
+  }
+}
+
 async function main(): Promise<void> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'skein-query-bench-'));
+  if (options['reuse-data'] !== undefined) return remeasure(options['reuse-data']);
+  const keep = options['keep-data'];
+  if (keep !== undefined) mkdirSync(keep, { recursive: true });
+  const dataDir = keep ?? mkdtempSync(join(tmpdir(), 'skein-query-bench-'));
   console.log(`machine: ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB RAM, node ${process.version}`);
   const store = await openTraceStore({ engine: 'chdb', dataDir });
   const now = BigInt(Date.now()) * 1_000_000n;
@@ -215,6 +240,10 @@ async function main(): Promise<void> {
     results.push(await measure(store, traceIds.filter(Boolean), now, stored));
   }
   await store.close();
+  if (keep !== undefined) {
+    const state: KeptState = { nowNano: now.toString(), stored, traceIds: traceIds.filter(Boolean) };
+    writeFileSync(join(keep, 'bench-state.json'), JSON.stringify(state));
+  }
 
   const session = new Session(dataDir);
   for (const table of ['trace_spans_v3', 'trace_index_v3', 'resources_v3', 'scopes_v3', 'operations_v3']) {
@@ -244,7 +273,8 @@ async function main(): Promise<void> {
   const out = options.json ?? join(resolve(import.meta.dirname, '..'), 'bench/results/query-latest.json');
   writeFileSync(out, JSON.stringify(summary, null, 2) + '\n');
   console.log(`written ${out}`);
-  rmSync(dataDir, { recursive: true, force: true });
+  if (keep === undefined) rmSync(dataDir, { recursive: true, force: true });
+  else console.log(`store kept in ${keep}: measure it again with --reuse-data ${keep}`);
 }
 
 main().catch((error: unknown) => {
