@@ -292,6 +292,38 @@ describe('demo end to end (Skein + every demo service)', { timeout: 58_000 }, ()
     }
   });
 
+  it("search durations are skew-corrected on the skewed host's traces and raw on the others (issue 21 item 3)", async () => {
+    const summaries = async (query: string): Promise<Map<string, { durationNano: string; skewCorrected: boolean }>> => {
+      const answer = await getJson(`${skein!.queryUrl}/api/v1/search?${query}&limit=50&lookback=1h`);
+      assert.equal(answer.status, 200);
+      const traces = (answer.body as { traces: { traceId: string; durationNano: string; skewCorrected: boolean }[] }).traces;
+      return new Map(traces.map((t) => [t.traceId, t]));
+    };
+    const extentNano = (spans: NativeSpan[]): bigint => {
+      const starts = spans.map((s) => BigInt(s.startTimeUnixNano));
+      const ends = spans.map((s) => BigInt(s.endTimeUnixNano));
+      return ends.reduce((a, b) => (a > b ? a : b)) - starts.reduce((a, b) => (a < b ? a : b));
+    };
+    const orders = await summaries(`service=api-gateway&spanName=${encodeURIComponent('POST /orders')}`);
+    for (const { session, trace } of collected.placed) {
+      const summary = orders.get(session.orderTraceId);
+      assert.ok(summary, `search did not return order trace ${session.orderTraceId}`);
+      // fraud-check's spans sit 4 s before their callers in raw time; corrected, they sit inside
+      // them, so the trace lasts as long as its spans on the hosts whose clocks agree.
+      assert.ok(extentNano(trace.spans) > BigInt(-CLOCK_SKEW_MS) * 1_000_000n, 'the raw extent includes the skew');
+      assert.equal(summary.skewCorrected, true);
+      assert.equal(BigInt(summary.durationNano), extentNano(trace.spans.filter((s) => s.serviceName !== 'fraud-check')));
+    }
+    // The consumers run on one host with a true clock: nothing is adjusted.
+    const consumers = await summaries('service=notify');
+    for (const { consumer } of collected.placed) {
+      const summary = consumers.get(consumer.traceId);
+      assert.ok(summary, `search did not return consumer trace ${consumer.traceId}`);
+      assert.equal(summary.skewCorrected, false);
+      assert.equal(BigInt(summary.durationNano), extentNano(consumer.spans));
+    }
+  });
+
   it('failed payments are ERROR spans up the chain, and publish nothing', async () => {
     for (const { session, trace } of collected.failed) {
       const authorize = spanNamed(trace, 'payment', 'authorize card');
