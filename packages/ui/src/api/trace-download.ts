@@ -13,7 +13,7 @@ export type DownloadProgress = (phase: TraceLoadPhase, bytes: number, spanCount:
  * is its first ~100 bytes: they say how many spans are coming long before the last byte does.
  */
 const HEAD_BYTES = 512;
-const SPAN_COUNT = /"spanCount":(\d+)/;
+const SPAN_COUNT = /"spanCount"\s*:\s*(\d+)/;
 
 async function readText(response: Response, onProgress: DownloadProgress): Promise<string> {
   const reader = response.body?.getReader();
