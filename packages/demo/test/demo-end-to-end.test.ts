@@ -311,10 +311,16 @@ describe('demo end to end (Skein + every demo service)', { timeout: 58_000 }, ()
       const trace = (await fetchTrace(session.orderTraceId))!;
       assert.ok(summary, `search did not return order trace ${session.orderTraceId}`);
       // fraud-check's spans sit 4 s before their callers in raw time; corrected, they sit inside
-      // them, so the trace lasts as long as its spans on the hosts whose clocks agree.
-      assert.ok(extentNano(trace.spans) > BigInt(-CLOCK_SKEW_MS) * 1_000_000n, 'the raw extent includes the skew');
+      // them: the trace lasts at least its root and at most its spans on the other hosts (not
+      // exactly those: a span there that outlasts its caller's span is moved in too, as Jaeger's
+      // adjuster moves it; measured once: 733 ms against 749 ms on those hosts).
+      const duration = BigInt(summary.durationNano);
+      const rawExtent = extentNano(trace.spans);
+      assert.ok(rawExtent > BigInt(-CLOCK_SKEW_MS) * 1_000_000n, 'the raw extent includes the skew');
       assert.equal(summary.skewCorrected, true);
-      assert.equal(BigInt(summary.durationNano), extentNano(trace.spans.filter((s) => s.serviceName !== 'fraud-check')));
+      const root = rootOf(trace)!;
+      assert.ok(duration >= BigInt(root.endTimeUnixNano) - BigInt(root.startTimeUnixNano), `${duration} ns is shorter than the root`);
+      assert.ok(duration <= extentNano(trace.spans.filter((s) => s.serviceName !== 'fraud-check')), `${duration} ns includes the skew`);
     }
     // The consumers run on one host with a true clock: corrected too, and nothing moves.
     const consumers = await summaries('service=notify');
