@@ -229,6 +229,65 @@ describe('trace timeline in Chromium: big traces, zoom, search, keyboard, links'
     await page.close();
   });
 
+  test('loading a big trace shows its steps: the server, the download with the span count and bytes, decode, build', async () => {
+    // Every state of the loading status the page commits, in order (an init script: it watches
+    // from the first frame, however quickly the steps pass on this machine).
+    const watchLoading = `(() => {
+      const seen = (window.__traceLoading = []);
+      new MutationObserver(() => {
+        const status = document.querySelector('.trace-loading');
+        if (!status) return;
+        const entry = status.dataset.phase + ' | ' + status.querySelector('.loading').textContent;
+        if (seen[seen.length - 1] !== entry) seen.push(entry);
+      }).observe(document, { childList: true, subtree: true, characterData: true, attributes: true });
+    })()`;
+    for (const [scheme, size] of [
+      ['light', { width: 1440, height: 900 }],
+      ['dark', { width: 1920, height: 1080 }],
+    ] as const) {
+      const page = await newPage(scheme);
+      await page.setViewportSize(size);
+      await page.addInitScript(watchLoading);
+      // The compact body is held back for a while, as a slow link would: the page says what it waits for.
+      let release: () => void = () => undefined;
+      const released = new Promise<void>((done) => (release = done));
+      const compactBody = (url: URL): boolean => url.pathname.startsWith('/api/v1/traces/') && url.searchParams.get('format') === 'compact';
+      await page.route(compactBody, async (route) => {
+        await released;
+        await route.continue();
+      });
+      await page.goto(`${skein.queryUrl}/trace/${bigTraceId}`);
+      const status = page.locator('.trace-loading');
+      await page.locator('.trace-loading[data-phase="download"]').waitFor();
+      // The elapsed seconds tick while nothing arrives.
+      await page.locator('.trace-loading-elapsed').waitFor({ timeout: 10_000 });
+      assert.match(await status.innerText(), /Loading trace [0-9a-f]{32}: downloading 10,000 spans: 0\.0 MB received…\s*\d+ s/);
+      assert.equal(await page.locator('.trace-loading-steps li.done').innerText(), 'server');
+      assert.equal(await page.locator('.trace-loading-steps li[aria-current="step"]').innerText(), 'download');
+      await screenshot(page, `ui21-big-trace-loading-${size.width}x${size.height}-${scheme}`);
+      release();
+      await page.locator('.wf-row').first().waitFor();
+      const seen = (await page.evaluate('window.__traceLoading')) as string[];
+      const phases = seen.map((entry) => entry.split(' | ')[0]);
+      assert.deepEqual(
+        phases.filter((phase, i) => phase !== phases[i - 1]),
+        ['outline', 'download', 'decode', 'build'],
+        seen.join('\n'),
+      );
+      // The whole body's size while decoding (a 10k-span trace is ~1 MB before gzip).
+      assert.ok(
+        seen.some((entry) => /^decode \| .*decoding (?!0\.0 )\d+\.\d MB of 10,000 spans/.test(entry)),
+        seen.join('\n'),
+      );
+      assert.ok(
+        seen.some((entry) => /^build \| .*building the tree of 10,000 spans/.test(entry)),
+        seen.join('\n'),
+      );
+      await screenshot(page, `ui21-big-trace-${size.width}x${size.height}-${scheme}`);
+      await page.close();
+    }
+  });
+
   test('the windowed view (?outline=1): rows by window, Enter jumps to the first match, expand all, scroll to the last span', async () => {
     for (const scheme of ['light', 'dark'] as const) {
       const page = await newPage(scheme);

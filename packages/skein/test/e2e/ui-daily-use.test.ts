@@ -283,7 +283,7 @@ describe('web UI: first ten minutes and daily use', { skip: skipBrowser }, () =>
     assert.deepEqual(pageErrors, []);
   });
 
-  test('compact trace header with collapsible details; screenshots at 1440×900 and 1920×1080, light and dark', async () => {
+  test('compact trace header with collapsible details, flame labels in their boxes; screenshots of trace, flame graph, map and search at 1440×900 and 1920×1080, light and dark', async () => {
     for (const colorScheme of ['light', 'dark'] as const) {
       for (const size of [
         { width: 1440, height: 900 },
@@ -303,6 +303,24 @@ describe('web UI: first ten minutes and daily use', { skip: skipBrowser }, () =>
         await header.locator('.trace-details .service-chip').first().waitFor();
         assert.equal(await header.getByRole('button', { name: 'Hide details' }).getAttribute('aria-expanded'), 'true');
         await header.getByRole('button', { name: 'Hide details' }).click();
+
+        // The flame graph at this size: labels inside their boxes or none.
+        await page.goto(`${skein.queryUrl}/trace/${skewedTraceId}?view=flame`);
+        await page.locator('.flame-box').first().waitFor();
+        const escaping = await page.locator('.flame-box').evaluateAll((boxes) =>
+          boxes.flatMap((box) => {
+            const label = box.querySelector('.flame-label');
+            const outer = box.getBoundingClientRect();
+            const inner = label?.getBoundingClientRect();
+            return inner && (inner.right > outer.right + 0.5 || inner.left < outer.left - 0.5) ? [label!.textContent ?? ''] : [];
+          }),
+        );
+        assert.deepEqual(escaping, [], `flame labels past their boxes at ${suffix}`);
+        await saveScreenshot(page, `ui21-flame-${suffix}`);
+
+        await page.goto(`${skein.queryUrl}/map?lookback=1h`);
+        await page.locator('.map-node').first().waitFor();
+        await saveScreenshot(page, `ui21-map-${suffix}`);
 
         await page.goto(`${skein.queryUrl}/search?lookback=1h`);
         await page.locator('.scatter-point').first().waitFor();

@@ -5,23 +5,42 @@ import type { TraceLoadPhase } from './trace-loader-protocol';
 /** How often download progress is reported: often enough to move the text, rarely enough to be free. */
 const PROGRESS_INTERVAL_MS = 100;
 
-async function readText(response: Response, onProgress: (phase: TraceLoadPhase, bytes: number) => void): Promise<string> {
+/** Reports phase, bytes and (once read) the span count the body's header states. */
+export type DownloadProgress = (phase: TraceLoadPhase, bytes: number, spanCount: number | undefined) => void;
+
+/**
+ * The header of the compact body (`{"format":…,"traceId":…,"spanCount":N,…`, compact-trace-encoder.ts)
+ * is its first ~100 bytes: they say how many spans are coming long before the last byte does.
+ */
+const HEAD_BYTES = 512;
+const SPAN_COUNT = /"spanCount"\s*:\s*(\d+)/;
+
+async function readText(response: Response, onProgress: DownloadProgress): Promise<string> {
   const reader = response.body?.getReader();
   if (!reader) return response.text();
   const parts: Uint8Array[] = [];
   let bytes = 0;
-  let reported = performance.now();
+  let spanCount: number | undefined;
+  let head = '';
+  const headDecoder = new TextDecoder();
+  // The first piece is reported at once (with the span count), later ones at most every interval.
+  let reported = -Infinity;
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
     parts.push(value);
     bytes += value.byteLength;
+    if (spanCount === undefined && head.length < HEAD_BYTES) {
+      head += headDecoder.decode(value.subarray(0, HEAD_BYTES), { stream: true });
+      const match = SPAN_COUNT.exec(head);
+      if (match) spanCount = Number(match[1]);
+    }
     if (performance.now() - reported > PROGRESS_INTERVAL_MS) {
       reported = performance.now();
-      onProgress('download', bytes);
+      onProgress('download', bytes, spanCount);
     }
   }
-  onProgress('decode', bytes);
+  onProgress('decode', bytes, spanCount);
   // One buffer decoded once: a multi-byte character may be split between two pieces.
   const whole = new Uint8Array(bytes);
   let offset = 0;
@@ -37,11 +56,7 @@ async function readText(response: Response, onProgress: (phase: TraceLoadPhase, 
  * GET a trace in the compact format and check it into typed columns (compact-trace.ts). Runs in
  * trace-loader-worker.ts; failures are {@link ApiClientError}s with the API's own message.
  */
-export async function downloadCompactColumns(
-  url: string,
-  onProgress: (phase: TraceLoadPhase, bytes: number) => void,
-  signal?: AbortSignal,
-): Promise<CompactColumns> {
+export async function downloadCompactColumns(url: string, onProgress: DownloadProgress, signal?: AbortSignal): Promise<CompactColumns> {
   let response: Response;
   try {
     response = await fetch(url, { headers: { Accept: 'application/json' }, ...(signal && { signal }) });

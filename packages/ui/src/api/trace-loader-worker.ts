@@ -15,7 +15,9 @@ interface WorkerScope {
 const scope = self as unknown as WorkerScope;
 
 scope.onmessage = (event) => {
-  downloadCompactColumns(event.data.url, (phase, bytes) => scope.postMessage({ type: 'progress', phase, bytes })).then(
+  downloadCompactColumns(event.data.url, (phase, bytes, spanCount) =>
+    scope.postMessage({ type: 'progress', phase, bytes, ...(spanCount !== undefined && { spanCount }) }),
+  ).then(
     (columns) => scope.postMessage({ type: 'done', columns }, { transfer: transferables(columns) }),
     (error: unknown) => {
       // Errors do not survive postMessage as classes: their fields travel instead.

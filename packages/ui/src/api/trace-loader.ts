@@ -1,18 +1,12 @@
 import { api, ApiClientError } from './client';
 import { materializeTrace, type CompactColumns } from './compact-trace';
 import { downloadCompactColumns } from './trace-download';
-import type { TraceLoadPhase, TraceLoaderReply, TraceLoaderRequest } from './trace-loader-protocol';
+import type { TraceLoaderReply, TraceLoaderRequest } from './trace-loader-protocol';
+import type { TraceLoadProgress } from '../model/trace-load-progress';
 import type { NativeTrace } from './schemas';
 
 export type { TraceLoadPhase } from './trace-loader-protocol';
-
-export interface TraceLoadProgress {
-  phase: TraceLoadPhase;
-  /** Response bytes received so far (after decompression). */
-  bytes: number;
-  /** Known once the body is decoded. */
-  spanCount?: number;
-}
+export type { TraceLoadProgress } from '../model/trace-load-progress';
 
 export interface TraceLoadOptions {
   signal?: AbortSignal | undefined;
@@ -46,7 +40,11 @@ function columnsInWorker(url: string, options: TraceLoadOptions): Promise<Compac
       if (reply.type === 'progress') {
         // For bench/ui-big-trace-bench.ts: a worker's fetch is not in the page's resource timeline.
         if (reply.phase === 'decode') performance.mark('skein:trace-downloaded');
-        options.onProgress?.({ phase: reply.phase, bytes: reply.bytes });
+        options.onProgress?.({
+          phase: reply.phase,
+          bytes: reply.bytes,
+          ...(reply.spanCount !== undefined && { spanCount: reply.spanCount }),
+        });
         return;
       }
       finish();
@@ -63,7 +61,11 @@ function columnsInWorker(url: string, options: TraceLoadOptions): Promise<Compac
 
 /** Without module workers (old browsers): the same steps on the main thread. */
 function columnsHere(url: string, options: TraceLoadOptions): Promise<CompactColumns> {
-  return downloadCompactColumns(url, (phase, bytes) => options.onProgress?.({ phase, bytes }), options.signal);
+  return downloadCompactColumns(
+    url,
+    (phase, bytes, spanCount) => options.onProgress?.({ phase, bytes, ...(spanCount !== undefined && { spanCount }) }),
+    options.signal,
+  );
 }
 
 /**

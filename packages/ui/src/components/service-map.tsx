@@ -47,6 +47,14 @@ export function ServiceMap({ layout, onOpenService }: Props): ReactNode {
             </marker>
           ))}
         </defs>
+        {/* Every line before any label: a label's halo then masks whatever line passes under it
+            (error edges are drawn last, and drew over the labels of edges drawn before them). */}
+        {layout.edges.map((edge) => (
+          <g key={`${edge.from}→${edge.to}`} className={`map-edge-line ${edge.severity}${connected(edge.from, edge.to) ? '' : ' faded'}`}>
+            <path d={edge.path} strokeWidth={edge.width} markerEnd={`url(#arrow-${edge.severity})`} />
+            <title>{edgeTitle(edge)}</title>
+          </g>
+        ))}
         {layout.edges.map((edge) => (
           <g
             key={`${edge.from}→${edge.to}`}
@@ -54,7 +62,6 @@ export function ServiceMap({ layout, onOpenService }: Props): ReactNode {
             data-from={edge.from}
             data-to={edge.to}
           >
-            <path d={edge.path} strokeWidth={edge.width} markerEnd={`url(#arrow-${edge.severity})`} />
             {edge.red && edge.labelErrors ? (
               // Two lines: the error share under rate and p99, so the label stays narrow.
               <text x={edge.labelX} y={edge.labelY - 6.5} textAnchor="middle" dominantBaseline="middle" className="map-edge-label">

@@ -1,4 +1,5 @@
 import { useEffect, useMemo, useState, type ReactNode } from 'react';
+import { flushSync } from 'react-dom';
 import { api, ApiClientError } from '../api/client';
 import type { NativeTrace, OutlineResponse } from '../api/schemas';
 import type { TraceLoadProgress } from '../api/trace-loader';
@@ -9,6 +10,7 @@ import { SpanTable } from '../components/span-table';
 import { ErrorBox } from '../components/status-views';
 import { incomingLinkIndex } from '../model/span-links';
 import { TraceHeader } from '../components/trace-header';
+import { TraceLoading } from '../components/trace-loading';
 import { TraceSourceActions } from '../components/trace-source-actions';
 import { TraceStats } from '../components/trace-stats';
 import { Timeline } from '../components/timeline';
@@ -42,16 +44,28 @@ export function TracePage({ traceId, location }: { traceId: string; location: Lo
   // is downloaded and parsed in a worker; the trees are built here, after the progress text for
   // that step had a chance to paint (it is the one long task left on a big trace).
   const outlineParam = location.params.get('outline');
+  const withOutline = outlineParam !== '0' && !openedTrace(traceId);
   const loaded = useAsync(
     async (signal): Promise<Loaded> => {
+      let spanCount: number | undefined;
+      // Later phases are committed at once: they arrive as worker messages and before long tasks
+      // that could otherwise swallow them, and each should reach the screen (and the browser
+      // tests) by itself. The first report runs inside the effect, where flushSync is not allowed.
+      let inEffect = true;
       const report = (next: TraceLoadProgress | undefined): void => {
-        if (!signal.aborted) setProgress(next);
+        if (signal.aborted) return;
+        const withCount = next && next.spanCount === undefined && spanCount !== undefined ? { ...next, spanCount } : next;
+        if (inEffect) setProgress(withCount);
+        else flushSync(() => setProgress(withCount));
       };
-      report(undefined);
+      report(withOutline ? { phase: 'outline', bytes: 0 } : undefined);
+      inEffect = false;
       // A stored trace's first window says how big it is: a big one stays on the server.
-      if (outlineParam !== '0' && !openedTrace(traceId)) {
+      if (withOutline) {
         const outline = await api.outline(traceId, { offset: 0, limit: 200, summary: 300 }, signal);
         if (outline.spanCount > OUTLINE_ABOVE_SPANS || outlineParam === '1') return { kind: 'outline', outline };
+        spanCount = outline.spanCount;
+        report({ phase: 'download', bytes: 0 });
       }
       const trace = await loadTrace(traceId, { signal, onProgress: report });
       if (trace.spans.length > BIG_TRACE_SPANS) {
@@ -69,7 +83,7 @@ export function TracePage({ traceId, location }: { traceId: string; location: Lo
   useEffect(() => {
     document.title = title ? `${title} · Skein` : `Trace ${traceId} · Skein`;
   }, [title, traceId]);
-  if (loaded.status === 'loading') return <TraceLoading traceId={traceId} progress={progress} />;
+  if (loaded.status === 'loading') return <TraceLoading traceId={traceId} progress={progress} withOutline={withOutline} />;
   if (loaded.status === 'error') {
     if (loaded.error instanceof ApiClientError && loaded.error.status === 404)
       return <TraceNotFound traceId={traceId} error={loaded.error} />;
@@ -77,21 +91,6 @@ export function TracePage({ traceId, location }: { traceId: string; location: Lo
   }
   if (loaded.data.kind === 'outline') return <OutlineView key={traceId} initial={loaded.data.outline} />;
   return <TraceView key={traceId} views={loaded.data.views} trace={loaded.data.trace} state={traceStateFromParams(location.params)} />;
-}
-
-/** What a big trace's loading is doing: the tab stays responsive, so say how far it got. */
-function TraceLoading({ traceId, progress }: { traceId: string; progress: TraceLoadProgress | undefined }): ReactNode {
-  const megabytes = progress ? (progress.bytes / 1e6).toFixed(1) : '0';
-  let step = '';
-  if (progress?.phase === 'download') step = `: ${megabytes} MB received`;
-  else if (progress?.phase === 'decode') step = `: decoding ${megabytes} MB`;
-  else if (progress?.phase === 'build') step = `: building the tree of ${(progress.spanCount ?? 0).toLocaleString('en')} spans`;
-  return (
-    <div className="loading" role="status">
-      <span className="spinner" aria-hidden="true" /> Loading trace {traceId}
-      {step}…
-    </div>
-  );
 }
 
 const LINK_MARGIN_NANO = 3_600_000_000_000n;
