@@ -450,7 +450,7 @@ function jaegerFigures(jaeger: unknown): Figure[] {
     .map((run) => num(run, 'loadAverage1m'))
     .filter((load): load is number => load !== undefined);
   const load = loads.length === 0 ? '' : `; 1-min load ${formatNumber(Math.min(...loads))}–${formatNumber(Math.max(...loads))}`;
-  const suffix = ` (median of ${rounds ?? '?'} interleaved rounds of ${seconds ?? '?'} s${load})`;
+  const suffix = ` (median of ${rounds ?? '?'} interleaved round${rounds === 1 ? '' : 's'} of ${seconds ?? '?'} s${load})`;
   return rows.map((row) => {
     const skein = num(jaeger, 'medians', 'skein', row.key);
     const peers = (['jaeger-badger', 'jaeger-memory'] as const).map((peer) => {
