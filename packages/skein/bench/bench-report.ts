@@ -33,6 +33,7 @@ export interface BenchResults {
   traceOutline?: unknown;
   columnBytes?: unknown;
   analysis?: unknown;
+  jaeger?: unknown;
 }
 
 export interface StepOutcome {
@@ -55,7 +56,7 @@ export interface Target {
 
 export interface Figure {
   /** a..e, as the issue numbers the benchmark parts. */
-  part: 'a' | 'b' | 'c' | 'd' | 'e' | 'f' | 'g' | 'h' | 'i' | 'j';
+  part: 'a' | 'b' | 'c' | 'd' | 'e' | 'f' | 'g' | 'h' | 'i' | 'j' | 'k';
   name: string;
   /** The number compared with the target (null when the benchmark did not produce it). */
   value: number | null;
@@ -334,6 +335,7 @@ export function buildFigures(results: BenchResults): Figure[] {
     ...traceOutlineFigures(results.traceOutline),
     ...columnBytesFigures(results.columnBytes),
     ...analysisFigures(results.analysis),
+    ...jaegerFigures(results.jaeger),
   ];
 }
 
@@ -381,6 +383,88 @@ function columnBytesFigures(columnBytes: unknown): Figure[] {
       },
     ),
   );
+}
+
+/**
+ * k. Skein next to Jaeger v2 (issue 19 item 1, bench/jaeger-bench.ts): each figure of the issue's
+ * table for Skein, with Jaeger + badger and Jaeger + memory beside it as ratios from the same run
+ * (medians over interleaved rounds). The lookup targets hold at 10M stored spans, so they are shown
+ * here, not judged. Jaeger acknowledges before storing, Skein after: the row names it.
+ */
+function jaegerFigures(jaeger: unknown): Figure[] {
+  if (jaeger === undefined) return [];
+  const skipped = str(jaeger, 'skipped');
+  if (skipped !== undefined) return [figure('k', `Skein next to Jaeger v2: skipped (${skipped})`, undefined, '', undefined)];
+  const rows: Array<{ key: string; name: string; unit: string; target?: Target; judged?: boolean; lowerIsBetter: boolean }> = [
+    {
+      key: 'spansPerSecond',
+      name: 'OTLP ingest, acknowledged spans/s (Jaeger acknowledges before storing, Skein after)',
+      unit: 'spans/s',
+      target: { op: '>=', value: 100_000, condition: 'on 2 cores' },
+      lowerIsBetter: false,
+    },
+    {
+      key: 'cpuSecondsPer100kSpans',
+      name: 'server CPU-s per 100k acknowledged spans',
+      unit: 'CPU-s',
+      target: { op: '<=', value: 1.5 },
+      lowerIsBetter: true,
+    },
+    { key: 'traceByIdP50Ms', name: 'trace by ID p50, the run’s data', unit: 'ms', lowerIsBetter: true },
+    {
+      key: 'traceByIdP99Ms',
+      name: 'trace by ID p99, the run’s data',
+      unit: 'ms',
+      target: { op: '<=', value: 10, condition: 'at 10M spans' },
+      judged: false,
+      lowerIsBetter: true,
+    },
+    {
+      key: 'searchP50Ms',
+      name: 'search service + tag + min duration, 1 h, p50',
+      unit: 'ms',
+      target: { op: '<=', value: 30, condition: 'at 10M spans' },
+      judged: false,
+      lowerIsBetter: true,
+    },
+    {
+      key: 'searchP99Ms',
+      name: 'search service + tag + min duration, 1 h, p99',
+      unit: 'ms',
+      target: { op: '<=', value: 100, condition: 'at 10M spans' },
+      judged: false,
+      lowerIsBetter: true,
+    },
+    {
+      key: 'bytesPerSpan',
+      name: 'bytes per span on disk (Skein after merges; badger after a clean stop)',
+      unit: 'B',
+      target: { op: '<=', value: 40 },
+      lowerIsBetter: true,
+    },
+  ];
+  const rounds = num(jaeger, 'settings', 'rounds');
+  const seconds = num(jaeger, 'settings', 'durationSeconds');
+  // The machine's load during the runs says how far the figures are from a quiet machine's.
+  const loads = list(jaeger, 'runs')
+    .map((run) => num(run, 'loadAverage1m'))
+    .filter((load): load is number => load !== undefined);
+  const load = loads.length === 0 ? '' : `; 1-min load ${formatNumber(Math.min(...loads))}–${formatNumber(Math.max(...loads))}`;
+  const suffix = ` (median of ${rounds ?? '?'} interleaved round${rounds === 1 ? '' : 's'} of ${seconds ?? '?'} s${load})`;
+  return rows.map((row) => {
+    const skein = num(jaeger, 'medians', 'skein', row.key);
+    const peers = (['jaeger-badger', 'jaeger-memory'] as const).map((peer) => {
+      const value = num(jaeger, 'medians', peer, row.key);
+      if (value === undefined) return `${peer}: —`;
+      // Skein over the peer, the same way round for rates and for times: "4× better", "2× worse".
+      const ratio = skein === undefined || skein === 0 || value === 0 ? undefined : row.lowerIsBetter ? value / skein : skein / value;
+      const versus =
+        ratio === undefined ? '' : ratio >= 1 ? ` (Skein ${formatNumber(ratio)}× better)` : ` (Skein ${formatNumber(1 / ratio)}× worse)`;
+      return `${peer} ${formatNumber(value)}${versus}`;
+    });
+    const display = skein === undefined ? undefined : `${formatNumber(skein)} ${row.unit}; ${peers.join('; ')}`;
+    return figure('k', `vs Jaeger: ${row.name}${suffix}`, skein, row.unit, display, row.target, row.judged ?? true);
+  });
 }
 
 /** f. overload (issue 20): bench/overload-bench.ts. */

@@ -21,11 +21,11 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Session } from 'chdb';
 import { parseDuration } from '../src/loadgen/loadgen-args.js';
 import type { LoadgenSummary } from '../src/loadgen/run-loadgen.js';
 import { startSkein, type SkeinProcess } from '../test/support/skein-process.js';
-import { processUsage } from './process-usage.js';
+import { diskUsage, type DiskUsage } from './disk-usage.js';
+import { processUsage, threadUsage } from './process-usage.js';
 
 const { values: options } = parseArgs({
   options: {
@@ -58,13 +58,6 @@ interface Sample {
   skeinCpuCores: number;
   skeinRssMiB: number;
   loadgenCpuCores: number;
-}
-
-interface DiskUsage {
-  storedSpans: number;
-  bytesPerSpan: number;
-  optimizeSeconds: number;
-  tables: Record<string, { rows: number; bytesOnDisk: number; bytesPerSpan: number; uncompressedBytesPerSpan: number }>;
 }
 
 const round = (x: number, digits = 2): number => Number(x.toFixed(digits));
@@ -171,57 +164,6 @@ async function runLoadgen(skein: SkeinProcess, summaryPath: string): Promise<{ s
   return { samples, loadgenCpuSeconds };
 }
 
-/** Merges every part (as a long-lived deployment would end up) and sums the bytes of all tables. */
-async function diskUsage(dataDir: string, storedSpans: number): Promise<DiskUsage> {
-  const session = new Session(dataDir);
-  try {
-    const rows = <T>(sql: string): Promise<T[]> =>
-      session.queryAsync(sql, { format: 'JSONEachRow' }).then((result) =>
-        result
-          .text()
-          .split('\n')
-          .filter((line) => line.trim() !== '')
-          .map((line) => JSON.parse(line) as T),
-      );
-    // Every MergeTree table of Skein's database(s), whatever the schema of the day calls them.
-    const notSystem = `database NOT IN ('system', 'INFORMATION_SCHEMA', 'information_schema')`;
-    const tables = await rows<{ database: string; name: string }>(
-      `SELECT database, name FROM system.tables WHERE ${notSystem} AND engine LIKE '%MergeTree%' ORDER BY database, name`,
-    );
-    const started = performance.now();
-    for (const table of tables) {
-      console.log(`  OPTIMIZE TABLE ${table.database}.${table.name} FINAL…`);
-      await session.queryAsync(`OPTIMIZE TABLE \`${table.database}\`.\`${table.name}\` FINAL`);
-    }
-    const optimizeSeconds = (performance.now() - started) / 1000;
-    const parts = await rows<{ table: string; rows: string; bytes: string; raw: string }>(
-      `SELECT concat(database, '.', table) AS table, sum(rows) AS rows, sum(bytes_on_disk) AS bytes,
-              sum(data_uncompressed_bytes) AS raw
-         FROM system.parts WHERE ${notSystem} AND active GROUP BY table ORDER BY table`,
-    );
-    const perSpan = (bytes: number): number => round(bytes / storedSpans, 1);
-    const total = parts.reduce((sum, p) => sum + Number(p.bytes), 0);
-    return {
-      storedSpans,
-      bytesPerSpan: perSpan(total),
-      optimizeSeconds: round(optimizeSeconds, 1),
-      tables: Object.fromEntries(
-        parts.map((p) => [
-          p.table,
-          {
-            rows: Number(p.rows),
-            bytesOnDisk: Number(p.bytes),
-            bytesPerSpan: perSpan(Number(p.bytes)),
-            uncompressedBytesPerSpan: perSpan(Number(p.raw)),
-          },
-        ]),
-      ),
-    };
-  } finally {
-    session.close();
-  }
-}
-
 async function main(): Promise<void> {
   const machine = { cores: cpus().length, cpu: cpus()[0]?.model ?? '?', ramGiB: Math.round(totalmem() / 2 ** 30), node: process.version };
   console.log(`machine: ${machine.cores} cores (${machine.cpu}), ${machine.ramGiB} GiB RAM, node ${machine.node}`);
@@ -238,10 +180,19 @@ async function main(): Promise<void> {
     const pid = skein.child.pid!;
     const before = processUsage(pid);
     if (before === undefined) throw new Error('cannot read /proc for the Skein process (Linux only)');
+    const threadsBefore = threadUsage(pid);
 
     const { samples, loadgenCpuSeconds } = await runLoadgen(skein, summaryPath);
     const after = processUsage(pid);
     if (after === undefined) throw new Error(`skein exited during the run; last logs:\n${skein.logs.slice(-20).join('\n')}`);
+    // Where Skein's CPU went by thread: the JS main thread (receive, decode, pipeline, row build)
+    // against chDB's engine threads (parse, sort, compress, merge) and the helpers.
+    const threadCpuSeconds = Object.fromEntries(
+      [...threadUsage(pid)]
+        .map(([name, seconds]): [string, number] => [name, round(seconds - (threadsBefore.get(name) ?? 0))])
+        .filter(([, seconds]) => seconds > 0)
+        .sort((a, b) => b[1] - a[1]),
+    );
     const loadgen = JSON.parse(readFileSync(summaryPath, 'utf8')) as LoadgenSummary;
     const cpuSeconds = after.cpuSeconds - before.cpuSeconds;
     const acknowledged = Math.max(1, loadgen.acknowledged);
@@ -253,6 +204,7 @@ async function main(): Promise<void> {
       // does), so it can read below an RSS sampled earlier: the peak is the larger of the two.
       peakRssMiB: Math.max(Math.round(after.peakRssMiB), ...samples.map((s) => s.skeinRssMiB)),
       sampledPeakRssMiB: Math.max(0, ...samples.map((s) => s.skeinRssMiB)),
+      threadCpuSeconds,
       exitCode: null as number | null,
       shutdownSeconds: 0,
     };
@@ -260,6 +212,11 @@ async function main(): Promise<void> {
       `end to end: ${fmt(loadgen.spansPerSecond)} spans/s acknowledged (${fmt(loadgen.acknowledged)} in ${loadgen.seconds} s, ` +
         `${loadgen.rejected} rejected, ${loadgen.failed} failed, ${loadgen.retried} retries); skein ${skeinFigures.cpuSecondsPer100kSpans} CPU-s/100k spans, ` +
         `peak RSS ${fmt(skeinFigures.peakRssMiB)} MiB; export latency p50 ${loadgen.latencyMillis.p50} ms, p99 ${loadgen.latencyMillis.p99} ms`,
+    );
+    console.log(
+      `skein CPU-s by thread: ${Object.entries(threadCpuSeconds)
+        .map(([name, seconds]) => `${name} ${seconds}`)
+        .join(', ')}`,
     );
 
     const stopStarted = performance.now();

@@ -5,7 +5,7 @@
  * would not tell apart from the JavaScript thread anyway.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /** Clock ticks per second of utime/stime in /proc/PID/stat: 100 on every Linux we run, but asked. */
 const CLOCK_TICKS = ((): number => {
@@ -44,4 +44,31 @@ export function processUsage(pid: number): ProcessUsage | undefined {
 function statusMiB(status: string, field: string): number {
   const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status);
   return match === null ? NaN : Number(match[1]) / 1024;
+}
+
+/**
+ * CPU seconds per thread name of `pid` (from /proc/PID/task/TID/{comm,stat}): the main thread
+ * (named after the executable, e.g. `node`) apart from chDB's engine threads (ClickHouse names its
+ * pools: `QueryPipelineEx`, `MergeMutate`, …), libuv's pool (`libuv-worker`) and V8's helpers
+ * (`V8 DefaultWorke`). Threads that ended are missing: subtract two samples taken while it runs.
+ */
+export function threadUsage(pid: number): Map<string, number> {
+  const byName = new Map<string, number>();
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return byName;
+  }
+  for (const tid of tids) {
+    try {
+      const name = tid === String(pid) ? 'main thread' : readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      byName.set(name, (byName.get(name) ?? 0) + (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS);
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return byName;
 }

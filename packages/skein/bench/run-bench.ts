@@ -8,6 +8,8 @@
  *   f. overload: capacity, accepted under 3×, answer p99, peak RSS (bench/overload-bench.ts)
  *   g. metrics tap cost (bench/metrics-tap-bench.ts)
  *   h. population analyses: group-by over 24 h, ranking over 1 h (bench/analysis-bench.ts)
+ *   k. Skein next to Jaeger v2 with badger and with memory, same loadgen, interleaved (bench/jaeger-bench.ts;
+ *      builds Jaeger once into ~/.cache/skein-bench, skipped without Go)
  * b runs before c in the same invocation so that the ratio c/b compares figures of the same
  * machine state.
  *
@@ -121,6 +123,13 @@ const STEPS: Step[] = [
     label: `j. analyses: group-by over 24 h and ranking over 1 h at ${options.quick ? '50k' : options.full ? '10M' : '1M'} spans (issue 15)`,
     script: 'bench/analysis-bench.ts',
     args: ['--spans', options.quick ? '50000' : options.full ? '10000000' : '1000000', '--runs', options.quick ? '2' : '5'],
+  },
+  {
+    key: 'jaeger',
+    name: 'jaeger',
+    label: 'k. Skein next to Jaeger v2 (badger, memory): same loadgen, interleaved rounds (issue 19)',
+    script: 'bench/jaeger-bench.ts',
+    args: options.quick ? ['--duration', '5s', '--rounds', '1', '--lookups', '20', '--searches', '5'] : [],
   },
 ];
 

@@ -152,3 +152,46 @@ test('f. overload figures: accepted share judged against 90 %, answer p99 agains
   );
   assert.match(figures[1]!.name, /offered 30,000, the client reached 29,000 spans\/s/);
 });
+
+test('k. Skein next to Jaeger: Skein judged on the issue-19 ingest, CPU and bytes targets, the peers as ratios; a skipped run says why', () => {
+  const medians = (spansPerSecond: number, cpu: number, traceP99: number, bytesPerSpan: number | null) => ({
+    spansPerSecond,
+    cpuSecondsPer100kSpans: cpu,
+    traceByIdP50Ms: traceP99 / 4,
+    traceByIdP99Ms: traceP99,
+    searchP50Ms: 40,
+    searchP99Ms: 120,
+    bytesPerSpan,
+  });
+  const jaeger = {
+    settings: { rounds: 2, durationSeconds: 30 },
+    runs: [{ loadAverage1m: 1.2 }, { loadAverage1m: 0.8 }],
+    medians: {
+      skein: medians(40_000, 3.8, 48, 61),
+      'jaeger-badger': medians(10_000, 15.2, 6, 1400),
+      'jaeger-memory': medians(80_000, 1.9, 24, null),
+    },
+  };
+  const figures = buildFigures({ jaeger }).filter((f) => f.part === 'k');
+  assert.equal(figures.length, 7);
+  const ingest = figures.find((f) => f.name.includes('acknowledged spans/s'))!;
+  assert.match(ingest.name, /Jaeger acknowledges before storing, Skein after/);
+  assert.match(ingest.name, /median of 2 interleaved rounds of 30 s; 1-min load 0.8–1.2\)/);
+  assert.equal(ingest.value, 40_000);
+  assert.equal(ingest.status, 'missed');
+  assert.equal(ingest.display, '40,000 spans/s; jaeger-badger 10,000 (Skein 4× better); jaeger-memory 80,000 (Skein 2× worse)');
+  const cpu = figures.find((f) => f.name.includes('CPU-s'))!;
+  assert.equal(cpu.display, '3.8 CPU-s; jaeger-badger 15.2 (Skein 4× better); jaeger-memory 1.9 (Skein 2× worse)');
+  const traceP99 = figures.find((f) => f.name.includes('trace by ID p99'))!;
+  assert.equal(traceP99.judged, false);
+  assert.equal(traceP99.status, 'n/a');
+  assert.match(traceP99.display, /jaeger-badger 6 \(Skein 8× worse\)/);
+  const bytes = figures.find((f) => f.name.includes('bytes per span'))!;
+  assert.equal(bytes.status, 'missed');
+  assert.match(bytes.display, /jaeger-memory: —$/);
+
+  const skipped = buildFigures({ jaeger: { skipped: 'Go is not installed' } }).filter((f) => f.part === 'k');
+  assert.equal(skipped.length, 1);
+  assert.match(skipped[0]!.name, /skipped \(Go is not installed\)/);
+  assert.equal(skipped[0]!.value, null);
+});
