@@ -110,7 +110,8 @@ function metricValue(text: string, sample: string): number {
   return line ? Number(line.slice(sample.length + 1)) : 0;
 }
 
-const COUNT_SQL = 'SELECT uniqExact(trace_id, span_id) AS n FROM skein.spans';
+// Schema v3 and later keep one row per span in trace_spans_v3 (copies of retried spans until merged).
+const COUNT_SQL = 'SELECT uniqExact(trace_id, span_id) AS n FROM skein.trace_spans_v3';
 
 async function storedSpans(dataDir: string, server: ClickHouseServer | undefined): Promise<number> {
   if (server) {
