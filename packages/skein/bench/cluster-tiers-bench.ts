@@ -6,19 +6,20 @@
  *
  * 1. collector → Kafka: `skein loadgen`'s spans (pre-generated) through the kafka exporter in
  *    512-span batches, 4 in flight: spans/s and Skein CPU-s per 100k spans (this process).
- * 2. Kafka bytes per span: the topic's log segment bytes on the broker's disk / spans (lz4).
+ * 2. Kafka bytes per span: the broker's own segment bytes (DescribeLogDirs) / spans (lz4), with
+ *    what explains them (kafka-topic-bytes.ts): messages sent vs records appended, batches and
+ *    their codec, and the partition folders' apparent vs allocated bytes.
  * 3. Kafka → ingester → ClickHouse: the kafka receiver and the storage exporter draining the topic
  *    into the cluster: spans/s, Skein CPU-s per 100k and clickhouse-server CPU-s per 100k.
  * 4. ClickHouse bytes per span after OPTIMIZE FINAL (18.16: no codecs, no LowCardinality).
  *
  *   node --import tsx bench/cluster-tiers-bench.ts [--spans 100000] [--json file]
  */
-import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
-import { Admin } from '@platformatic/kafka';
-import { KafkaExporter, kafkaExporterConfigSchema } from '../src/collector/exporters/kafka-exporter.js';
+import { Admin, type MessageToProduce } from '@platformatic/kafka';
+import { KafkaExporter, kafkaExporterConfigSchema, kafkaMessagesOf } from '../src/collector/exporters/kafka-exporter.js';
 import { StorageExporter } from '../src/collector/exporters/storage-exporter.js';
 import { KafkaReceiver, kafkaReceiverConfigSchema } from '../src/collector/receivers/kafka-receiver.js';
 import { defaultTopology } from '../src/loadgen/default-topology.js';
@@ -29,6 +30,7 @@ import { openTraceStore } from '../src/storage/open-trace-store.js';
 import { CLUSTER_NAME, startClickHouseCluster } from '../test/support/clickhouse-cluster.js';
 import { findClickHouseServer } from '../test/support/clickhouse-server.js';
 import { kafkaJars, startKafkaBroker } from '../test/support/kafka-broker.js';
+import { kafkaTopicBytes, recordBatchBytesPerSpan } from './kafka-topic-bytes.js';
 import { processUsage } from './process-usage.js';
 
 const { values: options } = parseArgs({ options: { spans: { type: 'string', default: '100000' }, json: { type: 'string' } } });
@@ -74,6 +76,18 @@ async function main(): Promise<void> {
       logger,
     );
     await exporter.consume(batches[0]!.slice(0, 1)); // connect outside the timing
+    let messagesSent = 1;
+    let valueBytes = 0;
+    const spansPerMessage = new Map<MessageToProduce<Buffer, Buffer, string, string>, number>();
+    for (const batch of batches) {
+      const spansPerTrace = new Map<string, number>();
+      for (const span of batch) spansPerTrace.set(span.traceId, (spansPerTrace.get(span.traceId) ?? 0) + 1);
+      for (const message of kafkaMessagesOf(batch, 'bench_spans', true)) {
+        messagesSent++;
+        valueBytes += message.value?.length ?? 0;
+        spansPerMessage.set(message, spansPerTrace.get(message.key!.toString('hex'))!);
+      }
+    }
     let cpu = cpuSeconds();
     let started = performance.now();
     let next = 0;
@@ -89,13 +103,41 @@ async function main(): Promise<void> {
     results['produceSpansPerSecond'] = Math.round(generated / seconds);
     results['produceCpuSecondsPer100k'] = ((cpuSeconds() - cpu) / generated) * 100_000;
     await exporter.shutdown();
-    const kafkaDir = execFileSync('bash', ['-c', `ls -d /tmp/skein-kafka-*/data/bench_spans-* | xargs du -cb | tail -1`], {
-      encoding: 'utf8',
-    });
-    results['kafkaBytesPerSpan'] = Number(kafkaDir.split(/\s/)[0]) / generated;
+    // 2. What the broker holds: records, its own segment bytes, files by kind, batches as stored.
+    const held = await kafkaTopicBytes(broker.bootstrap, broker.dataDir, jars.dir, 'bench_spans');
+    results['kafkaMessagesSent'] = messagesSent;
+    results['kafkaRecordsOnBroker'] = held.records;
+    results['kafkaBatches'] = held.batches;
+    results['kafkaCompressedBatches'] = held.codecs['lz4'] ?? 0;
+    results['kafkaValueBytesPerSpan'] = valueBytes / generated;
+    results['kafkaBytesPerSpan'] = held.brokerLogBytes / generated;
+    results['kafkaBatchBytesPerSpan'] = held.batchBytes / generated;
+    const apparent = Object.values(held.files).reduce((sum, file) => sum + file.apparent, 0);
+    const allocated = Object.values(held.files).reduce((sum, file) => sum + file.allocated, 0);
+    results['kafkaDuApparentBytesPerSpan'] = apparent / generated;
+    results['kafkaAllocatedBytesPerSpan'] = allocated / generated;
     console.log(
-      `1/2. kafka exporter: ${results['produceSpansPerSecond']} spans/s, ${results['produceCpuSecondsPer100k']!.toFixed(2)} CPU-s/100k; ${results['kafkaBytesPerSpan']!.toFixed(1)} B/span on the broker`,
+      `1/2. kafka exporter: ${results['produceSpansPerSecond']} spans/s, ${results['produceCpuSecondsPer100k']!.toFixed(2)} CPU-s/100k; ` +
+        `${messagesSent} messages sent (${(valueBytes / generated).toFixed(1)} B/span of OTLP protobuf), ${held.records} records on the broker ` +
+        `in ${held.batches} batches (codecs ${JSON.stringify(held.codecs)}), ${results['kafkaBytesPerSpan']!.toFixed(1)} B/span of segments (broker's figure)`,
     );
+    for (const [kind, file] of Object.entries(held.files)) {
+      console.log(`     .${kind}: ${file.apparent} B apparent (du -b), ${file.allocated} B allocated (du)`);
+    }
+    console.log(
+      `     all files: ${(apparent / generated).toFixed(1)} B/span apparent (what du -cb counted), ${(allocated / generated).toFixed(1)} B/span allocated`,
+    );
+
+    // 2b. The same messages in record batches of n traces, per codec (in-process, no broker).
+    const messages = [...spansPerMessage.keys()];
+    for (const codec of ['none', 'gzip', 'snappy', 'lz4'] as const) {
+      const row = [1, 5, 25, 100].map((traces) => {
+        const bytes = recordBatchBytesPerSpan(messages, (m) => spansPerMessage.get(m)!, traces, codec);
+        results[`recordBatchBytesPerSpan_${codec}_${traces}`] = bytes;
+        return `${traces} traces: ${bytes.toFixed(1)}`;
+      });
+      console.log(`     record batches, ${codec}, B/span by traces per batch: ${row.join(', ')}`);
+    }
 
     // 3. Kafka → ingester → ClickHouse
     const url = cluster.nodes[0]!.url;

@@ -16,7 +16,7 @@
  *
  *   node --import tsx bench/memory-limiter-bench.ts [--storage clickhouse|chdb] [--limit-mib 500] [--spike-mib 100]
  *     [--margin-mib 100] [--calibrate 8s] [--duration 20s] [--connections 64] [--no-limiter] [--without-gc]
- *     [--built] [--json file]
+ *     [--chdb-mib 320] [--built] [--json file]
  *
  * The default storage is a throw-away ClickHouse server (Debian's clickhouse-server), so the RSS
  * measured is Skein's own. With embedded chDB (`--storage chdb`) the engine's native memory is
@@ -43,6 +43,8 @@ const { values: options } = parseArgs({
     'no-limiter': { type: 'boolean', default: false },
     'without-gc': { type: 'boolean', default: false },
     storage: { type: 'string', default: 'clickhouse' },
+    // With --storage chdb: storage.memory_limit_mib, chDB's own cap (unset: Skein's default share).
+    'chdb-mib': { type: 'string' },
     built: { type: 'boolean', default: false },
     json: { type: 'string' },
   },
@@ -51,6 +53,7 @@ const limitMib = Number(options['limit-mib']);
 const spikeMib = Number(options['spike-mib']);
 const marginMib = Number(options['margin-mib']);
 const withLimiter = !options['no-limiter'];
+const chdbMib = options['chdb-mib'] === undefined ? undefined : Number(options['chdb-mib']);
 
 const PACKAGE_DIR = resolve(import.meta.dirname, '..');
 const MIB = 1024 * 1024;
@@ -107,7 +110,8 @@ function metricValue(text: string, sample: string): number {
   return line ? Number(line.slice(sample.length + 1)) : 0;
 }
 
-const COUNT_SQL = 'SELECT uniqExact(trace_id, span_id) AS n FROM skein.spans';
+// Schema v3 and later keep one row per span in trace_spans_v3 (copies of retried spans until merged).
+const COUNT_SQL = 'SELECT uniqExact(trace_id, span_id) AS n FROM skein.trace_spans_v3';
 
 async function storedSpans(dataDir: string, server: ClickHouseServer | undefined): Promise<number> {
   if (server) {
@@ -130,7 +134,8 @@ async function storedSpans(dataDir: string, server: ClickHouseServer | undefined
 function skeinConfig(limiter: boolean): string {
   return writeConfig(
     `processors:\n  memory_limiter:\n    check_interval: 100ms\n    limit_mib: ${limitMib}\n    spike_limit_mib: ${spikeMib}\n  batch: {}\n` +
-      `service:\n  pipelines:\n    traces:\n      processors: ${limiter ? '[memory_limiter, redaction, batch]' : '[redaction, batch]'}\n`,
+      `service:\n  pipelines:\n    traces:\n      processors: ${limiter ? '[memory_limiter, redaction, batch]' : '[redaction, batch]'}\n` +
+      (chdbMib !== undefined ? `storage:\n  memory_limit_mib: ${chdbMib}\n` : ''),
   );
 }
 
@@ -177,7 +182,7 @@ async function main(): Promise<void> {
   const pid = skein.child.pid!;
   const idleMib = residentMib(pid);
   console.log(
-    `memory_limiter bench: ${cpus().length} CPUs, ${Math.round(totalmem() / MIB)} MiB; storage ${options.storage}; limiter ${withLimiter ? `on (limit ${limitMib} MiB, soft ${limitMib - spikeMib} MiB)` : 'OFF (control run)'}; forced GC ${options['without-gc'] ? 'off' : 'on'}; idle RSS ${idleMib.toFixed(0)} MiB`,
+    `memory_limiter bench: ${cpus().length} CPUs, ${Math.round(totalmem() / MIB)} MiB; storage ${options.storage}${chdbMib !== undefined ? ` (chDB cap ${chdbMib} MiB)` : ''}; limiter ${withLimiter ? `on (limit ${limitMib} MiB, soft ${limitMib - spikeMib} MiB)` : 'OFF (control run)'}; forced GC ${options['without-gc'] ? 'off' : 'on'}; idle RSS ${idleMib.toFixed(0)} MiB`,
   );
 
   let peakMib = idleMib;
@@ -248,6 +253,7 @@ async function main(): Promise<void> {
       limitMib,
       spikeMib,
       marginMib,
+      ...(chdbMib !== undefined && { chdbMemoryLimitMib: chdbMib }),
       idleMib: Math.round(idleMib),
       sustainedSpansPerSecond: sustained,
       targetSpansPerSecond: offered,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { DEFAULT_TENANT } from '../../src/model/tenant.js';
+import { DEFAULT_TENANT, parseTenantId } from '../../src/model/tenant.js';
 import { ClickHouseEngine } from '../../src/storage/engines/clickhouse-engine.js';
 import { featuresForVersion } from '../../src/storage/engine-features.js';
 import { clusterSettings, openTraceStore, type ClusterOptions } from '../../src/storage/open-trace-store.js';
@@ -10,6 +10,8 @@ import { SPAN_RETENTION_TABLES } from '../../src/storage/schema/table-definition
 import { findClickHouseServer } from '../support/clickhouse-server.js';
 import { CLUSTER_NAME, clusterPrerequisites, startClickHouseCluster, type ClickHouseCluster } from '../support/clickhouse-cluster.js';
 import { makeResource, makeSpan } from '../support/span-factory.js';
+import { runAlertStoreContract } from '../storage/alert-store-contract.js';
+import { runLogsStoreContract } from '../storage/logs-store-contract.js';
 import { runMetricsStoreContract } from '../storage/metrics-store-contract.js';
 import { runTenantIsolationContract } from '../storage/tenant-isolation-contract.js';
 import { runTraceStoreContract } from '../storage/trace-store-contract.js';
@@ -50,6 +52,30 @@ if (missing !== undefined) {
   runTraceStoreContract('clickhouse-cluster', environment);
   runTenantIsolationContract('clickhouse-cluster', environment);
   runMetricsStoreContract('clickhouse-cluster', environment);
+  // The v5–v8 tables' cluster variant (sampling probabilities are in the trace store contract).
+  runAlertStoreContract('clickhouse-cluster', environment);
+  runLogsStoreContract('clickhouse-cluster', environment);
+
+  test('cluster: an API token made through one node is live on another, and revoked through a third', async () => {
+    const database = environment.newDatabase();
+    const open = (i: number) => openTraceStore({ engine: 'clickhouse', url: node(i), database, cluster: options });
+    // Nodes s1r1, s2r1 and s2r2: whichever shard the token hashes to, one of them reaches it remotely.
+    const maker = await open(0);
+    const reader = await open(2);
+    const revoker = await open(3);
+    try {
+      const team = parseTenantId('team-a');
+      const createdAt = '2026-12-05T07:00:00.000Z';
+      await maker.apiTokens().create({ tenant: team, name: 'ci', tokenSha256: 'c'.repeat(64), roles: ['ingest'], createdAt });
+      assert.deepEqual(await reader.apiTokens().listFor(team), [
+        { tenant: team, name: 'ci', tokenSha256: 'c'.repeat(64), roles: ['ingest'], createdAt },
+      ]);
+      assert.equal(await revoker.apiTokens().revoke(team, 'ci'), true);
+      assert.deepEqual(await reader.apiTokens().live(), []);
+    } finally {
+      await Promise.all([maker, reader, revoker].map((store) => store.close()));
+    }
+  });
 
   test('cluster: a trace lives on one shard, both replicas hold it, and expired days are dropped everywhere', async () => {
     const database = environment.newDatabase();

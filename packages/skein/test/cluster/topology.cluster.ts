@@ -228,6 +228,20 @@ service:
     );
     assert.deepStrictEqual(await missingVia(queryB.queryUrl), [], 'query node B reads the same');
 
+    // The UI through either query node: its page, and the same answer to its first API call.
+    const servicesVia = async (queryUrl: string): Promise<unknown> => {
+      const page = await fetch(`${queryUrl}/search`, { signal: AbortSignal.timeout(10_000) });
+      assert.equal(page.status, 200, `${queryUrl} serves the UI page`);
+      assert.match(page.headers.get('content-type') ?? '', /^text\/html/);
+      await page.arrayBuffer();
+      const response = await fetch(`${queryUrl}/api/v1/services`, { signal: AbortSignal.timeout(10_000) });
+      assert.equal(response.status, 200);
+      return ((await response.json()) as { services: string[] }).services.sort();
+    };
+    const services = await servicesVia(queryA.queryUrl);
+    assert.ok(Array.isArray(services) && services.length > 0, 'the services of the traffic are listed');
+    assert.deepStrictEqual(await servicesVia(queryB.queryUrl), services, 'query node B lists the same services');
+
     // No trace on two shards: one replica of each shard, local tables.
     const tracesOf = async (url: string): Promise<Set<string>> => {
       const engine = await ClickHouseEngine.open(url, 'skein');

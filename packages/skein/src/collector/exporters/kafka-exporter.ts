@@ -1,3 +1,4 @@
+import zlib from 'node:zlib';
 import { Producer, type CompressionAlgorithmValue, type MessageToProduce } from '@platformatic/kafka';
 import { z } from 'zod';
 import type { ComponentLogger } from '../../component/component.js';
@@ -11,6 +12,9 @@ import { RateLimitedWarning } from './exporter-telemetry.js';
 
 /** The header that carries a message's tenant (ARCHITECTURE decision 10): the receiver restores it. */
 export const KAFKA_TENANT_HEADER = 'skein-tenant';
+
+/** node:zlib's zstd: a function from Node.js 22.15, absent before (a named import would not link). */
+const ZSTD_AVAILABLE = typeof (zlib as { zstdCompressSync?: unknown }).zstdCompressSync === 'function';
 
 const brokerSchema = z.string().regex(/^[^\s:/]+:\d{1,5}$/, 'expected host:port');
 
@@ -35,7 +39,14 @@ export const kafkaExporterConfigSchema = z
     retry_after: durationMillisSchema.default(1_000),
     producer: z
       .object({
-        compression: z.enum(['none', 'gzip', 'snappy', 'lz4', 'zstd']).default('lz4'),
+        compression: z
+          .enum(['none', 'gzip', 'snappy', 'lz4', 'zstd'])
+          .default('lz4')
+          // The client compresses zstd with node:zlib, which has it from Node.js 22.15: on older
+          // runtimes every send would fail, so the configuration is refused at start instead.
+          .refine((codec) => codec !== 'zstd' || ZSTD_AVAILABLE, {
+            message: `zstd needs Node.js 22.15 or later (this is ${process.version}); use lz4`,
+          }),
         // -1 = all in-sync replicas. Anything weaker could lose a span the SDK was told is safe.
         required_acks: z.literal(-1).default(-1),
       })
