@@ -111,6 +111,15 @@ test('adaptive sampling throughput: root spans per raw operation name and SDK sa
     root('GET /users/1'),
     root('GET /users/1'),
     root('GET /users/1', { traceState: 'ot=th:c' }),
+    // Another vendor's `th` is not OpenTelemetry's; `ot` may carry rv first.
+    root('GET /users/1', { traceState: 'vendor=th:ff,ot=rv:abcdef01234567;th:fc' }),
+    // Only a probabilistic sampler's param is a probability.
+    root('GET /users/1', {
+      attributes: [
+        { key: 'jaeger.sampler.type', value: 'ratelimiting' },
+        { key: 'jaeger.sampler.param', value: 2 },
+      ],
+    }),
     root('GET /users/1', {
       attributes: [
         { key: 'jaeger.sampler.type', value: 'probabilistic' },
@@ -130,8 +139,9 @@ test('adaptive sampling throughput: root spans per raw operation name and SDK sa
   assert.deepEqual(
     written[0]!.throughput?.map((r) => [r.serviceName, r.operation, r.threshold, r.samplerParam, r.startMillis, r.endMillis, r.rootSpans]),
     [
-      ['api', 'GET /users/1', '', '', 1_000, 16_000, 2],
+      ['api', 'GET /users/1', '', '', 1_000, 16_000, 3],
       ['api', 'GET /users/1', 'c', '', 1_000, 16_000, 1],
+      ['api', 'GET /users/1', 'fc', '', 1_000, 16_000, 1],
       ['api', 'GET /users/1', '', '0.25', 1_000, 16_000, 1],
     ],
   );
