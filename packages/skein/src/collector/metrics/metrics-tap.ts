@@ -12,7 +12,7 @@ import { SpanMetricsAggregator } from './span-metrics-aggregator.js';
 
 /**
  * `metrics_tap`: span metrics and the service graph from 100 % of traffic (ARCHITECTURE decision
- * 6, issue 12). The config loader puts it into every pipeline that exports to `storage`, before
+ * 6, issue 12), and adaptive sampling's root spans per operation (issue 13). The config loader puts it into every pipeline that exports to `storage`, before
  * its first sampling stage, unless the pipeline lists it (it must then come before any sampler)
  * or the file turns it off (`metrics_tap: null` or `enabled: false`).
  *
