@@ -76,6 +76,24 @@ export class RateLimitingSampler implements Sampler {
   }
 }
 
+/**
+ * A ratio sampler that says, on the root spans it samples, with which probability: the span
+ * attributes Jaeger's SDKs and OpenTelemetry Go's remote sampler set (`jaeger.sampler.type`,
+ * `jaeger.sampler.param`). Skein's adaptive sampling divides each trace it counts by that
+ * probability, so its estimate of an operation's traffic does not depend on when this SDK polled.
+ */
+function reportingRatioSampler(ratio: number): Sampler {
+  const ratioSampler = new TraceIdRatioBasedSampler(ratio);
+  const attributes = { 'jaeger.sampler.type': 'probabilistic', 'jaeger.sampler.param': ratio };
+  return {
+    shouldSample: (ctx, traceId) => {
+      const result = ratioSampler.shouldSample(ctx, traceId);
+      return result.decision === SamplingDecision.RECORD_AND_SAMPLED ? { ...result, attributes } : result;
+    },
+    toString: () => ratioSampler.toString(),
+  };
+}
+
 /** Jaeger's per-operation strategy: a ratio per span name, with a guaranteed lower-bound rate. */
 class PerOperationSampler implements Sampler {
   readonly #byOperation = new Map<string, Sampler>();
@@ -92,14 +110,17 @@ class PerOperationSampler implements Sampler {
   }
 
   #guaranteed(ratio: number): Sampler {
-    const ratioSampler = new TraceIdRatioBasedSampler(ratio);
+    const ratioSampler = reportingRatioSampler(ratio);
     if (this.#lowerBound <= 0) return ratioSampler;
     const floor = new RateLimitingSampler(this.#lowerBound);
+    // Jaeger's SDKs mark a trace the floor let through as `lowerbound`: it is not 1 in 1/ratio.
+    const lowerBound = { 'jaeger.sampler.type': 'lowerbound', 'jaeger.sampler.param': ratio };
     return {
-      shouldSample: (ctx, traceId) => {
-        const r = ratioSampler.shouldSample(ctx, traceId);
+      shouldSample: (ctx, traceId, name, kind, attrs, links) => {
+        const r = ratioSampler.shouldSample(ctx, traceId, name, kind, attrs, links);
         if (r.decision === SamplingDecision.RECORD_AND_SAMPLED) return r;
-        return floor.shouldSample();
+        const f = floor.shouldSample();
+        return f.decision === SamplingDecision.RECORD_AND_SAMPLED ? { ...f, attributes: lowerBound } : f;
       },
       toString: () => `GuaranteedThroughput{${ratio}, ${this.#lowerBound}/s}`,
     };
@@ -141,7 +162,7 @@ export function samplerFromStrategy(response: unknown): Sampler | undefined {
   }
   if (type === 'PROBABILISTIC' || type === 0) {
     const rate = r.probabilisticSampling?.samplingRate;
-    return isRatio(rate) ? new TraceIdRatioBasedSampler(rate) : undefined;
+    return isRatio(rate) ? reportingRatioSampler(rate) : undefined;
   }
   return undefined;
 }

@@ -36,6 +36,19 @@ test('reads probabilistic, rate-limiting and per-operation strategies', () => {
   assert.equal(sample(ops, HIGH, 'GET /hot'), SamplingDecision.RECORD_AND_SAMPLED);
   assert.equal(sample(ops, LOW, 'GET /cold'), SamplingDecision.NOT_RECORD);
 
+  // Sampled roots say with which probability (as Jaeger's SDKs do): Skein's adaptive sampling reads it.
+  const attributesOf = (s: { shouldSample: JaegerRemoteSampler['shouldSample'] }, traceId: string, name = 'op') =>
+    s.shouldSample(ROOT_CONTEXT, traceId, name, SpanKind.SERVER, {}, []).attributes;
+  assert.deepEqual(attributesOf(p, LOW), { 'jaeger.sampler.type': 'probabilistic', 'jaeger.sampler.param': 0.5 });
+  assert.equal(attributesOf(p, HIGH), undefined);
+  assert.deepEqual(attributesOf(ops, HIGH, 'GET /hot'), { 'jaeger.sampler.type': 'probabilistic', 'jaeger.sampler.param': 1 });
+  const floored = samplerFromStrategy({
+    operationSampling: { defaultSamplingProbability: 0, defaultLowerBoundTracesPerSecond: 1, perOperationStrategies: [{ operation: 'x' }] },
+  });
+  assert.ok(floored);
+  assert.deepEqual(attributesOf(floored, HIGH, 'GET /rare'), { 'jaeger.sampler.type': 'lowerbound', 'jaeger.sampler.param': 0 });
+  assert.equal(sample(floored, HIGH, 'GET /rare'), SamplingDecision.NOT_RECORD, 'the floor allows one a second');
+
   assert.equal(samplerFromStrategy({ strategyType: 'PROBABILISTIC', probabilisticSampling: { samplingRate: 3 } }), undefined);
   assert.equal(samplerFromStrategy('nonsense'), undefined);
 });

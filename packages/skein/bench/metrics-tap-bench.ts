@@ -1,8 +1,9 @@
 /**
  * The metrics tap's cost (issue 12, item 7): CPU per span of counting (span metrics + service
- * graph, weights read, as the stage does per accepted batch) on realistic spans, as a share of
- * Skein's measured ingest CPU per span (BENCHMARKS.md, c: CPU-s per 100k spans), and its memory
- * at the cardinality limit (every span a new series: heap growth once the limit is reached).
+ * graph + adaptive sampling's root spans, weights read, as the stage does per accepted batch) on
+ * realistic spans, as a share of Skein's measured ingest CPU per span (BENCHMARKS.md, c: CPU-s per
+ * 100k spans), and its memory at the cardinality limit (every span a new series: heap growth once
+ * the limit is reached).
  *
  *   node --import tsx bench/metrics-tap-bench.ts [--spans 200000] [--runs 5] [--ingest-cpu-s-per-100k 4.35] [--json out.json]
  */
@@ -49,7 +50,11 @@ const perSpan: number[] = [];
 for (let run = 0; run <= runs; run++) {
   const tap = new MetricsTap(metricsTapConfigSchema.parse({}), undefined, () => undefined);
   const start = cpuMicros();
-  for (const batch of input) tap.record(batch, tap.weightsOf(batch));
+  for (const batch of input) {
+    const roots = tap.rootsOf(batch);
+    tap.record(batch, tap.weightsOf(batch));
+    tap.recordRoots(roots);
+  }
   const micros = cpuMicros() - start;
   if (run > 0) perSpan.push(micros / spanCount); // run 0 warms the JIT up
 }

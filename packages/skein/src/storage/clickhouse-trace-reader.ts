@@ -47,7 +47,6 @@ import {
   listOperationsSql,
   listServicesSql,
   resourcesByHashSql,
-  rootSpanCountsSql,
   samplingProbabilitiesSql,
   scopesByHashSql,
   searchTraceIdsSql,
@@ -75,7 +74,6 @@ import {
   type DependencyEdge,
   type IncomingLink,
   type OperationInfo,
-  type RootSpanCount,
   type SamplingProbability,
   type ServiceSpanCount,
   type TenantTraceReader,
@@ -567,24 +565,6 @@ export class ClickHouseTraceReader extends ClickHouseMetricsReader implements Te
       sample: ATTRIBUTE_SAMPLE_SPANS,
       limit: query.limit,
     };
-  }
-
-  async countRootSpans(startTimeUnixNano: bigint, endTimeUnixNano: bigint): Promise<RootSpanCount[]> {
-    if (endTimeUnixNano < startTimeUnixNano) return [];
-    const rows = await this.engine.query<{
-      service_name: string;
-      name: string;
-      threshold: string;
-      sampler_param: string;
-      spans: number | string;
-    }>(rootSpanCountsSql(this.sql.db), { tenant: this.tenant, ...windowParams(startTimeUnixNano, endTimeUnixNano) });
-    return rows.map((row) => ({
-      serviceName: row.service_name,
-      spanName: row.name,
-      threshold: row.threshold,
-      samplerParam: row.sampler_param,
-      count: Number(row.spans),
-    }));
   }
 
   async readSamplingProbabilities(): Promise<SamplingProbability[]> {

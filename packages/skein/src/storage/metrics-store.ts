@@ -63,11 +63,44 @@ export interface ExemplarRow {
   readonly statusCode: number;
 }
 
+/**
+ * Root spans (traces) of one operation that reached the tap in an arrival window `[startMillis,
+ * endMillis)` (the tap's clock, one window per flush), by how the SDK sampled them: adaptive
+ * sampling's throughput (query/sampling). Raw counts, not adjusted: the reader divides each by the
+ * probability its trace was sampled with, which for Jaeger remote samplers only it knows.
+ */
+export interface OperationThroughputRow {
+  readonly tenant: TenantId;
+  readonly serviceName: string;
+  /** The root span's name, unsanitised: SDKs match per-operation strategies by exact name. */
+  readonly operation: string;
+  /** The `th` hex digits of the span's `ot` trace state entry; '' when it had none. */
+  readonly threshold: string;
+  /** `jaeger.sampler.param` of a root span whose `jaeger.sampler.type` is `probabilistic`; '' otherwise. */
+  readonly samplerParam: string;
+  readonly startMillis: number;
+  /** Exclusive; greater than `startMillis`. */
+  readonly endMillis: number;
+  readonly rootSpans: number;
+}
+
 /** What one flush of the tap writes. */
 export interface MetricsBatch {
   readonly spanMetrics: readonly SpanMetricsRow[];
   readonly edges: readonly ServiceGraphEdgeRow[];
   readonly exemplars: readonly ExemplarRow[];
+  /** Absent or empty when the tap counted no root spans (or wrote before schema v11). */
+  readonly throughput?: readonly OperationThroughputRow[];
+}
+
+/** Root spans of one operation and sampling in a window, summed over the tap's rows (see the reader). */
+export interface OperationThroughputTotal {
+  readonly serviceName: string;
+  readonly operation: string;
+  readonly threshold: string;
+  readonly samplerParam: string;
+  /** Root spans; a row that overlaps the window only partly counts for the overlapping fraction. */
+  readonly rootSpans: number;
 }
 
 /** The write side, part of TraceStore: resolves once every row is stored. */
@@ -141,6 +174,12 @@ export interface MetricsReader extends SpanMetricsAggregationReader {
     spanName?: string;
     limit: number;
   }): Promise<StoredExemplar[]>;
+  /**
+   * Root spans per (service, operation, threshold, sampler param) that arrived at the tap in
+   * `[startMillis, endMillis)`, sorted by those. A row whose arrival window overlaps the window only
+   * partly contributes in proportion to the overlap (arrivals taken as even within a flush).
+   */
+  readOperationThroughput(startMillis: number, endMillis: number): Promise<OperationThroughputTotal[]>;
 }
 
 /** A column of the span metrics a TraceQL metrics query may filter or group on. */

@@ -4,6 +4,7 @@ import type {
   ExemplarKind,
   MetricsBatch,
   MetricsReader,
+  OperationThroughputTotal,
   SeriesPoint,
   SeriesQuery,
   SpanMetricsAggregation,
@@ -52,6 +53,17 @@ export const EXEMPLAR_COLUMNS = [
   'status_code',
 ] as const;
 
+export const THROUGHPUT_COLUMNS = [
+  'tenant',
+  'service_name',
+  'operation',
+  'threshold',
+  'sampler_param',
+  'start_ms',
+  'end_ms',
+  'root_spans',
+] as const;
+
 /** Inserts one flush: one insert per table that has rows. `database` is a validated name. */
 export async function writeMetricsBatch(engine: SqlEngine, database: string, batch: MetricsBatch): Promise<void> {
   if (batch.spanMetrics.length > 0) {
@@ -80,6 +92,15 @@ export async function writeMetricsBatch(engine: SqlEngine, database: string, bat
       );
     }
     await engine.insertTabSeparated(`${database}.metric_exemplars_v4`, EXEMPLAR_COLUMNS, rows.bytes());
+  }
+  if (batch.throughput !== undefined && batch.throughput.length > 0) {
+    const rows = new RowBuffer();
+    for (const r of batch.throughput) {
+      rows.append(
+        `${tsvString(r.tenant)}\t${tsvString(r.serviceName)}\t${tsvString(r.operation)}\t${tsvString(r.threshold)}\t${tsvString(r.samplerParam)}\t${Math.max(0, Math.floor(r.startMillis))}\t${Math.max(0, Math.floor(r.endMillis))}\t${Math.max(0, Math.round(r.rootSpans))}\n`,
+      );
+    }
+    await engine.insertTabSeparated(`${database}.operation_throughput_v11`, THROUGHPUT_COLUMNS, rows.bytes());
   }
 }
 
@@ -215,6 +236,36 @@ ORDER BY client, server`;
       endMinute: Math.max(startMinute, endMinute),
     });
     return rows.map((r) => ({ client: r.client, server: r.server, calls: Number(r.calls), failed: Number(r.failed) }));
+  }
+
+  /**
+   * The overlap of a row's arrival window with the asked one, in Int64 (UInt64 differences would
+   * wrap), as a fraction of the row's window: a flush that straddles the window's edge counts in
+   * part. Rows of a tenant in a window are a primary-key range.
+   */
+  async readOperationThroughput(startMillis: number, endMillis: number): Promise<OperationThroughputTotal[]> {
+    if (!(endMillis > startMillis)) return [];
+    const sql = `SELECT service_name, operation, threshold, sampler_param,
+  sum(root_spans * (least(toInt64(end_ms), toInt64({endMs:UInt64})) - greatest(toInt64(start_ms), toInt64({startMs:UInt64})))
+    / greatest(toInt64(end_ms) - toInt64(start_ms), 1)) AS root_spans
+FROM ${this.db}.operation_throughput_v11
+WHERE ${TENANT} AND start_ms < {endMs:UInt64} AND end_ms > {startMs:UInt64}
+GROUP BY service_name, operation, threshold, sampler_param
+ORDER BY service_name, operation, threshold, sampler_param`;
+    const rows = await this.engine.query<{
+      service_name: string;
+      operation: string;
+      threshold: string;
+      sampler_param: string;
+      root_spans: number | string;
+    }>(sql, { tenant: this.tenant, startMs: Math.max(0, Math.floor(startMillis)), endMs: Math.max(0, Math.floor(endMillis)) });
+    return rows.map((r) => ({
+      serviceName: r.service_name,
+      operation: r.operation,
+      threshold: r.threshold,
+      samplerParam: r.sampler_param,
+      rootSpans: Number(r.root_spans),
+    }));
   }
 
   /**

@@ -380,18 +380,6 @@ export interface AttributeValueRow {
   count: string | number;
 }
 
-/** Root spans per operation and `ot=th` threshold in a window (adaptive sampling's throughput). */
-export function rootSpanCountsSql(db: string): string {
-  return `SELECT service_name, name, extract(trace_state, '(?:^|,) *ot=(?:[^,;]*;)*th:([0-9a-f]{1,14})') AS threshold,
-  if(attr_values[indexOf(attr_keys, 'jaeger.sampler.type')] = 'probabilistic', attr_values[indexOf(attr_keys, 'jaeger.sampler.param')], '')
-    AS sampler_param,
-  count() AS spans
-FROM ${db}.trace_spans_v3
-WHERE ${TENANT} AND ${WINDOW} AND parent_span_id = ''
-GROUP BY service_name, name, threshold, sampler_param
-ORDER BY service_name, name, threshold, sampler_param`;
-}
-
 /** The latest stored probability per (service, operation): rows are replaced only at merges. */
 export function samplingProbabilitiesSql(db: string): string {
   return `SELECT service_name, operation, argMax(probability, computed_ms) AS p, toString(max(computed_ms)) AS computed_text

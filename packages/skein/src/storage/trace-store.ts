@@ -123,24 +123,6 @@ export interface AttributeValueCount {
   count: number;
 }
 
-/**
- * Root spans (one per sampled trace) of one operation in a window, by the OpenTelemetry sampling
- * threshold their trace state carried (`ot=th:…`): what adaptive sampling counts (query/sampling).
- */
-export interface RootSpanCount {
-  serviceName: string;
-  spanName: string;
-  /** The `th` hex digits of the span's `ot` trace state entry; '' when it had none. */
-  threshold: string;
-  /**
-   * The span's `jaeger.sampler.param` when its `jaeger.sampler.type` is `probabilistic` (the
-   * probability a Jaeger remote sampler, such as OpenTelemetry Go's, says it sampled with); ''
-   * otherwise.
-   */
-  samplerParam: string;
-  count: number;
-}
-
 /** One probability adaptive sampling computed, stored so that every Skein node serves the same. */
 export interface SamplingProbability {
   tenant: TenantId;
@@ -356,13 +338,6 @@ export interface TenantTraceReader extends MetricsReader, LogsReader {
    * {@link TenantTraceReader.listAttributeKeys}.
    */
   listAttributeValues(key: string, query: AttributeQuery): Promise<AttributeValueCount[]>;
-
-  /**
-   * Root spans starting in the window per (service, span name, `ot=th` threshold, Jaeger sampler
-   * param), sorted by those. Read from the span table by its primary key (tenant, service,
-   * minute): adaptive sampling's throughput until the metrics tap's per-operation counts land.
-   */
-  countRootSpans(startTimeUnixNano: bigint, endTimeUnixNano: bigint): Promise<RootSpanCount[]>;
 
   /** The latest stored probability per (service, operation), sorted by service then operation. */
   readSamplingProbabilities(): Promise<SamplingProbability[]>;

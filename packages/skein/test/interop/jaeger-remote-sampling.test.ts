@@ -54,13 +54,19 @@ describe('Jaeger remote sampling: stock Go SDK sampler against a running Skein',
   let httpUrl: string;
   let grpcPort: number;
   before(async () => {
+    // The tap writes its per-operation counts every 500 ms; the window ends 1 s before now so
+    // that they have landed.
     const config = writeConfig(`
+processors:
+  metrics_tap:
+    spanmetrics: { metrics_flush_interval: 500ms }
 extensions:
   sampling:
     http: { endpoint: 127.0.0.1:0 }
     grpc: { endpoint: 127.0.0.1:0 }
     adaptive:
       interval: ${INTERVAL_SECONDS}s
+      delay: 1s
       target_traces_per_second: ${TARGET_PER_SECOND}
       min_sampling_probability: 0.0001
 service:

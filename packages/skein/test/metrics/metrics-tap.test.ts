@@ -102,6 +102,62 @@ test('span metrics: calls, errors, adjusted counts from ot=th, minutes, exemplar
   assert.equal(written.length, 1, 'nothing new, nothing written');
 });
 
+test('adaptive sampling throughput: root spans per raw operation name and SDK sampling, read before downstream rewrites th', async () => {
+  const now = { millis: 1_000 };
+  const { tap, written } = tapWith({}, now);
+  const api = makeResource('api');
+  const root = (name: string, extra: Partial<Span> = {}): Span => makeSpan({ name, resource: api, ...extra });
+  const spans = [
+    root('GET /users/1'),
+    root('GET /users/1'),
+    root('GET /users/1', { traceState: 'ot=th:c' }),
+    // Another vendor's `th` is not OpenTelemetry's; `ot` may carry rv first.
+    root('GET /users/1', { traceState: 'vendor=th:ff,ot=rv:abcdef01234567;th:fc' }),
+    // Only a probabilistic sampler's param is a probability.
+    root('GET /users/1', {
+      attributes: [
+        { key: 'jaeger.sampler.type', value: 'ratelimiting' },
+        { key: 'jaeger.sampler.param', value: 2 },
+      ],
+    }),
+    root('GET /users/1', {
+      attributes: [
+        { key: 'jaeger.sampler.type', value: 'probabilistic' },
+        { key: 'jaeger.sampler.param', value: 0.25 },
+      ],
+    }),
+    // Not roots: a downstream service's spans are not traces of their own.
+    makeSpan({ name: 'GET /users/1', parentSpanId: randomSpanId(), resource: api }),
+    makeSpan({ name: 'SELECT users', parentSpanId: randomSpanId(), resource: makeResource('db') }),
+  ];
+  const roots = tap.rootsOf(spans);
+  // A probabilistic sampler downstream writes its own threshold into the spans it keeps.
+  for (const span of spans) span.traceState = 'ot=th:fd70a4';
+  tap.recordRoots(roots);
+  now.millis = 16_000;
+  await tap.flush();
+  assert.deepEqual(
+    written[0]!.throughput?.map((r) => [r.serviceName, r.operation, r.threshold, r.samplerParam, r.startMillis, r.endMillis, r.rootSpans]),
+    [
+      ['api', 'GET /users/1', '', '', 1_000, 16_000, 3],
+      ['api', 'GET /users/1', 'c', '', 1_000, 16_000, 1],
+      ['api', 'GET /users/1', 'fc', '', 1_000, 16_000, 1],
+      ['api', 'GET /users/1', '', '0.25', 1_000, 16_000, 1],
+    ],
+  );
+  // The next window starts where this one ended; a flush without root spans writes none.
+  tap.recordRoots(tap.rootsOf([root('GET /')]));
+  now.millis = 31_000;
+  await tap.flush();
+  assert.deepEqual(
+    written[1]!.throughput?.map((r) => [r.operation, r.startMillis, r.endMillis, r.rootSpans]),
+    [['GET /', 16_000, 31_000, 1]],
+  );
+  now.millis = 46_000;
+  await tap.flush();
+  assert.equal(written.length, 2);
+});
+
 test('cardinality limit: new series past it go to one overflow series per service', async () => {
   const { tap, written } = tapWith({ spanmetrics: { aggregation_cardinality_limit: 3, sanitize_span_names: false } });
   count(

@@ -192,5 +192,59 @@ export function runMetricsStoreContract(name: string, environment: ContractEnvir
         await store.close();
       }
     });
+
+    test('operation throughput (v11): root spans per operation and sampling, flushes that straddle the window count in part', async () => {
+      const store = await environment.openStore(environment.newDatabase());
+      try {
+        const T = 1_700_000_000_000; // ms
+        const row = (operation: string, startMillis: number, endMillis: number, rootSpans: number, extra = {}) => ({
+          tenant: DEFAULT_TENANT,
+          serviceName: 'api',
+          operation,
+          threshold: '',
+          samplerParam: '',
+          startMillis,
+          endMillis,
+          rootSpans,
+          ...extra,
+        });
+        await store.writeMetrics({
+          spanMetrics: [],
+          edges: [],
+          exemplars: [],
+          throughput: [
+            row('GET /hot', T, T + 10_000, 1000),
+            row('GET /hot', T + 10_000, T + 20_000, 3000),
+            row('GET /hot', T + 10_000, T + 20_000, 50, { threshold: 'c' }),
+            row('GET /cold', T + 10_000, T + 20_000, 10, { samplerParam: '0.5' }),
+            row('GET /late', T + 20_000, T + 30_000, 7),
+            { ...row('GET /hot', T, T + 20_000, 999), tenant: B },
+          ],
+        });
+        // Not a series flush: the span metrics stay empty.
+        await store.writeMetrics({ spanMetrics: [], edges: [], exemplars: [], throughput: [] });
+        const reader = store.forTenant(DEFAULT_TENANT);
+        // [T+5 s, T+20 s): half of the first hot flush, the whole second.
+        assert.deepEqual(
+          (await reader.readOperationThroughput(T + 5_000, T + 20_000)).map((r) => [r.operation, r.threshold, r.samplerParam, r.rootSpans]),
+          [
+            ['GET /cold', '', '0.5', 10],
+            ['GET /hot', '', '', 3500],
+            ['GET /hot', 'c', '', 50],
+          ],
+        );
+        assert.deepEqual(await reader.readOperationThroughput(T + 20_000, T + 20_000), []);
+        assert.deepEqual(
+          (await store.forTenant(B).readOperationThroughput(T, T + 10_000)).map((r) => [r.serviceName, r.operation, r.rootSpans]),
+          [['api', 'GET /hot', 499.5]],
+        );
+        assert.deepEqual(
+          await reader.readSeries({ startMinute: 0, endMinute: 2 ** 31, spanKinds: [], stepMinutes: 1, groupBy: 'service' }),
+          [],
+        );
+      } finally {
+        await store.close();
+      }
+    });
   });
 }

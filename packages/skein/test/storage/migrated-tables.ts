@@ -10,6 +10,7 @@ export const MIGRATED_TABLES: readonly string[] = [
   'logs_trace_index_v6_writer',
   'logs_v6',
   'metric_exemplars_v4',
+  'operation_throughput_v11',
   'operations_v3',
   'resources_v3',
   'sampling_probabilities',

@@ -145,6 +145,7 @@ describe('adaptive sampling arithmetic', () => {
     initialSamplingProbability: 1,
     lowerBoundTracesPerSecond: 0,
     intervalMillis: 10_000,
+    delayMillis: 1_000,
   };
 
   it("estimates true traffic from each trace's own probability: ot=th, then the sampler's param, then what it was told", () => {

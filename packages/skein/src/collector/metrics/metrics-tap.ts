@@ -5,13 +5,14 @@ import type { ConsumeResult, SpanConsumer } from '../pipeline/consume-result.js'
 import type { PipelineStep, SpanStage, StageContext } from '../pipeline/span-processor.js';
 import { AdjustedCounter } from './adjusted-count.js';
 import { metricsTapConfigSchema, type MetricsTapConfig } from './metrics-tap-config.js';
+import { OperationThroughputCounter, type RootSpanSampling } from './operation-throughput-counter.js';
 import { renderTapMetrics } from './prometheus-exposition.js';
 import { ServiceGraphBuilder } from './service-graph-builder.js';
 import { SpanMetricsAggregator } from './span-metrics-aggregator.js';
 
 /**
  * `metrics_tap`: span metrics and the service graph from 100 % of traffic (ARCHITECTURE decision
- * 6, issue 12). The config loader puts it into every pipeline that exports to `storage`, before
+ * 6, issue 12), and adaptive sampling's root spans per operation (issue 13). The config loader puts it into every pipeline that exports to `storage`, before
  * its first sampling stage, unless the pipeline lists it (it must then come before any sampler)
  * or the file turns it off (`metrics_tap: null` or `enabled: false`).
  *
@@ -32,6 +33,8 @@ export const MAX_UNSENT_BATCHES = 20;
 export class MetricsTap {
   readonly spanMetrics: SpanMetricsAggregator;
   readonly serviceGraph: ServiceGraphBuilder | undefined;
+  /** Root spans per operation for adaptive sampling (query/sampling), written with each flush. */
+  readonly throughput: OperationThroughputCounter;
   private readonly adjusted = new AdjustedCounter();
   private unsent: MetricsBatch[] = [];
   private flushing: Promise<void> | undefined;
@@ -46,6 +49,7 @@ export class MetricsTap {
   ) {
     this.spanMetrics = new SpanMetricsAggregator(config.spanmetrics);
     this.serviceGraph = config.servicegraph.enabled ? new ServiceGraphBuilder(config.servicegraph) : undefined;
+    this.throughput = new OperationThroughputCounter(config.spanmetrics.aggregation_cardinality_limit, now());
   }
 
   weightsOf(spans: readonly Span[]): Float64Array {
@@ -65,13 +69,25 @@ export class MetricsTap {
     }
   }
 
+  /** Read before passing spans on, like {@link weightsOf}: a sampler downstream rewrites `th`. */
+  rootsOf(spans: readonly Span[]): RootSpanSampling[] {
+    return this.throughput.rootsOf(spans);
+  }
+
+  recordRoots(roots: readonly RootSpanSampling[]): void {
+    this.throughput.record(roots);
+  }
+
   /** Takes what was counted since the last flush and writes it (and earlier failed flushes). */
   flush(final = false): Promise<void> {
     if (this.flushing) return final ? this.flushing.then(() => this.flush(true)) : this.flushing;
     this.serviceGraph?.expire(this.now(), final);
     const { rows, exemplars } = this.spanMetrics.takeFlush();
     const edges = this.serviceGraph?.takeFlush() ?? [];
-    if (rows.length + edges.length + exemplars.length > 0) this.unsent.push({ spanMetrics: rows, edges, exemplars });
+    const throughput = this.throughput.takeFlush(this.now());
+    if (rows.length + edges.length + exemplars.length + throughput.length > 0) {
+      this.unsent.push({ spanMetrics: rows, edges, exemplars, ...(throughput.length > 0 && { throughput }) });
+    }
     while (this.unsent.length > MAX_UNSENT_BATCHES) {
       this.unsent.shift();
       this.droppedBatches += 1;
@@ -124,8 +140,12 @@ class MetricsTapStage implements SpanStage {
 
   async consume(spans: Span[]): Promise<ConsumeResult> {
     const weights = this.tap.weightsOf(spans);
+    const roots = this.tap.rootsOf(spans);
     const result = await this.next.consume(spans);
-    if (result.outcome === 'success') this.tap.record(spans, weights);
+    if (result.outcome === 'success') {
+      this.tap.record(spans, weights);
+      this.tap.recordRoots(roots);
+    }
     return result;
   }
 

@@ -6,12 +6,14 @@ import { probabilityOfThreshold, type OperationCount, type OperationThroughputSo
 /**
  * Adaptive sampling: every interval, per operation (service, root span name), the probability that
  * yields `targetTracesPerSecond` sampled traces a second, within [min, max] probability, from the
- * operation's true traffic. True traffic is what arrived divided by the probability each trace was
- * sampled with: the `ot=th` threshold it carried, else the probability its Jaeger remote sampler
- * reported (`jaeger.sampler.param`, as OpenTelemetry Go's does), else the probability Skein told
- * that operation's SDKs (the one stored for it; an SDK may still use an older one until it polls). Results go to ClickHouse, so every
- * Skein node serves the same strategies whichever computed them (each node may compute: they read
- * the same counts and the latest write wins).
+ * operation's true traffic. The traffic is what reached the collectors, counted by the metrics tap
+ * before any tail or probabilistic sampling (operation-throughput.ts), divided by the probability
+ * each trace was head-sampled with in its SDK: the `ot=th` threshold it carried, else the
+ * probability its Jaeger remote sampler reported (`jaeger.sampler.param`, as OpenTelemetry Go's
+ * does), else the probability Skein told that operation's SDKs (the one stored for it; an SDK may
+ * still use an older one until it polls). Results go to ClickHouse, so every Skein node serves the
+ * same strategies whichever computed them (each node may compute: they read the same counts and
+ * the latest write wins).
  */
 
 export interface AdaptiveSamplingConfig {
@@ -23,6 +25,11 @@ export interface AdaptiveSamplingConfig {
   /** Jaeger's `defaultLowerBoundTracesPerSecond`, sent to the SDKs. */
   lowerBoundTracesPerSecond: number;
   intervalMillis: number;
+  /**
+   * How long before now the counted window ends: the tap writes its counts every
+   * `metrics_flush_interval`, so the window's last flushes must have landed (from every collector).
+   */
+  delayMillis: number;
 }
 
 /** The estimate of an operation's true traces/s from what arrived in one interval. */
@@ -86,9 +93,9 @@ export class AdaptiveSampling {
 
   /** One interval for one tenant: counts of the last interval → new probabilities → stored. */
   async recompute(tenant: TenantId, nowMillis: number): Promise<SamplingProbability[]> {
-    // The window ends a little before now: spans of its last moments may still be on their way.
-    const settleMillis = Math.min(this.config.intervalMillis / 2, 5000);
-    const end = BigInt(Math.round(nowMillis - settleMillis)) * 1_000_000n;
+    // The window ends `delay` before now: the collectors' counts of its last moments are written
+    // with their next flush.
+    const end = BigInt(Math.round(nowMillis - this.config.delayMillis)) * 1_000_000n;
     const start = end - BigInt(this.config.intervalMillis) * 1_000_000n;
     const [counts, stored] = await Promise.all([this.source.countsBetween(tenant, start, end), this.probabilities(tenant, true)]);
     const told = new Map(stored.map((row) => [`${row.serviceName}\u0000${row.operation}`, row.probability]));

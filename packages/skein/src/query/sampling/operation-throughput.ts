@@ -2,7 +2,7 @@ import type { TenantId } from '../../model/tenant.js';
 import type { TraceStore } from '../../storage/trace-store.js';
 
 /**
- * Sampled traces that reached Skein per operation (service, root span name) in a window, by the
+ * Sampled traces that reached Skein's collectors per operation (service, root span name) in a window, by the
  * OpenTelemetry sampling threshold (`ot=th:…`) they carried. Adaptive sampling divides each by the
  * probability its SDK sampled with to get the operation's true traffic.
  */
@@ -25,28 +25,29 @@ export interface OperationThroughputSource {
 }
 
 /**
- * Reads root spans from the span table by its primary key (tenant, service, minute): what arrived
- * after every SDK's head sampling (and after any tail sampling). Not the metrics tap's
- * `span_metrics_v4`, although it counts 100 % of arrivals, because (checked at the w-metrics
- * merge) its rows cannot say what this needs: they count every span of an operation, with no
- * root-span flag, so a downstream service's spans would count as traces of their own; its counts
- * are adjusted only by `ot=th`, with the threshold folded in, so neither `jaeger.sampler.param`
- * (OpenTelemetry Go's Jaeger sampler) nor the probability Skein served can be applied to them; and
- * they are per minute, flushed every 15 s, coarser than adaptive intervals of a few seconds.
+ * Reads the metrics tap's root-span counts (`operation_throughput_v11`, written by every collector
+ * with each flush): what reached the collectors per operation, before tail or probabilistic
+ * sampling dropped any (ARCHITECTURE decision 6). Not the span table: behind a sampler it holds
+ * only the kept fraction, and probabilities computed from it came out too high by the inverse of
+ * that fraction. Through the store, not the tap in this process: the sampling extension may run on
+ * a query node while the collectors run elsewhere, and each collector counts only its own share.
+ * A window reads whole flushes and the overlapping parts of flushes that straddle its edges.
  */
-export class StoredRootSpanThroughput implements OperationThroughputSource {
+export class TapThroughput implements OperationThroughputSource {
   constructor(private readonly store: TraceStore) {}
 
   async countsBetween(tenant: TenantId, startUnixNano: bigint, endUnixNano: bigint): Promise<OperationCount[]> {
-    const rows = await this.store.forTenant(tenant).countRootSpans(startUnixNano, endUnixNano);
+    const rows = await this.store
+      .forTenant(tenant)
+      .readOperationThroughput(Number(startUnixNano / 1_000_000n), Number(endUnixNano / 1_000_000n));
     return rows.map((row) => {
       const reported = row.samplerParam === '' ? NaN : Number(row.samplerParam);
       return {
         serviceName: row.serviceName,
-        operation: row.spanName,
+        operation: row.operation,
         threshold: row.threshold,
         ...(reported > 0 && reported <= 1 && { samplerProbability: reported }),
-        count: row.count,
+        count: row.rootSpans,
       };
     });
   }

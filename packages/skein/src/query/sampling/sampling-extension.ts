@@ -14,7 +14,7 @@ import {
 import type { TenantId } from '../../model/tenant.js';
 import { tenantOf } from '../tenant-of.js';
 import { AdaptiveSampling } from './adaptive-sampling.js';
-import { StoredRootSpanThroughput } from './operation-throughput.js';
+import { TapThroughput } from './operation-throughput.js';
 import { SAMPLE_ALL, StrategyFileWatcher } from './strategy-file.js';
 import { requestUrl } from '../request-url.js';
 
@@ -23,8 +23,8 @@ import { requestUrl } from '../request-url.js';
  * the OpenTelemetry SDKs poll: `GET /sampling?service=` (and `/api/sampling`) over HTTP on :5778
  * and on the query port, and `jaeger.api_v2.SamplingManager/GetSamplingStrategy` over gRPC on
  * :5779. Strategies come from a file in Jaeger's format (hot-reloaded) or, with `adaptive`, are
- * computed from per-operation throughput (adaptive-sampling.ts); without either, every trace is
- * sampled.
+ * computed from the per-operation throughput the metrics tap counts (adaptive-sampling.ts); without
+ * either, every trace is sampled.
  */
 const probability = z.number().min(0).max(1);
 
@@ -52,6 +52,8 @@ export const samplingConfigSchema = z
         initial_sampling_probability: probability.default(1),
         lower_bound_traces_per_second: z.number().min(0).default(0),
         interval: durationMillisSchema.default(60_000),
+        /** At least the metrics tap's `metrics_flush_interval` (15 s by default) plus a write. */
+        delay: durationMillisSchema.default(20_000),
       })
       .strict()
       .optional(),
@@ -168,7 +170,7 @@ export const samplingExtensionFactory: ExtensionFactory<SamplingConfig> = {
           const a = config.adaptive;
           const computing = new AdaptiveSampling(
             store,
-            new StoredRootSpanThroughput(store),
+            new TapThroughput(store),
             {
               targetTracesPerSecond: a.target_traces_per_second,
               minSamplingProbability: a.min_sampling_probability,
@@ -176,6 +178,7 @@ export const samplingExtensionFactory: ExtensionFactory<SamplingConfig> = {
               initialSamplingProbability: a.initial_sampling_probability,
               lowerBoundTracesPerSecond: a.lower_bound_traces_per_second,
               intervalMillis: a.interval,
+              delayMillis: a.delay,
             },
             warn,
           );

@@ -5,7 +5,7 @@ import { dayPartition, ddlContext, type ClusterDdl, type DdlContext } from './dd
 import { MIGRATIONS, type Migration } from './migrations.js';
 import { createTableStatements } from './render-ddl.js';
 import { applyRetention, type RetentionTable } from './retention.js';
-import { METRICS_RETENTION_TABLES, SCHEMA_MIGRATIONS, SPAN_RETENTION_TABLES } from './table-definitions.js';
+import { METRICS_RETENTION_TABLES, OPERATION_THROUGHPUT_V11, SCHEMA_MIGRATIONS, SPAN_RETENTION_TABLES } from './table-definitions.js';
 
 export interface MigrateOptions {
   database: string;
@@ -93,7 +93,11 @@ async function migrateAlone(engine: SqlEngine, options: MigrateOptions): Promise
       await applyRetention(engine, ctx, options.retentionDays, SPAN_RETENTION_TABLES, options.tenantRetentionDays ?? {});
     }
     if (options.metricsRetentionDays !== undefined && done.has(4)) {
-      await applyRetention(engine, ctx, options.metricsRetentionDays, METRICS_RETENTION_TABLES);
+      // operation_throughput_v11 comes with v11, which a partial migration list may leave out.
+      const tables = done.has(11)
+        ? METRICS_RETENTION_TABLES
+        : METRICS_RETENTION_TABLES.filter(([table]) => table !== OPERATION_THROUGHPUT_V11);
+      await applyRetention(engine, ctx, options.metricsRetentionDays, tables);
     }
     // The logs tables have no cluster variant yet (created as plain tables by v6): retention only single-node.
     const logsRetentionDays = options.logsRetentionDays ?? options.retentionDays;

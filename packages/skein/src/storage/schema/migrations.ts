@@ -6,6 +6,7 @@ import { createTableStatements, createViewStatement, onCluster, storedTableName 
 import {
   METRIC_EXEMPLARS_V4,
   OPERATIONS_V3,
+  OPERATION_THROUGHPUT_V11,
   SERVICE_GRAPH_EDGES_V4,
   SPAN_METRICS_V4,
   resourcesTable,
@@ -421,6 +422,21 @@ const apiTokens: Migration = {
   },
 };
 
+/**
+ * v11 (v9 and v10 belong to work merged separately): `operation_throughput_v11`, root spans per
+ * operation and tap flush, by the sampling the SDK reported (`ot=th`, `jaeger.sampler.param`):
+ * adaptive sampling's throughput, counted by the metrics tap from every span that reached the
+ * collector, before tail or probabilistic sampling dropped any (issue 13, item 4). One row per
+ * operation and flush (every 15 s by default), day partitions under the metrics retention.
+ */
+const operationThroughput: Migration = {
+  version: 11,
+  name: 'operation_throughput_v11 (adaptive sampling throughput)',
+  statements(ctx) {
+    return createTableStatements(ctx, OPERATION_THROUGHPUT_V11);
+  },
+};
+
 export const MIGRATIONS: readonly Migration[] = [
   initialSchema,
   narrowRows,
@@ -430,4 +446,5 @@ export const MIGRATIONS: readonly Migration[] = [
   logs,
   alertsSchema,
   apiTokens,
+  operationThroughput,
 ];

@@ -218,6 +218,30 @@ export const METRIC_EXEMPLARS_V4: TableDefinition = {
   shardingKey: BY_TRACE,
 };
 
+/**
+ * `operation_throughput_v11` (schema v11): root spans per operation and flush as the metrics tap
+ * counted them (storage/metrics-store.ts `OperationThroughputRow`), adaptive sampling's source.
+ * Sorted (tenant, start, …): the calculator reads one tenant's last interval, a primary-key range.
+ */
+export const OPERATION_THROUGHPUT_V11: TableDefinition = {
+  name: 'operation_throughput_v11',
+  columns(ctx) {
+    const lc = lowCardinalityString(ctx);
+    return `  tenant ${lc},
+  service_name ${lc},
+  operation ${lc},
+  threshold ${lc},
+  sampler_param ${lc},
+  start_ms UInt64,
+  end_ms UInt64,
+  root_spans UInt64`;
+  },
+  engine: 'MergeTree',
+  partitionBy: dayPartition('start_ms * 1000000'),
+  orderBy: '(tenant, start_ms, service_name, operation)',
+  shardingKey: 'cityHash64(tenant, service_name)',
+};
+
 /** The migration record. On a cluster it is replicated and read through its Distributed table. */
 export const SCHEMA_MIGRATIONS: TableDefinition = {
   name: 'schema_migrations',
@@ -243,4 +267,5 @@ export const METRICS_RETENTION_TABLES: readonly (readonly [TableDefinition, stri
   [SPAN_METRICS_V4, 'toUInt64(minute) * 60000000000'],
   [SERVICE_GRAPH_EDGES_V4, 'toUInt64(minute) * 60000000000'],
   [METRIC_EXEMPLARS_V4, 'toUInt64(minute) * 60000000000'],
+  [OPERATION_THROUGHPUT_V11, 'start_ms * 1000000'],
 ];
