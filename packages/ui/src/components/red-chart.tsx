@@ -41,6 +41,7 @@ export function RedChart({
   startMillis,
   endMillis,
   exemplars = [],
+  markers = [],
 }: {
   title: string;
   points: readonly Point[];
@@ -49,6 +50,8 @@ export function RedChart({
   startMillis: number;
   endMillis: number;
   exemplars?: readonly Exemplar[];
+  /** Vertical marks at moments (a detected change), with a short label. */
+  markers?: readonly { timeUnixMillis: number; label: string }[];
 }): ReactNode {
   const width = 420;
   const height = 140;
@@ -73,6 +76,18 @@ export function RedChart({
         <text x={pad.left - 4} y={height - pad.bottom} textAnchor="end" className="axis-label">
           0
         </text>
+        {markers.map((marker) => {
+          const mx = x(marker.timeUnixMillis);
+          const nearRight = mx > width - 110;
+          return (
+            <g key={marker.timeUnixMillis} className="change-marker" aria-label={marker.label}>
+              <line x1={mx} x2={mx} y1={pad.top} y2={height - pad.bottom} />
+              <text x={nearRight ? mx - 4 : mx + 4} y={pad.top + 8} textAnchor={nearRight ? 'end' : 'start'}>
+                {marker.label}
+              </text>
+            </g>
+          );
+        })}
         <path d={path} fill="none" className="series" strokeWidth="2" />
         {unit === 'ms' &&
           exemplars.map((e) => (
