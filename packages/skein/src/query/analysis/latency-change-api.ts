@@ -1,5 +1,5 @@
 import type { SeriesPoint, StoredExemplar } from '../../storage/metrics-store.js';
-import type { TraceStore } from '../../storage/trace-store.js';
+import type { TenantTraceReader, TraceStore } from '../../storage/trace-store.js';
 import { badParameter, readingStorage } from '../api-error.js';
 import type { HttpRouter } from '../http-router.js';
 import { metricsWindow, spanKindsOf } from '../metrics-api.js';
@@ -16,7 +16,7 @@ import { DEFAULT_MIN_RATIO, DEFAULT_QUANTILES, detectLatencyChange, type Latency
 
 /** Slots per window at most: a day is read in 2-minute slots, an hour per minute. */
 const MAX_SLOTS = 720;
-const DEFAULT_EXEMPLARS = 5;
+export const DEFAULT_EXEMPLARS = 5;
 /** Exemplars read per change before the slowest are kept (per series, minute and kind there are a few). */
 const EXEMPLARS_READ = 500;
 
@@ -29,55 +29,84 @@ function minRatioOf(params: QueryParams): number {
   return value;
 }
 
+/** What to look at: a window in whole minutes, slots of `slotMinutes`, optionally one service or operation. */
+export interface LatencyChangeQuery {
+  readonly startMinute: number;
+  readonly endMinute: number;
+  readonly slotMinutes: number;
+  readonly serviceName?: string;
+  readonly spanName?: string;
+  /** OTLP span kinds (empty: all). */
+  readonly spanKinds: readonly number[];
+  readonly minRatio: number;
+  /** Slowest stored exemplar traces after each change. */
+  readonly exemplars: number;
+}
+
+/** The slot length for a window: per minute up to 12 h, then as many minutes as keep 720 slots. */
+export function slotMinutesFor(startMinute: number, endMinute: number): number {
+  return Math.max(1, Math.ceil((endMinute - startMinute) / MAX_SLOTS));
+}
+
+/** The changes of every operation in the query, largest first, as the API's JSON (also the MCP tool's answer). */
+export async function findLatencyChanges(reader: TenantTraceReader, query: LatencyChangeQuery): Promise<Record<string, unknown>[]> {
+  const points = await reader.readSeries({
+    startMinute: query.startMinute,
+    endMinute: query.endMinute,
+    stepMinutes: query.slotMinutes,
+    groupBy: 'operation',
+    spanKinds: query.spanKinds,
+    ...(query.serviceName !== undefined && { serviceName: query.serviceName }),
+    ...(query.spanName !== undefined && { spanName: query.spanName }),
+  });
+  const firstSlot = Math.floor(query.startMinute / query.slotMinutes) * query.slotMinutes;
+  const found: Array<{ serviceName: string; spanName: string; change: LatencyChange }> = [];
+  // One operation at a time: the detector's prefix histograms are dropped before the next is built.
+  for (const series of seriesOf(points)) {
+    const slots = fillSlots(series.points, firstSlot, query.endMinute, query.slotMinutes);
+    const change = detectLatencyChange(slots, query.slotMinutes, { minRatio: query.minRatio, quantiles: DEFAULT_QUANTILES });
+    if (change !== undefined) found.push({ serviceName: series.serviceName, spanName: series.spanName, change });
+  }
+  found.sort((a, b) => Math.abs(Math.log(b.change.ratio)) - Math.abs(Math.log(a.change.ratio)));
+  return Promise.all(
+    found.map(async ({ serviceName, spanName, change }) => {
+      const exemplars =
+        query.exemplars === 0
+          ? []
+          : await reader.readExemplars({
+              startMinute: change.changeMinute,
+              endMinute: query.endMinute,
+              serviceName,
+              spanName,
+              limit: EXEMPLARS_READ,
+            });
+      return changeJson(serviceName, spanName, change, slowestTraces(exemplars, query.exemplars));
+    }),
+  );
+}
+
 export function addLatencyChangeApi(router: HttpRouter, store: TraceStore): void {
   router.get('/api/v1/analysis/latency-changes', async ({ request, url }) => {
     const params = new QueryParams(url.searchParams);
     const window = metricsWindow(params);
-    const minutes = window.endMinute - window.startMinute;
-    const slotMinutes = url.searchParams.has('step') ? window.stepMinutes : Math.max(1, Math.ceil(minutes / MAX_SLOTS));
+    const slotMinutes = url.searchParams.has('step') ? window.stepMinutes : slotMinutesFor(window.startMinute, window.endMinute);
     const serviceName = params.string('service');
     const spanName = params.string('operation');
     const spanKinds = spanKindsOf(params);
     const minRatio = minRatioOf(params);
-    const exemplarCount = params.integer('exemplars', 0, 50) ?? DEFAULT_EXEMPLARS;
+    const exemplars = params.integer('exemplars', 0, 50) ?? DEFAULT_EXEMPLARS;
     params.rejectUnknown();
-    const reader = readerFor(store, request);
-    const points = await readingStorage(
-      reader.readSeries({
+    const changes = await readingStorage(
+      findLatencyChanges(readerFor(store, request), {
         startMinute: window.startMinute,
         endMinute: window.endMinute,
-        stepMinutes: slotMinutes,
-        groupBy: 'operation',
+        slotMinutes,
         spanKinds,
+        minRatio,
+        exemplars,
         ...(serviceName !== undefined && { serviceName }),
         ...(spanName !== undefined && { spanName }),
       }),
-    );
-    const firstSlot = Math.floor(window.startMinute / slotMinutes) * slotMinutes;
-    const found: Array<{ serviceName: string; spanName: string; change: LatencyChange }> = [];
-    // One operation at a time: the detector's prefix histograms are dropped before the next is built.
-    for (const series of seriesOf(points)) {
-      const slots = fillSlots(series.points, firstSlot, window.endMinute, slotMinutes);
-      const change = detectLatencyChange(slots, slotMinutes, { minRatio, quantiles: DEFAULT_QUANTILES });
-      if (change !== undefined) found.push({ serviceName: series.serviceName, spanName: series.spanName, change });
-    }
-    found.sort((a, b) => Math.abs(Math.log(b.change.ratio)) - Math.abs(Math.log(a.change.ratio)));
-    const changes = await readingStorage(
-      Promise.all(
-        found.map(async ({ serviceName: service, spanName: operation, change }) => {
-          const exemplars =
-            exemplarCount === 0
-              ? []
-              : await reader.readExemplars({
-                  startMinute: change.changeMinute,
-                  endMinute: window.endMinute,
-                  serviceName: service,
-                  spanName: operation,
-                  limit: EXEMPLARS_READ,
-                });
-          return changeJson(service, operation, change, slowestTraces(exemplars, exemplarCount));
-        }),
-      ),
     );
     return {
       startTimeUnixMillis: window.startMinute * 60_000,

@@ -6,6 +6,8 @@ import { normaliseTraceId } from '../../model/ids.js';
 import { SPAN_KIND_NAMES } from '../../model/span.js';
 import { SpanConditionError } from '../../storage/span-conditions.js';
 import type { TenantTraceReader } from '../../storage/trace-store.js';
+import { DEFAULT_EXEMPLARS, findLatencyChanges, slotMinutesFor } from '../analysis/latency-change-api.js';
+import { DEFAULT_MIN_RATIO } from '../analysis/latency-change.js';
 import { ApiError } from '../api-error.js';
 import { readTraceSpans } from '../compact-trace-route.js';
 import { ENTRY_KINDS, redOf } from '../metrics-api.js';
@@ -323,6 +325,48 @@ export function registerSkeinTools(server: McpServer, reader: TenantTraceReader)
   );
 
   server.registerTool(
+    'find_latency_changes',
+    {
+      title: 'Find latency jumps',
+      description:
+        'Finds operations whose p99 latency (p95 when traffic is light) stepped up or down and stayed there, over a window, ' +
+        'from the pre-aggregated metrics of 100 % of spans: per change the operation, the time it started, the quantile before ' +
+        'and after (quantileMillis), the ratio, the level between the two (thresholdMillis) and the slowest stored trace IDs ' +
+        'after it. A one-minute spike or steady noise is no change. Use it first when asked "what changed?" or "since when is ' +
+        'it slow?"; then get_trace on an exemplar, and search_traces with minDuration = thresholdMillis for more.',
+      inputSchema: {
+        service: z.string().optional().describe('Only this service (resource attribute service.name). Default: every service.'),
+        operation: z.string().optional().describe('Only this operation (span name).'),
+        lookback: lookback('1h', 'The change must lie inside it with at least 5 minutes on each side.'),
+        minRatio: z
+          .number()
+          .gt(1)
+          .max(100)
+          .default(DEFAULT_MIN_RATIO)
+          .describe(`How many times slower (or faster) the new level must be. Default ${DEFAULT_MIN_RATIO}.`),
+      },
+      annotations: { readOnlyHint: true },
+    },
+    (input) =>
+      answering(async () => {
+        const endNano = nowNano();
+        const startMinute = Number((endNano - lookbackNanos(input.lookback)) / MINUTE_NANO);
+        const endMinute = Number(endNano / MINUTE_NANO) + 1;
+        const changes = await findLatencyChanges(reader, {
+          startMinute,
+          endMinute,
+          slotMinutes: slotMinutesFor(startMinute, endMinute),
+          spanKinds: ENTRY_KINDS,
+          minRatio: input.minRatio,
+          exemplars: DEFAULT_EXEMPLARS,
+          ...(input.service !== undefined && { serviceName: input.service }),
+          ...(input.operation !== undefined && { spanName: input.operation }),
+        });
+        return { changes };
+      }),
+  );
+
+  server.registerTool(
     'compare_traces',
     {
       title: 'Compare two traces',
@@ -357,7 +401,9 @@ export function registerSkeinTools(server: McpServer, reader: TenantTraceReader)
           content: {
             type: 'text',
             text:
-              `Investigate the service ${JSON.stringify(service)} in Skein. 1) get_red_metrics with service=${JSON.stringify(service)} ` +
+              `Investigate the service ${JSON.stringify(service)} in Skein. 0) find_latency_changes with service=${JSON.stringify(service)}: ` +
+              'did its latency jump, when, and which traces show it? ' +
+              `1) get_red_metrics with service=${JSON.stringify(service)} ` +
               'for the last hour: which operations are slow or failing? 2) search_traces for its slowest or failing traces ' +
               '(errorsOnly, or minDuration). 3) get_trace on two of them: what does the critical path wait on, which span is the ' +
               'bottleneck, what exceptions are there? 4) compare_traces between a bad trace and a normal one of the same operation. ' +
