@@ -166,6 +166,7 @@ test('the SDK client lists the tools, each with a description and described argu
     'list_operations',
     'list_services',
     'query_metrics',
+    'rank_attributes',
     'search_traces',
   ]);
   for (const tool of tools) {
@@ -297,6 +298,15 @@ test("every tool answers from tenant A's data", async () => {
   const badRatio = await call(client, 'find_latency_changes', { minRatio: 1 });
   assert.equal(badRatio.isError, true);
   assert.match(badRatio.text, /minRatio/);
+  // The ranking route's code: two slow spans against two fast ones is too little support for a cause.
+  const ranking = (await call(client, 'rank_attributes', { service: 'checkout', selectionMinDuration: '300ms' })).json;
+  assert.equal(ranking.selection.spans, 2);
+  assert.equal(ranking.baseline.spans, 2);
+  assert.ok(Array.isArray(ranking.attributes) && ranking.attributes.length > 0);
+  assert.equal(ranking.attributes.filter((a: any) => a.significant).length, 0);
+  const noSelection = await call(client, 'rank_attributes', { service: 'checkout' });
+  assert.equal(noSelection.isError, true);
+  assert.match(noSelection.text, /needs a selection/);
 });
 
 test("tenant B's token sees none of tenant A's data through MCP", async () => {
