@@ -76,18 +76,6 @@ export function RedChart({
         <text x={pad.left - 4} y={height - pad.bottom} textAnchor="end" className="axis-label">
           0
         </text>
-        {markers.map((marker) => {
-          const mx = x(marker.timeUnixMillis);
-          const nearRight = mx > width - 110;
-          return (
-            <g key={marker.timeUnixMillis} className="change-marker" aria-label={marker.label}>
-              <line x1={mx} x2={mx} y1={pad.top} y2={height - pad.bottom} />
-              <text x={nearRight ? mx - 4 : mx + 4} y={pad.top + 8} textAnchor={nearRight ? 'end' : 'start'}>
-                {marker.label}
-              </text>
-            </g>
-          );
-        })}
         <path d={path} fill="none" className="series" strokeWidth="2" />
         {unit === 'ms' &&
           exemplars.map((e) => (
@@ -108,6 +96,19 @@ export function RedChart({
               <title>{`${e.kind} ${e.durationMillis.toFixed(1)} ms — open trace ${e.traceId.slice(0, 8)}…`}</title>
             </circle>
           ))}
+        {/* After the dots: the label's halo keeps it readable over them. */}
+        {markers.map((marker) => {
+          const mx = x(marker.timeUnixMillis);
+          const nearRight = mx > width - 110;
+          return (
+            <g key={marker.timeUnixMillis} className="change-marker" aria-label={marker.label}>
+              <line x1={mx} x2={mx} y1={pad.top} y2={height - pad.bottom} />
+              <text x={nearRight ? mx - 4 : mx + 4} y={pad.top + 8} textAnchor={nearRight ? 'end' : 'start'}>
+                {marker.label}
+              </text>
+            </g>
+          );
+        })}
       </svg>
     </figure>
   );
