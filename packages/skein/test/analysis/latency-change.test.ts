@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { histogramQuantileNanos } from '../../src/model/latency-histogram.js';
 import { detectLatencyChange, type LatencySlot } from '../../src/query/analysis/latency-change.js';
 import { seeded } from './analysis-datasets.js';
 import { logNormalMillis, normalMillis, slotsOf as latencySlots, slowTailMillis } from './latency-datasets.js';
@@ -38,6 +39,15 @@ describe('latency change detection', () => {
     assert.ok(beforeMillis > 200 && beforeMillis < 290, `before p99 ${beforeMillis} ms`);
     assert.ok(afterMillis > 1500 && afterMillis < 2200, `after p99 ${afterMillis} ms`);
     assert.ok(change.ratio > 5, `ratio ${change.ratio}`);
+    // The sides' quantiles are exactly those of their merged histograms (the metrics API's rule).
+    const merged = (from: number, to: number): number => {
+      const histogram = new Map<number, number>();
+      for (const slot of slots.slice(from, to))
+        slot.histogramIndexes.forEach((index, i) => histogram.set(index, (histogram.get(index) ?? 0) + slot.histogramCounts[i]!));
+      return histogramQuantileNanos([...histogram.keys()], [...histogram.values()], 0.99)!;
+    };
+    assert.equal(change.before.quantileNanos, merged(0, 37));
+    assert.equal(change.after.quantileNanos, merged(37, 60));
   });
 
   test('a step down is reported as down', () => {

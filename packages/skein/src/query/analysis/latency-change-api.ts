@@ -11,7 +11,9 @@ import { DEFAULT_MIN_RATIO, DEFAULT_QUANTILES, detectLatencyChange, type Latency
  * `GET /api/v1/analysis/latency-changes` (docs/api.md): per operation, the sustained p99 (or p95)
  * step in the window found by latency-change.ts on the metrics tap's per-minute histograms (never
  * raw spans, so a day costs what an hour does), with the slowest stored exemplar traces after it.
- * The Services pages draw it; scripts and the MCP server read the same JSON.
+ * The Services pages draw it; scripts and the MCP server read the same JSON. Cost in JS: the
+ * detector takes 8–13 ms per operation over 720 slots (a day), measured at load average 35 on this
+ * 2-core machine (scratch loop over latency-datasets.ts series); the read is the engine's sumMap.
  */
 
 /** Slots per window at most: a day is read in 2-minute slots, an hour per minute. */

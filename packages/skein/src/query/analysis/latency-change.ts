@@ -1,4 +1,4 @@
-import { histogramMidpointNanos, histogramQuantileNanos, MAX_HISTOGRAM_INDEX } from '../../model/latency-histogram.js';
+import { histogramMidpointNanos, MAX_HISTOGRAM_INDEX } from '../../model/latency-histogram.js';
 
 /**
  * Finds a sustained step in an operation's latency quantile (p99, or p95 where traffic is too light
@@ -69,39 +69,59 @@ export interface LatencyChange {
   readonly thresholdNanos: number;
 }
 
-const BUCKETS = MAX_HISTOGRAM_INDEX + 1;
-
-/** Cumulative per-bucket counts: row k holds the sum of slots [0, k). */
+/**
+ * Cumulative per-bucket counts: row k holds the sum of slots [0, k), over the buckets the series
+ * uses (a few dozen of the 330), so a side's quantile is one subtraction walk, not a merge and a sort.
+ */
 class PrefixHistograms {
   private readonly rows: Float64Array[];
+  /** The lowest bucket index used; row position i is bucket `low + i`. */
+  private readonly low: number;
+  private readonly width: number;
 
   constructor(slots: readonly LatencySlot[]) {
-    this.rows = [new Float64Array(BUCKETS)];
+    const clamp = (index: number): number => Math.min(Math.max(index, 0), MAX_HISTOGRAM_INDEX);
+    let low = MAX_HISTOGRAM_INDEX;
+    let high = 0;
+    for (const slot of slots)
+      for (const index of slot.histogramIndexes) {
+        low = Math.min(low, clamp(index));
+        high = Math.max(high, clamp(index));
+      }
+    this.low = Math.min(low, high);
+    this.width = high - this.low + 1;
+    this.rows = [new Float64Array(this.width)];
     for (const slot of slots) {
       const row = Float64Array.from(this.rows[this.rows.length - 1]!);
       slot.histogramIndexes.forEach((index, position) => {
-        row[Math.min(Math.max(index, 0), MAX_HISTOGRAM_INDEX)]! += slot.histogramCounts[position]!;
+        row[clamp(index) - this.low]! += slot.histogramCounts[position]!;
       });
       this.rows.push(row);
     }
   }
 
-  /** Calls and the q quantile (ns) of slots [from, to); quantile undefined when empty. */
+  /**
+   * Calls and the q quantile (ns) of slots [from, to); quantile undefined when empty. The rank rule
+   * is histogramQuantileNanos' (model/latency-histogram.ts): the first bucket whose cumulative count
+   * reaches q × total; its geometric midpoint is the answer.
+   */
   range(from: number, to: number, q: number): { calls: number; quantileNanos: number | undefined } {
     const high = this.rows[to]!;
     const low = this.rows[from]!;
-    const indexes: number[] = [];
-    const counts: number[] = [];
     let calls = 0;
-    for (let index = 0; index < BUCKETS; index++) {
-      const count = high[index]! - low[index]!;
-      if (count > 1e-9) {
-        indexes.push(index);
-        counts.push(count);
-        calls += count;
-      }
+    for (let i = 0; i < this.width; i++) calls += high[i]! - low[i]!;
+    if (calls <= 1e-9) return { calls: 0, quantileNanos: undefined };
+    const rank = Math.max(q * calls, Number.MIN_VALUE);
+    let seen = 0;
+    let last = 0;
+    for (let i = 0; i < this.width; i++) {
+      const count = high[i]! - low[i]!;
+      if (count <= 1e-9) continue;
+      last = i;
+      seen += count;
+      if (seen >= rank - 1e-9) return { calls, quantileNanos: histogramMidpointNanos(this.low + i) };
     }
-    return { calls, quantileNanos: histogramQuantileNanos(indexes, counts, q) };
+    return { calls, quantileNanos: histogramMidpointNanos(this.low + last) };
   }
 
   /** Calls slower than `thresholdNanos` in slot k (bucket midpoints decide, as quantiles do). */
@@ -109,8 +129,7 @@ class PrefixHistograms {
     const high = this.rows[slot + 1]!;
     const low = this.rows[slot]!;
     let count = 0;
-    for (let index = BUCKETS - 1; index >= 0 && histogramMidpointNanos(index) > thresholdNanos; index--)
-      count += high[index]! - low[index]!;
+    for (let i = this.width - 1; i >= 0 && histogramMidpointNanos(this.low + i) > thresholdNanos; i--) count += high[i]! - low[i]!;
     return count;
   }
 }
@@ -125,8 +144,8 @@ export function detectLatencyChange(
   const prefix = new PrefixHistograms(slots);
   for (const q of options.quantiles) {
     const minPartCalls = MIN_TAIL_CALLS / (1 - q);
-    const found = (['up', 'down'] as const)
-      .map((direction) => detectDirection(slots, slotMinutes, prefix, q, minPartCalls, direction, options.minRatio))
+    const found = firstEstimates(slots.length, prefix, q, minPartCalls, options.minRatio)
+      .map((first) => confirmChange(slots, slotMinutes, prefix, q, minPartCalls, first, options.minRatio))
       .filter((change) => change !== undefined)
       .sort((a, b) => Math.abs(Math.log(b.ratio)) - Math.abs(Math.log(a.ratio)));
     if (found.length > 0) return found[0];
@@ -134,31 +153,48 @@ export function detectLatencyChange(
   return undefined;
 }
 
-function detectDirection(
-  slots: readonly LatencySlot[],
-  slotMinutes: number,
-  prefix: PrefixHistograms,
-  q: number,
-  minPartCalls: number,
-  direction: 'up' | 'down',
-  minRatio: number,
-): LatencyChange | undefined {
-  const n = slots.length;
-  // Step 1: the split with the largest ratio in this direction.
-  let first: { split: number; before: number; after: number } | undefined;
-  let bestLogRatio = 0;
+interface FirstEstimate {
+  readonly direction: 'up' | 'down';
+  readonly before: number;
+  readonly after: number;
+}
+
+/** Step 1, both directions in one pass: per direction, the split with the largest ratio, when it reaches `minRatio`. */
+function firstEstimates(n: number, prefix: PrefixHistograms, q: number, minPartCalls: number, minRatio: number): FirstEstimate[] {
+  let up: FirstEstimate | undefined;
+  let down: FirstEstimate | undefined;
+  let bestUp = Math.log(minRatio);
+  let bestDown = Math.log(minRatio);
   for (let split = MIN_SIDE_SLOTS; split <= n - MIN_SIDE_SLOTS; split++) {
     const before = prefix.range(0, split, q);
     const after = prefix.range(split, n, q);
     if (before.quantileNanos === undefined || after.quantileNanos === undefined) continue;
     if (before.calls < 3 * minPartCalls || after.calls < 3 * minPartCalls) continue;
-    const logRatio = Math.log(after.quantileNanos / before.quantileNanos) * (direction === 'up' ? 1 : -1);
-    if (logRatio > bestLogRatio) {
-      bestLogRatio = logRatio;
-      first = { split, before: before.quantileNanos, after: after.quantileNanos };
+    const logRatio = Math.log(after.quantileNanos / before.quantileNanos);
+    if (logRatio >= bestUp) {
+      bestUp = logRatio + 1e-12;
+      up = { direction: 'up', before: before.quantileNanos, after: after.quantileNanos };
+    }
+    if (-logRatio >= bestDown) {
+      bestDown = -logRatio + 1e-12;
+      down = { direction: 'down', before: before.quantileNanos, after: after.quantileNanos };
     }
   }
-  if (first === undefined || bestLogRatio < Math.log(minRatio)) return undefined;
+  return [up, down].filter((estimate) => estimate !== undefined);
+}
+
+/** Steps 2 and 3 for one direction's first estimate. */
+function confirmChange(
+  slots: readonly LatencySlot[],
+  slotMinutes: number,
+  prefix: PrefixHistograms,
+  q: number,
+  minPartCalls: number,
+  first: FirstEstimate,
+  minRatio: number,
+): LatencyChange | undefined {
+  const n = slots.length;
+  const direction = first.direction;
   // Step 2: locate by the share of calls above the midpoint of the two levels.
   const thresholdNanos = Math.sqrt(first.before * first.after);
   const slow = slots.map((_, k) => prefix.slowerThan(k, thresholdNanos));
