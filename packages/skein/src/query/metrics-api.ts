@@ -147,7 +147,7 @@ async function groupsOf(
   });
 }
 
-function spanKindsOf(params: QueryParams): number[] {
+export function spanKindsOf(params: QueryParams): number[] {
   const raw = params.string('spanKind') ?? 'entry';
   if (raw === 'all') return [];
   if (raw === 'entry') return ENTRY_KINDS;

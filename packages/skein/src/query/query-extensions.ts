@@ -8,6 +8,7 @@ import { AlertNotifier } from './alerts/alert-notifier.js';
 import { alertsConfigSchema } from './alerts/alerts-config.js';
 import { ALERTS_PREFIX, withAlertsApi } from './alerts/alerts-api.js';
 import { addAnalysisApi } from './analysis/analysis-api.js';
+import { addLatencyChangeApi } from './analysis/latency-change-api.js';
 import { addHealthEndpoints } from './health-endpoints.js';
 import { HttpRouter } from './http-router.js';
 import { withJaegerApi } from './jaeger/jaeger-routes.js';
@@ -84,6 +85,7 @@ export const queryExtensionFactory: ExtensionFactory<QueryConfig> = {
         addNativeApi(router, store);
         addLogsApi(router, store);
         addAnalysisApi(router, store);
+        addLatencyChangeApi(router, store);
         addMetricsApi(router, store);
         addJaegerSpmApi(router, store);
         const tempo = tempoApiRouter(store);

@@ -159,12 +159,14 @@ test('the SDK client lists the tools, each with a description and described argu
   const { tools } = await client.listTools(undefined, { timeout: CALL_TIMEOUT_MILLIS });
   assert.deepEqual(tools.map((tool) => tool.name).sort(), [
     'compare_traces',
+    'find_latency_changes',
     'get_dependencies',
     'get_red_metrics',
     'get_trace',
     'list_operations',
     'list_services',
     'query_metrics',
+    'rank_attributes',
     'search_traces',
   ]);
   for (const tool of tools) {
@@ -183,6 +185,7 @@ test('the SDK client lists the tools, each with a description and described argu
     { timeout: CALL_TIMEOUT_MILLIS },
   );
   assert.match((prompt.messages[0]!.content as { text: string }).text, /get_red_metrics with service="checkout"/);
+  assert.match((prompt.messages[0]!.content as { text: string }).text, /find_latency_changes with service="checkout"/);
 });
 
 test("every tool answers from tenant A's data", async () => {
@@ -290,6 +293,20 @@ test("every tool answers from tenant A's data", async () => {
   const badLookback = await call(client, 'get_red_metrics', { lookback: 'an hour' });
   assert.equal(badLookback.isError, true);
   assert.match(badLookback.text, /lookback "an hour" is not a duration/);
+  // Two requests are no latency series: nothing changed (test/analysis/latency-change-api.test.ts has the jumps).
+  assert.deepEqual((await call(client, 'find_latency_changes', { service: 'checkout', lookback: '30m' })).json, { changes: [] });
+  const badRatio = await call(client, 'find_latency_changes', { minRatio: 1 });
+  assert.equal(badRatio.isError, true);
+  assert.match(badRatio.text, /minRatio/);
+  // The ranking route's code: two slow spans against two fast ones is too little support for a cause.
+  const ranking = (await call(client, 'rank_attributes', { service: 'checkout', selectionMinDuration: '300ms' })).json;
+  assert.equal(ranking.selection.spans, 2);
+  assert.equal(ranking.baseline.spans, 2);
+  assert.ok(Array.isArray(ranking.attributes) && ranking.attributes.length > 0);
+  assert.equal(ranking.attributes.filter((a: any) => a.significant).length, 0);
+  const noSelection = await call(client, 'rank_attributes', { service: 'checkout' });
+  assert.equal(noSelection.isError, true);
+  assert.match(noSelection.text, /needs a selection/);
 });
 
 test("tenant B's token sees none of tenant A's data through MCP", async () => {

@@ -97,3 +97,41 @@ export const compareResponseSchema = z.object({
   b: z.union([z.string(), z.object({ name: z.string(), thresholdNano: z.number(), traceIds: z.array(z.string()) })]),
 });
 export type CompareResponse = z.infer<typeof compareResponseSchema>;
+
+const latencySegmentSchema = z.object({
+  startTimeUnixMillis: z.number(),
+  endTimeUnixMillis: z.number(),
+  calls: z.number(),
+  quantileMillis: z.number(),
+});
+
+export const latencyChangeSchema = z.object({
+  serviceName: z.string(),
+  operation: z.string(),
+  quantile: z.number(),
+  direction: z.enum(['up', 'down']),
+  changeTimeUnixMillis: z.number(),
+  ratio: z.number(),
+  thresholdMillis: z.number(),
+  before: latencySegmentSchema,
+  after: latencySegmentSchema,
+  exemplars: z.array(
+    z.object({
+      traceId: z.string(),
+      spanId: z.string(),
+      timeUnixMillis: z.number(),
+      kind: z.string(),
+      durationMillis: z.number(),
+      error: z.boolean(),
+    }),
+  ),
+});
+export type LatencyChange = z.infer<typeof latencyChangeSchema>;
+
+export const latencyChangesResponseSchema = z.object({
+  startTimeUnixMillis: z.number(),
+  endTimeUnixMillis: z.number(),
+  stepMillis: z.number(),
+  minRatio: z.number(),
+  changes: z.array(latencyChangeSchema),
+});

@@ -41,10 +41,12 @@ import {
   compareResponseSchema,
   groupByResponseSchema,
   heatmapResponseSchema,
+  latencyChangesResponseSchema,
   rankingResponseSchema,
   type CompareResponse,
   type GroupByResponse,
   type HeatmapResponse,
+  type LatencyChange,
   type RankingResponse,
 } from './analysis-schemas';
 
@@ -317,6 +319,13 @@ export class SkeinApi {
 
   async ranking(params: URLSearchParams, signal?: AbortSignal): Promise<RankingResponse> {
     return this.get(`/api/v1/analysis/ranking?${params}`, rankingResponseSchema, signal);
+  }
+
+  /** Sustained p99 (or p95) steps per operation in the window, found on the metrics tap's histograms. */
+  async latencyChanges(lookback: string, service: string | undefined, signal?: AbortSignal): Promise<LatencyChange[]> {
+    const params = new URLSearchParams({ lookback });
+    if (service !== undefined) params.set('service', service);
+    return (await this.get(`/api/v1/analysis/latency-changes?${params}`, latencyChangesResponseSchema, signal)).changes;
   }
 
   async compareTraces(a: string, b: string, signal?: AbortSignal): Promise<CompareResponse> {

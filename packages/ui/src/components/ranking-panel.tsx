@@ -60,7 +60,9 @@ export function RankingPanel({
               <span className="attribute-name mono">{attribute.attribute}</span>
               {attribute.significant && <span className="badge cause">likely cause</span>}
               {attribute.compared === 'ranges' && <span className="muted small">numeric, in ranges</span>}
-              <span className="muted small right">{attribute.distinctValues.toLocaleString('en')} values</span>
+              <span className="muted small right">
+                {attribute.distinctValues.toLocaleString('en')} {attribute.distinctValues === 1 ? 'value' : 'values'}
+              </span>
             </div>
             <table className="ranked-values">
               <tbody>

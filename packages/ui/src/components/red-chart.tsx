@@ -41,6 +41,7 @@ export function RedChart({
   startMillis,
   endMillis,
   exemplars = [],
+  markers = [],
 }: {
   title: string;
   points: readonly Point[];
@@ -49,6 +50,8 @@ export function RedChart({
   startMillis: number;
   endMillis: number;
   exemplars?: readonly Exemplar[];
+  /** Vertical marks at moments (a detected change), with a short label. */
+  markers?: readonly { timeUnixMillis: number; label: string }[];
 }): ReactNode {
   const width = 420;
   const height = 140;
@@ -93,6 +96,19 @@ export function RedChart({
               <title>{`${e.kind} ${e.durationMillis.toFixed(1)} ms — open trace ${e.traceId.slice(0, 8)}…`}</title>
             </circle>
           ))}
+        {/* After the dots: the label's halo keeps it readable over them. */}
+        {markers.map((marker) => {
+          const mx = x(marker.timeUnixMillis);
+          const nearRight = mx > width - 110;
+          return (
+            <g key={marker.timeUnixMillis} className="change-marker" aria-label={marker.label}>
+              <line x1={mx} x2={mx} y1={pad.top} y2={height - pad.bottom} />
+              <text x={nearRight ? mx - 4 : mx + 4} y={pad.top + 8} textAnchor={nearRight ? 'end' : 'start'}>
+                {marker.label}
+              </text>
+            </g>
+          );
+        })}
       </svg>
     </figure>
   );

@@ -1,6 +1,9 @@
 import { useMemo, useState, type ReactNode } from 'react';
 import { api } from '../api/client';
 import type { RedGroup } from '../api/schemas';
+import type { LatencyChange } from '../api/analysis-schemas';
+import { LatencyChangeCallout } from '../components/latency-change-callout';
+import { formatClock, quantileName } from '../model/latency-change-links';
 import { formatChange, formatValue, RedChart, Sparkline } from '../components/red-chart';
 import { ErrorBox, Loading } from '../components/status-views';
 import { Link, navigate, type Location } from '../router';
@@ -15,6 +18,7 @@ type SortKey = 'serviceName' | 'rate' | 'errorRatio' | 'p99Millis';
 export function ServicesPage({ location }: { location: Location }): ReactNode {
   const lookback = location.params.get('lookback') || '1h';
   const services = useAsync((signal) => api.serviceMetrics(lookback, signal), [lookback]);
+  const changes = useAsync((signal) => api.latencyChanges(lookback, undefined, signal), [lookback]);
   const [sort, setSort] = useState<{ key: SortKey; descending: boolean }>({ key: 'rate', descending: true });
   const sorted = useMemo(() => {
     if (services.status !== 'ok') return [];
@@ -44,6 +48,7 @@ export function ServicesPage({ location }: { location: Location }): ReactNode {
         <LookbackPicker lookback={lookback} path="/services" />
       </div>
       <p className="hint">Rate, errors and latency of every service’s entry spans, counted before sampling.</p>
+      {changes.status === 'ok' && <LatencyChanges changes={changes.data} withService />}
       {services.status === 'loading' && <Loading what="service metrics" />}
       {services.status === 'error' && <ErrorBox error={services.error} title="Could not load service metrics" />}
       {services.status === 'ok' && sorted.length === 0 && <div className="notice">No metrics in this window yet.</div>}
@@ -92,6 +97,19 @@ export function ServicesPage({ location }: { location: Location }): ReactNode {
   );
 }
 
+/** The detected latency steps of the window (the API's order: the largest first), at most five. */
+function LatencyChanges({ changes, withService }: { changes: readonly LatencyChange[]; withService: boolean }): ReactNode {
+  if (changes.length === 0) return null;
+  return (
+    <section className="latency-changes" aria-label="Latency changes">
+      {changes.slice(0, 5).map((change) => (
+        <LatencyChangeCallout key={`${change.serviceName}\u0000${change.operation}`} change={change} withService={withService} />
+      ))}
+      {changes.length > 5 && <p className="hint">{changes.length - 5} more changes: open a service to see them.</p>}
+    </section>
+  );
+}
+
 /** The Alerts page's new-rule form, pre-filled: the service's p99 above 1.5 × today's (TraceQL durations are seconds). */
 function alertOnThis(service: RedGroup): string {
   const p99Seconds = (service.p99Millis ?? 1000) / 1000;
@@ -136,11 +154,12 @@ export function ServicePage({ service, location }: { service: string; location: 
   const lookback = location.params.get('lookback') || '1h';
   const data = useAsync(
     async (signal) => {
-      const [operations, exemplars] = await Promise.all([
+      const [operations, exemplars, changes] = await Promise.all([
         api.operationMetrics(service, lookback, signal),
         api.exemplars(service, lookback, signal),
+        api.latencyChanges(lookback, service, signal),
       ]);
-      return { operations, exemplars };
+      return { operations, exemplars, changes };
     },
     [service, lookback],
   );
@@ -161,6 +180,17 @@ export function ServicePage({ service, location }: { service: string; location: 
       {data.status === 'ok' &&
         data.data.operations.map((operation) => {
           const exemplars = data.data.exemplars.filter((e) => e.operation === operation.operation);
+          const change = data.data.changes.find((c) => c.operation === operation.operation);
+          const quantile = change === undefined ? 'p99' : quantileName(change);
+          const markers =
+            change === undefined
+              ? []
+              : [
+                  {
+                    timeUnixMillis: change.changeTimeUnixMillis,
+                    label: `${quantile} ${change.direction === 'up' ? '▲' : '▼'} ${formatClock(change.changeTimeUnixMillis)}`,
+                  },
+                ];
           return (
             <article key={operation.operation} className="operation">
               <h2>
@@ -192,6 +222,7 @@ export function ServicePage({ service, location }: { service: string; location: 
                   </span>
                 )}
               </h2>
+              {change !== undefined && <LatencyChangeCallout change={change} withService={false} />}
               <div className="red-charts">
                 <RedChart
                   title="Requests per second"
@@ -200,6 +231,7 @@ export function ServicePage({ service, location }: { service: string; location: 
                   unit="/s"
                   startMillis={startMillis}
                   endMillis={endMillis}
+                  markers={markers}
                 />
                 <RedChart
                   title="Error rate"
@@ -208,15 +240,17 @@ export function ServicePage({ service, location }: { service: string; location: 
                   unit="%"
                   startMillis={startMillis}
                   endMillis={endMillis}
+                  markers={markers}
                 />
                 <RedChart
-                  title="Latency p99 (dots: exemplar traces)"
+                  title={`Latency ${quantile} (dots: exemplar traces)`}
                   points={operation.points}
-                  value={(p) => p.p99Millis}
+                  value={(p) => (quantile === 'p95' ? p.p95Millis : p.p99Millis)}
                   unit="ms"
                   startMillis={startMillis}
                   endMillis={endMillis}
                   exemplars={exemplars}
+                  markers={markers}
                 />
               </div>
             </article>

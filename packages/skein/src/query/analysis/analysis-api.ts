@@ -2,7 +2,7 @@ import { normaliseTraceId } from '../../model/ids.js';
 import type { Span } from '../../model/span.js';
 import { SpanConditionError } from '../../storage/span-conditions.js';
 import { HEATMAP_BUCKETS_PER_DOUBLING, type TraceShape } from '../../storage/span-analysis-types.js';
-import type { TraceStore } from '../../storage/trace-store.js';
+import type { TenantTraceReader, TraceStore } from '../../storage/trace-store.js';
 import { ApiError, badParameter, fromStorage } from '../api-error.js';
 import { readTraceSpans } from '../compact-trace-route.js';
 import type { HttpRouter } from '../http-router.js';
@@ -56,6 +56,25 @@ function shapeJson({ startNano, durationNano, ...shape }: TraceShape): Record<st
   return { ...shape, startTimeUnixNano: startNano.toString(), durationNano: Number(durationNano) };
 }
 
+/** The ranking route's answer for its query parameters: the route and the MCP tool `rank_attributes` share it. */
+export async function rankingOf(reader: TenantTraceReader, search: URLSearchParams): Promise<Record<string, unknown>> {
+  const params = new QueryParams(search);
+  const filter = populationFilter(params);
+  const selection = selectionOf(params);
+  const topValues = params.integer('topValues', 1, 100) ?? DEFAULT_TOP_VALUES;
+  const maxAttributes = params.integer('limit', 1, 500) ?? DEFAULT_ATTRIBUTES;
+  const window = analysisWindow(params);
+  params.rejectUnknown();
+  const counts = await analysing(
+    reader.countAttributeValues({ filter, ...window, selection, topValues, maxSampleSpans: RANKING_SAMPLE_SPANS }),
+  );
+  return {
+    startTimeUnixNano: window.fromNano.toString(),
+    endTimeUnixNano: window.toNano.toString(),
+    ...rankAttributes(counts, topValues, maxAttributes),
+  };
+}
+
 export function addAnalysisApi(router: HttpRouter, store: TraceStore): void {
   router.get('/api/v1/analysis/heatmap', async ({ request, url }) => {
     const params = new QueryParams(url.searchParams);
@@ -100,23 +119,7 @@ export function addAnalysisApi(router: HttpRouter, store: TraceStore): void {
     };
   });
 
-  router.get('/api/v1/analysis/ranking', async ({ request, url }) => {
-    const params = new QueryParams(url.searchParams);
-    const filter = populationFilter(params);
-    const selection = selectionOf(params);
-    const topValues = params.integer('topValues', 1, 100) ?? DEFAULT_TOP_VALUES;
-    const maxAttributes = params.integer('limit', 1, 500) ?? DEFAULT_ATTRIBUTES;
-    const window = analysisWindow(params);
-    params.rejectUnknown();
-    const counts = await analysing(
-      readerFor(store, request).countAttributeValues({ filter, ...window, selection, topValues, maxSampleSpans: RANKING_SAMPLE_SPANS }),
-    );
-    return {
-      startTimeUnixNano: window.fromNano.toString(),
-      endTimeUnixNano: window.toNano.toString(),
-      ...rankAttributes(counts, topValues, maxAttributes),
-    };
-  });
+  router.get('/api/v1/analysis/ranking', ({ request, url }) => rankingOf(readerFor(store, request), new URLSearchParams(url.searchParams)));
 
   router.get('/api/v1/analysis/compare-traces', async ({ request, url }) => {
     const params = new QueryParams(url.searchParams);

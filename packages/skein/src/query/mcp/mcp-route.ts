@@ -4,6 +4,7 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import type { TraceStore } from '../../storage/trace-store.js';
 import type { RouterLogger } from '../http-router.js';
 import { readerFor } from '../tenant-of.js';
+import { registerAnalysisTools } from './mcp-analysis-tools.js';
 import { registerSkeinTools } from './mcp-tools.js';
 
 /**
@@ -25,7 +26,8 @@ const SERVER_INFO = { name: 'skein', version: '0.1.0' };
 const INSTRUCTIONS =
   'Skein stores distributed traces (OpenTelemetry). Start with list_services or get_red_metrics to see what runs and how it ' +
   'behaves, search_traces to find traces (TraceQL or filters), get_trace to read one as a summary, compare_traces to explain ' +
-  'why one trace differs from another, get_dependencies for who calls whom, query_metrics for TraceQL metrics.';
+  'why one trace differs from another, get_dependencies for who calls whom, query_metrics for TraceQL metrics, ' +
+  'find_latency_changes for what got slower and since when, rank_attributes for what slow or failing spans have in common.';
 
 function jsonRpcError(response: ServerResponse, status: number, code: number, message: string): void {
   const body = JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null });
@@ -76,7 +78,9 @@ async function answerMcp(store: TraceStore, request: IncomingMessage, response: 
     return;
   }
   const server = new McpServer(SERVER_INFO, { instructions: INSTRUCTIONS });
-  registerSkeinTools(server, readerFor(store, request));
+  const reader = readerFor(store, request);
+  registerSkeinTools(server, reader);
+  registerAnalysisTools(server, reader);
   const transport = new StreamableHTTPServerTransport({ enableJsonResponse: true });
   response.on('close', () => {
     void transport.close();

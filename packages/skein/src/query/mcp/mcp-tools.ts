@@ -1,19 +1,16 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { parseGoDurationNanos } from '../../model/go-duration.js';
 import { normaliseTraceId } from '../../model/ids.js';
 import { SPAN_KIND_NAMES } from '../../model/span.js';
-import { SpanConditionError } from '../../storage/span-conditions.js';
 import type { TenantTraceReader } from '../../storage/trace-store.js';
-import { ApiError } from '../api-error.js';
 import { readTraceSpans } from '../compact-trace-route.js';
 import { ENTRY_KINDS, redOf } from '../metrics-api.js';
 import { runMetricsQuery } from '../tempo/tempo-metrics.js';
 import { planMetricsQuery } from '../tempo/traceql-metrics-plan.js';
-import { isTraceQLError } from '../traceql/errors.js';
 import { parseTraceQL } from '../traceql/parser.js';
 import { executeTraceQLSearch } from '../traceql/search.js';
+import { answering, lookback, lookbackNanos, MINUTE_NANO, nowNano, ToolInputError } from './mcp-tool-support.js';
 import { compareTraces } from './trace-comparison.js';
 import { digestTrace, outlineTrace } from './trace-digest.js';
 
@@ -24,57 +21,12 @@ import { digestTrace, outlineTrace } from './trace-digest.js';
  * when to use it, what each argument means, with the defaults. Answers are compact JSON text.
  */
 
-const MINUTE_NANO = 60_000_000_000n;
-const MAX_LOOKBACK_NANO = 7n * 24n * 60n * MINUTE_NANO;
-
-/** A window back from now, as a Go duration; refused with a message a model can act on. */
-const lookback = (fallback: string, what: string) =>
-  z
-    .string()
-    .default(fallback)
-    .describe(`How far back from now to look, as a duration: "15m", "1h", "24h" (at most 168h). Default ${fallback}. ${what}`);
-
 const traceIdSchema = z.string().describe('A trace ID: 1 to 32 hex digits (leading zeros may be left out), as search_traces returns it.');
-
-class ToolInputError extends Error {}
-
-function lookbackNanos(text: string): bigint {
-  const nanos = parseGoDurationNanos(text);
-  if (nanos === undefined || nanos <= 0n)
-    throw new ToolInputError(`lookback ${JSON.stringify(text)} is not a duration such as 15m, 1h or 24h`);
-  if (nanos > MAX_LOOKBACK_NANO) throw new ToolInputError(`lookback ${text} is longer than 168h`);
-  return nanos;
-}
-
-function nowNano(): bigint {
-  return BigInt(Date.now()) * 1_000_000n;
-}
 
 function traceIdOf(text: string): string {
   const id = normaliseTraceId(text);
   if (id === undefined) throw new ToolInputError(`${JSON.stringify(text)} is not a trace ID: expected 1 to 32 hex digits, not all zero`);
   return id;
-}
-
-function answer(value: unknown): CallToolResult {
-  return { content: [{ type: 'text', text: JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)) }] };
-}
-
-/** Every failure a model can fix or report becomes a tool error (`isError`), never a protocol error. */
-async function answering(work: () => Promise<unknown>): Promise<CallToolResult> {
-  try {
-    return answer(await work());
-  } catch (error) {
-    const known =
-      error instanceof ToolInputError || error instanceof ApiError || error instanceof SpanConditionError || isTraceQLError(error);
-    const message = known
-      ? (error as Error).message
-      : error instanceof Error && error.name === 'StorageError'
-        ? `storage error: ${error.message}`
-        : undefined;
-    if (message === undefined) throw error;
-    return { isError: true, content: [{ type: 'text', text: message }] };
-  }
 }
 
 async function spansOf(reader: TenantTraceReader, traceId: string) {
@@ -357,7 +309,9 @@ export function registerSkeinTools(server: McpServer, reader: TenantTraceReader)
           content: {
             type: 'text',
             text:
-              `Investigate the service ${JSON.stringify(service)} in Skein. 1) get_red_metrics with service=${JSON.stringify(service)} ` +
+              `Investigate the service ${JSON.stringify(service)} in Skein. 0) find_latency_changes with service=${JSON.stringify(service)}: ` +
+              'did its latency jump, when, and which traces show it? If it did, rank_attributes on the slow spans after it. ' +
+              `1) get_red_metrics with service=${JSON.stringify(service)} ` +
               'for the last hour: which operations are slow or failing? 2) search_traces for its slowest or failing traces ' +
               '(errorsOnly, or minDuration). 3) get_trace on two of them: what does the critical path wait on, which span is the ' +
               'bottleneck, what exceptions are there? 4) compare_traces between a bad trace and a normal one of the same operation. ' +
