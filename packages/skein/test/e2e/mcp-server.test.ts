@@ -165,6 +165,7 @@ test('the SDK client lists the tools, each with a description and described argu
     'list_operations',
     'list_services',
     'query_metrics',
+    'rank_attributes',
     'search_traces',
   ]);
   for (const tool of tools) {
@@ -251,17 +252,54 @@ test("every tool answers from tenant A's data", async () => {
   assert.match(unknown.text, /not found/);
 
   const comparison = (await call(client, 'compare_traces', { traceIdA: fastTrace, traceIdB: slowTrace })).json;
-  assert.deepEqual(comparison.changed[0], {
-    path: 'frontend: GET /checkout > checkout: POST /orders > checkout: INSERT orders',
-    countA: 1,
-    countB: 1,
-    totalMillisA: 20,
-    totalMillisB: 400,
-    deltaMillis: 380,
-    errorsA: 0,
-    errorsB: 0,
-  });
-  assert.deepEqual([comparison.a.errors, comparison.b.errors, comparison.onlyInA, comparison.onlyInB], [0, 1, [], []]);
+  // The analysis' diff (trace-diff.ts): the 380 ms are attributed to the INSERT's self time, not to its waiting parents.
+  const ordersPath = 'frontend: GET /checkout > checkout: POST /orders';
+  assert.deepEqual(comparison.paths, [
+    {
+      path: `${ordersPath} > checkout: INSERT orders`,
+      change: 'slower',
+      countA: 1,
+      countB: 1,
+      selfMillisA: 20,
+      selfMillisB: 400,
+      totalMillisA: 20,
+      totalMillisB: 400,
+      deltaSelfMillis: 380,
+      errorsA: 0,
+      errorsB: 0,
+    },
+    {
+      path: ordersPath,
+      change: 'same',
+      countA: 1,
+      countB: 1,
+      selfMillisA: 20,
+      selfMillisB: 20,
+      totalMillisA: 40,
+      totalMillisB: 420,
+      deltaSelfMillis: 0,
+      errorsA: 0,
+      errorsB: 1,
+    },
+  ]);
+  assert.deepEqual(
+    [comparison.a.errors, comparison.b.errors, comparison.deltaMillis, comparison.unchanged, comparison.omitted],
+    [0, 1, 380, 1, 0],
+  );
+
+  // The analysis' ranking: the failing POST against the other checkout spans (too few spans for significance).
+  const ranking = (
+    await call(client, 'rank_attributes', { filter: '{ resource.service.name = "checkout" }', errorsOnly: true, lookback: '1h' })
+  ).json;
+  assert.deepEqual([ranking.selectedSpans, ranking.otherSpans, ranking.sampled], [1, 3, false]);
+  const byName = ranking.attributes.find((a: any) => a.attribute === 'name');
+  assert.deepEqual(byName.values[0], { value: 'POST /orders', selectionShare: 1, baselineShare: 0.333, significant: false });
+  const slowBand = (await call(client, 'rank_attributes', { filter: '{ resource.service.name = "checkout" }', minDuration: '300ms' })).json;
+  assert.deepEqual([slowBand.selectedSpans, slowBand.otherSpans], [2, 2]);
+  const noSelection = await call(client, 'rank_attributes', {});
+  assert.equal(noSelection.isError, true);
+  assert.match(noSelection.text, /give a selection: minDuration, maxDuration, errorsOnly or selection/);
+  assert.match((await call(client, 'rank_attributes', { minDuration: 'slow' })).text, /minDuration "slow" is not a duration/);
 
   const dependencies = (await call(client, 'get_dependencies', { lookback: '1h' })).json;
   assert.deepEqual(
@@ -305,6 +343,8 @@ test("tenant B's token sees none of tenant A's data through MCP", async () => {
     (await call(client, 'query_metrics', { query: '{ resource.service.name = "checkout" } | count_over_time()' })).json.series,
     [],
   );
+  const ranking = (await call(client, 'rank_attributes', { filter: '{ resource.service.name = "checkout" }', errorsOnly: true })).json;
+  assert.deepEqual([ranking.selectedSpans, ranking.otherSpans], [0, 0]);
 });
 
 test('GET /mcp (the server-to-client stream) is 405: the server is stateless', async () => {

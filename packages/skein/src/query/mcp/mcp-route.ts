@@ -25,7 +25,7 @@ const SERVER_INFO = { name: 'skein', version: '0.1.0' };
 const INSTRUCTIONS =
   'Skein stores distributed traces (OpenTelemetry). Start with list_services or get_red_metrics to see what runs and how it ' +
   'behaves, search_traces to find traces (TraceQL or filters), get_trace to read one as a summary, compare_traces to explain ' +
-  'why one trace differs from another, get_dependencies for who calls whom, query_metrics for TraceQL metrics.';
+  'why one trace differs from another, rank_attributes to find what slow or failing spans have in common, get_dependencies for who calls whom, query_metrics for TraceQL metrics.';
 
 function jsonRpcError(response: ServerResponse, status: number, code: number, message: string): void {
   const body = JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null });

@@ -14,6 +14,7 @@ import { planMetricsQuery } from '../tempo/traceql-metrics-plan.js';
 import { isTraceQLError } from '../traceql/errors.js';
 import { parseTraceQL } from '../traceql/parser.js';
 import { executeTraceQLSearch } from '../traceql/search.js';
+import { RANKING_DESCRIPTION, RankingInputError, rankAttributesTool, rankingInput } from './mcp-ranking-tool.js';
 import { compareTraces } from './trace-comparison.js';
 import { digestTrace, outlineTrace } from './trace-digest.js';
 
@@ -66,7 +67,11 @@ async function answering(work: () => Promise<unknown>): Promise<CallToolResult> 
     return answer(await work());
   } catch (error) {
     const known =
-      error instanceof ToolInputError || error instanceof ApiError || error instanceof SpanConditionError || isTraceQLError(error);
+      error instanceof ToolInputError ||
+      error instanceof RankingInputError ||
+      error instanceof ApiError ||
+      error instanceof SpanConditionError ||
+      isTraceQLError(error);
     const message = known
       ? (error as Error).message
       : error instanceof Error && error.name === 'StorageError'
@@ -327,9 +332,11 @@ export function registerSkeinTools(server: McpServer, reader: TenantTraceReader)
     {
       title: 'Compare two traces',
       description:
-        'Compares two traces (typically a slow or failing one against a normal one of the same operation) by call path ' +
-        '("service: operation > service: operation …" from the root): calls only in A, only in B, and calls in both whose ' +
-        'count, summed duration or errors differ, largest time change first (deltaMillis = B − A).',
+        'Explains trace B against trace A (typically a slow or failing one against a normal one of the same operation) by call ' +
+        'path ("service: operation > service: operation …" from the root). Each changed path says added (new in B, or more ' +
+        'calls: a retry loop), missing, slower or faster, with its self time (its duration minus the time its children cover, ' +
+        'so a parent that only waits for a slower child is not blamed) in A and B and deltaSelfMillis = B − A; paths whose ' +
+        'errors changed are listed too. Largest time change first; unchanged counts the paths that did not change.',
       inputSchema: {
         traceIdA: traceIdSchema.describe('The first trace (the baseline): 1 to 32 hex digits.'),
         traceIdB: traceIdSchema.describe('The second trace (the one to explain): 1 to 32 hex digits.'),
@@ -340,6 +347,21 @@ export function registerSkeinTools(server: McpServer, reader: TenantTraceReader)
       answering(async () => {
         const [a, b] = await Promise.all([spansOf(reader, input.traceIdA), spansOf(reader, input.traceIdB)]);
         return compareTraces(a[0]!.traceId, a, b[0]!.traceId, b);
+      }),
+  );
+
+  server.registerTool(
+    'rank_attributes',
+    {
+      title: 'Which attributes set these spans apart',
+      description: RANKING_DESCRIPTION,
+      inputSchema: { ...rankingInput, lookback: lookback('1h', '') },
+      annotations: { readOnlyHint: true },
+    },
+    (input) =>
+      answering(async () => {
+        const toNano = nowNano();
+        return rankAttributesTool(reader, input, { fromNano: toNano - lookbackNanos(input.lookback), toNano });
       }),
   );
 
@@ -360,8 +382,10 @@ export function registerSkeinTools(server: McpServer, reader: TenantTraceReader)
               `Investigate the service ${JSON.stringify(service)} in Skein. 1) get_red_metrics with service=${JSON.stringify(service)} ` +
               'for the last hour: which operations are slow or failing? 2) search_traces for its slowest or failing traces ' +
               '(errorsOnly, or minDuration). 3) get_trace on two of them: what does the critical path wait on, which span is the ' +
-              'bottleneck, what exceptions are there? 4) compare_traces between a bad trace and a normal one of the same operation. ' +
-              '5) get_dependencies: is a downstream service the cause? Conclude with the most likely cause and the trace IDs as evidence.',
+              "bottleneck, what exceptions are there? 4) rank_attributes over the service's slow (minDuration) or failing " +
+              '(errorsOnly) spans: which host, version or customer do they share? 5) compare_traces between a bad trace and a ' +
+              'normal one of the same operation. 6) get_dependencies: is a downstream service the cause? Conclude with the most ' +
+              'likely cause and the trace IDs as evidence.',
           },
         },
       ],
