@@ -128,7 +128,7 @@ describe('Alerts page in Chromium', { skip: skipBrowser, timeout: 120_000 }, () 
       // The ranking's top attribute: every span above 0.3 s failed, none of the others did.
       assert.equal(
         await page.locator('.alert-top-attribute').innerText(),
-        'Top attribute status = "error" on 100% of offending spans, 0% of the others',
+        'Top attribute status = error on 100% of offending spans, 0% of the others',
       );
       await saveScreenshot(page, `alerts-page-${scheme}`);
       await page.close();

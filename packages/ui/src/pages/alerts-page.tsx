@@ -148,6 +148,9 @@ function RuleDetail({ rule, reload }: { rule: AlertRule; reload: number }): Reac
   );
 }
 
+/** Written as TraceQL writes them: `status = error`, `kind = server` (no quotes). */
+const INTRINSICS = new Set(['status', 'kind']);
+
 /** The attribute value that best sets the offending spans apart (firing alerts), or why there is none. */
 function TopAttribute({ detail }: { detail: AlertRule['detail'] }): ReactNode {
   const top = detail?.topAttribute;
@@ -160,7 +163,7 @@ function TopAttribute({ detail }: { detail: AlertRule['detail'] }): ReactNode {
     <p className="alert-top-attribute" title={top.selection}>
       <span className="muted">Top attribute</span>{' '}
       <code>
-        {top.attribute} = {JSON.stringify(top.value)}
+        {top.attribute} = {INTRINSICS.has(top.attribute) ? top.value : JSON.stringify(top.value)}
       </code>{' '}
       on {Math.round(top.selectionShare * 100)}% of offending spans, {Math.round(top.baselineShare * 100)}% of the others
     </p>
