@@ -116,8 +116,8 @@ export interface RunningSkein {
   queryUrl: string;
 }
 
-/** The built Skein CLI on free ports, as the backend's own tests run it; resolves when it is ready. */
-export async function startSkein(dataDir: string): Promise<RunningSkein> {
+/** The built Skein CLI on free ports, as the backend's own tests run it; resolves when it is ready. `extraArgs`: e.g. `--config`. */
+export async function startSkein(dataDir: string, extraArgs: readonly string[] = []): Promise<RunningSkein> {
   if (!existsSync(SKEIN_MAIN)) throw new Error(`${SKEIN_MAIN} is missing: run \`npm run build --workspace @skein/skein\` first`);
   const child = spawn(
     process.execPath,
@@ -143,6 +143,7 @@ export async function startSkein(dataDir: string): Promise<RunningSkein> {
       '0',
       '--metrics-port',
       '0',
+      ...extraArgs,
     ],
     { stdio: ['ignore', 'pipe', 'pipe'], detached: true },
   );

@@ -41,7 +41,10 @@ async function http(method: string, path: string, body?: unknown): Promise<{ sta
   return { status: response.status, body: text === '' ? undefined : JSON.parse(text) };
 }
 
-/** Three checkout requests, 400 ms each with an exception while the fault is on, else 10 ms. */
+/**
+ * Three checkout requests: while the fault is on, 400 ms each with an exception, all on pod
+ * replica-3 (the attribute the ranking must name); else 10 ms, spread over replica-1 and replica-2.
+ */
 async function sendLoad(): Promise<void> {
   const now = BigInt(Date.now()) * MS;
   const spans: Span[] = [];
@@ -57,7 +60,7 @@ async function sendLoad(): Promise<void> {
         kind: SpanKind.SERVER,
         startTimeUnixNano: now - millis * MS,
         endTimeUnixNano: now,
-        attributes: [],
+        attributes: [{ key: 'k8s.pod.name', value: slow ? 'replica-3' : `replica-${1 + (i % 2)}` }],
         status: slow ? { code: StatusCode.ERROR, message: 'timeout' } : { code: StatusCode.UNSET, message: '' },
         events: slow
           ? [
@@ -239,8 +242,10 @@ test('the alerts API validates rules with errors naming key and value, and creat
 });
 
 test('shaped latency fires the alert with evidence, both notifiers receive it (retried, dead-lettered), and it resolves', async () => {
-  slow = true;
+  // A second of normal load first: the spans the ranking compares the slow ones with.
   startLoad();
+  await new Promise((done) => setTimeout(done, 1_000));
+  slow = true;
   const firing = await eventually(async () => notices('/hook', 'firing')[0], 15_000, 'the firing webhook');
   assert.ok(hookAttempts >= 2, 'the first delivery failed with 503 and was retried');
   const body = firing.body;
@@ -255,6 +260,14 @@ test('shaped latency fires the alert with evidence, both notifiers receive it (r
     assert.equal(exemplar.url, `http://skein.example:16686/trace/${exemplar.traceId}`);
   }
   assert.equal(body.exception, 'TimeoutError: injected latency');
+  // The top distinguishing attribute of the spans above 0.3 s (the analysis' ranking).
+  assert.equal(body.topAttributeReason, undefined);
+  assert.deepEqual(
+    [body.topAttribute.attribute, body.topAttribute.value, body.topAttribute.selectionShare],
+    ['span.k8s.pod.name', 'replica-3', 1],
+  );
+  assert.equal(body.topAttribute.baselineShare, 0);
+  assert.ok(body.topAttribute.baselineSpans >= 5, JSON.stringify(body.topAttribute));
   assert.equal(body.url, 'http://skein.example:16686/alerts?rule=checkout-p99');
 
   const am = await eventually(async () => notices('/am/api/v2/alerts', 'firing')[0], 5_000, 'the Alertmanager POST');
@@ -267,6 +280,10 @@ test('shaped latency fires the alert with evidence, both notifiers receive it (r
     tenant: 'single-tenant',
   });
   assert.equal(alert.annotations.exception, 'TimeoutError: injected latency');
+  assert.match(
+    alert.annotations.top_attribute,
+    /^span\.k8s\.pod\.name = "replica-3" \(100% of offending spans, 0% of others; spans at or above 0\.3s/,
+  );
   assert.equal(alert.annotations.description, 'checkout answers slowly');
   assert.match(alert.annotations.exemplar_traces, /^http:\/\/skein\.example:16686\/trace\/[0-9a-f]{32}/);
   assert.ok(Date.parse(alert.startsAt) <= firing.atMs);
@@ -281,6 +298,7 @@ test('shaped latency fires the alert with evidence, both notifiers receive it (r
   slow = false;
   const resolved = await eventually(async () => notices('/hook', 'resolved')[0], 15_000, 'the resolved webhook');
   assert.equal(resolved.body.activeSince, body.activeSince);
+  assert.ok(!('topAttribute' in resolved.body), 'the ranking explains a firing alert only');
   const amResolved = await eventually(async () => notices('/am/api/v2/alerts', 'resolved')[0], 5_000, 'the resolved Alertmanager POST');
   assert.ok(Date.parse(amResolved.body[0].endsAt) >= Date.parse(amResolved.body[0].startsAt));
   assert.equal(notices('/hook', 'firing').length, 1, 'one firing notification, however many rounds it fired');

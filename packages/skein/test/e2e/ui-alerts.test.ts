@@ -1,8 +1,8 @@
 /**
  * The Alerts page (issue 16, item 3) in Chromium: a firing config rule with its state, the chart
  * of its query against the threshold, its history and evidence; "Alert on this" on the Services
- * page opens the new-rule form pre-filled, and the rule it creates is listed. Screenshots at
- * 1440×900, light and dark, in test-artifacts/.
+ * and Explore pages opens the new-rule form pre-filled from what the page shows, and the rule it
+ * creates is listed. Screenshots at 1440×900, light and dark, in test-artifacts/.
  */
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
@@ -125,6 +125,11 @@ describe('Alerts page in Chromium', { skip: skipBrowser, timeout: 120_000 }, () 
       assert.match(await page.locator('.alert-history').innerText(), /firing/);
       assert.match(await page.locator('.alert-exception').innerText(), /TimeoutError: db pool exhausted/);
       assert.ok((await page.locator('.alert-exemplars a').count()) > 0);
+      // The ranking's top attribute: every span above 0.3 s failed, none of the others did.
+      assert.equal(
+        await page.locator('.alert-top-attribute').innerText(),
+        'Top attribute status = error on 100% of offending spans, 0% of the others',
+      );
       await saveScreenshot(page, `alerts-page-${scheme}`);
       await page.close();
     });
@@ -146,6 +151,65 @@ describe('Alerts page in Chromium', { skip: skipBrowser, timeout: 120_000 }, () 
     await page.waitForURL(/\/alerts\?rule=r-[0-9a-f]{8}$/);
     await page.locator('.alerts-table tbody tr').nth(1).waitFor();
     assert.equal(await page.locator('.alerts-table tbody tr').count(), 2);
+    await page.close();
+  });
+
+  const checkout = '{ resource.service.name = "checkout" }';
+  for (const scheme of ['light', 'dark'] as const) {
+    test(`"Alert on this" on an Explore latency selection pre-fills the p99 above the selected band (${scheme})`, async () => {
+      const page = await newCheckedPage(browser, errors, scheme);
+      const endNano = BigInt(Date.now()) * MS;
+      const startNano = endNano - 3_600_000n * MS;
+      // What a heatmap brush over the slow band writes into the URL.
+      const params = new URLSearchParams({
+        q: checkout,
+        start: String(startNano),
+        end: String(endNano),
+        selStart: String(startNano),
+        selEnd: String(endNano),
+        selMin: '400000000',
+        selMax: '2000000000',
+      });
+      await page.goto(`${skein.queryUrl}/explore?${params}`);
+      const link = page.getByRole('link', { name: 'Alert on this' });
+      await link.waitFor();
+      await page.locator('.explore-ranking .ranking-summary').waitFor();
+      await page.locator('.explore-heatmap .heatmap svg').waitFor();
+      await saveScreenshot(page, `explore-alert-on-this-${scheme}`);
+      await link.click();
+      await page.waitForURL(/\/alerts\?new=1/);
+      const form = page.getByRole('form', { name: 'New alert rule' });
+      await form.waitFor();
+      assert.equal(await form.locator('textarea').inputValue(), `${checkout} | quantile_over_time(duration, 0.99)`);
+      assert.equal(await form.getByRole('textbox', { name: 'Threshold' }).inputValue(), '0.4');
+      assert.equal(await form.getByRole('textbox').first().inputValue(), `p99 above 0.4s: ${checkout}`);
+      await page.close();
+    });
+  }
+
+  test('"Alert on this" on "Explain errors" in Explore creates an error-rate rule through the alerts API', async () => {
+    const page = await newCheckedPage(browser, errors, 'light');
+    await page.goto(`${skein.queryUrl}/explore?${new URLSearchParams({ q: checkout, lookback: '1h', selErrors: '1' })}`);
+    await page.getByRole('link', { name: 'Alert on this' }).click();
+    await page.waitForURL(/\/alerts\?new=1/);
+    const form = page.getByRole('form', { name: 'New alert rule' });
+    await form.waitFor();
+    assert.equal(await form.locator('textarea').inputValue(), '{ resource.service.name = "checkout" && status = error } | rate()');
+    // 12 errors in the hour shown, × 1.5: 0.005 per second.
+    assert.equal(await form.getByRole('textbox', { name: 'Threshold' }).inputValue(), '0.005');
+    await page.locator('.alerts-table').waitFor();
+    const rulesBefore = await page.locator('.alerts-table tbody tr').count();
+    await form.getByRole('button', { name: 'Create rule' }).click();
+    await page.waitForURL(/\/alerts\?rule=r-[0-9a-f]{8}$/);
+    await page.locator('.alerts-table tbody tr').nth(rulesBefore).waitFor();
+    const id = new URL(page.url()).searchParams.get('rule')!;
+    const stored = (await fetch(`${skein.queryUrl}/api/v1/alerts/rules/${id}`, { signal: AbortSignal.timeout(10_000) }).then((r) =>
+      r.json(),
+    )) as { query: string; threshold: number; name: string };
+    assert.deepEqual(
+      [stored.query, stored.threshold, stored.name],
+      ['{ resource.service.name = "checkout" && status = error } | rate()', 0.005, `error rate above 0.005/s: ${checkout}`],
+    );
     await page.close();
   });
 

@@ -28,6 +28,19 @@ export const alertRuleSchema = z.object({
       value: z.nullable(z.number()),
       exemplars: z.optional(z.array(z.object({ traceId: z.string(), spanId: z.string() }))),
       exception: z.optional(z.string()),
+      /** Of a firing alert: the attribute value that best distinguishes the offending spans (docs/alerts.md). */
+      topAttribute: z.optional(
+        z.nullable(
+          z.object({
+            attribute: z.string(),
+            value: z.string(),
+            selectionShare: z.number(),
+            baselineShare: z.number(),
+            selection: z.string(),
+          }),
+        ),
+      ),
+      topAttributeReason: z.optional(z.string()),
     }),
   ),
 });

@@ -33,13 +33,16 @@ export function AlertsPage({ location }: { location: Location }): ReactNode {
           </button>
         )}
       </div>
-      <p className="hint">TraceQL metrics evaluated on a schedule; notifications carry exemplar traces and the exception.</p>
+      <p className="hint">
+        TraceQL metrics evaluated on a schedule; notifications carry exemplar traces, the exception and the top attribute of the offending
+        spans.
+      </p>
       {creating && <NewRuleForm location={location} onCreated={(id) => navigate(`/alerts?rule=${encodeURIComponent(id)}`)} />}
       {actionError && <ErrorBox error={actionError} title="The change was refused" />}
       {rules.status === 'loading' && <Loading what="alert rules" />}
       {rules.status === 'error' && <ErrorBox error={rules.error} title="Could not load alert rules" />}
       {rules.status === 'ok' && rules.data.length === 0 && !creating && (
-        <div className="notice">No alert rules yet. Create one, or use “Alert on this” on the Services page.</div>
+        <div className="notice">No alert rules yet. Create one, or use “Alert on this” on the Services or Explore page.</div>
       )}
       {rules.status === 'ok' && rules.data.length > 0 && (
         <table className="alerts-table">
@@ -135,12 +138,35 @@ function RuleDetail({ rule, reload }: { rule: AlertRule; reload: number }): Reac
               ))}
             </ul>
             {rule.detail?.exception !== undefined && <p className="alert-exception">{rule.detail.exception}</p>}
+            <TopAttribute detail={rule.detail} />
             <h3>History</h3>
             <History events={data.data.history} />
           </div>
         </div>
       )}
     </article>
+  );
+}
+
+/** Written as TraceQL writes them: `status = error`, `kind = server` (no quotes). */
+const INTRINSICS = new Set(['status', 'kind']);
+
+/** The attribute value that best sets the offending spans apart (firing alerts), or why there is none. */
+function TopAttribute({ detail }: { detail: AlertRule['detail'] }): ReactNode {
+  const top = detail?.topAttribute;
+  if (top === undefined) return null;
+  if (top === null)
+    return detail?.topAttributeReason === undefined ? null : (
+      <p className="alert-top-attribute muted">No top attribute: {detail.topAttributeReason}</p>
+    );
+  return (
+    <p className="alert-top-attribute" title={top.selection}>
+      <span className="muted">Top attribute</span>{' '}
+      <code>
+        {top.attribute} = {INTRINSICS.has(top.attribute) ? top.value : JSON.stringify(top.value)}
+      </code>{' '}
+      on {Math.round(top.selectionShare * 100)}% of offending spans, {Math.round(top.baselineShare * 100)}% of the others
+    </p>
   );
 }
 

@@ -14,8 +14,9 @@ import {
   rankingParams,
   type ExploreState,
 } from '../model/explore-state';
+import { exploreAlertUrl } from '../model/explore-alert';
 import { formatDuration, formatTimestamp } from '../model/format';
-import { navigate, type Location } from '../router';
+import { Link, navigate, type Location } from '../router';
 import { useAsync } from '../use-async';
 
 const LOOKBACKS = ['15m', '1h', '6h', '24h'];
@@ -102,6 +103,21 @@ export function ExplorePage({ location }: { location: Location }): ReactNode {
             <button type="button" className="secondary right" onClick={() => go({ ...state, selection: { errors: true } })}>
               Explain errors
             </button>
+          )}
+          {heatmap.status === 'ok' && heatmap.data.totalSpans > 0 && (
+            <Link
+              to={exploreAlertUrl(state, heatmap.data)}
+              className={`alert-on-this${state.selection ? ' right' : ''}`}
+              title={
+                state.selection?.errors
+                  ? "Create an alert rule on this filter's error rate"
+                  : state.selection
+                    ? "Create an alert rule: this filter's p99 reaching the selected latency"
+                    : "Create an alert rule on this filter's p99"
+              }
+            >
+              Alert on this
+            </Link>
           )}
         </div>
         {heatmap.status === 'loading' && <Loading what="the heatmap" />}

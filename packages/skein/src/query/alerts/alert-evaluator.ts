@@ -6,6 +6,7 @@ import type { StoredAlertState } from '../../storage/alert-store.js';
 import type { TenantTraceReader, TraceStore } from '../../storage/trace-store.js';
 import { exceptionOf } from '../mcp/trace-digest.js';
 import { runMetricsQuery } from '../tempo/tempo-metrics.js';
+import { offendingExemplars, rankOffendingSpans, type RankingEvidence } from './alert-evidence.js';
 import { alertRuleSchema, compare, planOf, type AlertRule } from './alert-rule.js';
 import type { AlertNotice, AlertNotifier } from './alert-notifier.js';
 import type { AlertsConfig } from './alerts-config.js';
@@ -241,17 +242,29 @@ export class AlertEvaluator {
             ? 'resolved'
             : undefined;
       if (next.state === previous.state && send === undefined) continue;
-      const exception =
+      const changed = next.state !== previous.state;
+      if (evaluation.breaching && (send === 'firing' || changed)) {
+        // A latency rule's evidence is its slow spans; a failed look-up keeps the query's own exemplars.
+        const slow = await withTimeout(
+          offendingExemplars(reader, rule, now, MAX_EXEMPLARS),
+          this.config.evaluation_timeout,
+          'the exemplar look-up',
+        ).catch(() => undefined);
+        if (slow !== undefined && slow.length > 0) evaluation.exemplars = slow;
+      }
+      const [exception, ranking] = await Promise.all([
         send === 'firing' || next.state !== previous.state
-          ? await exceptionAmong(reader, evaluation.exemplars).catch(() => undefined)
-          : undefined;
+          ? exceptionAmong(reader, evaluation.exemplars).catch(() => undefined)
+          : undefined,
+        send === 'firing' ? this.rankingOf(reader, rule, now) : undefined,
+      ]);
       const detail = JSON.stringify({
         value: evaluation.value,
         series: evaluation.series,
         exemplars: evaluation.exemplars,
         ...(exception !== undefined && { exception }),
+        ...(ranking !== undefined && ranking),
       });
-      const changed = next.state !== previous.state;
       const row: StoredAlertState = {
         ruleId: rule.id,
         state: next.state,
@@ -263,7 +276,21 @@ export class AlertEvaluator {
       await alerts.putState(row);
       if (changed) await alerts.appendHistory({ ruleId: rule.id, atMs: now, state: next.state, detail });
       if (send !== undefined)
-        this.notifier.send(this.noticeOf(tenant, rule, send, evaluation, next.activeSinceMs || previous.activeSinceMs, now, exception));
+        this.notifier.send(
+          this.noticeOf(tenant, rule, send, evaluation, next.activeSinceMs || previous.activeSinceMs, now, exception, ranking),
+        );
+    }
+  }
+
+  /**
+   * The top attribute of the offending spans, bounded by `evidence_timeout`; never throws: a
+   * ranking that fails or overruns becomes a reason in the notification, which goes out regardless.
+   */
+  private async rankingOf(reader: TenantTraceReader, rule: AlertRule, nowMs: number): Promise<RankingEvidence> {
+    try {
+      return await withTimeout(rankOffendingSpans(reader, rule, nowMs), this.config.evidence_timeout, 'the attribute ranking');
+    } catch (error) {
+      return { topAttribute: null, topAttributeReason: `ranking failed: ${error instanceof Error ? error.message : String(error)}` };
     }
   }
 
@@ -275,6 +302,7 @@ export class AlertEvaluator {
     activeSinceMs: number,
     atMs: number,
     exception: string | undefined,
+    ranking: RankingEvidence | undefined,
   ): AlertNotice {
     const base = this.config.external_url.replace(/\/+$/, '');
     return {
@@ -286,6 +314,7 @@ export class AlertEvaluator {
       atMs,
       exemplars: evaluation.exemplars.map((e) => ({ traceId: e.traceId, url: `${base}/trace/${e.traceId}` })),
       ...(exception !== undefined && { exception }),
+      ...(ranking !== undefined && { ranking }),
       ruleUrl: `${base}/alerts?rule=${encodeURIComponent(rule.id)}`,
     };
   }

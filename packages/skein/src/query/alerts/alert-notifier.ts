@@ -2,6 +2,7 @@ import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { retryWithPolicy, type AttemptResult, type RetryPolicy } from '../../collector/pipeline/retry-policy.js';
 import type { ComponentLogger } from '../../component/component.js';
+import { topAttributeText, type RankingEvidence } from './alert-evidence.js';
 import type { AlertRule } from './alert-rule.js';
 import type { NotifierConfig } from './alerts-config.js';
 
@@ -9,8 +10,9 @@ import type { NotifierConfig } from './alerts-config.js';
  * Notifications (issue 16, item 2): the Alertmanager v2 shape (`POST /api/v2/alerts`, a JSON
  * array of `{labels, annotations, startsAt, endsAt, generatorURL}`; facts from Alertmanager's
  * OpenAPI spec, `postableAlerts`), so an existing Alertmanager routes and de-duplicates them, and a
- * generic JSON webhook. Each carries the evidence: links to exemplar traces and the exception
- * message of one if there is one. Delivery retries with the one retry policy
+ * generic JSON webhook. Each carries the evidence: links to exemplar traces, the exception
+ * message of one if there is one, and (firing) the top distinguishing attribute of the offending
+ * spans or the reason there is none (`topAttribute: null`, `topAttributeReason`; the annotation `top_attribute`). Delivery retries with the one retry policy
  * (collector/pipeline/retry-policy.ts): 5xx, 429 and network errors are retried, other 4xx are
  * not; what is given up on is appended to the dead-letter log (a JSON line per notification)
  * and logged.
@@ -26,6 +28,8 @@ export interface AlertNotice {
   atMs: number;
   exemplars: Array<{ traceId: string; url: string }>;
   exception?: string;
+  /** The top distinguishing attribute of the offending spans (firing only), or why there is none. */
+  ranking?: RankingEvidence;
   /** Where the rule is shown (the Alerts page). */
   ruleUrl: string;
 }
@@ -41,6 +45,7 @@ export function alertmanagerPayload(notice: AlertNotice): unknown[] {
   if (rule.description !== '') annotations['description'] = rule.description;
   if (notice.exemplars.length > 0) annotations['exemplar_traces'] = notice.exemplars.map((e) => e.url).join(' ');
   if (notice.exception !== undefined) annotations['exception'] = notice.exception;
+  if (notice.ranking !== undefined) annotations['top_attribute'] = topAttributeText(notice.ranking);
   return [
     {
       labels: { ...rule.labels, alertname: rule.name, skein_rule_id: rule.id, tenant: notice.tenant },
@@ -74,6 +79,7 @@ export function webhookPayload(notice: AlertNotice): unknown {
     at: new Date(notice.atMs).toISOString(),
     exemplars: notice.exemplars,
     ...(notice.exception !== undefined && { exception: notice.exception }),
+    ...(notice.ranking !== undefined && notice.ranking),
     url: notice.ruleUrl,
   };
 }

@@ -52,6 +52,11 @@ export const alertsConfigSchema = z
     evaluation_interval: durationMillisSchema.prefault('30s').refine((millis) => millis >= 100, 'must be at least 100ms'),
     /** Longest one rule's evaluation may take before it is abandoned for this round. */
     evaluation_timeout: durationMillisSchema.prefault('10s').refine((millis) => millis >= 10, 'must be at least 10ms'),
+    /**
+     * Longest the top-attribute ranking of a firing alert may take; past it the notification goes
+     * out saying the ranking timed out (alert-evidence.ts).
+     */
+    evidence_timeout: durationMillisSchema.prefault('5s').refine((millis) => millis >= 10, 'must be at least 10ms'),
     /** How long an evaluator's claim lasts without renewal; default: 3 evaluation intervals, at least 5s. */
     lease_duration: durationMillisSchema.optional(),
     external_url: z.url({ protocol: /^https?$/ }).default('http://localhost:16686'),

@@ -279,9 +279,11 @@ export function registerSkeinTools(server: McpServer, reader: TenantTraceReader)
     {
       title: 'Compare two traces',
       description:
-        'Compares two traces (typically a slow or failing one against a normal one of the same operation) by call path ' +
-        '("service: operation > service: operation …" from the root): calls only in A, only in B, and calls in both whose ' +
-        'count, summed duration or errors differ, largest time change first (deltaMillis = B − A).',
+        'Explains trace B against trace A (typically a slow or failing one against a normal one of the same operation) by call ' +
+        'path ("service: operation > service: operation …" from the root). Each changed path says added (new in B, or more ' +
+        'calls: a retry loop), missing, slower or faster, with its self time (its duration minus the time its children cover, ' +
+        'so a parent that only waits for a slower child is not blamed) in A and B and deltaSelfMillis = B − A; paths whose ' +
+        'errors changed are listed too. Largest time change first; unchanged counts the paths that did not change.',
       inputSchema: {
         traceIdA: traceIdSchema.describe('The first trace (the baseline): 1 to 32 hex digits.'),
         traceIdB: traceIdSchema.describe('The second trace (the one to explain): 1 to 32 hex digits.'),
@@ -314,8 +316,10 @@ export function registerSkeinTools(server: McpServer, reader: TenantTraceReader)
               `1) get_red_metrics with service=${JSON.stringify(service)} ` +
               'for the last hour: which operations are slow or failing? 2) search_traces for its slowest or failing traces ' +
               '(errorsOnly, or minDuration). 3) get_trace on two of them: what does the critical path wait on, which span is the ' +
-              'bottleneck, what exceptions are there? 4) compare_traces between a bad trace and a normal one of the same operation. ' +
-              '5) get_dependencies: is a downstream service the cause? Conclude with the most likely cause and the trace IDs as evidence.',
+              "bottleneck, what exceptions are there? 4) rank_attributes over the service's slow (minDuration) or failing " +
+              '(errorsOnly) spans: which host, version or customer do they share? 5) compare_traces between a bad trace and a ' +
+              'normal one of the same operation. 6) get_dependencies: is a downstream service the cause? Conclude with the most ' +
+              'likely cause and the trace IDs as evidence.',
           },
         },
       ],

@@ -1,130 +1,99 @@
-import { serviceNameOf, StatusCode, type Span } from '../../model/span.js';
+import { StatusCode, type Span } from '../../model/span.js';
+import { diffProfiles, traceDurationNano, traceProfile, type PathChange } from '../analysis/trace-diff.js';
 
 /**
- * Two traces compared structurally (MCP `compare_traces`): each span is keyed by its path of
- * `service: operation` from the root, so "the same call" matches across traces whatever its span
- * IDs; per path, span counts, summed durations and errors on each side, and the paths whose time
- * changed most. A simple comparison until the analysis APIs (being built in parallel) land.
+ * Two traces compared for a model (MCP `compare_traces`): the analysis' structural diff
+ * (query/analysis/trace-diff.ts, the same one `/api/v1/analysis/compare-traces` and the Compare
+ * page answer), cut to what fits a model's context: paths as one `service: op > service: op`
+ * string, times in milliseconds, the changed paths only (largest self-time change first, at most
+ * {@link MAX_PATHS}), and counts of what was left out. Self time is what the diff attributes: a
+ * parent that only waits for a slower child is not reported slower itself.
  */
 
 export interface PathDifference {
   path: string;
+  /** `same` only for a path whose time and count held but whose errors changed. */
+  change: PathChange;
   countA: number;
   countB: number;
+  selfMillisA: number;
+  selfMillisB: number;
   totalMillisA: number;
   totalMillisB: number;
-  /** totalMillisB − totalMillisA. */
-  deltaMillis: number;
+  /** selfMillisB − selfMillisA: the time this path itself gained (or lost). */
+  deltaSelfMillis: number;
   errorsA: number;
   errorsB: number;
 }
 
-export interface TraceComparison {
-  a: { traceId: string; spanCount: number; durationMillis: number; errors: number };
-  b: { traceId: string; spanCount: number; durationMillis: number; errors: number };
-  onlyInA: PathDifference[];
-  onlyInB: PathDifference[];
-  /** Paths in both, largest absolute time change first. */
-  changed: PathDifference[];
-  /** Paths left out of the three lists above to keep the answer short. */
-  omitted: number;
-}
-
-interface PathTotals {
-  count: number;
-  nanos: number;
+export interface TraceOverview {
+  traceId: string;
+  spanCount: number;
+  durationMillis: number;
   errors: number;
 }
 
-const MAX_PATHS_PER_LIST = 20;
-/** Deeper paths are cut to their last hops: the tail names the call, the head repeats the root. */
-const MAX_PATH_HOPS = 6;
-
-function pathsOf(spans: readonly Span[]): Map<string, PathTotals> {
-  const byId = new Map(spans.map((span) => [span.spanId, span]));
-  const pathById = new Map<string, string[]>();
-  const pathOf = (start: Span): string[] => {
-    // Walk up to a known path or a root, then fill in downwards: no recursion, each span once.
-    const chain: Span[] = [];
-    let span: Span | undefined = start;
-    while (span !== undefined && !pathById.has(span.spanId) && !chain.includes(span)) {
-      chain.push(span);
-      span = span.parentSpanId === '' ? undefined : byId.get(span.parentSpanId);
-    }
-    let path = span === undefined ? [] : (pathById.get(span.spanId) ?? []);
-    for (let i = chain.length - 1; i >= 0; i--) {
-      const hop = chain[i]!;
-      path = [...path, `${serviceNameOf(hop.resource)}: ${hop.name}`].slice(-MAX_PATH_HOPS);
-      pathById.set(hop.spanId, path);
-    }
-    return path;
-  };
-  const totals = new Map<string, PathTotals>();
-  for (const span of spans) {
-    const key = pathOf(span).join(' > ');
-    const entry = totals.get(key) ?? { count: 0, nanos: 0, errors: 0 };
-    entry.count++;
-    entry.nanos += Number(span.endTimeUnixNano - span.startTimeUnixNano);
-    if (span.status.code === StatusCode.ERROR) entry.errors++;
-    totals.set(key, entry);
-  }
-  return totals;
+export interface TraceComparison {
+  a: TraceOverview;
+  b: TraceOverview;
+  /** durationMillis of B minus A. */
+  deltaMillis: number;
+  /** Changed paths (added, missing, slower, faster, or other errors), largest |deltaSelfMillis| first. */
+  paths: PathDifference[];
+  /** Paths in both with the same count, errors and (within 5 % or 1 ms) self time. */
+  unchanged: number;
+  /** Changed paths left out of `paths` to keep the answer short. */
+  omitted: number;
 }
+
+const MAX_PATHS = 25;
 
 function millis(nanos: number): number {
   return Math.round(nanos / 1e3) / 1e3;
 }
 
-function overview(traceId: string, spans: readonly Span[]): TraceComparison['a'] {
-  let start = spans[0]!.startTimeUnixNano;
-  let end = spans[0]!.endTimeUnixNano;
-  for (const span of spans) {
-    if (span.startTimeUnixNano < start) start = span.startTimeUnixNano;
-    if (span.endTimeUnixNano > end) end = span.endTimeUnixNano;
-  }
+function overview(traceId: string, spans: readonly Span[]): TraceOverview {
   return {
     traceId,
     spanCount: spans.length,
-    durationMillis: millis(Number(end - start)),
+    durationMillis: millis(traceDurationNano(spans)),
     errors: spans.filter((span) => span.status.code === StatusCode.ERROR).length,
   };
 }
 
-/** Both span lists non-empty. */
+/** Both span lists non-empty; B is explained against A. */
 export function compareTraces(traceIdA: string, spansA: readonly Span[], traceIdB: string, spansB: readonly Span[]): TraceComparison {
-  const a = pathsOf(spansA);
-  const b = pathsOf(spansB);
-  const empty: PathTotals = { count: 0, nanos: 0, errors: 0 };
-  const differences = [...new Set([...a.keys(), ...b.keys()])].map((path): PathDifference => {
-    const left = a.get(path) ?? empty;
-    const right = b.get(path) ?? empty;
-    return {
-      path,
-      countA: left.count,
-      countB: right.count,
-      totalMillisA: millis(left.nanos),
-      totalMillisB: millis(right.nanos),
-      deltaMillis: millis(right.nanos - left.nanos),
-      errorsA: left.errors,
-      errorsB: right.errors,
-    };
+  const diff = diffProfiles(traceProfile(spansA), traceProfile(spansB), {
+    durationNanoA: traceDurationNano(spansA),
+    durationNanoB: traceDurationNano(spansB),
   });
-  // Ties go to the deeper path: a slow leaf makes every ancestor slower by as much, and the leaf is the cause.
-  const depth = (d: PathDifference): number => d.path.split(' > ').length;
-  const bySize = (x: PathDifference, y: PathDifference): number =>
-    Math.abs(y.deltaMillis) - Math.abs(x.deltaMillis) || depth(y) - depth(x) || (x.path < y.path ? -1 : 1);
-  const onlyInA = differences.filter((d) => d.countB === 0).sort(bySize);
-  const onlyInB = differences.filter((d) => d.countA === 0).sort(bySize);
-  const changed = differences
-    .filter((d) => d.countA > 0 && d.countB > 0 && (d.deltaMillis !== 0 || d.countA !== d.countB || d.errorsA !== d.errorsB))
-    .sort(bySize);
-  const kept = [onlyInA, onlyInB, changed].map((list) => list.slice(0, MAX_PATHS_PER_LIST));
+  const changed = diff.paths.flatMap((p): PathDifference[] =>
+    p.change === 'same' && p.errorsA === p.errorsB
+      ? []
+      : [
+          {
+            path: p.path.join(' > '),
+            change: p.change,
+            countA: p.countA,
+            countB: p.countB,
+            selfMillisA: millis(p.selfNanoA),
+            selfMillisB: millis(p.selfNanoB),
+            totalMillisA: millis(p.totalNanoA),
+            totalMillisB: millis(p.totalNanoB),
+            deltaSelfMillis: millis(p.deltaSelfNano),
+            errorsA: p.errorsA,
+            errorsB: p.errorsB,
+          },
+        ],
+  );
+  const a = overview(traceIdA, spansA);
+  const b = overview(traceIdB, spansB);
   return {
-    a: overview(traceIdA, spansA),
-    b: overview(traceIdB, spansB),
-    onlyInA: kept[0]!,
-    onlyInB: kept[1]!,
-    changed: kept[2]!,
-    omitted: onlyInA.length + onlyInB.length + changed.length - kept.reduce((sum, list) => sum + list.length, 0),
+    a,
+    b,
+    deltaMillis: millis(diff.durationNanoB - diff.durationNanoA),
+    paths: changed.slice(0, MAX_PATHS),
+    unchanged: diff.paths.length - changed.length,
+    omitted: Math.max(0, changed.length - MAX_PATHS),
   };
 }
