@@ -330,7 +330,7 @@ function logsPipeline(
     const processor = components.processors[id]!;
     const factory = processor.factory as { createLogs?: (settings: unknown, config: unknown) => unknown };
     if (factory.createLogs === undefined) {
-      problems.push(`${key}.processors.${index}: "${id}" does not process logs (for logs: attributes, batch, memory_limiter, redaction)`);
+      problems.push(`${key}.processors.${index}: "${id}" does not process logs (for logs: attributes, batch, filter, memory_limiter, redaction, tail_sampling)`);
       return;
     }
     try {

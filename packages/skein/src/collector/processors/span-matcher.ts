@@ -24,7 +24,7 @@ import { regexSchema } from './config-values.js';
  * max_duration: 5s                # duration <= max_duration
  * ```
  */
-const attributeMatchSchema = z
+export const attributeMatchSchema = z
   .object({
     key: z.string().min(1),
     /** Absent: the key only has to be present. */
@@ -82,7 +82,7 @@ export const matchPropertiesSchema = z
   });
 
 export type MatchProperties = z.output<typeof matchPropertiesSchema>;
-type AttributeMatch = z.output<typeof attributeMatchSchema>;
+export type AttributeMatch = z.output<typeof attributeMatchSchema>;
 
 export type SpanPredicate = (span: Span) => boolean;
 
@@ -154,7 +154,8 @@ export function compileMatchProperties(props: MatchProperties): SpanPredicate {
   return (span) => checks.every((check) => check(span));
 }
 
-function attributeTest(match: AttributeMatch, regexp: boolean): (attributes: readonly KeyValue[]) => boolean {
+/** One attribute criterion: the key present, and its value as `match` says (strict, regexp, numeric bounds). */
+export function attributeTest(match: AttributeMatch, regexp: boolean): (attributes: readonly KeyValue[]) => boolean {
   const valueTest = attributeValueTest(match, regexp);
   return (attributes) => {
     for (const attribute of attributes) if (attribute.key === match.key) return valueTest(attribute.value);
