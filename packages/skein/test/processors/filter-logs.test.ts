@@ -128,3 +128,21 @@ test('the config loader takes filter in a logs pipeline and names a filter witho
     /processors\.filter\/spans: a logs pipeline needs logs\.include/,
   );
 });
+
+test('attributes in a logs pipeline: include/exclude by services, resources, attributes; span-only criteria refused', () => {
+  const processor = createLogsProcessor('attributes/tag', {
+    include: { services: ['db'] },
+    exclude: { attributes: [{ key: 'skip' }] },
+    actions: [{ key: 'team', value: 'storage', action: 'insert' }],
+  });
+  const skipped = logRecord({ resource: logResource('db'), attributes: [{ key: 'skip', value: true }] });
+  const tagged = processor.process([logRecord({ resource: logResource('db'), attributes: [] }), declined, skipped]);
+  assert.deepEqual(
+    tagged.map((log) => log.attributes.some((attribute) => attribute.key === 'team')),
+    [true, false, false],
+  );
+  assert.throws(
+    () => createLogsProcessor('attributes/tag', { include: { span_names: ['x'] }, actions: [{ key: 'a', value: 'b', action: 'insert' }] }),
+    /processors\.attributes\/tag\.include\.span_names: selects spans/,
+  );
+});
