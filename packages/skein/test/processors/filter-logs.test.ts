@@ -146,3 +146,16 @@ test('attributes in a logs pipeline: include/exclude by services, resources, att
     /processors\.attributes\/tag\.include\.span_names: selects spans/,
   );
 });
+
+test('tail_sampling in a logs pipeline needs the same processor in a traces pipeline', () => {
+  const processors = { tail_sampling: { policies: [{ name: 'all', type: 'always_sample' }] } };
+  const both = validateConfig(
+    { processors, service: { pipelines: { traces: { processors: ['tail_sampling'] }, logs: { processors: ['tail_sampling'] } } } },
+    'test',
+  );
+  assert.deepEqual(both.service.pipelines['logs']?.processors, ['tail_sampling']);
+  assert.throws(
+    () => validateConfig({ processors, service: { pipelines: { traces: {}, logs: { processors: ['tail_sampling'] } } } }, 'test'),
+    /service\.pipelines\.logs\.processors\.0: "tail_sampling" makes logs follow the decisions it makes in a traces pipeline, and no traces pipeline lists it/,
+  );
+});
