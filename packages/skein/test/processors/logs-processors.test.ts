@@ -1,3 +1,7 @@
+/**
+ * The logs forms of the processors (issue 17): `filter` (logs.include / logs.exclude), `attributes`
+ * (include / exclude on records), and the config rules of `tail_sampling` in a logs pipeline.
+ */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { validateConfig } from '../../src/cli/config.js';
