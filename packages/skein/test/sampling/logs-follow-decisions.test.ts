@@ -101,8 +101,8 @@ describe('logs follow the tail-sampling decision', () => {
     const { traces: traces2, logs: logs2, next: next2 } = pair({ max_wait: '60s' });
     const waiting = logs2.consume([logRecord({ traceId: randomTraceId(), body: 'at shutdown' })]);
     await logs2.shutdown();
+    assert.deepEqual(next2.bodies, ['at shutdown'], 'passed on before shutdown resolved (the next stage still runs)');
     assert.equal((await waiting).outcome, 'success');
-    assert.deepEqual(next2.bodies, ['at shutdown']);
     assert.equal((await logs2.consume([logRecord({ body: 'after' })])).outcome, 'retryable');
     await traces.stage.shutdown();
     await traces2.stage.shutdown();

@@ -36,6 +36,8 @@ export class LogsSamplingStage implements LogsStage {
   private heldRecords = 0;
   /** Releases of requests waiting (shutdown passes their records on, undecided: kept). */
   private readonly waiting = new Set<() => void>();
+  /** Requests being answered: shutdown waits for them, so what it released reaches the next stage before that one stops. */
+  private readonly inFlight = new Set<Promise<ConsumeResult>>();
   private closed = false;
 
   constructor(
@@ -46,8 +48,16 @@ export class LogsSamplingStage implements LogsStage {
     private readonly options: LogsSamplingOptions,
   ) {}
 
-  async consume(logs: LogRecord[]): Promise<ConsumeResult> {
-    if (this.closed) return unavailable(`${this.name} is shutting down`, RETRY_AFTER_MS);
+  consume(logs: LogRecord[]): Promise<ConsumeResult> {
+    if (this.closed) return Promise.resolve(unavailable(`${this.name} is shutting down`, RETRY_AFTER_MS));
+    const answer = this.follow(logs);
+    this.inFlight.add(answer);
+    const settled = (): void => void this.inFlight.delete(answer);
+    answer.then(settled, settled);
+    return answer;
+  }
+
+  private async follow(logs: LogRecord[]): Promise<ConsumeResult> {
     const decisions = new Map<TraceKey, string | false | undefined>();
     const undecided = new Set<TraceKey>();
     let heldHere = 0;
@@ -95,10 +105,10 @@ export class LogsSamplingStage implements LogsStage {
   }
 
   /** Passes on what waits (undecided: kept) and refuses new requests; the next stages still run. */
-  shutdown(): Promise<void> {
+  async shutdown(): Promise<void> {
     this.closed = true;
     for (const release of [...this.waiting]) release();
-    return Promise.resolve();
+    await Promise.allSettled([...this.inFlight]);
   }
 
   /** The decisions made for `keys` within max_wait (a key without one is left out). */
