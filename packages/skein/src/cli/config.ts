@@ -265,6 +265,7 @@ export function validateConfig(raw: unknown, source: string): SkeinConfig {
     checkIds(pipeline.exporters, `${key}.exporters`, 'exporter', [components.exporters, components.connectors], problems);
     pipelines[pipelineId] = pipeline;
   }
+  followedSamplers(pipelines, components, problems);
   if (problems.length > 0) throw ConfigError.ofProblems(`invalid configuration in ${source}`, problems);
   return {
     ...components,
@@ -330,7 +331,9 @@ function logsPipeline(
     const processor = components.processors[id]!;
     const factory = processor.factory as { createLogs?: (settings: unknown, config: unknown) => unknown };
     if (factory.createLogs === undefined) {
-      problems.push(`${key}.processors.${index}: "${id}" does not process logs (for logs: attributes, batch, memory_limiter, redaction)`);
+      problems.push(
+        `${key}.processors.${index}: "${id}" does not process logs (for logs: attributes, batch, filter, memory_limiter, redaction, tail_sampling)`,
+      );
       return;
     }
     try {
@@ -348,6 +351,29 @@ function logsPipeline(
 }
 
 const SILENT = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+/**
+ * `tail_sampling` in a logs pipeline makes logs follow the decisions the same processor makes in a
+ * traces pipeline (collector/sampling/logs-sampling-stage.ts): without one, it would have none.
+ */
+function followedSamplers(
+  pipelines: Readonly<Record<string, PipelineConfig>>,
+  components: Record<Section, Record<string, ComponentConfig>>,
+  problems: string[],
+): void {
+  const isLogs = (pipelineId: string): boolean => pipelineId === 'logs' || pipelineId.startsWith('logs/');
+  const inTraces = new Set(Object.entries(pipelines).flatMap(([pipelineId, pipeline]) => (isLogs(pipelineId) ? [] : pipeline.processors)));
+  for (const [pipelineId, pipeline] of Object.entries(pipelines)) {
+    if (!isLogs(pipelineId)) continue;
+    pipeline.processors.forEach((id, index) => {
+      if (components.processors[id]?.id.type === 'tail_sampling' && !inTraces.has(id)) {
+        problems.push(
+          `service.pipelines.${pipelineId}.processors.${index}: "${id}" makes logs follow the decisions it makes in a traces pipeline, and no traces pipeline lists it`,
+        );
+      }
+    });
+  }
+}
 
 /** The id the metrics tap is defined under by default. */
 const METRICS_TAP = 'metrics_tap';

@@ -35,6 +35,16 @@ export function addLogsApi(router: HttpRouter, store: TraceStore): void {
     return respond(logs, format, { traceId, ...(spanId !== undefined && { spanId }), limit });
   });
 
+  // How many records each span has: the trace view's counts, one aggregate however many records.
+  router.get('/api/v1/traces/:traceId/logs/counts', async ({ request, url, params: path }) => {
+    new QueryParams(url.searchParams).rejectUnknown();
+    const traceId = normaliseTraceId(path['traceId']!);
+    if (traceId === undefined)
+      throw new ApiError('bad_parameter', `invalid trace ID ${JSON.stringify(path['traceId'])}: expected 1 to 32 hex digits, not all zero`);
+    const spans = await readingStorage(readerFor(store, request).getTraceLogCounts(traceId));
+    return { traceId, total: spans.reduce((sum, span) => sum + span.count, 0), spans };
+  });
+
   router.get('/api/v1/logs', async ({ request, url }) => {
     const params = new QueryParams(url.searchParams);
     const format = formatOf(params);

@@ -1,7 +1,7 @@
 import type { TenantId } from '../model/tenant.js';
 import type { InstrumentationScope, Resource } from '../model/span.js';
 import { LOG_ROW_COLUMNS, logFromRow, type LogRow } from './log-rows.js';
-import { MAX_LOGS_LIMIT, type LogSearchQuery, type LogsReader, type StoredLog } from './logs-store.js';
+import { MAX_LOGS_LIMIT, type LogSearchQuery, type LogsReader, type SpanLogCount, type StoredLog } from './logs-store.js';
 import type { SqlParams } from './sql-binding.js';
 import type { SqlEngine } from './sql-engine.js';
 import { BUCKET_NANO } from './span-rows.js';
@@ -43,6 +43,20 @@ LIMIT 1 BY log_id
 LIMIT {limit:UInt32}`;
     const params: SqlParams = { tenant: this.tenant, traceId, limit, ...(options.spanId !== undefined && { spanId: options.spanId }) };
     return this.logsOf(await this.engine.query<LogRow>(sql, params));
+  }
+
+  async getTraceLogCounts(traceId: string): Promise<SpanLogCount[]> {
+    // uniqExact(log_id): copies of a retried batch count once, as the reads return them once.
+    // toUInt32: a UInt64 would arrive as a JSON string from the server.
+    const sql = `SELECT span_id, toUInt32(uniqExact(log_id)) AS logs
+FROM ${this.db}.logs_v6
+WHERE ${TENANT}
+  AND (service_name, bucket) IN (SELECT service_name, bucket FROM ${this.db}.logs_trace_index_v6 WHERE ${TENANT} AND trace_id = {traceId:String})
+  AND trace_id = {traceId:String}
+GROUP BY span_id
+ORDER BY span_id`;
+    const rows = await this.engine.query<{ span_id: string; logs: number | string }>(sql, { tenant: this.tenant, traceId });
+    return rows.map((row) => ({ spanId: row.span_id, count: Number(row.logs) }));
   }
 
   async searchLogs(query: LogSearchQuery): Promise<StoredLog[]> {

@@ -3,7 +3,7 @@ import { SpanKind, type InstrumentationScope, type Resource, type Span } from '.
 import type { TenantId } from '../model/tenant.js';
 import { ClickHouseMetricsReader } from './metrics-tables.js';
 import { ClickHouseLogsReader } from './clickhouse-logs-reader.js';
-import type { LogSearchQuery, StoredLog } from './logs-store.js';
+import type { LogSearchQuery, SpanLogCount, StoredLog } from './logs-store.js';
 import type { SqlParams } from './sql-binding.js';
 import type { TraceCondition } from './traceql-condition.js';
 import { prefilterSql } from './traceql-prefilter.js';
@@ -178,6 +178,10 @@ export class ClickHouseTraceReader extends ClickHouseMetricsReader implements Te
 
   getTraceLogs(traceId: string, options?: { spanId?: string; limit?: number }): Promise<StoredLog[]> {
     return this.logs.getTraceLogs(traceId, options);
+  }
+
+  getTraceLogCounts(traceId: string): Promise<SpanLogCount[]> {
+    return this.logs.getTraceLogCounts(traceId);
   }
 
   searchLogs(query: LogSearchQuery): Promise<StoredLog[]> {

@@ -37,6 +37,11 @@ export interface LogSearchQuery {
   limit: number;
 }
 
+export interface SpanLogCount {
+  readonly spanId: string;
+  readonly count: number;
+}
+
 /** Most records one call returns. */
 export const MAX_LOGS_LIMIT = 10_000;
 
@@ -46,6 +51,12 @@ export interface LogsReader {
    * `limit`. Reads the trace's index ranges only, never a scan.
    */
   getTraceLogs(traceId: string, options?: { spanId?: string; limit?: number }): Promise<StoredLog[]>;
+  /**
+   * How many records each span of a trace has (span ID '' for records without one), by span ID;
+   * one aggregate over the trace's index ranges, however many records there are (the trace
+   * view's log counts, which must not read every record of a chatty trace).
+   */
+  getTraceLogCounts(traceId: string): Promise<SpanLogCount[]>;
   /** Newest first, at most `limit`. */
   searchLogs(query: LogSearchQuery): Promise<StoredLog[]>;
 }

@@ -88,6 +88,13 @@ export class SkeinMetrics {
     registers: [this.registry],
   });
 
+  readonly droppedLogRecords = new Counter({
+    name: 'skein_processor_dropped_log_records_total',
+    help: 'Log records dropped on purpose, per processor and reason (filtered, tail_sampled_out: their trace was not sampled).',
+    labelNames: ['processor', 'reason'] as const,
+    registers: [this.registry],
+  });
+
   readonly batchSends = new Counter({
     name: 'skein_processor_batch_sends_total',
     help: 'Batches the batch processor sent, by what triggered the send (size, timeout, shutdown).',

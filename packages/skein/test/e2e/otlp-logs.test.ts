@@ -160,6 +160,19 @@ for (const target of storageTargets()) {
         ofSpan.body.logs.map((log: any) => log.body.stringValue),
         ['payment declined: card expired'],
       );
+
+      // Per-span counts for the span rows: every record, by span, one aggregate.
+      const counts = await getJson(`${skein.queryUrl}/api/v1/traces/${traceId}/logs/counts`);
+      assert.equal(counts.status, 200, JSON.stringify(counts.body));
+      const perSpan = new Map<string, number>();
+      for (const log of expected) perSpan.set(log.spanId, (perSpan.get(log.spanId) ?? 0) + 1);
+      assert.deepEqual(counts.body, {
+        traceId,
+        total: expected.length,
+        spans: [...perSpan].sort(([a], [b]) => a.localeCompare(b)).map(([spanId, count]) => ({ spanId, count })),
+      });
+      assert.equal((await getJson(`${skein.queryUrl}/api/v1/traces/xyz/logs/counts`)).status, 400);
+      assert.equal((await getJson(`${skein.queryUrl}/api/v1/traces/${traceId}/logs/counts?limit=3`)).status, 400);
     });
 
     test('log search: service, severity, attribute, body text; a log outside any trace is searchable', async () => {

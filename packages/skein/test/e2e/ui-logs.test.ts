@@ -148,6 +148,24 @@ describe('web UI logs: the Logs tab timeline, span log counts and panel, the Log
         await saveScreenshot(page, `ui-logs-span-panel-${scheme}`);
         await page.locator('.span-logs button', { hasText: 'All logs and events' }).click();
         await page.waitForURL(/view=logs/);
+
+        // The span table's Logs column (counts from /logs/counts); a count opens the Logs tab on that span only.
+        await page.goto(`${skein.queryUrl}/trace/${traceId}?view=table`);
+        const paymentCell = page.locator(`.span-table tr[data-span-id="${paymentId}"] .log-count`);
+        await paymentCell.waitFor({ timeout: 15_000 });
+        assert.equal((await paymentCell.textContent())?.trim(), '≡ 2');
+        assert.equal((await page.locator(`.span-table tr[data-span-id="${rootId}"] .log-count`).textContent())?.trim(), '≡ 2');
+        await saveScreenshot(page, `ui-logs-span-table-${scheme}`);
+        await paymentCell.click();
+        await page.waitForURL(new RegExp(`span=${paymentId}&view=logs&logs=span`));
+        await page.waitForFunction(() => (globalThis as any).document.querySelectorAll('.logs-list .log-entry').length === 3);
+        assert.deepEqual(await entryTexts(page), [
+          'charging card ending 4242',
+          'exception',
+          'payment declined: insufficient funds (issuer code 51)',
+        ]);
+        assert.equal(await page.locator('.logs-scope').inputValue(), 'span');
+        await saveScreenshot(page, `ui-logs-tab-span-${scheme}`);
       } finally {
         await page.close();
       }

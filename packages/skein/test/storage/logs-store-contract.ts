@@ -109,6 +109,12 @@ export function runLogsStoreContract(name: string, environment: ContractEnvironm
         );
         assert.equal((await reader.getTraceLogs(TRACE, { limit: 2 })).length, 2);
         assert.deepStrictEqual(await reader.getTraceLogs('ffffffffffffffffffffffffffffffff'), []);
+        // Per-span counts: one aggregate, every record counted (no limit applies).
+        assert.deepStrictEqual(await reader.getTraceLogCounts(TRACE), [
+          { spanId: SPAN_A, count: logs.filter((log) => log.spanId === SPAN_A).length },
+          { spanId: SPAN_B, count: logs.filter((log) => log.spanId === SPAN_B).length },
+        ]);
+        assert.deepStrictEqual(await reader.getTraceLogCounts('ffffffffffffffffffffffffffffffff'), []);
       } finally {
         await store.close();
       }
@@ -152,6 +158,9 @@ export function runLogsStoreContract(name: string, environment: ContractEnvironm
         assert.deepStrictEqual(times(await reader.searchLogs({ ...window, traceId: OTHER_TRACE })), []);
         assert.deepStrictEqual(times(await reader.searchLogs({ ...window, limit: 1 })), [T0 + 4n]);
         assert.equal((await reader.getTraceLogs(TRACE)).length, 4);
+        // The retried batch counts once; the other tenant's record of the same trace is its own.
+        assert.deepStrictEqual(await reader.getTraceLogCounts(TRACE), [{ spanId: SPAN_A, count: 4 }]);
+        assert.deepStrictEqual(await store.forTenant(b).getTraceLogCounts(TRACE), [{ spanId: SPAN_A, count: 1 }]);
         const other = await store.forTenant(b).searchLogs(window);
         assert.deepStrictEqual(
           other.map((log) => log.body),

@@ -19,6 +19,8 @@ import {
   searchResponseSchema,
   logsResponseSchema,
   type LogsResponse,
+  logCountsResponseSchema,
+  type LogCountsResponse,
   servicesResponseSchema,
   type AttributeKey,
   type AttributeValue,
@@ -185,6 +187,16 @@ export class SkeinApi {
       return await this.get(`/api/v1/traces/${encodeURIComponent(traceId)}/logs`, logsResponseSchema, signal);
     } catch (error) {
       if (error instanceof ApiClientError && error.status === 404) return { logs: [], resources: [], scopes: [] };
+      throw error;
+    }
+  }
+
+  /** Records per span of a trace, all of them; undefined from a backend without the route (the caller counts what it read). */
+  async traceLogCounts(traceId: string, signal?: AbortSignal): Promise<LogCountsResponse | undefined> {
+    try {
+      return await this.get(`/api/v1/traces/${encodeURIComponent(traceId)}/logs/counts`, logCountsResponseSchema, signal);
+    } catch (error) {
+      if (error instanceof ApiClientError && error.status === 404) return undefined;
       throw error;
     }
   }

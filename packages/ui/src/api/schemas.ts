@@ -350,3 +350,12 @@ export const logsResponseSchema = z.object({
 
 export type NativeLog = z.infer<typeof nativeLogSchema>;
 export type LogsResponse = z.infer<typeof logsResponseSchema>;
+
+/** `/api/v1/traces/{id}/logs/counts`: records per span ID. */
+export const logCountsResponseSchema = z.object({
+  traceId: z.string(),
+  total: z.number(),
+  spans: z.array(z.object({ spanId: z.string(), count: z.number() })),
+});
+
+export type LogCountsResponse = z.infer<typeof logCountsResponseSchema>;

@@ -3,6 +3,7 @@ import type { NativeLog } from '../api/schemas';
 import { formatDuration } from '../model/format';
 import { serviceColor } from '../model/service-colors';
 import { traceTimeline, type TimelineEntry } from '../model/trace-logs';
+import type { LogScope } from '../model/trace-state';
 import type { TraceTree } from '../model/trace-tree';
 import { AttributeTable } from './attribute-table';
 import { LogBody, LogFields, SeverityBadge } from './log-entry';
@@ -14,20 +15,23 @@ interface Props {
   status: 'ok' | 'loading' | string;
   selectedKey: string | undefined;
   onSelect(key: string): void;
+  /** Only the selected span's records, or its subtree's (in the URL: `logs=span|subtree`); undefined: the whole trace. */
+  scope: LogScope | undefined;
+  onScope(scope: LogScope | undefined): void;
 }
 
 /**
  * The trace page's Logs tab (issue 17): one chronological timeline of the trace's log records and
  * span events, each at its offset from the trace start, with its span: clicking an entry selects
- * that span (the details panel opens beside it). "Only the selected subtree" narrows it to the
- * selected span and its descendants.
+ * that span (the details panel opens beside it). The scope narrows it to the selected span, or to
+ * it and its descendants (a span row's log count opens it on that span).
  */
-export function LogsTimeline({ tree, logs, status, selectedKey, onSelect }: Props): ReactNode {
-  const [subtreeOnly, setSubtreeOnly] = useState(false);
+export function LogsTimeline({ tree, logs, status, selectedKey, onSelect, scope, onScope }: Props): ReactNode {
   const [showEvents, setShowEvents] = useState(true);
   const [open, setOpen] = useState<ReadonlySet<string>>(new Set());
-  const subtree = subtreeOnly ? selectedKey : undefined;
-  const entries = useMemo(() => traceTimeline(tree, logs, subtree), [tree, logs, subtree]);
+  const subtree = scope !== undefined ? selectedKey : undefined;
+  const spanOnly = scope === 'span';
+  const entries = useMemo(() => traceTimeline(tree, logs, subtree, spanOnly), [tree, logs, subtree, spanOnly]);
   const shown = showEvents ? entries : entries.filter((entry) => entry.kind === 'log');
   const toggle = (key: string): void =>
     setOpen((current) => {
@@ -47,19 +51,25 @@ export function LogsTimeline({ tree, logs, status, selectedKey, onSelect }: Prop
         <label>
           <input type="checkbox" checked={showEvents} onChange={(event) => setShowEvents(event.target.checked)} /> span events
         </label>
-        <label title={selectedKey ? 'Only the selected span and the spans under it' : 'Select a span first'}>
-          <input
-            type="checkbox"
-            checked={subtreeOnly}
+        <label title={selectedKey ? 'Narrow the timeline to the selected span' : 'Select a span first'}>
+          show{' '}
+          <select
+            className="logs-scope"
+            value={selectedKey === undefined ? 'trace' : (scope ?? 'trace')}
             disabled={selectedKey === undefined}
-            onChange={(event) => setSubtreeOnly(event.target.checked)}
-          />{' '}
-          only the selected subtree
+            onChange={(event) => onScope(event.target.value === 'trace' ? undefined : (event.target.value as LogScope))}
+          >
+            <option value="trace">the whole trace</option>
+            <option value="span">the selected span</option>
+            <option value="subtree">the selected subtree</option>
+          </select>
         </label>
       </div>
       {status !== 'ok' && status !== 'loading' && <div className="notice warn">Cannot load the trace&apos;s logs: {status}</div>}
       {shown.length === 0 && status !== 'loading' && (
-        <div className="muted logs-empty">No logs or span events {subtree ? 'in this subtree' : 'in this trace'}.</div>
+        <div className="muted logs-empty">
+          No logs or span events {subtree ? (spanOnly ? 'in this span' : 'in this subtree') : 'in this trace'}.
+        </div>
       )}
       <ol className="logs-list" aria-label="Logs and span events">
         {shown.map((entry) => (

@@ -4,13 +4,16 @@ import { formatDuration } from '../model/format';
 import { sortedSpans, type SpanSortKey } from '../model/trace-stats';
 import type { TraceTree } from '../model/trace-tree';
 import { ServiceDot } from './service-chip';
-import { SkewMark } from './waterfall';
+import { LogCountBadge, SkewMark } from './waterfall';
 
 interface Props {
   tree: TraceTree;
   critical: ReadonlyMap<string, readonly Segment[]>;
   selectedKey: string | undefined;
   onSelect(key: string): void;
+  /** Log records per span row key (issue 17): a column, shown when any span has logs. */
+  logCounts?: ReadonlyMap<string, number> | undefined;
+  onShowLogs?: ((key: string) => void) | undefined;
 }
 
 const COLUMNS: { key: SpanSortKey; label: string; numeric: boolean }[] = [
@@ -22,7 +25,8 @@ const COLUMNS: { key: SpanSortKey; label: string; numeric: boolean }[] = [
 ];
 
 /** Every span as a table row, sortable by any column (duration, longest first, by default). */
-export function SpanTable({ tree, critical, selectedKey, onSelect }: Props): ReactNode {
+export function SpanTable({ tree, critical, selectedKey, onSelect, logCounts, onShowLogs }: Props): ReactNode {
+  const withLogs = logCounts !== undefined && logCounts.size > 0;
   const [sort, setSort] = useState<{ key: SpanSortKey; descending: boolean }>({ key: 'duration', descending: true });
   const rows = sortedSpans(tree, sort.key, sort.descending);
   const total = Math.max(1, tree.durationNano);
@@ -53,6 +57,7 @@ export function SpanTable({ tree, critical, selectedKey, onSelect }: Props): Rea
                 </button>
               </th>
             ))}
+            {withLogs && <th className="num logs-col">Logs</th>}
             <th className="share-col">Share of trace</th>
           </tr>
         </thead>
@@ -77,6 +82,13 @@ export function SpanTable({ tree, critical, selectedKey, onSelect }: Props): Rea
                 <td className="num">+{formatDuration(node.startOffsetNano)}</td>
                 <td className="num">{formatDuration(node.durationNano)}</td>
                 <td className="num">{formatDuration(node.selfTimeNano)}</td>
+                {withLogs && (
+                  <td className="num logs-col">
+                    {(logCounts.get(node.key) ?? 0) > 0 && (
+                      <LogCountBadge count={logCounts.get(node.key)!} onClick={onShowLogs && (() => onShowLogs(node.key))} />
+                    )}
+                  </td>
+                )}
                 <td className="share-col">
                   <span
                     className="share-bar"

@@ -31,6 +31,8 @@ interface Props {
   onSelect(key: string | undefined): void;
   /** Log records per span row key (issue 17), shown on the rows. */
   logCounts?: ReadonlyMap<string, number>;
+  /** A row's log count was clicked: show that span's logs. */
+  onShowLogs?(key: string): void;
 }
 
 /**
@@ -38,7 +40,7 @@ interface Props {
  * waterfall, with keyboard navigation. Zoom, search and selection live in the URL; only the
  * collapsed set is local (one Set for the whole trace, not state per span).
  */
-export function Timeline({ tree, trace, critical, state, selectedKey, onChange, onSelect, logCounts }: Props): ReactNode {
+export function Timeline({ tree, trace, critical, state, selectedKey, onChange, onSelect, logCounts, onShowLogs }: Props): ReactNode {
   // Big traces open with their deep levels folded (model/trace-tree.ts: defaultCollapsed).
   const [collapsed, setCollapsed] = useState<ReadonlySet<string>>(() => defaultCollapsed(tree));
   const allRows = useMemo(() => visibleRows(tree, new Set()), [tree]);
@@ -200,6 +202,7 @@ export function Timeline({ tree, trace, critical, state, selectedKey, onChange, 
         collapsed={collapsed}
         descendants={descendants}
         logCounts={logCounts}
+        onShowLogs={onShowLogs}
         selectedKey={selectedKey}
         matches={matches.set}
         window={window}

@@ -21,6 +21,7 @@ interface Props {
   descendants: ReadonlyMap<string, number>;
   /** Log records per node key (a badge on the row; opens the span's logs). */
   logCounts?: ReadonlyMap<string, number> | undefined;
+  onShowLogs?: ((key: string) => void) | undefined;
   selectedKey: string | undefined;
   /** In-trace search matches, and the one last stepped to. */
   matches: ReadonlySet<string>;
@@ -155,6 +156,7 @@ export function Waterfall(props: Props): ReactNode {
                 isCollapsed={props.collapsed.has(node.key)}
                 hidden={props.descendants.get(node.key) ?? 0}
                 logCount={props.logCounts?.get(node.key) ?? 0}
+                onShowLogs={props.onShowLogs}
                 selected={node.key === selectedKey}
                 match={props.matches.has(node.key)}
                 onSelect={props.onSelect}
@@ -179,6 +181,7 @@ interface RowProps {
   isCollapsed: boolean;
   hidden: number;
   logCount: number;
+  onShowLogs: ((key: string) => void) | undefined;
   selected: boolean;
   match: boolean;
   onSelect(key: string): void;
@@ -196,6 +199,7 @@ const WaterfallRow = memo(function WaterfallRow({
   isCollapsed,
   hidden,
   logCount,
+  onShowLogs,
   selected,
   match,
   onSelect,
@@ -266,11 +270,7 @@ const WaterfallRow = memo(function WaterfallRow({
               </span>
             )}
             {node.skewNano !== 0 && <SkewMark skewNano={node.skewNano} raw={raw} />}
-            {logCount > 0 && (
-              <span className="badge log-count" title={`${logCount} log record${logCount === 1 ? '' : 's'} emitted in this span`}>
-                ≡ {logCount}
-              </span>
-            )}
+            {logCount > 0 && <LogCountBadge count={logCount} onClick={onShowLogs && (() => onShowLogs(node.key))} />}
             {isCollapsed && (
               <span className="badge" title={`${hidden} spans folded under it`}>
                 {hidden.toLocaleString('en-US')}
@@ -359,4 +359,31 @@ export function SkewMark({ skewNano, raw }: { skewNano: number; raw: boolean }):
 function tickStyle(percent: number): { left: string; transform: string } {
   // Keep the first and last labels inside the ruler.
   return { left: `${percent}%`, transform: percent < 3 ? 'none' : percent > 94 ? 'translateX(-100%)' : 'translateX(-50%)' };
+}
+
+/** A span's log records (issue 17); with `onClick`, a button that opens the Logs tab on that span. */
+export function LogCountBadge({ count, onClick }: { count: number; onClick?: (() => void) | undefined }): ReactNode {
+  const title = `${count} log record${count === 1 ? '' : 's'} emitted in this span`;
+  if (onClick === undefined) {
+    return (
+      <span className="badge log-count" title={title}>
+        ≡ {count}
+      </span>
+    );
+  }
+  return (
+    <button
+      type="button"
+      className="badge log-count"
+      title={`${title}: show them`}
+      aria-label={`${title}: show them`}
+      onClick={(event) => {
+        // The row's own click selects the span; this one also opens its logs.
+        event.stopPropagation();
+        onClick();
+      }}
+    >
+      ≡ {count}
+    </button>
+  );
 }

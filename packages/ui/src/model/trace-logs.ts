@@ -27,8 +27,8 @@ export function logTimeNano(log: NativeLog): bigint {
  * Logs and span events of `tree` (or only of the subtree under `subtreeKey`), oldest first; a
  * log whose span is not in the trace is kept, with no span to select.
  */
-export function traceTimeline(tree: TraceTree, logs: readonly NativeLog[], subtreeKey?: string): TimelineEntry[] {
-  const inSubtree = subtreeKey === undefined ? undefined : subtreeKeys(tree, subtreeKey);
+export function traceTimeline(tree: TraceTree, logs: readonly NativeLog[], subtreeKey?: string, spanOnly = false): TimelineEntry[] {
+  const inSubtree = subtreeKey === undefined ? undefined : spanOnly ? new Set([subtreeKey]) : subtreeKeys(tree, subtreeKey);
   const entries: TimelineEntry[] = [];
   for (const log of logs) {
     const node = log.spanId === '' ? undefined : tree.bySpanId.get(log.spanId);
@@ -69,6 +69,16 @@ export function logCountsBySpan(tree: TraceTree, logs: readonly NativeLog[]): Ma
     if (node) counts.set(node.key, (counts.get(node.key) ?? 0) + 1);
   }
   return counts;
+}
+
+/** Per-span counts from the API (`/logs/counts`, every record of the trace) by span row key. */
+export function logCountsByKey(tree: TraceTree, counts: readonly { spanId: string; count: number }[]): Map<string, number> {
+  const byKey = new Map<string, number>();
+  for (const { spanId, count } of counts) {
+    const node = spanId === '' ? undefined : tree.bySpanId.get(spanId);
+    if (node) byKey.set(node.key, count);
+  }
+  return byKey;
 }
 
 function subtreeKeys(tree: TraceTree, rootKey: string): Set<string> {

@@ -2,7 +2,7 @@ import { formatZoom, parseZoom, type ZoomWindow } from './trace-zoom';
 
 /**
  * The trace page's URL state:
- * `/trace/<id>?span=<spanId>&view=table&raw=1&zoom=0.1,0.35&q=db.system=redis&match=filter`.
+ * `/trace/<id>?span=<spanId>&view=table&raw=1&zoom=0.1,0.35&q=db.system=redis&match=filter&logs=span`.
  * Defaults stay out of the URL, so a link reopens exactly the same view.
  */
 export const TRACE_VIEWS = ['timeline', 'table', 'stats', 'flame', 'logs'] as const;
@@ -21,7 +21,11 @@ export interface TraceState {
   /** In-trace search text (see span-search.ts); '' or undefined: none. */
   q?: string | undefined;
   match?: MatchMode | undefined;
+  /** The Logs tab's scope: the selected span only, or it and its subtree; undefined: the whole trace. */
+  logs?: LogScope | undefined;
 }
+
+export type LogScope = 'span' | 'subtree';
 
 export function traceStateFromParams(params: URLSearchParams): TraceState {
   const view = params.get('view');
@@ -35,6 +39,7 @@ export function traceStateFromParams(params: URLSearchParams): TraceState {
     ...(zoom && { zoom }),
     ...(q !== '' && { q }),
     ...(params.get('match') === 'filter' && { match: 'filter' as const }),
+    ...((params.get('logs') === 'span' || params.get('logs') === 'subtree') && { logs: params.get('logs') as LogScope }),
   };
 }
 
@@ -46,6 +51,7 @@ export function traceHref(traceId: string, state: TraceState): string {
   if (state.zoom) params.set('zoom', formatZoom(state.zoom));
   if (state.q) params.set('q', state.q);
   if (state.q && state.match === 'filter') params.set('match', 'filter');
+  if (state.logs !== undefined) params.set('logs', state.logs);
   // `,` and `=` are legal in a query string and keep zoom/search links readable.
   const query = params.toString().replace(/%2C/gi, ',').replace(/%3D/gi, '=');
   return `/trace/${traceId}${query === '' ? '' : `?${query}`}`;

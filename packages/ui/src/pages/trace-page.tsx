@@ -15,7 +15,7 @@ import { TraceSourceActions } from '../components/trace-source-actions';
 import { TraceStats } from '../components/trace-stats';
 import { Timeline } from '../components/timeline';
 import { LogsTimeline } from '../components/logs-timeline';
-import { logCountsBySpan } from '../model/trace-logs';
+import { logCountsByKey, logCountsBySpan } from '../model/trace-logs';
 import { buildTraceViews, type TraceViews } from '../model/clock-skew';
 import { bottleneckHint, criticalPath } from '../model/critical-path';
 import { traceHref, traceStateFromParams, type TraceState } from '../model/trace-state';
@@ -116,14 +116,36 @@ function TraceView({ views, trace, state }: { views: TraceViews; trace: NativeTr
   // The trace's log records (issue 17): on the span rows, in the span details, in the Logs tab.
   const traceLogs = useAsync((signal) => api.traceLogs(tree.traceId, signal), [tree.traceId]);
   const logs = useMemo(() => (traceLogs.status === 'ok' ? traceLogs.data.logs : []), [traceLogs]);
-  const logCounts = useMemo(() => logCountsBySpan(tree, logs), [tree, logs]);
+  // Counts from one aggregate over every record (the list above stops at its limit); a backend
+  // without the route: the records read.
+  const countsAnswer = useAsync((signal) => api.traceLogCounts(tree.traceId, signal), [tree.traceId]);
+  const apiCounts = countsAnswer.status === 'ok' ? countsAnswer.data : undefined;
+  const logCounts = useMemo(
+    () => (apiCounts !== undefined ? logCountsByKey(tree, apiCounts.spans) : logCountsBySpan(tree, logs)),
+    [tree, logs, apiCounts],
+  );
+  // A span's log count opens the Logs tab on that span's records.
+  const showLogs = (key: string): void => go({ view: 'logs', span: key, logs: 'span' });
   const logsStatus = traceLogs.status === 'error' ? traceLogs.error.message : traceLogs.status;
   let body: ReactNode;
-  if (state.view === 'table') body = <SpanTable tree={tree} critical={critical} selectedKey={selectedKey} onSelect={select} />;
+  if (state.view === 'table')
+    body = (
+      <SpanTable tree={tree} critical={critical} selectedKey={selectedKey} onSelect={select} logCounts={logCounts} onShowLogs={showLogs} />
+    );
   else if (state.view === 'stats') body = <TraceStats tree={tree} />;
   else if (state.view === 'flame') body = <FlameGraph tree={tree} critical={critical} selectedKey={selectedKey} onSelect={select} />;
   else if (state.view === 'logs')
-    body = <LogsTimeline tree={tree} logs={logs} status={logsStatus} selectedKey={selectedKey} onSelect={select} />;
+    body = (
+      <LogsTimeline
+        tree={tree}
+        logs={logs}
+        status={logsStatus}
+        selectedKey={selectedKey}
+        onSelect={select}
+        scope={state.logs}
+        onScope={(scope) => go({ logs: scope })}
+      />
+    );
   else {
     body = (
       <Timeline
@@ -135,6 +157,7 @@ function TraceView({ views, trace, state }: { views: TraceViews; trace: NativeTr
         onChange={go}
         onSelect={select}
         logCounts={logCounts}
+        onShowLogs={showLogs}
       />
     );
   }

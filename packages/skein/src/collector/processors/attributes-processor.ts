@@ -1,10 +1,9 @@
 import { z } from 'zod';
-import { ConfigError } from '../../model/config-error.js';
 import type { Span } from '../../model/span.js';
 import { attributeActionSchema, compileActions } from './attribute-actions.js';
 import type { ProcessorFactory } from '../pipeline/component-factories.js';
 import type { SpanProcessor } from '../pipeline/span-processor.js';
-import { includeExcludePredicate, matchPropertiesSchema } from './span-matcher.js';
+import { includeExcludePredicate, logIncludeExcludePredicate, matchPropertiesSchema } from './span-matcher.js';
 
 /**
  * `attributes`: edits span attributes, as the OpenTelemetry Collector's attributes processor does
@@ -61,22 +60,18 @@ export const attributesProcessorFactory: ProcessorFactory<AttributesConfig> = {
   // As the Collector's: no actions, refused until some are written.
   createDefaultConfig: () => ({ actions: [] }),
   create: (settings, config) => ({ kind: 'processor', processor: new AttributesProcessor(settings.id.text, config) }),
-  // On log records the actions edit each record's attributes; include/exclude match spans
-  // (span names, kinds), so a logs pipeline takes this processor only without them.
+  // On log records the actions edit each record's attributes; include/exclude select records by
+  // what they share with spans (services, resources, attributes, libraries); span-only criteria
+  // (span names, kinds, status, duration) are a config error.
   createLogs: (settings, config) => {
-    if (config.include !== undefined || config.exclude !== undefined) {
-      throw new ConfigError(
-        `processors.${settings.id.text}: include/exclude select spans; a logs pipeline takes this processor only without them`,
-        `processors.${settings.id.text}`,
-      );
-    }
     const apply = compileActions(config.actions);
+    const selected = logIncludeExcludePredicate(config.include, config.exclude, `processors.${settings.id.text}`);
     return {
       kind: 'processor',
       processor: {
         name: settings.id.text,
         process: (logs) => {
-          for (const log of logs) apply(log.attributes);
+          for (const log of logs) if (selected(log)) apply(log.attributes);
           return logs;
         },
       },

@@ -3,6 +3,8 @@ import { attributeSearchValue } from '../../model/otlp-json-values.js';
 import { SPAN_KIND_NAMES, STATUS_CODE_NAMES, serviceNameOf, type AnyValue, type KeyValue, type Span } from '../../model/span.js';
 import { durationNanosSchema } from '../../model/duration-schema.js';
 import { regexSchema } from './config-values.js';
+import { ConfigError } from '../../model/config-error.js';
+import type { LogRecord } from '../../model/log-record.js';
 
 /**
  * Span selection shared by `attributes` (include/exclude) and `filter`: the OpenTelemetry
@@ -24,7 +26,7 @@ import { regexSchema } from './config-values.js';
  * max_duration: 5s                # duration <= max_duration
  * ```
  */
-const attributeMatchSchema = z
+export const attributeMatchSchema = z
   .object({
     key: z.string().min(1),
     /** Absent: the key only has to be present. */
@@ -82,7 +84,7 @@ export const matchPropertiesSchema = z
   });
 
 export type MatchProperties = z.output<typeof matchPropertiesSchema>;
-type AttributeMatch = z.output<typeof attributeMatchSchema>;
+export type AttributeMatch = z.output<typeof attributeMatchSchema>;
 
 export type SpanPredicate = (span: Span) => boolean;
 
@@ -154,7 +156,8 @@ export function compileMatchProperties(props: MatchProperties): SpanPredicate {
   return (span) => checks.every((check) => check(span));
 }
 
-function attributeTest(match: AttributeMatch, regexp: boolean): (attributes: readonly KeyValue[]) => boolean {
+/** One attribute criterion: the key present, and its value as `match` says (strict, regexp, numeric bounds). */
+export function attributeTest(match: AttributeMatch, regexp: boolean): (attributes: readonly KeyValue[]) => boolean {
   const valueTest = attributeValueTest(match, regexp);
   return (attributes) => {
     for (const attribute of attributes) if (attribute.key === match.key) return valueTest(attribute.value);
@@ -200,4 +203,34 @@ function numericValue(value: AnyValue): number | undefined {
   if (typeof value === 'bigint') return Number(value);
   if (typeof value === 'string' && /^-?\d+(?:\.\d+)?$/.test(value)) return Number(value);
   return undefined;
+}
+
+/**
+ * The logs side of `include`/`exclude` (the `attributes` processor in a logs pipeline): the
+ * criteria a log record has too — `services` and `resources` (its resource), `attributes` (its
+ * own attributes), `libraries` (its scope) — as the Collector matches logs with the same
+ * `MatchProperties`. Span-only criteria are a config error naming the key.
+ */
+export function logIncludeExcludePredicate(
+  include: MatchProperties | undefined,
+  exclude: MatchProperties | undefined,
+  keyPath: string,
+): (log: LogRecord) => boolean {
+  const compile = (props: MatchProperties | undefined, which: string): ((log: LogRecord) => boolean) | undefined => {
+    if (props === undefined) return undefined;
+    for (const key of ['span_names', 'span_kinds', 'status_codes', 'min_duration', 'max_duration'] as const) {
+      if (props[key] !== undefined) {
+        throw new ConfigError(
+          `${keyPath}.${which}.${key}: selects spans; log records are matched by services, resources, attributes, libraries`,
+          `${keyPath}.${which}.${key}`,
+        );
+      }
+    }
+    // A log record carries what these criteria read under the same names as a span.
+    const spanPredicate = compileMatchProperties(props);
+    return (log) => spanPredicate(log as unknown as Span);
+  };
+  const included = compile(include, 'include');
+  const excluded = compile(exclude, 'exclude');
+  return (log) => (included === undefined || included(log)) && (excluded === undefined || !excluded(log));
 }

@@ -158,6 +158,14 @@ export class TailSampler {
     return resolves ? this.buffer.remove(key) : undefined;
   }
 
+  /**
+   * A trace's decision as far as it is known: undefined while it is buffered (undecided) or when
+   * nothing is known of it (not seen yet, or its decision left the cache).
+   */
+  decisionFor(key: TraceKey): string | false | undefined {
+    return this.buffer.get(key) === undefined ? this.decisionOf(key) : undefined;
+  }
+
   private decisionOf(key: TraceKey): string | false | undefined {
     return this.unresolved.get(key) ?? this.cache.get(key);
   }

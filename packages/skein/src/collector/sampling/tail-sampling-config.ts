@@ -36,6 +36,7 @@ const journalSchema = z.union([
  *   max_spans_per_trace: 10000      # Skein: a trace reaching it is decided at once (0: no cap)
  *   max_buffered_spans: 500000      # Skein: spans held in memory; beyond → retryable (overloaded)
  *   journal: { max_size_mib: 1024, segment_size_mib: 64 }  # or false: no durability
+ *   logs: { max_wait: 5s, max_held_records: 100000 }      # Skein: when also in a logs pipeline
  *   policies: [...]                 # see policy-config.ts
  * ```
  *
@@ -56,6 +57,15 @@ export const tailSamplingConfigSchema = z
     max_spans_per_trace: z.number().int().min(0).default(10_000),
     max_buffered_spans: z.number().int().positive().default(500_000),
     journal: journalSchema.default({ max_size_mib: 1024, segment_size_mib: 64 }),
+    // Listed in a logs pipeline too, the processor makes logs follow their trace's decision
+    // (logs-sampling-stage.ts): a request waits at most max_wait for its traces' decisions.
+    logs: z
+      .object({
+        max_wait: durationMillisSchema.default(5_000).refine((ms) => ms > 0, 'max_wait must be more than 0'),
+        max_held_records: z.number().int().positive().default(100_000),
+      })
+      .strict()
+      .default({ max_wait: 5_000, max_held_records: 100_000 }),
     policies: z.array(policySchema).min(1, 'at least one policy is needed'),
   })
   .strict()

@@ -9,6 +9,8 @@ import { TailSampler, type SamplingDecision } from './tail-sampler.js';
 import { defaultTailSamplingConfig, tailSamplingConfigSchema, type TailSamplingConfig } from './tail-sampling-config.js';
 import { overloaded, unavailable } from '../pipeline/consume-status.js';
 import { ConfigError } from '../../model/config-error.js';
+import { LogsSamplingStage } from './logs-sampling-stage.js';
+import { decisionHubOf, type DecisionSource, type SamplingDecisionHub } from './sampling-decision-hub.js';
 
 export { SAMPLING_POLICY_ATTRIBUTE } from './tail-sampler.js';
 
@@ -53,6 +55,9 @@ export class TailSamplingStage implements SpanStage {
   /** Spans in the buffer or decided and not yet taken by the next stage. */
   private heldSpans = 0;
   private closed = false;
+  /** Where this processor's logs stage (if a logs pipeline lists it) reads and awaits decisions. */
+  private readonly hub: SamplingDecisionHub;
+  private readonly decisionSource: DecisionSource = { decisionOf: (key) => this.sampler.decisionFor(key) };
 
   constructor(
     readonly name: string,
@@ -63,6 +68,7 @@ export class TailSamplingStage implements SpanStage {
   ) {
     this.clock = options.clock ?? Date.now;
     this.sampler = new TailSampler(config);
+    this.hub = decisionHubOf(config);
     this.delivery = new SampledDelivery({
       name,
       next,
@@ -105,6 +111,7 @@ export class TailSamplingStage implements SpanStage {
       this.ticker = setInterval(() => this.runDueDecisions(), tickMs);
       this.ticker.unref();
     }
+    this.hub.attach(this.decisionSource);
   }
 
   async consume(spans: Span[]): Promise<ConsumeResult> {
@@ -191,6 +198,7 @@ export class TailSamplingStage implements SpanStage {
     if (this.ticker) clearInterval(this.ticker);
     if (!this.journal) this.handle(this.sampler.decideAll(this.clock()));
     this.closed = true;
+    this.hub.detach(this.decisionSource);
     await this.delivery.stop();
     await this.journal?.close();
     this.updateGauges();
@@ -203,6 +211,7 @@ export class TailSamplingStage implements SpanStage {
     for (const decision of decisions) {
       const { trace, sampled, policy } = decision;
       metrics.samplerDecisions.inc({ processor: this.name, policy, decision: sampled ? 'sampled' : 'not_sampled' });
+      this.hub.decided(trace.key, sampled ? policy : false);
       if (sampled) {
         this.delivery.enqueue({ trace, policy });
         continue;
@@ -253,5 +262,25 @@ export const tailSamplingProcessorFactory: ProcessorFactory<TailSamplingConfig> 
     kind: 'stage',
     name: settings.id.text,
     connect: (next, context) => new TailSamplingStage(settings.id.text, config, next, context),
+  }),
+  // In a logs pipeline: logs follow the decisions of this processor's traces stage (issue 17).
+  createLogs: (settings, config) => ({
+    kind: 'stage',
+    name: settings.id.text,
+    connect: (next, context) => {
+      const hub = decisionHubOf(config);
+      // Traces pipelines start before logs pipelines (cli/service-graph.ts), so it is attached by now.
+      if (!hub.attached) {
+        throw new TailSamplingStartError(
+          `processors.${settings.id.text}: in a logs pipeline it makes logs follow the decisions it makes in a traces pipeline, ` +
+            'and no traces pipeline of this Skein lists it: add it to service.pipelines.traces.processors',
+          `processors.${settings.id.text}`,
+        );
+      }
+      return new LogsSamplingStage(settings.id.text, hub, next, context, {
+        maxWaitMs: config.logs.max_wait,
+        maxHeldRecords: config.logs.max_held_records,
+      });
+    },
   }),
 };
