@@ -6,7 +6,7 @@ import { normaliseTraceId } from '../../model/ids.js';
 import { SPAN_KIND_NAMES } from '../../model/span.js';
 import { SpanConditionError } from '../../storage/span-conditions.js';
 import type { TenantTraceReader } from '../../storage/trace-store.js';
-import { ApiError } from '../api-error.js';
+import { ApiError, fromStorage } from '../api-error.js';
 import { readTraceSpans } from '../compact-trace-route.js';
 import { ENTRY_KINDS, redOf } from '../metrics-api.js';
 import { runMetricsQuery } from '../tempo/tempo-metrics.js';
@@ -64,16 +64,13 @@ function answer(value: unknown): CallToolResult {
 async function answering(work: () => Promise<unknown>): Promise<CallToolResult> {
   try {
     return answer(await work());
-  } catch (error) {
+  } catch (thrown) {
+    // Storage failures through the query layer's one mapping: an ApiError `storage error: …`.
+    const error = fromStorage(thrown);
     const known =
       error instanceof ToolInputError || error instanceof ApiError || error instanceof SpanConditionError || isTraceQLError(error);
-    const message = known
-      ? (error as Error).message
-      : error instanceof Error && error.name === 'StorageError'
-        ? `storage error: ${error.message}`
-        : undefined;
-    if (message === undefined) throw error;
-    return { isError: true, content: [{ type: 'text', text: message }] };
+    if (!known) throw error;
+    return { isError: true, content: [{ type: 'text', text: (error as Error).message }] };
   }
 }
 
