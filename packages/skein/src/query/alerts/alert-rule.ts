@@ -85,3 +85,17 @@ export function compare(value: number, op: AlertOp, threshold: number): boolean 
       return value <= threshold;
   }
 }
+
+/** Zod's issues as one line per problem, `key: message (got value)`. */
+export function issuesText(error: z.ZodError, input: unknown): string {
+  return error.issues
+    .map((issue) => {
+      const path = issue.path.map(String).join('.');
+      let value: unknown = input;
+      for (const key of issue.path)
+        value = value !== null && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[key] : undefined;
+      const got = value === undefined ? '' : ` (got ${JSON.stringify(value)})`;
+      return `${path === '' ? 'rule' : path}: ${issue.message}${got}`;
+    })
+    .join('; ');
+}

@@ -7,8 +7,7 @@ import { sendJson, type RouterLogger } from '../http-router.js';
 import { runMetricsQuery } from '../tempo/tempo-metrics.js';
 import { tenantOf, readerFor } from '../tenant-of.js';
 import { rulesOf, type RuleWithSource } from './alert-evaluator.js';
-import { configProblems } from '../../model/config-error.js';
-import { alertRuleSchema, planOf, storedForm } from './alert-rule.js';
+import { alertRuleSchema, issuesText, planOf, storedForm } from './alert-rule.js';
 import type { AlertsConfig } from './alerts-config.js';
 
 /**
@@ -95,8 +94,7 @@ export function withAlertsApi(store: TraceStore, config: AlertsConfig, logger: R
     };
     const validated = (body: unknown, id: string | undefined): RuleWithSource['rule'] => {
       const parsed = alertRuleSchema.safeParse(body);
-      if (!parsed.success)
-        throw new ApiError('bad_parameter', `invalid alert rule: ${configProblems('', parsed.error.issues, body).join('; ')}`);
+      if (!parsed.success) throw new ApiError('bad_parameter', `invalid alert rule: ${issuesText(parsed.error, body)}`);
       if (id !== undefined && parsed.data.id !== undefined && parsed.data.id !== id)
         throw new ApiError('bad_parameter', `invalid alert rule: id: does not match the path (got ${JSON.stringify(parsed.data.id)})`);
       const names = new Set(config.notifiers.map((n) => n.name));
