@@ -25,14 +25,8 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { query } from 'chdb';
-import {
-  buildFigures,
-  renderMarkdown,
-  type BenchEnvironment,
-  type BenchReport,
-  type BenchResults,
-  type StepOutcome,
-} from './bench-report.js';
+import { buildFigures } from './bench-figures.js';
+import { renderMarkdown, type BenchEnvironment, type BenchReport, type BenchResults, type StepOutcome } from './bench-report.js';
 
 const { values: options } = parseArgs({
   options: {

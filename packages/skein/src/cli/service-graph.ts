@@ -6,7 +6,7 @@ import type {
   ProcessorFactory,
   ReceiverFactory,
 } from '../collector/pipeline/component-factories.js';
-import { CONSUME_SUCCESS, type ConsumeResult, type SpanConsumer } from '../collector/pipeline/consume-result.js';
+import { CONSUME_SUCCESS, type Consumer, type ConsumeResult, type SpanConsumer } from '../collector/pipeline/consume-result.js';
 import type { StageContext } from '../collector/pipeline/span-processor.js';
 import { TracePipeline } from '../collector/pipeline/trace-pipeline.js';
 import type { LogsConsumer, LogsExporter } from '../collector/pipeline/logs-consumer.js';
@@ -87,11 +87,6 @@ export interface GraphServices {
 
 /** Builds the graph for `role` from a validated config. Nothing starts here. */
 export function buildServiceGraph(config: SkeinConfig, role: Role, services: GraphServices): ServiceGraph {
-  const settingsOf = (component: ComponentConfig): CreateSettings => ({
-    id: component.id,
-    logger: services.logger,
-    metrics: services.metrics,
-  });
   const nodes: GraphNode[] = [];
   const metricsAddress = config.service.telemetry.metrics.address;
   if (metricsAddress !== null) nodes.push({ label: 'metrics', component: metricsEndpoint(metricsAddress, services) });
@@ -100,7 +95,7 @@ export function buildServiceGraph(config: SkeinConfig, role: Role, services: Gra
     const extension = config.extensions[id]!;
     nodes.push({
       label: `extension ${id}`,
-      component: (extension.factory as ExtensionFactory<unknown>).create(settingsOf(extension), extension.config),
+      component: (extension.factory as ExtensionFactory<unknown>).create(settingsOf(extension, services), extension.config),
     });
   }
   if (role === 'query') return new ServiceGraph(nodes);
@@ -114,7 +109,7 @@ export function buildServiceGraph(config: SkeinConfig, role: Role, services: Gra
     pipelineIds.filter((pipelineId) => config.service.pipelines[pipelineId]![field].includes(id));
 
   // Pipelines are consumers before they are built (a pipeline's stages connect in start()).
-  const pipelines = new Map(pipelineIds.map((id) => [id, new PipelineComponent(id, config.service.pipelines[id]!, config, services)]));
+  const pipelines = new Map(pipelineIds.map((id) => [id, tracesPipeline(id, config, services)]));
   const fanOutTo = (pipelineIdsFed: readonly string[]): SpanConsumer => fanOut(pipelineIdsFed.map((id) => pipelines.get(id)!));
 
   // One instance per exporter or connector id, however many pipelines share it.
@@ -125,12 +120,12 @@ export function buildServiceGraph(config: SkeinConfig, role: Role, services: Gra
       const connector = config.connectors[id];
       const exporter = connector
         ? (connector.factory as ConnectorFactory<unknown>).create(
-            settingsOf(connector),
+            settingsOf(connector, services),
             connector.config,
             fanOutTo(pipelinesOf('receivers', id)),
           )
         : (config.exporters[id]!.factory as ExporterFactory<unknown>).create(
-            settingsOf(config.exporters[id]!),
+            settingsOf(config.exporters[id]!, services),
             config.exporters[id]!.config,
           );
       exporters.set(id, exporter);
@@ -142,16 +137,14 @@ export function buildServiceGraph(config: SkeinConfig, role: Role, services: Gra
     nodes.push({ label: `pipeline ${id}`, component: pipeline });
   }
   // Logs pipelines (issue 17): their own exporter instances (an exporter factory's logs form).
-  const logsPipelines = new Map(
-    logsPipelineIds.map((id) => [id, new LogsPipelineComponent(id, config.service.pipelines[id]!, config, services)]),
-  );
+  const logsPipelines = new Map(logsPipelineIds.map((id) => [id, logsPipeline(id, config, services)]));
   const logsExporters = new Map<string, LogsExporter>();
   for (const [pipelineId, pipeline] of logsPipelines) {
     pipeline.exporters = config.service.pipelines[pipelineId]!.exporters.map((id) => {
       let exporter = logsExporters.get(id);
       if (exporter === undefined) {
         const defined = config.exporters[id]!;
-        exporter = (defined.factory as ExporterFactory<unknown>).createLogs!(settingsOf(defined), defined.config);
+        exporter = (defined.factory as ExporterFactory<unknown>).createLogs!(settingsOf(defined, services), defined.config);
         logsExporters.set(id, exporter);
         nodes.push({ label: `exporter ${id} (logs)`, component: exporter });
       }
@@ -176,7 +169,7 @@ export function buildServiceGraph(config: SkeinConfig, role: Role, services: Gra
     if (!receiver) continue; // a connector: it feeds its pipelines as an exporter of others
     const tracesFed = pipelinesOf('receivers', id);
     const component = (receiver.factory as ReceiverFactory<unknown>).create(
-      settingsOf(receiver),
+      settingsOf(receiver, services),
       receiver.config,
       tracesFed.length > 0 ? fanOutTo(tracesFed) : noTracesPipeline(id),
       logsPipelinesOf(id),
@@ -218,51 +211,91 @@ function extensionsOf(config: SkeinConfig, role: Role): string[] {
   return others.some((id) => typeOf(id) === 'health') || !('health' in config.extensions) ? others : ['health', ...others];
 }
 
-/** A pipeline as a component: its stages are connected (so started) in start(), flushed in shutdown(). */
-class PipelineComponent implements Component, SpanConsumer {
-  exporters: readonly SpanConsumer[] = [];
-  private pipeline: TracePipeline | undefined;
+/** A built pipeline of one signal: takes its items, flushes its stages at shutdown. */
+interface SignalPipeline<T> extends Consumer<T> {
+  shutdown(): Promise<void>;
+}
+
+/**
+ * A pipeline of either signal as a component: `build` connects (so starts) its stages in start(),
+ * given the exporters the graph gave it; they are flushed in shutdown().
+ */
+class PipelineComponent<T> implements Component, Consumer<T> {
+  exporters: readonly Consumer<T>[] = [];
+  private pipeline: SignalPipeline<T> | undefined;
 
   constructor(
     private readonly id: string,
     private readonly pipelineConfig: PipelineConfig,
-    private readonly config: SkeinConfig,
     private readonly services: GraphServices,
+    private readonly build: (exporters: readonly Consumer<T>[], host: Host) => SignalPipeline<T>,
   ) {}
 
   start(host: Host): Promise<void> {
     const { processors, receivers, exporters } = this.pipelineConfig;
-    const steps = processors.map((id) => {
-      const processor = this.config.processors[id]!;
-      const settings = { id: processor.id, logger: this.services.logger, metrics: this.services.metrics };
-      return (processor.factory as ProcessorFactory<unknown>).create(settings, processor.config);
-    });
-    const context: StageContext = {
-      metrics: this.services.metrics,
-      logger: this.services.logger,
-      // Read only by stages that keep durable state, so the data directory is made only for them.
-      get stateDir() {
-        return host.stateDir;
-      },
-      traceStore: () => host.traceStore(),
-    };
-    this.pipeline = new TracePipeline(this.exporters, steps, context);
+    this.pipeline = this.build(this.exporters, host);
     this.services.logger.info(`${this.id} pipeline: ${receivers.join(' + ')} → ${[...processors, exporters.join(' + ')].join(' → ')}`);
     return Promise.resolve();
   }
 
-  consume(spans: Span[]): Promise<ConsumeResult> {
+  consume(items: T[]): Promise<ConsumeResult> {
     if (!this.pipeline) return Promise.resolve({ outcome: 'failure', message: `pipeline ${this.id} is not started` });
-    return this.pipeline.consume(spans);
+    return this.pipeline.consume(items);
   }
 
   admission(): ConsumeResult | undefined {
-    return this.pipeline?.admission();
+    return this.pipeline?.admission?.();
   }
 
   async shutdown(): Promise<void> {
     await this.pipeline?.shutdown();
   }
+}
+
+/** A traces pipeline: each processor's span form, and a context with the host's store (for the metrics tap). */
+function tracesPipeline(id: string, config: SkeinConfig, services: GraphServices): PipelineComponent<Span> {
+  const pipelineConfig = config.service.pipelines[id]!;
+  return new PipelineComponent<Span>(id, pipelineConfig, services, (exporters, host) => {
+    const steps = pipelineConfig.processors.map((processorId) => {
+      const processor = config.processors[processorId]!;
+      return (processor.factory as ProcessorFactory<unknown>).create(settingsOf(processor, services), processor.config);
+    });
+    return new TracePipeline(
+      exporters,
+      steps,
+      stageContext(host, services, () => host.traceStore()),
+    );
+  });
+}
+
+/** A logs pipeline (issue 17): each processor's logs form. */
+function logsPipeline(id: string, config: SkeinConfig, services: GraphServices): PipelineComponent<LogRecord> {
+  const pipelineConfig = config.service.pipelines[id]!;
+  return new PipelineComponent<LogRecord>(id, pipelineConfig, services, (exporters, host) => {
+    const steps = pipelineConfig.processors.map((processorId) => {
+      const processor = config.processors[processorId]!;
+      // The config loader checked that every processor of a logs pipeline has its logs form.
+      return (processor.factory as ProcessorFactory<unknown>).createLogs!(settingsOf(processor, services), processor.config);
+    });
+    return new LogsPipeline(exporters, steps, stageContext(host, services));
+  });
+}
+
+function settingsOf(component: ComponentConfig, services: GraphServices): CreateSettings {
+  return { id: component.id, logger: services.logger, metrics: services.metrics };
+}
+
+/** `traceStore` for traces pipelines only (the metrics tap writes through it); logs stages have no use for it. */
+function stageContext(host: Host, services: GraphServices, traceStore?: Host['traceStore']): StageContext {
+  return {
+    metrics: services.metrics,
+    logger: services.logger,
+    // A getter: read only by stages that keep durable state, so the data directory is made only for them.
+    get stateDir() {
+      return host.stateDir;
+    },
+    ...(traceStore !== undefined && { traceStore }),
+  };
 }
 
 /** What a receiver that is in logs pipelines only answers for traces: not taken, and why. */
@@ -274,52 +307,6 @@ function noTracesPipeline(receiverId: string): SpanConsumer {
         message: `receiver ${receiverId} is in no traces pipeline: list it in service.pipelines.traces.receivers`,
       }),
   };
-}
-
-/** A logs pipeline as a component: stages connected in start(), flushed in shutdown(). */
-class LogsPipelineComponent implements Component, LogsConsumer {
-  exporters: readonly LogsConsumer[] = [];
-  private pipeline: LogsPipeline | undefined;
-
-  constructor(
-    private readonly id: string,
-    private readonly pipelineConfig: PipelineConfig,
-    private readonly config: SkeinConfig,
-    private readonly services: GraphServices,
-  ) {}
-
-  start(host: Host): Promise<void> {
-    const { processors, receivers, exporters } = this.pipelineConfig;
-    const steps = processors.map((id) => {
-      const processor = this.config.processors[id]!;
-      const settings = { id: processor.id, logger: this.services.logger, metrics: this.services.metrics };
-      // The config loader checked that every processor of a logs pipeline has its logs form.
-      return (processor.factory as ProcessorFactory<unknown>).createLogs!(settings, processor.config);
-    });
-    const context: StageContext = {
-      metrics: this.services.metrics,
-      logger: this.services.logger,
-      get stateDir() {
-        return host.stateDir;
-      },
-    };
-    this.pipeline = new LogsPipeline(this.exporters, steps, context);
-    this.services.logger.info(`${this.id} pipeline: ${receivers.join(' + ')} → ${[...processors, exporters.join(' + ')].join(' → ')}`);
-    return Promise.resolve();
-  }
-
-  consume(logs: LogRecord[]): Promise<ConsumeResult> {
-    if (!this.pipeline) return Promise.resolve({ outcome: 'failure', message: `pipeline ${this.id} is not started` });
-    return this.pipeline.consume(logs);
-  }
-
-  admission(): ConsumeResult | undefined {
-    return this.pipeline?.admission();
-  }
-
-  async shutdown(): Promise<void> {
-    await this.pipeline?.shutdown();
-  }
 }
 
 /**

@@ -1,6 +1,14 @@
 import { OtlpDecodeError } from './decode-error.js';
-import { parseJsonPreservingInt64 } from './json-int64.js';
 import type { LogRecord } from './log-record.js';
+import {
+  decodeOtlpJsonEnvelope,
+  resourceToOtlpJson,
+  schemaUrlOf,
+  scopeToOtlpJson,
+  type OtlpJsonLevels,
+  type OtlpJsonResource,
+  type OtlpJsonScope,
+} from './otlp-json-envelope.js';
 import { idField, timeField } from './otlp-json-span.js';
 import {
   anyValueFromOtlpJson,
@@ -40,15 +48,17 @@ export interface OtlpJsonLogRecord {
 
 export interface OtlpJsonLogsData {
   resourceLogs: Array<{
-    resource: { attributes: OtlpJsonKeyValue[]; droppedAttributesCount?: number };
-    scopeLogs: Array<{
-      scope: { name: string; version?: string; attributes?: OtlpJsonKeyValue[]; droppedAttributesCount?: number };
-      logRecords: OtlpJsonLogRecord[];
-      schemaUrl?: string;
-    }>;
+    resource: OtlpJsonResource;
+    scopeLogs: Array<{ scope: OtlpJsonScope; logRecords: OtlpJsonLogRecord[]; schemaUrl?: string }>;
     schemaUrl?: string;
   }>;
 }
+
+const LOGS_LEVELS: OtlpJsonLevels = {
+  resources: ['resourceLogs', 'resource_logs'],
+  scopes: ['scopeLogs', 'scope_logs'],
+  items: ['logRecords', 'log_records'],
+};
 
 /** `SEVERITY_NUMBER_UNSPECIFIED`, `SEVERITY_NUMBER_TRACE`, … `SEVERITY_NUMBER_FATAL4`, by number. */
 const SEVERITY_ENUM_NAMES: readonly string[] = [
@@ -109,78 +119,18 @@ export function logRecordToOtlpJson(log: LogRecord): OtlpJsonLogRecord {
 export function encodeOtlpJsonLogs(logs: readonly LogRecord[]): OtlpJsonLogsData {
   return {
     resourceLogs: groupByResourceAndScope(logs).map((group) => ({
-      resource: {
-        attributes: keyValuesToOtlpJson(group.resource.attributes),
-        ...(group.resource.droppedAttributesCount !== 0 && { droppedAttributesCount: group.resource.droppedAttributesCount }),
-      },
+      resource: resourceToOtlpJson(group.resource),
       scopeLogs: group.scopes.map(({ scope, spans: records }) => ({
-        scope: {
-          name: scope.name,
-          ...(scope.version !== '' && { version: scope.version }),
-          ...(scope.attributes.length > 0 && { attributes: keyValuesToOtlpJson(scope.attributes) }),
-          ...(scope.droppedAttributesCount !== 0 && { droppedAttributesCount: scope.droppedAttributesCount }),
-        },
+        scope: scopeToOtlpJson(scope),
         logRecords: records.map(logRecordToOtlpJson),
-        ...(scope.schemaUrl !== '' && { schemaUrl: scope.schemaUrl }),
+        ...schemaUrlOf(scope),
       })),
-      ...(group.resource.schemaUrl !== '' && { schemaUrl: group.resource.schemaUrl }),
+      ...schemaUrlOf(group.resource),
     })),
   };
 }
 
 /** OTLP JSON text → log records; throws {@link OtlpDecodeError} naming the first structural problem. */
 export function decodeOtlpJsonLogs(text: string, tenant: TenantId = DEFAULT_TENANT): LogRecord[] {
-  let parsed: unknown;
-  try {
-    parsed = parseJsonPreservingInt64(text);
-  } catch (error) {
-    throw new OtlpDecodeError(`body is not valid JSON: ${(error as Error).message}`);
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new OtlpDecodeError(`body must be a JSON object with "resourceLogs", got ${describe(parsed)}`);
-  }
-  const root = parsed as Record<string, unknown>;
-  const logs: LogRecord[] = [];
-  const resourceLogsList = listOf(root['resourceLogs'] ?? root['resource_logs'], 'resourceLogs');
-  for (let r = 0; r < resourceLogsList.length; r++) {
-    const rlPath = `resourceLogs[${r}]`;
-    const rl = asObject(resourceLogsList[r], rlPath);
-    const rawResource = asObject(rl['resource'], `${rlPath}.resource`);
-    const resource: Resource = {
-      tenant,
-      attributes: keyValuesFromOtlpJson(rawResource['attributes'], `${rlPath}.resource.attributes`),
-      droppedAttributesCount: uint32Field(
-        rawResource['droppedAttributesCount'] ?? rawResource['dropped_attributes_count'],
-        `${rlPath}.resource.droppedAttributesCount`,
-      ),
-      schemaUrl: stringField(rl['schemaUrl'] ?? rl['schema_url'], `${rlPath}.schemaUrl`),
-    };
-    const scopeLogsList = listOf(rl['scopeLogs'] ?? rl['scope_logs'], `${rlPath}.scopeLogs`);
-    for (let s = 0; s < scopeLogsList.length; s++) {
-      const slPath = `${rlPath}.scopeLogs[${s}]`;
-      const sl = asObject(scopeLogsList[s], slPath);
-      const rawScope = asObject(sl['scope'], `${slPath}.scope`);
-      const scope: InstrumentationScope = {
-        name: stringField(rawScope['name'], `${slPath}.scope.name`),
-        version: stringField(rawScope['version'], `${slPath}.scope.version`),
-        attributes: keyValuesFromOtlpJson(rawScope['attributes'], `${slPath}.scope.attributes`),
-        droppedAttributesCount: uint32Field(
-          rawScope['droppedAttributesCount'] ?? rawScope['dropped_attributes_count'],
-          `${slPath}.scope.droppedAttributesCount`,
-        ),
-        schemaUrl: stringField(sl['schemaUrl'] ?? sl['schema_url'], `${slPath}.schemaUrl`),
-      };
-      const records = listOf(sl['logRecords'] ?? sl['log_records'], `${slPath}.logRecords`);
-      for (let i = 0; i < records.length; i++) {
-        logs.push(logRecordFromOtlpJson(records[i], resource, scope, `${slPath}.logRecords[${i}]`));
-      }
-    }
-  }
-  return logs;
-}
-
-function listOf(raw: unknown, path: string): unknown[] {
-  if (raw === undefined || raw === null) return [];
-  if (!Array.isArray(raw)) throw new OtlpDecodeError(`${path}: expected an array, got ${describe(raw)}`);
-  return raw;
+  return decodeOtlpJsonEnvelope(text, tenant, LOGS_LEVELS, logRecordFromOtlpJson);
 }

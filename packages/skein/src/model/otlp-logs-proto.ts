@@ -1,5 +1,5 @@
 import type { LogRecord } from './log-record.js';
-import { decodeAnyValue, decodeKeyValue, decodeResource, decodeScope } from './otlp-proto-decode.js';
+import { decodeAnyValue, decodeKeyValue, decodeOtlpProtoEnvelope, type OtlpProtoEnvelope } from './otlp-proto-decode.js';
 import {
   fixed64Field,
   hexField,
@@ -8,12 +8,10 @@ import {
   uint32Field,
   withWriter,
   writeAnyValue,
-  writeResource,
-  writeScope,
+  writeResourceScopeGroups,
 } from './otlp-proto-encode.js';
-import { MessageSchema, ProtoReader, WireType } from './protobuf-reader.js';
+import { MessageSchema, type ProtoReader, WireType } from './protobuf-reader.js';
 import type { ProtoWriter } from './protobuf-writer.js';
-import { groupByResourceAndScope } from './resource-scope-groups.js';
 import type { AnyValue, InstrumentationScope, KeyValue, Resource } from './span.js';
 import { DEFAULT_TENANT, type TenantId } from './tenant.js';
 
@@ -55,39 +53,16 @@ const LOG_RECORD = new MessageSchema('LogRecord', [
   [12, 'event_name', LEN],
 ]);
 
+const LOGS: OtlpProtoEnvelope<LogRecord> = {
+  request: REQUEST,
+  resourceItems: RESOURCE_LOGS,
+  scopeItems: SCOPE_LOGS,
+  decodeItem: decodeLogRecord,
+};
+
 /** Decodes an OTLP/protobuf logs export request; throws only `OtlpDecodeError`. */
 export function decodeOtlpProtoLogs(bytes: Uint8Array, tenant: TenantId = DEFAULT_TENANT): LogRecord[] {
-  const r = new ProtoReader(bytes);
-  const logs: LogRecord[] = [];
-  const end = bytes.length;
-  while (r.pos < end) {
-    const tag = r.tag(end, REQUEST);
-    if (tag === 0x0a) decodeResourceLogs(r, r.lengthEnd(end, 'ExportLogsServiceRequest.resource_logs'), tenant, logs);
-    else r.skipUnknown(tag, end, REQUEST);
-  }
-  return logs;
-}
-
-function decodeResourceLogs(r: ProtoReader, end: number, tenant: TenantId, out: LogRecord[]): void {
-  const resource: Resource = { tenant, attributes: [], droppedAttributesCount: 0, schemaUrl: '' };
-  while (r.pos < end) {
-    const tag = r.tag(end, RESOURCE_LOGS);
-    if (tag === 0x0a) decodeResource(r, r.lengthEnd(end, 'ResourceLogs.resource'), resource);
-    else if (tag === 0x12) decodeScopeLogs(r, r.lengthEnd(end, 'ResourceLogs.scope_logs'), resource, out);
-    else if (tag === 0x1a) resource.schemaUrl = r.string(end, 'ResourceLogs.schema_url');
-    else r.skipUnknown(tag, end, RESOURCE_LOGS);
-  }
-}
-
-function decodeScopeLogs(r: ProtoReader, end: number, resource: Resource, out: LogRecord[]): void {
-  const scope: InstrumentationScope = { name: '', version: '', attributes: [], droppedAttributesCount: 0, schemaUrl: '' };
-  while (r.pos < end) {
-    const tag = r.tag(end, SCOPE_LOGS);
-    if (tag === 0x0a) decodeScope(r, r.lengthEnd(end, 'ScopeLogs.scope'), scope);
-    else if (tag === 0x12) out.push(decodeLogRecord(r, r.lengthEnd(end, 'ScopeLogs.log_records'), resource, scope));
-    else if (tag === 0x1a) scope.schemaUrl = r.string(end, 'ScopeLogs.schema_url');
-    else r.skipUnknown(tag, end, SCOPE_LOGS);
-  }
+  return decodeOtlpProtoEnvelope(bytes, tenant, LOGS);
 }
 
 function decodeLogRecord(r: ProtoReader, end: number, resource: Resource, scope: InstrumentationScope): LogRecord {
@@ -136,34 +111,7 @@ function decodeLogRecord(r: ProtoReader, end: number, resource: Resource, scope:
 
 /** Log records → OTLP/protobuf `ExportLogsServiceRequest`, regrouped by resource and scope (tests, forwarding). */
 export function encodeOtlpProtoLogs(logs: readonly LogRecord[]): Uint8Array {
-  return withWriter((w) => {
-    for (const group of groupByResourceAndScope(logs)) {
-      w.uint32(0x0a); // ExportLogsServiceRequest.resource_logs
-      const resourceLogs = w.fork();
-      w.uint32(0x0a);
-      const resource = w.fork();
-      writeResource(w, group.resource);
-      w.join(resource);
-      for (const scopeGroup of group.scopes) {
-        w.uint32(0x12); // ResourceLogs.scope_logs
-        const scopeLogs = w.fork();
-        w.uint32(0x0a);
-        const scope = w.fork();
-        writeScope(w, scopeGroup.scope);
-        w.join(scope);
-        for (const log of scopeGroup.spans) {
-          w.uint32(0x12); // ScopeLogs.log_records
-          const at = w.fork();
-          writeLogRecord(w, log);
-          w.join(at);
-        }
-        stringField(w, 0x1a, scopeGroup.scope.schemaUrl);
-        w.join(scopeLogs);
-      }
-      stringField(w, 0x1a, group.resource.schemaUrl);
-      w.join(resourceLogs);
-    }
-  });
+  return withWriter((w) => writeResourceScopeGroups(w, logs, writeLogRecord));
 }
 
 function writeLogRecord(w: ProtoWriter, log: LogRecord): void {

@@ -106,32 +106,57 @@ const ANY_VALUE = new MessageSchema('AnyValue', [
 const ARRAY_VALUE = new MessageSchema('ArrayValue', [[1, 'values', LEN]]);
 const KEY_VALUE_LIST = new MessageSchema('KeyValueList', [[1, 'values', LEN]]);
 
-/** Decodes an OTLP/protobuf trace export request; throws only {@link OtlpDecodeError}. */
-export function decodeOtlpProtoTraces(bytes: Uint8Array, tenant: TenantId = DEFAULT_TENANT): Span[] {
-  const r = new ProtoReader(bytes);
-  const spans: Span[] = [];
-  const end = bytes.length;
-  while (r.pos < end) {
-    const tag = r.tag(end, REQUEST);
-    if (tag === 0x0a) decodeResourceSpans(r, r.lengthEnd(end, 'ExportTraceServiceRequest.resource_spans'), tenant, spans);
-    else r.skipUnknown(tag, end, REQUEST);
-  }
-  return spans;
+/**
+ * One OTLP signal's envelope (its request, `Resource*` and `Scope*` messages: the same field
+ * numbers for every signal) and the decoder of one of its items (a span, a log record).
+ */
+export interface OtlpProtoEnvelope<T> {
+  readonly request: MessageSchema;
+  readonly resourceItems: MessageSchema;
+  readonly scopeItems: MessageSchema;
+  readonly decodeItem: (r: ProtoReader, end: number, resource: Resource, scope: InstrumentationScope) => T;
 }
 
-function decodeResourceSpans(r: ProtoReader, end: number, tenant: TenantId, out: Span[]): void {
-  const resource: Resource = { tenant, attributes: [], droppedAttributesCount: 0, schemaUrl: '' };
+const TRACES: OtlpProtoEnvelope<Span> = {
+  request: REQUEST,
+  resourceItems: RESOURCE_SPANS,
+  scopeItems: SCOPE_SPANS,
+  decodeItem: decodeSpan,
+};
+
+/** Decodes an OTLP/protobuf trace export request; throws only {@link OtlpDecodeError}. */
+export function decodeOtlpProtoTraces(bytes: Uint8Array, tenant: TenantId = DEFAULT_TENANT): Span[] {
+  return decodeOtlpProtoEnvelope(bytes, tenant, TRACES);
+}
+
+/** Decodes a signal's export request into its items; throws only {@link OtlpDecodeError}. */
+export function decodeOtlpProtoEnvelope<T>(bytes: Uint8Array, tenant: TenantId, envelope: OtlpProtoEnvelope<T>): T[] {
+  const r = new ProtoReader(bytes);
+  const items: T[] = [];
+  const end = bytes.length;
+  const { request } = envelope;
   while (r.pos < end) {
-    const tag = r.tag(end, RESOURCE_SPANS);
-    if (tag === 0x0a) decodeResource(r, r.lengthEnd(end, 'ResourceSpans.resource'), resource);
-    else if (tag === 0x12) decodeScopeSpans(r, r.lengthEnd(end, 'ResourceSpans.scope_spans'), resource, out);
-    else if (tag === 0x1a) resource.schemaUrl = r.string(end, 'ResourceSpans.schema_url');
-    else r.skipUnknown(tag, end, RESOURCE_SPANS);
+    const tag = r.tag(end, request);
+    if (tag === 0x0a) decodeResourceItems(r, r.lengthEnd(end, request.fieldNames[1]!), tenant, envelope, items);
+    else r.skipUnknown(tag, end, request);
+  }
+  return items;
+}
+
+function decodeResourceItems<T>(r: ProtoReader, end: number, tenant: TenantId, envelope: OtlpProtoEnvelope<T>, out: T[]): void {
+  const resource: Resource = { tenant, attributes: [], droppedAttributesCount: 0, schemaUrl: '' };
+  const schema = envelope.resourceItems;
+  while (r.pos < end) {
+    const tag = r.tag(end, schema);
+    if (tag === 0x0a) decodeResource(r, r.lengthEnd(end, schema.fieldNames[1]!), resource);
+    else if (tag === 0x12) decodeScopeItems(r, r.lengthEnd(end, schema.fieldNames[2]!), resource, envelope, out);
+    else if (tag === 0x1a) resource.schemaUrl = r.string(end, schema.fieldNames[3]!);
+    else r.skipUnknown(tag, end, schema);
   }
 }
 
 /** Fills the shared object in place (its identity is already held by decoded spans or log records). */
-export function decodeResource(r: ProtoReader, end: number, resource: Resource): void {
+function decodeResource(r: ProtoReader, end: number, resource: Resource): void {
   resource.attributes = [];
   resource.droppedAttributesCount = 0;
   while (r.pos < end) {
@@ -142,18 +167,19 @@ export function decodeResource(r: ProtoReader, end: number, resource: Resource):
   }
 }
 
-function decodeScopeSpans(r: ProtoReader, end: number, resource: Resource, out: Span[]): void {
+function decodeScopeItems<T>(r: ProtoReader, end: number, resource: Resource, envelope: OtlpProtoEnvelope<T>, out: T[]): void {
   const scope: InstrumentationScope = { name: '', version: '', attributes: [], droppedAttributesCount: 0, schemaUrl: '' };
+  const schema = envelope.scopeItems;
   while (r.pos < end) {
-    const tag = r.tag(end, SCOPE_SPANS);
-    if (tag === 0x0a) decodeScope(r, r.lengthEnd(end, 'ScopeSpans.scope'), scope);
-    else if (tag === 0x12) out.push(decodeSpan(r, r.lengthEnd(end, 'ScopeSpans.spans'), resource, scope));
-    else if (tag === 0x1a) scope.schemaUrl = r.string(end, 'ScopeSpans.schema_url');
-    else r.skipUnknown(tag, end, SCOPE_SPANS);
+    const tag = r.tag(end, schema);
+    if (tag === 0x0a) decodeScope(r, r.lengthEnd(end, schema.fieldNames[1]!), scope);
+    else if (tag === 0x12) out.push(envelope.decodeItem(r, r.lengthEnd(end, schema.fieldNames[2]!), resource, scope));
+    else if (tag === 0x1a) scope.schemaUrl = r.string(end, schema.fieldNames[3]!);
+    else r.skipUnknown(tag, end, schema);
   }
 }
 
-export function decodeScope(r: ProtoReader, end: number, scope: InstrumentationScope): void {
+function decodeScope(r: ProtoReader, end: number, scope: InstrumentationScope): void {
   scope.name = '';
   scope.version = '';
   scope.attributes = [];

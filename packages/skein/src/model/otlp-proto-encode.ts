@@ -28,42 +28,53 @@ export function withWriter(write: (w: ProtoWriter) => void): Uint8Array {
 }
 
 export function encodeOtlpProtoTraces(spans: readonly Span[]): Uint8Array {
-  return withWriter((w) => {
-    for (const group of groupByResourceAndScope(spans)) {
-      w.uint32(0x0a); // ExportTraceServiceRequest.resource_spans
-      const resourceSpans = w.fork();
-      w.uint32(0x0a); // ResourceSpans.resource: always present (the SDKs always send one)
-      const resource = w.fork();
-      writeResource(w, group.resource);
-      w.join(resource);
-      for (const scopeGroup of group.scopes) {
-        w.uint32(0x12); // ResourceSpans.scope_spans
-        const scopeSpans = w.fork();
-        w.uint32(0x0a); // ScopeSpans.scope
-        const scope = w.fork();
-        writeScope(w, scopeGroup.scope);
-        w.join(scope);
-        for (const span of scopeGroup.spans) {
-          w.uint32(0x12); // ScopeSpans.spans
-          const at = w.fork();
-          writeSpan(w, span);
-          w.join(at);
-        }
-        stringField(w, 0x1a, scopeGroup.scope.schemaUrl);
-        w.join(scopeSpans);
-      }
-      stringField(w, 0x1a, group.resource.schemaUrl);
-      w.join(resourceSpans);
-    }
-  });
+  return withWriter((w) => writeResourceScopeGroups(w, spans, writeSpan));
 }
 
-export function writeResource(w: ProtoWriter, resource: Resource): void {
+/**
+ * The resource → scope → items nesting every OTLP signal shares, field for field:
+ * `Export*ServiceRequest { resource_* = 1 }`, `Resource* { resource = 1; scope_* = 2; schema_url = 3 }`,
+ * `Scope* { scope = 1; <items> = 2; schema_url = 3 }`; `writeItem` writes one span or log record.
+ */
+export function writeResourceScopeGroups<T extends { readonly resource: Resource; readonly scope: InstrumentationScope }>(
+  w: ProtoWriter,
+  items: readonly T[],
+  writeItem: (w: ProtoWriter, item: T) => void,
+): void {
+  for (const group of groupByResourceAndScope(items)) {
+    w.uint32(0x0a); // Export*ServiceRequest.resource_spans / resource_logs
+    const resourceItems = w.fork();
+    w.uint32(0x0a); // Resource*.resource: always present (the SDKs always send one)
+    const resource = w.fork();
+    writeResource(w, group.resource);
+    w.join(resource);
+    for (const scopeGroup of group.scopes) {
+      w.uint32(0x12); // Resource*.scope_spans / scope_logs
+      const scopeItems = w.fork();
+      w.uint32(0x0a); // Scope*.scope
+      const scope = w.fork();
+      writeScope(w, scopeGroup.scope);
+      w.join(scope);
+      for (const item of scopeGroup.spans) {
+        w.uint32(0x12); // ScopeSpans.spans / ScopeLogs.log_records
+        const at = w.fork();
+        writeItem(w, item);
+        w.join(at);
+      }
+      stringField(w, 0x1a, scopeGroup.scope.schemaUrl);
+      w.join(scopeItems);
+    }
+    stringField(w, 0x1a, group.resource.schemaUrl);
+    w.join(resourceItems);
+  }
+}
+
+function writeResource(w: ProtoWriter, resource: Resource): void {
   keyValuesField(w, 0x0a, resource.attributes);
   uint32Field(w, 0x10, resource.droppedAttributesCount);
 }
 
-export function writeScope(w: ProtoWriter, scope: InstrumentationScope): void {
+function writeScope(w: ProtoWriter, scope: InstrumentationScope): void {
   stringField(w, 0x0a, scope.name);
   stringField(w, 0x12, scope.version);
   keyValuesField(w, 0x1a, scope.attributes);

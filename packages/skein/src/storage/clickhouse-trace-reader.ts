@@ -1,31 +1,12 @@
-import { skewCorrectedExtent, type SkewSpan } from '../model/clock-skew.js';
-import { SpanKind, type InstrumentationScope, type Resource, type Span } from '../model/span.js';
+import type { InstrumentationScope, Resource, Span } from '../model/span.js';
 import type { TenantId } from '../model/tenant.js';
-import { ClickHouseMetricsReader } from './metrics-tables.js';
+import { ClickHouseAnalysisReader, MAX_ATTRIBUTE_LIMIT, windowParams, type AnalysisStatements } from './clickhouse-analysis-reader.js';
 import { ClickHouseLogsReader } from './clickhouse-logs-reader.js';
+import { searchTraces, traceQLCandidates, type SearchStatements } from './clickhouse-trace-search.js';
 import type { LogSearchQuery, SpanLogCount, StoredLog } from './logs-store.js';
-import type { SqlParams } from './sql-binding.js';
 import type { TraceCondition } from './traceql-condition.js';
-import { prefilterSql } from './traceql-prefilter.js';
 import { decodeOutlineRow } from './trace-outline-columns.js';
 import { isStringLimitError, type SqlEngine } from './sql-engine.js';
-import { aggregateSpans, listTypedValues } from './span-aggregation.js';
-import { groupSpans, spanHeatmap } from './span-analysis.js';
-import { countAttributeValues } from './attribute-counts-sql.js';
-import { findTraceShapes, operationTraceGroups } from './trace-shape-sql.js';
-import type {
-  AttributeCountsQuery,
-  AttributeCountsResult,
-  GroupByQuery,
-  GroupByResult,
-  HeatmapQuery,
-  HeatmapResult,
-  OperationTraceGroups,
-  OperationTraceGroupsQuery,
-  TraceShape,
-  TraceShapeQuery,
-} from './span-analysis-types.js';
-import type { SpanAggregationQuery, SpanAggregationRow, TypedValueRow, TypedValuesQuery } from './span-query-types.js';
 import {
   BUCKET_NANO,
   newBuiltObjects,
@@ -39,43 +20,27 @@ import {
   type SpanRow,
 } from './span-rows.js';
 import {
-  attributeKeysSql,
-  attributeValuesSql,
   dependenciesSql,
   getTraceSql,
   incomingLinksSql,
   listOperationsSql,
   listServicesSql,
   resourcesByHashSql,
-  samplingProbabilitiesSql,
   scopesByHashSql,
-  searchTraceIdsSql,
   traceOutlineSql,
   traceSpanPageSql,
   traceSkeletonsSql,
   traceSummariesSql,
   tracesSpansSql,
-  type AttributeKeyRow,
-  type AttributeValueRow,
-  type DependencyRow,
   type IncomingLinkRow,
-  type SearchRow,
-  type SkeletonRow,
 } from './trace-queries.js';
 import {
   MAX_OUTLINE_SPANS,
   MAX_PAGE_SPANS,
   StorageError,
-  type AttributeKeyCount,
-  type AttributeQuery,
-  type AttributeValueCount,
   type CandidateQuery,
   type TracesReadOptions,
-  type DependencyEdge,
   type IncomingLink,
-  type OperationInfo,
-  type SamplingProbability,
-  type ServiceSpanCount,
   type TenantTraceReader,
   type TraceOutlineColumns,
   type TraceReadOptions,
@@ -83,21 +48,9 @@ import {
   type TraceSummary,
 } from './trace-store.js';
 
-const MAX_SEARCH_LIMIT = 10000;
-const MAX_CANDIDATES = 100_000;
-const MAX_ATTRIBUTE_LIMIT = 1000;
-/** Spans an autocompletion query looks at, at most (see trace-queries.ts, sampledSpans). */
-const ATTRIBUTE_SAMPLE_SPANS = 100_000;
 /** Decoded-row caches for reads: resources and scopes never change under a (tenant, hash). */
 const MAX_CACHED_ROWS = 10_000;
 const DEFAULT_PAGE_SPANS = 10_000;
-/**
- * Spans of one search result read to correct its clock skew, at most; and of all results of one
- * search together. A bigger trace keeps its raw times (`skewCorrected: false`), so a search of
- * huge traces costs what it cost before (~40 B per span row read).
- */
-export const MAX_SKEW_TRACE_SPANS = 10_000;
-const MAX_SKEW_SEARCH_SPANS = 200_000;
 /**
  * Result text a page of readTrace aims at, an eighth of V8's string cap: after the first page,
  * each page's span count is sized from the text per span measured on the page before, so a page
@@ -108,20 +61,13 @@ const MAX_SKEW_SEARCH_SPANS = 200_000;
 const PAGE_TEXT_CHARS = 64 * 1024 * 1024;
 
 /** The store's read statements, rendered once per store (they differ only by database). */
-export interface ReadStatements {
-  /** The quoted database, for the statements rendered per call. */
-  db: string;
+export interface ReadStatements extends AnalysisStatements, SearchStatements {
   getTrace: string;
   outline: string;
   firstPage: string;
   nextPage: string;
   resources: string;
   scopes: string;
-  summaries: string;
-  skeletons: string;
-  services: string;
-  operations: string;
-  dependencies: string;
   tracesSpans: string;
   tracesSpansNarrow: string;
 }
@@ -152,10 +98,11 @@ export interface ReadCaches {
 }
 
 /**
- * One tenant's reads (TraceStore.forTenant). Every statement is bound with this reader's tenant,
- * which each one tests first (trace-queries.ts); the caches are keyed by tenant as well.
+ * One tenant's reads (TraceStore.forTenant): traces, their search and their logs here, the reads
+ * across many spans in the analysis reader it extends. Every statement is bound with this reader's
+ * tenant, which each one tests first (trace-queries.ts); the caches are keyed by tenant as well.
  */
-export class ClickHouseTraceReader extends ClickHouseMetricsReader implements TenantTraceReader {
+export class ClickHouseTraceReader extends ClickHouseAnalysisReader implements TenantTraceReader {
   constructor(
     engine: SqlEngine,
     private readonly sql: ReadStatements,
@@ -168,7 +115,7 @@ export class ClickHouseTraceReader extends ClickHouseMetricsReader implements Te
      */
     private readonly distributed = false,
   ) {
-    super(engine, sql.db, tenant);
+    super(engine, sql, tenant);
     this.logs = new ClickHouseLogsReader(engine, sql.db, tenant, (resourceHashes, scopeHashes) =>
       this.objectsOf(resourceHashes, scopeHashes),
     );
@@ -313,103 +260,14 @@ export class ClickHouseTraceReader extends ClickHouseMetricsReader implements Te
     return found;
   }
 
-  async searchTraces(query: TraceSearchQuery): Promise<TraceSummary[]> {
-    if (!Number.isInteger(query.limit) || query.limit < 1 || query.limit > MAX_SEARCH_LIMIT) {
-      throw new StorageError('rejected', `search limit must be an integer in 1..${MAX_SEARCH_LIMIT}, got ${query.limit}`);
-    }
-    if (query.endTimeUnixNano < query.startTimeUnixNano) return [];
-    const params: Record<string, unknown> = {
-      tenant: this.tenant,
-      ...windowParams(query.startTimeUnixNano, query.endTimeUnixNano),
-      limit: query.limit,
-    };
-    if (query.serviceName !== undefined) params['serviceName'] = query.serviceName;
-    if (query.spanName !== undefined) params['spanName'] = query.spanName;
-    query.attributes.forEach((filter, i) => {
-      params[`attrKey${i}`] = filter.key;
-      params[`attrValue${i}`] = filter.value;
-    });
-    const terms = query.keysOrEventNames ?? [];
-    terms.forEach((term, i) => {
-      params[`term${i}`] = term;
-      params[`termJson${i}`] = `"name":${JSON.stringify(term)}`;
-    });
-    if (query.minDurationNano !== undefined) params['minDurationNs'] = clampUInt64(query.minDurationNano);
-    if (query.maxDurationNano !== undefined) {
-      if (query.maxDurationNano < 0n) return [];
-      params['maxDurationNs'] = clampUInt64(query.maxDurationNano);
-    }
-    const sql = searchTraceIdsSql(this.sql.db, {
-      serviceName: query.serviceName !== undefined,
-      spanName: query.spanName !== undefined,
-      attributeCount: query.attributes.length,
-      keyOrEventCount: terms.length,
-      minDuration: query.minDurationNano !== undefined,
-      maxDuration: query.maxDurationNano !== undefined,
-      errorsOnly: query.errorsOnly,
-    });
-    // Two statements: the matching IDs are few (≤ limit), and sending them back bound reads the
-    // traces by primary key; one statement would have to evaluate the search twice on 18.16.
-    const traceIds = (await this.engine.query<{ trace_id: string }>(sql, params as SqlParams)).map((r) => r.trace_id);
-    if (traceIds.length === 0) return [];
-    const rows = await this.engine.query<SearchRow>(this.sql.summaries, { tenant: this.tenant, traceIds });
-    return this.correctClockSkew(rows.map(summaryFromRow));
+  searchTraces(query: TraceSearchQuery): Promise<TraceSummary[]> {
+    return searchTraces(this.engine, this.sql, this.tenant, query, (hashes) =>
+      this.lookUp(this.caches.resourceRows, this.sql.resources, hashes, (r: ResourceRow) => r.resource_hash),
+    );
   }
 
-  /**
-   * Summaries with the trace page's clock-skew correction applied to start and duration
-   * (model/clock-skew.ts), for the traces small enough; the rest keep raw times and say so.
-   * Re-sorted newest first by the corrected start (the adjuster moves only non-root spans, so this
-   * changes the order only when a skewed span started before its root).
-   */
-  private async correctClockSkew(summaries: TraceSummary[]): Promise<TraceSummary[]> {
-    const chosen: string[] = [];
-    let budget = MAX_SKEW_SEARCH_SPANS;
-    for (const summary of summaries) {
-      if (summary.spanCount <= MAX_SKEW_TRACE_SPANS && summary.spanCount <= budget) {
-        chosen.push(summary.traceId);
-        budget -= summary.spanCount;
-      }
-    }
-    if (chosen.length === 0) return summaries;
-    const rows = await this.engine.query<SkeletonRow>(this.sql.skeletons, { tenant: this.tenant, traceIds: chosen });
-    const resources = await this.lookUp(
-      this.caches.resourceRows,
-      this.sql.resources,
-      [...new Set(rows.map((r) => r.resource))],
-      (r: ResourceRow) => r.resource_hash,
-    );
-    const perTrace = new Map<string, SkewSpan[]>();
-    for (const row of rows) {
-      const span: SkewSpan = {
-        spanId: row.span_id,
-        parentSpanId: row.parent,
-        startNano: BigInt(row.start_text),
-        durationNano: BigInt(row.duration_text),
-        kind: Number(row.kind) === SpanKind.CLIENT ? 'CLIENT' : Number(row.kind) === SpanKind.SERVER ? 'SERVER' : 'OTHER',
-        hostKey: hostKeyOf(resources.get(row.resource), row.service),
-      };
-      const list = perTrace.get(row.trace_id);
-      if (list === undefined) perTrace.set(row.trace_id, [span]);
-      else list.push(span);
-    }
-    const corrected = summaries.map((summary): TraceSummary => {
-      const spans = perTrace.get(summary.traceId);
-      if (spans === undefined) return summary;
-      const extent = skewCorrectedExtent(spans);
-      return { ...summary, startTimeUnixNano: extent.startNano, durationNano: extent.durationNano, skewCorrected: true };
-    });
-    return corrected.sort((a, b) =>
-      a.startTimeUnixNano !== b.startTimeUnixNano
-        ? a.startTimeUnixNano > b.startTimeUnixNano
-          ? -1
-          : 1
-        : a.traceId < b.traceId
-          ? -1
-          : a.traceId > b.traceId
-            ? 1
-            : 0,
-    );
+  traceQLCandidates(condition: TraceCondition, query: CandidateQuery): Promise<string[]> {
+    return traceQLCandidates(this.engine, this.sql.db, this.tenant, condition, query);
   }
 
   async findIncomingLinks(traceId: string, startTimeUnixNano: bigint, endTimeUnixNano: bigint, limit: number): Promise<IncomingLink[]> {
@@ -446,21 +304,6 @@ export class ClickHouseTraceReader extends ClickHouseMetricsReader implements Te
     return found;
   }
 
-  async traceQLCandidates(condition: TraceCondition, query: CandidateQuery): Promise<string[]> {
-    if (!Number.isInteger(query.limit) || query.limit < 1 || query.limit > MAX_CANDIDATES) {
-      throw new StorageError('rejected', `candidate limit must be an integer in 1..${MAX_CANDIDATES}, got ${query.limit}`);
-    }
-    if (query.endTimeUnixNano < query.startTimeUnixNano) return [];
-    const { sql, params } = prefilterSql(this.sql.db, condition);
-    const rows = await this.engine.query<{ trace_id: string }>(sql, {
-      ...params,
-      tenant: this.tenant,
-      ...windowParams(query.startTimeUnixNano, query.endTimeUnixNano),
-      limit: query.limit,
-    });
-    return rows.map((r) => r.trace_id);
-  }
-
   async getTraces(traceIds: readonly string[], options: TracesReadOptions = {}): Promise<Map<string, Span[]>> {
     const traces = new Map<string, Span[]>();
     if (traceIds.length === 0) return traces;
@@ -475,162 +318,4 @@ export class ClickHouseTraceReader extends ClickHouseMetricsReader implements Te
     }
     return traces;
   }
-
-  async listServices(): Promise<string[]> {
-    const rows = await this.engine.query<{ service_name: string }>(this.sql.services, { tenant: this.tenant });
-    return rows.map((r) => r.service_name);
-  }
-
-  async listOperations(serviceName: string): Promise<OperationInfo[]> {
-    const rows = await this.engine.query<{ name: string; kind: number }>(this.sql.operations, { tenant: this.tenant, serviceName });
-    return rows.map((r) => ({ name: r.name, spanKind: Number(r.kind) as SpanKind }));
-  }
-
-  async getDependencies(startTimeUnixNano: bigint, endTimeUnixNano: bigint): Promise<DependencyEdge[]> {
-    if (endTimeUnixNano < startTimeUnixNano) return [];
-    // Edges the metrics tap wrote cover whole minutes: the window is widened to the minutes it touches.
-    const startMinute = Number(clampUInt64(startTimeUnixNano) / BUCKET_NANO);
-    const endMinute = Number(clampUInt64(endTimeUnixNano) / BUCKET_NANO) + 1;
-    const edges = await this.readEdgeCounts(startMinute, endMinute);
-    if (edges.length > 0) {
-      return edges.map((edge) => ({
-        parentService: edge.client,
-        childService: edge.server,
-        callCount: Math.round(edge.calls),
-        errorCount: Math.round(edge.failed),
-      }));
-    }
-    const rows = await this.engine.query<DependencyRow>(this.sql.dependencies, {
-      tenant: this.tenant,
-      ...windowParams(startTimeUnixNano, endTimeUnixNano),
-    });
-    return rows.map((r) => ({
-      parentService: r.parent_service,
-      childService: r.child_service,
-      callCount: Number(r.call_count),
-      errorCount: Number(r.error_count),
-    }));
-  }
-
-  async listAttributeKeys(query: AttributeQuery): Promise<AttributeKeyCount[]> {
-    const params = this.attributeParams(query);
-    if (params === undefined) return [];
-    const rows = await this.engine.query<AttributeKeyRow>(attributeKeysSql(this.sql.db, query.serviceName !== undefined), params);
-    return rows.map((r) => ({ key: r.key, scope: r.scope, count: Number(r.count) }));
-  }
-
-  async listAttributeValues(key: string, query: AttributeQuery): Promise<AttributeValueCount[]> {
-    const params = this.attributeParams(query);
-    if (params === undefined) return [];
-    const rows = await this.engine.query<AttributeValueRow>(attributeValuesSql(this.sql.db, query.serviceName !== undefined), {
-      ...params,
-      key,
-    });
-    return rows.map((r) => ({ value: r.value, count: Number(r.count) }));
-  }
-
-  aggregateSpans(query: SpanAggregationQuery): Promise<SpanAggregationRow[]> {
-    return aggregateSpans(this.engine, this.sql.db, this.tenant, query);
-  }
-
-  listTypedValues(query: TypedValuesQuery): Promise<TypedValueRow[]> {
-    return listTypedValues(this.engine, this.sql.db, this.tenant, query);
-  }
-
-  spanHeatmap(query: HeatmapQuery): Promise<HeatmapResult> {
-    return spanHeatmap(this.engine, this.sql.db, this.tenant, query);
-  }
-
-  groupSpans(query: GroupByQuery): Promise<GroupByResult> {
-    return groupSpans(this.engine, this.sql.db, this.tenant, query);
-  }
-
-  countAttributeValues(query: AttributeCountsQuery): Promise<AttributeCountsResult> {
-    return countAttributeValues(this.engine, this.sql.db, this.tenant, query);
-  }
-
-  findTraceShapes(query: TraceShapeQuery): Promise<TraceShape[]> {
-    return findTraceShapes(this.engine, this.sql.db, this.tenant, query);
-  }
-
-  operationTraceGroups(query: OperationTraceGroupsQuery): Promise<OperationTraceGroups> {
-    return operationTraceGroups(this.engine, this.sql.db, this.tenant, query);
-  }
-
-  private attributeParams(query: AttributeQuery): SqlParams | undefined {
-    if (!Number.isInteger(query.limit) || query.limit < 1 || query.limit > MAX_ATTRIBUTE_LIMIT) {
-      throw new StorageError('rejected', `attribute limit must be an integer in 1..${MAX_ATTRIBUTE_LIMIT}, got ${query.limit}`);
-    }
-    if (query.endTimeUnixNano < query.startTimeUnixNano) return undefined;
-    return {
-      tenant: this.tenant,
-      ...windowParams(query.startTimeUnixNano, query.endTimeUnixNano),
-      ...(query.serviceName !== undefined && { serviceName: query.serviceName }),
-      sample: ATTRIBUTE_SAMPLE_SPANS,
-      limit: query.limit,
-    };
-  }
-
-  async readSamplingProbabilities(): Promise<SamplingProbability[]> {
-    const rows = await this.engine.query<{ service_name: string; operation: string; p: number | string; computed_text: string }>(
-      samplingProbabilitiesSql(this.sql.db),
-      { tenant: this.tenant },
-    );
-    return rows.map((row) => ({
-      tenant: this.tenant,
-      serviceName: row.service_name,
-      operation: row.operation,
-      probability: Number(row.p),
-      computedAtMillis: Number(row.computed_text),
-    }));
-  }
-}
-
-/** A time window as bound parameters: exact nanoseconds and the minute buckets holding them. */
-function windowParams(startNano: bigint, endNano: bigint): Record<string, bigint> {
-  const startNs = clampUInt64(startNano);
-  const endNs = clampUInt64(endNano);
-  return { startNs, endNs, startBucket: startNs / BUCKET_NANO, endBucket: endNs / BUCKET_NANO };
-}
-
-/** Times and durations are unsigned 64-bit in storage; a query bound outside that range is clamped. */
-function clampUInt64(value: bigint): bigint {
-  if (value < 0n) return 0n;
-  const max = 18446744073709551615n;
-  return value > max ? max : value;
-}
-
-/** The clock a span was timed by, as the UI's hostKey names it: host, else instance, else service. */
-function hostKeyOf(resource: ResourceRow | undefined, serviceName: string): string {
-  const value = (key: string): string | undefined => {
-    const index = resource?.attr_keys.indexOf(key) ?? -1;
-    const found = index < 0 ? undefined : resource?.attr_values[index];
-    return found === undefined || found === '' ? undefined : found;
-  };
-  const host = value('host.name');
-  if (host !== undefined) return `host:${host}`;
-  const instance = value('service.instance.id');
-  if (instance !== undefined) return `instance:${instance}`;
-  return `service:${serviceName}`;
-}
-
-function summaryFromRow(row: SearchRow): TraceSummary {
-  const services: ServiceSpanCount[] = row.services.map((serviceName, i) => ({
-    serviceName,
-    spanCount: Number(row.service_spans[i] ?? 0),
-  }));
-  // Byte order for names, as the engine sorts strings, so every list Skein returns agrees.
-  services.sort((a, b) => b.spanCount - a.spanCount || Buffer.compare(Buffer.from(a.serviceName), Buffer.from(b.serviceName)));
-  return {
-    traceId: row.trace_id,
-    rootServiceName: row.root_service,
-    rootSpanName: row.root_name,
-    rootSpanMissing: Number(row.has_root) === 0,
-    startTimeUnixNano: BigInt(row.start_text),
-    durationNano: BigInt(row.duration_text),
-    spanCount: Number(row.span_count),
-    errorCount: Number(row.error_count),
-    services,
-    skewCorrected: false,
-  };
 }

@@ -205,7 +205,7 @@ ORDER BY min(svc_start) DESC, trace_id`;
 /**
  * Search, step 3: what the clock-skew adjuster needs of each span of the given traces (one row per
  * span ID, as the summaries count them), and its resource for the host. Only for traces whose
- * span count the summaries showed to be small enough (clickhouse-trace-reader.ts).
+ * span count the summaries showed to be small enough (clickhouse-trace-search.ts).
  */
 export function traceSkeletonsSql(db: string): string {
   return `SELECT

@@ -1,7 +1,8 @@
 /** The `npm run bench` report: figures against the issue-3 targets, from the benchmarks' JSON. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildFigures, markdownTable, renderMarkdown, type BenchResults, type Figure } from '../../bench/bench-report.js';
+import { buildFigures } from '../../bench/bench-figures.js';
+import { markdownTable, renderMarkdown, type BenchResults, type Figure } from '../../bench/bench-report.js';
 
 const timed = (p50: number, p99: number) => ({ p50, p99 });
 const checkpoint = (storedSpans: number, traceP99: number, searchP50: number) => ({

@@ -28,8 +28,8 @@ test('Go duration strings are exact in nanoseconds', () => {
   assert.equal(parseGoDurationMillis('1us'), 0.001);
 });
 
-test('not Go durations: bare numbers other than 0, unknown units, signs, spaces, empty', () => {
-  for (const text of ['', '42', '1.5', '-1s', '+1s', '1d', '1 s', 's', '.s', '1s ', '1S', 'ms5']) {
+test('not Go durations: bare numbers other than 0, unknown units, signs, spaces, empty, beyond int64 nanoseconds', () => {
+  for (const text of ['', '42', '1.5', '-1s', '+1s', '-0', '1d', '1 s', 's', '.s', '1s ', '1S', 'ms5', '3000000h']) {
     assert.equal(parseGoDurationNanos(text), undefined, JSON.stringify(text));
   }
 });

@@ -1,7 +1,8 @@
-/** query/jaeger/go-parse.ts: Jaeger's parameter parsers with Go's error texts. */
+/** query/jaeger/go-parse.ts and model/go-duration.ts: Jaeger's parameter parsers with Go's error texts. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseGoBool, parseGoDuration, parseGoInt, parseGoRfc3339, parseJaegerTraceId } from '../../src/query/jaeger/go-parse.js';
+import { parseGoDuration } from '../../src/model/go-duration.js';
+import { parseGoBool, parseGoInt, parseGoRfc3339, parseJaegerTraceId } from '../../src/query/jaeger/go-parse.js';
 import { goJsonMapError } from '../../src/query/jaeger/jaeger-http.js';
 
 test('time.ParseDuration: values and its three error texts', () => {

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import zlib from 'node:zlib';
-import { KAFKA_TENANT_HEADER, kafkaExporterConfigSchema, kafkaMessagesOf } from '../../src/collector/exporters/kafka-exporter.js';
+import { kafkaExporterConfigSchema, kafkaMessagesOf } from '../../src/collector/exporters/kafka-exporter.js';
+import { KAFKA_TENANT_HEADER } from '../../src/model/kafka-connection.js';
 import { configProblems } from '../../src/model/config-error.js';
 import { decodeOtlpProtoTraces } from '../../src/model/otlp-proto-decode.js';
 import { DEFAULT_TENANT, parseTenantId } from '../../src/model/tenant.js';

@@ -3,6 +3,7 @@ import { Producer, type CompressionAlgorithmValue, type MessageToProduce } from 
 import { z } from 'zod';
 import type { ComponentLogger } from '../../component/component.js';
 import { durationMillisSchema } from '../../model/duration-schema.js';
+import { KAFKA_CONNECTION_FIELDS, KAFKA_TENANT_HEADER } from '../../model/kafka-connection.js';
 import { encodeOtlpProtoTraces } from '../../model/otlp-proto-encode.js';
 import type { Span } from '../../model/span.js';
 import type { Exporter, ExporterFactory } from '../pipeline/component-factories.js';
@@ -10,13 +11,8 @@ import { CONSUME_SUCCESS, type ConsumeResult } from '../pipeline/consume-result.
 import { unavailable } from '../pipeline/consume-status.js';
 import { RateLimitedWarning } from './exporter-telemetry.js';
 
-/** The header that carries a message's tenant (ARCHITECTURE decision 10): the receiver restores it. */
-export const KAFKA_TENANT_HEADER = 'skein-tenant';
-
 /** node:zlib's zstd: a function from Node.js 22.15, absent before (a named import would not link). */
 const ZSTD_AVAILABLE = typeof (zlib as { zstdCompressSync?: unknown }).zstdCompressSync === 'function';
-
-const brokerSchema = z.string().regex(/^[^\s:/]+:\d{1,5}$/, 'expected host:port');
 
 /**
  * `kafka` exporter, in the OpenTelemetry Collector's kafkaexporter's key names: OTLP protobuf
@@ -26,13 +22,7 @@ const brokerSchema = z.string().regex(/^[^\s:/]+:\d{1,5}$/, 'expected host:port'
  */
 export const kafkaExporterConfigSchema = z
   .object({
-    brokers: z.array(brokerSchema).min(1).default(['localhost:9092']),
-    topic: z
-      .string()
-      .regex(/^[A-Za-z0-9._-]{1,249}$/, 'expected a Kafka topic name')
-      .default('otlp_spans'),
-    encoding: z.literal('otlp_proto').default('otlp_proto'),
-    client_id: z.string().min(1).default('skein'),
+    ...KAFKA_CONNECTION_FIELDS,
     partition_traces_by_id: z.boolean().default(true),
     timeout: durationMillisSchema.default(5_000),
     // Retry-After handed to the SDK when Kafka did not acknowledge: it resends the request then.

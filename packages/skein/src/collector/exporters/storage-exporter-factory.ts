@@ -7,7 +7,7 @@ import type { LogsExporter } from '../pipeline/logs-consumer.js';
 import type { Exporter, ExporterFactory } from '../pipeline/component-factories.js';
 import type { ConsumeResult } from '../pipeline/consume-result.js';
 import { StorageExporter } from './storage-exporter.js';
-import { TraceSizeLimit, type TraceSizeRefusal } from './trace-size-limit.js';
+import { limitingTraceSize, TraceSizeLimit } from './trace-size-limit.js';
 
 const positiveInt = z.number().int().positive();
 
@@ -37,31 +37,33 @@ export const storageExporterFactory: ExporterFactory<StorageExporterConfig> = {
     // The store is opened in start(), through the host: a process without a storage exporter (a
     // forwarding collector) never opens it, so never loads chDB.
     let exporter: StorageExporter | undefined;
+    // Spans pass the tenants' max_spans_per_trace (when any tenant has one) before the write queue.
+    let consume: ((spans: Span[]) => Promise<ConsumeResult>) | undefined;
     let lastLoggedAt = 0;
     return {
       async start(host: Host): Promise<void> {
-        exporter = new StorageExporter(await host.traceStore(), {
+        const started = new StorageExporter(await host.traceStore(), {
           maxBatchSpans: config.max_batch_spans,
           maxQueuedSpans: config.max_queued_spans,
           maxConcurrentWrites: config.max_concurrent_writes,
           retryAfterMillis: config.retry_after_millis,
           ...(config.max_queue_wait > 0 && { maxQueueWaitMillis: config.max_queue_wait }),
           metrics: settings.metrics,
-          ...(host.maxSpansPerTrace && {
-            traceSizeLimit: new TraceSizeLimit(host.maxSpansPerTrace),
-            onTraceTooLarge: (refusal: TraceSizeRefusal) => {
+        });
+        exporter = started;
+        consume = host.maxSpansPerTrace
+          ? limitingTraceSize(started, new TraceSizeLimit(host.maxSpansPerTrace), settings.metrics, (refusal) => {
               // One line per 10 s at most: a runaway trace refuses spans in every request.
               const now = Date.now();
               if (now - lastLoggedAt < 10_000) return;
               lastLoggedAt = now;
               host.logger.warn(`storage: ${refusal.message}`);
-            },
-          }),
-        });
+            })
+          : (spans) => started.consume(spans);
       },
       consume(spans: Span[]): Promise<ConsumeResult> {
-        if (!exporter) return Promise.resolve({ outcome: 'failure', message: `exporter ${settings.id.text} is not started` });
-        return exporter.consume(spans);
+        if (!consume) return Promise.resolve({ outcome: 'failure', message: `exporter ${settings.id.text} is not started` });
+        return consume(spans);
       },
       admission: () => exporter?.admission(),
       shutdown: async () => {

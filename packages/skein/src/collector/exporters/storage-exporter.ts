@@ -3,7 +3,6 @@ import { StorageError, type TraceStore } from '../../storage/trace-store.js';
 import type { SkeinMetrics } from '../../telemetry/skein-metrics.js';
 import { CONSUME_SUCCESS, type Consumer, type ConsumeResult } from '../pipeline/consume-result.js';
 import { overloaded, unavailable } from '../pipeline/consume-status.js';
-import type { TraceSizeLimit, TraceSizeRefusal } from './trace-size-limit.js';
 
 export interface StorageExporterOptions {
   /** Spans per insert at most; a larger request is written in several inserts. */
@@ -21,10 +20,6 @@ export interface StorageExporterOptions {
   maxQueueWaitMillis?: number;
   /** Queue depth (queue "storage"), spans written or failed (exporter "storage"), insert timings. */
   metrics?: SkeinMetrics;
-  /** Tenants' max_spans_per_trace: spans beyond it are refused one by one (partial success). */
-  traceSizeLimit?: TraceSizeLimit;
-  /** Told of every such refusal (the factory logs it, rate-limited). */
-  onTraceTooLarge?: (refusal: TraceSizeRefusal) => void;
 }
 
 const QUEUE = { queue: 'storage' } as const;
@@ -95,19 +90,8 @@ export class StorageExporter<T = Span> implements Consumer<T> {
     options.metrics?.queueSpans.set(QUEUE, 0);
   }
 
-  consume(input: T[]): Promise<ConsumeResult> {
-    if (input.length === 0) return Promise.resolve(CONSUME_SUCCESS);
-    const limited = this.options.traceSizeLimit?.admit(input as unknown as Span[]); // only the traces exporter has a limit
-    const refusal = limited?.refusal;
-    if (refusal === undefined) return this.consumeAdmitted(input);
-    this.options.metrics?.droppedSpans.inc({ processor: 'storage', reason: 'trace_too_large' }, refusal.refusedSpans);
-    this.options.onTraceTooLarge?.(refusal);
-    const partial: ConsumeResult = { outcome: 'success', rejectedSpans: refusal.refusedSpans, rejectedMessage: refusal.message };
-    if (limited!.admitted.length === 0) return Promise.resolve(partial);
-    return this.consumeAdmitted(limited!.admitted as unknown as T[]).then((result) => (result.outcome === 'success' ? partial : result));
-  }
-
-  private consumeAdmitted(spans: T[]): Promise<ConsumeResult> {
+  consume(spans: T[]): Promise<ConsumeResult> {
+    if (spans.length === 0) return Promise.resolve(CONSUME_SUCCESS);
     if (this.shuttingDown) {
       return Promise.resolve(unavailable('Skein is shutting down', this.options.retryAfterMillis));
     }

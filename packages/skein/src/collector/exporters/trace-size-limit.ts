@@ -1,5 +1,7 @@
 import type { Span } from '../../model/span.js';
 import type { TenantId } from '../../model/tenant.js';
+import type { SkeinMetrics } from '../../telemetry/skein-metrics.js';
+import type { Consumer, ConsumeResult } from '../pipeline/consume-result.js';
 
 /**
  * A tenant's `max_spans_per_trace` (docs/security.md), applied where every span enters storage
@@ -70,4 +72,26 @@ export class TraceSizeLimit {
       this.traces.delete(key);
     }
   }
+}
+
+/**
+ * The storage exporter's traces-only step before its (signal-generic) write queue: spans past
+ * their trace's limit are refused one by one and the request answered as a partial success; what
+ * fits goes on to `next`, whose failure wins over the partial success.
+ */
+export function limitingTraceSize(
+  next: Consumer<Span>,
+  limit: TraceSizeLimit,
+  metrics: SkeinMetrics,
+  onRefusal: (refusal: TraceSizeRefusal) => void,
+): (spans: Span[]) => Promise<ConsumeResult> {
+  return (spans) => {
+    const { admitted, refusal } = limit.admit(spans);
+    if (refusal === undefined) return next.consume(spans);
+    metrics.droppedSpans.inc({ processor: 'storage', reason: 'trace_too_large' }, refusal.refusedSpans);
+    onRefusal(refusal);
+    const partial: ConsumeResult = { outcome: 'success', rejectedSpans: refusal.refusedSpans, rejectedMessage: refusal.message };
+    if (admitted.length === 0) return Promise.resolve(partial);
+    return next.consume(admitted).then((result) => (result.outcome === 'success' ? partial : result));
+  };
 }

@@ -2,6 +2,7 @@ import { Consumer, type Message, type MessagesStream } from '@platformatic/kafka
 import { z } from 'zod';
 import type { Component, ComponentLogger } from '../../component/component.js';
 import { durationMillisSchema } from '../../model/duration-schema.js';
+import { KAFKA_CONNECTION_FIELDS, KAFKA_TENANT_HEADER } from '../../model/kafka-connection.js';
 import { decodeOtlpProtoTraces } from '../../model/otlp-proto-decode.js';
 import type { Span } from '../../model/span.js';
 import { DEFAULT_TENANT, isTenantId } from '../../model/tenant.js';
@@ -11,22 +12,16 @@ import type { SpanConsumer } from '../pipeline/consume-result.js';
 import { exportTraces } from './export-traces.js';
 import { ReceiverTelemetry } from './receiver-telemetry.js';
 
-/** The header the `kafka` exporter writes a message's tenant in (kafka-exporter.ts). */
-const TENANT_HEADER = 'skein-tenant';
-
-const brokerSchema = z.string().regex(/^[^\s:/]+:\d{1,5}$/, 'expected host:port');
+const { brokers, topic, encoding, client_id } = KAFKA_CONNECTION_FIELDS;
 
 /** `kafka` receiver, in the OpenTelemetry Collector's kafkareceiver's key names where it has them. */
 export const kafkaReceiverConfigSchema = z
   .object({
-    brokers: z.array(brokerSchema).min(1).default(['localhost:9092']),
-    topic: z
-      .string()
-      .regex(/^[A-Za-z0-9._-]{1,249}$/, 'expected a Kafka topic name')
-      .default('otlp_spans'),
-    encoding: z.literal('otlp_proto').default('otlp_proto'),
+    brokers,
+    topic,
+    encoding,
     group_id: z.string().min(1).default('skein-ingester'),
-    client_id: z.string().min(1).default('skein'),
+    client_id,
     // Where a new consumer group starts: `earliest` reads what collectors wrote before any ingester ran.
     initial_offset: z.enum(['earliest', 'latest']).default('earliest'),
     // A batch handed to the pipeline: messages until this many spans, or what arrived within max_batch_wait.
@@ -45,9 +40,10 @@ type KafkaMessage = Message<Buffer, Buffer, Buffer, Buffer>;
 /** Spans of one message, with the tenant the exporter wrote in its header. */
 export function spansOfMessage(message: KafkaMessage): Span[] {
   const header =
-    message.headers.get(Buffer.from(TENANT_HEADER)) ?? [...message.headers].find(([key]) => key.toString() === TENANT_HEADER)?.[1];
+    message.headers.get(Buffer.from(KAFKA_TENANT_HEADER)) ??
+    [...message.headers].find(([key]) => key.toString() === KAFKA_TENANT_HEADER)?.[1];
   const text = header?.toString() ?? DEFAULT_TENANT;
-  if (!isTenantId(text)) throw new Error(`invalid ${TENANT_HEADER} header ${JSON.stringify(text.slice(0, 80))}`);
+  if (!isTenantId(text)) throw new Error(`invalid ${KAFKA_TENANT_HEADER} header ${JSON.stringify(text.slice(0, 80))}`);
   return decodeOtlpProtoTraces(message.value, text);
 }
 

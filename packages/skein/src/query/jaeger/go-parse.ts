@@ -1,7 +1,8 @@
 /**
  * The parsers Jaeger's query service applies to its parameters, with Go's own error texts: Jaeger
  * answers a bad parameter with the Go error in its body, and clients (and our golden files,
- * test/jaeger-golden/) see those words. Each returns the value or `{ error }`.
+ * test/jaeger-golden/) see those words. Each returns the value or `{ error }`. Durations are
+ * model/go-duration.ts's `parseGoDuration`, the one duration parser, which carries Go's texts too.
  */
 
 export type Parsed<T> = { value: T } | { error: string };
@@ -54,51 +55,6 @@ export function parseJaegerTraceId(text: string): Parsed<string> {
   const lo = parseGoHexUint(loText);
   if ('error' in lo) return lo;
   return { value: hi.toString(16).padStart(16, '0') + lo.value.toString(16).padStart(16, '0') };
-}
-
-const UNIT_NANOS: Record<string, bigint> = {
-  ns: 1n,
-  us: 1000n,
-  µs: 1000n, // U+00B5
-  μs: 1000n, // U+03BC
-  ms: 1_000_000n,
-  s: 1_000_000_000n,
-  m: 60_000_000_000n,
-  h: 3_600_000_000_000n,
-};
-
-/** Go's `time.ParseDuration`, in nanoseconds, with its error texts. */
-export function parseGoDuration(text: string): Parsed<bigint> {
-  const invalid = { error: `time: invalid duration ${quote(text)}` };
-  let rest = text;
-  let negative = false;
-  if (rest.startsWith('-') || rest.startsWith('+')) {
-    negative = rest.startsWith('-');
-    rest = rest.slice(1);
-  }
-  if (rest === '0') return { value: 0n };
-  if (rest === '') return invalid;
-  let total = 0n;
-  while (rest !== '') {
-    const number = /^(\d*)(?:\.(\d*))?/.exec(rest)!;
-    const whole = number[1] ?? '';
-    const fraction = number[2];
-    if (whole === '' && (fraction === undefined || fraction === '')) return invalid;
-    rest = rest.slice(number[0].length);
-    const unit = /^[^\d.]*/.exec(rest)![0];
-    if (unit === '') return { error: `time: missing unit in duration ${quote(text)}` };
-    const unitNanos = UNIT_NANOS[unit];
-    if (unitNanos === undefined) return { error: `time: unknown unit ${quote(unit)} in duration ${quote(text)}` };
-    rest = rest.slice(unit.length);
-    let nanos = BigInt(whole === '' ? '0' : whole) * unitNanos;
-    if (fraction !== undefined && fraction !== '') {
-      // Go keeps the fraction's leading digits exactly; beyond the nanosecond it truncates.
-      nanos += (BigInt(fraction) * unitNanos) / 10n ** BigInt(fraction.length);
-    }
-    total += nanos;
-    if (total > INT64_MAX) return invalid;
-  }
-  return { value: negative ? -total : total };
 }
 
 const RFC3339_NANO_LAYOUT = '2006-01-02T15:04:05.999999999Z07:00';

@@ -3,7 +3,8 @@ import { JAEGER_SPAN_KIND } from '../../model/jaeger-json.js';
 import { encodeOtlpJsonTraces, type OtlpJsonResourceSpans } from '../../model/otlp-json.js';
 import { serviceNameOf, StatusCode, type KeyValue, type Span } from '../../model/span.js';
 import type { AttributeFilter, TenantTraceReader } from '../../storage/trace-store.js';
-import { parseGoBool, parseGoDuration, parseGoRfc3339, parseJaegerTraceId, parseGoInt, type Parsed } from './go-parse.js';
+import { parseGoDuration } from '../../model/go-duration.js';
+import { parseGoBool, parseGoRfc3339, parseJaegerTraceId, parseGoInt, type Parsed } from './go-parse.js';
 import { traceSpansOrNone } from './trace-spans.js';
 import { goJsonMapError, v3Answer, v3Error, type JaegerAnswer } from './jaeger-http.js';
 

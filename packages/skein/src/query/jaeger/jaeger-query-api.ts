@@ -13,7 +13,8 @@ import {
   structuredError,
   type JaegerAnswer,
 } from './jaeger-http.js';
-import { parseGoBool, parseGoDuration, parseGoInt, parseJaegerTraceId } from './go-parse.js';
+import { parseGoDuration } from '../../model/go-duration.js';
+import { parseGoBool, parseGoInt, parseJaegerTraceId } from './go-parse.js';
 
 /**
  * Jaeger's internal HTTP JSON API (`/api/services`, `/api/traces`, …), the one Jaeger UI and

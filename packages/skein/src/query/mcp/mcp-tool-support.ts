@@ -2,7 +2,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { parseGoDurationNanos } from '../../model/go-duration.js';
 import { SpanConditionError } from '../../storage/span-conditions.js';
-import { ApiError } from '../api-error.js';
+import { ApiError, fromStorage } from '../api-error.js';
 import { isTraceQLError } from '../traceql/errors.js';
 
 /** What every MCP tool shares: the lookback argument, input errors a model can act on, answers as JSON text. */
@@ -39,15 +39,12 @@ function answer(value: unknown): CallToolResult {
 export async function answering(work: () => Promise<unknown>): Promise<CallToolResult> {
   try {
     return answer(await work());
-  } catch (error) {
+  } catch (thrown) {
+    // Storage failures through the query layer's one mapping: an ApiError `storage error: …`.
+    const error = fromStorage(thrown);
     const known =
       error instanceof ToolInputError || error instanceof ApiError || error instanceof SpanConditionError || isTraceQLError(error);
-    const message = known
-      ? (error as Error).message
-      : error instanceof Error && error.name === 'StorageError'
-        ? `storage error: ${error.message}`
-        : undefined;
-    if (message === undefined) throw error;
-    return { isError: true, content: [{ type: 'text', text: message }] };
+    if (!known) throw error;
+    return { isError: true, content: [{ type: 'text', text: (error as Error).message }] };
   }
 }

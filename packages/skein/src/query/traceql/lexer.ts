@@ -1,3 +1,4 @@
+import { parseGoDuration } from '../../model/go-duration.js';
 import type { Position } from './ast.js';
 import { TraceQLParseError } from './errors.js';
 
@@ -60,18 +61,6 @@ const PUNCTUATION = [
 const ATTRIBUTE_SCOPES = new Set(['span', 'resource', 'event', 'link', 'instrumentation', 'parent']);
 const INTRINSIC_SCOPES = new Set(['span', 'trace', 'event', 'link', 'instrumentation']);
 const NAME_TERMINATORS = new Set(['{', '}', '(', ')', '=', '~', '!', '<', '>', '&', '|', '^', ',']);
-
-/** Nanoseconds per unit of a duration literal (Go's time.ParseDuration units). */
-const DURATION_UNITS: Record<string, bigint> = {
-  ns: 1n,
-  us: 1_000n,
-  µs: 1_000n,
-  μs: 1_000n,
-  ms: 1_000_000n,
-  s: 1_000_000_000n,
-  m: 60_000_000_000n,
-  h: 3_600_000_000_000n,
-};
 
 const MAX_INT64 = 9223372036854775807n;
 
@@ -198,15 +187,11 @@ class Lexer {
   }
 
   private durationNanos(start: number, text: string): bigint {
-    let total = 0n;
-    for (const part of text.matchAll(/([0-9]+)(?:\.([0-9]+))?(ns|us|µs|μs|ms|s|m|h)/g)) {
-      const unit = DURATION_UNITS[part[3]!]!;
-      const fraction = part[2] ?? '';
-      // Exact: whole units plus the decimal fraction scaled to the unit, truncated to nanoseconds.
-      total += BigInt(part[1]!) * unit + (BigInt(fraction || '0') * unit) / 10n ** BigInt(fraction.length);
-    }
-    if (total > MAX_INT64) this.fail(start, `duration ${text} is out of range`);
-    return total;
+    // The one Go-duration parser (model/go-duration.ts); the literal's form is already checked,
+    // so its only error here is a value beyond int64 nanoseconds.
+    const parsed = parseGoDuration(text);
+    if ('error' in parsed) this.fail(start, `duration ${text} is out of range`);
+    return parsed.value;
   }
 
   private word(): void {

@@ -4,6 +4,8 @@ import { copyV2Tables } from './v2-copy.js';
 import { codec, dayPartition, lowCardinalityString, skipIndex, type DdlContext } from './ddl-context.js';
 import { createTableStatements, createViewStatement, onCluster, storedTableName } from './render-ddl.js';
 import {
+  LOGS_TRACE_INDEX_V6,
+  LOGS_V6,
   METRIC_EXEMPLARS_V4,
   OPERATIONS_V3,
   OPERATION_THROUGHPUT_V11,
@@ -259,53 +261,9 @@ const logs: Migration = {
   version: 6,
   name: 'logs_v6, logs_trace_index_v6',
   statements(ctx) {
-    const lc = lowCardinalityString(ctx);
-    const time = codec(ctx, 'Delta, ZSTD(1)');
-    const text = codec(ctx, 'ZSTD(1)');
     return [
-      ...createTableStatements(ctx, {
-        name: 'logs_v6',
-        columns: () => `  tenant ${lc},
-  service_name ${lc},
-  bucket UInt32,
-  ts_ns UInt64${time},
-  log_id String${text},
-  time_ns UInt64${text},
-  observed_ns UInt64${text},
-  trace_id String${text},
-  span_id String${text},
-  flags UInt32,
-  severity_number UInt8,
-  severity_text ${lc},
-  event_name ${lc},
-  body_type String${text},
-  body String${text},
-  attr_keys Array(${lc}),
-  attr_types String${text},
-  attr_values Array(String)${text},
-  dropped_attributes_count UInt32,
-  resource_hash String${text},
-  scope_hash String${text}${skipIndex(ctx, 'body_ngrams lowerUTF8(body) TYPE ngrambf_v1(3, 65536, 2, 0) GRANULARITY 1')}${skipIndex(
-    ctx,
-    'log_attr_values_bloom attr_values TYPE bloom_filter(0.01) GRANULARITY 1',
-  )}`,
-        engine: 'ReplacingMergeTree',
-        partitionBy: `${dayPartition('ts_ns')}`,
-        orderBy: '(tenant, service_name, bucket, ts_ns, log_id)',
-        settings: 'index_granularity = 1024',
-        shardingKey: 'cityHash64(log_id)',
-      }),
-      ...createTableStatements(ctx, {
-        name: 'logs_trace_index_v6',
-        columns: () => `  tenant ${lc},
-  trace_id String${text},
-  service_name ${lc},
-  bucket UInt32`,
-        engine: 'ReplacingMergeTree',
-        partitionBy: `${dayPartition('toUInt64(bucket) * 60000000000')}`,
-        orderBy: '(tenant, trace_id, service_name, bucket)',
-        shardingKey: 'cityHash64(trace_id)',
-      }),
+      ...createTableStatements(ctx, LOGS_V6),
+      ...createTableStatements(ctx, LOGS_TRACE_INDEX_V6),
       // On a cluster the view reads and writes each node's local tables, as createViewStatement's do.
       `CREATE MATERIALIZED VIEW IF NOT EXISTS ${ctx.db}.logs_trace_index_v6_writer${onCluster(ctx)} TO ${ctx.db}.${storedTableName(ctx, 'logs_trace_index_v6')}
 AS SELECT tenant, trace_id, service_name, bucket FROM ${ctx.db}.${storedTableName(ctx, 'logs_v6')} WHERE trace_id != '' GROUP BY tenant, trace_id, service_name, bucket`,

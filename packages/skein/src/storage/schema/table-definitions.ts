@@ -242,6 +242,65 @@ export const OPERATION_THROUGHPUT_V11: TableDefinition = {
   shardingKey: 'cityHash64(tenant, service_name)',
 };
 
+/**
+ * Logs (schema v6, issue 17; migrations.ts tells what each is for). `logs_v6` is sorted like
+ * `trace_spans_v3`; where the engine has skipping indexes, an n-gram bloom filter over the
+ * lower-cased body serves the body text search.
+ */
+export const LOGS_V6: TableDefinition = {
+  name: 'logs_v6',
+  columns(ctx) {
+    const lc = lowCardinalityString(ctx);
+    const time = codec(ctx, 'Delta, ZSTD(1)');
+    const text = codec(ctx, 'ZSTD(1)');
+    return `  tenant ${lc},
+  service_name ${lc},
+  bucket UInt32,
+  ts_ns UInt64${time},
+  log_id String${text},
+  time_ns UInt64${text},
+  observed_ns UInt64${text},
+  trace_id String${text},
+  span_id String${text},
+  flags UInt32,
+  severity_number UInt8,
+  severity_text ${lc},
+  event_name ${lc},
+  body_type String${text},
+  body String${text},
+  attr_keys Array(${lc}),
+  attr_types String${text},
+  attr_values Array(String)${text},
+  dropped_attributes_count UInt32,
+  resource_hash String${text},
+  scope_hash String${text}${skipIndex(ctx, 'body_ngrams lowerUTF8(body) TYPE ngrambf_v1(3, 65536, 2, 0) GRANULARITY 1')}${skipIndex(
+    ctx,
+    'log_attr_values_bloom attr_values TYPE bloom_filter(0.01) GRANULARITY 1',
+  )}`;
+  },
+  engine: 'ReplacingMergeTree',
+  partitionBy: dayPartition('ts_ns'),
+  orderBy: '(tenant, service_name, bucket, ts_ns, log_id)',
+  settings: 'index_granularity = 1024',
+  shardingKey: 'cityHash64(log_id)',
+};
+
+/** (tenant, trace ID, service, minute) of every log with a trace, filled by a materialized view. */
+export const LOGS_TRACE_INDEX_V6: TableDefinition = {
+  name: 'logs_trace_index_v6',
+  columns(ctx) {
+    const lc = lowCardinalityString(ctx);
+    return `  tenant ${lc},
+  trace_id String${codec(ctx, 'ZSTD(1)')},
+  service_name ${lc},
+  bucket UInt32`;
+  },
+  engine: 'ReplacingMergeTree',
+  partitionBy: dayPartition('toUInt64(bucket) * 60000000000'),
+  orderBy: '(tenant, trace_id, service_name, bucket)',
+  shardingKey: BY_TRACE,
+};
+
 /** The migration record. On a cluster it is replicated and read through its Distributed table. */
 export const SCHEMA_MIGRATIONS: TableDefinition = {
   name: 'schema_migrations',
@@ -268,4 +327,10 @@ export const METRICS_RETENTION_TABLES: readonly (readonly [TableDefinition, stri
   [SERVICE_GRAPH_EDGES_V4, 'toUInt64(minute) * 60000000000'],
   [METRIC_EXEMPLARS_V4, 'toUInt64(minute) * 60000000000'],
   [OPERATION_THROUGHPUT_V11, 'start_ms * 1000000'],
+];
+
+/** The logs tables: their own retention (`storage.logs_retention_days`, default the spans'). */
+export const LOGS_RETENTION_TABLES: readonly (readonly [TableDefinition, string])[] = [
+  [LOGS_V6, 'ts_ns'],
+  [LOGS_TRACE_INDEX_V6, 'toUInt64(bucket) * 60000000000'],
 ];
