@@ -310,6 +310,8 @@ describe('service map from the metrics tap in Chromium', { skip: skipBrowser, ti
               `${label.name} not shown on focus`,
             );
             assert.ok((await page.locator('.map-edge-label').nth(i).boundingBox())!.width > 0, `${label.name} not drawn on focus`);
+            if (label.name === 'checkout→payment' && size.width === 1440)
+              await saveScreenshot(page, `ui-service-map-metrics-${scheme}-focused-edge`);
             await page.locator('.map-edge-line').nth(i).blur();
             continue;
           }

@@ -95,7 +95,7 @@ export interface PlacedLabel {
  * Label centres (the middle of the whole block of lines), one per request in order. Greedy: earlier
  * requests choose first, so callers pass the labels that matter most (errors, busiest) first. A label
  * goes only where it overlaps nothing and is within EDGE_LABEL_MAX_GAP_PX of its own curve; when no
- * such spot exists it is `hidden` (at its preferred spot, just above its midpoint) and takes no room.
+ * such spot exists it is `hidden` (at the nearest spot off its line, for hover) and takes no room.
  */
 export function placeEdgeLabels(requests: readonly LabelRequest[], obstacles: readonly Box[]): PlacedLabel[] {
   const taken = new BoxGrid();
@@ -112,14 +112,20 @@ export function placeEdgeLabels(requests: readonly LabelRequest[], obstacles: re
       const x = cx + dx;
       const y = cy + dy;
       const box = { left: x - halfWidth, top: y - halfHeight, right: x + halfWidth, bottom: y + halfHeight };
-      if (!fallback && dy < 0 && dx === 0) fallback = { x, y, box, hidden: true };
       const gap = gapToPoints(box, ownPoints);
       // Not on its own line (up to 6 px wide), nor far from it.
-      if (gap < 3 || gap > EDGE_LABEL_MAX_GAP_PX || taken.overlapWith(box) > 0) continue;
+      if (gap < 3 || gap > EDGE_LABEL_MAX_GAP_PX) continue;
+      // Where a hidden label shows on hover: the nearest spot off its own line, whatever it covers.
+      fallback ??= { x, y, box, hidden: true };
+      if (taken.overlapWith(box) > 0) continue;
       taken.add(grown(box, CLEARANCE_PX));
       return { x, y, box, hidden: false };
     }
-    return fallback!;
+    // A curve too short for any spot near it (not seen in practice): just above its middle.
+    if (fallback) return fallback;
+    const [cx, cy] = pointOnCurve(request.curve, 0.5);
+    const y = cy - halfHeight - 4;
+    return { x: cx, y, box: { left: cx - halfWidth, top: y - halfHeight, right: cx + halfWidth, bottom: y + halfHeight }, hidden: true };
   });
 }
 
