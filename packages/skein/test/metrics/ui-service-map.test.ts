@@ -3,7 +3,8 @@
  * topology: user → frontend → checkout / cart, checkout → payment, checkout → a database and a
  * queue no consumer reads, cart → a cache, payment → an uninstrumented peer. Virtual nodes are
  * marked; no two edge labels overlap and no label overlaps a node (measured with getBoundingClientRect in the page, at
- * 1440×900 and 1920×1080). Screenshots at both sizes, light and dark, in test-artifacts/.
+ * 1440×900 and 1920×1080); every shown label is within EDGE_LABEL_MAX_GAP_PX of its own edge's path and no
+ * path runs through it, a hidden one shows on focus of its edge (issue 21 item 4). Screenshots at both sizes, light and dark, in test-artifacts/.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -140,6 +141,38 @@ function trace(i: number, startNano: bigint): Span[] {
   ];
 }
 
+/** packages/ui's EDGE_LABEL_MAX_GAP_PX (the backend's tests do not import the UI's modules), in the SVG's units. */
+const EDGE_LABEL_MAX_GAP_PX = 24;
+
+/**
+ * Per label (in the drawing order, which is the lines' order): its distance to its own edge's path,
+ * and the edges whose paths run through its text's box, both in the SVG's units. A string, so the page
+ * gets no tsx helpers.
+ */
+const LABEL_GEOMETRY = `(() => {
+  const lines = [...document.querySelectorAll('.map-edge-line')].map((line) => {
+    const path = line.querySelector('path');
+    const matrix = path.getScreenCTM();
+    const points = [];
+    for (let at = 0, length = path.getTotalLength(); at <= length; at += 2) {
+      const p = new DOMPoint(path.getPointAtLength(at).x, path.getPointAtLength(at).y).matrixTransform(matrix);
+      points.push([p.x, p.y]);
+    }
+    return { points, scale: matrix.a };
+  });
+  return [...document.querySelectorAll('.map-edge')].map((edge, i) => {
+    const name = edge.getAttribute('data-from') + '→' + edge.getAttribute('data-to');
+    const box = edge.querySelector('.map-edge-label').getBoundingClientRect();
+    let gap = Infinity;
+    for (const [x, y] of lines[i].points)
+      gap = Math.min(gap, Math.hypot(Math.max(box.left - x, 0, x - box.right), Math.max(box.top - y, 0, y - box.bottom)));
+    const crossing = lines
+      .map((line, j) => (line.points.some(([x, y]) => x > box.left + 1 && x < box.right - 1 && y > box.top + 1 && y < box.bottom - 1) ? j : -1))
+      .filter((j) => j >= 0);
+    return { name, hidden: edge.classList.contains('label-hidden'), gap: gap / lines[i].scale, crossing };
+  });
+})()`;
+
 const VIRTUAL = {
   'cart-cache': 'database',
   'order-events': 'messaging_system',
@@ -264,6 +297,28 @@ describe('service map from the metrics tap in Chromium', { skip: skipBrowser, ti
         }
         for (const [i, a] of nodes.entries())
           for (const b of nodes.slice(i + 1)) assert.ok(!overlaps(a, b), `nodes ${a.name} and ${b.name} overlap ${at}`);
+        // Each shown label beside its own edge (the order→sqlite label sat beside fraud-check's line) with no
+        // path running through it; a label with no free spot that close is hidden and shows on focus of its edge.
+        const geometry = (await page.evaluate(LABEL_GEOMETRY)) as { name: string; hidden: boolean; gap: number; crossing: number[] }[];
+        assert.equal(geometry.length, 8);
+        for (const [i, label] of geometry.entries()) {
+          if (label.hidden) {
+            await page.locator('.map-edge-line').nth(i).focus();
+            assert.match(
+              (await page.locator('.map-edge').nth(i).getAttribute('class')) ?? '',
+              /\bshown\b/,
+              `${label.name} not shown on focus`,
+            );
+            assert.ok((await page.locator('.map-edge-label').nth(i).boundingBox())!.width > 0, `${label.name} not drawn on focus`);
+            if (label.name === 'checkout→payment' && size.width === 1440)
+              await saveScreenshot(page, `ui-service-map-metrics-${scheme}-focused-edge`);
+            await page.locator('.map-edge-line').nth(i).blur();
+            continue;
+          }
+          assert.ok(label.gap <= EDGE_LABEL_MAX_GAP_PX, `label ${label.name} is ${label.gap} px from its edge ${at}`);
+          assert.deepEqual(label.crossing, [], `paths run through label ${label.name} ${at}`);
+        }
+        console.log(`labels hidden ${at}: ${JSON.stringify(geometry.filter((label) => label.hidden).map((label) => label.name))}`);
         await saveScreenshot(page, `ui-service-map-metrics-${scheme}${size.width === 1440 ? '' : `-${size.width}x${size.height}`}`);
       }
       await page.setViewportSize({ width: 1440, height: 900 });

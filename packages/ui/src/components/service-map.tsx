@@ -15,10 +15,13 @@ interface Props {
  * The service graph as SVG: services are circles sized by calls, edges are curves whose width
  * follows the call count and whose colour says how many of the calls failed. Hovering a service
  * fades everything it is not connected to. Virtual nodes (databases, queues, peers without spans
- * of their own) have a dashed grey outline and their kind written inside.
+ * of their own) have a dashed grey outline and their kind written inside. A label with no free spot
+ * near its edge is hidden and shows while its edge is hovered or focused (its tooltip says it too).
  */
 export function ServiceMap({ layout, onOpenService }: Props): ReactNode {
   const [focus, setFocus] = useState<string | undefined>();
+  /** The edge under the pointer or keyboard focus: its label shows even when it had no free spot. */
+  const [shownEdge, setShownEdge] = useState<string | undefined>();
   const connected = (from: string, to: string): boolean => focus === undefined || from === focus || to === focus;
   const neighbours = new Set(layout.edges.filter((edge) => connected(edge.from, edge.to)).flatMap((edge) => [edge.from, edge.to]));
   return (
@@ -49,16 +52,32 @@ export function ServiceMap({ layout, onOpenService }: Props): ReactNode {
         </defs>
         {/* Every line before any label: a label's halo then masks whatever line passes under it
             (error edges are drawn last, and drew over the labels of edges drawn before them). */}
-        {layout.edges.map((edge) => (
-          <g key={`${edge.from}→${edge.to}`} className={`map-edge-line ${edge.severity}${connected(edge.from, edge.to) ? '' : ' faded'}`}>
-            <path d={edge.path} strokeWidth={edge.width} markerEnd={`url(#arrow-${edge.severity})`} />
-            <title>{edgeTitle(edge)}</title>
-          </g>
-        ))}
+        {layout.edges.map((edge) => {
+          const key = `${edge.from}→${edge.to}`;
+          const show = (): void => setShownEdge(key);
+          const hide = (): void => setShownEdge((shown) => (shown === key ? undefined : shown));
+          return (
+            <g
+              key={key}
+              className={`map-edge-line ${edge.severity}${connected(edge.from, edge.to) ? '' : ' faded'}`}
+              onMouseEnter={show}
+              onMouseLeave={hide}
+              // Only an edge whose label is hidden takes keyboard focus: focus is the keyboard's hover.
+              {...(edge.labelHidden ? { tabIndex: 0, role: 'img', 'aria-label': edgeTitle(edge), onFocus: show, onBlur: hide } : {})}
+            >
+              <path d={edge.path} strokeWidth={edge.width} markerEnd={`url(#arrow-${edge.severity})`} />
+              {/* A wider invisible stroke, so a thin line is easy to hover. */}
+              <path d={edge.path} className="map-edge-hit" />
+              <title>{edgeTitle(edge)}</title>
+            </g>
+          );
+        })}
         {layout.edges.map((edge) => (
           <g
             key={`${edge.from}→${edge.to}`}
-            className={`map-edge ${edge.severity}${connected(edge.from, edge.to) ? '' : ' faded'}`}
+            className={`map-edge ${edge.severity}${connected(edge.from, edge.to) ? '' : ' faded'}${
+              edge.labelHidden ? (shownEdge === `${edge.from}→${edge.to}` ? ' label-hidden shown' : ' label-hidden') : ''
+            }`}
             data-from={edge.from}
             data-to={edge.to}
           >

@@ -1,7 +1,8 @@
 /**
- * Where the service map's edge labels go: each label starts at its edge's midpoint and, when that
- * spot is taken by a node (circle, name and stats line) or by a label placed before it, slides
- * along its curve and off it until it is free. Text is not measured here (this runs outside the
+ * Where the service map's edge labels go: each label starts beside its edge's midpoint and, when that
+ * spot is taken by a node (circle, name and stats line), a line or a label placed before it, slides
+ * along its curve and a little off it; never further than EDGE_LABEL_MAX_GAP_PX from its own curve
+ * (Jaeger and Kiali hide such a label and show it on hover instead). Text is not measured here (this runs outside the
  * DOM): widths are estimated from the character count with a generous per-character width, so a
  * box that is free by the estimate is free on screen too.
  */
@@ -34,12 +35,20 @@ const NODE_STATS_CHAR_PX = 6.2;
 const CLEARANCE_PX = 3;
 
 /** Positions along the curve (0 = caller, 1 = callee), nearest the middle first. */
-const CURVE_POSITIONS = [0.5, 0.42, 0.58, 0.34, 0.66, 0.26, 0.74, 0.18, 0.82];
+const CURVE_POSITIONS = [0.5, 0.42, 0.58, 0.34, 0.66, 0.26, 0.74];
 /**
- * Offsets across the curve (vertical), nearest first: up to a row's height either way. Never 0:
- * a label sitting on its line would have the line run through its text.
+ * Extra distance from the line, nearest first. Never 0: a label sitting on its line would have the
+ * line run through its text.
  */
-const OFFSET_STEPS_PX = Array.from({ length: 8 }, (_, i) => i * 12);
+const OFFSET_STEPS_PX = [0, 6, 12, 18];
+/** Sideways shifts: a label above a sloping curve clears it by sliding towards the curve's high end. */
+const SIDE_STEPS_PX = [15, 30, 45, 60];
+/**
+ * The most a label's box may be away from its own edge's curve. A label further away was read as
+ * the label of a neighbouring edge (order→sqlite's sat beside fraud-check's line); one that finds no
+ * free spot this close is hidden instead and shown on hover/focus of its edge.
+ */
+export const EDGE_LABEL_MAX_GAP_PX = 24;
 
 export function edgeLabelWidth(text: string): number {
   return text.length * EDGE_LABEL_CHAR_PX + 2 * EDGE_LABEL_HALO_PX;
@@ -74,38 +83,95 @@ export function overlapArea(a: Box, b: Box): number {
 
 const grown = (box: Box, by: number): Box => ({ left: box.left - by, top: box.top - by, right: box.right + by, bottom: box.bottom + by });
 
+export interface PlacedLabel {
+  x: number;
+  y: number;
+  box: Box;
+  /** No free spot near its own edge: drawn only while its edge is hovered or focused. */
+  hidden: boolean;
+}
+
 /**
- * Label centres (the middle of the whole block of lines), one per request in order. Greedy: earlier requests choose first, so callers pass
- * the labels that matter most (errors, busiest) first. When no candidate is free the one with the
- * least overlap wins; the caller grows the canvas when a label ends up outside `bounds`.
+ * Label centres (the middle of the whole block of lines), one per request in order. Greedy: earlier
+ * requests choose first, so callers pass the labels that matter most (errors, busiest) first. A label
+ * goes only where it overlaps nothing and is within EDGE_LABEL_MAX_GAP_PX of its own curve; when no
+ * such spot exists it is `hidden` (at the nearest spot off its line, for hover) and takes no room.
  */
-export function placeEdgeLabels(requests: readonly LabelRequest[], obstacles: readonly Box[]): { x: number; y: number; box: Box }[] {
+export function placeEdgeLabels(requests: readonly LabelRequest[], obstacles: readonly Box[]): PlacedLabel[] {
   const taken = new BoxGrid();
+  const candidateCache = new Map<string, Candidate[]>();
   for (const box of obstacles) taken.add(grown(box, CLEARANCE_PX));
   return requests.map((request) => {
     const halfWidth = Math.max(...request.lines.map(edgeLabelWidth)) / 2;
     const halfHeight = (request.lines.length * EDGE_LABEL_LINE_PX) / 2 + EDGE_LABEL_PADDING_PX;
-    // Clear of the line (up to 6 px wide) by the label's half height, above first, then below.
-    const offsets = OFFSET_STEPS_PX.flatMap((step) => [-(halfHeight + 4 + step), halfHeight + 4 + step]);
-    let best: { x: number; y: number; box: Box; cost: number } | undefined;
-    search: for (const offset of offsets) {
-      for (const t of CURVE_POSITIONS) {
-        const [cx, cy] = pointOnCurve(request.curve, t);
-        const y = cy + offset;
-        const box = { left: cx - halfWidth, top: y - halfHeight, right: cx + halfWidth, bottom: y + halfHeight };
-        // Distance from the preferred spot breaks ties between overlapping candidates.
-        const cost = taken.overlapWith(box) * 1000 + Math.abs(offset) + Math.abs(t - 0.5) * 40;
-        if (!best || cost < best.cost) best = { x: cx, y, box, cost };
-        if (cost < 1000) break search;
-      }
+    const ownPoints = curvePoints(request.curve);
+    const candidates = candidatesFor(halfWidth, halfHeight, candidateCache);
+    let fallback: PlacedLabel | undefined;
+    for (const { t, dx, dy } of candidates) {
+      const [cx, cy] = pointOnCurve(request.curve, t);
+      const x = cx + dx;
+      const y = cy + dy;
+      const box = { left: x - halfWidth, top: y - halfHeight, right: x + halfWidth, bottom: y + halfHeight };
+      const gap = gapToPoints(box, ownPoints);
+      // Not on its own line (up to 6 px wide), nor far from it.
+      if (gap < 3 || gap > EDGE_LABEL_MAX_GAP_PX) continue;
+      // Where a hidden label shows on hover: the nearest spot off its own line, whatever it covers.
+      fallback ??= { x, y, box, hidden: true };
+      if (taken.overlapWith(box) > 0) continue;
+      taken.add(grown(box, CLEARANCE_PX));
+      return { x, y, box, hidden: false };
     }
-    const chosen = best!;
-    taken.add(grown(chosen.box, CLEARANCE_PX));
-    return { x: chosen.x, y: chosen.y, box: chosen.box };
+    // A curve too short for any spot near it (not seen in practice): just above its middle.
+    if (fallback) return fallback;
+    const [cx, cy] = pointOnCurve(request.curve, 0.5);
+    const y = cy - halfHeight - 4;
+    return { x: cx, y, box: { left: cx - halfWidth, top: y - halfHeight, right: cx + halfWidth, bottom: y + halfHeight }, hidden: true };
   });
 }
 
-/** Small boxes along a curve, every 4 % of its length by parameter. */
+interface Candidate {
+  t: number;
+  dx: number;
+  dy: number;
+}
+
+/**
+ * Spots to try for a label of this size, nearest the preferred one first: above or below the line,
+ * slid sideways (which clears a sloping curve), or beside it where it is steep; the gap check keeps
+ * only those near the curve. Cached by size: sorting them per label made a 5,000-service chain 4x slower.
+ */
+function candidatesFor(halfWidth: number, halfHeight: number, cache: Map<string, Candidate[]>): Candidate[] {
+  const key = `${halfWidth},${halfHeight}`;
+  const cached = cache.get(key);
+  if (cached) return cached;
+  const rows = [0, ...OFFSET_STEPS_PX.flatMap((step) => [-(halfHeight + 4 + step), halfHeight + 4 + step])];
+  const columns = [0, ...SIDE_STEPS_PX.flatMap((step) => [-step, step]), -(halfWidth + 4), halfWidth + 4];
+  const cost = ({ t, dx, dy }: Candidate): number => Math.abs(dy) + Math.abs(dx) / 2 + Math.abs(t - 0.5) * 40;
+  const candidates = CURVE_POSITIONS.flatMap((t) => rows.flatMap((dy) => columns.map((dx) => ({ t, dx, dy }))));
+  candidates.sort((a, b) => cost(a) - cost(b));
+  cache.set(key, candidates);
+  return candidates;
+}
+
+/** Points along a curve, at most about 5 px apart (the control polygon's length bounds the curve's). */
+export function curvePoints(curve: Curve, spacingPx = 5): [number, number][] {
+  let length = 0;
+  for (let i = 1; i < curve.length; i++) length += Math.hypot(curve[i]![0] - curve[i - 1]![0], curve[i]![1] - curve[i - 1]![1]);
+  const count = Math.min(400, Math.max(8, Math.ceil(length / spacingPx)));
+  return Array.from({ length: count + 1 }, (_, i) => pointOnCurve(curve, i / count));
+}
+
+/** The shortest distance from a box to any of the points (0 when one lies inside). */
+export function gapToPoints(box: Box, points: readonly (readonly [number, number])[]): number {
+  let best = Infinity;
+  for (const [x, y] of points) {
+    const dx = Math.max(box.left - x, 0, x - box.right);
+    const dy = Math.max(box.top - y, 0, y - box.bottom);
+    best = Math.min(best, Math.hypot(dx, dy));
+  }
+  return best;
+}
+
 /**
  * Boxes bucketed by a uniform grid, so a candidate is compared with the boxes near it only. Comparing
  * with every box made placement quadratic: a 5,000-service chain (130,000 line samples) never finished.
@@ -149,11 +215,12 @@ class BoxGrid {
   }
 }
 
+/**
+ * Small boxes along a curve, about 5 px apart: a line is an obstacle all along, so no curve passes
+ * behind a label (boxes every 4 % of the parameter left gaps of 20 px and more on long curves).
+ */
 export function curveSamples(curve: Curve, halfWidth: number): Box[] {
-  return Array.from({ length: 26 }, (_, i) => {
-    const [x, y] = pointOnCurve(curve, i / 25);
-    return { left: x - halfWidth, top: y - halfWidth, right: x + halfWidth, bottom: y + halfWidth };
-  });
+  return curvePoints(curve).map(([x, y]) => ({ left: x - halfWidth, top: y - halfWidth, right: x + halfWidth, bottom: y + halfWidth }));
 }
 
 /** Where a curve can reach: inside the hull of its control points. */

@@ -8,7 +8,8 @@
  * 3. the order inside a layer comes from a few barycenter sweeps down and up, which removes most
  *    edge crossings;
  * 4. coordinates: layers are columns, services in a column are spread evenly and centred;
- * 5. edge labels are placed clear of every node and of each other (map-label-placement.ts).
+ * 5. edge labels are placed clear of every node, line and other label, close to their own edge, or
+ *    hidden until the edge is hovered (map-label-placement.ts).
  *
  * The metrics tap's service map (`/api/v1/metrics/service-map`) adds RED figures per edge and per
  * node and marks virtual nodes (databases, queues, uninstrumented peers, `user`); the traces'
@@ -75,6 +76,8 @@ export interface GraphEdge {
   /** The label's text; `labelErrors` follows it in the error colour (on a line of its own with RED figures). */
   labelText: string;
   labelErrors: string;
+  /** No free spot near the edge: the label shows only while the edge is hovered or focused. */
+  labelHidden: boolean;
   red?: RedSummary;
 }
 
@@ -93,6 +96,9 @@ export interface LayoutOptions {
   maxRadius?: number;
   nodeInfo?: ReadonlyMap<string, NodeInfo>;
 }
+
+/** The map page's spacing (shared with the label tests, which lay the demo topology out as the page does). */
+export const MAP_PAGE_SPACING = { layerGap: 290, rowGap: 130 } as const;
 
 /** An error ratio of 5 % and more is an error edge, any error at all a warning. */
 export function edgeSeverity(errorCount: number, callCount: number): EdgeSeverity {
@@ -305,6 +311,7 @@ export function layoutServiceGraph(dependencies: readonly Dependency[], options:
         path: '',
         labelX: 0,
         labelY: 0,
+        labelHidden: false,
         labelText: d.red ? formatRateAndP99(d.red) : d.callCount.toLocaleString('en'),
         labelErrors:
           d.errorCount <= 0 ? '' : d.red ? `${formatErrorPercent(errorRatio)} errors` : ` · ${d.errorCount.toLocaleString('en')} err`,
@@ -329,6 +336,7 @@ export function layoutServiceGraph(dependencies: readonly Dependency[], options:
   byPriority.forEach((edge, index) => {
     edge.labelX = placed[index]!.x;
     edge.labelY = placed[index]!.y;
+    edge.labelHidden = placed[index]!.hidden;
   });
 
   // Names, stats lines and labels may reach past the margin: shift everything into view.

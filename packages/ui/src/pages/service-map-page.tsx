@@ -5,7 +5,7 @@ import { ErrorBox, Loading } from '../components/status-views';
 import { formatDuration, formatTimestamp } from '../model/format';
 import { LOOKBACK_PRESETS } from '../model/search-state';
 import { formatErrorPercent, formatRate } from '../model/red-format';
-import { layoutServiceGraph } from '../model/service-graph';
+import { layoutServiceGraph, MAP_PAGE_SPACING } from '../model/service-graph';
 import { fromDependencies, fromServiceMap, VIRTUAL_KIND_LABELS, type MapSource } from '../model/service-map-source';
 import { Link, navigate, type Location } from '../router';
 import { useAsync } from '../use-async';
@@ -33,7 +33,7 @@ export function ServiceMapPage({ location }: { location: Location }): ReactNode 
   const dependencies = useAsync((signal) => loadMap(lookback, signal), [lookback]);
   const source = dependencies.status === 'ok' ? dependencies.data : undefined;
   const layout = useMemo(
-    () => (source ? layoutServiceGraph(source.dependencies, { layerGap: 290, rowGap: 130, nodeInfo: source.nodeInfo }) : undefined),
+    () => (source ? layoutServiceGraph(source.dependencies, { ...MAP_PAGE_SPACING, nodeInfo: source.nodeInfo }) : undefined),
     [source],
   );
   const kindOf = (name: string): string | undefined => {
