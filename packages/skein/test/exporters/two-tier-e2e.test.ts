@@ -21,8 +21,23 @@ import { makeResource, makeSpan, randomSpanId, randomTraceId } from '../support/
 const SPANS_PER_TRACE = 4;
 const TAIL_SAMPLING = knownTypes('processor').includes('tail_sampling');
 
-const backendConfig = TAIL_SAMPLING
-  ? `
+/**
+ * A backend restarts on its old ports; every listener on port 0 that binds before the OTLP
+ * receivers could take one of them (CI 2026-12-05: the sampling gRPC listener got the old OTLP/HTTP
+ * port). The backends serve no query-side extensions but the query API, so only the metrics
+ * listener binds port 0 before the receivers.
+ */
+const NO_EXTRA_LISTENERS = `
+extensions:
+  zipkin: null
+  tempo: null
+  sampling: null
+`;
+
+const backendConfig =
+  NO_EXTRA_LISTENERS +
+  (TAIL_SAMPLING
+    ? `
 processors:
   tail_sampling:
     decision_wait: 2s
@@ -33,13 +48,13 @@ service:
       receivers: [otlp]
       processors: [tail_sampling]
 `
-  : `
+    : `
 service:
   pipelines:
     traces:
       receivers: [otlp]
       processors: []
-`;
+`);
 
 /** Several Skeins run at once: each serves its /metrics on a port of its own. */
 const METRICS_ON_FREE_PORT = ['--metrics-port', '0'];
