@@ -1,6 +1,7 @@
 import type { TenantId } from '../model/tenant.js';
 import type { SpanKind } from '../model/span.js';
 import { countAttributeValues } from './attribute-counts-sql.js';
+import { listAttributeKeys } from './attribute-key-scan.js';
 import { ClickHouseMetricsReader } from './metrics-tables.js';
 import type { SqlParams } from './sql-binding.js';
 import type { SqlEngine } from './sql-engine.js';
@@ -21,10 +22,8 @@ import type {
 import type { SpanAggregationQuery, SpanAggregationRow, TypedValueRow, TypedValuesQuery } from './span-query-types.js';
 import { BUCKET_NANO } from './span-rows.js';
 import {
-  attributeKeysSql,
   attributeValuesSql,
   samplingProbabilitiesSql,
-  type AttributeKeyRow,
   type AttributeValueRow,
   type DependencyRow,
 } from './trace-queries.js';
@@ -104,10 +103,8 @@ export class ClickHouseAnalysisReader extends ClickHouseMetricsReader {
   }
 
   async listAttributeKeys(query: AttributeQuery): Promise<AttributeKeyCount[]> {
-    const params = this.attributeParams(query);
-    if (params === undefined) return [];
-    const rows = await this.engine.query<AttributeKeyRow>(attributeKeysSql(this.statements.db, query.serviceName !== undefined), params);
-    return rows.map((r) => ({ key: r.key, scope: r.scope, count: Number(r.count) }));
+    if (this.attributeParams(query) === undefined) return [];
+    return listAttributeKeys(this.engine, this.statements.db, this.tenant, query);
   }
 
   async listAttributeValues(key: string, query: AttributeQuery): Promise<AttributeValueCount[]> {

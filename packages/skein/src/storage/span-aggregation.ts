@@ -227,7 +227,9 @@ export function typedValuesSql(db: string, query: TypedValuesQuery): Aggregation
     inner = `SELECT toString(service_name) AS value, 's' AS type FROM ${sample('service_name')}`;
   } else {
     const k = b.bind('String', field.key);
-    const pick = `arrayJoin(arrayFilter(i -> attr_keys[i] = ${k}, arrayEnumerate(attr_keys))) AS i`;
+    // The two-array lambda, not `i -> attr_keys[i] = k`: a lambda that reads attr_keys from outside
+    // copies the array once per element (10M spans, 1 h, one service: 922 ms against 49 ms).
+    const pick = `arrayJoin(arrayFilter((i, key) -> key = ${k}, arrayEnumerate(attr_keys), attr_keys)) AS i`;
     const spanSide = (): string =>
       `SELECT attr_values[i] AS value, substring(attr_types, i, 1) AS type FROM (SELECT attr_keys, attr_values, attr_types, ${pick} FROM ${sample('attr_keys, attr_values, attr_types')})`;
     const resourceSide = (): string => `SELECT attr_values[i] AS value, substring(attr_types, i, 1) AS type FROM (

@@ -338,21 +338,6 @@ function resourceSide(db: string, serviceName: boolean, resourceColumns: string,
   ) AS stored USING resource_hash`;
 }
 
-/** Attribute keys of spans and of their resources in a window, most frequent first. */
-export function attributeKeysSql(db: string, serviceName: boolean): string {
-  return `SELECT key, scope, toUInt64(sum(spans)) AS count
-FROM (
-  SELECT arrayJoin(attr_keys) AS key, 'span' AS scope, toUInt64(1) AS spans
-  FROM ${sampledSpans(db, 'attr_keys', serviceName)}
-  UNION ALL
-  SELECT key, 'resource' AS scope, toUInt64(spans) AS spans
-  FROM ${resourceSide(db, serviceName, 'arrayJoin(attr_keys) AS key')}
-)
-GROUP BY key, scope
-ORDER BY count DESC, key, scope
-LIMIT {limit:UInt32}`;
-}
-
 /** String renderings of one attribute's values (span and resource side), most frequent first. */
 export function attributeValuesSql(db: string, serviceName: boolean): string {
   const values = 'arrayJoin(arrayFilter((v, k) -> k = {key:String}, attr_values, attr_keys)) AS value';
@@ -367,12 +352,6 @@ FROM (
 GROUP BY value
 ORDER BY count DESC, value
 LIMIT {limit:UInt32}`;
-}
-
-export interface AttributeKeyRow {
-  key: string;
-  scope: 'span' | 'resource';
-  count: string | number;
 }
 
 export interface AttributeValueRow {

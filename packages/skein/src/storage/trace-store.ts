@@ -327,15 +327,16 @@ export interface TenantTraceReader extends MetricsReader, LogsReader {
   /**
    * Attribute keys of the spans starting in the window (and of their resources), most frequent
    * first, then by key and scope; at most `limit`. To stay fast on any amount of data, counts are
-   * taken over at most the first 100,000 spans the engine reads in the window (exact below that,
-   * a sample above it; copies of a retried batch may be counted twice until merged).
+   * exact over the window's newest spans: it is read newest first in slices until at least
+   * 100,000 spans are counted (attribute-key-scan.ts; copies of a retried batch may be counted
+   * twice until merged).
    */
   listAttributeKeys(query: AttributeQuery): Promise<AttributeKeyCount[]>;
 
   /**
    * Values of attribute `key` (span or resource attribute) in the window, in the string form
-   * search matches, most frequent first, then by value; at most `limit`. Counted like
-   * {@link TenantTraceReader.listAttributeKeys}.
+   * search matches, most frequent first, then by value; at most `limit`. Counted over at most the
+   * first 100,000 spans with the key the engine reads in the window.
    */
   listAttributeValues(key: string, query: AttributeQuery): Promise<AttributeValueCount[]>;
 

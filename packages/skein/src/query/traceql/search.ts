@@ -1,3 +1,4 @@
+import { newestFirstSlices, type TimeSlice } from '../../model/newest-first-slices.js';
 import { serviceNameOf, type AnyValue, type Span } from '../../model/span.js';
 import { isStringLimitError } from '../../storage/sql-engine.js';
 import type { TraceCondition } from '../../storage/traceql-condition.js';
@@ -173,19 +174,12 @@ export function* candidateSlices(
   condition: TraceCondition,
   startNano: bigint,
   endNano: bigint,
-): Generator<{ startNano: bigint; endNano: bigint }> {
+): Generator<TimeSlice> {
   if (!decidedBySingleSpan(condition)) {
     yield { startNano, endNano };
     return;
   }
-  let end = endNano;
-  let length = FIRST_SLICE_NANO;
-  while (end >= startNano) {
-    const start = end - length + 1n > startNano ? end - length + 1n : startNano;
-    yield { startNano: start, endNano: end };
-    end = start - 1n;
-    length *= 2n;
-  }
+  yield* newestFirstSlices(startNano, endNano, FIRST_SLICE_NANO);
 }
 
 function decidedBySingleSpan(condition: TraceCondition): boolean {
