@@ -102,7 +102,16 @@ const SCROLL_SCRIPT = `(async () => {
 /** Long tasks (main thread busy > 50 ms) from the start of the page: how long the tab froze. */
 const LONG_TASK_OBSERVER = `window.__longTasks = [];
 new PerformanceObserver((list) => { for (const entry of list.getEntries()) window.__longTasks.push(entry.duration); })
-  .observe({ type: 'longtask', buffered: true });`;
+  .observe({ type: 'longtask', buffered: true });
+// The moment the first span row enters the document, seen by the page itself: Playwright's wait
+// and the evaluate after it add their own polling and round trips (~0.4-0.5 s measured).
+window.__firstRowsAt = undefined;
+new MutationObserver((_, observer) => {
+  if (window.__firstRowsAt === undefined && document.querySelector('.wf-row[data-span-id], .error-box')) {
+    window.__firstRowsAt = performance.now();
+    observer.disconnect();
+  }
+}).observe(document, { childList: true, subtree: true });`;
 
 async function openInBrowser(page: Page, url: string): Promise<object> {
   await page.addInitScript(LONG_TASK_OBSERVER);
@@ -113,7 +122,8 @@ async function openInBrowser(page: Page, url: string): Promise<object> {
     .then(async (element) => ((await element.getAttribute('class'))?.includes('error-box') ? 'error' : 'rows'))
     .catch((error: unknown) => `timeout: ${String(error).slice(0, 200)}`);
   const measured = (await page.evaluate(`({
-    firstRowsMs: performance.now(),
+    firstRowsMs: window.__firstRowsAt ?? performance.now(),
+    seenByPlaywrightMs: performance.now(),
     // The compact trace is fetched by a worker (not in this timeline): the page marks its arrival.
     apiResponseEndMs: performance.getEntriesByName('skein:trace-downloaded')[0]?.startTime
       ?? performance.getEntriesByType('resource').find((entry) => entry.name.includes('/api/v1/traces/'))?.responseEnd ?? -1,
@@ -122,18 +132,27 @@ async function openInBrowser(page: Page, url: string): Promise<object> {
     rowNodes: document.querySelectorAll('.wf-row').length,
     rowsShown: document.querySelector('.wf-row-count')?.textContent ?? '',
     error: document.querySelector('.error-box')?.textContent ?? '',
+    // Where the time before the first rows went: the document, each script and API request (start → end).
+    timeline: [
+      ['document', 0, Math.round(performance.getEntriesByType('navigation')[0]?.responseEnd ?? -1)],
+      ['domContentLoaded', 0, Math.round(performance.getEntriesByType('navigation')[0]?.domContentLoadedEventEnd ?? -1)],
+      ...performance.getEntriesByType('resource').map((entry) => [entry.name.replace(location.origin, '').slice(0, 60), Math.round(entry.startTime), Math.round(entry.responseEnd)]),
+    ],
   })`)) as {
     firstRowsMs: number;
+    seenByPlaywrightMs: number;
     apiResponseEndMs: number;
     longTasks: number[];
     heapMB: number;
     rowNodes: number;
     rowsShown: string;
     error: string;
+    timeline: Array<[string, number, number]>;
   };
   const result: Record<string, unknown> = {
     outcome,
     firstRowsMs: Math.round(measured.firstRowsMs),
+    seenByPlaywrightMs: Math.round(measured.seenByPlaywrightMs),
     apiResponseEndMs: Math.round(measured.apiResponseEndMs),
     afterApiMs: Math.round(measured.firstRowsMs - measured.apiResponseEndMs),
     heapMB: Math.round(measured.heapMB),
@@ -142,6 +161,7 @@ async function openInBrowser(page: Page, url: string): Promise<object> {
     rowNodes: measured.rowNodes,
     rowsShown: measured.rowsShown,
     ...(measured.error && { error: measured.error }),
+    timeline: measured.timeline,
   };
   if (outcome === 'rows') {
     const t0 = performance.now();
