@@ -3,7 +3,7 @@ import { featuresForVersion } from './engine-features.js';
 import { ClickHouseEngine, parseClickHouseUrl, type ClickHouseTls } from './engines/clickhouse-engine.js';
 import { DEFAULT_REPLICATION_PATH, ddlContext, type ClusterDdl } from './schema/ddl-context.js';
 import { applyRetention } from './schema/retention.js';
-import { METRICS_RETENTION_TABLES, SPAN_RETENTION_TABLES } from './schema/table-definitions.js';
+import { LOGS_RETENTION_TABLES, METRICS_RETENTION_TABLES, SPAN_RETENTION_TABLES } from './schema/table-definitions.js';
 import { migrate } from './schema/migrate.js';
 import type { SqlEngine } from './sql-engine.js';
 import type { TraceStore } from './trace-store.js';
@@ -98,15 +98,17 @@ export async function openTraceStore(options: OpenTraceStoreOptions): Promise<Tr
   }
   const features = featuresForVersion(engine.version);
   const distributed = cluster !== undefined;
-  if (features.ttl || (options.retentionDays === undefined && options.metricsRetentionDays === undefined)) {
+  const { retentionDays, metricsRetentionDays } = options;
+  const logsRetentionDays = options.logsRetentionDays ?? retentionDays;
+  if (features.ttl || (retentionDays === undefined && metricsRetentionDays === undefined && logsRetentionDays === undefined)) {
     return new ClickHouseTraceStore(engine, database, { distributed });
   }
   // No TTL (18.16): expired day partitions are dropped at start-up (migrate) and every hour.
   const ctx = ddlContext(database, features, cluster);
-  const { retentionDays, metricsRetentionDays } = options;
   const maintenance = async (): Promise<void> => {
     if (retentionDays !== undefined) await applyRetention(engine, ctx, retentionDays, SPAN_RETENTION_TABLES);
     if (metricsRetentionDays !== undefined) await applyRetention(engine, ctx, metricsRetentionDays, METRICS_RETENTION_TABLES);
+    if (logsRetentionDays !== undefined) await applyRetention(engine, ctx, logsRetentionDays, LOGS_RETENTION_TABLES);
   };
   return new ClickHouseTraceStore(engine, database, { distributed, maintenance });
 }

@@ -6,12 +6,12 @@ import { featuresForVersion } from '../../src/storage/engine-features.js';
 import { clusterSettings, openTraceStore, type ClusterOptions } from '../../src/storage/open-trace-store.js';
 import { DEFAULT_REPLICATION_PATH, ddlContext } from '../../src/storage/schema/ddl-context.js';
 import { dropExpiredPartitions } from '../../src/storage/schema/retention.js';
-import { SPAN_RETENTION_TABLES } from '../../src/storage/schema/table-definitions.js';
+import { LOGS_RETENTION_TABLES, SPAN_RETENTION_TABLES } from '../../src/storage/schema/table-definitions.js';
 import { findClickHouseServer } from '../support/clickhouse-server.js';
 import { CLUSTER_NAME, clusterPrerequisites, startClickHouseCluster, type ClickHouseCluster } from '../support/clickhouse-cluster.js';
 import { makeResource, makeSpan } from '../support/span-factory.js';
 import { runAlertStoreContract } from '../storage/alert-store-contract.js';
-import { runLogsStoreContract } from '../storage/logs-store-contract.js';
+import { logRecord, runLogsStoreContract } from '../storage/logs-store-contract.js';
 import { runMetricsStoreContract } from '../storage/metrics-store-contract.js';
 import { runTenantIsolationContract } from '../storage/tenant-isolation-contract.js';
 import { runTraceStoreContract } from '../storage/trace-store-contract.js';
@@ -77,7 +77,7 @@ if (missing !== undefined) {
     }
   });
 
-  test('cluster: a trace lives on one shard, both replicas hold it, and expired days are dropped everywhere', async () => {
+  test('cluster: a trace lives on one shard, both replicas hold it, and expired days of spans and logs are dropped everywhere', async () => {
     const database = environment.newDatabase();
     const store = await environment.openStore(database);
     const nowMillis = Date.UTC(2026, 11, 5, 12);
@@ -97,6 +97,12 @@ if (missing !== undefined) {
         ),
       );
       await store.writeSpans(spans);
+      // Log records beside them: the first ten traces' from the expired day, the rest from today.
+      await store.writeLogs(
+        spans.map((span, i) =>
+          logRecord({ traceId: span.traceId, spanId: span.spanId, timeUnixNano: span.startTimeUnixNano, body: `log ${i}` }),
+        ),
+      );
       const perNode: { shard: number; traces: Set<string> }[] = [];
       for (const n of cluster!.nodes) {
         const engine = await ClickHouseEngine.open(n.url, database);
@@ -116,6 +122,7 @@ if (missing !== undefined) {
       assert.equal((await store.forTenant(DEFAULT_TENANT).getTrace(spans[0]!.traceId)).length, 3);
 
       const engine = await ClickHouseEngine.open(node(0), database, undefined, { name: CLUSTER_NAME, settings: clusterSettings(options) });
+      let keptLogs = 0;
       try {
         const ctx = ddlContext(database, featuresForVersion(engine.version), {
           name: CLUSTER_NAME,
@@ -123,17 +130,26 @@ if (missing !== undefined) {
         });
         const dropped = await dropExpiredPartitions(engine, ctx, 7, SPAN_RETENTION_TABLES, nowMillis);
         assert.equal(dropped.length, 2, `one expired day in trace_spans_v3 and trace_index_v3: ${dropped.join(', ')}`);
+        const droppedLogs = await dropExpiredPartitions(engine, ctx, 7, LOGS_RETENTION_TABLES, nowMillis);
+        assert.equal(droppedLogs.length, 2, `one expired day in logs_v6 and logs_trace_index_v6: ${droppedLogs.join(', ')}`);
+        const cutoff = todayNs - 7n * dayNs;
         for (const n of cluster!.nodes) {
           const local = await ClickHouseEngine.open(n.url, database);
           try {
-            const rows = await local.query<{ n: string }>(
-              `SELECT count() AS n FROM ${database}.trace_spans_v3_local WHERE start_ns < ${todayNs - 7n * dayNs}`,
+            const rows = await local.query<{ spans: string; logs: string; kept: string }>(
+              `SELECT
+                 (SELECT count() FROM ${database}.trace_spans_v3_local WHERE start_ns < ${cutoff}) AS spans,
+                 (SELECT count() FROM ${database}.logs_v6_local WHERE ts_ns < ${cutoff}) AS logs,
+                 (SELECT count() FROM ${database}.logs_v6_local WHERE ts_ns >= ${cutoff}) AS kept`,
             );
-            assert.equal(Number(rows[0]?.n), 0, `${n.process.name} dropped the expired day`);
+            assert.equal(Number(rows[0]?.spans), 0, `${n.process.name} dropped the expired day's spans`);
+            assert.equal(Number(rows[0]?.logs), 0, `${n.process.name} dropped the expired day's logs`);
+            keptLogs += Number(rows[0]?.kept);
           } finally {
             await local.close();
           }
         }
+        assert.equal(keptLogs, 2 * 30, "today's 30 log records kept, on both replicas of their shard");
         assert.equal((await store.forTenant(DEFAULT_TENANT).getTrace(spans[0]!.traceId)).length, 0, 'expired trace gone');
         assert.equal((await store.forTenant(DEFAULT_TENANT).getTrace(spans[30]!.traceId)).length, 3, "today's trace kept");
       } finally {

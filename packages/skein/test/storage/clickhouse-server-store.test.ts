@@ -10,7 +10,7 @@ import { makeSpan } from '../support/span-factory.js';
 import { findClickHouseServer, startClickHouseServer, type ClickHouseServer } from '../support/clickhouse-server.js';
 import { BINDING_CASES } from './binding-cases.js';
 import { runAlertStoreContract } from './alert-store-contract.js';
-import { runLogsStoreContract } from './logs-store-contract.js';
+import { logRecord, runLogsStoreContract } from './logs-store-contract.js';
 import { runMetricsStoreContract } from './metrics-store-contract.js';
 import { runTenantIsolationContract } from './tenant-isolation-contract.js';
 import { runTraceStoreContract } from './trace-store-contract.js';
@@ -64,7 +64,7 @@ if (binary === undefined) {
     }
   });
 
-  test('clickhouse: retention without TTL drops expired day partitions at start-up, keeps the rest', async () => {
+  test('clickhouse: retention without TTL drops expired day partitions of spans and logs at start-up, keeps the rest', async () => {
     const database = uniqueDatabase();
     const dayNs = 86_400_000_000_000n;
     const nowNs = BigInt(Date.now()) * 1_000_000n;
@@ -72,13 +72,20 @@ if (binary === undefined) {
     const fresh = makeSpan({ startTimeUnixNano: nowNs - 60_000_000_000n });
     const first = await openTraceStore({ engine: 'clickhouse', url: url(), database });
     await first.writeSpans([...old, fresh]);
+    await first.writeLogs(
+      [...old, fresh].map((span) => logRecord({ traceId: span.traceId, spanId: span.spanId, timeUnixNano: span.startTimeUnixNano })),
+    );
     await first.close();
     const store = await openTraceStore({ engine: 'clickhouse', url: url(), database, retentionDays: 7 });
     try {
       const reader = store.forTenant(DEFAULT_TENANT);
       if (featuresForVersion(store.description.split(' ')[1] ?? '').ttl) return; // TTL engines expire on merge, later
-      for (const span of old) assert.deepStrictEqual(await reader.getTrace(span.traceId), [], 'the expired day is gone');
+      for (const span of old) {
+        assert.deepStrictEqual(await reader.getTrace(span.traceId), [], 'the expired day is gone');
+        assert.deepStrictEqual(await reader.getTraceLogs(span.traceId), [], "the expired day's logs are gone");
+      }
       assert.equal((await reader.getTrace(fresh.traceId)).length, 1, 'today is kept');
+      assert.equal((await reader.getTraceLogs(fresh.traceId)).length, 1, "today's logs are kept");
     } finally {
       await store.close();
     }

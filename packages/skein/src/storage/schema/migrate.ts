@@ -99,10 +99,10 @@ async function migrateAlone(engine: SqlEngine, options: MigrateOptions): Promise
         : METRICS_RETENTION_TABLES.filter(([table]) => table !== OPERATION_THROUGHPUT_V11);
       await applyRetention(engine, ctx, options.metricsRetentionDays, tables);
     }
-    // Single-node only, as when v6 created plain tables. The logs tables now have their cluster
-    // variant (table-definitions.ts), but logs retention on a cluster is untested: not set there yet.
+    // On a cluster too: the logs tables' replicated variants drop a day ON CLUSTER like the spans'
+    // (test/cluster/clickhouse-cluster-store.cluster.ts).
     const logsRetentionDays = options.logsRetentionDays ?? options.retentionDays;
-    if (logsRetentionDays !== undefined && done.has(6) && ctx.cluster === undefined) {
+    if (logsRetentionDays !== undefined && done.has(6)) {
       await applyRetention(engine, ctx, logsRetentionDays, LOGS_RETENTION_TABLES);
     }
     return { applied, current: Math.max(0, ...done) };
