@@ -75,17 +75,46 @@ function compareIds(ids: Uint8Array, a: number, b: number): number {
   return 0;
 }
 
-/** Column indexes by (start, span ID); the engine returns them in that order, so usually a check. */
-function startOrder(columns: TraceOutlineColumns, offsets: Float64Array): Int32Array {
+/**
+ * Column indexes by (start, span ID). The engine's `groupArray` returns rows in no set order, so
+ * this is a sort of up to millions: a radix sort on the start offsets (whole nanoseconds below
+ * 2^53), then runs of equal starts by ID with a comparator. At 1M spans the comparator sort alone
+ * took ~150 ms of the outline's ~430 ms assembly (bench/trace-outline-bench.ts).
+ */
+export function startOrder(spanIds: Uint8Array, offsets: Float64Array): Int32Array {
   const count = offsets.length;
-  const order = new Int32Array(count);
+  let order = new Int32Array(count);
   let sorted = true;
+  let max = 0;
   for (let i = 0; i < count; i++) {
     order[i] = i;
-    if (i > 0 && (offsets[i - 1]! > offsets[i]! || (offsets[i - 1] === offsets[i] && compareIds(columns.spanIds, i - 1, i) > 0)))
-      sorted = false;
+    if (offsets[i]! > max) max = offsets[i]!;
+    if (i > 0 && (offsets[i - 1]! > offsets[i]! || (offsets[i - 1] === offsets[i] && compareIds(spanIds, i - 1, i) > 0))) sorted = false;
   }
-  if (!sorted) order.sort((a, b) => offsets[a]! - offsets[b]! || compareIds(columns.spanIds, a, b));
+  if (sorted) return order;
+  if (count < 1024) return order.sort((a, b) => offsets[a]! - offsets[b]! || compareIds(spanIds, a, b));
+  // Least significant 16 bits first, as many passes as the largest offset needs (a minute of
+  // trace is 36 bits: 3 passes). Each pass is stable, so the result is ordered by the whole value.
+  let other = new Int32Array(count);
+  const counts = new Int32Array(65_537);
+  for (let shift = 0; shift === 0 || max >= 2 ** shift; shift += 16) {
+    const divisor = 2 ** shift;
+    counts.fill(0);
+    for (let i = 0; i < count; i++) counts[(Math.floor(offsets[order[i]!]! / divisor) % 65_536) + 1]!++;
+    for (let d = 0; d < 65_536; d++) counts[d + 1]! += counts[d]!;
+    for (let i = 0; i < count; i++) {
+      const index = order[i]!;
+      other[counts[Math.floor(offsets[index]! / divisor) % 65_536]!++] = index;
+    }
+    [order, other] = [other, order];
+  }
+  // Equal starts (rare: clocks tick in µs at best) are ordered by span ID.
+  for (let i = 0; i < count;) {
+    let end = i + 1;
+    while (end < count && offsets[order[end]!] === offsets[order[i]!]) end++;
+    if (end - i > 1) order.subarray(i, end).sort((a, b) => compareIds(spanIds, a, b));
+    i = end;
+  }
   return order;
 }
 
@@ -109,9 +138,9 @@ export function buildTraceOutline(traceId: string, columns: TraceOutlineColumns)
     endOffset = Math.max(endOffset, offsets[i]! + columns.durationsNano[i]!);
     if (columns.statusCodes[i] === ERROR_STATUS) errorCount++;
   }
-  const byStart = startOrder(columns, offsets);
-  const ids = new SpanIdTable(columns.spanIds, count);
-  for (let i = 0; i < count; i++) ids.add(i);
+  const byStart = startOrder(columns.spanIds, offsets);
+  const ids = columns.idTable ?? new SpanIdTable(columns.spanIds, count);
+  if (columns.idTable === undefined) for (let i = 0; i < count; i++) ids.add(i);
 
   // Children lists in start order, as one array cut by offsets (no array per span).
   const parent = new Int32Array(count).fill(-1);

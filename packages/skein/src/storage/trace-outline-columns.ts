@@ -53,29 +53,34 @@ class RowBinaryReader {
     return make(copy.buffer);
   }
 
-  /** An Array(String) as one byte array and offsets (nothing decoded). */
+  /**
+   * An Array(String) as one byte array and offsets (nothing decoded). Two passes over the bytes:
+   * lengths first (to size the copy exactly), then a byte loop that drops the length prefixes.
+   * A view and a `set` per string cost ~185 ms for a 1M-span trace's names; the loop ~4× less.
+   */
   strings(): { bytes: Uint8Array; offsets: Uint32Array } {
     const count = this.varint();
     const offsets = new Uint32Array(count + 1);
     const start = this.at;
-    const lengths = new Uint32Array(count);
+    let total = 0;
     for (let i = 0; i < count; i++) {
-      lengths[i] = this.varint();
-      this.raw(lengths[i]!);
+      const length = this.varint();
+      this.need(length);
+      this.at += length;
+      total += length;
+      offsets[i + 1] = total;
     }
-    // Second pass: the bytes without their length prefixes.
-    const bytes = new Uint8Array(this.at - start);
-    let to = 0;
+    const bytes = new Uint8Array(total);
+    const source = this.bytes;
     let from = start;
+    let to = 0;
     for (let i = 0; i < count; i++) {
-      while (this.bytes[from]! >= 0x80) from++;
+      while (source[from]! >= 0x80) from++;
       from++;
-      bytes.set(this.bytes.subarray(from, from + lengths[i]!), to);
-      from += lengths[i]!;
-      to += lengths[i]!;
-      offsets[i + 1] = to;
+      const end = offsets[i + 1]!;
+      while (to < end) bytes[to++] = source[from++]!;
     }
-    return { bytes: bytes.subarray(0, to), offsets };
+    return { bytes, offsets };
   }
 
   private need(length: number): true {
@@ -141,7 +146,8 @@ function withoutCopies(columns: TraceOutlineColumns): TraceOutlineColumns {
       table.replace(i);
     } else dropped[i] = 1;
   }
-  if (!dropped) return columns;
+  // The table indexes exactly these IDs: buildTraceOutline reuses it instead of hashing 1M IDs again.
+  if (!dropped) return { ...columns, idTable: table };
   const keep: number[] = [];
   for (let i = 0; i < count; i++) if (!dropped[i]) keep.push(i);
   const ids = new Uint8Array(keep.length * 8);

@@ -1,4 +1,5 @@
 import type { Span, SpanKind } from '../model/span.js';
+import type { SpanIdTable } from '../model/span-id-table.js';
 import type { TenantId } from '../model/tenant.js';
 import type { SpanAggregationQuery, SpanAggregationRow, TypedValueRow, TypedValuesQuery } from './span-query-types.js';
 import type { TraceCondition } from './traceql-condition.js';
@@ -189,6 +190,8 @@ export interface TraceOutlineColumns {
   /** Span names as UTF-8, span `i` at `nameBytes[nameOffsets[i] .. nameOffsets[i + 1]]` (decoded when shown). */
   nameBytes: Uint8Array;
   nameOffsets: Uint32Array;
+  /** When set, a table over exactly `spanIds` (index `i` for span `i`): built while dropping copies. */
+  idTable?: SpanIdTable;
 }
 
 /** Most spans {@link TenantTraceReader.readTraceOutline} reads: its one result stays ~100 B/span of text. */

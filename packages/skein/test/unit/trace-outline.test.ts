@@ -1,6 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ancestorsOf, buildTraceOutline, defaultFoldDepth, searchOutline, spanIdOf, visibleRows } from '../../src/query/trace-outline.js';
+import {
+  ancestorsOf,
+  buildTraceOutline,
+  defaultFoldDepth,
+  searchOutline,
+  spanIdOf,
+  startOrder,
+  visibleRows,
+} from '../../src/query/trace-outline.js';
 import type { TraceOutlineColumns } from '../../src/storage/trace-store.js';
 
 /** Short test labels as 8-byte IDs (zero-padded in front: labels of one length keep their order); '' is no parent. */
@@ -80,4 +88,26 @@ test('visible rows follow the fold depth and the toggled rows; search finds the 
   assert.deepEqual(searchOutline(outline, 'grand 1', 6), { count: 2, next: 5 }); // wraps
   assert.deepEqual(searchOutline(outline, 'nothing', -1), { count: 0, next: undefined });
   assert.equal(defaultFoldDepth(outline, 1_000_000), 1_000_000); // small: unfolded
+});
+
+test('start order: the radix sort gives the order of the comparator sort, ties by span ID, at every offset width', () => {
+  let seed = 7;
+  const random = (): number => (seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0) / 2 ** 32;
+  for (const [count, maxOffset] of [
+    [10, 1e6],
+    [5_000, 100],
+    [5_000, 60e9],
+    [20_000, 2 ** 52],
+  ] as const) {
+    const ids = new Uint8Array(count * 8);
+    for (let i = 0; i < ids.length; i++) ids[i] = Math.floor(random() * 256);
+    // Few distinct values at a small maximum: many equal starts, decided by ID.
+    const offsets = Float64Array.from({ length: count }, () => Math.floor(random() * maxOffset));
+    const compareIds = (a: number, b: number): number => {
+      for (let k = 0; k < 8; k++) if (ids[a * 8 + k] !== ids[b * 8 + k]) return ids[a * 8 + k]! - ids[b * 8 + k]!;
+      return 0;
+    };
+    const expected = Int32Array.from({ length: count }, (_, i) => i).sort((a, b) => offsets[a]! - offsets[b]! || compareIds(a, b));
+    assert.deepStrictEqual(startOrder(ids, offsets), expected, `${count} spans, offsets below ${maxOffset}`);
+  }
 });
