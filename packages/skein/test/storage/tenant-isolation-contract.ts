@@ -224,8 +224,8 @@ export function runTenantIsolationContract(name: string, env: ContractEnvironmen
           const outcome = await migrate(engine, { database, features, progress: (line) => progress.push(line) });
           assert.deepStrictEqual(
             outcome.applied,
-            [3, 4, 5, 6, 7, 8, 11],
-            'v3 moves the data; v4 adds the metrics tables, v5 sampling_probabilities; v6 logs; v7 the alert tables; v8 the API tokens; v11 operation_throughput_v11',
+            [3, 4, 5, 6, 7, 8, 11, 13],
+            'v3 moves the data; v4 adds the metrics tables, v5 sampling_probabilities; v6 logs; v7 the alert tables; v8 the API tokens; v11 operation_throughput_v11; v13 attribute codecs',
           );
           assert.equal(progress.length, 3, progress.join('\n'));
           assert.equal(progress[0], `schema v3: copying ${world.length} span rows of 2 day(s) to tenant single-tenant`);
