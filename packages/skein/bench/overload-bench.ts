@@ -31,12 +31,14 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { makeTempDir, startSkein, writeConfig, type SkeinProcess } from '../test/support/skein-process.js';
+import type { OpenLoopSummary } from './open-loop-client.js';
 
 const { values: options } = parseArgs({
   options: {
     calibrate: { type: 'string', default: '6s' },
     duration: { type: 'string', default: '15s' },
-    connections: { type: 'string', default: '48' },
+    levels: { type: 'string', default: '1,2,3' },
+    'max-connections': { type: 'string', default: '1024' },
     'limit-mib': { type: 'string', default: '1200' },
     'chdb-mib': { type: 'string', default: '400' },
     wait: { type: 'string', default: '2s' },
@@ -113,6 +115,48 @@ async function loadgen(skein: SkeinProcess, args: string[]): Promise<LoadgenSumm
   return summary;
 }
 
+interface PhaseResult {
+  level: number;
+  run: OpenLoopSummary;
+  peakRssMib: number;
+}
+
+/** The open-loop client in its own process (pinned to CPU 0 like loadgen), at `spansPerSecond`. */
+async function openLoop(skein: SkeinProcess, spansPerSecond: number): Promise<OpenLoopSummary> {
+  const summaryFile = join(makeTempDir('open-loop'), 'summary.json');
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      join(PACKAGE_DIR, 'bench/open-loop-client.ts'),
+      '--port',
+      String(skein.ports.otlpHttp),
+      '--fixture',
+      fixtureFile!,
+      '--rate',
+      String(spansPerSecond),
+      '--duration',
+      options.duration!,
+      '--max-connections',
+      options['max-connections']!,
+      '--timeout',
+      '30',
+      '--json',
+      summaryFile,
+    ],
+    { cwd: PACKAGE_DIR, stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  if (options.pin) pinToCpu(child.pid!, 0);
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
+  const code = await new Promise<number | null>((done) => child.once('exit', done));
+  if (code !== 0) throw new Error(`open-loop client exited with ${code}: ${stderr}`);
+  const summary = JSON.parse(readFileSync(summaryFile, 'utf8')) as OpenLoopSummary;
+  rmSync(join(summaryFile, '..'), { recursive: true, force: true });
+  return summary;
+}
+
 async function main(): Promise<void> {
   const config = writeConfig(
     [
@@ -143,27 +187,27 @@ async function main(): Promise<void> {
     await atMaxRate('2s');
     const calibration = await atMaxRate(options.calibrate!);
     const capacity = calibration.spansPerSecond;
-    const offered = Math.max(1000, 3 * capacity);
-    console.log(
-      `overload bench: capacity ${capacity} spans/s (--rate max, 16 connections, ${calibration.seconds} s); now 3× = ${offered} spans/s`,
-    );
-    const overload = await loadgen(skein, [
-      '--rate',
-      String(offered),
-      '--connections',
-      options.connections!,
-      '--duration',
-      options.duration!,
-      '--max-retries',
-      '0',
-      '--timeout',
-      '30s',
-    ]);
+    console.log(`overload bench: capacity ${capacity} spans/s (--rate max, 16 connections, ${calibration.seconds} s)`);
+    const levels = options.levels!.split(',').map(Number);
+    const phases: PhaseResult[] = [];
+    for (const level of levels) {
+      peakMib = residentMib(pid);
+      const run = await openLoop(skein, Math.max(1000, Math.round(level * capacity)));
+      phases.push({ level, run, peakRssMib: Math.round(peakMib) });
+      // The queue drains (at most max_queue_wait of work) before the next phase starts.
+      await new Promise((done) => setTimeout(done, 3000));
+      const shares = (run.acceptedSpansPerSecond / capacity) * 100;
+      console.log(
+        `  ${level}×: offered ${run.offeredSpansPerSecond} spans/s (${(run.offeredSpansPerSecond / capacity).toFixed(2)}×), sent ${run.sentSpansPerSecond}; ` +
+          `accepted ${run.acceptedSpansPerSecond} spans/s = ${shares.toFixed(0)} % of capacity; ${JSON.stringify(run.statuses)}, ` +
+          `no answer ${run.requests.noAnswer}, not sent ${run.requests.notSent}; answers p50 ${run.answerMillis.p50} / p99 ${run.answerMillis.p99} / ` +
+          `max ${run.answerMillis.max} ms (429s: p50 ${run.refusedAnswerMillis.p50}, max ${run.refusedAnswerMillis.max} ms); ` +
+          `peak RSS ${Math.round(peakMib)} MiB (limit ${limitMib} MiB); connections ${run.peakConnections}`,
+      );
+    }
     clearInterval(sampler);
     // Measured again after the overload: on a shared machine capacity drifts, so the two bracket it.
     const capacityAfter = (await atMaxRate(options.calibrate!)).spansPerSecond;
-    const meanCapacity = (capacity + capacityAfter) / 2;
-    const attempted = Math.round(overload.sent / overload.seconds);
     const result = {
       date: new Date().toISOString(),
       machine: {
@@ -176,29 +220,24 @@ async function main(): Promise<void> {
         limitMib,
         chdbMib: Number(options['chdb-mib']),
         maxQueueWait: options.wait,
-        connections: Number(options.connections),
-        pinned: options.pin ? 'skein on CPU 1, loadgen on CPU 0' : 'no',
-        client: 'loadgen --from-fixture (4,000 traces of the default topology, seed 20, replayed)',
+        maxConnections: Number(options['max-connections']),
+        pinned: options.pin ? 'skein on CPU 1, clients on CPU 0' : 'no',
+        calibration: 'skein loadgen --rate max --from-fixture, 16 connections (closed loop)',
+        client: 'bench/open-loop-client.ts: fixed offered rate, raw keep-alive sockets, the fixture replayed (4,000 traces, seed 20)',
         duration: options.duration,
       },
-      capacitySpansPerSecond: Math.round(meanCapacity),
-      capacityBeforeAfterSpansPerSecond: [capacity, capacityAfter],
-      offeredSpansPerSecond: offered,
-      attemptedSpansPerSecond: attempted,
-      acceptedSpansPerSecond: overload.spansPerSecond,
-      acceptedShareOfCapacity: meanCapacity > 0 ? overload.spansPerSecond / meanCapacity : 0,
-      requests: overload.requests,
-      refusedSpans: overload.failed,
-      answerMillis: overload.latencyMillis,
+      capacitySpansPerSecond: capacity,
+      capacityAfterSpansPerSecond: capacityAfter,
       idleRssMib: Math.round(idleMib),
-      peakRssMib: Math.round(peakMib),
-      messages: overload.messages,
+      phases: phases.map(({ level, run, peakRssMib }) => ({
+        level,
+        offeredTimesCapacity: Number((run.offeredSpansPerSecond / capacity).toFixed(2)),
+        acceptedShareOfCapacity: Number((run.acceptedSpansPerSecond / capacity).toFixed(3)),
+        peakRssMib,
+        ...run,
+      })),
     };
-    console.log(
-      `  3× overload: the client attempted ${attempted} spans/s; accepted ${overload.spansPerSecond} spans/s = ` +
-        `${(result.acceptedShareOfCapacity * 100).toFixed(0)} % of capacity (${capacity} before, ${capacityAfter} after); answers p50 ${overload.latencyMillis.p50} ms, ` +
-        `p99 ${overload.latencyMillis.p99} ms, max ${overload.latencyMillis.max} ms; RSS idle ${result.idleRssMib} MiB, peak ${result.peakRssMib} MiB (limit ${limitMib} MiB)`,
-    );
+    console.log(`  capacity after: ${capacityAfter} spans/s (before ${capacity})`);
     if (options.json) writeFileSync(options.json, JSON.stringify(result, null, 2) + '\n');
   } finally {
     clearInterval(sampler);
