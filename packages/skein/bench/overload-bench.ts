@@ -5,25 +5,25 @@
  *
  *  1. Starts Skein all-in-one with its default pipeline (memory_limiter, redaction, storage), the
  *     memory limit set to `--limit-mib` (memory_limiter's hard limit; chDB gets `--chdb-mib`).
- *  2. Capacity: `skein loadgen --rate max` for `--calibrate`, no retries: spans/s acknowledged,
- *     after a 2 s warm-up, and again after step 3 (the mean of both: a shared machine drifts).
- *  3. Overload: `skein loadgen` at 3× that for `--duration` with `--connections`, no retries and a
- *     30 s client timeout, so every answer (200 or 429) is timed as it came; RSS of the Skein
- *     process sampled every 50 ms (/proc/PID/status VmRSS).
- * Figures: capacity, accepted spans/s under 3× and its share of capacity (target ≥ 90 %), answer
- * time p99 and max (target: max ≤ max_queue_wait + one insert), peak RSS (target ≤ limit).
+ *  2. Capacity: `skein loadgen --rate max` for `--calibrate`, 16 connections, no retries: spans/s
+ *     acknowledged, after a 2 s warm-up; measured again after step 3 (a shared machine drifts).
+ *  3. Load at each of `--levels` × capacity (default 1, 2, 3) for `--duration`: the open-loop
+ *     client (open-loop-client.ts) sends at that fixed rate whatever the answers, on as many
+ *     keep-alive connections as it needs (up to `--max-connections`), 30 s answer timeout, so every
+ *     answer (200 or 429) is timed; RSS of the Skein process sampled every 50 ms (VmRSS).
+ * Figures per level: offered × capacity, accepted spans/s and its share of capacity (target ≥ 90 %
+ * at 3×), answer time p50/p99/max (target: max ≤ max_queue_wait + one insert), peak RSS (≤ limit).
  *
- *   node --import tsx bench/overload-bench.ts [--calibrate 6s] [--duration 15s] [--connections 48]
- *     [--limit-mib 1200] [--chdb-mib 400] [--wait 2s] [--pin | --no-pin] [--built] [--json file]
+ *   node --import tsx bench/overload-bench.ts [--calibrate 6s] [--duration 15s] [--levels 1,2,3]
+ *     [--max-connections 1024] [--limit-mib 1200] [--chdb-mib 400] [--wait 2s] [--pin | --no-pin]
+ *     [--built] [--json file]
  *
- * --pin (the default on 2+ cores): Skein runs on CPU 1 and loadgen on CPU 0 (`taskset`). Unpinned,
- * the client shares the server's cores and cannot offer 3×: at 2026-12-05 06:41 (load 1.0) it reached
- * 27.5k spans/s against a 24.2k capacity, a 1.14× "overload". Pinned, capacity is one core's and the
- * client has a core of its own to offer more. Every loadgen run replays requests written once to a
- * fixture (`--write-fixture`, 4,000 traces), so the client spends nothing on generating spans.
- * Measured 2026-12-05 08:19–08:22 (load ~2): the client still reaches only 1.2–1.7× of a one-core
- * Skein's ~12–14k spans/s. What limits it is answer time, not the client's CPU: one saturated core
- * also answers the 429s, and 160 connections instead of 48 only raised answer p50 from 1.4 to 2.5 s.
+ * --pin (the default on 2+ cores): Skein runs on CPU 1, loadgen and the open-loop client on CPU 0
+ * (`taskset`), so capacity is one core's and the clients have a core of their own. Every run
+ * replays requests written once to a fixture (`--write-fixture`, 4,000 traces of 512-span
+ * requests), so the clients spend nothing on generating spans. Why open loop: `skein loadgen` waits
+ * for each answer before sending on that connection, and against a saturated one-core Skein whose
+ * answers took 1.4-2.5 s it offered only 1.2-1.7× capacity (2026-12-05 08:19-08:22, BENCHMARKS.md).
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -208,6 +208,10 @@ async function main(): Promise<void> {
     clearInterval(sampler);
     // Measured again after the overload: on a shared machine capacity drifts, so the two bracket it.
     const capacityAfter = (await atMaxRate(options.calibrate!)).spansPerSecond;
+    const top = phases.reduce<PhaseResult | undefined>(
+      (best, phase) => (best === undefined || phase.level > best.level ? phase : best),
+      undefined,
+    );
     const result = {
       date: new Date().toISOString(),
       machine: {
@@ -228,6 +232,13 @@ async function main(): Promise<void> {
       },
       capacitySpansPerSecond: capacity,
       capacityAfterSpansPerSecond: capacityAfter,
+      // The highest level's figures at the top (bench-figures.ts reads these: "accepted under 3×").
+      offeredSpansPerSecond: top?.run.offeredSpansPerSecond,
+      attemptedSpansPerSecond: top?.run.sentSpansPerSecond,
+      acceptedSpansPerSecond: top?.run.acceptedSpansPerSecond,
+      acceptedShareOfCapacity: top === undefined ? undefined : Number((top.run.acceptedSpansPerSecond / capacity).toFixed(3)),
+      answerMillis: top?.run.answerMillis,
+      peakRssMib: Math.max(...phases.map((phase) => phase.peakRssMib)),
       idleRssMib: Math.round(idleMib),
       phases: phases.map(({ level, run, peakRssMib }) => ({
         level,
