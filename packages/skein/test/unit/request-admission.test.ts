@@ -14,6 +14,7 @@ import { StorageExporter } from '../../src/collector/exporters/storage-exporter.
 import { AdmissionTicket } from '../../src/collector/pipeline/admission-ticket.js';
 import { CONSUME_SUCCESS, type ConsumeResult, type SpanConsumer } from '../../src/collector/pipeline/consume-result.js';
 import { overloaded } from '../../src/collector/pipeline/consume-status.js';
+import { TracePipeline } from '../../src/collector/pipeline/trace-pipeline.js';
 import { InFlightBytes } from '../../src/collector/receivers/in-flight-bytes.js';
 import { createOtlpGrpcServer } from '../../src/collector/receivers/otlp-grpc-receiver.js';
 import { createOtlpHttpHandler } from '../../src/collector/receivers/otlp-http-receiver.js';
@@ -23,6 +24,7 @@ import { encodeOtlpProtoTraces } from '../../src/model/otlp-proto-encode.js';
 import type { Span } from '../../src/model/span.js';
 import type { TraceStore } from '../../src/storage/trace-store.js';
 import { SkeinMetrics } from '../../src/telemetry/skein-metrics.js';
+import { createPipelineStep } from '../support/build-step.js';
 import { grpcFrame, rawGrpcCall } from '../support/raw-grpc.js';
 import { makeSpan } from '../support/span-factory.js';
 
@@ -72,6 +74,34 @@ test('admitRequest: declared bytes are reserved at the headers; past the budget,
   assert.ok(!refused.admitted);
   assert.equal(settledWith, undefined, "a refused request's ticket is settled: no consumer keeps counting it");
   assert.equal(budget.used, 20, "a refused request's bytes are back in the budget");
+});
+
+test("the default pipeline's processors pass a request's admission on to the exporter", async () => {
+  let asked: AdmissionTicket | undefined;
+  const exporter: SpanConsumer = {
+    consume: () => Promise.resolve(CONSUME_SUCCESS),
+    admission: (request) => {
+      asked = request as AdmissionTicket | undefined;
+      return overloaded('the exporter refuses', 1000);
+    },
+  };
+  // The default traces pipeline (cli/config.ts): memory_limiter, redaction, then metrics_tap,
+  // which the config loader places before storage. A stage that does not pass admission on makes
+  // every header-time refusal a refusal after decoding.
+  const steps = [
+    createPipelineStep('memory_limiter', { check_interval: '1s', limit_mib: 1_000_000 }),
+    createPipelineStep('redaction', {}),
+    createPipelineStep('metrics_tap', {}),
+  ];
+  const logger = { info: () => undefined, warn: () => undefined, error: () => undefined };
+  const pipeline = new TracePipeline([exporter], steps, { metrics: new SkeinMetrics(), logger, stateDir: undefined });
+  try {
+    const ticket = new AdmissionTicket(100);
+    assert.equal(pipeline.admission(ticket)?.outcome, 'retryable');
+    assert.equal(asked, ticket);
+  } finally {
+    await pipeline.shutdown();
+  }
 });
 
 class GatedStore {
