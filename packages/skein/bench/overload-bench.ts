@@ -119,6 +119,19 @@ interface PhaseResult {
   level: number;
   run: OpenLoopSummary;
   peakRssMib: number;
+  /** Skein's event-loop delay over the phase (prom-client's monitorEventLoopDelay, reset by each scrape). */
+  eventLoopLagMillis: { p99: number; max: number } | undefined;
+}
+
+/** Scrapes Skein's /metrics: the event-loop delay since the previous scrape. */
+async function eventLoopLag(skein: SkeinProcess): Promise<{ p99: number; max: number } | undefined> {
+  try {
+    const text = await (await fetch(skein.metricsUrl, { signal: AbortSignal.timeout(10_000) })).text();
+    const value = (name: string): number => Number(new RegExp(`^skein_nodejs_eventloop_lag_${name}_seconds (\\S+)$`, 'm').exec(text)?.[1]);
+    return { p99: Math.round(value('p99') * 1000), max: Math.round(value('max') * 1000) };
+  } catch {
+    return undefined;
+  }
 }
 
 /** The open-loop client in its own process (pinned to CPU 0 like loadgen), at `spansPerSecond`. */
@@ -192,8 +205,10 @@ async function main(): Promise<void> {
     const phases: PhaseResult[] = [];
     for (const level of levels) {
       peakMib = residentMib(pid);
+      await eventLoopLag(skein);
       const run = await openLoop(skein, Math.max(1000, Math.round(level * capacity)));
-      phases.push({ level, run, peakRssMib: Math.round(peakMib) });
+      const lag = await eventLoopLag(skein);
+      phases.push({ level, run, peakRssMib: Math.round(peakMib), eventLoopLagMillis: lag });
       // The queue drains (at most max_queue_wait of work) before the next phase starts.
       await new Promise((done) => setTimeout(done, 3000));
       const shares = (run.acceptedSpansPerSecond / capacity) * 100;
@@ -202,7 +217,8 @@ async function main(): Promise<void> {
           `accepted ${run.acceptedSpansPerSecond} spans/s = ${shares.toFixed(0)} % of capacity; ${JSON.stringify(run.statuses)}, ` +
           `no answer ${run.requests.noAnswer}, not sent ${run.requests.notSent}; answers p50 ${run.answerMillis.p50} / p99 ${run.answerMillis.p99} / ` +
           `max ${run.answerMillis.max} ms (429s: p50 ${run.refusedAnswerMillis.p50}, max ${run.refusedAnswerMillis.max} ms); ` +
-          `peak RSS ${Math.round(peakMib)} MiB (limit ${limitMib} MiB); connections ${run.peakConnections}`,
+          `peak RSS ${Math.round(peakMib)} MiB (limit ${limitMib} MiB); connections ${run.peakConnections}; ` +
+          `event-loop delay p99 ${lag?.p99 ?? '?'} / max ${lag?.max ?? '?'} ms`,
       );
     }
     clearInterval(sampler);
@@ -240,11 +256,12 @@ async function main(): Promise<void> {
       answerMillis: top?.run.answerMillis,
       peakRssMib: Math.max(...phases.map((phase) => phase.peakRssMib)),
       idleRssMib: Math.round(idleMib),
-      phases: phases.map(({ level, run, peakRssMib }) => ({
+      phases: phases.map(({ level, run, peakRssMib, eventLoopLagMillis }) => ({
         level,
         offeredTimesCapacity: Number((run.offeredSpansPerSecond / capacity).toFixed(2)),
         acceptedShareOfCapacity: Number((run.acceptedSpansPerSecond / capacity).toFixed(3)),
         peakRssMib,
+        eventLoopLagMillis,
         ...run,
       })),
     };
