@@ -50,6 +50,8 @@ export interface OpenLoopSummary {
   answerMillis: LatencySummary;
   acceptedAnswerMillis: LatencySummary;
   refusedAnswerMillis: LatencySummary;
+  /** Answers to the first request of a new connection: the server's accept queue shows here. */
+  firstOnConnectionAnswerMillis: LatencySummary;
   /** Connections opened in all (a server that closes after a refusal makes the client open more). */
   connectionsOpened: number;
   peakConnections: number;
@@ -59,6 +61,8 @@ interface InFlight {
   spans: number;
   writtenAt: number;
   timer: NodeJS.Timeout;
+  /** The first request on a connection just opened (its answer time includes the server accepting it). */
+  firstOnConnection: boolean;
 }
 
 class Connection {
@@ -131,6 +135,7 @@ export async function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopSum
   const answers: number[] = [];
   const acceptedAnswers: number[] = [];
   const refusedAnswers: number[] = [];
+  const firstAnswers: number[] = [];
   let outstanding = 0;
   let drained: (() => void) | undefined;
 
@@ -141,6 +146,7 @@ export async function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopSum
   const onAnswer = (connection: Connection, status: number, request: InFlight): void => {
     const millis = performance.now() - request.writtenAt;
     answers.push(millis);
+    if (request.firstOnConnection) firstAnswers.push(millis);
     statuses[status] = (statuses[status] ?? 0) + 1;
     if (status === 200) {
       counts.accepted++;
@@ -182,9 +188,10 @@ export async function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopSum
   };
 
   let next = 0;
-  const sendOne = (connection: Connection, index: number): void => {
+  const sendOne = (connection: Connection, index: number, firstOnConnection: boolean): void => {
     const spans = options.spans[index]!;
     const request: InFlight = {
+      firstOnConnection,
       spans,
       writtenAt: performance.now(),
       timer: setTimeout(() => connection.socket.destroy(), options.timeoutMillis),
@@ -199,13 +206,13 @@ export async function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopSum
     offeredSpans += options.spans[index]!;
     outstanding++;
     const ready = idle.pop();
-    if (ready) return sendOne(ready, index);
+    if (ready) return sendOne(ready, index, false);
     if (all.size + connecting >= options.maxConnections) {
       counts.notSent++;
       return settle();
     }
     open((connection) => {
-      if (connection) sendOne(connection, index);
+      if (connection) sendOne(connection, index, true);
       else {
         counts.notSent++;
         settle();
@@ -251,6 +258,7 @@ export async function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopSum
     answerMillis: percentiles(answers),
     acceptedAnswerMillis: percentiles(acceptedAnswers),
     refusedAnswerMillis: percentiles(refusedAnswers),
+    firstOnConnectionAnswerMillis: percentiles(firstAnswers),
     connectionsOpened,
     peakConnections,
   };
