@@ -89,7 +89,10 @@ class Connection {
 
   send(head: Buffer, body: Uint8Array, request: InFlight): void {
     this.inFlight = request;
-    this.socket.write(Buffer.concat([head, body]));
+    // X-Sent-At (wall-clock milliseconds) lets a probe in the server split an answer's time into
+    // before and after its handler; Skein ignores it.
+    const sentAt = Buffer.from(`X-Sent-At: ${(performance.timeOrigin + performance.now()).toFixed(1)}\r\n\r\n`, 'latin1');
+    this.socket.write(Buffer.concat([head, sentAt, body]));
   }
 
   /** Parses as many whole answers as arrived: the status line, Content-Length, the body skipped. */
@@ -118,7 +121,7 @@ export async function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopSum
   const heads = options.bodies.map((body) =>
     Buffer.from(
       `POST /v1/traces HTTP/1.1\r\nHost: ${options.host}:${options.port}\r\nContent-Type: application/x-protobuf\r\n` +
-        `Content-Length: ${body.byteLength}\r\nConnection: keep-alive\r\n\r\n`,
+        `Content-Length: ${body.byteLength}\r\nConnection: keep-alive\r\n`,
       'latin1',
     ),
   );
