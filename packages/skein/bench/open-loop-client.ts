@@ -32,6 +32,8 @@ export interface OpenLoopOptions {
   spansPerSecond: number;
   durationSeconds: number;
   maxConnections: number;
+  /** Connections opened before the first request (a sender that keeps its connections, as SDKs do). */
+  preconnect?: number;
   timeoutMillis: number;
 }
 
@@ -223,6 +225,13 @@ export async function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopSum
     });
   };
 
+  for (let opened = 0; opened < (options.preconnect ?? 0); opened += 64) {
+    const batch = Math.min(64, (options.preconnect ?? 0) - opened);
+    await Promise.all(
+      Array.from({ length: batch }, () => new Promise<void>((done) => open((connection) => (connection && idle.push(connection), done())))),
+    );
+  }
+
   // The schedule: request k is due when the spans before it, at the offered rate, have been sent.
   // A 2 ms tick sends everything due, so a late tick catches up instead of lowering the rate.
   const started = performance.now();
@@ -276,6 +285,7 @@ async function main(): Promise<void> {
       rate: { type: 'string' },
       duration: { type: 'string', default: '15' },
       'max-connections': { type: 'string', default: '1024' },
+      preconnect: { type: 'string', default: '0' },
       timeout: { type: 'string', default: '30' },
       json: { type: 'string' },
     },
@@ -291,6 +301,7 @@ async function main(): Promise<void> {
     spansPerSecond: Number(values.rate),
     durationSeconds: Number.parseFloat(values.duration!),
     maxConnections: Number(values['max-connections']),
+    preconnect: Number(values.preconnect),
     timeoutMillis: Number.parseFloat(values.timeout!) * 1000,
   });
   const text = JSON.stringify(summary, null, 2);

@@ -15,7 +15,7 @@
  * at 3×), answer time p50/p99/max (target: max ≤ max_queue_wait + one insert), peak RSS (≤ limit).
  *
  *   node --import tsx bench/overload-bench.ts [--calibrate 6s] [--duration 15s] [--levels 1,2,3]
- *     [--max-connections 1024] [--limit-mib 1200] [--chdb-mib 400] [--wait 2s] [--pin | --no-pin]
+ *     [--max-connections 1024] [--preconnect 0] [--limit-mib 1200] [--chdb-mib 400] [--wait 2s] [--pin | --no-pin]
  *     [--built] [--json file]
  *
  * --pin (the default on 2+ cores): Skein runs on CPU 1, loadgen and the open-loop client on CPU 0
@@ -39,6 +39,7 @@ const { values: options } = parseArgs({
     duration: { type: 'string', default: '15s' },
     levels: { type: 'string', default: '1,2,3' },
     'max-connections': { type: 'string', default: '1024' },
+    preconnect: { type: 'string', default: '0' },
     'limit-mib': { type: 'string', default: '1200' },
     'chdb-mib': { type: 'string', default: '400' },
     wait: { type: 'string', default: '2s' },
@@ -153,6 +154,8 @@ async function openLoop(skein: SkeinProcess, spansPerSecond: number): Promise<Op
       options.duration!,
       '--max-connections',
       options['max-connections']!,
+      '--preconnect',
+      options.preconnect!,
       '--timeout',
       '30',
       '--json',
@@ -241,6 +244,7 @@ async function main(): Promise<void> {
         chdbMib: Number(options['chdb-mib']),
         maxQueueWait: options.wait,
         maxConnections: Number(options['max-connections']),
+        preconnect: Number(options.preconnect),
         pinned: options.pin ? 'skein on CPU 1, clients on CPU 0' : 'no',
         calibration: 'skein loadgen --rate max --from-fixture, 16 connections (closed loop)',
         client: 'bench/open-loop-client.ts: fixed offered rate, raw keep-alive sockets, the fixture replayed (4,000 traces, seed 20)',
