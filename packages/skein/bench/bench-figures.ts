@@ -390,7 +390,7 @@ function overloadFigures(overload: unknown): Figure[] {
     ),
     figure(
       'f',
-      `overload: accepted under 3× (offered ${offered === undefined ? '?' : formatNumber(offered)}, the client reached ${attempted === undefined ? '?' : formatNumber(attempted)} spans/s)`,
+      `overload: accepted under 3× (open loop: offered ${offered === undefined ? '?' : formatNumber(offered)}, sent ${attempted === undefined ? '?' : formatNumber(attempted)} spans/s)`,
       share === undefined ? undefined : share * 100,
       '% of capacity',
       accepted === undefined || share === undefined ? undefined : `${formatNumber(share * 100)} % (${formatNumber(accepted)} spans/s)`,

@@ -5,25 +5,25 @@
  *
  *  1. Starts Skein all-in-one with its default pipeline (memory_limiter, redaction, storage), the
  *     memory limit set to `--limit-mib` (memory_limiter's hard limit; chDB gets `--chdb-mib`).
- *  2. Capacity: `skein loadgen --rate max` for `--calibrate`, no retries: spans/s acknowledged,
- *     after a 2 s warm-up, and again after step 3 (the mean of both: a shared machine drifts).
- *  3. Overload: `skein loadgen` at 3× that for `--duration` with `--connections`, no retries and a
- *     30 s client timeout, so every answer (200 or 429) is timed as it came; RSS of the Skein
- *     process sampled every 50 ms (/proc/PID/status VmRSS).
- * Figures: capacity, accepted spans/s under 3× and its share of capacity (target ≥ 90 %), answer
- * time p99 and max (target: max ≤ max_queue_wait + one insert), peak RSS (target ≤ limit).
+ *  2. Capacity: `skein loadgen --rate max` for `--calibrate`, 16 connections, no retries: spans/s
+ *     acknowledged, after a 2 s warm-up; measured again after step 3 (a shared machine drifts).
+ *  3. Load at each of `--levels` × capacity (default 1, 2, 3) for `--duration`: the open-loop
+ *     client (open-loop-client.ts) sends at that fixed rate whatever the answers, on as many
+ *     keep-alive connections as it needs (up to `--max-connections`), 30 s answer timeout, so every
+ *     answer (200 or 429) is timed; RSS of the Skein process sampled every 50 ms (VmRSS).
+ * Figures per level: offered × capacity, accepted spans/s and its share of capacity (target ≥ 90 %
+ * at 3×), answer time p50/p99/max (target: max ≤ max_queue_wait + one insert), peak RSS (≤ limit).
  *
- *   node --import tsx bench/overload-bench.ts [--calibrate 6s] [--duration 15s] [--connections 48]
- *     [--limit-mib 1200] [--chdb-mib 400] [--wait 2s] [--pin | --no-pin] [--built] [--json file]
+ *   node --import tsx bench/overload-bench.ts [--calibrate 6s] [--duration 15s] [--levels 1,2,3]
+ *     [--max-connections 1024] [--preconnect 0] [--limit-mib 1200] [--chdb-mib 400] [--wait 2s] [--pin | --no-pin]
+ *     [--built] [--json file]
  *
- * --pin (the default on 2+ cores): Skein runs on CPU 1 and loadgen on CPU 0 (`taskset`). Unpinned,
- * the client shares the server's cores and cannot offer 3×: at 2026-12-05 06:41 (load 1.0) it reached
- * 27.5k spans/s against a 24.2k capacity, a 1.14× "overload". Pinned, capacity is one core's and the
- * client has a core of its own to offer more. Every loadgen run replays requests written once to a
- * fixture (`--write-fixture`, 4,000 traces), so the client spends nothing on generating spans.
- * Measured 2026-12-05 08:19–08:22 (load ~2): the client still reaches only 1.2–1.7× of a one-core
- * Skein's ~12–14k spans/s. What limits it is answer time, not the client's CPU: one saturated core
- * also answers the 429s, and 160 connections instead of 48 only raised answer p50 from 1.4 to 2.5 s.
+ * --pin (the default on 2+ cores): Skein runs on CPU 1, loadgen and the open-loop client on CPU 0
+ * (`taskset`), so capacity is one core's and the clients have a core of their own. Every run
+ * replays requests written once to a fixture (`--write-fixture`, 4,000 traces of 512-span
+ * requests), so the clients spend nothing on generating spans. Why open loop: `skein loadgen` waits
+ * for each answer before sending on that connection, and against a saturated one-core Skein whose
+ * answers took 1.4-2.5 s it offered only 1.2-1.7× capacity (2026-12-05 08:19-08:22, BENCHMARKS.md).
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -31,12 +31,15 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { makeTempDir, startSkein, writeConfig, type SkeinProcess } from '../test/support/skein-process.js';
+import type { OpenLoopSummary } from './open-loop-client.js';
 
 const { values: options } = parseArgs({
   options: {
     calibrate: { type: 'string', default: '6s' },
     duration: { type: 'string', default: '15s' },
-    connections: { type: 'string', default: '48' },
+    levels: { type: 'string', default: '1,2,3' },
+    'max-connections': { type: 'string', default: '1024' },
+    preconnect: { type: 'string', default: '0' },
     'limit-mib': { type: 'string', default: '1200' },
     'chdb-mib': { type: 'string', default: '400' },
     wait: { type: 'string', default: '2s' },
@@ -113,6 +116,63 @@ async function loadgen(skein: SkeinProcess, args: string[]): Promise<LoadgenSumm
   return summary;
 }
 
+interface PhaseResult {
+  level: number;
+  run: OpenLoopSummary;
+  peakRssMib: number;
+  /** Skein's event-loop delay over the phase (prom-client's monitorEventLoopDelay, reset by each scrape). */
+  eventLoopLagMillis: { p99: number; max: number } | undefined;
+}
+
+/** Scrapes Skein's /metrics: the event-loop delay since the previous scrape. */
+async function eventLoopLag(skein: SkeinProcess): Promise<{ p99: number; max: number } | undefined> {
+  try {
+    const text = await (await fetch(skein.metricsUrl, { signal: AbortSignal.timeout(10_000) })).text();
+    const value = (name: string): number => Number(new RegExp(`^skein_nodejs_eventloop_lag_${name}_seconds (\\S+)$`, 'm').exec(text)?.[1]);
+    return { p99: Math.round(value('p99') * 1000), max: Math.round(value('max') * 1000) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The open-loop client in its own process (pinned to CPU 0 like loadgen), at `spansPerSecond`. */
+async function openLoop(skein: SkeinProcess, spansPerSecond: number): Promise<OpenLoopSummary> {
+  const summaryFile = join(makeTempDir('open-loop'), 'summary.json');
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      join(PACKAGE_DIR, 'bench/open-loop-client.ts'),
+      '--port',
+      String(skein.ports.otlpHttp),
+      '--fixture',
+      fixtureFile!,
+      '--rate',
+      String(spansPerSecond),
+      '--duration',
+      options.duration!,
+      '--max-connections',
+      options['max-connections']!,
+      '--preconnect',
+      options.preconnect!,
+      '--timeout',
+      '30',
+      '--json',
+      summaryFile,
+    ],
+    { cwd: PACKAGE_DIR, stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  if (options.pin) pinToCpu(child.pid!, 0);
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
+  const code = await new Promise<number | null>((done) => child.once('exit', done));
+  if (code !== 0) throw new Error(`open-loop client exited with ${code}: ${stderr}`);
+  const summary = JSON.parse(readFileSync(summaryFile, 'utf8')) as OpenLoopSummary;
+  rmSync(join(summaryFile, '..'), { recursive: true, force: true });
+  return summary;
+}
+
 async function main(): Promise<void> {
   const config = writeConfig(
     [
@@ -143,27 +203,34 @@ async function main(): Promise<void> {
     await atMaxRate('2s');
     const calibration = await atMaxRate(options.calibrate!);
     const capacity = calibration.spansPerSecond;
-    const offered = Math.max(1000, 3 * capacity);
-    console.log(
-      `overload bench: capacity ${capacity} spans/s (--rate max, 16 connections, ${calibration.seconds} s); now 3× = ${offered} spans/s`,
-    );
-    const overload = await loadgen(skein, [
-      '--rate',
-      String(offered),
-      '--connections',
-      options.connections!,
-      '--duration',
-      options.duration!,
-      '--max-retries',
-      '0',
-      '--timeout',
-      '30s',
-    ]);
+    console.log(`overload bench: capacity ${capacity} spans/s (--rate max, 16 connections, ${calibration.seconds} s)`);
+    const levels = options.levels!.split(',').map(Number);
+    const phases: PhaseResult[] = [];
+    for (const level of levels) {
+      peakMib = residentMib(pid);
+      await eventLoopLag(skein);
+      const run = await openLoop(skein, Math.max(1000, Math.round(level * capacity)));
+      const lag = await eventLoopLag(skein);
+      phases.push({ level, run, peakRssMib: Math.round(peakMib), eventLoopLagMillis: lag });
+      // The queue drains (at most max_queue_wait of work) before the next phase starts.
+      await new Promise((done) => setTimeout(done, 3000));
+      const shares = (run.acceptedSpansPerSecond / capacity) * 100;
+      console.log(
+        `  ${level}×: offered ${run.offeredSpansPerSecond} spans/s (${(run.offeredSpansPerSecond / capacity).toFixed(2)}×), sent ${run.sentSpansPerSecond}; ` +
+          `accepted ${run.acceptedSpansPerSecond} spans/s = ${shares.toFixed(0)} % of capacity; ${JSON.stringify(run.statuses)}, ` +
+          `no answer ${run.requests.noAnswer}, not sent ${run.requests.notSent}; answers p50 ${run.answerMillis.p50} / p99 ${run.answerMillis.p99} / ` +
+          `max ${run.answerMillis.max} ms (429s: p50 ${run.refusedAnswerMillis.p50}, max ${run.refusedAnswerMillis.max} ms); ` +
+          `peak RSS ${Math.round(peakMib)} MiB (limit ${limitMib} MiB); connections ${run.peakConnections}; ` +
+          `event-loop delay p99 ${lag?.p99 ?? '?'} / max ${lag?.max ?? '?'} ms`,
+      );
+    }
     clearInterval(sampler);
     // Measured again after the overload: on a shared machine capacity drifts, so the two bracket it.
     const capacityAfter = (await atMaxRate(options.calibrate!)).spansPerSecond;
-    const meanCapacity = (capacity + capacityAfter) / 2;
-    const attempted = Math.round(overload.sent / overload.seconds);
+    const top = phases.reduce<PhaseResult | undefined>(
+      (best, phase) => (best === undefined || phase.level > best.level ? phase : best),
+      undefined,
+    );
     const result = {
       date: new Date().toISOString(),
       machine: {
@@ -176,29 +243,33 @@ async function main(): Promise<void> {
         limitMib,
         chdbMib: Number(options['chdb-mib']),
         maxQueueWait: options.wait,
-        connections: Number(options.connections),
-        pinned: options.pin ? 'skein on CPU 1, loadgen on CPU 0' : 'no',
-        client: 'loadgen --from-fixture (4,000 traces of the default topology, seed 20, replayed)',
+        maxConnections: Number(options['max-connections']),
+        preconnect: Number(options.preconnect),
+        pinned: options.pin ? 'skein on CPU 1, clients on CPU 0' : 'no',
+        calibration: 'skein loadgen --rate max --from-fixture, 16 connections (closed loop)',
+        client: 'bench/open-loop-client.ts: fixed offered rate, raw keep-alive sockets, the fixture replayed (4,000 traces, seed 20)',
         duration: options.duration,
       },
-      capacitySpansPerSecond: Math.round(meanCapacity),
-      capacityBeforeAfterSpansPerSecond: [capacity, capacityAfter],
-      offeredSpansPerSecond: offered,
-      attemptedSpansPerSecond: attempted,
-      acceptedSpansPerSecond: overload.spansPerSecond,
-      acceptedShareOfCapacity: meanCapacity > 0 ? overload.spansPerSecond / meanCapacity : 0,
-      requests: overload.requests,
-      refusedSpans: overload.failed,
-      answerMillis: overload.latencyMillis,
+      capacitySpansPerSecond: capacity,
+      capacityAfterSpansPerSecond: capacityAfter,
+      // The highest level's figures at the top (bench-figures.ts reads these: "accepted under 3×").
+      offeredSpansPerSecond: top?.run.offeredSpansPerSecond,
+      attemptedSpansPerSecond: top?.run.sentSpansPerSecond,
+      acceptedSpansPerSecond: top?.run.acceptedSpansPerSecond,
+      acceptedShareOfCapacity: top === undefined ? undefined : Number((top.run.acceptedSpansPerSecond / capacity).toFixed(3)),
+      answerMillis: top?.run.answerMillis,
+      peakRssMib: Math.max(...phases.map((phase) => phase.peakRssMib)),
       idleRssMib: Math.round(idleMib),
-      peakRssMib: Math.round(peakMib),
-      messages: overload.messages,
+      phases: phases.map(({ level, run, peakRssMib, eventLoopLagMillis }) => ({
+        level,
+        offeredTimesCapacity: Number((run.offeredSpansPerSecond / capacity).toFixed(2)),
+        acceptedShareOfCapacity: Number((run.acceptedSpansPerSecond / capacity).toFixed(3)),
+        peakRssMib,
+        eventLoopLagMillis,
+        ...run,
+      })),
     };
-    console.log(
-      `  3× overload: the client attempted ${attempted} spans/s; accepted ${overload.spansPerSecond} spans/s = ` +
-        `${(result.acceptedShareOfCapacity * 100).toFixed(0)} % of capacity (${capacity} before, ${capacityAfter} after); answers p50 ${overload.latencyMillis.p50} ms, ` +
-        `p99 ${overload.latencyMillis.p99} ms, max ${overload.latencyMillis.max} ms; RSS idle ${result.idleRssMib} MiB, peak ${result.peakRssMib} MiB (limit ${limitMib} MiB)`,
-    );
+    console.log(`  capacity after: ${capacityAfter} spans/s (before ${capacity})`);
     if (options.json) writeFileSync(options.json, JSON.stringify(result, null, 2) + '\n');
   } finally {
     clearInterval(sampler);

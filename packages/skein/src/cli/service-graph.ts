@@ -6,7 +6,13 @@ import type {
   ProcessorFactory,
   ReceiverFactory,
 } from '../collector/pipeline/component-factories.js';
-import { CONSUME_SUCCESS, type Consumer, type ConsumeResult, type SpanConsumer } from '../collector/pipeline/consume-result.js';
+import {
+  CONSUME_SUCCESS,
+  type AdmissionRequest,
+  type Consumer,
+  type ConsumeResult,
+  type SpanConsumer,
+} from '../collector/pipeline/consume-result.js';
 import type { StageContext } from '../collector/pipeline/span-processor.js';
 import { TracePipeline } from '../collector/pipeline/trace-pipeline.js';
 import type { LogsConsumer, LogsExporter } from '../collector/pipeline/logs-consumer.js';
@@ -243,8 +249,8 @@ class PipelineComponent<T> implements Component, Consumer<T> {
     return this.pipeline.consume(items);
   }
 
-  admission(): ConsumeResult | undefined {
-    return this.pipeline?.admission?.();
+  admission(request?: AdmissionRequest): ConsumeResult | undefined {
+    return this.pipeline?.admission?.(request);
   }
 
   async shutdown(): Promise<void> {
@@ -322,9 +328,9 @@ function fanOut(consumers: readonly SpanConsumer[]): SpanConsumer {
       );
       return results.find((result) => result.outcome !== 'success') ?? CONSUME_SUCCESS;
     },
-    admission(): ConsumeResult | undefined {
+    admission(request?: AdmissionRequest): ConsumeResult | undefined {
       for (const consumer of consumers) {
-        const refusal = consumer.admission?.();
+        const refusal = consumer.admission?.(request);
         if (refusal !== undefined) return refusal;
       }
       return undefined;

@@ -151,7 +151,7 @@ test('f. overload figures: accepted share judged against 90 %, answer p99 agains
       [1_300, 'missed'],
     ],
   );
-  assert.match(figures[1]!.name, /offered 30,000, the client reached 29,000 spans\/s/);
+  assert.match(figures[1]!.name, /open loop: offered 30,000, sent 29,000 spans\/s/);
 });
 
 test('k. Skein next to Jaeger: Skein judged on the issue-19 ingest, CPU and bytes targets, the peers as ratios; a skipped run says why', () => {

@@ -5,7 +5,7 @@ import type { LogRecord } from '../../model/log-record.js';
 import type { Span } from '../../model/span.js';
 import type { LogsExporter } from '../pipeline/logs-consumer.js';
 import type { Exporter, ExporterFactory } from '../pipeline/component-factories.js';
-import type { ConsumeResult } from '../pipeline/consume-result.js';
+import type { AdmissionRequest, ConsumeResult } from '../pipeline/consume-result.js';
 import { StorageExporter } from './storage-exporter.js';
 import { limitingTraceSize, TraceSizeLimit } from './trace-size-limit.js';
 
@@ -65,7 +65,7 @@ export const storageExporterFactory: ExporterFactory<StorageExporterConfig> = {
         if (!consume) return Promise.resolve({ outcome: 'failure', message: `exporter ${settings.id.text} is not started` });
         return consume(spans);
       },
-      admission: () => exporter?.admission(),
+      admission: (request?: AdmissionRequest) => exporter?.admission(request),
       shutdown: async () => {
         await exporter?.shutdown();
       },
@@ -93,7 +93,7 @@ export const storageExporterFactory: ExporterFactory<StorageExporterConfig> = {
         if (!exporter) return Promise.resolve({ outcome: 'failure', message: `exporter ${settings.id.text} (logs) is not started` });
         return exporter.consume(logs);
       },
-      admission: () => exporter?.admission(),
+      admission: (request?: AdmissionRequest) => exporter?.admission(request),
       shutdown: async () => {
         await exporter?.shutdown();
       },

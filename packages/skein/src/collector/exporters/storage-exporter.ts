@@ -1,7 +1,7 @@
 import type { Span } from '../../model/span.js';
 import { StorageError, type TraceStore } from '../../storage/trace-store.js';
 import type { SkeinMetrics } from '../../telemetry/skein-metrics.js';
-import { CONSUME_SUCCESS, type Consumer, type ConsumeResult } from '../pipeline/consume-result.js';
+import { CONSUME_SUCCESS, type AdmissionRequest, type Consumer, type ConsumeResult } from '../pipeline/consume-result.js';
 import { overloaded, unavailable } from '../pipeline/consume-status.js';
 
 export interface StorageExporterOptions {
@@ -43,7 +43,7 @@ interface PendingRequest<T> {
 /** With a bounded wait, inserts are sized to take about this long (see takeBatch). */
 const MAX_INSERT_MILLIS = 1_000;
 
-/** Weight of the newest insert in the moving average of insert cost. */
+/** Weight of the newest insert in the moving average of insert cost (and of the newest request in request sizes). */
 const COST_SMOOTHING = 0.3;
 
 export interface StorageExporterStats {
@@ -79,6 +79,11 @@ export class StorageExporter<T = Span> implements Consumer<T> {
   private millisPerSpan: number | undefined;
   /** When each running insert is predicted to finish (performance.now() milliseconds). */
   private readonly runningUntil: number[] = [];
+  /** Spans of requests admitted at their headers whose items have not reached consume() yet (estimated). */
+  private arrivingSpans = 0;
+  /** Moving averages of admitted requests' sizes, to estimate a request's spans from its headers. */
+  private spansPerRequest: number | undefined;
+  private spansPerDeclaredByte: number | undefined;
 
   constructor(
     private readonly store: TraceStore,
@@ -119,17 +124,43 @@ export class StorageExporter<T = Span> implements Consumer<T> {
     });
   }
 
-  /** Refused now if a request arriving now could not start being written within maxQueueWaitMillis. */
-  admission(): ConsumeResult | undefined {
+  /**
+   * Refused now if a request arriving now could not start being written within
+   * maxQueueWaitMillis. An admitted `request` (asked at its headers) counts as arriving work, at
+   * its estimated spans, until it settles: so of many requests admitted while their bodies are
+   * read and decoded, only as many as fit the bound are let in, and the rest are refused before
+   * any of their bytes are decoded (issue 20, item 3).
+   */
+  admission(request?: AdmissionRequest): ConsumeResult | undefined {
     const maxWait = this.options.maxQueueWaitMillis;
-    if (maxWait === undefined || this.waiting.length === 0) return undefined;
-    const predicted = this.predictedWaitMillis();
-    return predicted > maxWait ? this.tooLongWait(`is predicted to be ${Math.round(predicted)} ms`) : undefined;
+    if (maxWait === undefined) return undefined;
+    if (this.waiting.length > 0 || this.arrivingSpans > 0) {
+      const predicted = this.predictedWaitMillis();
+      if (predicted > maxWait) return this.tooLongWait(`is predicted to be ${Math.round(predicted)} ms`);
+    }
+    if (request !== undefined) this.holdArriving(request);
+    return undefined;
+  }
+
+  private holdArriving(request: AdmissionRequest): void {
+    const declared = request.declaredBytes;
+    const perByte = this.spansPerDeclaredByte;
+    const estimate = declared !== undefined && perByte !== undefined ? declared * perByte : (this.spansPerRequest ?? 0);
+    this.arrivingSpans += estimate;
+    request.hold((items) => {
+      this.arrivingSpans = Math.max(0, this.arrivingSpans - estimate);
+      if (items === undefined || items === 0) return;
+      const smooth = (average: number | undefined, sample: number): number =>
+        average === undefined ? sample : average + COST_SMOOTHING * (sample - average);
+      this.spansPerRequest = smooth(this.spansPerRequest, items);
+      if (declared !== undefined && declared > 0) this.spansPerDeclaredByte = smooth(this.spansPerDeclaredByte, items / declared);
+    });
   }
 
   /**
    * How long a request arriving now would wait for its insert to start: the running inserts'
-   * predicted remaining time, then the spans already waiting at the measured cost per span. Under
+   * predicted remaining time, then the spans already waiting or admitted and on their way, at
+   * the measured cost per span. Under
    * overload the waiting requests go out in batches of maxBatchSpans, so the fixed cost of an
    * insert (7-20 ms on chDB) is spread over many spans and the per-span average predicts well.
    */
@@ -143,7 +174,7 @@ export class StorageExporter<T = Span> implements Consumer<T> {
       for (const until of this.runningUntil) running = Math.min(running, Math.max(0, until - now));
       if (!Number.isFinite(running)) running = 0;
     }
-    return running + (this.waitingSpans * perSpan) / this.options.maxConcurrentWrites;
+    return running + ((this.waitingSpans + this.arrivingSpans) * perSpan) / this.options.maxConcurrentWrites;
   }
 
   private tooLongWait(why: string): ConsumeResult {

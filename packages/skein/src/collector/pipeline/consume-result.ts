@@ -36,7 +36,26 @@ export const CONSUME_SUCCESS: ConsumeResult = Object.freeze({ outcome: 'success'
 export interface Consumer<T> {
   consume(items: T[]): Promise<ConsumeResult>;
   /** See {@link SpanConsumer.admission}. */
-  admission?(): ConsumeResult | undefined;
+  admission?(request?: AdmissionRequest): ConsumeResult | undefined;
+}
+
+/**
+ * A request asking to be admitted when its headers have arrived, before its body is read
+ * (`admission-ticket.ts` is the one implementation). A consumer that admits it and predicts its
+ * own wait from the work coming its way (the storage queue) counts the request as arriving work
+ * with `hold`: without it, the many requests admitted together while their bodies are read and
+ * decoded all see the same short queue, and the surplus is decoded only to be refused (or to
+ * wait past the bound) once it reaches the queue.
+ */
+export interface AdmissionRequest {
+  /** Body bytes the request declares (Content-Length); undefined when unknown (chunked, gRPC). */
+  readonly declaredBytes: number | undefined;
+  /**
+   * `onSettled` runs once: with the number of items the request handed to `consume()` (called
+   * just before that call, so the consumer never counts them twice), or with undefined when it
+   * was refused, failed to decode or was abandoned.
+   */
+  hold(onSettled: (items: number | undefined) => void): void;
 }
 
 /** Anything that takes spans: an exporter, a processor chain, the whole pipeline. */
@@ -47,7 +66,8 @@ export interface SpanConsumer extends Consumer<Span> {
    * storage queue longer than its bounded wait), or undefined when it may take one. Receivers ask
    * before reading and decoding a body, so an overloaded Skein spends no CPU on data it refuses,
    * which is what keeps accepted throughput near capacity under overload (issue 20). Optional: a
-   * consumer without it is asked nothing and answers through consume().
+   * consumer without it is asked nothing and answers through consume(). Forwarders pass `request`
+   * on unchanged; without it (a consumer asking for itself) nothing is held.
    */
-  admission?(): ConsumeResult | undefined;
+  admission?(request?: AdmissionRequest): ConsumeResult | undefined;
 }

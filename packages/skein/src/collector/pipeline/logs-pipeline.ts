@@ -1,5 +1,5 @@
 import type { LogRecord } from '../../model/log-record.js';
-import { CONSUME_SUCCESS, type ConsumeResult } from './consume-result.js';
+import { CONSUME_SUCCESS, type AdmissionRequest, type ConsumeResult } from './consume-result.js';
 import type { LogsConsumer, LogsPipelineStep, LogsProcessor, LogsStage } from './logs-consumer.js';
 import type { StageContext } from './span-processor.js';
 
@@ -38,8 +38,8 @@ export class LogsPipeline implements LogsConsumer {
     return this.head.consume(logs);
   }
 
-  admission(): ConsumeResult | undefined {
-    return this.head.admission?.();
+  admission(request?: AdmissionRequest): ConsumeResult | undefined {
+    return this.head.admission?.(request);
   }
 
   /** Stops stateful stages front to back, so each one's last records reach the stages after it. */
@@ -59,7 +59,7 @@ function processorRun(processors: readonly LogsProcessor[], next: LogsConsumer):
       }
       return next.consume(logs);
     },
-    admission: () => next.admission?.(),
+    admission: (request?: AdmissionRequest) => next.admission?.(request),
   };
 }
 
@@ -77,9 +77,9 @@ export function fanOutLogs(consumers: readonly LogsConsumer[], copies: boolean):
       );
       return results.find((result) => result.outcome !== 'success') ?? CONSUME_SUCCESS;
     },
-    admission(): ConsumeResult | undefined {
+    admission(request?: AdmissionRequest): ConsumeResult | undefined {
       for (const consumer of consumers) {
-        const refusal = consumer.admission?.();
+        const refusal = consumer.admission?.(request);
         if (refusal !== undefined) return refusal;
       }
       return undefined;

@@ -1,7 +1,7 @@
 import type { Span } from '../../model/span.js';
 import type { SkeinMetrics } from '../../telemetry/skein-metrics.js';
 import type { PipelineStep, SpanProcessor, SpanStage, StageContext } from './span-processor.js';
-import { CONSUME_SUCCESS, type ConsumeResult, type SpanConsumer } from './consume-result.js';
+import { CONSUME_SUCCESS, type AdmissionRequest, type ConsumeResult, type SpanConsumer } from './consume-result.js';
 
 /**
  * The traces pipeline: processors in configured order, then every exporter (fan-out).
@@ -49,8 +49,8 @@ export class TracePipeline implements SpanConsumer {
     return this.head.consume(spans);
   }
 
-  admission(): ConsumeResult | undefined {
-    return this.head.admission?.();
+  admission(request?: AdmissionRequest): ConsumeResult | undefined {
+    return this.head.admission?.(request);
   }
 
   /** Stops stateful stages front to back, so each one's last spans reach the stages after it. */
@@ -84,8 +84,8 @@ class ProcessorRun implements SpanConsumer {
     return this.next.consume(spans);
   }
 
-  admission(): ConsumeResult | undefined {
-    return this.next.admission?.();
+  admission(request?: AdmissionRequest): ConsumeResult | undefined {
+    return this.next.admission?.(request);
   }
 }
 
@@ -101,9 +101,9 @@ class FanOut implements SpanConsumer {
     );
   }
 
-  admission(): ConsumeResult | undefined {
+  admission(request?: AdmissionRequest): ConsumeResult | undefined {
     for (const exporter of this.exporters) {
-      const refusal = exporter.admission?.();
+      const refusal = exporter.admission?.(request);
       if (refusal !== undefined) return refusal;
     }
     return undefined;

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { availableMemoryBytes } from '../../model/available-memory.js';
 import type { Span } from '../../model/span.js';
 import type { SkeinMetrics } from '../../telemetry/skein-metrics.js';
-import type { Consumer, ConsumeResult } from '../pipeline/consume-result.js';
+import type { AdmissionRequest, Consumer, ConsumeResult } from '../pipeline/consume-result.js';
 import { durationNanosSchema } from '../../model/duration-schema.js';
 import type { ProcessorFactory } from '../pipeline/component-factories.js';
 import type { StageContext } from '../pipeline/span-processor.js';
@@ -191,8 +191,8 @@ export class MemoryLimiterProcessor<T = Span> implements Consumer<T> {
     return this.next.consume(spans);
   }
 
-  admission(): ConsumeResult | undefined {
-    return this.refusing ? this.refusal() : this.next.admission?.();
+  admission(request?: AdmissionRequest): ConsumeResult | undefined {
+    return this.refusing ? this.refusal() : this.next.admission?.(request);
   }
 
   private refusal(): ConsumeResult {

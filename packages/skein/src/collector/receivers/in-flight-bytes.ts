@@ -24,6 +24,11 @@ export class InFlightBytes {
     return this.usedBytes;
   }
 
+  /** At or past the limit: a request of unknown size (gRPC before its message) would be refused. */
+  get spent(): boolean {
+    return this.usedBytes >= this.limitBytes;
+  }
+
   reserve(): BodyReservation {
     return new BodyReservation(this);
   }
@@ -57,6 +62,11 @@ export class BodyReservation {
     if (!this.budget.tryAdd(bytes, this.heldBytes)) return false;
     this.heldBytes += bytes;
     return true;
+  }
+
+  /** Grows this share to at least `totalBytes` (a body's declared size, then its decoded bytes so far). */
+  growTo(totalBytes: number): boolean {
+    return totalBytes <= this.heldBytes || this.grow(totalBytes - this.heldBytes);
   }
 
   release(): void {

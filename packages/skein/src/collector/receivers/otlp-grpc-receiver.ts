@@ -1,4 +1,13 @@
-import { Metadata, Server, status as grpcStatus, type sendUnaryData, type ServerUnaryCall, type ServiceDefinition } from '@grpc/grpc-js';
+import {
+  Metadata,
+  Server,
+  ServerInterceptingCall,
+  status as grpcStatus,
+  type sendUnaryData,
+  type ServerInterceptor,
+  type ServerUnaryCall,
+  type ServiceDefinition,
+} from '@grpc/grpc-js';
 import { tenantOfCall } from '../../component/request-identity.js';
 import type { TenantId } from '../../model/tenant.js';
 import { OtlpDecodeError } from '../../model/decode-error.js';
@@ -14,14 +23,16 @@ import { ReceiverTelemetry } from './receiver-telemetry.js';
 import { GrpcCode, overloaded, statusOf, type RpcStatus } from '../pipeline/consume-status.js';
 import { encodeRpcStatus } from './rpc-status.js';
 import { installGrpcDecompressStatus } from './grpc-decompress-status.js';
+import { admitRequest, refusalReason, type RequestAdmission } from './request-admission.js';
+import type { AdmissionTicket } from '../pipeline/admission-ticket.js';
 
 export interface OtlpGrpcReceiverOptions {
   /** Largest accepted message, after decompression (grpc-js answers RESOURCE_EXHAUSTED above it). */
   maxReceiveMessageBytes: number;
   /**
    * Message bytes in flight across receivers; past it calls get RESOURCE_EXHAUSTED (none:
-   * unbounded). grpc-js has read a message before the handler runs, so this bounds how long
-   * decoded messages are held, not the reading itself (`max_recv_msg_size_mib` bounds that).
+   * unbounded). Checked at a call's metadata (refused when the budget is spent) and again with
+   * the message's size once grpc-js has read it (`max_recv_msg_size_mib` bounds the reading).
    */
   inFlightBytes?: InFlightBytes;
   /** Where received, accepted and refused spans are counted. */
@@ -67,30 +78,99 @@ export function createOtlpGrpcServer(
 ): Server {
   // A body that does not decompress is INVALID_ARGUMENT, not grpc-js's INTERNAL (grpc-decompress-status.ts).
   if (!installGrpcDecompressStatus()) logger.warn('OTLP/gRPC: undecompressable messages will be answered INTERNAL (grpc-js changed)');
+  const services = new Map<string, ExportService>([
+    [
+      TRACES_SIGNAL.grpcPath,
+      { route: { signal: TRACES_SIGNAL, consumer: pipeline }, telemetry: new ReceiverTelemetry(options.metrics, 'otlp', 'grpc') },
+    ],
+  ]);
+  // The receiver counters are span-named: log records are not counted there.
+  if (logs)
+    services.set(LOGS_SIGNAL.grpcPath, {
+      route: { signal: LOGS_SIGNAL, consumer: logs },
+      telemetry: new ReceiverTelemetry(undefined, 'otlp', 'grpc'),
+    });
   const server = new Server({
     'grpc.max_receive_message_length': options.maxReceiveMessageBytes,
     'grpc.max_send_message_length': 4 * 1024 * 1024,
+    // After the host's authentication interceptor (grpc-js runs the credentials' interceptors first).
+    interceptors: [admissionInterceptor(services, options, logger)],
   });
-  const telemetry = new ReceiverTelemetry(options.metrics, 'otlp', 'grpc');
-  addExportService(server, { signal: TRACES_SIGNAL, consumer: pipeline }, options, logger, telemetry);
-  // The receiver counters are span-named: log records are not counted there.
-  if (logs)
-    addExportService(server, { signal: LOGS_SIGNAL, consumer: logs }, options, logger, new ReceiverTelemetry(undefined, 'otlp', 'grpc'));
+  for (const service of services.values()) addExportService(server, service, options, logger);
   return server;
+}
+
+interface ExportService {
+  route: SignalRoute;
+  telemetry: ReceiverTelemetry;
+}
+
+type AdmittedCall = Extract<RequestAdmission, { admitted: true }>;
+
+/** Calls admitted at their metadata, by the Metadata object grpc-js hands on to the handler. */
+const admittedCalls = new WeakMap<Metadata, AdmittedCall>();
+
+function release(admission: AdmittedCall | undefined): void {
+  admission?.ticket.settle();
+  admission?.reservation?.release();
+}
+
+/**
+ * Admission at a call's metadata (request-admission.ts), before grpc-js reads, decompresses or
+ * hands on the message: the base call reads the stream only once the handler asks, so a refused
+ * call answers RESOURCE_EXHAUSTED with its RetryInfo at once, and grpc-js then drains the rest of
+ * its stream without decoding it. onCancel runs when any call ends (grpc-js notifies it after
+ * every status), which returns an admitted call's bytes and settles its ticket on every path.
+ */
+function admissionInterceptor(
+  services: Map<string, ExportService>,
+  options: OtlpGrpcReceiverOptions,
+  logger: ReceiverLogger,
+): ServerInterceptor {
+  return (method, call) => {
+    const service = services.get(method.path);
+    if (service === undefined) return new ServerInterceptingCall(call);
+    let admitted: AdmittedCall | undefined;
+    return new ServerInterceptingCall(call, {
+      start: (next) =>
+        next({
+          onReceiveMetadata: (metadata, passOn) => {
+            const admission = admitRequest(service.route.consumer, options.inFlightBytes, undefined);
+            if (!admission.admitted) {
+              service.telemetry.refused(refusalReason(admission.refusal));
+              const rpc = statusOf(admission.refusal).rpc;
+              logger.warn(`OTLP/gRPC Export from ${call.getPeer()}: ${grpcStatus[rpc.code]} ${rpc.message}`);
+              const { code, details, metadata: trailers } = toServiceError(rpc);
+              call.sendStatus({ code, details, metadata: trailers });
+              return;
+            }
+            admitted = admission;
+            admittedCalls.set(metadata, admission);
+            passOn(metadata);
+          },
+          onCancel: () => release(admitted),
+        }),
+    });
+  };
 }
 
 function addExportService(
   server: Server,
-  route: SignalRoute,
+  { route, telemetry }: ExportService,
   options: OtlpGrpcReceiverOptions,
   logger: ReceiverLogger,
-  telemetry: ReceiverTelemetry,
 ): void {
   server.addService(exportService(route.signal.grpcPath), {
     Export: (call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>) => {
-      const reservation = options.inFlightBytes?.reserve();
-      if (reservation && !reservation.grow(call.request.length)) {
-        reservation.release();
+      // Admitted by the interceptor; asked here only if grpc-js ever ran a handler without it.
+      const admission = admittedCalls.get(call.metadata) ?? admitRequest(route.consumer, options.inFlightBytes, call.request.length);
+      if (!admission.admitted) {
+        telemetry.refused(refusalReason(admission.refusal));
+        callback(toServiceError(statusOf(admission.refusal).rpc));
+        return;
+      }
+      if (admission.reservation && !admission.reservation.growTo(call.request.length)) {
+        release(admission);
         telemetry.refused('overloaded');
         logger.warn(`OTLP/gRPC Export from ${call.getPeer()}: RESOURCE_EXHAUSTED too many request bytes in flight`);
         callback(
@@ -100,7 +180,7 @@ function addExportService(
         );
         return;
       }
-      exportCall(call.request, tenantOfCall(call.metadata), route, logger, call.getPeer(), telemetry)
+      exportCall(call.request, tenantOfCall(call.metadata), route, logger, call.getPeer(), telemetry, admission.ticket)
         .then(
           (response) => (Buffer.isBuffer(response) ? callback(null, response) : callback(toServiceError(response))),
           (error: unknown) => {
@@ -109,7 +189,7 @@ function addExportService(
             callback(toServiceError({ code: GrpcCode.INTERNAL, message: 'internal error' }));
           },
         )
-        .finally(() => reservation?.release());
+        .finally(() => release(admission));
     },
   });
 }
@@ -121,17 +201,12 @@ async function exportCall(
   logger: ReceiverLogger,
   peer: string,
   telemetry: ReceiverTelemetry,
+  ticket: AdmissionTicket,
 ): Promise<Buffer | RpcStatus> {
   const refuse = (rpc: RpcStatus): RpcStatus => {
     logger.warn(`OTLP/gRPC Export from ${peer}: ${grpcStatus[rpc.code]} ${rpc.message}`);
     return rpc;
   };
-  // Refused before decoding: an overloaded Skein spends nothing on data it would refuse.
-  const refusal = pipeline.admission?.();
-  if (refusal !== undefined) {
-    telemetry.refused(refusal.outcome === 'retryable' ? refusal.reason : 'internal');
-    return refuse(statusOf(refusal).rpc);
-  }
   let items: unknown[];
   try {
     items = signal.decodeProto(request, tenant);
@@ -140,7 +215,7 @@ async function exportCall(
     telemetry.refused('decode_error');
     return refuse({ code: GrpcCode.INVALID_ARGUMENT, message: `cannot decode ${signal.requestName}: ${error.message}` });
   }
-  const outcome = await exportItems(items, (all) => signal.partition(all), pipeline, telemetry);
+  const outcome = await exportItems(items, (all) => signal.partition(all), pipeline, telemetry, ticket);
   if (outcome.outcome !== 'accepted') return refuse(statusOf(outcome).rpc);
   if (outcome.rejectedSpans > 0)
     logger.warn(`OTLP/gRPC: rejected ${outcome.rejectedSpans} of ${items.length} ${signal.items}: ${outcome.errorMessage}`);

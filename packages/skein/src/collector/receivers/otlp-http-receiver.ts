@@ -8,9 +8,10 @@ import type { LogsConsumer } from '../pipeline/logs-consumer.js';
 import { exportItems } from './export-traces.js';
 import { LOGS_SIGNAL, TRACES_SIGNAL, type OtlpSignal, type SignalRoute } from './otlp-signals.js';
 import type { CorsPolicy } from './cors-policy.js';
-import { IN_FLIGHT_RETRY_AFTER_MILLIS, type BodyReservation, type InFlightBytes } from './in-flight-bytes.js';
+import { IN_FLIGHT_RETRY_AFTER_MILLIS, type InFlightBytes } from './in-flight-bytes.js';
 import { closeAfterAnswer } from './lingering-close.js';
-import { readBody } from './read-body.js';
+import { checkBodyHeaders, readBody } from './read-body.js';
+import { admitRequest, declaredBodyBytes, refusalReason, releaseAdmission, type HeldAdmission } from './request-admission.js';
 import { ReceiverTelemetry } from './receiver-telemetry.js';
 import { GrpcCode, overloaded, statusOf, type ConsumeStatus, type RpcStatus } from '../pipeline/consume-status.js';
 import { encodeRpcStatus, rpcStatusToJson } from './rpc-status.js';
@@ -61,11 +62,10 @@ export function createOtlpHttpHandler(
   ]);
   if (logs) routes.set(LOGS_SIGNAL.httpPath, { route: { signal: LOGS_SIGNAL, consumer: logs }, telemetry: uncounted });
   return (request, response) => {
-    // Held until the answer is sent: the decoded items live as long as the pipeline has them.
-    const reservation = options.inFlightBytes?.reserve();
     const path = (request.url ?? '/').split('?')[0]!;
     const found = routes.get(path);
-    handle(request, response, path, found?.route, options, logger, found?.telemetry ?? telemetry, reservation)
+    const held: HeldAdmission = {};
+    handle(request, response, path, found?.route, options, logger, found?.telemetry ?? telemetry, held)
       .catch((error: unknown) => {
         // Last line of defence: a bug must cost one request, never the process.
         telemetry.refused('internal');
@@ -73,7 +73,7 @@ export function createOtlpHttpHandler(
         if (!response.headersSent) sendStatus(response, 'json', 500, { code: GrpcCode.INTERNAL, message: 'internal error' });
         else response.destroy();
       })
-      .finally(() => reservation?.release());
+      .finally(() => releaseAdmission(held));
   };
 }
 
@@ -85,7 +85,7 @@ async function handle(
   options: OtlpHttpReceiverOptions,
   logger: ReceiverLogger,
   telemetry: ReceiverTelemetry,
-  reservation: BodyReservation | undefined,
+  held: HeldAdmission,
 ): Promise<void> {
   const encoding = wireEncodingOf(request.headers['content-type']) ?? 'json';
   const refuse = (status: number, rpc: RpcStatus): void => {
@@ -127,15 +127,18 @@ async function handle(
     });
   }
 
-  // Refused before the body is read or decoded: an overloaded Skein spends nothing on data it
-  // would refuse (SpanConsumer.admission). The unread body is drained by node:http, keeping the connection.
-  const refusal = pipeline.admission?.();
-  if (refusal !== undefined) {
-    telemetry.refused(refusal.outcome === 'retryable' ? refusal.reason : 'internal');
-    return refuseWith(statusOf(refusal));
+  // Refused on its headers (request-admission.ts), before the body is read or decoded. The unread
+  // body is drained by node:http without a data listener (no gunzip, no decode), keeping the connection.
+  let body = checkBodyHeaders(request, options.maxRequestBodyBytes);
+  if (body === undefined) {
+    const admission = admitRequest(pipeline, options.inFlightBytes, declaredBodyBytes(request.headers['content-length']));
+    if (!admission.admitted) {
+      telemetry.refused(refusalReason(admission.refusal));
+      return refuseWith(statusOf(admission.refusal));
+    }
+    held.admission = admission;
+    body = await readBody(request, options.maxRequestBodyBytes, admission.reservation);
   }
-
-  const body = await readBody(request, options.maxRequestBodyBytes, reservation);
   if (!body.ok) {
     // Do not read the rest of an oversized or unadmitted body: answer and close the connection.
     if (body.status === 413 || body.status === 429) closeAfterAnswer(request, response);
@@ -161,7 +164,7 @@ async function handle(
     });
   }
 
-  const outcome = await exportItems(items, (all) => signal.partition(all), pipeline, telemetry);
+  const outcome = await exportItems(items, (all) => signal.partition(all), pipeline, telemetry, held.admission?.ticket);
   if (outcome.outcome !== 'accepted') return refuseWith(statusOf(outcome));
   if (outcome.rejectedSpans > 0) {
     logger.warn(`OTLP/HTTP: rejected ${outcome.rejectedSpans} of ${items.length} ${signal.items}: ${outcome.errorMessage}`);

@@ -13,18 +13,11 @@ export type BodyResult =
  * with 429 (the caller releases the reservation once the request is answered).
  */
 export function readBody(request: IncomingMessage, maxBytes: number, reservation?: BodyReservation): Promise<BodyResult> {
-  const encoding = (request.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
-  let decoder: Gunzip | Inflate | undefined;
-  if (encoding === 'gzip' || encoding === 'x-gzip') decoder = createGunzip();
-  else if (encoding === 'deflate') decoder = createInflate();
-  else if (encoding !== 'identity' && encoding !== '') {
-    return Promise.resolve({ ok: false, status: 415, message: `unsupported Content-Encoding "${encoding}": use gzip, deflate or none` });
-  }
-
-  const declared = Number(request.headers['content-length']);
-  if (Number.isFinite(declared) && declared > maxBytes) {
-    return Promise.resolve({ ok: false, status: 413, message: `request body of ${declared} bytes exceeds the limit of ${maxBytes} bytes` });
-  }
+  const refusal = checkBodyHeaders(request, maxBytes);
+  if (refusal !== undefined) return Promise.resolve(refusal);
+  const encoding = contentEncodingOf(request);
+  const decoder: Gunzip | Inflate | undefined =
+    encoding === 'gzip' || encoding === 'x-gzip' ? createGunzip() : encoding === 'deflate' ? createInflate() : undefined;
 
   return new Promise<BodyResult>((resolve) => {
     const chunks: Buffer[] = [];
@@ -64,10 +57,32 @@ export function readBody(request: IncomingMessage, maxBytes: number, reservation
       if (settled) return;
       decoded += chunk.length;
       if (decoded > maxBytes) finish(tooLarge());
-      else if (reservation && !reservation.grow(chunk.length)) {
+      // growTo: the bytes a request declared were reserved when its headers were admitted.
+      else if (reservation && !reservation.growTo(decoded)) {
         finish({ ok: false, status: 429, message: 'too many request bytes in flight: Skein is reading or processing other requests' });
       } else chunks.push(chunk);
     });
     sink.on('end', () => finish({ ok: true, body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, decoded) }));
   });
+}
+
+function contentEncodingOf(request: IncomingMessage): string {
+  return (request.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+}
+
+/**
+ * What the headers alone already refuse: an unsupported Content-Encoding (415) or a declared
+ * length past the limit (413). Receivers check it before admission, so such a request gets its
+ * precise status rather than a 429 under load.
+ */
+export function checkBodyHeaders(request: IncomingMessage, maxBytes: number): BodyResult | undefined {
+  const encoding = contentEncodingOf(request);
+  if (!['gzip', 'x-gzip', 'deflate', 'identity', ''].includes(encoding)) {
+    return { ok: false, status: 415, message: `unsupported Content-Encoding "${encoding}": use gzip, deflate or none` };
+  }
+  const declared = Number(request.headers['content-length']);
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    return { ok: false, status: 413, message: `request body of ${declared} bytes exceeds the limit of ${maxBytes} bytes` };
+  }
+  return undefined;
 }

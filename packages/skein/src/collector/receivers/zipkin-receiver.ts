@@ -11,9 +11,10 @@ import type { SpanConsumer } from '../pipeline/consume-result.js';
 import { overloaded, statusOf, type ConsumeStatus } from '../pipeline/consume-status.js';
 import { exportTraces } from './export-traces.js';
 import type { ReceiverLogger } from './otlp-http-receiver.js';
-import { IN_FLIGHT_RETRY_AFTER_MILLIS, type BodyReservation, type InFlightBytes } from './in-flight-bytes.js';
+import { IN_FLIGHT_RETRY_AFTER_MILLIS, type InFlightBytes } from './in-flight-bytes.js';
 import { closeAfterAnswer } from './lingering-close.js';
-import { readBody } from './read-body.js';
+import { checkBodyHeaders, readBody } from './read-body.js';
+import { admitRequest, declaredBodyBytes, refusalReason, releaseAdmission, type HeldAdmission } from './request-admission.js';
 import { ReceiverTelemetry } from './receiver-telemetry.js';
 
 export interface ZipkinReceiverOptions {
@@ -42,9 +43,8 @@ type Format = 'v2-json' | 'v2-proto' | 'v1-json';
 export function createZipkinHandler(pipeline: SpanConsumer, options: ZipkinReceiverOptions, logger: ReceiverLogger): RequestListener {
   const telemetry = new ReceiverTelemetry(options.metrics, 'zipkin', 'http');
   return (request, response) => {
-    // Held until the answer is sent: the decoded spans live as long as the pipeline has them.
-    const reservation = options.inFlightBytes?.reserve();
-    handle(request, response, pipeline, options, logger, telemetry, reservation)
+    const held: HeldAdmission = {};
+    handle(request, response, pipeline, options, logger, telemetry, held)
       .catch((error: unknown) => {
         // A bug must cost one request, never the process.
         telemetry.refused('internal');
@@ -52,7 +52,7 @@ export function createZipkinHandler(pipeline: SpanConsumer, options: ZipkinRecei
         if (!response.headersSent) send(response, 500, 'internal error');
         else response.destroy();
       })
-      .finally(() => reservation?.release());
+      .finally(() => releaseAdmission(held));
   };
 }
 
@@ -73,7 +73,7 @@ async function handle(
   options: ZipkinReceiverOptions,
   logger: ReceiverLogger,
   telemetry: ReceiverTelemetry,
-  reservation: BodyReservation | undefined,
+  held: HeldAdmission,
 ): Promise<void> {
   const path = (request.url ?? '/').split('?')[0]!;
   const refuse = (status: number, message: string): void => {
@@ -99,15 +99,18 @@ async function handle(
     return refuse(415, `unsupported Content-Type "${request.headers['content-type'] ?? ''}" on ${path}: use ${accepted}`);
   }
 
-  // Refused before the body is read or decoded: an overloaded Skein spends nothing on data it
-  // would refuse (SpanConsumer.admission). The unread body is drained by node:http, keeping the connection.
-  const refusal = pipeline.admission?.();
-  if (refusal !== undefined) {
-    telemetry.refused(refusal.outcome === 'retryable' ? refusal.reason : 'internal');
-    return refuseWith(statusOf(refusal));
+  // Refused on its headers (request-admission.ts), before the body is read or decoded. The unread
+  // body is drained by node:http without a data listener (no gunzip, no decode), keeping the connection.
+  let body = checkBodyHeaders(request, options.maxRequestBodyBytes);
+  if (body === undefined) {
+    const admission = admitRequest(pipeline, options.inFlightBytes, declaredBodyBytes(request.headers['content-length']));
+    if (!admission.admitted) {
+      telemetry.refused(refusalReason(admission.refusal));
+      return refuseWith(statusOf(admission.refusal));
+    }
+    held.admission = admission;
+    body = await readBody(request, options.maxRequestBodyBytes, admission.reservation);
   }
-
-  const body = await readBody(request, options.maxRequestBodyBytes, reservation);
   if (!body.ok) {
     // Do not read the rest of an oversized or unadmitted body: answer and close the connection.
     if (body.status === 413 || body.status === 429) closeAfterAnswer(request, response);
@@ -136,7 +139,7 @@ async function handle(
   const dropped = [...decoded.rejected, ...converted.rejected];
   telemetry.received(dropped.length);
   telemetry.rejectedInvalid(dropped.length);
-  const outcome = await exportTraces(converted.spans, pipeline, telemetry);
+  const outcome = await exportTraces(converted.spans, pipeline, telemetry, held.admission?.ticket);
   if (outcome.outcome !== 'accepted') return refuseWith(statusOf(outcome));
   const droppedCount = dropped.length + outcome.rejectedSpans;
   if (droppedCount > 0) {

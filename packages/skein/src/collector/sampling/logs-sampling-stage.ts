@@ -1,5 +1,5 @@
 import type { LogRecord } from '../../model/log-record.js';
-import { CONSUME_SUCCESS, type ConsumeResult } from '../pipeline/consume-result.js';
+import { CONSUME_SUCCESS, type AdmissionRequest, type ConsumeResult } from '../pipeline/consume-result.js';
 import { overloaded, unavailable } from '../pipeline/consume-status.js';
 import type { LogsConsumer, LogsStage } from '../pipeline/logs-consumer.js';
 import type { StageContext } from '../pipeline/span-processor.js';
@@ -92,11 +92,11 @@ export class LogsSamplingStage implements LogsStage {
     return kept.length === 0 ? CONSUME_SUCCESS : this.next.consume(kept);
   }
 
-  admission(): ConsumeResult | undefined {
+  admission(request?: AdmissionRequest): ConsumeResult | undefined {
     if (this.heldRecords >= this.options.maxHeldRecords) {
       return overloaded(`${this.name} is full (${this.heldRecords} log records wait for their traces' decisions)`, RETRY_AFTER_MS);
     }
-    return this.next.admission?.();
+    return this.next.admission?.(request);
   }
 
   /** Records in requests waiting for decisions. */
