@@ -23,6 +23,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Admin } from '@platformatic/kafka';
 import { kafkaJars, startKafkaBroker } from '../test/support/kafka-broker.js';
+import { formatNumber, markdownTable } from './bench-report.js';
 import { KAFKA_CLIENTS, KAFKA_COMPRESSIONS, type KafkaClientName } from './kafka-client-adapters.js';
 
 const { values: options } = parseArgs({
@@ -115,6 +116,50 @@ function medians(runs: RunResult[]): Record<string, { produce: Record<string, nu
   return byClient;
 }
 
+/** Each run and the medians as the Markdown table of BENCHMARKS.md. */
+function runsTable(runs: RunResult[], byClient: ReturnType<typeof medians>): string {
+  const f = (value: number | undefined): string => (value === undefined ? '—' : formatNumber(value));
+  const row = (label: string, load: string, produce: Record<string, number>, consume: Record<string, number>): string[] => [
+    label,
+    load,
+    f(produce['spansPerSecond']),
+    f(produce['messagesPerSecond']),
+    f(produce['megabytesPerSecond']),
+    `${f(produce['requestP50Ms'])} / ${f(produce['requestP99Ms'])}`,
+    `${f(produce['sendP50Ms'])} / ${f(produce['sendP99Ms'])}`,
+    f(produce['cpuSecondsPer100kSpans']),
+    f(produce['brokerCpuSecondsPer100kSpans']),
+    f(produce['rssGrowthMiB']),
+    f(consume['spansPerSecond']),
+    f(consume['megabytesPerSecond']),
+    f(consume['cpuSecondsPer100kSpans']),
+    f(consume['rssGrowthMiB']),
+  ];
+  return markdownTable(
+    [
+      'run',
+      'load 1 min',
+      'produce spans/s',
+      'msgs/s',
+      'MB/s',
+      'request p50 / p99 ms',
+      'send p50 / p99 ms',
+      'CPU-s / 100k',
+      'broker CPU-s / 100k',
+      'RSS + MiB',
+      'consume spans/s',
+      'MB/s',
+      'CPU-s / 100k',
+      'RSS + MiB',
+    ],
+    [
+      ...runs.map((run) => row(`${run.round}. ${run.client}`, `${run.loadBefore}→${run.loadAfter}`, run.produce, run.consume)),
+      ...Object.entries(byClient).map(([client, phases]) => row(`**median ${client}**`, '', phases.produce, phases.consume)),
+    ],
+    [false, false, ...Array<boolean>(12).fill(true)],
+  );
+}
+
 async function main(): Promise<void> {
   const machine = { cores: cpus().length, cpu: cpus()[0]?.model ?? '?', ramGiB: Math.round(totalmem() / 2 ** 30), node: process.version };
   const jars = kafkaJars();
@@ -186,7 +231,7 @@ async function main(): Promise<void> {
     runs,
   };
   writeFileSync(out, JSON.stringify(result, null, 2) + '\n');
-  console.log(`written ${out}`);
+  console.log(`\n${runsTable(runs, result.medians)}\n\nwritten ${out}`);
 }
 
 main().catch((error: unknown) => {

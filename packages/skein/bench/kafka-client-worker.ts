@@ -237,6 +237,8 @@ async function consume(settings: ClientSettings, expectedMessages: number, spans
   const drainSeconds = (lastAt - (firstAt ?? lastAt)) / 1000;
   return {
     joinSeconds: round(((firstAt ?? lastAt) - started) / 1000, 3),
+    // From the consumer's creation: includes joining the group and the first fetch.
+    spansPerSecondWithJoin: Math.round(spans / ((lastAt - started) / 1000)),
     drainSeconds: round(drainSeconds, 3),
     messagesPerSecond: Math.round(received / drainSeconds),
     spansPerSecond: Math.round(spans / drainSeconds),
