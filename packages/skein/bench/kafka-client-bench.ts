@@ -9,7 +9,7 @@
  * Runs alternate A B B A … so a machine that gets busier or quieter favours neither; the medians
  * and each run's figures (with the 1-minute load average before and after it) go into the JSON.
  *
- *   node --import tsx bench/kafka-client-bench.ts [--spans 200000] [--rounds 2] [--callers 4]
+ *   node --import tsx bench/kafka-client-bench.ts [--spans 300000] [--rounds 4] [--callers 4]
  *     [--compression lz4] [--flush-each-message] [--json FILE]
  *
  * The broker flushes as a production broker does (by the OS) unless --flush-each-message: the
@@ -28,8 +28,8 @@ import { KAFKA_CLIENTS, KAFKA_COMPRESSIONS, type KafkaClientName } from './kafka
 
 const { values: options } = parseArgs({
   options: {
-    spans: { type: 'string', default: '200000' },
-    rounds: { type: 'string', default: '2' },
+    spans: { type: 'string', default: '300000' },
+    rounds: { type: 'string', default: '4' },
     callers: { type: 'string', default: '4' },
     compression: { type: 'string', default: 'lz4' },
     'flush-each-message': { type: 'boolean', default: false },

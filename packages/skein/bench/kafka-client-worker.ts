@@ -4,7 +4,7 @@
  * reading them back through a consumer group. Started by the bench, not by hand:
  *
  *   node --import tsx bench/kafka-client-worker.ts --client kafkajs --bootstrap 127.0.0.1:PORT --topic T
- *     [--spans 200000] [--batch-spans 512] [--callers 4] [--compression lz4] [--broker-pid PID] [--seed 18]
+ *     [--spans 300000] [--batch-spans 512] [--callers 4] [--compression lz4] [--broker-pid PID] [--seed 18]
  *
  * Payload: `skein loadgen`'s default topology (seeded, so every run sends the same bytes: the
  * digest is printed to prove it), cut into 512-span export requests, each turned into the kafka
@@ -45,7 +45,7 @@ const { values: options } = parseArgs({
     client: { type: 'string' },
     bootstrap: { type: 'string' },
     topic: { type: 'string' },
-    spans: { type: 'string', default: '200000' },
+    spans: { type: 'string', default: '300000' },
     'batch-spans': { type: 'string', default: '512' },
     callers: { type: 'string', default: '4' },
     compression: { type: 'string', default: 'lz4' },
