@@ -132,7 +132,7 @@ const STEPS: Step[] = [
     name: 'kafka-client',
     label: 'l. Kafka clients: @platformatic/kafka next to kafkajs, same payloads, interleaved runs (issue 18)',
     script: 'bench/kafka-client-bench.ts',
-    args: options.quick ? ['--spans', '20000', '--rounds', '1'] : [],
+    args: options.quick ? ['--spans', '100000', '--rounds', '1'] : [],
   },
 ];
 
