@@ -235,7 +235,47 @@ export function buildFigures(results: BenchResults): Figure[] {
     ...columnBytesFigures(results.columnBytes),
     ...analysisFigures(results.analysis),
     ...jaegerFigures(results.jaeger),
+    ...kafkaClientFigures(results.kafkaClient),
   ];
+}
+
+/**
+ * l. Kafka clients (issue 18 item 2, bench/kafka-client-bench.ts): the product's client with
+ * kafkajs beside it, medians over interleaved runs against one broker. Not judged: it chooses.
+ */
+function kafkaClientFigures(bench: unknown): Figure[] {
+  if (bench === undefined) return [];
+  const skipped = str(bench, 'skipped');
+  if (skipped !== undefined) return [figure('l', `Kafka clients: skipped (${skipped})`, undefined, '', undefined)];
+  const [ours, peer] = ['@platformatic/kafka', 'kafkajs'];
+  const rows = [
+    { phase: 'produce', key: 'spansPerSecond', name: 'produce, acks=all, idempotent', unit: 'spans/s', lowerIsBetter: false },
+    { phase: 'produce', key: 'requestP99Ms', name: 'produce, export request p99', unit: 'ms', lowerIsBetter: true },
+    { phase: 'produce', key: 'cpuSecondsPer100kSpans', name: 'produce, client CPU-s per 100k spans', unit: 'CPU-s', lowerIsBetter: true },
+    { phase: 'produce', key: 'rssGrowthMiB', name: 'produce, RSS growth', unit: 'MiB', lowerIsBetter: true },
+    { phase: 'consume', key: 'spansPerSecond', name: 'consume, consumer group', unit: 'spans/s', lowerIsBetter: false },
+    { phase: 'consume', key: 'cpuSecondsPer100kSpans', name: 'consume, client CPU-s per 100k spans', unit: 'CPU-s', lowerIsBetter: true },
+  ];
+  const runs = list(bench, 'runs').length;
+  return rows.map((row) => {
+    const value = num(bench, 'medians', ours, row.phase, row.key);
+    const other = num(bench, 'medians', peer, row.phase, row.key);
+    const ratio =
+      value === undefined || other === undefined || value === 0 || other === 0
+        ? undefined
+        : row.lowerIsBetter
+          ? other / value
+          : value / other;
+    const versus =
+      ratio === undefined
+        ? ''
+        : ` (${Math.abs(ratio - 1) < 0.01 ? 'the same' : ratio > 1 ? `${formatNumber(ratio)}× better` : `${formatNumber(1 / ratio)}× worse`})`;
+    const display =
+      value === undefined
+        ? undefined
+        : `${formatNumber(value)} ${row.unit}; ${peer} ${other === undefined ? '—' : formatNumber(other)}${versus}`;
+    return figure('l', `Kafka ${ours} vs ${peer}: ${row.name} (median of ${runs} runs)`, value, row.unit, display, undefined, false);
+  });
 }
 
 /**

@@ -35,6 +35,7 @@ export interface BenchResults {
   columnBytes?: unknown;
   analysis?: unknown;
   jaeger?: unknown;
+  kafkaClient?: unknown;
 }
 
 export interface StepOutcome {
@@ -57,7 +58,7 @@ export interface Target {
 
 export interface Figure {
   /** a..e, as the issue numbers the benchmark parts. */
-  part: 'a' | 'b' | 'c' | 'd' | 'e' | 'f' | 'g' | 'h' | 'i' | 'j' | 'k';
+  part: 'a' | 'b' | 'c' | 'd' | 'e' | 'f' | 'g' | 'h' | 'i' | 'j' | 'k' | 'l';
   name: string;
   /** The number compared with the target (null when the benchmark did not produce it). */
   value: number | null;

@@ -10,6 +10,8 @@
  *   h. population analyses: group-by over 24 h, ranking over 1 h (bench/analysis-bench.ts)
  *   k. Skein next to Jaeger v2 with badger and with memory, same loadgen, interleaved (bench/jaeger-bench.ts;
  *      builds Jaeger once into ~/.cache/skein-bench, skipped without Go)
+ *   l. Kafka clients: @platformatic/kafka next to kafkajs against one real broker, A B B A
+ *      (bench/kafka-client-bench.ts; skipped without Java or the broker jars)
  * b runs before c in the same invocation so that the ratio c/b compares figures of the same
  * machine state.
  *
@@ -124,6 +126,13 @@ const STEPS: Step[] = [
     label: 'k. Skein next to Jaeger v2 (badger, memory): same loadgen, interleaved rounds (issue 19)',
     script: 'bench/jaeger-bench.ts',
     args: options.quick ? ['--duration', '5s', '--rounds', '1', '--lookups', '20', '--searches', '5'] : [],
+  },
+  {
+    key: 'kafkaClient',
+    name: 'kafka-client',
+    label: 'l. Kafka clients: @platformatic/kafka next to kafkajs, same payloads, interleaved runs (issue 18)',
+    script: 'bench/kafka-client-bench.ts',
+    args: options.quick ? ['--spans', '100000', '--rounds', '1'] : [],
   },
 ];
 

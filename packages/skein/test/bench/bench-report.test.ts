@@ -196,3 +196,28 @@ test('k. Skein next to Jaeger: Skein judged on the issue-19 ingest, CPU and byte
   assert.match(skipped[0]!.name, /skipped \(Go is not installed\)/);
   assert.equal(skipped[0]!.value, null);
 });
+
+test('l. Kafka clients: the product client with kafkajs beside it as a ratio, never judged; a skipped run says why', () => {
+  const phases = (produceSpans: number, p99: number, cpu: number, consumeSpans: number) => ({
+    produce: { spansPerSecond: produceSpans, requestP99Ms: p99, cpuSecondsPer100kSpans: cpu, rssGrowthMiB: 40 },
+    consume: { spansPerSecond: consumeSpans, cpuSecondsPer100kSpans: cpu / 2 },
+  });
+  const kafkaClient = {
+    runs: [{}, {}, {}, {}],
+    medians: { '@platformatic/kafka': phases(30_000, 50, 2, 90_000), kafkajs: phases(15_000, 25, 4, 90_000) },
+  };
+  const figures = buildFigures({ kafkaClient }).filter((f) => f.part === 'l');
+  assert.equal(figures.length, 6);
+  assert.ok(figures.every((f) => f.status === 'n/a' && !f.judged));
+  const produce = figures[0]!;
+  assert.match(produce.name, /@platformatic\/kafka vs kafkajs: produce, acks=all, idempotent \(median of 4 runs\)/);
+  assert.equal(produce.value, 30_000);
+  assert.equal(produce.display, '30,000 spans/s; kafkajs 15,000 (2× better)');
+  assert.equal(figures.find((f) => f.name.includes('p99'))!.display, '50 ms; kafkajs 25 (2× worse)');
+  assert.equal(figures.find((f) => f.name.includes('consume, client CPU'))!.display, '1 CPU-s; kafkajs 2 (2× better)');
+  assert.equal(figures.find((f) => f.name.includes('consume, consumer group'))!.display, '90,000 spans/s; kafkajs 90,000 (the same)');
+
+  const skipped = buildFigures({ kafkaClient: { skipped: 'java is not installed' } }).filter((f) => f.part === 'l');
+  assert.equal(skipped.length, 1);
+  assert.match(skipped[0]!.name, /skipped \(java is not installed\)/);
+});

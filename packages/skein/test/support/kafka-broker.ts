@@ -42,7 +42,20 @@ async function answers(port: number): Promise<boolean> {
   });
 }
 
-export async function startKafkaBroker(jarDir: string, partitions = 4, timeoutMs = 90_000): Promise<KafkaBroker> {
+export interface KafkaBrokerOptions {
+  /**
+   * fsync every message (the default, for tests that kill -9 the broker). Benchmarks of clients
+   * turn it off, as a replicated production broker runs, so the disk does not set the pace.
+   */
+  flushEachMessage?: boolean;
+}
+
+export async function startKafkaBroker(
+  jarDir: string,
+  partitions = 4,
+  timeoutMs = 90_000,
+  { flushEachMessage = true }: KafkaBrokerOptions = {},
+): Promise<KafkaBroker> {
   const dir = mkdtempSync(join(tmpdir(), 'skein-kafka-'));
   const [port, controller] = [await freePort(), await freePort()];
   const properties = join(dir, 'server.properties');
@@ -66,7 +79,7 @@ export async function startKafkaBroker(jarDir: string, partitions = 4, timeoutMs
       'group.initial.rebalance.delay.ms=0',
       // A single broker: every acknowledged write is on its disk once flushed; flush each message
       // so a kill -9 of the broker loses nothing it acknowledged (production relies on replicas).
-      'log.flush.interval.messages=1',
+      ...(flushEachMessage ? ['log.flush.interval.messages=1'] : []),
       '',
     ].join('\n'),
   );
