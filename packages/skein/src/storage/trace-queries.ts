@@ -28,7 +28,7 @@ const DURATION = 'if(duration_ns < 9223372036854775808, duration_ns, 0)';
 
 /** The primary-key ranges of `trace_spans` holding the traces `traceIdsSql` selects. */
 function traceRanges(db: string, traceIdsSql: string): string {
-  return `(service_name, bucket) IN (SELECT service_name, bucket FROM ${db}.trace_index_v3 WHERE ${TENANT} AND trace_id IN ${traceIdsSql})
+  return `(service_name, bucket) IN (SELECT service_name, bucket FROM ${db}.trace_index_v12 WHERE ${TENANT} AND trace_id IN ${traceIdsSql})
     AND trace_id IN ${traceIdsSql}`;
 }
 
@@ -297,7 +297,7 @@ FROM (
 ALL INNER JOIN (
   SELECT trace_id, span_id AS join_span_id, any(service_name) AS parent_service
   FROM ${db}.trace_spans_v3
-  WHERE ${TENANT} AND bucket IN (SELECT bucket FROM ${db}.trace_index_v3 WHERE ${TENANT} AND trace_id IN ${childTraces})
+  WHERE ${TENANT} AND bucket IN (SELECT bucket FROM ${db}.trace_index_v12 WHERE ${TENANT} AND trace_id IN ${childTraces})
     AND trace_id IN ${childTraces}
   GROUP BY trace_id, span_id
 ) AS parents USING (trace_id, join_span_id)
