@@ -1,11 +1,12 @@
-import { skewCorrectedExtent, type SkewSpan } from '../model/clock-skew.js';
-import { SpanKind } from '../model/span.js';
+import { skewCorrectedExtent } from '../model/clock-skew.js';
 import type { TenantId } from '../model/tenant.js';
 import { clampUInt64, windowParams } from './clickhouse-analysis-reader.js';
 import type { SqlParams } from './sql-binding.js';
 import type { SqlEngine } from './sql-engine.js';
 import type { ResourceRow } from './span-rows.js';
-import { searchTraceIdsSql, type SearchRow, type SkeletonRow } from './trace-queries.js';
+import { searchInSlices, type SliceMatch } from './search-slices.js';
+import { searchTraceIdsSql, type SearchRow } from './trace-queries.js';
+import { sortServices, summariseSpanRows, type SkeletonRow } from './trace-summary-rows.js';
 import type { TraceCondition } from './traceql-condition.js';
 import { prefilterSql } from './traceql-prefilter.js';
 import { StorageError, type CandidateQuery, type ServiceSpanCount, type TraceSearchQuery, type TraceSummary } from './trace-store.js';
@@ -32,8 +33,9 @@ export interface SearchStatements {
 export type ResourceRowsOf = (hashes: readonly string[]) => Promise<Map<string, ResourceRow>>;
 
 /**
- * Trace search (TraceSearchQuery): the matching trace IDs, then their summaries read by primary
- * key, with clock skew corrected for the traces small enough. `resourceRowsOf` is the reader's
+ * Trace search (TraceSearchQuery): the matching trace IDs, newest first in slices of the window
+ * (search-slices.ts), then their summaries read by primary key, with clock skew corrected for the
+ * traces small enough. `resourceRowsOf` is the reader's
  * resource cache (host names are the clocks skew is corrected between).
  */
 export async function searchTraces(
@@ -77,69 +79,79 @@ export async function searchTraces(
     maxDuration: query.maxDurationNano !== undefined,
     errorsOnly: query.errorsOnly,
   });
-  // Two statements: the matching IDs are few (≤ limit), and sending them back bound reads the
-  // traces by primary key; one statement would have to evaluate the search twice on 18.16.
-  const traceIds = (await engine.query<{ trace_id: string }>(idsSql, params as SqlParams)).map((r) => r.trace_id);
-  if (traceIds.length === 0) return [];
-  const rows = await engine.query<SearchRow>(sql.summaries, { tenant, traceIds });
-  return correctClockSkew(engine, sql, tenant, rows.map(summaryFromRow), resourceRowsOf);
+  // Trace IDs first, then their spans bound by ID: the matching IDs are few (≤ limit), and sending
+  // them back reads the traces by primary key; one statement would evaluate the search twice on 18.16.
+  const matches = async (fromNano: bigint, toNano: bigint, limit: number): Promise<SliceMatch[]> =>
+    (
+      await engine.query<{ trace_id: string; first_match: string }>(idsSql, {
+        ...params,
+        ...windowParams(fromNano, toNano),
+        limit,
+      } as SqlParams)
+    ).map((row) => ({ traceId: row.trace_id, firstMatchNano: BigInt(row.first_match) }));
+  return searchInSlices(query.startTimeUnixNano, query.endTimeUnixNano, query.limit, matches, (traceIds, notBefore) =>
+    summariseTraces(engine, sql, tenant, traceIds, resourceRowsOf, notBefore),
+  );
 }
 
 /**
- * Summaries with the trace page's clock-skew correction applied to start and duration
- * (model/clock-skew.ts), for the traces small enough; the rest keep raw times and say so.
- * Re-sorted newest first by the corrected start (the adjuster moves only non-root spans, so this
- * changes the order only when a skewed span started before its root).
+ * Summaries of the found traces, newest first, with the trace page's clock-skew correction
+ * (model/clock-skew.ts) applied to start and duration of the traces small enough; the rest keep
+ * raw times and say so. One read of their spans' narrow columns serves both (trace-summary-rows.ts);
+ * a trace with more spans than a share of the search's span budget is summarised in the engine
+ * and its spans read again only if the budget lets it be corrected (as before that read was merged).
  */
-async function correctClockSkew(
+async function summariseTraces(
   engine: SqlEngine,
   sql: SearchStatements,
   tenant: TenantId,
-  summaries: TraceSummary[],
+  traceIds: readonly string[],
   resourceRowsOf: ResourceRowsOf,
-): Promise<TraceSummary[]> {
-  const chosen: string[] = [];
+  notBefore: bigint | undefined,
+): Promise<TraceSummary[] | undefined> {
+  const perTrace = Math.max(1, Math.min(MAX_SKEW_TRACE_SPANS, Math.floor(MAX_SKEW_SEARCH_SPANS / traceIds.length)));
+  const rows = await engine.query<SkeletonRow>(sql.skeletons, { tenant, traceIds: [...traceIds], perTrace: perTrace + 1 });
+  const read = summariseSpanRows(rows);
+  const complete = new Map([...read].filter(([, trace]) => trace.summary.spanCount <= perTrace));
+  const big = traceIds.filter((id) => read.has(id) && !complete.has(id));
+  const bigSummaries =
+    big.length === 0 ? [] : (await engine.query<SearchRow>(sql.summaries, { tenant, traceIds: big })).map(summaryFromRow);
+  const summaries = [...[...complete.values()].map((trace) => trace.summary), ...bigSummaries].sort(newestFirst);
+  // A trace with a span before the slice searched may match there too (search-slices.ts).
+  if (notBefore !== undefined && summaries.some((summary) => summary.startTimeUnixNano < notBefore)) return undefined;
+  // Which traces are corrected: newest first while the search's span budget lasts, as before.
+  const chosen = new Set<string>();
   let budget = MAX_SKEW_SEARCH_SPANS;
   for (const summary of summaries) {
     if (summary.spanCount <= MAX_SKEW_TRACE_SPANS && summary.spanCount <= budget) {
-      chosen.push(summary.traceId);
+      chosen.add(summary.traceId);
       budget -= summary.spanCount;
     }
   }
-  if (chosen.length === 0) return summaries;
-  const rows = await engine.query<SkeletonRow>(sql.skeletons, { tenant, traceIds: chosen });
-  const resources = await resourceRowsOf([...new Set(rows.map((r) => r.resource))]);
-  const perTrace = new Map<string, SkewSpan[]>();
-  for (const row of rows) {
-    const span: SkewSpan = {
-      spanId: row.span_id,
-      parentSpanId: row.parent,
-      startNano: BigInt(row.start_text),
-      durationNano: BigInt(row.duration_text),
-      kind: Number(row.kind) === SpanKind.CLIENT ? 'CLIENT' : Number(row.kind) === SpanKind.SERVER ? 'SERVER' : 'OTHER',
-      hostKey: hostKeyOf(resources.get(row.resource), row.service),
-    };
-    const list = perTrace.get(row.trace_id);
-    if (list === undefined) perTrace.set(row.trace_id, [span]);
-    else list.push(span);
+  const toRead = [...chosen].filter((id) => !complete.has(id));
+  if (toRead.length > 0) {
+    const more = await engine.query<SkeletonRow>(sql.skeletons, { tenant, traceIds: toRead, perTrace: MAX_SKEW_TRACE_SPANS + 1 });
+    for (const [id, trace] of summariseSpanRows(more)) complete.set(id, trace);
   }
+  const spansOf = [...chosen].flatMap((id) => complete.get(id)?.spans ?? []);
+  const resources = await resourceRowsOf([...new Set(spansOf.map((span) => span.resource))]);
   const corrected = summaries.map((summary): TraceSummary => {
-    const spans = perTrace.get(summary.traceId);
-    if (spans === undefined) return summary;
-    const extent = skewCorrectedExtent(spans);
+    const trace = chosen.has(summary.traceId) ? complete.get(summary.traceId) : undefined;
+    if (trace === undefined) return summary;
+    const extent = skewCorrectedExtent(
+      trace.spans.map((span) => ({ ...span, hostKey: hostKeyOf(resources.get(span.resource), span.service) })),
+    );
     return { ...summary, startTimeUnixNano: extent.startNano, durationNano: extent.durationNano, skewCorrected: true };
   });
-  return corrected.sort((a, b) =>
-    a.startTimeUnixNano !== b.startTimeUnixNano
-      ? a.startTimeUnixNano > b.startTimeUnixNano
-        ? -1
-        : 1
-      : a.traceId < b.traceId
-        ? -1
-        : a.traceId > b.traceId
-          ? 1
-          : 0,
-  );
+  // Re-sorted by the corrected start (the adjuster moves only non-root spans, so this changes
+  // the order only when a skewed span started before its root).
+  return corrected.sort(newestFirst);
+}
+
+/** Newest first by start, ties by trace ID (the search's order). */
+function newestFirst(a: TraceSummary, b: TraceSummary): number {
+  if (a.startTimeUnixNano !== b.startTimeUnixNano) return a.startTimeUnixNano > b.startTimeUnixNano ? -1 : 1;
+  return a.traceId < b.traceId ? -1 : a.traceId > b.traceId ? 1 : 0;
 }
 
 /** Trace IDs that may match a TraceQL condition (its SQL prefilter); the evaluator decides on their spans. */
@@ -184,7 +196,7 @@ function summaryFromRow(row: SearchRow): TraceSummary {
     spanCount: Number(row.service_spans[i] ?? 0),
   }));
   // Byte order for names, as the engine sorts strings, so every list Skein returns agrees.
-  services.sort((a, b) => b.spanCount - a.spanCount || Buffer.compare(Buffer.from(a.serviceName), Buffer.from(b.serviceName)));
+  sortServices(services);
   return {
     traceId: row.trace_id,
     rootServiceName: row.root_service,

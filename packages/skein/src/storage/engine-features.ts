@@ -12,6 +12,8 @@ export interface EngineFeatures {
   skipIndexes: boolean;
   /** Table `TTL` expressions (used only when a retention is configured). */
   ttl: boolean;
+  /** `min_compress_block_size` / `max_compress_block_size` as table settings (ClickHouse 21.1). */
+  tableCompressBlocks: boolean;
 }
 
 export interface EngineVersion {
@@ -29,9 +31,16 @@ const MINIMUM: Record<keyof EngineFeatures, EngineVersion> = {
   codecs: { major: 20, minor: 3 },
   skipIndexes: { major: 20, minor: 3 },
   ttl: { major: 20, minor: 3 },
+  tableCompressBlocks: { major: 21, minor: 1 },
 };
 
-export const NO_FEATURES: EngineFeatures = { lowCardinality: false, codecs: false, skipIndexes: false, ttl: false };
+export const NO_FEATURES: EngineFeatures = {
+  lowCardinality: false,
+  codecs: false,
+  skipIndexes: false,
+  ttl: false,
+  tableCompressBlocks: false,
+};
 
 /** `26.7.2.1` → { 26, 7 }; anything unparsable is treated as the oldest engine. */
 export function parseEngineVersion(version: string): EngineVersion {
@@ -51,5 +60,6 @@ export function featuresForVersion(version: string): EngineFeatures {
     codecs: atLeast(v, MINIMUM.codecs),
     skipIndexes: atLeast(v, MINIMUM.skipIndexes),
     ttl: atLeast(v, MINIMUM.ttl),
+    tableCompressBlocks: atLeast(v, MINIMUM.tableCompressBlocks),
   };
 }

@@ -269,7 +269,7 @@ ORDER BY service_name, operation, threshold, sampler_param`;
   }
 
   /**
-   * Exemplars confirmed against `trace_index_v3` (a primary-key lookup per trace ID): the tap
+   * Exemplars confirmed against `trace_index_v12` (a primary-key lookup per trace ID): the tap
    * records exemplars before sampling decides, so only those whose trace was stored are returned.
    */
   async readExemplars(query: {
@@ -298,7 +298,7 @@ ORDER BY service_name, operation, threshold, sampler_param`;
     const sql = `SELECT service_name, span_name, minute, kind, trace_id, span_id, duration_ns, status_code
 FROM ${this.db}.metric_exemplars_v4
 WHERE ${filters.join(' AND ')}
-  AND trace_id IN (SELECT trace_id FROM ${this.db}.trace_index_v3 WHERE ${TENANT} AND trace_id IN (${candidates}))
+  AND trace_id IN (SELECT trace_id FROM ${this.db}.trace_index_v12 WHERE ${TENANT} AND trace_id IN (${candidates}))
 ORDER BY minute, service_name, span_name, kind, duration_ns DESC
 LIMIT 1 BY minute, service_name, span_name, kind
 LIMIT {limit:UInt32}`;

@@ -28,7 +28,7 @@ const DURATION = 'if(duration_ns < 9223372036854775808, duration_ns, 0)';
 
 /** The primary-key ranges of `trace_spans` holding the traces `traceIdsSql` selects. */
 function traceRanges(db: string, traceIdsSql: string): string {
-  return `(service_name, bucket) IN (SELECT service_name, bucket FROM ${db}.trace_index_v3 WHERE ${TENANT} AND trace_id IN ${traceIdsSql})
+  return `(service_name, bucket) IN (SELECT service_name, bucket FROM ${db}.trace_index_v12 WHERE ${TENANT} AND trace_id IN ${traceIdsSql})
     AND trace_id IN ${traceIdsSql}`;
 }
 
@@ -142,7 +142,7 @@ export function searchTraceIdsSql(db: string, c: SearchConditions): string {
   if (c.minDuration) where.push(`${DURATION} >= {minDurationNs:UInt64}`);
   if (c.maxDuration) where.push(`${DURATION} <= {maxDurationNs:UInt64}`);
   if (c.errorsOnly) where.push('status_code = 2');
-  return `SELECT trace_id
+  return `SELECT trace_id, toString(min(start_ns)) AS first_match
 FROM ${db}.trace_spans_v3
 WHERE ${where.join('\n  AND ')}
 GROUP BY trace_id
@@ -151,7 +151,7 @@ LIMIT {limit:UInt32}`;
 }
 
 /**
- * Search, step 2: summaries of the given traces over all their stored spans.
+ * Search, step 2 for traces too big for {@link traceSkeletonsSql}: summaries over all their stored spans.
  * 1. Their spans (through trace_index), deduplicated by span ID.
  * 2. Per (trace, service): counts, time bounds, root candidates. Root candidates are compared by
  *    (start, span ID) so the choice is deterministic when spans start at the same nanosecond.
@@ -203,34 +203,30 @@ ORDER BY min(svc_start) DESC, trace_id`;
 }
 
 /**
- * Search, step 3: what the clock-skew adjuster needs of each span of the given traces (one row per
- * span ID, as the summaries count them), and its resource for the host. Only for traces whose
- * span count the summaries showed to be small enough (clickhouse-trace-search.ts).
+ * Search, step 2: every stored span of the given traces, one row per span ID, narrow columns
+ * only: the summaries are computed from these rows in JS (trace-summary-rows.ts), and the
+ * clock-skew adjuster reads the same rows with each span's resource (for the host). One read of
+ * the traces instead of a summary read and then a skeleton read (issue 19 item 3). At most
+ * `perTrace` rows of each trace come back: a trace with more is summarised by
+ * {@link traceSummariesSql} instead, in the engine, and keeps its raw times unless small enough.
  */
 export function traceSkeletonsSql(db: string): string {
   return `SELECT
   trace_id,
   span_id,
   any(parent_span_id) AS parent,
+  any(name) AS name,
+  any(status_code) AS status,
   toString(any(start_ns)) AS start_text,
   toString(any(${DURATION})) AS duration_text,
+  toString(any(start_ns + duration_ns)) AS end_text,
   any(kind) AS kind,
   any(service_name) AS service,
   any(resource_hash) AS resource
 FROM ${db}.trace_spans_v3
 WHERE ${TENANT} AND ${traceRanges(db, '(SELECT arrayJoin({traceIds:Array(String)}))')}
-GROUP BY trace_id, span_id`;
-}
-
-export interface SkeletonRow {
-  trace_id: string;
-  span_id: string;
-  parent: string;
-  start_text: string;
-  duration_text: string;
-  kind: number;
-  service: string;
-  resource: string;
+GROUP BY trace_id, span_id
+LIMIT {perTrace:UInt32} BY trace_id`;
 }
 
 export interface SearchRow {
@@ -301,7 +297,7 @@ FROM (
 ALL INNER JOIN (
   SELECT trace_id, span_id AS join_span_id, any(service_name) AS parent_service
   FROM ${db}.trace_spans_v3
-  WHERE ${TENANT} AND bucket IN (SELECT bucket FROM ${db}.trace_index_v3 WHERE ${TENANT} AND trace_id IN ${childTraces})
+  WHERE ${TENANT} AND bucket IN (SELECT bucket FROM ${db}.trace_index_v12 WHERE ${TENANT} AND trace_id IN ${childTraces})
     AND trace_id IN ${childTraces}
   GROUP BY trace_id, span_id
 ) AS parents USING (trace_id, join_span_id)

@@ -4,7 +4,7 @@ import { featuresForVersion, NO_FEATURES, parseEngineVersion } from '../../src/s
 import { ddlContext } from '../../src/storage/schema/ddl-context.js';
 import { MIGRATIONS } from '../../src/storage/schema/migrations.js';
 
-const ALL = { lowCardinality: true, codecs: true, skipIndexes: true, ttl: true };
+const ALL = { lowCardinality: true, codecs: true, skipIndexes: true, ttl: true, tableCompressBlocks: true };
 
 test('versions parse and switch features', () => {
   assert.deepStrictEqual(parseEngineVersion('26.7.2.1'), { major: 26, minor: 7 });
@@ -12,7 +12,8 @@ test('versions parse and switch features', () => {
   assert.deepStrictEqual(parseEngineVersion('garbage'), { major: 0, minor: 0 });
   assert.deepStrictEqual(featuresForVersion('18.16.1'), NO_FEATURES);
   assert.deepStrictEqual(featuresForVersion('19.17.4'), NO_FEATURES);
-  assert.deepStrictEqual(featuresForVersion('20.3.1'), ALL);
+  assert.deepStrictEqual(featuresForVersion('20.3.1'), { ...ALL, tableCompressBlocks: false });
+  assert.deepStrictEqual(featuresForVersion('21.1.2'), ALL);
   assert.deepStrictEqual(featuresForVersion('26.7.2.1'), ALL);
   assert.deepStrictEqual(featuresForVersion(''), NO_FEATURES);
 });
@@ -37,26 +38,30 @@ test('DDL: same columns and value types on every engine, storage details by feat
     [...migrations].sort((a, b) => a - b),
   );
   const old = MIGRATIONS.flatMap((m) => m.statements(ddlContext('skein', NO_FEATURES)));
-  const withCodecs = MIGRATIONS.flatMap((m) => m.statements(ddlContext('skein', ALL)));
-  // Codec changes (v13) are storage details: engines without codecs have nothing to alter.
-  const alters = withCodecs.filter((s) => s.startsWith('ALTER TABLE'));
-  for (const alter of alters) for (const line of alter.split('\n')) assert.match(line, /MODIFY COLUMN \w+ .+ CODEC\(.+\),?$/);
-  assert.equal(alters.length, 1);
-  const recent = withCodecs.filter((s) => !s.startsWith('ALTER TABLE'));
+  const all = MIGRATIONS.flatMap((m) => m.statements(ddlContext('skein', ALL)));
+  // Table settings (v12) and codec changes (v13) of newer engines only: storage details, no columns.
+  const alters = all.filter((s) => s.startsWith('ALTER TABLE'));
+  assert.deepStrictEqual(alters.slice(0, 2), [
+    'ALTER TABLE `skein`.trace_spans_v3 MODIFY SETTING min_compress_block_size = 4096',
+    'ALTER TABLE `skein`.trace_index_v12 MODIFY SETTING min_compress_block_size = 4096',
+  ]);
+  assert.equal(alters.length, 3);
+  for (const line of alters[2]!.split('\n')) assert.match(line, /MODIFY COLUMN \w+ .+ CODEC\(.+\),?$/);
+  const recent = all.filter((s) => !alters.includes(s));
   assert.equal(old.length, recent.length);
   for (const [i, statement] of old.entries()) {
     assert.deepStrictEqual(columns(statement), columns(recent[i]!));
     assert.doesNotMatch(statement, /LowCardinality|CODEC|INDEX|TTL/);
     assert.match(statement, /^CREATE (TABLE|MATERIALIZED VIEW) IF NOT EXISTS `skein`\./);
   }
-  const all = withCodecs.join('\n');
-  assert.match(all, /name LowCardinality\(String\)/);
-  assert.match(all, /start_ns UInt64 CODEC\(Delta, ZSTD\(1\)\)/);
-  assert.match(all, /MODIFY COLUMN attr_values Array\(String\) CODEC\(ZSTD\(3\)\)/);
-  assert.match(all, /INDEX attr_kv_bloom attr_kv TYPE bloom_filter/);
-  assert.match(all, /INDEX attr_values_bloom attr_values TYPE bloom_filter/);
+  const text = recent.join('\n');
+  assert.match(text, /name LowCardinality\(String\)/);
+  assert.match(text, /start_ns UInt64 CODEC\(Delta, ZSTD\(1\)\)/);
+  assert.match(text, /INDEX attr_kv_bloom attr_kv TYPE bloom_filter/);
+  assert.match(text, /INDEX attr_values_bloom attr_values TYPE bloom_filter/);
+  assert.match(alters.join('\n'), /MODIFY COLUMN attr_values Array\(String\) CODEC\(ZSTD\(3\)\)/);
   // TTL is configuration applied at start-up, never part of the schema history.
-  assert.doesNotMatch(all, /TTL/);
+  assert.doesNotMatch(text, /TTL/);
   const spans = old.find((s) => s.includes('.spans ('))!;
   assert.match(spans, /ORDER BY \(trace_id, span_id\)/);
   assert.match(spans, /PARTITION BY toYYYYMMDD/);

@@ -18,7 +18,7 @@ export const MIGRATED_TABLES: readonly string[] = [
   'scopes_v3',
   'service_graph_edges_v4',
   'span_metrics_v4',
-  'trace_index_v3',
-  'trace_index_v3_writer',
+  'trace_index_v12',
+  'trace_index_v12_writer',
   'trace_spans_v3',
 ];

@@ -257,6 +257,68 @@ export function runTraceStoreContract(name: string, env: ContractEnvironment): v
         assert.deepStrictEqual(summaries, expected);
       }));
 
+    test('a trace of more than 10,000 spans is summarised exactly with raw times, beside corrected small ones', () =>
+      withStore(async (store, reader) => {
+        const web = resourceOf('web', [{ key: 'host.name', value: 'web-1' }]);
+        const db = resourceOf('db', [{ key: 'host.name', value: 'db-1' }]);
+        const start = T0 + 50n * SECOND;
+        // Trace 0x51: a root and 10,000 children on another host, one an error, the last one 2 s late.
+        const big = [makeSpan({ trace: 0x51, span: 1, resource: web, name: 'batch', kind: 2, start, duration: 100n * MS })];
+        for (let i = 2; i <= 10_001; i++) {
+          const late = i === 10_001 ? 2n * SECOND : 0n;
+          big.push(
+            makeSpan({
+              trace: 0x51,
+              span: i,
+              parent: 1,
+              resource: db,
+              name: 'row',
+              start: start + MS + late,
+              duration: MS,
+              error: i === 7,
+            }),
+          );
+        }
+        // Trace 0x52: its server span runs 3 s ahead of its client: corrected to the root's 50 ms.
+        const small = [
+          makeSpan({ trace: 0x52, span: 1, resource: web, name: 'GET /', kind: 3, start: start + SECOND, duration: 50n * MS }),
+          makeSpan({ trace: 0x52, span: 2, parent: 1, resource: db, name: 'q', kind: 2, start: start + 4n * SECOND, duration: 10n * MS }),
+        ];
+        await store.writeSpans([...big, ...small]);
+        assert.deepStrictEqual(await reader.searchTraces(query({ serviceName: 'web' })), [
+          {
+            traceId: traceId(0x52),
+            rootServiceName: 'web',
+            rootSpanName: 'GET /',
+            rootSpanMissing: false,
+            startTimeUnixNano: start + SECOND,
+            durationNano: 50n * MS,
+            spanCount: 2,
+            errorCount: 0,
+            services: [
+              { serviceName: 'db', spanCount: 1 },
+              { serviceName: 'web', spanCount: 1 },
+            ],
+            skewCorrected: true,
+          },
+          {
+            traceId: traceId(0x51),
+            rootServiceName: 'web',
+            rootSpanName: 'batch',
+            rootSpanMissing: false,
+            startTimeUnixNano: start,
+            durationNano: 2n * SECOND + 2n * MS,
+            spanCount: 10_001,
+            errorCount: 1,
+            services: [
+              { serviceName: 'db', spanCount: 10_000 },
+              { serviceName: 'web', spanCount: 1 },
+            ],
+            skewCorrected: false,
+          },
+        ]);
+      }));
+
     test('a trace without its root is summarised from its earliest span', () =>
       withStore(async (store, reader) => {
         await store.writeSpans(searchWorld());

@@ -11,6 +11,8 @@ import {
   OPERATION_THROUGHPUT_V11,
   SCHEMA_MIGRATIONS,
   SPAN_RETENTION_TABLES,
+  TRACE_INDEX_V12,
+  traceIndexTable,
 } from './table-definitions.js';
 
 export interface MigrateOptions {
@@ -90,7 +92,11 @@ async function migrateAlone(engine: SqlEngine, options: MigrateOptions): Promise
       done.add(migration.version);
     }
     if (options.retentionDays !== undefined || options.tenantRetentionDays !== undefined) {
-      await applyRetention(engine, ctx, options.retentionDays, SPAN_RETENTION_TABLES, options.tenantRetentionDays ?? {});
+      // trace_index_v12 replaces trace_index_v3 with v12, which a partial migration list may leave out.
+      const tables = done.has(12)
+        ? SPAN_RETENTION_TABLES
+        : SPAN_RETENTION_TABLES.map(([table, time]) => [table === TRACE_INDEX_V12 ? traceIndexTable(true) : table, time] as const);
+      await applyRetention(engine, ctx, options.retentionDays, tables, options.tenantRetentionDays ?? {});
     }
     if (options.metricsRetentionDays !== undefined && done.has(4)) {
       // operation_throughput_v11 comes with v11, which a partial migration list may leave out.

@@ -78,6 +78,12 @@ export function traceSpansTable(tenant: boolean): TableDefinition {
   };
 }
 
+/**
+ * Compression blocks of `trace_spans_v3` and `trace_index_v12` from schema v12 on (migrations.ts,
+ * v12), on engines with the table setting. Measured at 10M spans (BENCHMARKS.md, issue 19 item 3).
+ */
+export const LOOKUP_COMPRESS_BLOCKS = 'min_compress_block_size = 4096';
+
 /** `trace_index` (v2) / `trace_index_v3`: trace ID → (service, minute) ranges of the span table. */
 export function traceIndexTable(tenant: boolean): TableDefinition {
   return {
@@ -93,6 +99,14 @@ export function traceIndexTable(tenant: boolean): TableDefinition {
     shardingKey: BY_TRACE,
   };
 }
+
+/**
+ * `trace_index_v12` (schema v12): `trace_index_v3`'s rows in 256-row granules instead of 8,192. A
+ * lookup of one trace ID reads one granule per part; at 8,192 rows that was ~270 KB of trace IDs to
+ * decompress per part, and a search reading its 20 found traces read 40 such granules before any
+ * span (issue 19 item 3, measured in BENCHMARKS.md). ~0.2 B per span more marks.
+ */
+export const TRACE_INDEX_V12: TableDefinition = { ...traceIndexTable(true), name: 'trace_index_v12', settings: 'index_granularity = 256' };
 
 /** The columns the index's materialized view selects from each span insert. */
 export function traceIndexViewColumns(tenant: boolean): string {
@@ -318,7 +332,7 @@ export const SCHEMA_MIGRATIONS: TableDefinition = {
  */
 export const SPAN_RETENTION_TABLES: readonly (readonly [TableDefinition, string])[] = [
   [traceSpansTable(true), 'start_ns'],
-  [traceIndexTable(true), 'toUInt64(bucket) * 60000000000'],
+  [TRACE_INDEX_V12, 'toUInt64(bucket) * 60000000000'],
   [OPERATIONS_V3, 'last_seen_ns'],
 ];
 
