@@ -181,7 +181,7 @@ async function main(): Promise<void> {
 
     // 4. bytes per span on disk
     const engine = await ClickHouseEngine.open(url, 'bench');
-    for (const table of ['trace_spans_v3_local', 'trace_index_v3_local', 'resources_v3_local', 'scopes_v3_local', 'operations_v3_local']) {
+    for (const table of ['trace_spans_v3_local', 'trace_index_v12_local', 'resources_v3_local', 'scopes_v3_local', 'operations_v3_local']) {
       await engine.command(`OPTIMIZE TABLE bench.${table} FINAL`);
     }
     const rows = await engine.query<{ bytes: string }>(

@@ -195,7 +195,7 @@ async function main(): Promise<void> {
 
   console.log('merging parts (OPTIMIZE FINAL) to measure bytes per span on disk…');
   const session = new Session(dataDir);
-  const tables = ['trace_spans_v3', 'trace_index_v3', 'resources_v3', 'scopes_v3', 'operations_v3'];
+  const tables = ['trace_spans_v3', 'trace_index_v12', 'resources_v3', 'scopes_v3', 'operations_v3'];
   for (const table of tables) await session.queryAsync(`OPTIMIZE TABLE skein.${table} FINAL`);
   const rows = (
     await session.queryAsync(

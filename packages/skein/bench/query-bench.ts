@@ -246,7 +246,7 @@ async function main(): Promise<void> {
   }
 
   const session = new Session(dataDir);
-  for (const table of ['trace_spans_v3', 'trace_index_v3', 'resources_v3', 'scopes_v3', 'operations_v3']) {
+  for (const table of ['trace_spans_v3', 'trace_index_v12', 'resources_v3', 'scopes_v3', 'operations_v3']) {
     await session.queryAsync(`OPTIMIZE TABLE skein.${table} FINAL`);
   }
   const perTable = (

@@ -87,7 +87,7 @@ async function main(): Promise<void> {
       batchSpans,
       format: 'TabSeparated',
       topology: 'loadgen default (e-commerce)',
-      tables: ['resources_v3', 'scopes_v3', 'trace_spans_v3 (+ trace_index_v3 by materialized view)'],
+      tables: ['resources_v3', 'scopes_v3', 'trace_spans_v3 (+ trace_index_v12 by materialized view)'],
     },
     bytesPerSpanSent: Math.round(batches.reduce((sum, b) => sum + b.spans.length + b.resources.length + b.scopes.length, 0) / prepared),
     storageLimitSpansPerSecond: Math.round(prepared / seconds),
