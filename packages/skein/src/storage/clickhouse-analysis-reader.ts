@@ -21,12 +21,7 @@ import type {
 } from './span-analysis-types.js';
 import type { SpanAggregationQuery, SpanAggregationRow, TypedValueRow, TypedValuesQuery } from './span-query-types.js';
 import { BUCKET_NANO } from './span-rows.js';
-import {
-  attributeValuesSql,
-  samplingProbabilitiesSql,
-  type AttributeValueRow,
-  type DependencyRow,
-} from './trace-queries.js';
+import { attributeValuesSql, samplingProbabilitiesSql, type AttributeValueRow, type DependencyRow } from './trace-queries.js';
 import { findTraceShapes, operationTraceGroups } from './trace-shape-sql.js';
 import {
   StorageError,

@@ -170,11 +170,7 @@ const FIRST_SLICE_NANO = 15n * 60n * 1_000_000_000n;
  * an AND of two spans' tests, the two spans of one trace can fall into different slices and
  * neither slice would see the trace meet both.
  */
-export function* candidateSlices(
-  condition: TraceCondition,
-  startNano: bigint,
-  endNano: bigint,
-): Generator<TimeSlice> {
+export function* candidateSlices(condition: TraceCondition, startNano: bigint, endNano: bigint): Generator<TimeSlice> {
   if (!decidedBySingleSpan(condition)) {
     yield { startNano, endNano };
     return;
