@@ -18,6 +18,7 @@ import {
 } from '@platformatic/kafka';
 import kafkajs from 'kafkajs';
 import { KAFKA_TENANT_HEADER } from '../src/model/kafka-connection.js';
+import { RAW_MESSAGE_SERIALIZERS } from '../src/collector/exporters/kafka-exporter.js';
 
 export const KAFKA_CLIENTS = ['@platformatic/kafka', 'kafkajs'] as const;
 export type KafkaClientName = (typeof KAFKA_CLIENTS)[number];
@@ -84,12 +85,7 @@ function platformaticProducer(settings: ClientSettings): ProducerUnderTest {
     compression: settings.compression as CompressionAlgorithmValue,
     timeout: settings.timeoutMillis,
     retries: 2,
-    serializers: {
-      key: (key?: Buffer) => key,
-      value: (value?: Buffer) => value,
-      headerKey: (key?: string) => (key === undefined ? undefined : Buffer.from(key)),
-      headerValue: (value?: string) => (value === undefined ? undefined : Buffer.from(value)),
-    },
+    serializers: RAW_MESSAGE_SERIALIZERS,
   });
   return {
     async send(topic, messages) {

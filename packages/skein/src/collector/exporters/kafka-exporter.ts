@@ -79,6 +79,14 @@ export function kafkaMessagesOf(
  * decision 4). Any failure answers `unavailable`, so the sender retries; Kafka's idempotent
  * producer and the storage's ReplacingMergeTree absorb what a retry repeats.
  */
+/** Keys and values are our own bytes (trace ID, OTLP protobuf); header keys and values UTF-8 text. */
+export const RAW_MESSAGE_SERIALIZERS = {
+  key: (key?: Buffer) => key,
+  value: (value?: Buffer) => value,
+  headerKey: (key?: string) => (key === undefined ? undefined : Buffer.from(key)),
+  headerValue: (value?: string) => (value === undefined ? undefined : Buffer.from(value)),
+};
+
 export class KafkaExporter implements Exporter {
   private producer: Producer<Buffer, Buffer, string, string>;
   private readonly warning: RateLimitedWarning;
@@ -106,12 +114,7 @@ export class KafkaExporter implements Exporter {
       compression: config.producer.compression as CompressionAlgorithmValue,
       timeout: config.timeout,
       retries: 2,
-      serializers: {
-        key: (key?: Buffer) => key,
-        value: (value?: Buffer) => value,
-        headerKey: (key?: string) => (key === undefined ? undefined : Buffer.from(key)),
-        headerValue: (value?: string) => (value === undefined ? undefined : Buffer.from(value)),
-      },
+      serializers: RAW_MESSAGE_SERIALIZERS,
     });
   }
 

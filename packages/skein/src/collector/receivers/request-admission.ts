@@ -1,7 +1,9 @@
+import type { IncomingMessage } from 'node:http';
 import { AdmissionTicket } from '../pipeline/admission-ticket.js';
 import type { Consumer, ConsumeResult } from '../pipeline/consume-result.js';
 import { overloaded } from '../pipeline/consume-status.js';
 import { IN_FLIGHT_RETRY_AFTER_MILLIS, type BodyReservation, type InFlightBytes } from './in-flight-bytes.js';
+import { checkBodyHeaders, readBody, type BodyResult } from './read-body.js';
 
 export type RequestAdmission =
   | {
@@ -61,6 +63,27 @@ export function declaredBodyBytes(contentLength: string | undefined): number | u
 /** Where an HTTP receiver keeps its request's admission until the answer is sent. */
 export interface HeldAdmission {
   admission?: Extract<RequestAdmission, { admitted: true }>;
+}
+
+/**
+ * An HTTP request's body, read only once the request is admitted on its headers: the header
+ * checks first (declared size, encoding), then {@link admitRequest}, then the read within the
+ * request's reservation. `refusal` when admission said no: nothing of the body was read (node:http
+ * drains it without a data listener: no gunzip, no decode, and the connection stays usable).
+ * Shared by the OTLP/HTTP and Zipkin receivers.
+ */
+export async function readAdmittedBody(
+  request: IncomingMessage,
+  consumer: Pick<Consumer<unknown>, 'admission'>,
+  limits: { readonly maxRequestBodyBytes: number; readonly inFlightBytes?: InFlightBytes | undefined },
+  held: HeldAdmission,
+): Promise<{ readonly refusal: ConsumeResult } | { readonly body: BodyResult }> {
+  const checked = checkBodyHeaders(request, limits.maxRequestBodyBytes);
+  if (checked !== undefined) return { body: checked };
+  const admission = admitRequest(consumer, limits.inFlightBytes, declaredBodyBytes(request.headers['content-length']));
+  if (!admission.admitted) return { refusal: admission.refusal };
+  held.admission = admission;
+  return { body: await readBody(request, limits.maxRequestBodyBytes, admission.reservation) };
 }
 
 /** After the answer: the ticket settles (if the items never reached the pipeline) and the bytes go back to the budget. */

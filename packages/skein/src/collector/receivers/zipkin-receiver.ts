@@ -13,8 +13,7 @@ import { exportTraces } from './export-traces.js';
 import type { ReceiverLogger } from './otlp-http-receiver.js';
 import { IN_FLIGHT_RETRY_AFTER_MILLIS, type InFlightBytes } from './in-flight-bytes.js';
 import { closeAfterAnswer } from './lingering-close.js';
-import { checkBodyHeaders, readBody } from './read-body.js';
-import { admitRequest, declaredBodyBytes, refusalReason, releaseAdmission, type HeldAdmission } from './request-admission.js';
+import { readAdmittedBody, refusalReason, releaseAdmission, type HeldAdmission } from './request-admission.js';
 import { ReceiverTelemetry } from './receiver-telemetry.js';
 
 export interface ZipkinReceiverOptions {
@@ -99,18 +98,13 @@ async function handle(
     return refuse(415, `unsupported Content-Type "${request.headers['content-type'] ?? ''}" on ${path}: use ${accepted}`);
   }
 
-  // Refused on its headers (request-admission.ts), before the body is read or decoded. The unread
-  // body is drained by node:http without a data listener (no gunzip, no decode), keeping the connection.
-  let body = checkBodyHeaders(request, options.maxRequestBodyBytes);
-  if (body === undefined) {
-    const admission = admitRequest(pipeline, options.inFlightBytes, declaredBodyBytes(request.headers['content-length']));
-    if (!admission.admitted) {
-      telemetry.refused(refusalReason(admission.refusal));
-      return refuseWith(statusOf(admission.refusal));
-    }
-    held.admission = admission;
-    body = await readBody(request, options.maxRequestBodyBytes, admission.reservation);
+  // Refused on its headers (request-admission.ts), before the body is read or decoded.
+  const read = await readAdmittedBody(request, pipeline, options, held);
+  if ('refusal' in read) {
+    telemetry.refused(refusalReason(read.refusal));
+    return refuseWith(statusOf(read.refusal));
   }
+  const body = read.body;
   if (!body.ok) {
     // Do not read the rest of an oversized or unadmitted body: answer and close the connection.
     if (body.status === 413 || body.status === 429) closeAfterAnswer(request, response);
