@@ -3,6 +3,7 @@ import type { TenantId } from '../model/tenant.js';
 import type { SqlEngine } from './sql-engine.js';
 import { TENANT } from './trace-queries.js';
 import type { AttributeKeyCount, AttributeQuery } from './trace-store.js';
+import { clampUInt64, windowParams } from './window-params.js';
 
 /**
  * Attribute keys for autocompletion (TenantTraceReader.listAttributeKeys): exact counts over the
@@ -18,7 +19,6 @@ import type { AttributeKeyCount, AttributeQuery } from './trace-store.js';
  */
 export const KEY_SCAN_SPANS = 100_000;
 const FIRST_SLICE_NANO = 15n * 60n * 1_000_000_000n;
-const BUCKET_NANO = 60n * 1_000_000_000n;
 /** Distinct (key list, resource) groups one slice may return: bounds memory on free-form keys. */
 const MAX_GROUPS_PER_SLICE = 50_000;
 
@@ -53,13 +53,13 @@ export async function listAttributeKeys(
   const spansByResource = new Map<string, number>();
   let counted = 0;
   const sql = keyGroupsSql(db, query.serviceName !== undefined);
-  for (const slice of newestFirstSlices(query.startTimeUnixNano, query.endTimeUnixNano, FIRST_SLICE_NANO)) {
+  // Clamped to storage's unsigned range first, as every window is (window-params.ts).
+  const start = clampUInt64(query.startTimeUnixNano);
+  const end = clampUInt64(query.endTimeUnixNano);
+  for (const slice of newestFirstSlices(start, end, FIRST_SLICE_NANO)) {
     const rows = await engine.query<KeyGroupRow>(sql, {
       tenant,
-      startNs: slice.startNano,
-      endNs: slice.endNano,
-      startBucket: slice.startNano / BUCKET_NANO,
-      endBucket: slice.endNano / BUCKET_NANO,
+      ...windowParams(slice.startNano, slice.endNano),
       ...(query.serviceName !== undefined && { serviceName: query.serviceName }),
     });
     for (const row of rows) {

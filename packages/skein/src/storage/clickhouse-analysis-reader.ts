@@ -21,6 +21,7 @@ import type {
 } from './span-analysis-types.js';
 import type { SpanAggregationQuery, SpanAggregationRow, TypedValueRow, TypedValuesQuery } from './span-query-types.js';
 import { BUCKET_NANO } from './span-rows.js';
+import { clampUInt64, windowParams } from './window-params.js';
 import { attributeValuesSql, samplingProbabilitiesSql, type AttributeValueRow, type DependencyRow } from './trace-queries.js';
 import { findTraceShapes, operationTraceGroups } from './trace-shape-sql.js';
 import {
@@ -167,18 +168,4 @@ export class ClickHouseAnalysisReader extends ClickHouseMetricsReader {
       computedAtMillis: Number(row.computed_text),
     }));
   }
-}
-
-/** A time window as bound parameters: exact nanoseconds and the minute buckets holding them. */
-export function windowParams(startNano: bigint, endNano: bigint): Record<string, bigint> {
-  const startNs = clampUInt64(startNano);
-  const endNs = clampUInt64(endNano);
-  return { startNs, endNs, startBucket: startNs / BUCKET_NANO, endBucket: endNs / BUCKET_NANO };
-}
-
-/** Times and durations are unsigned 64-bit in storage; a query bound outside that range is clamped. */
-export function clampUInt64(value: bigint): bigint {
-  if (value < 0n) return 0n;
-  const max = 18446744073709551615n;
-  return value > max ? max : value;
 }

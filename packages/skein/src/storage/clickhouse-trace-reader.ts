@@ -1,6 +1,7 @@
 import type { InstrumentationScope, Resource, Span } from '../model/span.js';
 import type { TenantId } from '../model/tenant.js';
-import { ClickHouseAnalysisReader, MAX_ATTRIBUTE_LIMIT, windowParams, type AnalysisStatements } from './clickhouse-analysis-reader.js';
+import { ClickHouseAnalysisReader, MAX_ATTRIBUTE_LIMIT, type AnalysisStatements } from './clickhouse-analysis-reader.js';
+import { windowParams } from './window-params.js';
 import { ClickHouseLogsReader } from './clickhouse-logs-reader.js';
 import { searchTraces, traceQLCandidates, type SearchStatements } from './clickhouse-trace-search.js';
 import type { LogSearchQuery, SpanLogCount, StoredLog } from './logs-store.js';

@@ -1,6 +1,6 @@
 import { skewCorrectedExtent } from '../model/clock-skew.js';
 import type { TenantId } from '../model/tenant.js';
-import { clampUInt64, windowParams } from './clickhouse-analysis-reader.js';
+import { clampUInt64, windowParams } from './window-params.js';
 import type { SqlParams } from './sql-binding.js';
 import type { SqlEngine } from './sql-engine.js';
 import type { ResourceRow } from './span-rows.js';

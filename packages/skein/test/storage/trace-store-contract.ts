@@ -518,6 +518,11 @@ export function runTraceStoreContract(name: string, env: ContractEnvironment): v
           { key: 'service.name', scope: 'resource', count: 2 },
           { key: 'http.status_code', scope: 'span', count: 1 },
         ]);
+        // A window past storage's unsigned 64-bit range is clamped to it, as every window is.
+        assert.deepStrictEqual(
+          await reader.listAttributeKeys(attributeQuery({ startTimeUnixNano: -1n, endTimeUnixNano: 2n ** 64n + 5n })),
+          await reader.listAttributeKeys(attributeQuery({ startTimeUnixNano: 0n, endTimeUnixNano: 2n ** 64n - 1n })),
+        );
         assert.deepStrictEqual(await reader.listAttributeKeys(attributeQuery({ limit: 1 })), [
           { key: 'service.name', scope: 'resource', count: 9 },
         ]);
