@@ -215,3 +215,34 @@ test('in a pipeline: counted, batched and acknowledged through TracePipeline', a
   assert.match(text, /skein_processor_batch_sends_total\{processor="batch",trigger="timeout"\} 1/);
   await pipeline.shutdown();
 });
+
+test('admission: refused at the headers when full or shutting down, otherwise the next stage decides', async () => {
+  const refusing = new ControlledConsumer();
+  let asked: unknown = 'never';
+  const downstream = Object.assign(refusing, {
+    admission(request?: unknown): ConsumeResult | undefined {
+      asked = request;
+      return OVERLOADED;
+    },
+  });
+  const batch = new BatchProcessor('batch', config({ send_batch_size: 10, max_waiting_spans: 10, timeout: '1h' }), downstream);
+  const request = { declaredBytes: 100, hold: () => undefined };
+  assert.equal(batch.admission(request), OVERLOADED, "the storage queue's refusal reaches the receiver");
+  assert.equal(asked, request, 'the request is passed on unchanged, so the storage queue can count it as arriving');
+
+  const open = new BatchProcessor('batch', config({ send_batch_size: 10, max_waiting_spans: 10, timeout: '1h' }), new ControlledConsumer());
+  assert.equal(open.admission(request), undefined, 'a next stage without admission admits');
+  const pending = open.consume(spans(10));
+  const full = open.admission(request);
+  assert.equal(full?.outcome === 'retryable' && full.reason, 'overloaded');
+  assert.match(full?.outcome === 'retryable' ? full.message : '', /processor batch is full \(10 spans .* limit 10\)/);
+  assert.equal(await state(pending), 'pending');
+});
+
+test('a traces pipeline with batch still refuses at the headers when storage would refuse', () => {
+  const storage = Object.assign(new ControlledConsumer(), { admission: (): ConsumeResult | undefined => OVERLOADED });
+  const logger = { info: () => undefined, warn: () => undefined, error: () => undefined };
+  const context = { metrics: new SkeinMetrics(), logger, stateDir: undefined };
+  const pipeline = new TracePipeline([storage], [createPipelineStep('batch', { timeout: '1h' })], context);
+  assert.equal(pipeline.admission(), OVERLOADED);
+});

@@ -141,6 +141,17 @@ describe('tail_sampling stage', () => {
     await stage.shutdown();
   });
 
+  test('admission refuses at the headers once the buffer is full, and after shutdown', async () => {
+    const { stage } = harness({ decision_wait: '30s', max_buffered_spans: 3, policies: ALWAYS });
+    assert.equal(stage.admission(), undefined, 'an empty buffer admits');
+    assert.equal((await stage.consume(traceSpans(2))).outcome, 'success');
+    const refusal = stage.admission();
+    assert.equal(refusal?.outcome === 'retryable' && refusal.reason, 'overloaded');
+    assert.match(refusal?.outcome === 'retryable' ? refusal.message : '', /3 spans held, limit max_buffered_spans 3/);
+    await stage.shutdown();
+    assert.equal(stage.admission()?.outcome, 'retryable', 'a closed stage refuses');
+  });
+
   test('a retryable answer downstream keeps the trace and retries with backoff', async () => {
     const { stage, next, clock } = harness({ decision_wait: '1s', policies: ALWAYS });
     let refusals = 2;

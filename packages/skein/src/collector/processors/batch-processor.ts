@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Span } from '../../model/span.js';
 import type { SkeinMetrics } from '../../telemetry/skein-metrics.js';
-import { CONSUME_SUCCESS, type Consumer, type ConsumeResult } from '../pipeline/consume-result.js';
+import { CONSUME_SUCCESS, type AdmissionRequest, type Consumer, type ConsumeResult } from '../pipeline/consume-result.js';
 import { durationNanosSchema } from '../../model/duration-schema.js';
 import type { ProcessorFactory } from '../pipeline/component-factories.js';
 import type { StageContext } from '../pipeline/span-processor.js';
@@ -106,18 +106,11 @@ export class BatchProcessor<T = Span> implements Consumer<T> {
 
   consume(spans: T[]): Promise<ConsumeResult> {
     if (spans.length === 0) return Promise.resolve(CONSUME_SUCCESS);
-    if (this.shuttingDown) {
-      return Promise.resolve(unavailable('Skein is shutting down', OVERLOADED_RETRY_AFTER_MILLIS));
-    }
+    if (this.shuttingDown) return Promise.resolve(this.shuttingDownRefusal());
     // An empty stage takes any request, however large, so one oversized request cannot be
     // refused forever; otherwise the bound holds.
     if (this.heldSpans > 0 && this.heldSpans + spans.length > this.config.maxWaitingSpans) {
-      return Promise.resolve(
-        overloaded(
-          `processor ${this.name} is full (${this.heldSpans} spans waiting to be sent or acknowledged, limit ${this.config.maxWaitingSpans})`,
-          OVERLOADED_RETRY_AFTER_MILLIS,
-        ),
-      );
+      return Promise.resolve(this.fullRefusal());
     }
     this.metrics?.processorIncomingSpans.inc({ processor: this.name }, spans.length);
     return new Promise<ConsumeResult>((resolve) => {
@@ -139,6 +132,29 @@ export class BatchProcessor<T = Span> implements Consumer<T> {
         }
       }
     });
+  }
+
+  /**
+   * Refused at a request's headers when this stage is full or shutting down; otherwise the stages
+   * after it decide (the storage queue's bounded wait), so a pipeline with `batch` still refuses
+   * load before bodies are read and decoded (issue 20). A full stage refuses every request here,
+   * though consume() would take a small one that still fits: the request's size is not known yet.
+   */
+  admission(request?: AdmissionRequest): ConsumeResult | undefined {
+    if (this.shuttingDown) return this.shuttingDownRefusal();
+    if (this.heldSpans >= this.config.maxWaitingSpans) return this.fullRefusal();
+    return this.next.admission?.(request);
+  }
+
+  private shuttingDownRefusal(): ConsumeResult {
+    return unavailable('Skein is shutting down', OVERLOADED_RETRY_AFTER_MILLIS);
+  }
+
+  private fullRefusal(): ConsumeResult {
+    return overloaded(
+      `processor ${this.name} is full (${this.heldSpans} spans waiting to be sent or acknowledged, limit ${this.config.maxWaitingSpans})`,
+      OVERLOADED_RETRY_AFTER_MILLIS,
+    );
   }
 
   /** Sends everything still waiting and resolves once every batch has been answered. */

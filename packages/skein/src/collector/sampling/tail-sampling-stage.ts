@@ -160,6 +160,20 @@ export class TailSamplingStage implements SpanStage {
     return forwarded;
   }
 
+  /**
+   * Refused at a request's headers when the buffer is full or the stage is shutting down, before
+   * the body is read and decoded (issue 20). Not passed on: what this stage takes is buffered for
+   * `decision_wait` and acknowledged on its own terms (journal or memory), so the storage queue's
+   * wait right now says nothing about it; sampled traces reach storage through retried deliveries.
+   */
+  admission(): ConsumeResult | undefined {
+    if (this.closed) return unavailable(`${this.name} is shutting down`, RETRY_AFTER_MS);
+    if (this.heldSpans >= this.config.max_buffered_spans) {
+      return this.overloaded(`${this.heldSpans} spans held, limit max_buffered_spans ${this.config.max_buffered_spans}`);
+    }
+    return undefined;
+  }
+
   /** Decides every trace that is due now (decision_wait, quiet period, bounds after a replay). */
   runDueDecisions(): void {
     if (this.closed) return;
