@@ -7,7 +7,7 @@ import { ClickHouseTraceReader, readStatements, type ReadCaches, type ReadStatem
 import { quoteIdentifier } from './sql-binding.js';
 import type { SqlEngine } from './sql-engine.js';
 import { insertRowBatches } from './span-writer.js';
-import { buildRowBatches } from './span-rows.js';
+import { buildRowBatchesInTurns } from './span-rows.js';
 import { StorageError, type SamplingProbability, type TenantTraceReader, type TraceStore } from './trace-store.js';
 import { tsvString } from './tsv-text.js';
 import type { MetricsBatch } from './metrics-store.js';
@@ -73,7 +73,7 @@ export class ClickHouseTraceStore implements TraceStore {
   /** One insert per table with new rows (see insertRowBatches); most batches need only `trace_spans`. */
   async writeSpans(spans: readonly Span[]): Promise<void> {
     if (spans.length === 0) return;
-    const batches = buildRowBatches(spans, this.known);
+    const batches = await buildRowBatchesInTurns(spans, this.known);
     await insertRowBatches(this.engine, this.database, batches);
     // Only now: a failed insert must not make a later batch skip what it failed to store.
     remember(this.known.resources, batches.newResources);

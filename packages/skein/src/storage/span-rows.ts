@@ -146,77 +146,117 @@ export function scopeRef(scope: InstrumentationScope): { hash: string; body: str
  * scopes and operations rarely change.
  */
 export function buildRowBatches(spans: readonly Span[], known?: KnownRows): RowBatches {
-  const resources = new Map<Resource, ResourceRef>();
-  const scopes = new Map<InstrumentationScope, { hash: string; body: string }>();
-  const newResources = new Map<string, string>();
-  const newScopes = new Map<string, string>();
-  const operations = new Map<string, { tenant: string; service: string; name: string; kind: number; lastSeen: bigint }>();
-  const spanRows = new RowBuffer();
+  const builder = new RowBatchBuilder(known);
+  builder.add(spans, 0, spans.length);
+  return builder.finish();
+}
 
-  for (const span of spans) {
-    let resource = resources.get(span.resource);
-    if (resource === undefined) {
-      resource = resourceRef(span.resource);
-      resources.set(span.resource, resource);
-      if (known?.resources.has(resource.key) !== true) newResources.set(resource.key, resource.row);
-    }
-    let scope = scopes.get(span.scope);
-    if (scope === undefined) {
-      scope = scopeRef(span.scope);
-      scopes.set(span.scope, scope);
-    }
-    // A scope object is not tied to one tenant (a resource is): its row is per (tenant, hash).
-    const scopeHash = scope.hash;
-    const scopeKey = storedKey(span.resource.tenant, scopeHash);
-    if (known?.scopes.has(scopeKey) !== true && !newScopes.has(scopeKey)) {
-      newScopes.set(scopeKey, `${resource.tenant}\t${scopeHash}\t${scope.body}\n`);
-    }
+/**
+ * Spans per slice of {@link buildRowBatchesInTurns}. Built in one go, the rows of a whole insert
+ * (~18,000 loadgen spans, ~1 s of engine work) took 135-240 ms of the main thread (buildRowBatches
+ * over a `skein loadgen --seed 20` fixture, 8 runs, 2026-12-05), during which no other request was
+ * read and no new connection accepted (issue 20); a 2,000-span slice takes 13-32 ms (~15 once warm).
+ */
+export const ROW_BUILD_SLICE_SPANS = 2_000;
 
-    const start = span.startTimeUnixNano;
-    const end = span.endTimeUnixNano;
-    const duration = end >= start ? end - start : end - start + UINT64;
-    const bucket = start / BUCKET_NANO;
-    const traceId = tsvString(span.traceId);
-    const name = tsvString(span.name);
-    let events = '';
-    let links = '';
-    if (span.events.length > 0 || span.links.length > 0) {
-      const otlp = spanToOtlpJson({ ...span, attributes: [] });
-      if (otlp.events !== undefined) events = tsvString(JSON.stringify(otlp.events));
-      if (otlp.links !== undefined) links = tsvString(JSON.stringify(otlp.links));
+/**
+ * The same rows as {@link buildRowBatches}, built a slice at a time with the event loop let go in
+ * between (`setImmediate`), so a large insert does not stall the receivers for its whole build.
+ */
+export async function buildRowBatchesInTurns(
+  spans: readonly Span[],
+  known?: KnownRows,
+  sliceSpans = ROW_BUILD_SLICE_SPANS,
+): Promise<RowBatches> {
+  const builder = new RowBatchBuilder(known);
+  for (let from = 0; from < spans.length; from += sliceSpans) {
+    if (from > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    builder.add(spans, from, Math.min(spans.length, from + sliceSpans));
+  }
+  return builder.finish();
+}
+
+class RowBatchBuilder {
+  private readonly resources = new Map<Resource, ResourceRef>();
+  private readonly scopes = new Map<InstrumentationScope, { hash: string; body: string }>();
+  private readonly newResources = new Map<string, string>();
+  private readonly newScopes = new Map<string, string>();
+  private readonly operations = new Map<string, { tenant: string; service: string; name: string; kind: number; lastSeen: bigint }>();
+  private readonly spanRows = new RowBuffer();
+
+  constructor(private readonly known: KnownRows | undefined) {}
+
+  add(spans: readonly Span[], from: number, to: number): void {
+    const { resources, scopes, newResources, newScopes, operations, spanRows, known } = this;
+    for (let index = from; index < to; index++) {
+      const span = spans[index]!;
+      let resource = resources.get(span.resource);
+      if (resource === undefined) {
+        resource = resourceRef(span.resource);
+        resources.set(span.resource, resource);
+        if (known?.resources.has(resource.key) !== true) newResources.set(resource.key, resource.row);
+      }
+      let scope = scopes.get(span.scope);
+      if (scope === undefined) {
+        scope = scopeRef(span.scope);
+        scopes.set(span.scope, scope);
+      }
+      // A scope object is not tied to one tenant (a resource is): its row is per (tenant, hash).
+      const scopeHash = scope.hash;
+      const scopeKey = storedKey(span.resource.tenant, scopeHash);
+      if (known?.scopes.has(scopeKey) !== true && !newScopes.has(scopeKey)) {
+        newScopes.set(scopeKey, `${resource.tenant}\t${scopeHash}\t${scope.body}\n`);
+      }
+
+      const start = span.startTimeUnixNano;
+      const end = span.endTimeUnixNano;
+      const duration = end >= start ? end - start : end - start + UINT64;
+      const bucket = start / BUCKET_NANO;
+      const traceId = tsvString(span.traceId);
+      const name = tsvString(span.name);
+      let events = '';
+      let links = '';
+      if (span.events.length > 0 || span.links.length > 0) {
+        const otlp = spanToOtlpJson({ ...span, attributes: [] });
+        if (otlp.events !== undefined) events = tsvString(JSON.stringify(otlp.events));
+        if (otlp.links !== undefined) links = tsvString(JSON.stringify(otlp.links));
+      }
+
+      spanRows.append(
+        `${resource.tenant}\t${resource.serviceName}\t${bucket}\t${traceId}\t${tsvString(span.spanId)}\t${tsvString(span.parentSpanId)}\t${start}\t${duration}\t` +
+          `${name}\t${span.kind}\t${span.status.code}\t${tsvString(span.status.message)}\t${tsvString(span.traceState)}\t${span.flags}\t` +
+          `${attributeTsvFields(span.attributes)}\t${span.droppedAttributesCount}\t` +
+          `${events}\t${span.droppedEventsCount}\t${links}\t${span.droppedLinksCount}\t${resource.hash}\t${scopeHash}\n`,
+      );
+
+      const opKey = `${resource.tenant}\u0000${resource.serviceName}\u0000${name}\u0000${span.kind}`;
+      const op = operations.get(opKey);
+      if (op === undefined) {
+        operations.set(opKey, { tenant: resource.tenant, service: resource.serviceName, name, kind: span.kind, lastSeen: start });
+      } else if (start > op.lastSeen) op.lastSeen = start;
     }
-
-    spanRows.append(
-      `${resource.tenant}\t${resource.serviceName}\t${bucket}\t${traceId}\t${tsvString(span.spanId)}\t${tsvString(span.parentSpanId)}\t${start}\t${duration}\t` +
-        `${name}\t${span.kind}\t${span.status.code}\t${tsvString(span.status.message)}\t${tsvString(span.traceState)}\t${span.flags}\t` +
-        `${attributeTsvFields(span.attributes)}\t${span.droppedAttributesCount}\t` +
-        `${events}\t${span.droppedEventsCount}\t${links}\t${span.droppedLinksCount}\t${resource.hash}\t${scopeHash}\n`,
-    );
-
-    const opKey = `${resource.tenant}\u0000${resource.serviceName}\u0000${name}\u0000${span.kind}`;
-    const op = operations.get(opKey);
-    if (op === undefined) {
-      operations.set(opKey, { tenant: resource.tenant, service: resource.serviceName, name, kind: span.kind, lastSeen: start });
-    } else if (start > op.lastSeen) op.lastSeen = start;
   }
 
-  let opText = '';
-  const writtenOperations: Array<[string, bigint]> = [];
-  for (const [key, op] of operations) {
-    const seen = known?.operations.get(key);
-    if (seen !== undefined && op.lastSeen - seen < OPERATION_REFRESH_NANO) continue;
-    writtenOperations.push([key, op.lastSeen]);
-    opText += `${op.tenant}\t${op.service}\t${op.name}\t${op.kind}\t${op.lastSeen}\n`;
+  finish(): RowBatches {
+    const { newResources, newScopes, operations, known } = this;
+    let opText = '';
+    const writtenOperations: Array<[string, bigint]> = [];
+    for (const [key, op] of operations) {
+      const seen = known?.operations.get(key);
+      if (seen !== undefined && op.lastSeen - seen < OPERATION_REFRESH_NANO) continue;
+      writtenOperations.push([key, op.lastSeen]);
+      opText += `${op.tenant}\t${op.service}\t${op.name}\t${op.kind}\t${op.lastSeen}\n`;
+    }
+    return {
+      spans: this.spanRows.bytes(),
+      resources: Buffer.from([...newResources.values()].join('')),
+      scopes: Buffer.from([...newScopes.values()].join('')),
+      operations: Buffer.from(opText),
+      newResources: [...newResources.keys()],
+      newScopes: [...newScopes.keys()],
+      writtenOperations,
+    };
   }
-  return {
-    spans: spanRows.bytes(),
-    resources: Buffer.from([...newResources.values()].join('')),
-    scopes: Buffer.from([...newScopes.values()].join('')),
-    operations: Buffer.from(opText),
-    newResources: [...newResources.keys()],
-    newScopes: [...newScopes.keys()],
-    writtenOperations,
-  };
 }
 
 /** The main table's columns a read selects (64-bit values as strings: JSON numbers would round). */

@@ -23,6 +23,7 @@ import { ReceiverTelemetry } from './receiver-telemetry.js';
 import { GrpcCode, overloaded, statusOf, type RpcStatus } from '../pipeline/consume-status.js';
 import { encodeRpcStatus } from './rpc-status.js';
 import { installGrpcDecompressStatus } from './grpc-decompress-status.js';
+import { RECEIVER_TURNS } from './receiver-turns.js';
 import { admitRequest, refusalReason, type RequestAdmission } from './request-admission.js';
 import type { AdmissionTicket } from '../pipeline/admission-ticket.js';
 
@@ -207,6 +208,7 @@ async function exportCall(
     logger.warn(`OTLP/gRPC Export from ${peer}: ${grpcStatus[rpc.code]} ${rpc.message}`);
     return rpc;
   };
+  await RECEIVER_TURNS.next();
   let items: unknown[];
   try {
     items = signal.decodeProto(request, tenant);

@@ -10,6 +10,7 @@ import { LOGS_SIGNAL, TRACES_SIGNAL, type OtlpSignal, type SignalRoute } from '.
 import type { CorsPolicy } from './cors-policy.js';
 import { IN_FLIGHT_RETRY_AFTER_MILLIS, type InFlightBytes } from './in-flight-bytes.js';
 import { closeAfterAnswer } from './lingering-close.js';
+import { RECEIVER_TURNS } from './receiver-turns.js';
 import { readAdmittedBody, refusalReason, releaseAdmission, type HeldAdmission } from './request-admission.js';
 import { ReceiverTelemetry } from './receiver-telemetry.js';
 import { GrpcCode, overloaded, statusOf, type ConsumeStatus, type RpcStatus } from '../pipeline/consume-status.js';
@@ -144,6 +145,7 @@ async function handle(
     return refuse(body.status, { code: GrpcCode.INVALID_ARGUMENT, message: body.message });
   }
 
+  await RECEIVER_TURNS.next();
   let items: unknown[];
   try {
     // The tenant the host authenticated (the default one when auth is off) owns every item.

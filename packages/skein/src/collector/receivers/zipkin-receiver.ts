@@ -13,6 +13,7 @@ import { exportTraces } from './export-traces.js';
 import type { ReceiverLogger } from './otlp-http-receiver.js';
 import { IN_FLIGHT_RETRY_AFTER_MILLIS, type InFlightBytes } from './in-flight-bytes.js';
 import { closeAfterAnswer } from './lingering-close.js';
+import { RECEIVER_TURNS } from './receiver-turns.js';
 import { readAdmittedBody, refusalReason, releaseAdmission, type HeldAdmission } from './request-admission.js';
 import { ReceiverTelemetry } from './receiver-telemetry.js';
 
@@ -116,6 +117,7 @@ async function handle(
     return refuse(body.status, body.message);
   }
 
+  await RECEIVER_TURNS.next();
   let decoded: ZipkinDecoded;
   try {
     if (format === 'v2-proto') decoded = decodeZipkinProto(body.body);
