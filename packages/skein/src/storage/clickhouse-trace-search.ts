@@ -135,12 +135,18 @@ async function summariseTraces(
   }
   const spansOf = [...chosen].flatMap((id) => complete.get(id)?.spans ?? []);
   const resources = await resourceRowsOf([...new Set(spansOf.map((span) => span.resource))]);
+  // Once per (resource, service), not per span: ~760 spans share a few dozen resources here.
+  const hostKeys = new Map<string, string>();
+  const hostKeyFor = (span: { resource: string; service: string }): string => {
+    const key = `${span.resource}\n${span.service}`;
+    let hostKey = hostKeys.get(key);
+    if (hostKey === undefined) hostKeys.set(key, (hostKey = hostKeyOf(resources.get(span.resource), span.service)));
+    return hostKey;
+  };
   const corrected = summaries.map((summary): TraceSummary => {
     const trace = chosen.has(summary.traceId) ? complete.get(summary.traceId) : undefined;
     if (trace === undefined) return summary;
-    const extent = skewCorrectedExtent(
-      trace.spans.map((span) => ({ ...span, hostKey: hostKeyOf(resources.get(span.resource), span.service) })),
-    );
+    const extent = skewCorrectedExtent(trace.spans.map((span) => ({ ...span, hostKey: hostKeyFor(span) })));
     return { ...summary, startTimeUnixNano: extent.startNano, durationNano: extent.durationNano, skewCorrected: true };
   });
   // Re-sorted by the corrected start (the adjuster moves only non-root spans, so this changes
