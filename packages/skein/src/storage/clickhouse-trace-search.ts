@@ -112,7 +112,8 @@ async function summariseTraces(
   const perTrace = Math.max(1, Math.min(MAX_SKEW_TRACE_SPANS, Math.floor(MAX_SKEW_SEARCH_SPANS / traceIds.length)));
   const rows = await engine.query<SkeletonRow>(sql.skeletons, { tenant, traceIds: [...traceIds], perTrace: perTrace + 1 });
   const read = summariseSpanRows(rows);
-  const complete = new Map([...read].filter(([, trace]) => trace.summary.spanCount <= perTrace));
+  // Rows past the cap were cut: such a trace is summarised in the engine instead.
+  const complete = new Map([...read].filter(([, trace]) => trace.rowCount <= perTrace));
   const big = traceIds.filter((id) => read.has(id) && !complete.has(id));
   const bigSummaries =
     big.length === 0 ? [] : (await engine.query<SearchRow>(sql.summaries, { tenant, traceIds: big })).map(summaryFromRow);
@@ -131,16 +132,22 @@ async function summariseTraces(
   const toRead = [...chosen].filter((id) => !complete.has(id));
   if (toRead.length > 0) {
     const more = await engine.query<SkeletonRow>(sql.skeletons, { tenant, traceIds: toRead, perTrace: MAX_SKEW_TRACE_SPANS + 1 });
-    for (const [id, trace] of summariseSpanRows(more)) complete.set(id, trace);
+    for (const [id, trace] of summariseSpanRows(more)) if (trace.rowCount <= MAX_SKEW_TRACE_SPANS) complete.set(id, trace);
   }
   const spansOf = [...chosen].flatMap((id) => complete.get(id)?.spans ?? []);
   const resources = await resourceRowsOf([...new Set(spansOf.map((span) => span.resource))]);
+  // Once per (resource, service), not per span: ~760 spans share a few dozen resources here.
+  const hostKeys = new Map<string, string>();
+  const hostKeyFor = (span: { resource: string; service: string }): string => {
+    const key = `${span.resource}\n${span.service}`;
+    let hostKey = hostKeys.get(key);
+    if (hostKey === undefined) hostKeys.set(key, (hostKey = hostKeyOf(resources.get(span.resource), span.service)));
+    return hostKey;
+  };
   const corrected = summaries.map((summary): TraceSummary => {
     const trace = chosen.has(summary.traceId) ? complete.get(summary.traceId) : undefined;
     if (trace === undefined) return summary;
-    const extent = skewCorrectedExtent(
-      trace.spans.map((span) => ({ ...span, hostKey: hostKeyOf(resources.get(span.resource), span.service) })),
-    );
+    const extent = skewCorrectedExtent(trace.spans.map((span) => ({ ...span, hostKey: hostKeyFor(span) })));
     return { ...summary, startTimeUnixNano: extent.startNano, durationNano: extent.durationNano, skewCorrected: true };
   });
   // Re-sorted by the corrected start (the adjuster moves only non-root spans, so this changes

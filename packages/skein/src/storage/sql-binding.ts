@@ -9,7 +9,8 @@ import { StorageError } from './trace-store.js';
  * depends on how a bare literal would have been typed, and no value can leave its literal.
  */
 
-export type SqlParamType = 'String' | 'UInt8' | 'UInt16' | 'UInt32' | 'UInt64' | 'Int64' | 'Float64' | 'Array(String)' | 'Array(UInt64)';
+export type SqlParamType =
+  'String' | 'UInt8' | 'UInt16' | 'UInt32' | 'UInt64' | 'Int64' | 'Float64' | 'Array(String)' | 'Array(UInt64)' | 'Set(String)';
 
 export type SqlParams = Readonly<Record<string, unknown>>;
 
@@ -66,6 +67,11 @@ function renderLiteral(value: unknown, type: string, name: string): string {
       });
     case 'Array(UInt64)':
       return arrayLiteral(value, name, 'emptyArrayUInt64()', (item) => `toUInt64(${integerText(item, 'UInt64', name)})`);
+    case 'Set(String)':
+      return setLiteral(value, name, type, (item) => {
+        if (typeof item !== 'string') throw bindError(`{${name}:Set(String)} expects strings, got ${typeof item}`);
+        return quoteString(item);
+      });
     default:
       throw bindError(`{${name}:${type}} has an unsupported type`);
   }
@@ -98,6 +104,17 @@ function arrayLiteral(value: unknown, name: string, empty: string, item: (v: unk
   // `[]` is Array(Nothing): functions like has() need a typed empty array.
   if (value.length === 0) return empty;
   return `[${value.map(item).join(', ')}]`;
+}
+
+/**
+ * The right side of `IN` as literal values, `(a, b)`: unlike a subquery (`IN (SELECT arrayJoin(…))`)
+ * the engine plans no subquery and builds no set from one (measured in BENCHMARKS.md, issue 19
+ * item 3), and unlike an array literal 18.16 accepts it. No values has no literal form: an error.
+ */
+function setLiteral(value: unknown, name: string, type: string, item: (v: unknown) => string): string {
+  if (!Array.isArray(value)) throw bindError(`{${name}} expects an array, got ${describe(value)}`);
+  if (value.length === 0) throw bindError(`{${name}:${type}} needs at least one value`);
+  return `(${value.map(item).join(', ')})`;
 }
 
 /**

@@ -4,7 +4,7 @@ import type { ServiceSpanCount, TraceSummary } from './trace-store.js';
 
 /**
  * One stored span of a search result, as the search's span read returns it (trace-queries.ts
- * `traceSpanSkeletonsSql`): one row per (trace, span ID), copies of a span already merged.
+ * `traceSkeletonsSql`): one row per stored copy; copies of a span are dropped here.
  */
 export interface SkeletonRow {
   trace_id: string;
@@ -25,12 +25,15 @@ export interface SkeletonRow {
 /** A trace summarised from its span rows, with the spans the clock-skew adjuster needs. */
 export interface SummarisedTrace {
   summary: TraceSummary;
+  /** Rows read for the trace, copies of a span included: the read's per-trace cap applies to these. */
+  rowCount: number;
   /** In row order; `hostKey` is filled in by the caller (it needs the resources). */
   spans: (Omit<SkewSpan, 'hostKey'> & { service: string; resource: string })[];
 }
 
 /**
- * The summary of each trace whose every span is among `rows`, exactly as trace-queries.ts
+ * The summary of each trace whose every span is among `rows` (the first row of each span ID
+ * counts, later copies are dropped), exactly as trace-queries.ts
  * `traceSummariesSql` computes it in the engine: span and error counts, earliest start, latest end
  * (`start + duration` as the engine adds it), the root (the parentless span earliest by (start,
  * span ID), else the earliest span), and spans per service. Computed here when the spans are read
@@ -44,7 +47,12 @@ export function summariseSpanRows(rows: readonly SkeletonRow[]): Map<string, Sum
     else entry.rows.push(row);
   }
   const out = new Map<string, SummarisedTrace>();
-  for (const [traceId, { rows: spans }] of traces) out.set(traceId, summarise(traceId, spans));
+  for (const [traceId, { rows: copies }] of traces) {
+    const firstCopies = new Map<string, SkeletonRow>();
+    for (const row of copies) if (!firstCopies.has(row.span_id)) firstCopies.set(row.span_id, row);
+    const spans = [...firstCopies.values()];
+    out.set(traceId, { ...summarise(traceId, spans), rowCount: copies.length });
+  }
   return out;
 }
 
@@ -53,7 +61,7 @@ function earlier(a: { start: bigint; spanId: string }, b: { start: bigint; spanI
   return a.start !== b.start ? a.start < b.start : a.spanId < b.spanId;
 }
 
-function summarise(traceId: string, rows: readonly SkeletonRow[]): SummarisedTrace {
+function summarise(traceId: string, rows: readonly SkeletonRow[]): Omit<SummarisedTrace, 'rowCount'> {
   let start: bigint | undefined;
   let end: bigint | undefined;
   let errors = 0;

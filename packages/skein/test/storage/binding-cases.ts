@@ -46,6 +46,10 @@ const arrays: BindingCase[] = [
     expected: ['1', '18446744073709551615'],
   },
   { sql: 'SELECT toUInt8(length({v:Array(UInt64)})) AS v', value: [], expected: 0 },
+  // Sets (the right side of IN): one value, several, hostile strings.
+  { sql: "SELECT toUInt8('a' IN {v:Set(String)}) AS v", value: ['a'], expected: 1 },
+  { sql: "SELECT toUInt8('c' IN {v:Set(String)}) AS v", value: ['a', 'b'], expected: 0 },
+  { sql: "SELECT toUInt8('e\\nf' IN {v:Set(String)}) AS v", value: ["a'b", 'e\nf'], expected: 1 },
 ];
 
 function floatBits(value: number): string {

@@ -28,6 +28,8 @@ describe('bindSql', () => {
       "['x', 'y\\''] [toUInt64(1), toUInt64(2)]",
     );
     assert.equal(bindSql('{a:Array(String)} {b:Array(UInt64)}', { a: [], b: [] }), 'emptyArrayString() emptyArrayUInt64()');
+    assert.equal(bindSql('x IN {a:Set(String)}', { a: ['x', "y'"] }), "x IN ('x', 'y\\'')");
+    assert.equal(bindSql('x IN {a:Set(String)}', { a: ['x'] }), "x IN ('x')");
     assert.equal(
       bindSql('{f:Float64} {g:Float64} {h:Float64}', { f: NaN, g: Infinity, h: -Infinity }),
       'toFloat64(nan) toFloat64(inf) toFloat64(-inf)',
@@ -69,6 +71,8 @@ describe('bindSql', () => {
     assert.throws(() => bindSql('{a:Array(String)}', { a: 'x' }), isBindError);
     assert.throws(() => bindSql('{a:Array(String)}', { a: [1] }), isBindError);
     assert.throws(() => bindSql('{a:Array(UInt64)}', { a: [-1n] }), isBindError);
+    assert.throws(() => bindSql('{a:Set(String)}', { a: [] }), isBindError);
+    assert.throws(() => bindSql('{a:Set(String)}', { a: [1] }), isBindError);
     assert.throws(() => bindSql('{a:Date}', { a: 'x' }), isBindError);
   });
 

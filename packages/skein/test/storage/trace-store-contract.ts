@@ -15,6 +15,7 @@ import type {
   TraceStore,
   TraceSummary,
 } from '../../src/storage/trace-store.js';
+import { MAX_SKEW_TRACE_SPANS } from '../../src/storage/clickhouse-trace-search.js';
 import { insertV1Spans } from './v1-rows.js';
 import {
   HOSTILE_STRINGS,
@@ -179,6 +180,49 @@ export function runTraceStoreContract(name: string, env: ContractEnvironment): v
             [0x31, 0n, 86n * MS, true],
           ],
         );
+      }));
+
+    test('a search result above the clock-skew span cap is summarised in the engine, copies once, raw times', () =>
+      withStore(async (store, reader) => {
+        const web = resourceOf('web');
+        const db = resourceOf('db');
+        const start = T0 + 10n * SECOND;
+        const spans = [makeSpan({ trace: 0x40, span: 1, resource: web, name: 'GET /big', kind: 2, start, duration: 2n * SECOND })];
+        for (let i = 2; i <= MAX_SKEW_TRACE_SPANS + 2; i++) {
+          const resource = i % 2 === 0 ? db : web;
+          spans.push(
+            makeSpan({
+              trace: 0x40,
+              span: i,
+              parent: 1,
+              resource,
+              name: 'q',
+              kind: 3,
+              start: start + BigInt(i) * 1000n,
+              duration: MS,
+              error: i === 7,
+            }),
+          );
+        }
+        await store.writeSpans(spans);
+        await store.writeSpans(spans.slice(0, 3)); // a retried batch: copies
+        const [summary, ...rest] = await reader.searchTraces(query({ serviceName: 'web', spanName: 'GET /big' }));
+        assert.equal(rest.length, 0);
+        assert.deepStrictEqual(summary, {
+          traceId: traceId(0x40),
+          rootServiceName: 'web',
+          rootSpanName: 'GET /big',
+          rootSpanMissing: false,
+          startTimeUnixNano: start,
+          durationNano: 2n * SECOND,
+          spanCount: MAX_SKEW_TRACE_SPANS + 2,
+          errorCount: 1,
+          services: [
+            { serviceName: 'db', spanCount: MAX_SKEW_TRACE_SPANS / 2 + 1 },
+            { serviceName: 'web', spanCount: MAX_SKEW_TRACE_SPANS / 2 + 1 },
+          ],
+          skewCorrected: false,
+        });
       }));
 
     test('incoming links: spans of other traces linking to this one, in the window, this tenant only', () =>
