@@ -461,8 +461,9 @@ const attributeCodecs: Migration = {
  * v16 (v14 and v15 belong to work merged separately): fewer bytes per span (issue 19 item 4), on
  * engines with codecs and LowCardinality; engines without them (18.16) are unchanged. Measured on
  * 300k spans of the loadgen topology written in 5k-span batches, then merged (BENCHMARKS.md):
- * 57.5 → 43.6 B/span on disk for every table, for ~+10 % of the engine process's CPU while writing
- * and merging (13.7 → 15.5 CPU-s; most of it the attribute values' dictionary).
+ * 57.5 → 43.6 B/span on disk for every table, for +12 % of the process's CPU while writing and
+ * merging (14.7 → 16.6 CPU-s, bench/column-cpu-bench.ts; the attribute values' dictionary is about
+ * half of it). Lookups at 1M spans are not slower (query-bench).
  * - `trace_spans_v3`: attribute values, type tags and the resource and scope hashes become
  *   LowCardinality (a dictionary per part and an index per value); ZSTD on the small columns and
  *   on start times (table-definitions.ts SPAN_COLUMN_STORAGE_V16 has each column's figures). Values
