@@ -487,8 +487,8 @@ const columnStorage: Migration = {
   name: 'trace_spans_v3 LowCardinality attribute values, type tags and hashes; ZSTD on small columns and metrics tables',
   statements(ctx) {
     if (!ctx.features.codecs || !ctx.features.lowCardinality) return [];
-    const spans = `${ctx.db}.${storedTableName(ctx, 'trace_spans_v3')}${onCluster(ctx)}`;
     const table = (name: string): string => `${ctx.db}.${storedTableName(ctx, name)}${onCluster(ctx)}`;
+    const spans = table('trace_spans_v3');
     const index = table('trace_index_v12');
     const modify = (columns: readonly ColumnStorage[]): string =>
       columns.map((c) => `MODIFY COLUMN ${c.column} ${c.type(ctx)} CODEC(${c.codec})`).join(',\n  ');
