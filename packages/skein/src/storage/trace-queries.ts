@@ -118,8 +118,10 @@ export interface SearchConditions {
  * the service is given (service, minutes), minute ranges of every service otherwise.
  *
  * Attribute filter i matches the span's own attributes or its resource's: the resource side is a
- * set of resource hashes from the small `resources` table. `has(attr_values, …)` first lets the
- * engine's bloom filter index (where it has one) skip granules before the exact key/value test.
+ * set of resource hashes from the small `resources` table. `hasAny(attr_values, […])` first lets
+ * the engine's bloom filter index (where it has one) skip granules before the exact key/value test.
+ * Not `has`: on LowCardinality values (schema v16) chDB 26.7's `has`, `indexOf` and `countEqual`
+ * never find the empty string (the dictionary's default); `hasAny` and `arrayExists` do.
  */
 export function searchTraceIdsSql(db: string, c: SearchConditions): string {
   const where = [TENANT, WINDOW];
@@ -128,7 +130,7 @@ export function searchTraceIdsSql(db: string, c: SearchConditions): string {
   for (let i = 0; i < c.attributeCount; i++) {
     const kv = `arrayExists((k, v) -> (k = {attrKey${i}:String}) AND (v = {attrValue${i}:String}), attr_keys, attr_values)`;
     where.push(
-      `((has(attr_values, {attrValue${i}:String}) AND ${kv})
+      `((hasAny(attr_values, [{attrValue${i}:String}]) AND ${kv})
       OR resource_hash IN (SELECT resource_hash FROM ${db}.resources_v3 WHERE ${TENANT} AND ${kv}))`,
     );
   }

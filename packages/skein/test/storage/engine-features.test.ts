@@ -45,8 +45,20 @@ test('DDL: same columns and value types on every engine, storage details by feat
     'ALTER TABLE `skein`.trace_spans_v3 MODIFY SETTING min_compress_block_size = 4096',
     'ALTER TABLE `skein`.trace_index_v12 MODIFY SETTING min_compress_block_size = 4096',
   ]);
-  assert.equal(alters.length, 3);
+  assert.equal(alters.length, 10);
   for (const line of alters[2]!.split('\n')) assert.match(line, /MODIFY COLUMN \w+ .+ CODEC\(.+\),?$/);
+  // v16: LowCardinality and codecs; the bloom filter is dropped around the type change, added back, rebuilt.
+  assert.deepStrictEqual(alters.slice(3, 4), ['ALTER TABLE `skein`.trace_spans_v3 DROP INDEX IF EXISTS attr_values_bloom']);
+  assert.match(alters[4]!, /MODIFY COLUMN attr_values Array\(LowCardinality\(String\)\) CODEC\(ZSTD\(1\)\)/);
+  assert.match(alters[4]!, /MODIFY COLUMN resource_hash LowCardinality\(String\) CODEC\(ZSTD\(1\)\)/);
+  for (const line of alters[4]!.split('\n').slice(1)) assert.match(line, /^ {2}MODIFY COLUMN \w+ .+ CODEC\(.+\),?$/);
+  assert.deepStrictEqual(alters.slice(5, 7), [
+    'ALTER TABLE `skein`.trace_spans_v3 ADD INDEX IF NOT EXISTS attr_values_bloom attr_values TYPE bloom_filter(0.01) GRANULARITY 1',
+    'ALTER TABLE `skein`.trace_spans_v3 MATERIALIZE INDEX attr_values_bloom',
+  ]);
+  assert.match(alters[7]!, /^ALTER TABLE `skein`\.trace_index_v12 MODIFY COLUMN bucket UInt32 CODEC\(ZSTD\(1\)\)/);
+  assert.match(alters[8]!, /^ALTER TABLE `skein`\.metric_exemplars_v4 MODIFY COLUMN trace_id String CODEC\(ZSTD\(1\)\)/);
+  assert.match(alters[9]!, /^ALTER TABLE `skein`\.span_metrics_v4 MODIFY COLUMN minute UInt32 CODEC\(ZSTD\(1\)\)/);
   const recent = all.filter((s) => !alters.includes(s));
   assert.equal(old.length, recent.length);
   for (const [i, statement] of old.entries()) {

@@ -224,8 +224,8 @@ export function runTenantIsolationContract(name: string, env: ContractEnvironmen
           const outcome = await migrate(engine, { database, features, progress: (line) => progress.push(line) });
           assert.deepStrictEqual(
             outcome.applied,
-            [3, 4, 5, 6, 7, 8, 11, 12, 13],
-            'v3 moves the data; v4 adds the metrics tables, v5 sampling_probabilities; v6 logs; v7 the alert tables; v8 the API tokens; v11 operation_throughput_v11; v12 trace_index_v12 and compression blocks; v13 attribute codecs',
+            [3, 4, 5, 6, 7, 8, 11, 12, 13, 16],
+            'v3 moves the data; v4 adds the metrics tables, v5 sampling_probabilities; v6 logs; v7 the alert tables; v8 the API tokens; v11 operation_throughput_v11; v12 trace_index_v12 and compression blocks; v13 attribute codecs; v16 LowCardinality and codecs',
           );
           assert.equal(progress.length, 4, progress.join('\n'));
           assert.equal(progress[0], `schema v3: copying ${world.length} span rows of 2 day(s) to tenant single-tenant`);

@@ -26,6 +26,16 @@ for (const version of ['18.16.1', '26.1.1']) {
     const operations = statements.find((s) => s.includes('operations_v3_local ON CLUSTER'))!;
     assert.match(operations, /ReplicatedReplacingMergeTree\('[^']+', '\{replica\}', last_seen_ns\)/);
     assert.ok(!statements.some((s) => /\.spans |trace_spans ON|trace_spans \(/.test(s)), 'no v1/v2 tables on a cluster');
+    // v16: codecs and types on the local tables; the Distributed table follows the types (it has no codecs).
+    const retypes = statements.filter((s) => s.startsWith('ALTER TABLE `skein`.trace_spans_v3 ON CLUSTER'));
+    const localAlters = statements.filter((s) => s.startsWith('ALTER TABLE `skein`.trace_spans_v3_local ON CLUSTER'));
+    if (version === '18.16.1') assert.deepStrictEqual(retypes, []);
+    else {
+      assert.deepStrictEqual(retypes, [
+        'ALTER TABLE `skein`.trace_spans_v3 ON CLUSTER `skein_cluster` MODIFY COLUMN attr_values Array(LowCardinality(String)), MODIFY COLUMN attr_types LowCardinality(String), MODIFY COLUMN resource_hash LowCardinality(String), MODIFY COLUMN scope_hash LowCardinality(String)',
+      ]);
+      assert.ok(localAlters.some((s) => s.includes('MODIFY COLUMN attr_values Array(LowCardinality(String)) CODEC(ZSTD(1))')));
+    }
   });
 }
 

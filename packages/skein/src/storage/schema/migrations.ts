@@ -12,8 +12,14 @@ import {
   OPERATION_THROUGHPUT_V11,
   SERVICE_GRAPH_EDGES_V4,
   SPAN_METRICS_V4,
+  ATTR_VALUES_BLOOM,
+  EXEMPLAR_COLUMN_STORAGE_V16,
+  INDEX_COLUMN_STORAGE_V16,
   LOOKUP_COMPRESS_BLOCKS,
+  SPAN_COLUMN_STORAGE_V16,
+  SPAN_METRICS_COLUMN_STORAGE_V16,
   TRACE_INDEX_V12,
+  type ColumnStorage,
   resourcesTable,
   scopesTable,
   traceIndexTable,
@@ -453,6 +459,59 @@ const attributeCodecs: Migration = {
   },
 };
 
+/**
+ * v16 (v14 and v15 belong to work merged separately): fewer bytes per span (issue 19 item 4), on
+ * engines with codecs and LowCardinality; engines without them (18.16) are unchanged. Measured on
+ * 300k spans of the loadgen topology written in 5k-span batches, then merged (BENCHMARKS.md):
+ * 57.5 → 43.6 B/span on disk for every table, for +12 % of the process's CPU while writing and
+ * merging (14.7 → 16.6 CPU-s, bench/column-cpu-bench.ts; the attribute values' dictionary is about
+ * half of it). Lookups at 1M spans are not slower (query-bench).
+ * - `trace_spans_v3`: attribute values, type tags and the resource and scope hashes become
+ *   LowCardinality (a dictionary per part and an index per value); ZSTD on the small columns and
+ *   on start times (table-definitions.ts SPAN_COLUMN_STORAGE_V16 has each column's figures). Values
+ *   read, compare and return exactly as before: LowCardinality is a storage detail.
+ * - `trace_index_v12`: ZSTD on bucket and service name.
+ * - The metrics tap's `metric_exemplars_v4` and `span_metrics_v4`: ZSTD on IDs, times and counts
+ *   (they grow with series × minutes: 10.5 → 5.4 B per span at 11.6 spans/s, next to nothing at
+ *   the loadgen's rates).
+ * Codec changes are metadata only; the type changes rewrite those columns of every existing part
+ * (a mutation the ALTER waits for: 0.3 s for 300k spans here). Older engines (20.x) refuse to change
+ * the type of a column a skipping index reads, so the attribute values' bloom filter is dropped
+ * first, added back, and rebuilt for the parts written before (`MATERIALIZE INDEX`, a background
+ * mutation: until it has run, searches on those parts read them without skipping granules). Every
+ * statement is repeatable. On a cluster the Distributed table's column types follow the local
+ * table's (it has no codecs).
+ */
+const columnStorage: Migration = {
+  version: 16,
+  name: 'trace_spans_v3 LowCardinality attribute values, type tags and hashes; ZSTD on small columns and metrics tables',
+  statements(ctx) {
+    if (!ctx.features.codecs || !ctx.features.lowCardinality) return [];
+    const table = (name: string): string => `${ctx.db}.${storedTableName(ctx, name)}${onCluster(ctx)}`;
+    const spans = table('trace_spans_v3');
+    const index = table('trace_index_v12');
+    const modify = (columns: readonly ColumnStorage[]): string =>
+      columns.map((c) => `MODIFY COLUMN ${c.column} ${c.type(ctx)} CODEC(${c.codec})`).join(',\n  ');
+    const bloom = ctx.features.skipIndexes;
+    const typed = SPAN_COLUMN_STORAGE_V16.filter((c) => c.retyped === true);
+    return [
+      ...(bloom ? [`ALTER TABLE ${spans} DROP INDEX IF EXISTS attr_values_bloom`] : []),
+      `ALTER TABLE ${spans} ${modify(SPAN_COLUMN_STORAGE_V16)}`,
+      ...(bloom
+        ? [`ALTER TABLE ${spans} ADD INDEX IF NOT EXISTS ${ATTR_VALUES_BLOOM}`, `ALTER TABLE ${spans} MATERIALIZE INDEX attr_values_bloom`]
+        : []),
+      `ALTER TABLE ${index} ${modify(INDEX_COLUMN_STORAGE_V16)}`,
+      `ALTER TABLE ${table('metric_exemplars_v4')} ${modify(EXEMPLAR_COLUMN_STORAGE_V16)}`,
+      `ALTER TABLE ${table('span_metrics_v4')} ${modify(SPAN_METRICS_COLUMN_STORAGE_V16)}`,
+      ...(ctx.cluster === undefined
+        ? []
+        : [
+            `ALTER TABLE ${ctx.db}.trace_spans_v3${onCluster(ctx)} ${typed.map((c) => `MODIFY COLUMN ${c.column} ${c.type(ctx)}`).join(', ')}`,
+          ]),
+    ];
+  },
+};
+
 export const MIGRATIONS: readonly Migration[] = [
   initialSchema,
   narrowRows,
@@ -465,4 +524,5 @@ export const MIGRATIONS: readonly Migration[] = [
   operationThroughput,
   lookupTables,
   attributeCodecs,
+  columnStorage,
 ];

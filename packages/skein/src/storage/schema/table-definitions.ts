@@ -68,7 +68,7 @@ export function traceSpansTable(tenant: boolean): TableDefinition {
   links String${text},
   dropped_links_count UInt32,
   resource_hash String${text},
-  scope_hash String${text}${skipIndex(ctx, 'attr_values_bloom attr_values TYPE bloom_filter(0.01) GRANULARITY 1')}`;
+  scope_hash String${text}${skipIndex(ctx, ATTR_VALUES_BLOOM)}`;
     },
     engine: 'ReplacingMergeTree',
     partitionBy: dayPartition('start_ns'),
@@ -77,6 +77,70 @@ export function traceSpansTable(tenant: boolean): TableDefinition {
     shardingKey: BY_TRACE,
   };
 }
+
+/** The bloom filter over span attribute values that attribute search skips granules with. */
+export const ATTR_VALUES_BLOOM = 'attr_values_bloom attr_values TYPE bloom_filter(0.01) GRANULARITY 1';
+
+/** A column's storage from some schema version on: its type and codec. */
+export interface ColumnStorage {
+  readonly column: string;
+  readonly type: (ctx: DdlContext) => string;
+  readonly codec: string;
+  /** The type differs from the column's before (not only its codec): existing parts are rewritten. */
+  readonly retyped?: boolean;
+}
+
+const lcString = (ctx: DdlContext): string => lowCardinalityString(ctx);
+const fixed = (type: string) => (): string => type;
+
+/**
+ * `trace_spans_v3`'s columns whose storage schema v16 changes (migrations.ts, v16), on engines with
+ * codecs and LowCardinality. Measured per column on 300k spans of the loadgen topology after merges
+ * (BENCHMARKS.md, issue 19 item 4), B/span before → after: attribute values as a dictionary per
+ * part plus indexes 18.8 → 9.7 (the topology's values repeat: statements, URLs, flags, a few
+ * thousand IDs); type tags 1.5 → 0.3, resource and scope hashes 1.0 / 0.9 → 0.3 / 0.2 (a few
+ * distinct strings per part); ZSTD instead of LZ4 on the small columns (flags 0.9 → 0.3, kind 0.6
+ * → 0.2, name 0.7 → 0.3); start times with ZSTD alone 4.6 → 4.3 (Delta made it worse: rows sort
+ * by trace ID within a minute, so consecutive starts jump back and forth; DoubleDelta 5.3, T64 4.5).
+ */
+export const SPAN_COLUMN_STORAGE_V16: readonly ColumnStorage[] = [
+  { column: 'attr_values', retyped: true, type: (ctx) => `Array(${lcString(ctx)})`, codec: 'ZSTD(1)' },
+  { column: 'attr_types', retyped: true, type: lcString, codec: 'ZSTD(1)' },
+  { column: 'resource_hash', retyped: true, type: lcString, codec: 'ZSTD(1)' },
+  { column: 'scope_hash', retyped: true, type: lcString, codec: 'ZSTD(1)' },
+  { column: 'name', type: lcString, codec: 'ZSTD(1)' },
+  { column: 'start_ns', type: fixed('UInt64'), codec: 'ZSTD(1)' },
+  { column: 'bucket', type: fixed('UInt32'), codec: 'ZSTD(1)' },
+  { column: 'flags', type: fixed('UInt32'), codec: 'ZSTD(1)' },
+  { column: 'kind', type: fixed('UInt8'), codec: 'ZSTD(1)' },
+  { column: 'status_code', type: fixed('UInt8'), codec: 'ZSTD(1)' },
+];
+
+/** `trace_index_v12`'s columns whose codec schema v16 changes (bucket 0.23 → 0.11 B/span). */
+export const INDEX_COLUMN_STORAGE_V16: readonly ColumnStorage[] = [
+  { column: 'bucket', type: fixed('UInt32'), codec: 'ZSTD(1)' },
+  { column: 'service_name', type: lcString, codec: 'ZSTD(1)' },
+];
+
+/**
+ * The metrics tap's tables (schema v4) grow with series × minutes, not spans: per stored span they
+ * matter at low span rates. Measured at 1M spans over 24 h (11.6 spans/s, query-bench): exemplars
+ * 8.6 → 3.9 B/span (trace and span IDs as hex text without a codec: LZ4 has no entropy coding),
+ * span metrics 1.9 → 1.5. Codec changes only (schema v16).
+ */
+export const EXEMPLAR_COLUMN_STORAGE_V16: readonly ColumnStorage[] = [
+  { column: 'trace_id', type: fixed('String'), codec: 'ZSTD(1)' },
+  { column: 'span_id', type: fixed('String'), codec: 'ZSTD(1)' },
+  { column: 'duration_ns', type: fixed('UInt64'), codec: 'T64, ZSTD(1)' },
+  { column: 'minute', type: fixed('UInt32'), codec: 'ZSTD(1)' },
+];
+
+export const SPAN_METRICS_COLUMN_STORAGE_V16: readonly ColumnStorage[] = [
+  { column: 'minute', type: fixed('UInt32'), codec: 'ZSTD(1)' },
+  { column: 'calls', type: fixed('Float64'), codec: 'ZSTD(1)' },
+  { column: 'errors', type: fixed('Float64'), codec: 'ZSTD(1)' },
+  { column: 'duration_sum_ns', type: fixed('Float64'), codec: 'ZSTD(1)' },
+];
 
 /**
  * Compression blocks of `trace_spans_v3` and `trace_index_v12` from schema v12 on (migrations.ts,
