@@ -93,9 +93,11 @@ describe('overload: every request is answered within the bounded wait, memory un
       request.end(body);
     });
 
-  for (const [name, send] of [
-    ['keep-alive connections', sendOnPool],
-    ['a new connection per request', sendOnNewConnection],
+  // Opening a connection per request slows the senders themselves, so that run is not always an
+  // overload (CI once had all 933 requests accepted): only the keep-alive run must see 429s.
+  for (const [name, send, mustOverload] of [
+    ['keep-alive connections', sendOnPool, true],
+    ['a new connection per request', sendOnNewConnection, false],
   ] as const) {
     test(`${SENDERS} senders without pause for ${LOAD_MILLIS / 1000} s, ${name}`, async () => {
       const body = Buffer.from(encodeOtlpProtoTraces(Array.from({ length: 500 }, () => makeSpan())));
@@ -136,7 +138,7 @@ describe('overload: every request is answered within the bounded wait, memory un
         if (answer.status !== 200) assert.match(answer.retryAfter ?? '', /^\d+$/, 'a refusal carries Retry-After');
       }
       assert.ok((byStatus.get(200) ?? 0) > 0, 'some requests were accepted');
-      assert.ok((byStatus.get(429) ?? 0) > 0, 'the load was an overload: some requests were refused with 429');
+      if (mustOverload) assert.ok((byStatus.get(429) ?? 0) > 0, 'the load was an overload: some requests were refused with 429');
       assert.ok(slowest <= ANSWER_BOUND_MILLIS, `slowest answer ${Math.round(slowest)} ms > ${ANSWER_BOUND_MILLIS} ms`);
       assert.ok(peakMib <= LIMIT_MIB, `peak RSS ${Math.round(peakMib)} MiB > limit ${LIMIT_MIB} MiB`);
     });
