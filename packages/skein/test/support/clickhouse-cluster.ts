@@ -62,8 +62,15 @@ export class ManagedProcess {
     clearTimeout(timer);
   }
 
+  /** The last exception's message line (a server's stack trace alone fills any tail), then the tail. */
   logTail(): string {
-    return existsSync(this.logFile) ? readFileSync(this.logFile, 'utf8').slice(-2000) : '(no log)';
+    if (!existsSync(this.logFile)) return '(no log)';
+    const text = readFileSync(this.logFile, 'utf8');
+    const lines = text.split('\n');
+    let message = '';
+    for (let i = lines.length - 1; i >= 0 && message === ''; i--)
+      if (/Exception|<Error>/.test(lines[i]!)) message = lines[i]!.slice(0, 1000);
+    return `${message}\n…\n${text.slice(-1200)}`;
   }
 }
 
