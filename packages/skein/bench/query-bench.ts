@@ -19,6 +19,7 @@ import type { Span } from '../src/model/span.js';
 import { openTraceStore } from '../src/storage/open-trace-store.js';
 import type { TenantTraceReader, TraceStore } from '../src/storage/trace-store.js';
 import { DEFAULT_TENANT } from '../src/model/tenant.js';
+import { benchSearchQuery } from './bench-search-query.js';
 import { SpanMetricsAggregator } from '../src/collector/metrics/span-metrics-aggregator.js';
 import { metricsTapConfigSchema } from '../src/collector/metrics/metrics-tap-config.js';
 import { runMetricsQuery } from '../src/query/tempo/tempo-metrics.js';
@@ -67,18 +68,7 @@ async function measure(store: TraceStore, traceIds: string[], now: bigint, store
     const spans = await store.forTenant(DEFAULT_TENANT).getTrace(traceIds[(pick = (pick * 7919 + 13) % traceIds.length)]!);
     if (spans.length === 0) throw new Error('trace not found');
   });
-  const search = (hours: bigint) =>
-    time(20, () =>
-      store.forTenant(DEFAULT_TENANT).searchTraces({
-        serviceName: 'gateway',
-        attributes: [{ key: 'http.route', value: '/api/checkout' }],
-        minDurationNano: 100_000_000n,
-        errorsOnly: false,
-        startTimeUnixNano: now - hours * HOUR,
-        endTimeUnixNano: now,
-        limit: 20,
-      }),
-    );
+  const search = (hours: bigint) => time(20, () => store.forTenant(DEFAULT_TENANT).searchTraces(benchSearchQuery(now, hours)));
   const result = {
     storedSpans: stored,
     traceByIdMs: byId,

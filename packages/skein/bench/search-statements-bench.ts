@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_TENANT } from '../src/model/tenant.js';
+import { benchSearchQuery } from './bench-search-query.js';
 import { ChdbEngine } from '../src/storage/engines/chdb-engine.js';
 import { openTraceStore } from '../src/storage/open-trace-store.js';
 
@@ -21,7 +22,6 @@ const { values: options, positionals } = parseArgs({
 const dataDir = positionals[0];
 if (dataDir === undefined) throw new Error('usage: search-statements-bench.ts DIR [--runs N] [--hours 1,24]');
 const runs = Number(options.runs);
-const HOUR = 3_600_000_000_000n;
 const now = BigInt((JSON.parse(readFileSync(join(dataDir, 'bench-state.json'), 'utf8')) as { nowNano: string }).nowNano);
 
 /** Statements of the search being timed: the first line of each, and its wall time. */
@@ -44,15 +44,7 @@ const store = await openTraceStore({ engine: 'chdb', dataDir });
 try {
   const reader = store.forTenant(DEFAULT_TENANT);
   for (const hours of options.hours.split(',').map(BigInt)) {
-    const query = {
-      serviceName: 'gateway',
-      attributes: [{ key: 'http.route', value: '/api/checkout' }],
-      minDurationNano: 100_000_000n,
-      errorsOnly: false,
-      startTimeUnixNano: now - hours * HOUR,
-      endTimeUnixNano: now,
-      limit: 20,
-    };
+    const query = benchSearchQuery(now, hours);
     for (let i = 0; i < 3; i++) await reader.searchTraces(query);
     const wall: number[] = [];
     const cpu: number[] = [];
