@@ -94,7 +94,7 @@ ORDER BY span_id`;
       params['bodyPattern'] = `%${likeEscape(query.bodyContains.toLowerCase())}%`;
     }
     query.attributes.forEach((filter, i) => {
-      conditions.push(`has(attr_keys, {k${i}:String}) AND attr_values[indexOf(attr_keys, {k${i}:String})] = {v${i}:String}`);
+      conditions.push(`arrayExists((k, v) -> k = {k${i}:String} AND v = {v${i}:String}, attr_keys, attr_values)`);
       params[`k${i}`] = filter.key;
       params[`v${i}`] = filter.value;
     });

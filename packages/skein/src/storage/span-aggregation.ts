@@ -1,3 +1,4 @@
+import { attributeValueColumnsSql } from './array-sql.js';
 import { BUCKET_NANO } from './span-rows.js';
 import { fieldSql, filterSql, SpanConditionError, SqlBuilder } from './span-conditions.js';
 import type { TenantId } from '../model/tenant.js';
@@ -45,9 +46,7 @@ export function spanAggregationSql(db: string, query: SpanAggregationQuery): Agg
       alias = `r${resourceAliases.size}`;
       resourceAliases.set(key, alias);
       const k = b.bind('String', key);
-      joinColumns.push(
-        `arrayElement(attr_values, indexOf(attr_keys, ${k})) AS ${alias}_v, if(indexOf(attr_keys, ${k}) = 0, '', substring(attr_types, indexOf(attr_keys, ${k}), 1)) AS ${alias}_t`,
-      );
+      joinColumns.push(attributeValueColumnsSql(k, key, alias));
     }
     return alias;
   };

@@ -1,3 +1,4 @@
+import { attributeValueColumnsSql } from './array-sql.js';
 import { BUCKET_NANO } from './span-rows.js';
 import { fieldSql, filterSql, SpanConditionError, SqlBuilder } from './span-conditions.js';
 import type { TenantId } from '../model/tenant.js';
@@ -93,9 +94,7 @@ export class ResourceColumns {
       alias = `r${this.aliases.size}`;
       this.aliases.set(key, alias);
       const k = this.b.bind('String', key);
-      this.columns.push(
-        `arrayElement(attr_values, indexOf(attr_keys, ${k})) AS ${alias}_v, if(indexOf(attr_keys, ${k}) = 0, '', substring(attr_types, indexOf(attr_keys, ${k}), 1)) AS ${alias}_t`,
-      );
+      this.columns.push(attributeValueColumnsSql(k, key, alias));
     }
     return alias;
   };

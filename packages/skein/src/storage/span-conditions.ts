@@ -1,3 +1,4 @@
+import { arrayHasSql, arrayIndexSql } from './array-sql.js';
 import type { ComparisonOp, SpanCondition, SpanField, SpanFilter, SpanIntrinsic } from './span-query-types.js';
 import { TENANT } from './trace-queries.js';
 
@@ -71,9 +72,9 @@ function conditionSql(b: SqlBuilder, condition: SpanCondition): string {
 /** The span (or its resource, by scope) has attribute `key`. */
 function existsSql(b: SqlBuilder, scope: 'span' | 'resource' | 'any', key: string): string {
   if (scope === 'resource' && key === 'service.name') return '1';
-  const span = (): string => `has(attr_keys, ${b.bind('String', key)})`;
+  const span = (): string => arrayHasSql('attr_keys', b.bind('String', key));
   const resource = (): string =>
-    `resource_hash IN (SELECT resource_hash FROM ${b.db}.resources_v3 WHERE ${TENANT} AND has(attr_keys, ${b.bind('String', key)}))`;
+    `resource_hash IN (SELECT resource_hash FROM ${b.db}.resources_v3 WHERE ${TENANT} AND ${arrayHasSql('attr_keys', b.bind('String', key))})`;
   if (scope === 'span') return span();
   if (scope === 'resource') return resource();
   return `(${span()} OR ${resource()})`;
@@ -164,7 +165,7 @@ export function fieldSql(b: SqlBuilder, field: SpanField, resourceAlias: (key: s
     return { value: `${alias}_v`, type: `${alias}_t` };
   }
   const k = b.bind('String', field.key);
-  const spanIndex = `indexOf(attr_keys, ${k})`;
+  const spanIndex = arrayIndexSql('attr_keys', k, field.key);
   const spanValue = `arrayElement(attr_values, ${spanIndex})`;
   const spanType = `if(${spanIndex} = 0, '', substring(attr_types, ${spanIndex}, 1))`;
   if (field.scope === 'span') return { value: spanValue, type: spanType };

@@ -1,3 +1,4 @@
+import { arrayHasSql } from './array-sql.js';
 import { SPAN_ROW_COLUMNS } from './span-rows.js';
 
 /**
@@ -137,8 +138,8 @@ export function searchTraceIdsSql(db: string, c: SearchConditions): string {
   // An event name is found in the events' OTLP JSON text as its `"name":"…"` member.
   for (let i = 0; i < c.keyOrEventCount; i++) {
     where.push(
-      `(has(attr_keys, {term${i}:String}) OR position(events, {termJson${i}:String}) > 0
-      OR resource_hash IN (SELECT resource_hash FROM ${db}.resources_v3 WHERE ${TENANT} AND has(attr_keys, {term${i}:String})))`,
+      `(${arrayHasSql('attr_keys', `{term${i}:String}`)} OR position(events, {termJson${i}:String}) > 0
+      OR resource_hash IN (SELECT resource_hash FROM ${db}.resources_v3 WHERE ${TENANT} AND ${arrayHasSql('attr_keys', `{term${i}:String}`)}))`,
     );
   }
   if (c.minDuration) where.push(`${DURATION} >= {minDurationNs:UInt64}`);
@@ -344,10 +345,10 @@ export function attributeValuesSql(db: string, serviceName: boolean): string {
   return `SELECT value, toUInt64(sum(spans)) AS count
 FROM (
   SELECT ${values}, toUInt64(1) AS spans
-  FROM ${sampledSpans(db, 'attr_keys, attr_values', serviceName, ' AND has(attr_keys, {key:String})')}
+  FROM ${sampledSpans(db, 'attr_keys, attr_values', serviceName, ` AND ${arrayHasSql('attr_keys', '{key:String}')}`)}
   UNION ALL
   SELECT value, toUInt64(spans) AS spans
-  FROM ${resourceSide(db, serviceName, values, ' AND has(attr_keys, {key:String})')}
+  FROM ${resourceSide(db, serviceName, values, ` AND ${arrayHasSql('attr_keys', '{key:String}')}`)}
 )
 GROUP BY value
 ORDER BY count DESC, value

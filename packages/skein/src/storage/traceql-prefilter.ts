@@ -1,3 +1,4 @@
+import { arrayHasSql } from './array-sql.js';
 import { TENANT } from './trace-queries.js';
 import type { AttributeTest, PrefilterOp, SpanNumberColumn, SpanPredicate, TraceCondition } from './traceql-condition.js';
 
@@ -122,7 +123,7 @@ class Renderer {
     }
     const inColumns =
       valueTest === ''
-        ? `has(attr_keys, ${keyParam})`
+        ? arrayHasSql('attr_keys', keyParam)
         : // The type tags as an array of one-character strings: 18.16's lambdas cannot read other columns.
           `arrayExists((k, v, t) -> k = ${keyParam} AND (${valueTest} OR t = 'a'), attr_keys, attr_values, extractAll(attr_types, '.'))`;
     const spanSide = inColumns;

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { MIGRATED_TABLES } from './migrated-tables.js';
 import { describe, test } from 'node:test';
 import type { Span } from '../../src/model/span.js';
+import type { SpanFilter } from '../../src/storage/span-query-types.js';
 import { DEFAULT_TENANT, parseTenantId, type TenantId } from '../../src/model/tenant.js';
 import { migrate } from '../../src/storage/schema/migrate.js';
 import { MIGRATIONS } from '../../src/storage/schema/migrations.js';
@@ -501,6 +502,49 @@ export function runTraceStoreContract(name: string, env: ContractEnvironment): v
         }
         const services = await reader.listServices();
         assert.deepStrictEqual([...services].sort(), HOSTILE_STRINGS.map((s) => `svc ${s}`).sort());
+      }));
+
+    // chDB 26.7's has/indexOf never find '' in a LowCardinality array (storage/array-sql.ts).
+    test('an attribute with an empty key is found like any other', () =>
+      withStore(async (store, reader) => {
+        const span = makeSpan({
+          trace: 0x180,
+          span: 0x180,
+          resource: resourceOf('empty-key', [{ key: '', value: 'on the resource' }]),
+          name: 'op',
+          start: T0 + SECOND,
+          duration: MS,
+          attributes: [{ key: '', value: 'on the span' }],
+        });
+        const other = makeSpan({ trace: 0x181, span: 0x181, resource: resourceOf('plain'), name: 'op', start: T0 + 2n * SECOND, duration: MS });
+        await store.writeSpans([span, other]);
+        assert.deepStrictEqual(await ids(reader, { keysOrEventNames: [''] }), [0x180], 'a bare term');
+        assert.deepStrictEqual(await ids(reader, { attributes: [{ key: '', value: 'on the span' }] }), [0x180], 'a key and value');
+        const range = { startTimeUnixNano: W_START, endTimeUnixNano: W_END, limit: 10 };
+        assert.deepStrictEqual(await reader.listAttributeValues('', range), [
+          { value: 'on the resource', count: 1 },
+          { value: 'on the span', count: 1 },
+        ]);
+        const exists = (scope: 'span' | 'resource'): SpanFilter => ({
+          combine: 'all',
+          conditions: [{ field: { kind: 'attribute', scope, key: '' }, op: '!=', value: { type: 'nil' } }],
+        });
+        for (const scope of ['span', 'resource'] as const) {
+          const rows = await reader.aggregateSpans({
+            filter: exists(scope),
+            groupBy: [{ kind: 'attribute', scope, key: '' }],
+            aggregate: { fn: 'count' },
+            fromNano: W_START,
+            toNano: W_END,
+            stepNano: W_END - W_START,
+            exemplarsPerRow: 0,
+          });
+          assert.deepStrictEqual(
+            rows.map((r) => [r.groups.map((g) => g.value), r.values.reduce((a, b) => a + b, 0)]),
+            [[[scope === 'span' ? 'on the span' : 'on the resource'], 1]],
+            `${scope} scope`,
+          );
+        }
       }));
 
     test('a resource or scope is stored once, and spans read back share it', async () => {
