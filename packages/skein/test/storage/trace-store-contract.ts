@@ -516,7 +516,14 @@ export function runTraceStoreContract(name: string, env: ContractEnvironment): v
           duration: MS,
           attributes: [{ key: '', value: 'on the span' }],
         });
-        const other = makeSpan({ trace: 0x181, span: 0x181, resource: resourceOf('plain'), name: 'op', start: T0 + 2n * SECOND, duration: MS });
+        const other = makeSpan({
+          trace: 0x181,
+          span: 0x181,
+          resource: resourceOf('plain'),
+          name: 'op',
+          start: T0 + 2n * SECOND,
+          duration: MS,
+        });
         await store.writeSpans([span, other]);
         assert.deepStrictEqual(await ids(reader, { keysOrEventNames: [''] }), [0x180], 'a bare term');
         assert.deepStrictEqual(await ids(reader, { attributes: [{ key: '', value: 'on the span' }] }), [0x180], 'a key and value');
