@@ -77,7 +77,9 @@ test('alert config errors name the key and the value', () => {
 });
 
 test('evaluators on one store: one holds the lease, another takes over only after it expired', async () => {
-  const config = alertsConfigSchema.parse({ evaluation_interval: '100ms', lease_duration: '700ms' });
+  // 3 s: the renewal rounds below must fit in one lease even when CI's cores are busy (700 ms did
+  // not, once: a statement took long enough for the lease to lapse between two renewals).
+  const config = alertsConfigSchema.parse({ evaluation_interval: '100ms', lease_duration: '3s' });
   const evaluators = [0, 1, 2].map(() => new AlertEvaluator(store, config, new AlertNotifier([], quiet, undefined), quiet));
   // All three claim the first epoch at once: exactly one wins.
   const first = await Promise.all(evaluators.map((e) => e.holdLease()));
@@ -89,7 +91,7 @@ test('evaluators on one store: one holds the lease, another takes over only afte
     for (const [i, evaluator] of evaluators.entries()) if (i !== leader) assert.equal(await evaluator.holdLease(), false);
   }
   // The leader stops renewing (a crash): after the lease expires one of the others takes over, and the old one is out.
-  await new Promise((done) => setTimeout(done, 800));
+  await new Promise((done) => setTimeout(done, 3_100));
   const others = evaluators.filter((_e, i) => i !== leader);
   const second = await Promise.all(others.map((e) => e.holdLease()));
   assert.equal(second.filter(Boolean).length, 1, JSON.stringify(second));
