@@ -1,49 +1,60 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /**
  * Files that carry one insert's rows to embedded chDB (ChdbEngine.insertRowBinary). They live in
  * a directory of this process, `skein-chdb-insert-<pid>-…`, in /dev/shm where it exists (memory:
- * nothing needs them after a crash, so nothing should reach a disk), else the OS temp directory.
- * Every insert has a file name of its own and removes its file when its statement has returned.
- * A process killed mid-insert leaves its directory behind; the next process sweeps directories
- * whose process is gone before it makes its own.
+ * nothing needs them after a crash, so nothing should reach a disk), else, or when /dev/shm is full
+ * or closed to us (a container's is 64 MiB by default), in the OS temp directory. Every insert has
+ * a file of its own and removes it once its statement has returned. A process killed mid-insert
+ * leaves its directory behind; the next process sweeps directories whose process is gone.
  */
 
 const PREFIX = 'skein-chdb-insert-';
+const BASES = existsSync('/dev/shm') ? ['/dev/shm', tmpdir()] : [tmpdir()];
+/** Errors after which the next base directory is tried. */
+const FULL_OR_DENIED = new Set(['ENOSPC', 'EDQUOT', 'EACCES', 'EPERM', 'EROFS']);
 
-function baseDir(): string {
-  return existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
-}
-
-let directory: Promise<string> | undefined;
+const directories = new Map<string, Promise<string>>();
 let sequence = 0;
 
-/** A path no other insert of any process uses (the file is not created here). */
-export async function newInsertFile(): Promise<string> {
-  directory ??= makeDirectory().catch((error: unknown) => {
-    directory = undefined;
-    throw error;
-  });
-  const dir = await directory;
-  return join(dir, `${++sequence}-${randomBytes(4).toString('hex')}.rowbinary`);
+/** Writes `rows` to a new file no other insert of any process uses; returns its path. */
+export async function writeInsertFile(rows: Buffer): Promise<string> {
+  let lastError: unknown;
+  for (const base of BASES) {
+    let file: string | undefined;
+    try {
+      file = join(await directoryIn(base), `${++sequence}-${randomBytes(4).toString('hex')}.rowbinary`);
+      await writeFile(file, rows, { flag: 'wx' });
+      return file;
+    } catch (error) {
+      if (file !== undefined) await rm(file, { force: true });
+      if (!FULL_OR_DENIED.has(String((error as NodeJS.ErrnoException).code))) throw error;
+      lastError = error;
+    }
+  }
+  throw lastError;
 }
 
-/** Removes this process's directory (its files are removed by their inserts); a later insert makes a new one. */
-export async function removeInsertDirectory(): Promise<void> {
-  const made = directory;
-  directory = undefined;
-  if (made === undefined) return;
-  await rm(await made, { recursive: true, force: true });
+/** Removes this process's directories (their files are removed by their inserts); a later insert makes new ones. */
+export async function removeInsertDirectories(): Promise<void> {
+  const made = [...directories.values()];
+  directories.clear();
+  for (const dir of made) await rm(await dir.catch(() => ''), { recursive: true, force: true });
 }
 
-async function makeDirectory(): Promise<string> {
-  const base = baseDir();
-  await sweep(base);
-  return mkdtemp(join(base, `${PREFIX}${process.pid}-`));
+function directoryIn(base: string): Promise<string> {
+  let dir = directories.get(base);
+  if (dir === undefined) {
+    dir = sweep(base).then(() => mkdtemp(join(base, `${PREFIX}${process.pid}-`)));
+    // A failure is not kept: the next insert tries again.
+    dir.catch(() => directories.delete(base));
+    directories.set(base, dir);
+  }
+  return dir;
 }
 
 /** Removes the directories of processes that no longer run (killed mid-insert). */
