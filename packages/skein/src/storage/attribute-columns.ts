@@ -1,5 +1,6 @@
 import { anyValueFromOtlpJson, attributeSearchValue } from '../model/otlp-json.js';
 import type { AnyValue, KeyValue } from '../model/span.js';
+import type { RowBinaryBuffer } from './row-binary.js';
 import { tsvArrayElement, tsvString } from './tsv-text.js';
 
 /**
@@ -47,6 +48,21 @@ export function attributeTsvFields(attributes: readonly KeyValue[]): string {
     types += typeTag(value);
   }
   return `${keys}]\t${types}\t${values}]`;
+}
+
+/** The same three columns as {@link attributeTsvFields}, in RowBinary (`keys`, `types`, `values`). */
+export function writeAttributeColumns(out: RowBinaryBuffer, attributes: readonly KeyValue[]): void {
+  const count = attributes.length;
+  out.arrayLength(count);
+  let types = '';
+  for (let i = 0; i < count; i++) {
+    const { key, value } = attributes[i]!;
+    out.string(key);
+    types += typeTag(value);
+  }
+  out.string(types);
+  out.arrayLength(count);
+  for (let i = 0; i < count; i++) out.string(attributeSearchValue(attributes[i]!.value));
 }
 
 /** Thrown for a stored row whose attribute columns do not decode (corruption, not user input). */

@@ -73,7 +73,7 @@ export class ClickHouseTraceStore implements TraceStore {
   /** One insert per table with new rows (see insertRowBatches); most batches need only `trace_spans`. */
   async writeSpans(spans: readonly Span[]): Promise<void> {
     if (spans.length === 0) return;
-    const batches = await buildRowBatchesInTurns(spans, this.known);
+    const batches = await buildRowBatchesInTurns(spans, this.known, undefined, this.engine.bulkInsertFormat);
     await insertRowBatches(this.engine, this.database, batches);
     // Only now: a failed insert must not make a later batch skip what it failed to store.
     remember(this.known.resources, batches.newResources);

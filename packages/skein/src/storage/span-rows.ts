@@ -2,8 +2,10 @@ import { createHash } from 'node:crypto';
 import { spanFromOtlpJson, spanToOtlpJson } from '../model/otlp-json.js';
 import { serviceNameOf, type InstrumentationScope, type Resource, type Span } from '../model/span.js';
 import type { TenantId } from '../model/tenant.js';
-import { attributesFromColumns, attributeTsvFields } from './attribute-columns.js';
+import { attributesFromColumns, attributeTsvFields, writeAttributeColumns } from './attribute-columns.js';
+import { RowBinaryBuffer } from './row-binary.js';
 import { RowBuffer } from './row-buffer.js';
+import type { InsertFormat } from './sql-engine.js';
 import { tsvString } from './tsv-text.js';
 
 /**
@@ -88,8 +90,30 @@ export interface KnownRows {
   operations: ReadonlyMap<string, bigint>;
 }
 
+/**
+ * The format of the spans table's rows: TabSeparated text every engine reads, or RowBinary, which
+ * the embedded engine stores for less CPU (see SqlEngine.bulkInsertFormat). The small tables
+ * (resources, scopes, operations) are TabSeparated either way: they are rarely written, and a
+ * resource's or scope's hash is of its TabSeparated text.
+ */
+export type SpanRowFormat = InsertFormat;
+
+/**
+ * {@link SPAN_COLUMNS} with the types their RowBinary values are encoded as (see
+ * writeBinarySpanRow): plain String where the table has LowCardinality(String), which the engine
+ * converts a whole column at a time.
+ */
+export const SPAN_ROW_BINARY_STRUCTURE =
+  'tenant String, service_name String, bucket UInt32, trace_id String, span_id String, parent_span_id String, ' +
+  'start_ns UInt64, duration_ns UInt64, name String, kind UInt8, status_code UInt8, status_message String, ' +
+  'trace_state String, flags UInt32, attr_keys Array(String), attr_types String, attr_values Array(String), ' +
+  'dropped_attributes_count UInt32, events String, dropped_events_count UInt32, links String, ' +
+  'dropped_links_count UInt32, resource_hash String, scope_hash String';
+
 export interface RowBatches {
+  /** Rows of {@link SPAN_COLUMNS} in {@link RowBatches.spansFormat}. */
   spans: Buffer;
+  spansFormat: SpanRowFormat;
   /** Only resources / scopes not in `known`: empty most of the time. Keys are {@link storedKey}s. */
   resources: Buffer;
   scopes: Buffer;
@@ -121,16 +145,19 @@ export interface ResourceRef {
   key: string;
   /** The tenant, TSV-ready (validated: nothing to escape). */
   tenant: string;
+  /** TSV-escaped. */
   serviceName: string;
+  rawServiceName: string;
   row: string;
 }
 
 export function resourceRef(resource: Resource): ResourceRef {
-  const serviceName = tsvString(serviceNameOf(resource));
+  const rawServiceName = serviceNameOf(resource);
+  const serviceName = tsvString(rawServiceName);
   const body = `${attributeTsvFields(resource.attributes)}\t${resource.droppedAttributesCount}\t${tsvString(resource.schemaUrl)}`;
   const hash = contentHash(body);
   const tenant = resource.tenant;
-  return { hash, key: storedKey(tenant, hash), tenant, serviceName, row: `${tenant}\t${hash}\t${serviceName}\t${body}\n` };
+  return { hash, key: storedKey(tenant, hash), tenant, serviceName, rawServiceName, row: `${tenant}\t${hash}\t${serviceName}\t${body}\n` };
 }
 
 export function scopeRef(scope: InstrumentationScope): { hash: string; body: string } {
@@ -145,8 +172,8 @@ export function scopeRef(scope: InstrumentationScope): { hash: string; body: str
  * stored: every insert has a fixed cost of several milliseconds in the engine, and resources,
  * scopes and operations rarely change.
  */
-export function buildRowBatches(spans: readonly Span[], known?: KnownRows): RowBatches {
-  const builder = new RowBatchBuilder(known);
+export function buildRowBatches(spans: readonly Span[], known?: KnownRows, format: SpanRowFormat = 'TabSeparated'): RowBatches {
+  const builder = new RowBatchBuilder(known, format);
   builder.add(spans, 0, spans.length);
   return builder.finish();
 }
@@ -167,8 +194,9 @@ export async function buildRowBatchesInTurns(
   spans: readonly Span[],
   known?: KnownRows,
   sliceSpans = ROW_BUILD_SLICE_SPANS,
+  format: SpanRowFormat = 'TabSeparated',
 ): Promise<RowBatches> {
-  const builder = new RowBatchBuilder(known);
+  const builder = new RowBatchBuilder(known, format);
   for (let from = 0; from < spans.length; from += sliceSpans) {
     if (from > 0) await new Promise<void>((resolve) => setImmediate(resolve));
     builder.add(spans, from, Math.min(spans.length, from + sliceSpans));
@@ -183,11 +211,17 @@ class RowBatchBuilder {
   private readonly newScopes = new Map<string, string>();
   private readonly operations = new Map<string, { tenant: string; service: string; name: string; kind: number; lastSeen: bigint }>();
   private readonly spanRows = new RowBuffer();
+  private readonly binaryRows: RowBinaryBuffer | undefined;
 
-  constructor(private readonly known: KnownRows | undefined) {}
+  constructor(
+    private readonly known: KnownRows | undefined,
+    private readonly format: SpanRowFormat,
+  ) {
+    if (format === 'RowBinary') this.binaryRows = new RowBinaryBuffer();
+  }
 
   add(spans: readonly Span[], from: number, to: number): void {
-    const { resources, scopes, newResources, newScopes, operations, spanRows, known } = this;
+    const { resources, scopes, newResources, newScopes, operations, spanRows, binaryRows, known } = this;
     for (let index = from; index < to; index++) {
       const span = spans[index]!;
       let resource = resources.get(span.resource);
@@ -212,23 +246,26 @@ class RowBatchBuilder {
       const end = span.endTimeUnixNano;
       const duration = end >= start ? end - start : end - start + UINT64;
       const bucket = start / BUCKET_NANO;
-      const traceId = tsvString(span.traceId);
-      const name = tsvString(span.name);
-      let events = '';
-      let links = '';
-      if (span.events.length > 0 || span.links.length > 0) {
-        const otlp = spanToOtlpJson({ ...span, attributes: [] });
-        if (otlp.events !== undefined) events = tsvString(JSON.stringify(otlp.events));
-        if (otlp.links !== undefined) links = tsvString(JSON.stringify(otlp.links));
+      if (binaryRows !== undefined) {
+        writeBinarySpanRow(binaryRows, span, resource, bucket, duration, scopeHash);
+      } else {
+        let events = '';
+        let links = '';
+        if (span.events.length > 0 || span.links.length > 0) {
+          const otlp = spanToOtlpJson({ ...span, attributes: [] });
+          if (otlp.events !== undefined) events = tsvString(JSON.stringify(otlp.events));
+          if (otlp.links !== undefined) links = tsvString(JSON.stringify(otlp.links));
+        }
+        spanRows.append(
+          `${resource.tenant}\t${resource.serviceName}\t${bucket}\t${tsvString(span.traceId)}\t${tsvString(span.spanId)}\t${tsvString(span.parentSpanId)}\t${start}\t${duration}\t` +
+            `${tsvString(span.name)}\t${span.kind}\t${span.status.code}\t${tsvString(span.status.message)}\t${tsvString(span.traceState)}\t${span.flags}\t` +
+            `${attributeTsvFields(span.attributes)}\t${span.droppedAttributesCount}\t` +
+            `${events}\t${span.droppedEventsCount}\t${links}\t${span.droppedLinksCount}\t${resource.hash}\t${scopeHash}\n`,
+        );
       }
 
-      spanRows.append(
-        `${resource.tenant}\t${resource.serviceName}\t${bucket}\t${traceId}\t${tsvString(span.spanId)}\t${tsvString(span.parentSpanId)}\t${start}\t${duration}\t` +
-          `${name}\t${span.kind}\t${span.status.code}\t${tsvString(span.status.message)}\t${tsvString(span.traceState)}\t${span.flags}\t` +
-          `${attributeTsvFields(span.attributes)}\t${span.droppedAttributesCount}\t` +
-          `${events}\t${span.droppedEventsCount}\t${links}\t${span.droppedLinksCount}\t${resource.hash}\t${scopeHash}\n`,
-      );
-
+      // Keyed by the raw name (escaping is one-to-one), escaped once per operation in finish().
+      const name = span.name;
       const opKey = `${resource.tenant}\u0000${resource.serviceName}\u0000${name}\u0000${span.kind}`;
       const op = operations.get(opKey);
       if (op === undefined) {
@@ -245,10 +282,11 @@ class RowBatchBuilder {
       const seen = known?.operations.get(key);
       if (seen !== undefined && op.lastSeen - seen < OPERATION_REFRESH_NANO) continue;
       writtenOperations.push([key, op.lastSeen]);
-      opText += `${op.tenant}\t${op.service}\t${op.name}\t${op.kind}\t${op.lastSeen}\n`;
+      opText += `${op.tenant}\t${op.service}\t${tsvString(op.name)}\t${op.kind}\t${op.lastSeen}\n`;
     }
     return {
-      spans: this.spanRows.bytes(),
+      spans: this.binaryRows !== undefined ? this.binaryRows.bytes() : this.spanRows.bytes(),
+      spansFormat: this.format,
       resources: Buffer.from([...newResources.values()].join('')),
       scopes: Buffer.from([...newScopes.values()].join('')),
       operations: Buffer.from(opText),
@@ -257,6 +295,46 @@ class RowBatchBuilder {
       writtenOperations,
     };
   }
+}
+
+/** One row of {@link SPAN_COLUMNS} in RowBinary: the TabSeparated row's values, unescaped. */
+function writeBinarySpanRow(
+  out: RowBinaryBuffer,
+  span: Span,
+  resource: ResourceRef,
+  bucket: bigint,
+  duration: bigint,
+  scopeHash: string,
+): void {
+  out.string(resource.tenant);
+  out.string(resource.rawServiceName);
+  out.uint32(Number(bucket));
+  out.string(span.traceId);
+  out.string(span.spanId);
+  out.string(span.parentSpanId);
+  out.uint64(span.startTimeUnixNano);
+  out.uint64(duration);
+  out.string(span.name);
+  out.uint8(span.kind);
+  out.uint8(span.status.code);
+  out.string(span.status.message);
+  out.string(span.traceState);
+  out.uint32(span.flags);
+  writeAttributeColumns(out, span.attributes);
+  out.uint32(span.droppedAttributesCount);
+  let events = '';
+  let links = '';
+  if (span.events.length > 0 || span.links.length > 0) {
+    const otlp = spanToOtlpJson({ ...span, attributes: [] });
+    if (otlp.events !== undefined) events = JSON.stringify(otlp.events);
+    if (otlp.links !== undefined) links = JSON.stringify(otlp.links);
+  }
+  out.string(events);
+  out.uint32(span.droppedEventsCount);
+  out.string(links);
+  out.uint32(span.droppedLinksCount);
+  out.string(resource.hash);
+  out.string(scopeHash);
 }
 
 /** The main table's columns a read selects (64-bit values as strings: JSON numbers would round). */

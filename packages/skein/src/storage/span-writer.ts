@@ -1,5 +1,12 @@
 import type { SqlEngine } from './sql-engine.js';
-import { OPERATION_COLUMNS, RESOURCE_COLUMNS, SCOPE_COLUMNS, SPAN_COLUMNS, type RowBatches } from './span-rows.js';
+import {
+  OPERATION_COLUMNS,
+  RESOURCE_COLUMNS,
+  SCOPE_COLUMNS,
+  SPAN_COLUMNS,
+  SPAN_ROW_BINARY_STRUCTURE,
+  type RowBatches,
+} from './span-rows.js';
 
 /**
  * Inserts one batch's row bodies in the order that keeps reads consistent: new resources and
@@ -14,6 +21,11 @@ export async function insertRowBatches(engine: SqlEngine, database: string, batc
     engine.insertTabSeparated(`${database}.resources_v3`, RESOURCE_COLUMNS, batches.resources),
     engine.insertTabSeparated(`${database}.scopes_v3`, SCOPE_COLUMNS, batches.scopes),
   ]);
-  await engine.insertTabSeparated(`${database}.trace_spans_v3`, SPAN_COLUMNS, batches.spans);
+  const spansTable = `${database}.trace_spans_v3`;
+  if (batches.spansFormat === 'RowBinary') {
+    await engine.insertRowBinary(spansTable, SPAN_COLUMNS, SPAN_ROW_BINARY_STRUCTURE, batches.spans);
+  } else {
+    await engine.insertTabSeparated(spansTable, SPAN_COLUMNS, batches.spans);
+  }
   await engine.insertTabSeparated(`${database}.operations_v3`, OPERATION_COLUMNS, batches.operations);
 }

@@ -1,5 +1,8 @@
 import type { SqlParams } from './sql-binding.js';
 
+/** Formats of bulk insert bodies: TabSeparated text every engine reads, and RowBinary. */
+export type InsertFormat = 'TabSeparated' | 'RowBinary';
+
 /**
  * The one thing the storage layer needs from a ClickHouse engine. Both engines receive the same
  * SQL text, bound client-side by `bindSql`, so a statement tested on one runs on the other.
@@ -32,6 +35,19 @@ export interface SqlEngine {
    * engine has stored them. `table` is `db.table`, both validated identifiers.
    */
   insertTabSeparated(table: string, columns: readonly string[], rows: Buffer): Promise<void>;
+  /**
+   * The format the writer builds the spans table's rows in for this engine (span-rows.ts):
+   * `RowBinary` where the engine stores it for clearly less CPU than TabSeparated (embedded chDB:
+   * build and insert 1.3-1.5 against 3.1-3.4 CPU-s per 100k loadgen spans,
+   * bench/insert-format-bench.ts), else `TabSeparated`.
+   */
+  readonly bulkInsertFormat: InsertFormat;
+  /**
+   * Inserts RowBinary rows: values in `columns` order, each encoded as its type in `structure`
+   * says (`name Type, …`, the same columns; plain types such as String where the table has
+   * LowCardinality(String): the engine converts). Resolves once the engine has stored them.
+   */
+  insertRowBinary(table: string, columns: readonly string[], structure: string, rows: Buffer): Promise<void>;
   /** Idempotent. */
   close(): Promise<void>;
 }

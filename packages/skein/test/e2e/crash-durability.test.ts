@@ -3,6 +3,8 @@
  * the middle of the traffic, restarted on the same data directory, and every span of every
  * acknowledged request must be there (ARCHITECTURE decision 4).
  */
+import { existsSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { encodeOtlpProtoTraces } from '../../src/model/otlp-proto-encode.js';
@@ -48,6 +50,20 @@ test('no acknowledged span is lost across kill -9', async () => {
         missing.push(`${traceId} (${status}, ${body.spans?.length ?? 0} spans)`);
     }
     assert.deepEqual(missing, [], `${missing.length} of ${acknowledged.length} acknowledged traces lost or incomplete`);
+
+    // The killed process's insert files (RowBinary rows on their way to chDB, maybe half written)
+    // are swept once the new process writes.
+    const response = await fetch(second.otlpHttpUrl, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-protobuf' },
+      body: Buffer.from(encodeOtlpProtoTraces([makeSpan({ traceId: randomTraceId(), name: 'after' })])),
+      signal: AbortSignal.timeout(30_000),
+    });
+    await response.arrayBuffer();
+    assert.equal(response.status, 200);
+    const insertFilesBase = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
+    const leftBehind = readdirSync(insertFilesBase).filter((name) => name.startsWith(`skein-chdb-insert-${first.child.pid}-`));
+    assert.deepEqual(leftBehind, []);
   } finally {
     assert.equal(await second.stop(), 0);
     removeDir(first.dataDir);

@@ -17,6 +17,8 @@ import type {
   TraceSummary,
 } from '../../src/storage/trace-store.js';
 import { MAX_SKEW_TRACE_SPANS } from '../../src/storage/clickhouse-trace-search.js';
+import { buildRowBatches, SPAN_COLUMNS } from '../../src/storage/span-rows.js';
+import { insertRowBatches } from '../../src/storage/span-writer.js';
 import { insertV1Spans } from './v1-rows.js';
 import {
   HOSTILE_STRINGS,
@@ -553,6 +555,51 @@ export function runTraceStoreContract(name: string, env: ContractEnvironment): v
           );
         }
       }));
+
+    test('RowBinary span rows store exactly what TabSeparated rows store', async () => {
+      // Both formats on every engine, whichever one its writer picks (SqlEngine.bulkInsertFormat).
+      const databases = [env.newDatabase(), env.newDatabase()] as const;
+      const stores = [await env.openStore(databases[0]), await env.openStore(databases[1])];
+      const engine = await env.openEngine(databases[0]);
+      try {
+        const hostile = [...HOSTILE_STRINGS, `é${'x'.repeat(60)}`, `${'☃'.repeat(50)}`];
+        const spans = [
+          richSpan(0x700),
+          ...hostile.map((s, i) =>
+            makeSpan({
+              trace: 0x701 + i,
+              span: 0x701 + i,
+              resource: resourceOf(`svc ${s}`, [{ key: `r ${s}`, value: s }]),
+              name: `op ${s}`,
+              start: T0 + BigInt(i) * SECOND,
+              duration: i === 0 ? -MS : MS,
+              attributes: [
+                { key: `k ${s}`, value: s },
+                { key: 'n', value: BigInt(i) - 3n },
+              ],
+            }),
+          ),
+        ];
+        const formats = ['TabSeparated', 'RowBinary'] as const;
+        const columns = SPAN_COLUMNS.map((c) => (c === 'start_ns' || c === 'duration_ns' ? `toString(${c}) AS ${c}` : c)).join(', ');
+        const stored = [];
+        for (const [i, format] of formats.entries()) {
+          const batches = buildRowBatches(spans, undefined, format);
+          assert.equal(batches.spansFormat, format);
+          await insertRowBatches(engine, databases[i]!, batches);
+          stored.push(await engine.query(`SELECT ${columns} FROM ${databases[i]!}.trace_spans_v3 ORDER BY trace_id, span_id`));
+        }
+        assert.equal(stored[0]!.length, spans.length);
+        assert.deepStrictEqual(stored[1], stored[0]);
+        for (const [i, store] of stores.entries()) {
+          const reader = store.forTenant(DEFAULT_TENANT);
+          for (const span of spans) assert.deepStrictEqual(await reader.getTrace(span.traceId), [span], `${formats[i]} ${span.name}`);
+        }
+      } finally {
+        await engine.close();
+        for (const store of stores) await store.close();
+      }
+    });
 
     test('a resource or scope is stored once, and spans read back share it', async () => {
       const database = env.newDatabase();

@@ -23,8 +23,19 @@ test('rows built a slice at a time are byte for byte the rows built in one go', 
     scopes: new Set<string>(),
     operations: new Map(known.writtenOperations.slice(0, 1)),
   };
-  for (const slice of [1, 7, 53, 1000]) {
-    assert.deepEqual(await buildRowBatchesInTurns(spans, knownRows, slice), buildRowBatches(spans, knownRows), `slices of ${slice}`);
+  for (const format of ['TabSeparated', 'RowBinary'] as const) {
+    for (const slice of [1, 7, 53, 1000]) {
+      assert.deepEqual(
+        await buildRowBatchesInTurns(spans, knownRows, slice, format),
+        buildRowBatches(spans, knownRows, format),
+        `${format}, slices of ${slice}`,
+      );
+    }
+    assert.deepEqual(await buildRowBatchesInTurns([], knownRows, undefined, format), buildRowBatches([], knownRows, format));
   }
-  assert.deepEqual(await buildRowBatchesInTurns([], knownRows), buildRowBatches([], knownRows));
+  // The formats differ only in the spans table's rows.
+  const text = buildRowBatches(spans, knownRows, 'TabSeparated');
+  const binary = buildRowBatches(spans, knownRows, 'RowBinary');
+  assert.notDeepEqual(binary.spans, text.spans);
+  assert.deepEqual({ ...binary, spans: text.spans, spansFormat: text.spansFormat }, text);
 });

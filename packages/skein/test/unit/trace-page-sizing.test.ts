@@ -48,6 +48,7 @@ function fakeEngine(rows: number, charsPerRow: number): { engine: SqlEngine; lim
   const engine: SqlEngine = {
     name: 'fake',
     version: '0',
+    bulkInsertFormat: 'TabSeparated',
     async query<T>(sql: string): Promise<T[]> {
       if (sql.includes('.resources')) {
         return [{ resource_hash: 'r', attr_keys: [], attr_types: '', attr_values: [], dropped_attributes_count: 0, schema_url: '' }] as T[];
@@ -84,6 +85,7 @@ function fakeEngine(rows: number, charsPerRow: number): { engine: SqlEngine; lim
     },
     async command(): Promise<void> {},
     async insertTabSeparated(): Promise<void> {},
+    async insertRowBinary(): Promise<void> {},
     async close(): Promise<void> {},
   };
   return { engine, limits };
