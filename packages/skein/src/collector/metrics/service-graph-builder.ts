@@ -19,6 +19,10 @@ import { bucketOf } from './span-metrics-aggregator.js';
 
 const SEP = '\u001f';
 
+function edgeKey(tenant: TenantId, client: string, server: string): string {
+  return `${tenant}${SEP}${client}${SEP}${server}`;
+}
+
 interface PendingEdge {
   readonly tenant: TenantId;
   traceId: string;
@@ -54,11 +58,24 @@ interface EdgeDelta {
   histogram: Map<number, number>;
 }
 
+interface DeltaEntry {
+  readonly edge: EdgeSeries;
+  readonly minute: number;
+  readonly delta: EdgeDelta;
+}
+
 export class ServiceGraphBuilder {
   private readonly pending = new Map<string, PendingEdge>();
   /** Cumulative edges, for the Prometheus scrape. */
   readonly edges = new Map<string, EdgeSeries>();
-  private deltas = new Map<string, { edge: EdgeSeries; minute: number; delta: EdgeDelta }>();
+  private deltas = new Map<string, DeltaEntry>();
+  /**
+   * The same edges by tenant, client and server, and each edge's delta entry last counted: the
+   * hot path finds both without building the two string keys (a concatenation and a hash of a
+   * new string per paired span); the keys are built only for a new edge or a new minute.
+   */
+  private readonly edgeIndex = new Map<TenantId, Map<string, Map<string, EdgeSeries>>>();
+  private recentDeltas = new Map<EdgeSeries, DeltaEntry>();
   readonly boundsNanos: readonly number[];
   unpairedClientSpans = 0;
   unpairedServerSpans = 0;
@@ -172,6 +189,7 @@ export class ServiceGraphBuilder {
   takeFlush(): ServiceGraphEdgeRow[] {
     const deltas = this.deltas;
     this.deltas = new Map();
+    this.recentDeltas = new Map();
     return [...deltas.values()].map(({ edge, minute, delta }) => {
       const indexes = [...delta.histogram.keys()];
       return {
@@ -189,22 +207,30 @@ export class ServiceGraphBuilder {
   }
 
   private count(pending: PendingEdge, client: string, server: string, connectionType: string): void {
-    const key = `${pending.tenant}${SEP}${client}${SEP}${server}`;
-    let edge = this.edges.get(key);
+    let byClient = this.edgeIndex.get(pending.tenant);
+    if (!byClient) this.edgeIndex.set(pending.tenant, (byClient = new Map()));
+    let byServer = byClient.get(client);
+    if (!byServer) byClient.set(client, (byServer = new Map()));
+    let edge = byServer.get(server);
     if (!edge) {
-      edge = {
-        tenant: pending.tenant,
-        client,
-        server,
-        connectionType,
-        calls: 0,
-        failed: 0,
-        serverBuckets: new Float64Array(this.boundsNanos.length + 1),
-        clientBuckets: new Float64Array(this.boundsNanos.length + 1),
-        serverSumNanos: 0,
-        clientSumNanos: 0,
-      };
-      this.edges.set(key, edge);
+      const key = edgeKey(pending.tenant, client, server);
+      edge = this.edges.get(key);
+      if (!edge) {
+        edge = {
+          tenant: pending.tenant,
+          client,
+          server,
+          connectionType,
+          calls: 0,
+          failed: 0,
+          serverBuckets: new Float64Array(this.boundsNanos.length + 1),
+          clientBuckets: new Float64Array(this.boundsNanos.length + 1),
+          serverSumNanos: 0,
+          clientSumNanos: 0,
+        };
+        this.edges.set(key, edge);
+      }
+      byServer.set(server, edge);
     }
     const weight = pending.weight;
     const failed = pending.failed ? weight : 0;
@@ -217,11 +243,15 @@ export class ServiceGraphBuilder {
     edge.clientBuckets[bucketOf(this.boundsNanos, clientNanos)]! += weight;
     edge.serverSumNanos += serverNanos * weight;
     edge.clientSumNanos += clientNanos * weight;
-    const deltaKey = `${key}${SEP}${pending.minute}`;
-    let entry = this.deltas.get(deltaKey);
-    if (!entry) {
-      entry = { edge, minute: pending.minute, delta: { calls: 0, failed: 0, histogram: new Map() } };
-      this.deltas.set(deltaKey, entry);
+    let entry = this.recentDeltas.get(edge);
+    if (entry?.minute !== pending.minute) {
+      const deltaKey = `${edgeKey(edge.tenant, edge.client, edge.server)}${SEP}${pending.minute}`;
+      entry = this.deltas.get(deltaKey);
+      if (!entry) {
+        entry = { edge, minute: pending.minute, delta: { calls: 0, failed: 0, histogram: new Map() } };
+        this.deltas.set(deltaKey, entry);
+      }
+      this.recentDeltas.set(edge, entry);
     }
     entry.delta.calls += weight;
     entry.delta.failed += failed;

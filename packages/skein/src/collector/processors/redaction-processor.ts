@@ -66,6 +66,19 @@ const REDACTED_KEYS = 'redaction.redacted.keys';
 /** The key Skein groups and searches by: an allow-list must not silently drop it. */
 const ALWAYS_KEPT_RESOURCE_KEY = 'service.name';
 const KEY_CACHE_LIMIT = 10_000;
+/**
+ * Verdicts are remembered for values up to this length only: short values repeat across spans
+ * (the decoder even hands out the same string objects, whose hash V8 keeps), long ones (stack
+ * traces, URLs with IDs) rarely do, and hashing one costs about as much as scanning it.
+ */
+const VERDICT_MAX_LENGTH = 64;
+const VERDICT_CACHE_LIMIT = 10_000;
+
+/** What the rules say about one attribute key, as bits: one map lookup per attribute, not four. */
+const KEY_IGNORED = 1;
+const KEY_NOT_ALLOWED = 2;
+const KEY_SECRET = 4;
+const KEY_SQL = 8;
 
 /** What happened to one attribute set (or span): keys whose values were masked or deleted. */
 class Tally {
@@ -85,8 +98,15 @@ export class RedactionProcessor implements SpanProcessor {
   private readonly allowed: ReadonlySet<string> | undefined;
   private readonly sqlKeys: ReadonlySet<string>;
   private readonly blockedKeyPatterns: RegExp[];
-  /** Whether a key's whole value is secret; keys repeat across spans, regexes need not. */
-  private readonly secretKeyCache = new Map<string, boolean>();
+  /** {@link KEY_IGNORED} … bits per key; keys repeat across spans, regexes need not. */
+  private readonly keyRules = new Map<string, number>();
+  /**
+   * The detectors' verdict per short value (null: nothing to mask), for plain and for SQL keys:
+   * most attribute values repeat (issue 19 item 2: the detectors were ~4 % of the ingest main
+   * thread). The detectors are pure functions of the value, so a remembered verdict is the verdict.
+   */
+  private readonly plainVerdicts = new Map<string, string | null>();
+  private readonly sqlVerdicts = new Map<string, string | null>();
 
   constructor(
     readonly name: string,
@@ -107,29 +127,32 @@ export class RedactionProcessor implements SpanProcessor {
 
   process(spans: Span[]): Span[] {
     const resources = new Map<Resource, Resource>();
+    const statusMessages = this.config.redact_status_messages;
     for (const span of spans) {
       let resource = resources.get(span.resource);
       if (resource === undefined) resources.set(span.resource, (resource = this.redactResource(span.resource)));
       span.resource = resource;
-      const tally = new Tally();
-      this.redactAttributes(span.attributes, tally, false);
-      for (const event of span.events) this.redactAttributes(event.attributes, tally, false);
-      for (const link of span.links) this.redactAttributes(link.attributes, tally, false);
+      // No allocation for a span where nothing is masked, which is nearly every span.
+      let tally = this.redactAttributes(span.attributes, undefined, false);
+      const events = span.events;
+      for (let i = 0; i < events.length; i++) tally = this.redactAttributes(events[i]!.attributes, tally, false);
+      const links = span.links;
+      for (let i = 0; i < links.length; i++) tally = this.redactAttributes(links[i]!.attributes, tally, false);
       if (this.config.redact_span_names) {
         const name = this.redactString(span.name);
         if (name !== undefined) {
           span.name = name;
-          tally.masked.push('name');
+          (tally ??= new Tally()).masked.push('name');
         }
       }
-      if (this.config.redact_status_messages && span.status.message !== '') {
-        const message = this.redactString(span.status.message);
+      if (statusMessages && span.status.message !== '') {
+        const message = this.redactPlain(span.status.message);
         if (message !== undefined) {
           span.status = { code: span.status.code, message };
-          tally.masked.push('status.message');
+          (tally ??= new Tally()).masked.push('status.message');
         }
       }
-      if (!tally.empty) this.addSummary(span.attributes, tally);
+      if (tally !== undefined && !tally.empty) this.addSummary(span.attributes, tally);
     }
     return spans;
   }
@@ -145,14 +168,13 @@ export class RedactionProcessor implements SpanProcessor {
       let resource = resources.get(log.resource);
       if (resource === undefined) resources.set(log.resource, (resource = this.redactResource(log.resource)));
       log.resource = resource;
-      const tally = new Tally();
-      this.redactAttributes(log.attributes, tally, false);
+      let tally = this.redactAttributes(log.attributes, undefined, false);
       const body = this.redactNested(log.body);
       if (body !== undefined) {
         log.body = body;
-        tally.masked.push('body');
+        (tally ??= new Tally()).masked.push('body');
       }
-      if (!tally.empty) this.addSummary(log.attributes, tally);
+      if (tally !== undefined && !tally.empty) this.addSummary(log.attributes, tally);
     }
     return logs;
   }
@@ -160,55 +182,77 @@ export class RedactionProcessor implements SpanProcessor {
   /** Copy-on-write: the original Resource is shared with other spans, batches and pipelines. */
   private redactResource(resource: Resource): Resource {
     const attributes = resource.attributes.slice();
-    const tally = new Tally();
-    this.redactAttributes(attributes, tally, true);
-    if (tally.empty) return resource;
+    const tally = this.redactAttributes(attributes, undefined, true);
+    if (tally === undefined || tally.empty) return resource;
     this.addSummary(attributes, tally);
     return { ...resource, attributes };
   }
 
-  /** Edits the list in place: entries replaced (never mutated), deleted ones removed. */
-  private redactAttributes(attributes: KeyValue[], tally: Tally, isResource: boolean): void {
+  /**
+   * Edits the list in place: entries replaced (never mutated), deleted ones removed. Returns the
+   * tally, created on the first masked or deleted attribute.
+   */
+  private redactAttributes(attributes: KeyValue[], tally: Tally | undefined, isResource: boolean): Tally | undefined {
     let kept = 0;
-    for (const attribute of attributes) {
+    const count = attributes.length;
+    for (let i = 0; i < count; i++) {
+      const attribute = attributes[i]!;
       const key = attribute.key;
-      if (this.ignored.has(key)) {
+      const rules = this.rulesOf(key);
+      if ((rules & KEY_IGNORED) !== 0) {
         attributes[kept++] = attribute;
         continue;
       }
-      if (this.allowed !== undefined && !this.allowed.has(key) && !(isResource && key === ALWAYS_KEPT_RESOURCE_KEY)) {
-        tally.redacted.push(key);
+      if ((rules & KEY_NOT_ALLOWED) !== 0 && !(isResource && key === ALWAYS_KEPT_RESOURCE_KEY)) {
+        (tally ??= new Tally()).redacted.push(key);
         continue;
       }
-      const value = this.redactValue(key, attribute.value);
+      const value = this.redactValue(rules, attribute.value);
       if (value === undefined) {
         attributes[kept++] = attribute;
       } else {
         attributes[kept++] = { key, value };
-        tally.masked.push(key);
+        (tally ??= new Tally()).masked.push(key);
       }
     }
-    attributes.length = kept;
+    if (kept !== count) attributes.length = kept;
+    return tally;
   }
 
   /** The masked value, or undefined when nothing was masked. */
-  private redactValue(key: string, value: AnyValue): AnyValue | undefined {
+  private redactValue(rules: number, value: AnyValue): AnyValue | undefined {
     if (value === null || value instanceof Uint8Array) return undefined;
-    if (this.isSecretKey(key)) return maskWhole(value);
-    if (typeof value === 'string') {
-      if (this.sqlKeys.has(key)) {
-        const stripped = stripSqlLiterals(value);
-        const masked = this.redactString(stripped);
-        return masked ?? (stripped === value ? undefined : stripped);
-      }
-      return this.redactString(value);
-    }
+    if ((rules & KEY_SECRET) !== 0) return maskWhole(value);
+    if (typeof value === 'string') return (rules & KEY_SQL) !== 0 ? this.redactSql(value) : this.redactPlain(value);
     return this.redactNested(value);
+  }
+
+  /** {@link redactString} through the verdict cache. */
+  private redactPlain(value: string): string | undefined {
+    if (value.length > VERDICT_MAX_LENGTH) return this.redactString(value);
+    const known = this.plainVerdicts.get(value);
+    if (known !== undefined) return known ?? undefined;
+    const masked = this.redactString(value);
+    remember(this.plainVerdicts, value, masked);
+    return masked;
+  }
+
+  /** SQL literals become `?`, then the value detectors run on what is left. */
+  private redactSql(value: string): string | undefined {
+    const cacheable = value.length <= VERDICT_MAX_LENGTH;
+    if (cacheable) {
+      const known = this.sqlVerdicts.get(value);
+      if (known !== undefined) return known ?? undefined;
+    }
+    const stripped = stripSqlLiterals(value);
+    const masked = this.redactString(stripped) ?? (stripped === value ? undefined : stripped);
+    if (cacheable) remember(this.sqlVerdicts, value, masked);
+    return masked;
   }
 
   /** Strings inside arrays and kvlists (e.g. header values, which are string arrays). */
   private redactNested(value: AnyValue): AnyValue | undefined {
-    if (typeof value === 'string') return this.redactString(value);
+    if (typeof value === 'string') return this.redactPlain(value);
     if (Array.isArray(value)) {
       let copy: AnyValue[] | undefined;
       value.forEach((item, i) => {
@@ -229,14 +273,22 @@ export class RedactionProcessor implements SpanProcessor {
   }
 
   private isSecretKey(key: string): boolean {
-    let secret = this.secretKeyCache.get(key);
-    if (secret === undefined) {
-      secret = this.blockedKeyPatterns.some((re) => re.test(key));
+    return (this.rulesOf(key) & KEY_SECRET) !== 0;
+  }
+
+  private rulesOf(key: string): number {
+    let rules = this.keyRules.get(key);
+    if (rules === undefined) {
+      rules =
+        (this.ignored.has(key) ? KEY_IGNORED : 0) |
+        (this.allowed !== undefined && !this.allowed.has(key) ? KEY_NOT_ALLOWED : 0) |
+        (this.blockedKeyPatterns.some((re) => re.test(key)) ? KEY_SECRET : 0) |
+        (this.sqlKeys.has(key) ? KEY_SQL : 0);
       // High-cardinality keys must not grow the cache without bound.
-      if (this.secretKeyCache.size >= KEY_CACHE_LIMIT) this.secretKeyCache.clear();
-      this.secretKeyCache.set(key, secret);
+      if (this.keyRules.size >= KEY_CACHE_LIMIT) this.keyRules.clear();
+      this.keyRules.set(key, rules);
     }
-    return secret;
+    return rules;
   }
 
   private addSummary(attributes: KeyValue[], tally: Tally): void {
@@ -258,6 +310,12 @@ export class RedactionProcessor implements SpanProcessor {
       if (debug) put(REDACTED_KEYS, [...new Set(tally.redacted)].sort());
     }
   }
+}
+
+/** Bounded like the key cache: high-cardinality values (user IDs) must not grow it without end. */
+function remember(verdicts: Map<string, string | null>, value: string, masked: string | undefined): void {
+  if (verdicts.size >= VERDICT_CACHE_LIMIT) verdicts.clear();
+  verdicts.set(value, masked ?? null);
 }
 
 /** A secret-named key: strings (and strings in lists) become the mask; other types are left. */
