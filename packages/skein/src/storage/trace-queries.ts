@@ -102,14 +102,42 @@ WHERE ${TENANT} AND scope_hash IN (SELECT arrayJoin({hashes:Array(String)}))
 LIMIT 1 BY scope_hash`;
 }
 
+/**
+ * How a search condition's resource side is written: a subquery on `resources_v3`, the matching
+ * resources' hashes bound as a literal set (resource-sets.ts: where every writer is in this
+ * process), or nothing when that set is empty.
+ */
+export type ResourceSide = 'subquery' | 'set' | 'none';
+
 export interface SearchConditions {
   serviceName: boolean;
   spanName: boolean;
-  attributeCount: number;
-  keyOrEventCount: number;
+  /** One per attribute filter `{attrKeyI}` = `{attrValueI}`; a set is bound as `{attrResourcesI}`. */
+  attributes: readonly ResourceSide[];
+  /** One per key-or-event-name term `{termI}`; a set is bound as `{termResourcesI}`. */
+  keysOrEventNames: readonly ResourceSide[];
   minDuration: boolean;
   maxDuration: boolean;
   errorsOnly: boolean;
+}
+
+const attributeMatch = (i: number): string =>
+  `arrayExists((k, v) -> (k = {attrKey${i}:String}) AND (v = {attrValue${i}:String}), attr_keys, attr_values)`;
+const keyMatch = (i: number): string => `has(attr_keys, {term${i}:String})`;
+
+/** Resources (a tenant's) that satisfy attribute filter 0, or that have key-or-event term 0 as a key. */
+export function matchingResourcesSql(db: string, condition: 'attribute' | 'keyOrEventName'): string {
+  return `SELECT resource_hash FROM ${db}.resources_v3
+WHERE ${TENANT} AND ${condition === 'attribute' ? attributeMatch(0) : keyMatch(0)}
+GROUP BY resource_hash
+LIMIT {limit:UInt32}`;
+}
+
+/** ` OR ` the row's resource satisfies `match` (a condition on `resources_v3` rows), as `side` says. */
+function orResourceSide(db: string, side: ResourceSide, match: string, setName: string): string {
+  if (side === 'none') return '';
+  if (side === 'set') return ` OR resource_hash IN {${setName}:Set(String)}`;
+  return ` OR resource_hash IN (SELECT resource_hash FROM ${db}.resources_v3 WHERE ${TENANT} AND ${match})`;
 }
 
 /**
@@ -118,8 +146,9 @@ export interface SearchConditions {
  * the service is given (service, minutes), minute ranges of every service otherwise.
  *
  * Attribute filter i matches the span's own attributes or its resource's: the resource side is a
- * set of resource hashes from the small `resources` table. `hasAny(attr_values, […])` first lets
- * the engine's bloom filter index (where it has one) skip granules before the exact key/value test.
+ * set of resource hashes from the small `resources` table (see {@link ResourceSide}).
+ * `hasAny(attr_values, […])` first lets the engine's bloom filter index (where it has one) skip
+ * granules before the exact key/value test.
  * Not `has`: on LowCardinality values (schema v16) chDB 26.7's `has`, `indexOf` and `countEqual`
  * never find the empty string (the dictionary's default); `hasAny` and `arrayExists` do.
  */
@@ -127,20 +156,16 @@ export function searchTraceIdsSql(db: string, c: SearchConditions): string {
   const where = [TENANT, WINDOW];
   if (c.serviceName) where.push('service_name = {serviceName:String}');
   if (c.spanName) where.push('name = {spanName:String}');
-  for (let i = 0; i < c.attributeCount; i++) {
-    const kv = `arrayExists((k, v) -> (k = {attrKey${i}:String}) AND (v = {attrValue${i}:String}), attr_keys, attr_values)`;
-    where.push(
-      `((hasAny(attr_values, [{attrValue${i}:String}]) AND ${kv})
-      OR resource_hash IN (SELECT resource_hash FROM ${db}.resources_v3 WHERE ${TENANT} AND ${kv}))`,
-    );
-  }
+  c.attributes.forEach((side, i) => {
+    const kv = attributeMatch(i);
+    where.push(`((hasAny(attr_values, [{attrValue${i}:String}]) AND ${kv})${orResourceSide(db, side, kv, `attrResources${i}`)})`);
+  });
   // An event name is found in the events' OTLP JSON text as its `"name":"…"` member.
-  for (let i = 0; i < c.keyOrEventCount; i++) {
+  c.keysOrEventNames.forEach((side, i) => {
     where.push(
-      `(has(attr_keys, {term${i}:String}) OR position(events, {termJson${i}:String}) > 0
-      OR resource_hash IN (SELECT resource_hash FROM ${db}.resources_v3 WHERE ${TENANT} AND has(attr_keys, {term${i}:String})))`,
+      `(${keyMatch(i)} OR position(events, {termJson${i}:String}) > 0${orResourceSide(db, side, keyMatch(i), `termResources${i}`)})`,
     );
-  }
+  });
   if (c.minDuration) where.push(`${DURATION} >= {minDurationNs:UInt64}`);
   if (c.maxDuration) where.push(`${DURATION} <= {maxDurationNs:UInt64}`);
   if (c.errorsOnly) where.push('status_code = 2');
