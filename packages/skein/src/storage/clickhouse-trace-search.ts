@@ -7,7 +7,7 @@ import type { ResourceRow } from './span-rows.js';
 import { searchInSlices, type SliceMatch } from './search-slices.js';
 import { MAX_SET_HASHES, type ResourceSetCache } from './resource-sets.js';
 import { matchingResourcesSql, searchTraceIdsSql, type ResourceSide, type SearchRow } from './trace-queries.js';
-import { sortServices, summariseSpanRows, type SkeletonRow } from './trace-summary-rows.js';
+import { decodeSkeletonRows, sortServices, summariseSpanRows } from './trace-summary-rows.js';
 import type { TraceCondition } from './traceql-condition.js';
 import { prefilterSql } from './traceql-prefilter.js';
 import { StorageError, type CandidateQuery, type ServiceSpanCount, type TraceSearchQuery, type TraceSummary } from './trace-store.js';
@@ -139,7 +139,7 @@ async function summariseTraces(
   notBefore: bigint | undefined,
 ): Promise<TraceSummary[] | undefined> {
   const perTrace = Math.max(1, Math.min(MAX_SKEW_TRACE_SPANS, Math.floor(MAX_SKEW_SEARCH_SPANS / traceIds.length)));
-  const rows = await engine.query<SkeletonRow>(sql.skeletons, { tenant, traceIds: [...traceIds], perTrace: perTrace + 1 });
+  const rows = decodeSkeletonRows(await engine.queryRowBinary(sql.skeletons, { tenant, traceIds: [...traceIds], perTrace: perTrace + 1 }));
   const read = summariseSpanRows(rows);
   // Rows past the cap were cut: such a trace is summarised in the engine instead.
   const complete = new Map([...read].filter(([, trace]) => trace.rowCount <= perTrace));
@@ -160,7 +160,9 @@ async function summariseTraces(
   }
   const toRead = [...chosen].filter((id) => !complete.has(id));
   if (toRead.length > 0) {
-    const more = await engine.query<SkeletonRow>(sql.skeletons, { tenant, traceIds: toRead, perTrace: MAX_SKEW_TRACE_SPANS + 1 });
+    const more = decodeSkeletonRows(
+      await engine.queryRowBinary(sql.skeletons, { tenant, traceIds: toRead, perTrace: MAX_SKEW_TRACE_SPANS + 1 }),
+    );
     for (const [id, trace] of summariseSpanRows(more)) if (trace.rowCount <= MAX_SKEW_TRACE_SPANS) complete.set(id, trace);
   }
   const spansOf = [...chosen].flatMap((id) => complete.get(id)?.spans ?? []);

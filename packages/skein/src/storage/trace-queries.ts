@@ -239,20 +239,22 @@ ORDER BY min(svc_start) DESC, trace_id`;
  * are stored and are dropped in JS: `GROUP BY trace_id, span_id` cost 1.7 ms of the read's ~18 ms. The trace
  * IDs are a literal set (not `SELECT arrayJoin(…)`): two subquery sets fewer to plan and build,
  * 25.8 → 22.4 ms p50 for a search's 20 traces at 10M spans (BENCHMARKS.md, issue 19 item 3).
+ * Read as RowBinary (`decodeSkeletonRows`): every column cast to the type the decoder reads, so
+ * that every engine sends the same bytes (LowCardinality as String, UInt8, UInt64).
  */
 export function traceSkeletonsSql(db: string): string {
   return `SELECT
   trace_id,
   span_id,
-  parent_span_id AS parent,
-  name,
-  status_code AS status,
-  toString(start_ns) AS start_text,
-  toString(${DURATION}) AS duration_text,
-  toString(start_ns + duration_ns) AS end_text,
-  kind,
-  service_name AS service,
-  resource_hash AS resource
+  parent_span_id,
+  toString(name),
+  toUInt8(status_code),
+  toUInt64(start_ns),
+  toUInt64(${DURATION}),
+  toUInt64(start_ns + duration_ns),
+  toUInt8(kind),
+  toString(service_name),
+  resource_hash
 FROM ${db}.trace_spans_v3
 WHERE ${TENANT} AND ${traceRanges(db, '{traceIds:Set(String)}')}
 LIMIT {perTrace:UInt32} BY trace_id`;
