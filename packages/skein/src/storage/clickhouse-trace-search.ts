@@ -165,8 +165,9 @@ async function summariseTraces(
     );
     for (const [id, trace] of summariseSpanRows(more)) if (trace.rowCount <= MAX_SKEW_TRACE_SPANS) complete.set(id, trace);
   }
-  const spansOf = [...chosen].flatMap((id) => complete.get(id)?.spans ?? []);
-  const resources = await resourceRowsOf([...new Set(spansOf.map((span) => span.resource))]);
+  const resourceHashes = new Set<string>();
+  for (const id of chosen) for (const span of complete.get(id)?.spans ?? []) resourceHashes.add(span.resource);
+  const resources = await resourceRowsOf([...resourceHashes]);
   // Once per (resource, service), not per span: ~760 spans share a few dozen resources here.
   const hostKeys = new Map<string, string>();
   const hostKeyFor = (span: { resource: string; service: string }): string => {
@@ -178,7 +179,9 @@ async function summariseTraces(
   const corrected = summaries.map((summary): TraceSummary => {
     const trace = chosen.has(summary.traceId) ? complete.get(summary.traceId) : undefined;
     if (trace === undefined) return summary;
-    const extent = skewCorrectedExtent(trace.spans.map((span) => ({ ...span, hostKey: hostKeyFor(span) })));
+    // In place: ~760 spans per search, no copies.
+    for (const span of trace.spans) span.hostKey = hostKeyFor(span);
+    const extent = skewCorrectedExtent(trace.spans);
     return { ...summary, startTimeUnixNano: extent.startNano, durationNano: extent.durationNano, skewCorrected: true };
   });
   // Re-sorted by the corrected start (the adjuster moves only non-root spans, so this changes

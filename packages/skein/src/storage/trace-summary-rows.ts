@@ -80,8 +80,8 @@ export interface SummarisedTrace {
   summary: TraceSummary;
   /** Rows read for the trace, copies of a span included: the read's per-trace cap applies to these. */
   rowCount: number;
-  /** In row order; `hostKey` is filled in by the caller (it needs the resources). */
-  spans: (Omit<SkewSpan, 'hostKey'> & { service: string; resource: string })[];
+  /** In row order; `hostKey` is '' until the caller fills it in (it needs the resources). */
+  spans: (SkewSpan & { service: string; resource: string })[];
 }
 
 /**
@@ -138,6 +138,7 @@ function summarise(traceId: string, rows: readonly SkeletonRow[]): Omit<Summaris
       startNano: spanStart,
       durationNano: row.durationNano,
       kind: row.kind === SpanKind.CLIENT ? 'CLIENT' : row.kind === SpanKind.SERVER ? 'SERVER' : 'OTHER',
+      hostKey: '',
       service: row.service,
       resource: row.resource,
     });
