@@ -2,8 +2,8 @@
  * Where a search's time goes (issue 19 item 3): the query bench's search (service `gateway`,
  * `http.route=/api/checkout`, min duration 100 ms, limit 20) over 1 h and 24 h on a store kept by
  * `query-bench.ts --keep-data DIR`, timed end to end (wall and process CPU, chDB's threads
- * included) and per statement (each `querySized` of the chDB engine, binding and JSON parsing
- * included), so that wall − statements is the JS side.
+ * included) and per statement (each `querySized` and `queryRowBinary` of the chDB engine, binding
+ * and JSON parsing included), so that wall − statements is the JS side.
  *
  *   node --import tsx bench/search-statements-bench.ts DIR [--runs 60] [--hours 1,24]
  */
@@ -32,6 +32,13 @@ engine.querySized = async function <T>(this: ChdbEngine, sql: string, params?: P
   const t0 = performance.now();
   const result = await querySized.call<ChdbEngine, [string, typeof params], Promise<{ rows: T[]; textLength: number }>>(this, sql, params);
   statements.push({ sql: (sql.split('\n')[0] ?? '').slice(0, 60), ms: performance.now() - t0 });
+  return result;
+};
+const queryRowBinary = engine.queryRowBinary;
+engine.queryRowBinary = async function (this: ChdbEngine, sql: string, params?: Parameters<typeof queryRowBinary>[1]) {
+  const t0 = performance.now();
+  const result = await queryRowBinary.call(this, sql, params);
+  statements.push({ sql: `${(sql.split('\n')[0] ?? '').slice(0, 50)} (RowBinary)`, ms: performance.now() - t0 });
   return result;
 };
 

@@ -2,6 +2,7 @@ import type { InstrumentationScope, Resource, Span } from '../model/span.js';
 import type { TenantId } from '../model/tenant.js';
 import { ClickHouseAnalysisReader, MAX_ATTRIBUTE_LIMIT, type AnalysisStatements } from './clickhouse-analysis-reader.js';
 import { windowParams } from './window-params.js';
+import type { ResourceSetCache } from './resource-sets.js';
 import { ClickHouseLogsReader } from './clickhouse-logs-reader.js';
 import { searchTraces, traceQLCandidates, type SearchStatements } from './clickhouse-trace-search.js';
 import type { LogSearchQuery, SpanLogCount, StoredLog } from './logs-store.js';
@@ -96,6 +97,8 @@ export function readStatements(db: string): ReadStatements {
 export interface ReadCaches {
   resourceRows: Map<string, ResourceRow>;
   scopeRows: Map<string, ScopeRow>;
+  /** Where every writer is in this process: search conditions' resource sides (resource-sets.ts). */
+  resourceSets?: ResourceSetCache;
 }
 
 /**
@@ -262,8 +265,13 @@ export class ClickHouseTraceReader extends ClickHouseAnalysisReader implements T
   }
 
   searchTraces(query: TraceSearchQuery): Promise<TraceSummary[]> {
-    return searchTraces(this.engine, this.sql, this.tenant, query, (hashes) =>
-      this.lookUp(this.caches.resourceRows, this.sql.resources, hashes, (r: ResourceRow) => r.resource_hash),
+    return searchTraces(
+      this.engine,
+      this.sql,
+      this.tenant,
+      query,
+      (hashes) => this.lookUp(this.caches.resourceRows, this.sql.resources, hashes, (r: ResourceRow) => r.resource_hash),
+      this.caches.resourceSets,
     );
   }
 

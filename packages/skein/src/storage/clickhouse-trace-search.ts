@@ -5,8 +5,9 @@ import type { SqlParams } from './sql-binding.js';
 import type { SqlEngine } from './sql-engine.js';
 import type { ResourceRow } from './span-rows.js';
 import { searchInSlices, type SliceMatch } from './search-slices.js';
-import { searchTraceIdsSql, type SearchRow } from './trace-queries.js';
-import { sortServices, summariseSpanRows, type SkeletonRow } from './trace-summary-rows.js';
+import { MAX_SET_HASHES, type ResourceSetCache } from './resource-sets.js';
+import { matchingResourcesSql, searchTraceIdsSql, type ResourceSide, type SearchRow } from './trace-queries.js';
+import { decodeSkeletonRows, sortServices, summariseSpanRows } from './trace-summary-rows.js';
 import type { TraceCondition } from './traceql-condition.js';
 import { prefilterSql } from './traceql-prefilter.js';
 import { StorageError, type CandidateQuery, type ServiceSpanCount, type TraceSearchQuery, type TraceSummary } from './trace-store.js';
@@ -36,7 +37,8 @@ export type ResourceRowsOf = (hashes: readonly string[]) => Promise<Map<string, 
  * Trace search (TraceSearchQuery): the matching trace IDs, newest first in slices of the window
  * (search-slices.ts), then their summaries read by primary key, with clock skew corrected for the
  * traces small enough. `resourceRowsOf` is the reader's
- * resource cache (host names are the clocks skew is corrected between).
+ * resource cache (host names are the clocks skew is corrected between); `resourceSets`, where
+ * the store has one, turns conditions' resource sides into literal sets (resource-sets.ts).
  */
 export async function searchTraces(
   engine: SqlEngine,
@@ -44,6 +46,7 @@ export async function searchTraces(
   tenant: TenantId,
   query: TraceSearchQuery,
   resourceRowsOf: ResourceRowsOf,
+  resourceSets?: ResourceSetCache,
 ): Promise<TraceSummary[]> {
   if (!Number.isInteger(query.limit) || query.limit < 1 || query.limit > MAX_SEARCH_LIMIT) {
     throw new StorageError('rejected', `search limit must be an integer in 1..${MAX_SEARCH_LIMIT}, got ${query.limit}`);
@@ -70,11 +73,37 @@ export async function searchTraces(
     if (query.maxDurationNano < 0n) return [];
     params['maxDurationNs'] = clampUInt64(query.maxDurationNano);
   }
+  /** A condition's resource side, with its set bound as `setName` when it is one. */
+  const sideOf = async (
+    condition: 'attribute' | 'keyOrEventName',
+    conditionParams: Record<string, string>,
+    setName: string,
+  ): Promise<ResourceSide> => {
+    if (resourceSets === undefined) return 'subquery';
+    const key = JSON.stringify([condition, ...Object.values(conditionParams)]);
+    const hashes = await resourceSets.hashes(tenant, key, async () =>
+      (
+        await engine.query<{ resource_hash: string }>(matchingResourcesSql(sql.db, condition), {
+          tenant,
+          ...conditionParams,
+          limit: MAX_SET_HASHES + 1,
+        })
+      ).map((row) => row.resource_hash),
+    );
+    if (hashes === undefined) return 'subquery';
+    if (hashes.length === 0) return 'none';
+    params[setName] = [...hashes];
+    return 'set';
+  };
+  const attributeSides = await Promise.all(
+    query.attributes.map((filter, i) => sideOf('attribute', { attrKey0: filter.key, attrValue0: filter.value }, `attrResources${i}`)),
+  );
+  const termSides = await Promise.all(terms.map((term, i) => sideOf('keyOrEventName', { term0: term }, `termResources${i}`)));
   const idsSql = searchTraceIdsSql(sql.db, {
     serviceName: query.serviceName !== undefined,
     spanName: query.spanName !== undefined,
-    attributeCount: query.attributes.length,
-    keyOrEventCount: terms.length,
+    attributes: attributeSides,
+    keysOrEventNames: termSides,
     minDuration: query.minDurationNano !== undefined,
     maxDuration: query.maxDurationNano !== undefined,
     errorsOnly: query.errorsOnly,
@@ -110,7 +139,7 @@ async function summariseTraces(
   notBefore: bigint | undefined,
 ): Promise<TraceSummary[] | undefined> {
   const perTrace = Math.max(1, Math.min(MAX_SKEW_TRACE_SPANS, Math.floor(MAX_SKEW_SEARCH_SPANS / traceIds.length)));
-  const rows = await engine.query<SkeletonRow>(sql.skeletons, { tenant, traceIds: [...traceIds], perTrace: perTrace + 1 });
+  const rows = decodeSkeletonRows(await engine.queryRowBinary(sql.skeletons, { tenant, traceIds: [...traceIds], perTrace: perTrace + 1 }));
   const read = summariseSpanRows(rows);
   // Rows past the cap were cut: such a trace is summarised in the engine instead.
   const complete = new Map([...read].filter(([, trace]) => trace.rowCount <= perTrace));
@@ -131,11 +160,14 @@ async function summariseTraces(
   }
   const toRead = [...chosen].filter((id) => !complete.has(id));
   if (toRead.length > 0) {
-    const more = await engine.query<SkeletonRow>(sql.skeletons, { tenant, traceIds: toRead, perTrace: MAX_SKEW_TRACE_SPANS + 1 });
+    const more = decodeSkeletonRows(
+      await engine.queryRowBinary(sql.skeletons, { tenant, traceIds: toRead, perTrace: MAX_SKEW_TRACE_SPANS + 1 }),
+    );
     for (const [id, trace] of summariseSpanRows(more)) if (trace.rowCount <= MAX_SKEW_TRACE_SPANS) complete.set(id, trace);
   }
-  const spansOf = [...chosen].flatMap((id) => complete.get(id)?.spans ?? []);
-  const resources = await resourceRowsOf([...new Set(spansOf.map((span) => span.resource))]);
+  const resourceHashes = new Set<string>();
+  for (const id of chosen) for (const span of complete.get(id)?.spans ?? []) resourceHashes.add(span.resource);
+  const resources = await resourceRowsOf([...resourceHashes]);
   // Once per (resource, service), not per span: ~760 spans share a few dozen resources here.
   const hostKeys = new Map<string, string>();
   const hostKeyFor = (span: { resource: string; service: string }): string => {
@@ -147,7 +179,9 @@ async function summariseTraces(
   const corrected = summaries.map((summary): TraceSummary => {
     const trace = chosen.has(summary.traceId) ? complete.get(summary.traceId) : undefined;
     if (trace === undefined) return summary;
-    const extent = skewCorrectedExtent(trace.spans.map((span) => ({ ...span, hostKey: hostKeyFor(span) })));
+    // In place: ~760 spans per search, no copies.
+    for (const span of trace.spans) span.hostKey = hostKeyFor(span);
+    const extent = skewCorrectedExtent(trace.spans);
     return { ...summary, startTimeUnixNano: extent.startNano, durationNano: extent.durationNano, skewCorrected: true };
   });
   // Re-sorted by the corrected start (the adjuster moves only non-root spans, so this changes

@@ -1,12 +1,12 @@
 import type { LogRecord } from '../model/log-record.js';
 import type { Span } from '../model/span.js';
 import { buildLogRowBatches, LOG_COLUMNS } from './log-rows.js';
-import { RESOURCE_COLUMNS, SCOPE_COLUMNS } from './span-rows.js';
 import type { TenantId } from '../model/tenant.js';
 import { ClickHouseTraceReader, readStatements, type ReadCaches, type ReadStatements } from './clickhouse-trace-reader.js';
+import { ResourceSetCache } from './resource-sets.js';
 import { quoteIdentifier } from './sql-binding.js';
 import type { SqlEngine } from './sql-engine.js';
-import { insertRowBatches } from './span-writer.js';
+import { insertResourcesAndScopes, insertRowBatches } from './span-writer.js';
 import { buildRowBatchesInTurns } from './span-rows.js';
 import { StorageError, type SamplingProbability, type TenantTraceReader, type TraceStore } from './trace-store.js';
 import { tsvString } from './tsv-text.js';
@@ -36,7 +36,7 @@ export class ClickHouseTraceStore implements TraceStore {
   private closed = false;
   /** What this process has stored (written after the insert succeeded), by tenant: see buildRowBatches. */
   private readonly known = { resources: new Set<string>(), scopes: new Set<string>(), operations: new Map<string, bigint>() };
-  private readonly caches: ReadCaches = { resourceRows: new Map(), scopeRows: new Map() };
+  private readonly caches: ReadCaches;
 
   private readonly maintenanceTimer: NodeJS.Timeout | undefined;
   private readonly distributed: boolean;
@@ -58,6 +58,11 @@ export class ClickHouseTraceStore implements TraceStore {
     this.distributed = options.distributed ?? false;
     this.description = `${engine.name} ${engine.version}`;
     this.sql = readStatements(quoteIdentifier(database));
+    this.caches = {
+      resourceRows: new Map(),
+      scopeRows: new Map(),
+      ...(engine.soleWriter === true && !this.distributed ? { resourceSets: new ResourceSetCache(database) } : {}),
+    };
     if (maintenance !== undefined) {
       this.maintenanceTimer = setInterval(() => {
         maintenance().then(
@@ -98,10 +103,7 @@ export class ClickHouseTraceStore implements TraceStore {
   async writeLogs(logs: readonly LogRecord[]): Promise<void> {
     if (logs.length === 0) return;
     const batches = buildLogRowBatches(logs, this.known);
-    await Promise.all([
-      this.engine.insertTabSeparated(`${this.database}.resources_v3`, RESOURCE_COLUMNS, batches.resources),
-      this.engine.insertTabSeparated(`${this.database}.scopes_v3`, SCOPE_COLUMNS, batches.scopes),
-    ]);
+    await insertResourcesAndScopes(this.engine, this.database, batches);
     await this.engine.insertTabSeparated(`${this.database}.logs_v6`, LOG_COLUMNS, batches.logs);
     remember(this.known.resources, batches.newResources);
     remember(this.known.scopes, batches.newScopes);

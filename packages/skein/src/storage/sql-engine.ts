@@ -14,6 +14,12 @@ export interface SqlEngine {
   readonly name: string;
   /** `SELECT version()` as reported by the engine, e.g. `26.7.2.1`, `18.16.1`. */
   readonly version: string;
+  /**
+   * True when every write to the engine's data comes through this process (chDB: one process
+   * holds its data directory). Reads may then cache what only a write can change, exactly
+   * (resource-sets.ts).
+   */
+  readonly soleWriter?: boolean;
   /** Runs a SELECT and returns its rows as parsed JSONEachRow objects. */
   query<T>(sql: string, params?: SqlParams): Promise<T[]>;
   /**

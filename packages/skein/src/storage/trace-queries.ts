@@ -103,14 +103,42 @@ WHERE ${TENANT} AND scope_hash IN (SELECT arrayJoin({hashes:Array(String)}))
 LIMIT 1 BY scope_hash`;
 }
 
+/**
+ * How a search condition's resource side is written: a subquery on `resources_v3`, the matching
+ * resources' hashes bound as a literal set (resource-sets.ts: where every writer is in this
+ * process), or nothing when that set is empty.
+ */
+export type ResourceSide = 'subquery' | 'set' | 'none';
+
 export interface SearchConditions {
   serviceName: boolean;
   spanName: boolean;
-  attributeCount: number;
-  keyOrEventCount: number;
+  /** One per attribute filter `{attrKeyI}` = `{attrValueI}`; a set is bound as `{attrResourcesI}`. */
+  attributes: readonly ResourceSide[];
+  /** One per key-or-event-name term `{termI}`; a set is bound as `{termResourcesI}`. */
+  keysOrEventNames: readonly ResourceSide[];
   minDuration: boolean;
   maxDuration: boolean;
   errorsOnly: boolean;
+}
+
+const attributeMatch = (i: number): string =>
+  `arrayExists((k, v) -> (k = {attrKey${i}:String}) AND (v = {attrValue${i}:String}), attr_keys, attr_values)`;
+const keyMatch = (i: number): string => arrayHasSql('attr_keys', `{term${i}:String}`);
+
+/** Resources (a tenant's) that satisfy attribute filter 0, or that have key-or-event term 0 as a key. */
+export function matchingResourcesSql(db: string, condition: 'attribute' | 'keyOrEventName'): string {
+  return `SELECT resource_hash FROM ${db}.resources_v3
+WHERE ${TENANT} AND ${condition === 'attribute' ? attributeMatch(0) : keyMatch(0)}
+GROUP BY resource_hash
+LIMIT {limit:UInt32}`;
+}
+
+/** ` OR ` the row's resource satisfies `match` (a condition on `resources_v3` rows), as `side` says. */
+function orResourceSide(db: string, side: ResourceSide, match: string, setName: string): string {
+  if (side === 'none') return '';
+  if (side === 'set') return ` OR resource_hash IN {${setName}:Set(String)}`;
+  return ` OR resource_hash IN (SELECT resource_hash FROM ${db}.resources_v3 WHERE ${TENANT} AND ${match})`;
 }
 
 /**
@@ -119,8 +147,9 @@ export interface SearchConditions {
  * the service is given (service, minutes), minute ranges of every service otherwise.
  *
  * Attribute filter i matches the span's own attributes or its resource's: the resource side is a
- * set of resource hashes from the small `resources` table. `hasAny(attr_values, […])` first lets
- * the engine's bloom filter index (where it has one) skip granules before the exact key/value test.
+ * set of resource hashes from the small `resources` table (see {@link ResourceSide}).
+ * `hasAny(attr_values, […])` first lets the engine's bloom filter index (where it has one) skip
+ * granules before the exact key/value test.
  * Not `has`: on LowCardinality values (schema v16) chDB 26.7's `has`, `indexOf` and `countEqual`
  * never find the empty string (the dictionary's default); `hasAny` and `arrayExists` do.
  */
@@ -128,20 +157,16 @@ export function searchTraceIdsSql(db: string, c: SearchConditions): string {
   const where = [TENANT, WINDOW];
   if (c.serviceName) where.push('service_name = {serviceName:String}');
   if (c.spanName) where.push('name = {spanName:String}');
-  for (let i = 0; i < c.attributeCount; i++) {
-    const kv = `arrayExists((k, v) -> (k = {attrKey${i}:String}) AND (v = {attrValue${i}:String}), attr_keys, attr_values)`;
-    where.push(
-      `((hasAny(attr_values, [{attrValue${i}:String}]) AND ${kv})
-      OR resource_hash IN (SELECT resource_hash FROM ${db}.resources_v3 WHERE ${TENANT} AND ${kv}))`,
-    );
-  }
+  c.attributes.forEach((side, i) => {
+    const kv = attributeMatch(i);
+    where.push(`((hasAny(attr_values, [{attrValue${i}:String}]) AND ${kv})${orResourceSide(db, side, kv, `attrResources${i}`)})`);
+  });
   // An event name is found in the events' OTLP JSON text as its `"name":"…"` member.
-  for (let i = 0; i < c.keyOrEventCount; i++) {
+  c.keysOrEventNames.forEach((side, i) => {
     where.push(
-      `(${arrayHasSql('attr_keys', `{term${i}:String}`)} OR position(events, {termJson${i}:String}) > 0
-      OR resource_hash IN (SELECT resource_hash FROM ${db}.resources_v3 WHERE ${TENANT} AND ${arrayHasSql('attr_keys', `{term${i}:String}`)}))`,
+      `(${keyMatch(i)} OR position(events, {termJson${i}:String}) > 0${orResourceSide(db, side, keyMatch(i), `termResources${i}`)})`,
     );
-  }
+  });
   if (c.minDuration) where.push(`${DURATION} >= {minDurationNs:UInt64}`);
   if (c.maxDuration) where.push(`${DURATION} <= {maxDurationNs:UInt64}`);
   if (c.errorsOnly) where.push('status_code = 2');
@@ -215,20 +240,22 @@ ORDER BY min(svc_start) DESC, trace_id`;
  * are stored and are dropped in JS: `GROUP BY trace_id, span_id` cost 1.7 ms of the read's ~18 ms. The trace
  * IDs are a literal set (not `SELECT arrayJoin(…)`): two subquery sets fewer to plan and build,
  * 25.8 → 22.4 ms p50 for a search's 20 traces at 10M spans (BENCHMARKS.md, issue 19 item 3).
+ * Read as RowBinary (`decodeSkeletonRows`): every column cast to the type the decoder reads, so
+ * that every engine sends the same bytes (LowCardinality as String, UInt8, UInt64).
  */
 export function traceSkeletonsSql(db: string): string {
   return `SELECT
   trace_id,
   span_id,
-  parent_span_id AS parent,
-  name,
-  status_code AS status,
-  toString(start_ns) AS start_text,
-  toString(${DURATION}) AS duration_text,
-  toString(start_ns + duration_ns) AS end_text,
-  kind,
-  service_name AS service,
-  resource_hash AS resource
+  parent_span_id,
+  toString(name),
+  toUInt8(status_code),
+  toUInt64(start_ns),
+  toUInt64(${DURATION}),
+  toUInt64(start_ns + duration_ns),
+  toUInt8(kind),
+  toString(service_name),
+  resource_hash
 FROM ${db}.trace_spans_v3
 WHERE ${TENANT} AND ${traceRanges(db, '{traceIds:Set(String)}')}
 LIMIT {perTrace:UInt32} BY trace_id`;

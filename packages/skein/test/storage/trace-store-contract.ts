@@ -28,6 +28,7 @@ import {
   W_END,
   W_START,
   makeSpan,
+  plainScope,
   resourceOf,
   richSpan,
   searchWorld,
@@ -698,6 +699,56 @@ export function runTraceStoreContract(name: string, env: ContractEnvironment): v
         assert.deepStrictEqual(await ids(reader, { keysOrEventNames: ['retry', 'amount'] }), [2], 'every term on one span');
         assert.deepStrictEqual(await ids(reader, { keysOrEventNames: ['retry', 'http.method'] }), []);
       }));
+
+    // chDB answers resource sides from sets cached until a resource is written (resource-sets.ts).
+    test('search by resource attribute or key finds resources stored after an earlier search, by any store or by logs', async () => {
+      const database = env.newDatabase();
+      const store = await env.openStore(database);
+      const other = await env.openStore(database);
+      try {
+        const reader = store.forTenant(DEFAULT_TENANT);
+        await store.writeSpans(searchWorld());
+        const prod = { attributes: [{ key: 'deployment.environment', value: 'prod' }] };
+        const canary = { keysOrEventNames: ['canary.id'] };
+        assert.deepStrictEqual(await ids(reader, prod), [3, 1]);
+        assert.deepStrictEqual(await ids(reader, canary), []);
+        const newResource = resourceOf('frontend', [
+          { key: 'deployment.environment', value: 'prod' },
+          { key: 'canary.id', value: 'c1' },
+        ]);
+        await other.writeSpans([
+          makeSpan({ trace: 8, span: 81, resource: newResource, name: 'GET /x', start: T0 + 60n * SECOND, duration: MS }),
+        ]);
+        assert.deepStrictEqual(await ids(reader, prod), [8, 3, 1], 'a resource another store wrote');
+        assert.deepStrictEqual(await ids(reader, canary), [8]);
+        // A resource first stored with a log: the spans' write then stores no resource row.
+        const logged = resourceOf('batch', [{ key: 'canary.id', value: 'c2' }]);
+        await store.writeLogs([
+          {
+            timeUnixNano: T0,
+            observedTimeUnixNano: T0,
+            severityNumber: 9,
+            severityText: 'INFO',
+            body: 'started',
+            attributes: [],
+            droppedAttributesCount: 0,
+            flags: 0,
+            traceId: '',
+            spanId: '',
+            eventName: '',
+            resource: logged,
+            scope: plainScope,
+          },
+        ]);
+        assert.deepStrictEqual(await ids(reader, canary), [8]);
+        await store.writeSpans([makeSpan({ trace: 9, span: 91, resource: logged, name: 'tick', start: T0 + 70n * SECOND, duration: MS })]);
+        assert.deepStrictEqual(await ids(reader, canary), [9, 8], 'a resource a log stored first');
+        assert.deepStrictEqual(await ids(reader, { attributes: [{ key: 'canary.id', value: 'c2' }] }), [9]);
+      } finally {
+        await other.close();
+        await store.close();
+      }
+    });
 
     // Root-span counts for adaptive sampling are the metrics tap's (metrics-store-contract.ts, v11).
     test('sampling probabilities, latest wins, per tenant', () =>

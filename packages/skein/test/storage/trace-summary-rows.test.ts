@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { summariseSpanRows, type SkeletonRow } from '../../src/storage/trace-summary-rows.js';
+import { decodeSkeletonRows, summariseSpanRows, type SkeletonRow } from '../../src/storage/trace-summary-rows.js';
+import { StorageError } from '../../src/storage/trace-store.js';
 
 function row(spanId: string, parent: string, start: number, fields: Partial<SkeletonRow> = {}): SkeletonRow {
   return {
@@ -9,9 +10,9 @@ function row(spanId: string, parent: string, start: number, fields: Partial<Skel
     parent,
     name: `op-${spanId}`,
     status: 0,
-    start_text: String(start),
-    duration_text: '10',
-    end_text: String(start + 10),
+    startNano: BigInt(start),
+    durationNano: 10n,
+    endNano: BigInt(start + 10),
     kind: 2,
     service: 'web',
     resource: 'r1',
@@ -39,4 +40,45 @@ test('copies of a span count once in the summary, and every row read counts towa
   assert.equal(trace.summary.rootSpanName, 'op-a');
   assert.equal(trace.summary.startTimeUnixNano, 100n);
   assert.equal(trace.summary.durationNano, 30n);
+});
+
+test('the span read decodes from RowBinary: strings as UTF-8, UInt8 and UInt64 little-endian; a cut row is an error', () => {
+  const text = (value: string): Buffer => {
+    const bytes = Buffer.from(value, 'utf8');
+    return Buffer.concat([Buffer.from([bytes.length]), bytes]);
+  };
+  const uint64 = (value: bigint): Buffer => {
+    const bytes = Buffer.alloc(8);
+    bytes.writeBigUInt64LE(value);
+    return bytes;
+  };
+  const encoded = Buffer.concat([
+    text('t1'),
+    text('a'),
+    text(''),
+    text('GET /çà ☃'),
+    Buffer.from([2]),
+    uint64(18_446_744_073_709_551_615n),
+    uint64(10n),
+    uint64(9n),
+    Buffer.from([3]),
+    text('web'),
+    text('r1'),
+  ]);
+  const rows = decodeSkeletonRows(Buffer.concat([encoded, encoded]));
+  assert.equal(rows.length, 2);
+  assert.deepStrictEqual(rows[1], {
+    trace_id: 't1',
+    span_id: 'a',
+    parent: '',
+    name: 'GET /çà ☃',
+    status: 2,
+    startNano: 18_446_744_073_709_551_615n,
+    durationNano: 10n,
+    endNano: 9n,
+    kind: 3,
+    service: 'web',
+    resource: 'r1',
+  });
+  assert.throws(() => decodeSkeletonRows(encoded.subarray(0, encoded.length - 1)), StorageError);
 });

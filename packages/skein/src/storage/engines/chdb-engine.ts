@@ -68,6 +68,8 @@ const CLOSE_DRAIN_MILLIS = 10_000;
 export class ChdbEngine implements SqlEngine {
   readonly name = 'chdb';
   readonly bulkInsertFormat = 'RowBinary';
+  /** chDB locks its data directory for one process ("Another server instance in same directory"). */
+  readonly soleWriter = true;
   private closed = false;
   /** Statements in chDB now; close() lets them finish before the session is released. */
   private readonly running = new Set<Promise<unknown>>();
