@@ -10,7 +10,7 @@
  *
  *   npm run build && node --import tsx bench/e2e-bench.ts [--duration 60s] [--rate max] [--connections 16]
  *     [--batch-size 512] [--protocol http/protobuf|http/json|grpc] [--seed 1] [--json FILE]
- *     [--skip-disk] [--source] [--skein-node-args=--flag,…]   (--source: run src/ through tsx instead of dist/, for tests)
+ *     [--skip-disk] [--source] [--skein-node-args=--flag,…] [--table-settings=TABLE:SETTING=VALUE,… …]   (--source: run src/ through tsx instead of dist/, for tests)
  *
  * Both processes share the machine's cores: on 2 cores loadgen's own CPU use (reported) is taken
  * from Skein, which is the deployment being measured (an SDK-side load on the same host), and what
@@ -25,6 +25,7 @@ import { parseDuration } from '../src/loadgen/loadgen-args.js';
 import type { LoadgenSummary } from '../src/loadgen/run-loadgen.js';
 import { startSkein, type SkeinProcess } from '../test/support/skein-process.js';
 import { diskUsage, type DiskUsage } from './disk-usage.js';
+import { applyTableSettings, parseTableSettings, partsByTable } from './merge-parts.js';
 import { processUsage, threadUsage } from './process-usage.js';
 
 const { values: options } = parseArgs({
@@ -42,6 +43,9 @@ const { values: options } = parseArgs({
     source: { type: 'boolean', default: false },
     // V8 flags for the Skein process, e.g. `--skein-node-args=--max-semi-space-size=16` (comma-separated).
     'skein-node-args': { type: 'string', default: '' },
+    // Merge levers (issue 19 item 2): `TABLE:SETTING=VALUE[,…]` (TABLE `*`: every MergeTree table),
+    // applied with ALTER … MODIFY SETTING to a freshly migrated store before the measured run.
+    'table-settings': { type: 'string', multiple: true, default: [] },
   },
 });
 const durationSeconds = parseDuration('--duration', options.duration) / 1000;
@@ -175,6 +179,15 @@ async function main(): Promise<void> {
   try {
     const skeinArgs = extraSkeinArgs();
     const nodeArgs = options['skein-node-args'].split(',').filter((arg) => arg !== '');
+    const tableSettings = options['table-settings'].map(parseTableSettings);
+    let settingStatements: string[] = [];
+    if (tableSettings.length > 0) {
+      // The tables exist once Skein has migrated the store; the settings go in while it is stopped.
+      const migrating = await startSkein({ dataDir, built: !options.source, args: skeinArgs, nodeArgs, timeoutMillis: 120_000 });
+      await migrating.stop();
+      settingStatements = await applyTableSettings(dataDir, tableSettings);
+      for (const statement of settingStatements) console.log(`  ${statement}`);
+    }
     skein = await startSkein({ dataDir, built: !options.source, args: skeinArgs, nodeArgs, timeoutMillis: 120_000 });
     console.log(`skein: pid ${skein.child.pid}, OTLP/HTTP :${skein.ports.otlpHttp}, OTLP/gRPC :${skein.ports.otlpGrpc}, data ${dataDir}`);
     const pid = skein.child.pid!;
@@ -224,6 +237,17 @@ async function main(): Promise<void> {
     skeinFigures.shutdownSeconds = round((performance.now() - stopStarted) / 1000, 1);
     skein = undefined;
 
+    const parts = await partsByTable(dataDir);
+    // Per table: active parts, the deepest merge level, merges per row (row-weighted level).
+    console.log(
+      `active parts after the run: ${Object.entries(parts)
+        .map(
+          ([table, p]) =>
+            `${table} ${p.activeParts} (rows ${fmt(p.rows)}, max level ${p.maxLevel}, ${p.rowWeightedLevel} merges/row, ${p.mergeWritesPerRow} merge writes/row, ${p.outdatedParts} outdated)`,
+        )
+        .join('; ')}`,
+    );
+
     let disk: DiskUsage | null = null;
     if (!options['skip-disk']) {
       console.log('merging parts to measure bytes per span on disk…');
@@ -243,6 +267,7 @@ async function main(): Promise<void> {
         seed: Number(options.seed),
         topology: loadgen.topology,
         skeinArgs,
+        tableSettings: settingStatements,
         build: options.source ? 'src (tsx)' : 'dist',
       },
       spansPerSecond: loadgen.spansPerSecond,
@@ -250,6 +275,7 @@ async function main(): Promise<void> {
       skein: skeinFigures,
       loadgenProcess: { cpuSeconds: round(loadgenCpuSeconds), averageCpuCores: round(loadgenCpuSeconds / loadgen.seconds) },
       loadgen,
+      parts,
       disk,
       timeline: samples,
     };
