@@ -5,6 +5,7 @@ import type { LogRecord } from '../../src/model/log-record.js';
 import type { AnyValue, KeyValue, Resource, Span } from '../../src/model/span.js';
 import { makeResource, makeSpan } from '../support/span-factory.js';
 import { ReferenceRedactionProcessor } from './fixtures/redaction-reference.js';
+import { seededRandom } from '../unit/fixtures/sample-spans.js';
 
 /**
  * The fast path of `redaction` (issue 19 item 2: per-key rule bits, remembered verdicts for short
@@ -13,17 +14,8 @@ import { ReferenceRedactionProcessor } from './fixtures/redaction-reference.js';
  * out identical, attribute for attribute, summary for summary, with the same counters.
  */
 
-/** mulberry32: a seeded generator, so a failure names a reproducible seed. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded generator, so a failure names a reproducible seed. */
+const seeded = seededRandom;
 
 const FRAGMENTS = [
   'GET',
