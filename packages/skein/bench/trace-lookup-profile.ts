@@ -23,7 +23,7 @@ import {
   type ResourceRow,
   type ScopeRow,
   type SpanRow,
-} from '../src/storage/span-rows.js';
+} from '../src/storage/stored-span-rows.js';
 import { parseJsonEachRow } from '../src/storage/sql-engine.js';
 import { getTraceSql, resourcesByHashSql, scopesByHashSql } from '../src/storage/trace-queries.js';
 

@@ -9,18 +9,17 @@ import type { LogSearchQuery, SpanLogCount, StoredLog } from './logs-store.js';
 import type { TraceCondition } from './traceql-condition.js';
 import { decodeOutlineRow } from './trace-outline-columns.js';
 import { isStringLimitError, type SqlEngine } from './sql-engine.js';
+import { BUCKET_NANO, storedKey } from './span-rows.js';
 import {
-  BUCKET_NANO,
   newBuiltObjects,
   resourceFromRow,
   scopeFromRow,
   spansFromRows,
-  storedKey,
   type BuiltObjects,
   type ResourceRow,
   type ScopeRow,
   type SpanRow,
-} from './span-rows.js';
+} from './stored-span-rows.js';
 import {
   dependenciesSql,
   getTraceSql,

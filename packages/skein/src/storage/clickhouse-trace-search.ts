@@ -3,7 +3,7 @@ import type { TenantId } from '../model/tenant.js';
 import { clampUInt64, windowParams } from './window-params.js';
 import type { SqlParams } from './sql-binding.js';
 import type { SqlEngine } from './sql-engine.js';
-import type { ResourceRow } from './span-rows.js';
+import type { ResourceRow } from './stored-span-rows.js';
 import { searchInSlices, type SliceMatch } from './search-slices.js';
 import { MAX_SET_HASHES, type ResourceSetCache } from './resource-sets.js';
 import { matchingResourcesSql, searchTraceIdsSql, type ResourceSide, type SearchRow } from './trace-queries.js';

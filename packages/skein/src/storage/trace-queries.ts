@@ -1,5 +1,5 @@
 import { arrayHasSql } from './array-sql.js';
-import { SPAN_ROW_COLUMNS } from './span-rows.js';
+import { SPAN_ROW_COLUMNS } from './stored-span-rows.js';
 
 /**
  * The store's reviewed SQL (schema v3). Table names are the validated, quoted database plus a

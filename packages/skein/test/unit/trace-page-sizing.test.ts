@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import { ClickHouseTraceStore } from '../../src/storage/clickhouse-trace-store.js';
 import type { SqlParams } from '../../src/storage/sql-binding.js';
 import type { SqlEngine } from '../../src/storage/sql-engine.js';
-import type { SpanRow } from '../../src/storage/span-rows.js';
+import type { SpanRow } from '../../src/storage/stored-span-rows.js';
 import { StorageError } from '../../src/storage/trace-store.js';
 import { DEFAULT_TENANT } from '../../src/model/tenant.js';
 
