@@ -211,7 +211,8 @@ class RowBatchBuilder {
   private readonly newResources = new Map<string, string>();
   private readonly newScopes = new Map<string, string>();
   private readonly operations = new Map<string, { tenant: string; service: string; name: string; kind: number; lastSeen: bigint }>();
-  private readonly spanRows = new RowBuffer();
+  /** One of the two, by format. */
+  private readonly spanRows: RowBuffer | undefined;
   private readonly binaryRows: RowBinaryBuffer | undefined;
 
   constructor(
@@ -219,6 +220,7 @@ class RowBatchBuilder {
     private readonly format: SpanRowFormat,
   ) {
     if (format === 'RowBinary') this.binaryRows = new RowBinaryBuffer();
+    else this.spanRows = new RowBuffer();
   }
 
   add(spans: readonly Span[], from: number, to: number): void {
@@ -250,18 +252,12 @@ class RowBatchBuilder {
       if (binaryRows !== undefined) {
         writeBinarySpanRow(binaryRows, span, resource, bucket, duration, scopeHash);
       } else {
-        let events = '';
-        let links = '';
-        if (span.events.length > 0 || span.links.length > 0) {
-          const otlp = spanToOtlpJson({ ...span, attributes: [] });
-          if (otlp.events !== undefined) events = tsvString(JSON.stringify(otlp.events));
-          if (otlp.links !== undefined) links = tsvString(JSON.stringify(otlp.links));
-        }
-        spanRows.append(
+        const { events, links } = eventsAndLinksJson(span);
+        spanRows!.append(
           `${resource.tenant}\t${resource.serviceName}\t${bucket}\t${tsvString(span.traceId)}\t${tsvString(span.spanId)}\t${tsvString(span.parentSpanId)}\t${start}\t${duration}\t` +
             `${tsvString(span.name)}\t${span.kind}\t${span.status.code}\t${tsvString(span.status.message)}\t${tsvString(span.traceState)}\t${span.flags}\t` +
             `${attributeTsvFields(span.attributes)}\t${span.droppedAttributesCount}\t` +
-            `${events}\t${span.droppedEventsCount}\t${links}\t${span.droppedLinksCount}\t${resource.hash}\t${scopeHash}\n`,
+            `${tsvString(events)}\t${span.droppedEventsCount}\t${tsvString(links)}\t${span.droppedLinksCount}\t${resource.hash}\t${scopeHash}\n`,
         );
       }
 
@@ -286,7 +282,7 @@ class RowBatchBuilder {
       opText += `${op.tenant}\t${op.service}\t${tsvString(op.name)}\t${op.kind}\t${op.lastSeen}\n`;
     }
     return {
-      spans: this.binaryRows !== undefined ? this.binaryRows.bytes() : this.spanRows.bytes(),
+      spans: (this.binaryRows ?? this.spanRows!).bytes(),
       spansFormat: this.format,
       resources: Buffer.from([...newResources.values()].join('')),
       scopes: Buffer.from([...newScopes.values()].join('')),
@@ -323,17 +319,21 @@ function writeBinarySpanRow(
   out.uint32(span.flags);
   writeAttributeColumns(out, span.attributes);
   out.uint32(span.droppedAttributesCount);
-  let events = '';
-  let links = '';
-  if (span.events.length > 0 || span.links.length > 0) {
-    const otlp = spanToOtlpJson({ ...span, attributes: [] });
-    if (otlp.events !== undefined) events = JSON.stringify(otlp.events);
-    if (otlp.links !== undefined) links = JSON.stringify(otlp.links);
-  }
+  const { events, links } = eventsAndLinksJson(span);
   out.string(events);
   out.uint32(span.droppedEventsCount);
   out.string(links);
   out.uint32(span.droppedLinksCount);
   out.string(resource.hash);
   out.string(scopeHash);
+}
+
+/** A span's events and links as their OTLP JSON text, each '' when the span has none. */
+function eventsAndLinksJson(span: Span): { events: string; links: string } {
+  if (span.events.length === 0 && span.links.length === 0) return { events: '', links: '' };
+  const otlp = spanToOtlpJson({ ...span, attributes: [] });
+  return {
+    events: otlp.events === undefined ? '' : JSON.stringify(otlp.events),
+    links: otlp.links === undefined ? '' : JSON.stringify(otlp.links),
+  };
 }
