@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { defaultTopology } from '../src/loadgen/default-topology.js';
 import { TraceGenerator } from '../src/loadgen/trace-generator.js';
-import type { Span } from '../src/model/span.js';
+import { traceBatches } from './synthetic-traces.js';
 import { openTraceStore } from '../src/storage/open-trace-store.js';
 import type { SqlEngine } from '../src/storage/sql-engine.js';
 
@@ -56,14 +56,8 @@ try {
     startTimeUnixNano: now - 24n * HOUR,
     meanTraceIntervalNanos: Number(24n * HOUR) / (totalSpans / 22.7),
   });
-  const batches: Span[][] = [[]];
-  let spans = 0;
-  while (spans < totalSpans) {
-    const trace = generator.nextTrace();
-    spans += trace.length;
-    batches[batches.length - 1]!.push(...trace);
-    if (batches[batches.length - 1]!.length >= 5000) batches.push([]);
-  }
+  const batches = traceBatches(generator, totalSpans, 5000);
+  const spans = batches.reduce((count, batch) => count + batch.length, 0);
   const cpuSeconds = (since: NodeJS.CpuUsage): number => {
     const used = process.cpuUsage(since);
     return Math.round((used.user + used.system) / 1e4) / 100;

@@ -32,7 +32,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { defaultTopology } from '../src/loadgen/default-topology.js';
 import { TraceGenerator } from '../src/loadgen/trace-generator.js';
-import type { Span } from '../src/model/span.js';
+import { traceBatches } from './synthetic-traces.js';
 import { ChdbEngine } from '../src/storage/engines/chdb-engine.js';
 import { openTraceStore } from '../src/storage/open-trace-store.js';
 import { buildRowBatches, SPAN_COLUMNS, SPAN_ROW_BINARY_STRUCTURE, type RowBatches, type SpanRowFormat } from '../src/storage/span-rows.js';
@@ -68,14 +68,8 @@ try {
     seed: 7,
     startTimeUnixNano: BigInt(Date.now()) * 1_000_000n - 3_600_000_000_000n,
   });
-  const batches: Span[][] = [[]];
-  let spans = 0;
-  while (spans < totalSpans) {
-    const trace = generator.nextTrace();
-    spans += trace.length;
-    batches[batches.length - 1]!.push(...trace);
-    if (batches[batches.length - 1]!.length >= batchSpans) batches.push([]);
-  }
+  const batches = traceBatches(generator, totalSpans, batchSpans);
+  const spans = batches.reduce((count, batch) => count + batch.length, 0);
   // Warm both builders' code up before any measurement; hold the session open across the runs.
   for (const format of ['TabSeparated', 'RowBinary'] as const) buildRowBatches(batches[0]!, undefined, format);
   const keeper = await ChdbEngine.open(dataDir, 'keep');

@@ -118,3 +118,19 @@ export function syntheticTrace(random: () => number, startNano: bigint, spanCoun
 }
 
 const RESOURCES = resources();
+
+/**
+ * Whole traces from `generator` (e.g. loadgen's TraceGenerator) until `totalSpans`, cut into
+ * batches of at least `batchSpans` spans (a trace is never split); the last batch may be empty.
+ */
+export function traceBatches(generator: { nextTrace(): Span[] }, totalSpans: number, batchSpans: number): Span[][] {
+  const batches: Span[][] = [[]];
+  let spans = 0;
+  while (spans < totalSpans) {
+    const trace = generator.nextTrace();
+    spans += trace.length;
+    batches[batches.length - 1]!.push(...trace);
+    if (batches[batches.length - 1]!.length >= batchSpans) batches.push([]);
+  }
+  return batches;
+}
