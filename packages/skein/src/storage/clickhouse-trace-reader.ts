@@ -30,11 +30,10 @@ import {
   scopesByHashSql,
   traceOutlineSql,
   traceSpanPageSql,
-  traceSkeletonsSql,
-  traceSummariesSql,
   tracesSpansSql,
   type IncomingLinkRow,
 } from './trace-queries.js';
+import { traceSkeletonsSql, traceSummariesSql } from './search-queries.js';
 import {
   MAX_OUTLINE_SPANS,
   MAX_PAGE_SPANS,

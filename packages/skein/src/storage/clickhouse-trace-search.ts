@@ -6,7 +6,7 @@ import type { SqlEngine } from './sql-engine.js';
 import type { ResourceRow } from './stored-span-rows.js';
 import { searchInSlices, type SliceMatch } from './search-slices.js';
 import { MAX_SET_HASHES, type ResourceSetCache } from './resource-sets.js';
-import { matchingResourcesSql, searchTraceIdsSql, type ResourceSide, type SearchRow } from './trace-queries.js';
+import { matchingResourcesSql, searchTraceIdsSql, type ResourceSide, type SearchRow } from './search-queries.js';
 import { decodeSkeletonRows, sortServices, summariseSpanRows } from './trace-summary-rows.js';
 import type { TraceCondition } from './traceql-condition.js';
 import { prefilterSql } from './traceql-prefilter.js';

@@ -3,7 +3,7 @@ import { SpanKind } from '../model/span.js';
 import { StorageError, type ServiceSpanCount, type TraceSummary } from './trace-store.js';
 
 /**
- * One stored span of a search result, as the search's span read returns it (trace-queries.ts
+ * One stored span of a search result, as the search's span read returns it (search-queries.ts
  * `traceSkeletonsSql`): one row per stored copy; copies of a span are dropped here.
  */
 export interface SkeletonRow {
@@ -86,7 +86,7 @@ export interface SummarisedTrace {
 
 /**
  * The summary of each trace whose every span is among `rows` (the first row of each span ID
- * counts, later copies are dropped), exactly as trace-queries.ts
+ * counts, later copies are dropped), exactly as search-queries.ts
  * `traceSummariesSql` computes it in the engine: span and error counts, earliest start, latest end
  * (`start + duration` as the engine adds it), the root (the parentless span earliest by (start,
  * span ID), else the earliest span), and spans per service. Computed here when the spans are read
